@@ -1,0 +1,104 @@
+package emulator
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+)
+
+// health answers GET /_local/health once the server is ready.
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		writeLocalJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "stopping"})
+		return
+	}
+	writeLocalJSON(w, http.StatusOK, map[string]any{
+		"status":   "ok",
+		"services": map[string]string{"firehose": "running", "s3": "running"},
+	})
+}
+
+type flushResult struct {
+	Stream  string `json:"stream"`
+	Region  string `json:"region"`
+	Objects int    `json:"objects"`
+	Error   string `json:"error,omitempty"`
+}
+
+// flushHandler serves POST /_local/flush[?stream=NAME][&region=R][&timeout=30s]:
+// it delivers everything buffered and answers once the objects are written.
+func (s *Server) flushHandler(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	timeout := 30 * time.Second
+	if t := q.Get("timeout"); t != "" {
+		d, err := time.ParseDuration(t)
+		if err != nil || d <= 0 {
+			writeLocalJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid timeout " + t + ": want a Go duration such as 30s"})
+			return
+		}
+		timeout = d
+	}
+	results, found := s.Flush(q.Get("stream"), q.Get("region"), timeout)
+	if q.Get("stream") != "" && !found {
+		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no delivery stream named " + q.Get("stream")})
+		return
+	}
+	status := http.StatusOK
+	for _, res := range results {
+		if res.Error != "" {
+			status = http.StatusGatewayTimeout
+		}
+	}
+	writeLocalJSON(w, status, map[string]any{"flushed": results})
+}
+
+// Flush delivers everything buffered in the named stream (every stream when
+// name is empty; every region when region is empty) and waits up to timeout
+// for the objects to be written. found reports whether any stream matched.
+func (s *Server) Flush(name, region string, timeout time.Duration) (results []flushResult, found bool) {
+	type pending struct {
+		st      *stream
+		batches []*batch
+	}
+	var all []pending
+	s.mu.Lock()
+	for reg, byName := range s.streams {
+		if region != "" && reg != region {
+			continue
+		}
+		for n, st := range byName {
+			if name != "" && n != name || st.deleting {
+				continue
+			}
+			all = append(all, pending{st, st.pipe.flush()})
+		}
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, p := range all {
+		res := flushResult{Stream: p.st.name, Region: p.st.region}
+	wait:
+		for _, b := range p.batches {
+			select {
+			case <-b.done:
+				res.Objects++
+			case <-ctx.Done():
+				p.st.pipe.mu.Lock()
+				if b.err != nil {
+					res.Error = "delivery not finished after " + timeout.String() + "; still retrying: " + b.err.Error()
+				} else {
+					res.Error = "delivery not finished after " + timeout.String()
+				}
+				p.st.pipe.mu.Unlock()
+				break wait
+			}
+		}
+		results = append(results, res)
+	}
+	sort.Slice(results, func(i, j int) bool {
+		return results[i].Region+"/"+results[i].Stream < results[j].Region+"/"+results[j].Stream
+	})
+	return results, len(all) > 0
+}

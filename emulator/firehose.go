@@ -1,0 +1,476 @@
+package emulator
+
+import (
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/firehose-local/firehose-local/protocol"
+)
+
+// firehoseOp runs one control-plane operation on a validated request.
+type firehoseOp func(s *Server, region string, body []byte, doc map[string]any) (any, *protocol.Error)
+
+var firehoseOps = map[string]firehoseOp{
+	"CreateDeliveryStream":          (*Server).createDeliveryStream,
+	"DescribeDeliveryStream":        (*Server).describeDeliveryStream,
+	"ListDeliveryStreams":           (*Server).listDeliveryStreams,
+	"DeleteDeliveryStream":          (*Server).deleteDeliveryStream,
+	"UpdateDestination":             (*Server).updateDestination,
+	"TagDeliveryStream":             (*Server).tagDeliveryStream,
+	"UntagDeliveryStream":           (*Server).untagDeliveryStream,
+	"ListTagsForDeliveryStream":     (*Server).listTagsForDeliveryStream,
+	"StartDeliveryStreamEncryption": (*Server).startDeliveryStreamEncryption,
+	"StopDeliveryStreamEncryption":  (*Server).stopDeliveryStreamEncryption,
+}
+
+type empty struct{}
+
+func decodeInto(body []byte, v any) *protocol.Error {
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return protocol.NewError(protocol.ErrSerialization, "Could not parse the request body: %s", err)
+	}
+	return nil
+}
+
+func (s *Server) arn(region, name string) string {
+	return "arn:aws:firehose:" + region + ":" + s.account + ":deliverystream/" + name
+}
+
+// lookup returns the named stream, removing it first if its deletion has
+// completed. The caller holds s.mu.
+func (s *Server) lookup(region, name string) (*stream, *protocol.Error) {
+	st := s.streams[region][name]
+	if st != nil && st.deleting && !s.clock.Now().Before(st.goneAt) {
+		s.remove(st)
+		st = nil
+	}
+	if st == nil {
+		return nil, protocol.NotFound(name, s.account)
+	}
+	return st, nil
+}
+
+func (s *Server) remove(st *stream) {
+	delete(s.streams[st.region], st.name)
+	if st.pipe != nil {
+		st.pipe.discard()
+	}
+}
+
+func (s *Server) createDeliveryStream(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
+	var in protocol.CreateDeliveryStreamInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	dests := protocol.DestinationMembers(doc, "DestinationConfiguration")
+	if len(dests) != 1 {
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Exactly one destination configuration is supported for a Firehose")
+	}
+	if err := protocol.CheckSupported(s.model, "CreateDeliveryStreamInput", doc, reflect.TypeOf(in)); err != nil {
+		return nil, err
+	}
+	typ := in.DeliveryStreamType
+	if typ == "" {
+		typ = "DirectPut"
+	}
+	if typ != "DirectPut" {
+		return nil, protocol.Unsupported("DeliveryStreamType " + typ)
+	}
+	var dest protocol.ExtendedS3DestinationConfiguration
+	if in.ExtendedS3DestinationConfiguration != nil {
+		dest = *in.ExtendedS3DestinationConfiguration
+	} else {
+		c := in.S3DestinationConfiguration
+		dest = protocol.ExtendedS3DestinationConfiguration{
+			RoleARN: c.RoleARN, BucketARN: c.BucketARN, Prefix: c.Prefix, ErrorOutputPrefix: c.ErrorOutputPrefix,
+			BufferingHints: c.BufferingHints, CompressionFormat: c.CompressionFormat,
+			EncryptionConfiguration: c.EncryptionConfiguration, CloudWatchLoggingOptions: c.CloudWatchLoggingOptions,
+		}
+	}
+	if err := checkS3Destination(&dest); err != nil {
+		return nil, err
+	}
+	sse, err := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
+	if err != nil {
+		return nil, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	if existing, _ := s.lookup(region, in.DeliveryStreamName); existing != nil {
+		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under accountId %s already exists", in.DeliveryStreamName, s.account)
+	}
+	if len(s.streams[region]) >= maxStreamsPerRegion {
+		return nil, protocol.NewError(protocol.ErrLimitExceeded, "You have already consumed your firehose quota of %d hoses.", maxStreamsPerRegion)
+	}
+	st := &stream{
+		name: in.DeliveryStreamName, region: region, arn: s.arn(region, in.DeliveryStreamName), typ: typ,
+		createdAt: now, readyAt: now.Add(s.cfg.TransitionDelay), version: 1, dest: dest,
+		source: in.DirectPutSourceConfiguration, tags: map[string]*string{},
+	}
+	for _, t := range in.Tags {
+		st.tags[t.Key] = t.Value
+	}
+	if sse != nil {
+		st.sse = *sse
+		st.sse.changedAt = now
+	}
+	if s.streams[region] == nil {
+		s.streams[region] = map[string]*stream{}
+	}
+	s.streams[region][st.name] = st
+	st.pipe = s.newPipeline(st)
+	return protocol.CreateDeliveryStreamOutput{DeliveryStreamARN: st.arn}, nil
+}
+
+// checkS3Destination applies the rules AWS checks beyond the model's
+// constraints, and refuses by name what firehose-local does not implement.
+func checkS3Destination(d *protocol.ExtendedS3DestinationConfiguration) *protocol.Error {
+	if h := d.BufferingHints; h != nil && (h.SizeInMBs == nil) != (h.IntervalInSeconds == nil) {
+		return protocol.NewError(protocol.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
+	}
+	if e := d.EncryptionConfiguration; e != nil && e.NoEncryptionConfig != "" && e.KMSEncryptionConfig != nil {
+		return protocol.NewError(protocol.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
+	}
+	if l := d.CloudWatchLoggingOptions; l != nil && l.Enabled != nil && *l.Enabled {
+		return protocol.Unsupported("CloudWatchLoggingOptions with Enabled true")
+	}
+	if p := d.ProcessingConfiguration; p != nil && p.Enabled != nil && *p.Enabled && len(p.Processors) > 0 {
+		return protocol.Unsupported("ProcessingConfiguration with Enabled true (processors)")
+	}
+	if d.S3BackupMode == "Enabled" {
+		return protocol.Unsupported("S3BackupMode Enabled")
+	}
+	if tz := d.CustomTimeZone; tz != nil && *tz != "" {
+		if _, err := time.LoadLocation(*tz); err != nil {
+			return protocol.NewError(protocol.ErrInvalidArgument, "CustomTimeZone %s is not a valid time zone.", *tz)
+		}
+	}
+	if err := protocol.ValidatePrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix), false); err != nil {
+		return protocol.NewError(protocol.ErrInvalidArgument, "%s", err.Error())
+	}
+	return nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// sseInput checks a DeliveryStreamEncryptionConfigurationInput.
+func sseInput(in *protocol.DeliveryStreamEncryptionConfigurationInput) (*sseState, *protocol.Error) {
+	if in == nil {
+		return nil, nil
+	}
+	switch {
+	case in.KeyType == "CUSTOMER_MANAGED_CMK" && in.KeyARN == nil:
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK.")
+	case in.KeyType == "AWS_OWNED_CMK" && in.KeyARN != nil:
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "KeyARN must not be specified when KeyType is AWS_OWNED_CMK.")
+	}
+	return &sseState{configured: true, enabled: true, keyType: in.KeyType, keyARN: in.KeyARN}, nil
+}
+
+func (s *Server) describeDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.DescribeDeliveryStreamInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, in.DeliveryStreamName)
+	if err != nil {
+		return nil, err
+	}
+	d := st.describe(s.clock.Now(), s.cfg.TransitionDelay)
+	if in.ExclusiveStartDestinationId != nil && *in.ExclusiveStartDestinationId >= DestinationID {
+		d.Destinations = []protocol.DestinationDescription{}
+	}
+	return protocol.DescribeDeliveryStreamOutput{DeliveryStreamDescription: d}, nil
+}
+
+func (s *Server) listDeliveryStreams(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.ListDeliveryStreamsInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	limit := 10
+	if in.Limit != nil {
+		limit = *in.Limit
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := []string{}
+	for name := range s.streams[region] {
+		st, err := s.lookup(region, name)
+		if err != nil {
+			continue
+		}
+		if in.DeliveryStreamType != nil && st.typ != *in.DeliveryStreamType {
+			continue
+		}
+		if in.ExclusiveStartDeliveryStreamName != nil && name <= *in.ExclusiveStartDeliveryStreamName {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := protocol.ListDeliveryStreamsOutput{DeliveryStreamNames: names}
+	if len(names) > limit {
+		out.DeliveryStreamNames, out.HasMoreDeliveryStreams = names[:limit], true
+	}
+	return out, nil
+}
+
+func (s *Server) deleteDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.DeleteDeliveryStreamInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, in.DeliveryStreamName)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	if st.status(now) == StatusCreating {
+		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is in CREATING state and cannot be deleted.", st.name, s.account)
+	}
+	if !st.deleting {
+		st.deleting = true
+		st.goneAt = now.Add(s.cfg.TransitionDelay)
+		// AWS discards a deleted stream's buffered records.
+		st.pipe.discard()
+	}
+	if s.cfg.TransitionDelay == 0 {
+		s.remove(st)
+	}
+	return empty{}, nil
+}
+
+func (s *Server) updateDestination(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
+	var in protocol.UpdateDestinationInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, in.DeliveryStreamName)
+	if err != nil {
+		return nil, err
+	}
+	if status := st.status(s.clock.Now()); status != StatusActive {
+		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is not ACTIVE (it is %s).", st.name, s.account, status)
+	}
+	if in.CurrentDeliveryStreamVersionId != strconv.Itoa(st.version) {
+		return nil, protocol.NewError(protocol.ErrConcurrentModification,
+			"Cannot update firehose: %s since the current version id: %d and the specified version id: %s do not match",
+			st.name, st.version, in.CurrentDeliveryStreamVersionId)
+	}
+	if in.DestinationId != DestinationID {
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Destination Id %s not found for Firehose %s.", in.DestinationId, st.name)
+	}
+	updates := protocol.DestinationMembers(doc, "DestinationUpdate")
+	if len(updates) != 1 {
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Exactly one destination update is supported for a Firehose")
+	}
+	if err := protocol.CheckSupported(s.model, "UpdateDestinationInput", doc, reflect.TypeOf(in)); err != nil {
+		return nil, err
+	}
+	merged, err := mergeS3Update(st.dest, doc[updates[0]].(map[string]any))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkS3Destination(&merged); err != nil {
+		return nil, err
+	}
+	if st.dest.S3BackupMode == "Enabled" && merged.S3BackupMode == "Disabled" {
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "S3BackupMode cannot be changed from Enabled to Disabled.")
+	}
+	// Records buffered under the old configuration are delivered with it.
+	st.pipe.reconfigure(merged, st.version+1)
+	st.dest = merged
+	st.version++
+	st.updatedAt = s.clock.Now()
+	return empty{}, nil
+}
+
+// mergeS3Update merges an S3 or ExtendedS3 destination update into the
+// current configuration: members the update omits keep their values, and
+// nested structures merge member by member.
+func mergeS3Update(cur protocol.ExtendedS3DestinationConfiguration, update map[string]any) (protocol.ExtendedS3DestinationConfiguration, *protocol.Error) {
+	b, _ := json.Marshal(cur)
+	var base map[string]any
+	_ = json.Unmarshal(b, &base)
+	deepMerge(base, update)
+	b, _ = json.Marshal(base)
+	var out protocol.ExtendedS3DestinationConfiguration
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, protocol.NewError(protocol.ErrSerialization, "Could not merge the destination update: %s", err)
+	}
+	return out, nil
+}
+
+func deepMerge(dst, src map[string]any) {
+	for k, v := range src {
+		if v == nil {
+			continue
+		}
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				deepMerge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+func (s *Server) tagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.TagDeliveryStreamInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, in.DeliveryStreamName)
+	if err != nil {
+		return nil, err
+	}
+	n := len(st.tags)
+	for _, t := range in.Tags {
+		if _, ok := st.tags[t.Key]; !ok {
+			n++
+		}
+	}
+	if n > maxTagsPerStream {
+		return nil, protocol.NewError(protocol.ErrLimitExceeded, "Firehose %s under account %s would have %d tags; the limit is %d.", st.name, s.account, n, maxTagsPerStream)
+	}
+	for _, t := range in.Tags {
+		st.tags[t.Key] = t.Value
+	}
+	return empty{}, nil
+}
+
+func (s *Server) untagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.UntagDeliveryStreamInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, in.DeliveryStreamName)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range in.TagKeys {
+		delete(st.tags, k)
+	}
+	return empty{}, nil
+}
+
+func (s *Server) listTagsForDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.ListTagsForDeliveryStreamInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, in.DeliveryStreamName)
+	if err != nil {
+		return nil, err
+	}
+	tags := st.sortedTags()
+	if in.ExclusiveStartTagKey != nil {
+		i := sort.Search(len(tags), func(i int) bool { return tags[i].Key > *in.ExclusiveStartTagKey })
+		tags = tags[i:]
+	}
+	out := protocol.ListTagsForDeliveryStreamOutput{Tags: tags}
+	limit := maxTagsPerStream
+	if in.Limit != nil {
+		limit = *in.Limit
+	}
+	if len(tags) > limit {
+		out.Tags, out.HasMoreTags = tags[:limit], true
+	}
+	return out, nil
+}
+
+func (s *Server) startDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.StartDeliveryStreamEncryptionInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	cfg := in.DeliveryStreamEncryptionConfigurationInput
+	if cfg == nil {
+		cfg = &protocol.DeliveryStreamEncryptionConfigurationInput{KeyType: "AWS_OWNED_CMK"}
+	}
+	next, err := sseInput(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.toggleSSE(region, in.DeliveryStreamName, next)
+}
+
+func (s *Server) stopDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+	var in protocol.StopDeliveryStreamEncryptionInput
+	if err := decodeInto(body, &in); err != nil {
+		return nil, err
+	}
+	return s.toggleSSE(region, in.DeliveryStreamName, nil)
+}
+
+// toggleSSE starts (next != nil) or stops server-side encryption, moving the
+// status through ENABLING or DISABLING.
+func (s *Server) toggleSSE(region, name string, next *sseState) (any, *protocol.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.lookup(region, name)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	if st.typ != "DirectPut" {
+		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Server-side encryption is only supported for DirectPut Firehose streams.")
+	}
+	if status := st.status(now); status != StatusActive {
+		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is not ACTIVE (it is %s).", st.name, s.account, status)
+	}
+	switch st.sse.status(now, s.cfg.TransitionDelay) {
+	case sseEnabling, sseDisabling:
+		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is already changing its encryption status.", st.name, s.account)
+	}
+	recent := st.sse.toggles[:0]
+	for _, t := range st.sse.toggles {
+		if now.Sub(t) < 24*time.Hour {
+			recent = append(recent, t)
+		}
+	}
+	st.sse.toggles = recent
+	if len(recent) >= maxSSEToggles {
+		return nil, protocol.NewError(protocol.ErrLimitExceeded, "Firehose %s under account %s has reached the limit of %d StartDeliveryStreamEncryption and StopDeliveryStreamEncryption calls in 24 hours.", st.name, s.account, maxSSEToggles)
+	}
+	toggles := append(st.sse.toggles, now)
+	if next != nil {
+		st.sse = *next
+	} else {
+		if !st.sse.configured {
+			st.sse.toggles = toggles
+			return empty{}, nil
+		}
+		st.sse.enabled = false
+	}
+	st.sse.changedAt = now
+	st.sse.toggles = toggles
+	return empty{}, nil
+}

@@ -1,0 +1,411 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/emulator/compression"
+	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/s3fake"
+)
+
+// ObjectStore is where delivered objects go: the built-in S3, or an
+// external S3-compatible store.
+type ObjectStore interface {
+	PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error
+}
+
+// ObjectMeta is what Firehose sets on a delivered object.
+type ObjectMeta struct {
+	ContentType     string
+	ContentEncoding string
+	KMSKeyARN       string // server-side encryption with this key, where the store supports it
+}
+
+// builtinStore writes to the built-in S3 through Go, not over HTTP.
+type builtinStore struct{ s3 *s3fake.S3 }
+
+func (b builtinStore) PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error {
+	return b.s3.PutObject(ctx, bucket, key, body, s3fake.ObjectMeta{ContentType: meta.ContentType, ContentEncoding: meta.ContentEncoding})
+}
+
+// retryWindow is how long AWS keeps retrying an S3 delivery for a Direct
+// PUT stream before the data is dropped.
+const retryWindow = 24 * time.Hour
+
+// pipeline carries one stream's records from PutRecord to S3:
+//
+//	put ──▶ buffer ──(size | interval | flush)──▶ queue ──▶ deliver ──▶ ObjectStore
+//	                                                          │ failure
+//	                                                          └─▶ retry with backoff, up to 24 h
+//
+// Records are concatenated verbatim in arrival order. Batches are delivered
+// one at a time, in order, by the stream's own goroutine.
+type pipeline struct {
+	s      *Server
+	log    *slog.Logger
+	stream string
+
+	mu       sync.Mutex
+	cfg      destConfig
+	buf      *batch // records not yet cut, or nil
+	timer    Timer
+	queue    []*batch
+	inflight *batch        // the batch being delivered
+	wake     chan struct{} // signals the delivery goroutine
+	closed   bool
+	finished chan struct{} // closed when the delivery goroutine exits
+
+	discarded chan struct{} // closed when the stream is deleted
+}
+
+// destConfig is the destination configuration a batch is delivered with.
+type destConfig struct {
+	version   int
+	bucket    string
+	prefix    string
+	errPrefix string
+	sizeLimit int
+	interval  time.Duration
+	format    compression.Format
+	ext       string
+	loc       *time.Location
+	kmsKeyARN string
+}
+
+// batch is one future S3 object.
+type batch struct {
+	cfg      destConfig
+	data     []byte
+	ends     []int   // end offset of each record in data
+	arrivals []int64 // arrival of each record, Unix ms
+	first    time.Time
+	done     chan struct{} // closed once delivered or dropped
+	err      error         // last delivery error, under pipeline.mu
+	retryNow chan struct{} // a flush cuts a backoff wait short
+}
+
+func newDestConfig(d protocol.ExtendedS3DestinationConfiguration, version int, maxInterval time.Duration) destConfig {
+	size, interval := bufferingHints(d.BufferingHints)
+	c := destConfig{
+		version:   version,
+		bucket:    bucketFromARN(d.BucketARN),
+		prefix:    deref(d.Prefix),
+		errPrefix: deref(d.ErrorOutputPrefix),
+		sizeLimit: size << 20,
+		interval:  time.Duration(interval) * time.Second,
+		format:    compression.Format(compressionFormat(d)),
+		loc:       time.UTC,
+	}
+	if maxInterval > 0 && c.interval > maxInterval {
+		c.interval = maxInterval
+	}
+	c.ext = c.format.Extension()
+	if d.FileExtension != nil && *d.FileExtension != "" {
+		c.ext = *d.FileExtension
+	}
+	if tz := deref(d.CustomTimeZone); tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			c.loc = loc
+		}
+	}
+	if e := d.EncryptionConfiguration; e != nil && e.KMSEncryptionConfig != nil {
+		c.kmsKeyARN = e.KMSEncryptionConfig.AWSKMSKeyARN
+	}
+	return c
+}
+
+func bucketFromARN(arn string) string {
+	if i := strings.Index(arn, ":::"); i >= 0 {
+		return arn[i+3:]
+	}
+	return arn
+}
+
+func (s *Server) newPipeline(st *stream) *pipeline {
+	p := &pipeline{
+		s:         s,
+		log:       s.log.With("stream", st.name, "region", st.region),
+		stream:    st.name,
+		cfg:       newDestConfig(st.dest, st.version, s.cfg.MaxBufferInterval),
+		wake:      make(chan struct{}, 1),
+		finished:  make(chan struct{}),
+		discarded: make(chan struct{}),
+	}
+	s.wg.Add(1)
+	go p.run()
+	return p
+}
+
+// errSlowDown is returned for records refused because too much data is
+// already waiting for delivery.
+var errSlowDown = errors.New("slow down")
+
+// put appends records that arrived at now. It returns, per record, nil or
+// errSlowDown when the server's pending-data bound is reached.
+func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		for i := range results {
+			results[i] = errSlowDown
+		}
+		return
+	}
+	ms := now.UnixMilli()
+	for i, r := range records {
+		if !p.s.reserve(len(r)) {
+			results[i] = errSlowDown
+			continue
+		}
+		if p.buf != nil && len(p.buf.data)+len(r) > p.cfg.sizeLimit {
+			p.cutLocked()
+		}
+		if p.buf == nil {
+			p.startLocked(now)
+		}
+		b := p.buf
+		b.data = append(b.data, r...)
+		b.ends = append(b.ends, len(b.data))
+		b.arrivals = append(b.arrivals, ms)
+		if len(b.data) >= p.cfg.sizeLimit {
+			p.cutLocked()
+		}
+	}
+	if p.cfg.interval == 0 && p.buf != nil {
+		p.cutLocked()
+	}
+}
+
+// startLocked opens a new buffer whose interval starts with its first record.
+func (p *pipeline) startLocked(now time.Time) {
+	b := &batch{cfg: p.cfg, first: now, done: make(chan struct{}), retryNow: make(chan struct{}, 1)}
+	p.buf = b
+	if p.cfg.interval > 0 {
+		p.timer = p.s.clock.AfterFunc(p.cfg.interval, func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.buf == b {
+				p.cutLocked()
+			}
+		})
+	}
+}
+
+// cutLocked moves the open buffer to the delivery queue.
+func (p *pipeline) cutLocked() {
+	if p.buf == nil {
+		return
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	p.queue = append(p.queue, p.buf)
+	p.buf = nil
+	if !p.closed {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// flush cuts the open buffer and returns every batch not yet delivered, so
+// the caller can wait for them. Batches waiting to retry are retried now.
+func (p *pipeline) flush() []*batch {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cutLocked()
+	out := append([]*batch(nil), p.queue...)
+	for _, b := range out {
+		select {
+		case b.retryNow <- struct{}{}:
+		default:
+		}
+	}
+	return out
+}
+
+// reconfigure delivers what is buffered with the old configuration and
+// buffers new records with the new one.
+func (p *pipeline) reconfigure(d protocol.ExtendedS3DestinationConfiguration, version int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cutLocked()
+	p.cfg = newDestConfig(d, version, p.s.cfg.MaxBufferInterval)
+}
+
+// discard drops everything buffered and stops the pipeline, as AWS does
+// when a stream is deleted.
+func (p *pipeline) discard() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.cutLocked()
+	n := 0
+	for _, b := range p.queue {
+		n += len(b.ends)
+		if b != p.inflight {
+			p.s.release(len(b.data))
+			close(b.done)
+		}
+	}
+	if n > 0 {
+		p.log.Info("stream deleted: buffered records discarded", "records", n)
+	}
+	p.queue = nil
+	p.closed = true
+	close(p.discarded)
+	close(p.wake)
+}
+
+// close stops the pipeline after delivering what is queued (shutdown).
+func (p *pipeline) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.cutLocked()
+	p.closed = true
+	close(p.wake)
+}
+
+// run delivers queued batches in order until the pipeline is closed and
+// its queue is empty.
+func (p *pipeline) run() {
+	defer p.s.wg.Done()
+	defer close(p.finished)
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			closed := p.closed
+			p.mu.Unlock()
+			if closed {
+				return
+			}
+			if _, ok := <-p.wake; !ok {
+				p.mu.Lock()
+				empty := len(p.queue) == 0
+				p.mu.Unlock()
+				if empty {
+					return
+				}
+			}
+			continue
+		}
+		b := p.queue[0]
+		p.inflight = b
+		p.mu.Unlock()
+		p.deliver(b)
+		p.mu.Lock()
+		p.inflight = nil
+		if len(p.queue) > 0 && p.queue[0] == b {
+			p.queue = p.queue[1:]
+		}
+		p.mu.Unlock()
+	}
+}
+
+// deliver writes one batch, retrying with exponential backoff for up to the
+// retry window. Failures are logged and counted, never returned to the
+// producer. After the window AWS drops the data; so do we, loudly.
+func (p *pipeline) deliver(b *batch) {
+	defer func() {
+		p.s.release(len(b.data))
+		close(b.done)
+	}()
+	started := p.s.clock.Now()
+	backoff := time.Second
+	for attempt := 1; ; attempt++ {
+		select {
+		case <-p.discarded:
+			return
+		default:
+		}
+		err := p.writeObject(b)
+		if err == nil {
+			p.s.metrics.delivered(len(b.ends), len(b.data))
+			return
+		}
+		p.mu.Lock()
+		b.err = err
+		p.mu.Unlock()
+		p.s.metrics.deliveryFailed()
+		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "error", err)
+		if p.s.clock.Now().Sub(started) >= retryWindow {
+			p.s.metrics.dropped(len(b.ends))
+			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "error", err)
+			return
+		}
+		if !p.wait(b, backoff) {
+			// Discarded (stream deleted) while waiting.
+			return
+		}
+		backoff = min(backoff*2, 2*time.Minute)
+	}
+}
+
+// wait sleeps for d on the server clock, or until a flush or stop asks for
+// an immediate retry. It reports false if the pipeline was discarded or the
+// server gave up delivering at shutdown.
+func (p *pipeline) wait(b *batch, d time.Duration) bool {
+	fired := make(chan struct{})
+	t := p.s.clock.AfterFunc(d, func() { close(fired) })
+	defer t.Stop()
+	select {
+	case <-fired:
+	case <-b.retryNow:
+	case <-p.discarded:
+		return false
+	case <-p.s.aborted:
+		p.log.Error("shutdown deadline reached: records not delivered", "bucket", b.cfg.bucket, "records", len(b.ends))
+		return false
+	}
+	return true
+}
+
+// writeObject compresses the batch and writes it under its key.
+func (p *pipeline) writeObject(b *batch) error {
+	c := b.cfg
+	prefix, err := protocol.DataKeyPrefix(c.prefix, b.first, c.loc, nil)
+	if err != nil {
+		return fmt.Errorf("evaluating prefix: %w", err)
+	}
+	key := prefix + objectName(p.stream, c, b.first)
+	body, err := compression.Compress(c.format, b.data, key[strings.LastIndex(key, "/")+1:])
+	if err != nil {
+		return err
+	}
+	meta := ObjectMeta{ContentType: "application/octet-stream", ContentEncoding: c.format.ContentEncoding(), KMSKeyARN: c.kmsKeyARN}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return p.s.store.PutObject(ctx, c.bucket, key, body, meta)
+}
+
+// objectName is <stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><ext>.
+func objectName(stream string, c destConfig, first time.Time) string {
+	t := first.In(c.loc)
+	var sb strings.Builder
+	sb.Grow(len(stream) + 64)
+	sb.WriteString(stream)
+	sb.WriteByte('-')
+	sb.WriteString(strconv.Itoa(c.version))
+	sb.WriteByte('-')
+	sb.WriteString(t.Format("2006-01-02-15-04-05"))
+	sb.WriteByte('-')
+	sb.WriteString(uuid.NewString())
+	sb.WriteString(c.ext)
+	return sb.String()
+}

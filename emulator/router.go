@@ -1,0 +1,167 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/firehose-local/firehose-local/protocol"
+)
+
+const (
+	firehoseTargetPrefix = "Firehose_20150804."
+	// maxJSONBody caps a JSON 1.1 request. The largest valid Firehose request,
+	// a 4 MiB PutRecordBatch, is about 5.6 MiB once base64-encoded.
+	maxJSONBody = 8 << 20
+)
+
+// routes builds the one router every API shares:
+//
+//	/_local/...                       admin endpoints
+//	X-Amz-Target: Firehose_20150804.* Firehose (JSON 1.1)
+//	X-Amz-Target: <other>             UnknownOperationException (Logs_20140328.* comes next)
+//	/2015-03-31/...                   reserved for the Lambda REST API
+//	everything else                   S3, path-style or virtual-hosted
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	r.SkipClean(true)
+	r.UseEncodedPath()
+	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.health)
+	r.Path("/_local/flush").Methods(http.MethodPost).HandlerFunc(s.flushHandler)
+	r.PathPrefix("/_local/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).HandlerFunc(s.firehoseAPI)
+	r.MatcherFunc(hasTargetPrefix("")).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
+	})
+	r.PathPrefix("/").Handler(s.s3.Handler())
+	return r
+}
+
+func hasTargetPrefix(prefix string) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		t := r.Header.Get("X-Amz-Target")
+		return t != "" && strings.HasPrefix(t, prefix)
+	}
+}
+
+// firehoseAPI serves the Firehose JSON 1.1 protocol.
+func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), firehoseTargetPrefix)
+	if r.Method != http.MethodPost {
+		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Firehose operations must be sent with POST."))
+		return
+	}
+	if !jsonContentType(r.Header.Get("Content-Type")) {
+		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeAWSError(w, protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxJSONBody))
+			return
+		}
+		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
+		return
+	}
+	region := requestRegion(r, s.cfg.Region)
+	var out any
+	var apiErr *protocol.Error
+	switch op {
+	case "PutRecord":
+		out, apiErr = s.putRecord(region, body)
+	case "PutRecordBatch":
+		out, apiErr = s.putRecordBatch(region, body)
+	default:
+		fn, ok := firehoseOps[op]
+		if !ok {
+			writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", op))
+			return
+		}
+		doc, verr := s.model.DecodeAndValidate(op, body)
+		if verr != nil {
+			writeAWSError(w, verr)
+			return
+		}
+		out, apiErr = fn(s, region, body, doc)
+	}
+	if apiErr != nil {
+		writeAWSError(w, apiErr)
+		return
+	}
+	writeAWSJSON(w, http.StatusOK, out)
+}
+
+func jsonContentType(ct string) bool {
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json":
+		return true
+	}
+	return false
+}
+
+// requestRegion reads the region from the request's SigV4 scope
+// (Authorization header or presigned X-Amz-Credential), else def.
+func requestRegion(r *http.Request, def string) string {
+	cred := ""
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		if i := strings.Index(auth, "Credential="); i >= 0 {
+			cred = auth[i+len("Credential="):]
+			if j := strings.IndexAny(cred, ", "); j >= 0 {
+				cred = cred[:j]
+			}
+		}
+	} else {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	// AKID/DATE/REGION/SERVICE/aws4_request
+	parts := strings.Split(cred, "/")
+	if len(parts) == 5 && parts[2] != "" {
+		return parts[2]
+	}
+	return def
+}
+
+func writeAWSJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeAWSError(w, protocol.NewError(protocol.ErrInternalFailure, "encoding the response: %s", err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeAWSError(w http.ResponseWriter, e *protocol.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	h.Set("X-Amzn-ErrorType", e.Type)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(protocol.MarshalError(e))
+}
+
+func writeLocalJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,220 @@
+// Package emulator is firehose-local's engine: the Firehose API, the
+// delivery pipelines, and the HTTP router that serves every API on one port.
+// It is a library first; the firehose-local binary is a thin wrapper.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/s3fake"
+)
+
+// Account is the account ID every resource belongs to.
+const Account = "000000000000"
+
+// Config configures a Server. The zero value is a usable in-memory server.
+type Config struct {
+	// DataDir holds persistent state (the built-in S3's objects). Empty
+	// means everything lives in memory.
+	DataDir string
+	// Region is used when a request carries no SigV4 scope. Default us-east-1.
+	Region string
+	// TransitionDelay is how long a stream stays CREATING, DELETING, or its
+	// encryption ENABLING or DISABLING. Zero makes transitions immediate.
+	TransitionDelay time.Duration
+	// MaxBufferInterval caps every stream's buffering interval (0: no cap).
+	// A deliberate difference from AWS, for local development.
+	MaxBufferInterval time.Duration
+	// MaxPendingBytes bounds the record bytes buffered or waiting for
+	// delivery across all streams. Beyond it puts are refused with
+	// ServiceUnavailableException ("Slow down."). Default 256 MiB.
+	MaxPendingBytes int64
+	// Store, if set, receives delivered objects instead of the built-in S3.
+	Store ObjectStore
+	// Clock defaults to the system clock.
+	Clock Clock
+	// Logger defaults to discarding everything: the library never writes to
+	// stdout by itself.
+	Logger *slog.Logger
+}
+
+// Server is a running emulator: Firehose, the built-in S3, and the admin
+// endpoints, behind one http.Handler.
+type Server struct {
+	cfg     Config
+	account string
+	clock   Clock
+	log     *slog.Logger
+	model   *protocol.Model
+	s3      *s3fake.S3
+	store   ObjectStore
+	handler http.Handler
+	ids     *recordIDs
+	metrics metrics
+
+	mu      sync.Mutex
+	streams map[string]map[string]*stream // region → name → stream
+
+	pending atomic.Int64 // record bytes buffered or queued for delivery
+
+	wg        sync.WaitGroup // delivery goroutines
+	aborted   chan struct{}  // closed when shutdown stops waiting for deliveries
+	closeOnce sync.Once
+	httpSrv   *http.Server
+	ready     atomic.Bool
+}
+
+// New creates a Server. Call Serve (or Start) to accept connections and
+// Close to stop it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.MaxPendingBytes == 0 {
+		cfg.MaxPendingBytes = 256 << 20
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s3, err := s3fake.New(s3fake.Options{DataDir: cfg.DataDir, Logger: cfg.Logger.With("service", "s3")})
+	if err != nil {
+		return nil, fmt.Errorf("starting the built-in S3: %w", err)
+	}
+	s := &Server{
+		cfg:     cfg,
+		account: Account,
+		clock:   cfg.Clock,
+		log:     cfg.Logger,
+		model:   protocol.FirehoseModel(),
+		s3:      s3,
+		store:   cfg.Store,
+		ids:     newRecordIDs(),
+		streams: map[string]map[string]*stream{},
+		aborted: make(chan struct{}),
+	}
+	if s.store == nil {
+		s.store = builtinStore{s3}
+	}
+	s.handler = s.routes()
+	s.ready.Store(true)
+	return s, nil
+}
+
+// Handler serves every API: Firehose, S3, and /_local admin endpoints.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// S3 is the built-in S3, for direct access from Go tests.
+func (s *Server) S3() *s3fake.S3 { return s.s3 }
+
+// Serve accepts connections on l until Close is called. It returns nil after
+// a clean Close.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	s.httpSrv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	srv := s.httpSrv
+	s.mu.Unlock()
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Start listens on addr (for example "127.0.0.1:0") and serves in the
+// background. It returns the bound address.
+func (s *Server) Start(addr string) (net.Addr, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := s.Serve(l); err != nil {
+			s.log.Error("serve", "error", err)
+		}
+	}()
+	return l.Addr(), nil
+}
+
+// Close stops accepting requests, finishes those in flight, delivers every
+// buffer, and releases resources. Deliveries that have not completed when
+// ctx ends are abandoned (and logged).
+func (s *Server) Close(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.ready.Store(false)
+		s.mu.Lock()
+		srv := s.httpSrv
+		s.mu.Unlock()
+		if srv != nil {
+			err = srv.Shutdown(ctx)
+		}
+		s.mu.Lock()
+		for _, byName := range s.streams {
+			for _, st := range byName {
+				st.pipe.close()
+			}
+		}
+		s.mu.Unlock()
+		done := make(chan struct{})
+		go func() { s.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			close(s.aborted)
+			<-done
+			if err == nil {
+				err = fmt.Errorf("shutdown: deliveries abandoned: %w", ctx.Err())
+			}
+		}
+		if cerr := s.s3.Close(); err == nil {
+			err = cerr
+		}
+	})
+	return err
+}
+
+// reserve accounts n more pending bytes, unless that passes the bound.
+func (s *Server) reserve(n int) bool {
+	if s.pending.Add(int64(n)) > s.cfg.MaxPendingBytes {
+		s.pending.Add(-int64(n))
+		s.metrics.throttled.Add(1)
+		return false
+	}
+	return true
+}
+
+func (s *Server) release(n int) { s.pending.Add(-int64(n)) }
+
+// metrics are the counters the emulator keeps about deliveries.
+type metrics struct {
+	incomingRecords, incomingBytes   atomic.Int64
+	deliveredRecords, deliveredBytes atomic.Int64
+	deliveredObjects, failures       atomic.Int64
+	droppedRecords, throttled        atomic.Int64
+}
+
+func (m *metrics) delivered(records, bytes int) {
+	m.deliveredObjects.Add(1)
+	m.deliveredRecords.Add(int64(records))
+	m.deliveredBytes.Add(int64(bytes))
+}
+
+func (m *metrics) deliveryFailed() { m.failures.Add(1) }
+func (m *metrics) dropped(n int)   { m.droppedRecords.Add(int64(n)) }

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/firehose-local/firehose-local/emulator"
+)
+
+// shutdownTimeout bounds a graceful stop: in-flight requests, then every
+// buffer delivered.
+const shutdownTimeout = 30 * time.Second
+
+// Run is the whole program: it returns the process exit code. Signals come
+// in on sig, so tests can stop the server.
+func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "flush":
+			return flushCommand(args[1:], getenv, stdout, stderr)
+		}
+	}
+	cfg, err := LoadConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local:", strings.TrimPrefix(err.Error(), "usage: "))
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ecfg := emulator.Config{
+		DataDir:           cfg.DataDir,
+		Region:            cfg.Region,
+		TransitionDelay:   cfg.TransitionDelay,
+		MaxBufferInterval: cfg.MaxBufferInterval,
+		Logger:            logger,
+	}
+	if cfg.S3Endpoint != "" {
+		store, err := emulator.NewExternalS3(context.Background(), cfg.S3Endpoint, cfg.Region)
+		if err != nil {
+			fmt.Fprintln(stderr, "firehose-local:", err)
+			return 1
+		}
+		ecfg.Store = store
+	}
+	srv, err := emulator.New(ecfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local:", err)
+		return 1
+	}
+	addr, err := srv.Start(cfg.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local:", err)
+		_ = srv.Close(context.Background())
+		return 1
+	}
+	fmt.Fprintf(stdout, "firehose-local listening on http://%s\n", addr)
+
+	<-sig
+	logger.Info("stopping: delivering every buffer (a second signal forces the exit)")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-sig:
+			logger.Warn("second signal: abandoning buffered records")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := srv.Close(ctx); err != nil {
+		logger.Error("stopped with errors", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// flushCommand is `firehose-local flush [--stream NAME]`: it asks a running
+// server to deliver its buffers and prints the result.
+func flushCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("firehose-local flush", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stream := fs.String("stream", "", "flush only this delivery stream")
+	endpoint := fs.String("endpoint", defaultEndpoint(getenv), "the running firehose-local (env "+EnvPrefix+"ENDPOINT)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the objects to be written")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	q := url.Values{"timeout": {timeout.String()}}
+	if *stream != "" {
+		q.Set("stream", *stream)
+	}
+	resp, err := http.Post(strings.TrimSuffix(*endpoint, "/")+"/_local/flush?"+q.Encode(), "application/json", nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local flush:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(stdout, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
+}
+
+func defaultEndpoint(getenv func(string) string) string {
+	if e := getenv(EnvPrefix + "ENDPOINT"); e != "" {
+		return e
+	}
+	if l := getenv(EnvPrefix + "LISTEN"); l != "" {
+		return "http://" + l
+	}
+	return "http://127.0.0.1:4566"
+}

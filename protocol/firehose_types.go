@@ -1,0 +1,303 @@
+package protocol
+
+import (
+	"strconv"
+	"time"
+)
+
+// The Go types below mirror the model's shapes for the parts of the API that
+// firehose-local implements. Members of the model that a type here lacks are
+// refused by CheckSupported, so a configuration is never accepted and then
+// ignored. JSON names are the model's member names.
+
+// Tag is a delivery stream tag.
+type Tag struct {
+	Key   string  `json:"Key"`
+	Value *string `json:"Value,omitempty"`
+}
+
+// BufferingHints are the S3 destination's buffering hints.
+type BufferingHints struct {
+	SizeInMBs         *int `json:"SizeInMBs,omitempty"`
+	IntervalInSeconds *int `json:"IntervalInSeconds,omitempty"`
+}
+
+// KMSEncryptionConfig names the KMS key for S3 server-side encryption.
+type KMSEncryptionConfig struct {
+	AWSKMSKeyARN string `json:"AWSKMSKeyARN"`
+}
+
+// EncryptionConfiguration is the S3 destination's object encryption.
+type EncryptionConfiguration struct {
+	NoEncryptionConfig  string               `json:"NoEncryptionConfig,omitempty"`
+	KMSEncryptionConfig *KMSEncryptionConfig `json:"KMSEncryptionConfig,omitempty"`
+}
+
+// CloudWatchLoggingOptions configures error logging to CloudWatch Logs.
+type CloudWatchLoggingOptions struct {
+	Enabled       *bool   `json:"Enabled,omitempty"`
+	LogGroupName  *string `json:"LogGroupName,omitempty"`
+	LogStreamName *string `json:"LogStreamName,omitempty"`
+}
+
+// ProcessorParameter is one processor parameter; values are strings.
+type ProcessorParameter struct {
+	ParameterName  string `json:"ParameterName"`
+	ParameterValue string `json:"ParameterValue"`
+}
+
+// Processor is one data processor.
+type Processor struct {
+	Type       string               `json:"Type"`
+	Parameters []ProcessorParameter `json:"Parameters,omitempty"`
+}
+
+// ProcessingConfiguration is the destination's data processing.
+type ProcessingConfiguration struct {
+	Enabled    *bool       `json:"Enabled,omitempty"`
+	Processors []Processor `json:"Processors,omitempty"`
+}
+
+// S3DestinationConfiguration is the deprecated plain S3 destination.
+type S3DestinationConfiguration struct {
+	RoleARN                  string                    `json:"RoleARN"`
+	BucketARN                string                    `json:"BucketARN"`
+	Prefix                   *string                   `json:"Prefix,omitempty"`
+	ErrorOutputPrefix        *string                   `json:"ErrorOutputPrefix,omitempty"`
+	BufferingHints           *BufferingHints           `json:"BufferingHints,omitempty"`
+	CompressionFormat        string                    `json:"CompressionFormat,omitempty"`
+	EncryptionConfiguration  *EncryptionConfiguration  `json:"EncryptionConfiguration,omitempty"`
+	CloudWatchLoggingOptions *CloudWatchLoggingOptions `json:"CloudWatchLoggingOptions,omitempty"`
+}
+
+// ExtendedS3DestinationConfiguration is the S3 destination. It is also the
+// form in which firehose-local stores every S3 destination.
+type ExtendedS3DestinationConfiguration struct {
+	RoleARN                  string                    `json:"RoleARN"`
+	BucketARN                string                    `json:"BucketARN"`
+	Prefix                   *string                   `json:"Prefix,omitempty"`
+	ErrorOutputPrefix        *string                   `json:"ErrorOutputPrefix,omitempty"`
+	BufferingHints           *BufferingHints           `json:"BufferingHints,omitempty"`
+	CompressionFormat        string                    `json:"CompressionFormat,omitempty"`
+	EncryptionConfiguration  *EncryptionConfiguration  `json:"EncryptionConfiguration,omitempty"`
+	CloudWatchLoggingOptions *CloudWatchLoggingOptions `json:"CloudWatchLoggingOptions,omitempty"`
+	ProcessingConfiguration  *ProcessingConfiguration  `json:"ProcessingConfiguration,omitempty"`
+	S3BackupMode             string                    `json:"S3BackupMode,omitempty"`
+	FileExtension            *string                   `json:"FileExtension,omitempty"`
+	CustomTimeZone           *string                   `json:"CustomTimeZone,omitempty"`
+}
+
+// S3DestinationUpdate is UpdateDestination's plain S3 update.
+type S3DestinationUpdate struct {
+	RoleARN                  *string                   `json:"RoleARN,omitempty"`
+	BucketARN                *string                   `json:"BucketARN,omitempty"`
+	Prefix                   *string                   `json:"Prefix,omitempty"`
+	ErrorOutputPrefix        *string                   `json:"ErrorOutputPrefix,omitempty"`
+	BufferingHints           *BufferingHints           `json:"BufferingHints,omitempty"`
+	CompressionFormat        *string                   `json:"CompressionFormat,omitempty"`
+	EncryptionConfiguration  *EncryptionConfiguration  `json:"EncryptionConfiguration,omitempty"`
+	CloudWatchLoggingOptions *CloudWatchLoggingOptions `json:"CloudWatchLoggingOptions,omitempty"`
+}
+
+// ExtendedS3DestinationUpdate is UpdateDestination's S3 update.
+type ExtendedS3DestinationUpdate struct {
+	S3DestinationUpdate
+	ProcessingConfiguration *ProcessingConfiguration `json:"ProcessingConfiguration,omitempty"`
+	S3BackupMode            *string                  `json:"S3BackupMode,omitempty"`
+	FileExtension           *string                  `json:"FileExtension,omitempty"`
+	CustomTimeZone          *string                  `json:"CustomTimeZone,omitempty"`
+}
+
+// DirectPutSourceConfiguration is the optional Direct PUT throughput hint.
+type DirectPutSourceConfiguration struct {
+	ThroughputHintInMBs int `json:"ThroughputHintInMBs"`
+}
+
+// DeliveryStreamEncryptionConfigurationInput asks for server-side encryption.
+type DeliveryStreamEncryptionConfigurationInput struct {
+	KeyARN  *string `json:"KeyARN,omitempty"`
+	KeyType string  `json:"KeyType"`
+}
+
+// CreateDeliveryStreamInput is CreateDeliveryStream's request.
+type CreateDeliveryStreamInput struct {
+	DeliveryStreamName                         string                                      `json:"DeliveryStreamName"`
+	DeliveryStreamType                         string                                      `json:"DeliveryStreamType,omitempty"`
+	DirectPutSourceConfiguration               *DirectPutSourceConfiguration               `json:"DirectPutSourceConfiguration,omitempty"`
+	DeliveryStreamEncryptionConfigurationInput *DeliveryStreamEncryptionConfigurationInput `json:"DeliveryStreamEncryptionConfigurationInput,omitempty"`
+	S3DestinationConfiguration                 *S3DestinationConfiguration                 `json:"S3DestinationConfiguration,omitempty"`
+	ExtendedS3DestinationConfiguration         *ExtendedS3DestinationConfiguration         `json:"ExtendedS3DestinationConfiguration,omitempty"`
+	Tags                                       []Tag                                       `json:"Tags,omitempty"`
+}
+
+// CreateDeliveryStreamOutput is CreateDeliveryStream's response.
+type CreateDeliveryStreamOutput struct {
+	DeliveryStreamARN string `json:"DeliveryStreamARN"`
+}
+
+// DescribeDeliveryStreamInput is DescribeDeliveryStream's request.
+type DescribeDeliveryStreamInput struct {
+	DeliveryStreamName          string  `json:"DeliveryStreamName"`
+	Limit                       *int    `json:"Limit,omitempty"`
+	ExclusiveStartDestinationId *string `json:"ExclusiveStartDestinationId,omitempty"`
+}
+
+// DeliveryStreamEncryptionConfiguration is the described SSE state.
+type DeliveryStreamEncryptionConfiguration struct {
+	KeyARN  *string `json:"KeyARN,omitempty"`
+	KeyType string  `json:"KeyType,omitempty"`
+	Status  string  `json:"Status"`
+}
+
+// S3DestinationDescription describes a plain S3 destination.
+type S3DestinationDescription struct {
+	RoleARN                  string                    `json:"RoleARN"`
+	BucketARN                string                    `json:"BucketARN"`
+	Prefix                   *string                   `json:"Prefix,omitempty"`
+	ErrorOutputPrefix        *string                   `json:"ErrorOutputPrefix,omitempty"`
+	BufferingHints           BufferingHints            `json:"BufferingHints"`
+	CompressionFormat        string                    `json:"CompressionFormat"`
+	EncryptionConfiguration  EncryptionConfiguration   `json:"EncryptionConfiguration"`
+	CloudWatchLoggingOptions *CloudWatchLoggingOptions `json:"CloudWatchLoggingOptions,omitempty"`
+}
+
+// ExtendedS3DestinationDescription describes the S3 destination.
+type ExtendedS3DestinationDescription struct {
+	S3DestinationDescription
+	ProcessingConfiguration *ProcessingConfiguration `json:"ProcessingConfiguration,omitempty"`
+	S3BackupMode            string                   `json:"S3BackupMode,omitempty"`
+	FileExtension           *string                  `json:"FileExtension,omitempty"`
+	CustomTimeZone          *string                  `json:"CustomTimeZone,omitempty"`
+}
+
+// DestinationDescription describes one destination.
+type DestinationDescription struct {
+	DestinationId                    string                            `json:"DestinationId"`
+	S3DestinationDescription         *S3DestinationDescription         `json:"S3DestinationDescription,omitempty"`
+	ExtendedS3DestinationDescription *ExtendedS3DestinationDescription `json:"ExtendedS3DestinationDescription,omitempty"`
+}
+
+// SourceDescription describes the stream's source.
+type SourceDescription struct {
+	DirectPutSourceDescription *DirectPutSourceConfiguration `json:"DirectPutSourceDescription,omitempty"`
+}
+
+// DeliveryStreamDescription is DescribeDeliveryStream's payload.
+type DeliveryStreamDescription struct {
+	DeliveryStreamName                    string                                 `json:"DeliveryStreamName"`
+	DeliveryStreamARN                     string                                 `json:"DeliveryStreamARN"`
+	DeliveryStreamStatus                  string                                 `json:"DeliveryStreamStatus"`
+	DeliveryStreamEncryptionConfiguration *DeliveryStreamEncryptionConfiguration `json:"DeliveryStreamEncryptionConfiguration,omitempty"`
+	DeliveryStreamType                    string                                 `json:"DeliveryStreamType"`
+	VersionId                             string                                 `json:"VersionId"`
+	CreateTimestamp                       *EpochSeconds                          `json:"CreateTimestamp,omitempty"`
+	LastUpdateTimestamp                   *EpochSeconds                          `json:"LastUpdateTimestamp,omitempty"`
+	Source                                *SourceDescription                     `json:"Source,omitempty"`
+	Destinations                          []DestinationDescription               `json:"Destinations"`
+	HasMoreDestinations                   bool                                   `json:"HasMoreDestinations"`
+}
+
+// DescribeDeliveryStreamOutput is DescribeDeliveryStream's response.
+type DescribeDeliveryStreamOutput struct {
+	DeliveryStreamDescription DeliveryStreamDescription `json:"DeliveryStreamDescription"`
+}
+
+// ListDeliveryStreamsInput is ListDeliveryStreams' request.
+type ListDeliveryStreamsInput struct {
+	Limit                            *int    `json:"Limit,omitempty"`
+	DeliveryStreamType               *string `json:"DeliveryStreamType,omitempty"`
+	ExclusiveStartDeliveryStreamName *string `json:"ExclusiveStartDeliveryStreamName,omitempty"`
+}
+
+// ListDeliveryStreamsOutput is ListDeliveryStreams' response.
+type ListDeliveryStreamsOutput struct {
+	DeliveryStreamNames    []string `json:"DeliveryStreamNames"`
+	HasMoreDeliveryStreams bool     `json:"HasMoreDeliveryStreams"`
+}
+
+// DeleteDeliveryStreamInput is DeleteDeliveryStream's request.
+type DeleteDeliveryStreamInput struct {
+	DeliveryStreamName string `json:"DeliveryStreamName"`
+	AllowForceDelete   *bool  `json:"AllowForceDelete,omitempty"`
+}
+
+// UpdateDestinationInput is UpdateDestination's request.
+type UpdateDestinationInput struct {
+	DeliveryStreamName             string                       `json:"DeliveryStreamName"`
+	CurrentDeliveryStreamVersionId string                       `json:"CurrentDeliveryStreamVersionId"`
+	DestinationId                  string                       `json:"DestinationId"`
+	S3DestinationUpdate            *S3DestinationUpdate         `json:"S3DestinationUpdate,omitempty"`
+	ExtendedS3DestinationUpdate    *ExtendedS3DestinationUpdate `json:"ExtendedS3DestinationUpdate,omitempty"`
+}
+
+// TagDeliveryStreamInput is TagDeliveryStream's request.
+type TagDeliveryStreamInput struct {
+	DeliveryStreamName string `json:"DeliveryStreamName"`
+	Tags               []Tag  `json:"Tags"`
+}
+
+// UntagDeliveryStreamInput is UntagDeliveryStream's request.
+type UntagDeliveryStreamInput struct {
+	DeliveryStreamName string   `json:"DeliveryStreamName"`
+	TagKeys            []string `json:"TagKeys"`
+}
+
+// ListTagsForDeliveryStreamInput is ListTagsForDeliveryStream's request.
+type ListTagsForDeliveryStreamInput struct {
+	DeliveryStreamName   string  `json:"DeliveryStreamName"`
+	ExclusiveStartTagKey *string `json:"ExclusiveStartTagKey,omitempty"`
+	Limit                *int    `json:"Limit,omitempty"`
+}
+
+// ListTagsForDeliveryStreamOutput is ListTagsForDeliveryStream's response.
+type ListTagsForDeliveryStreamOutput struct {
+	Tags        []Tag `json:"Tags"`
+	HasMoreTags bool  `json:"HasMoreTags"`
+}
+
+// StartDeliveryStreamEncryptionInput is StartDeliveryStreamEncryption's request.
+type StartDeliveryStreamEncryptionInput struct {
+	DeliveryStreamName                         string                                      `json:"DeliveryStreamName"`
+	DeliveryStreamEncryptionConfigurationInput *DeliveryStreamEncryptionConfigurationInput `json:"DeliveryStreamEncryptionConfigurationInput,omitempty"`
+}
+
+// StopDeliveryStreamEncryptionInput is StopDeliveryStreamEncryption's request.
+type StopDeliveryStreamEncryptionInput struct {
+	DeliveryStreamName string `json:"DeliveryStreamName"`
+}
+
+// PutRecordOutput is PutRecord's response.
+type PutRecordOutput struct {
+	RecordId  string `json:"RecordId"`
+	Encrypted bool   `json:"Encrypted"`
+}
+
+// PutRecordBatchResponseEntry is one entry of PutRecordBatch's response.
+type PutRecordBatchResponseEntry struct {
+	RecordId     string `json:"RecordId,omitempty"`
+	ErrorCode    string `json:"ErrorCode,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitempty"`
+}
+
+// PutRecordBatchOutput is PutRecordBatch's response.
+type PutRecordBatchOutput struct {
+	FailedPutCount   int                           `json:"FailedPutCount"`
+	Encrypted        bool                          `json:"Encrypted"`
+	RequestResponses []PutRecordBatchResponseEntry `json:"RequestResponses"`
+}
+
+// EpochSeconds is a timestamp on the wire: a JSON number of epoch seconds
+// with millisecond precision.
+type EpochSeconds time.Time
+
+// MarshalJSON renders the timestamp as epoch seconds.
+func (t EpochSeconds) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64)), nil
+}
+
+// Epoch returns t as an *EpochSeconds.
+func Epoch(t time.Time) *EpochSeconds {
+	e := EpochSeconds(t)
+	return &e
+}

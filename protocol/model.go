@@ -1,0 +1,166 @@
+package protocol
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// The botocore service model is the authority on shapes and constraints. It
+// is embedded so that validation follows it member by member.
+//
+//go:embed models/firehose-2015-08-04.json
+var firehoseModelJSON []byte
+
+// Model is a parsed botocore service model.
+type Model struct {
+	Metadata   ModelMetadata             `json:"metadata"`
+	Operations map[string]ModelOperation `json:"operations"`
+	Shapes     map[string]*Shape         `json:"shapes"`
+}
+
+// ModelMetadata is the model's metadata block.
+type ModelMetadata struct {
+	TargetPrefix string `json:"targetPrefix"`
+	APIVersion   string `json:"apiVersion"`
+}
+
+// ModelOperation names an operation's input and output shapes.
+type ModelOperation struct {
+	Name   string `json:"name"`
+	Input  *Ref   `json:"input"`
+	Output *Ref   `json:"output"`
+}
+
+// Ref points at a shape by name.
+type Ref struct {
+	Shape string `json:"shape"`
+}
+
+// Shape is one shape of the model with the constraints validation needs.
+type Shape struct {
+	Type      string          `json:"type"`
+	Required  []string        `json:"required"`
+	Members   orderedMembers  `json:"members"`
+	Member    *Ref            `json:"member"`
+	Key       *Ref            `json:"key"`
+	Value     *Ref            `json:"value"`
+	Min       *float64        `json:"min"`
+	Max       *float64        `json:"max"`
+	Pattern   string          `json:"pattern"`
+	Enum      []string        `json:"enum"`
+	Exception bool            `json:"exception"`
+	re        *regexp.Regexp  // full-match form of Pattern
+	notPrefix *regexp.Regexp  // a leading (?!...) lookahead, which RE2 lacks
+	required  map[string]bool // Required as a set
+}
+
+// Member is a structure member, kept in model order.
+type Member struct {
+	Name  string
+	Shape string
+}
+
+type orderedMembers []Member
+
+// UnmarshalJSON keeps the members in the order the model lists them, so that
+// validation errors come out in a stable, model-like order.
+func (m *orderedMembers) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		var ref Ref
+		if err := dec.Decode(&ref); err != nil {
+			return err
+		}
+		*m = append(*m, Member{Name: tok.(string), Shape: ref.Shape})
+	}
+	return nil
+}
+
+var (
+	firehoseModelOnce sync.Once
+	firehoseModel     *Model
+)
+
+// FirehoseModel returns the embedded Firehose model, parsed once.
+func FirehoseModel() *Model {
+	firehoseModelOnce.Do(func() {
+		m, err := ParseModel(firehoseModelJSON)
+		if err != nil {
+			panic("protocol: embedded firehose model: " + err.Error())
+		}
+		firehoseModel = m
+	})
+	return firehoseModel
+}
+
+// ParseModel parses a botocore model and compiles its patterns.
+func ParseModel(b []byte) (*Model, error) {
+	var m Model
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for name, s := range m.Shapes {
+		s.required = make(map[string]bool, len(s.Required))
+		for _, r := range s.Required {
+			s.required[r] = true
+		}
+		if s.Pattern != "" {
+			if err := s.compilePattern(); err != nil {
+				return nil, fmt.Errorf("shape %s: %w", name, err)
+			}
+		}
+	}
+	return &m, nil
+}
+
+// compilePattern turns the model's Java regular expression into Go RE2,
+// matched against the whole value (the Smithy model anchors them). RE2 has
+// no lookaround: a leading negative lookahead becomes a separate check, and
+// the one pattern with inner lookarounds (Redshift's JDBC URL) is rewritten
+// to the equivalent without them.
+func (s *Shape) compilePattern() error {
+	p := s.Pattern
+	p = strings.ReplaceAll(p, `((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+`, `([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+`)
+	p = javaUnicodeEscape.ReplaceAllString(p, `\x{$1}`)
+	if strings.HasPrefix(p, "^(?!") {
+		end := strings.Index(p, ")")
+		// The lookahead bodies in the model contain no parentheses.
+		look := p[len("^(?!"):end]
+		re, err := regexp.Compile(`^(?:` + look + `)`)
+		if err != nil {
+			return err
+		}
+		s.notPrefix = re
+		p = "^" + p[end+1:]
+	}
+	re, err := regexp.Compile(`^(?:` + p + `)$`)
+	if err != nil {
+		return err
+	}
+	s.re = re
+	return nil
+}
+
+var javaUnicodeEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+
+// matchPattern reports whether v satisfies the shape's pattern.
+func (s *Shape) matchPattern(v string) bool {
+	if s.re == nil {
+		return true
+	}
+	if s.notPrefix != nil && s.notPrefix.MatchString(v) {
+		return false
+	}
+	return s.re.MatchString(v)
+}

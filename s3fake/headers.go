@@ -1,0 +1,121 @@
+package s3fake
+
+import (
+	"net/http"
+	"strings"
+)
+
+// gofakes3 stores every X-Amz-* request header of PutObject,
+// CreateMultipartUpload and CopyObject as object metadata and serves it back
+// on GET and HEAD. Most of them describe the request, not the object: the
+// signature date, payload hash, session token (which alone can exceed the
+// 2000-byte metadata limit of gofakes3), checksum negotiation, ACLs... The
+// helpers below keep those out of storage and out of object responses.
+
+// storedAmzHeader reports whether an X-Amz-* request header (lower-case) is
+// an object attribute that may be stored, or is needed by gofakes3.
+func storedAmzHeader(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "x-amz-meta-"),
+		strings.HasPrefix(name, "x-amz-object-lock-"),
+		strings.HasPrefix(name, "x-amz-server-side-encryption") &&
+			name != "x-amz-server-side-encryption-customer-key":
+		return true
+	}
+	switch name {
+	case "x-amz-copy-source", // CopyObject needs it
+		"x-amz-storage-class",
+		"x-amz-website-redirect-location":
+		return true
+	}
+	// Checksum values of the payload, verified by Dechunk.
+	_, ok := checksumAlgorithms[name]
+	return ok
+}
+
+// stripTransportHeaders is middleware that removes X-Amz-* headers not
+// accepted by storedAmzHeader from PUT and POST requests, so gofakes3 does
+// not store them. It must run after Dechunk, which needs some of them.
+func stripTransportHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut || r.Method == http.MethodPost {
+			for name := range r.Header {
+				lower := strings.ToLower(name)
+				if strings.HasPrefix(lower, "x-amz-") && !storedAmzHeader(lower) {
+					delete(r.Header, name)
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// defaultContentType is what S3 returns for objects stored without one.
+const defaultContentType = "binary/octet-stream"
+
+// fixObjectResponses is middleware that corrects the headers of GET and HEAD
+// object responses just before they are sent (see objectResponseWriter.fix).
+func fixObjectResponses(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasObjectKey(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ow := &objectResponseWriter{ResponseWriter: w}
+		next.ServeHTTP(ow, r)
+		ow.fix(http.StatusOK) // in case the handler wrote nothing
+	})
+}
+
+// hasObjectKey reports whether a path-style path names an object.
+func hasObjectKey(path string) bool {
+	_, key, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return key != ""
+}
+
+// objectResponseWriter applies fix to the headers before they are written.
+type objectResponseWriter struct {
+	http.ResponseWriter
+	fixed bool
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *objectResponseWriter) WriteHeader(status int) {
+	w.fix(status)
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write implements http.ResponseWriter.
+func (w *objectResponseWriter) Write(p []byte) (int, error) {
+	w.fix(http.StatusOK)
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *objectResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// fix, on its first call, removes empty metadata values (tombstones, see
+// replacingBackend) and the stored X-Amz-Copy-Source; on partial content it
+// removes the full-object checksums, which SDKs would otherwise validate
+// against the partial body; on success it defaults the Content-Type.
+func (w *objectResponseWriter) fix(status int) {
+	if w.fixed {
+		return
+	}
+	w.fixed = true
+	h := w.Header()
+	for name, values := range h {
+		if len(values) == 0 || (len(values) == 1 && values[0] == "") {
+			delete(h, name)
+		}
+	}
+	h.Del(hdrCopySource)
+	if status == http.StatusPartialContent {
+		for name := range checksumAlgorithms {
+			h.Del(name)
+		}
+	}
+	if status >= 200 && status < 300 && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", defaultContentType)
+	}
+}

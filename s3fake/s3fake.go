@@ -1,0 +1,241 @@
+// Package s3fake is the S3 service built into firehose-local.
+//
+// It wraps github.com/johannesboyne/gofakes3 with the pieces that a modern
+// AWS SDK needs and gofakes3 lacks:
+//
+//   - aws-chunked request bodies (signed, unsigned and with trailing
+//     checksums) are decoded before gofakes3 sees them, and any
+//     x-amz-checksum-* header or trailer is verified (see [Dechunk]);
+//   - virtual-hosted-style requests (bucket.localhost:4566,
+//     bucket.s3.us-east-1.amazonaws.com) are mapped to path style
+//     (see [BucketFromHost]);
+//   - request headers that only matter to the transport (signatures,
+//     session tokens, checksum negotiation) are not stored as object
+//     metadata, and overwriting an object replaces its metadata;
+//   - GET/HEAD object responses never carry a checksum that does not match
+//     the returned bytes (ranged reads), and default to the content type
+//     binary/octet-stream like S3 does.
+//
+// Objects live in memory, or in a bbolt file when [Options.DataDir] is set.
+package s3fake
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3bolt"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Sentinel errors returned (wrapped) by the Go API of [S3].
+var (
+	// ErrNoSuchBucket means the bucket does not exist.
+	ErrNoSuchBucket = errors.New("s3fake: no such bucket")
+	// ErrNoSuchKey means the bucket exists but the key does not.
+	ErrNoSuchKey = errors.New("s3fake: no such key")
+)
+
+// dbFileName is the name of the bbolt file inside Options.DataDir.
+const dbFileName = "s3.db"
+
+// boltOpenTimeout bounds how long New waits for the bbolt file lock, which
+// another process may hold.
+const boltOpenTimeout = 2 * time.Second
+
+// Options configures New.
+type Options struct {
+	// DataDir is where objects are stored. "" keeps everything in memory;
+	// otherwise objects live in the bbolt file DataDir/s3.db (the directory
+	// is created if needed). Multipart uploads in progress are always kept
+	// in memory.
+	DataDir string
+	// Logger receives debug output, including gofakes3's own logging.
+	// nil discards it. The package never writes to stdout or stderr.
+	Logger *slog.Logger
+}
+
+// ObjectMeta is the object metadata understood by the Go API of [S3].
+type ObjectMeta struct {
+	// ContentType is returned as Content-Type by GetObject/HeadObject.
+	ContentType string
+	// ContentEncoding is returned as Content-Encoding by GetObject/HeadObject.
+	ContentEncoding string
+}
+
+// S3 is an S3-compatible object store. Its HTTP API is served by Handler and
+// the emulator writes to it directly with PutObject. All methods are safe for
+// concurrent use.
+type S3 struct {
+	backend gofakes3.Backend
+	db      *bolt.DB // nil when in memory
+	handler http.Handler
+	log     *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New creates an S3 store as described by opts.
+func New(opts Options) (*S3, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	s := &S3{log: logger}
+	var inner gofakes3.Backend
+	if opts.DataDir == "" {
+		inner = s3mem.New()
+	} else {
+		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("s3fake: create data dir: %w", err)
+		}
+		path := filepath.Join(opts.DataDir, dbFileName)
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltOpenTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("s3fake: open %s (is another process using it?): %w", path, err)
+		}
+		s.db = db
+		inner = s3bolt.New(db)
+	}
+	s.backend = wrapBackend(inner)
+
+	fake := gofakes3.New(s.backend,
+		gofakes3.WithLogger(slogAdapter{logger}),
+		gofakes3.WithAutoBucket(false),
+		// Local clients may run with any clock (or a fake one); requests
+		// are not authenticated either, so skew checks only get in the way.
+		gofakes3.WithTimeSkewLimit(0),
+	)
+	s.handler = virtualHost(Dechunk(stripTransportHeaders(fixObjectResponses(fake.Server()))))
+	return s, nil
+}
+
+// Handler returns the HTTP handler serving the S3 REST API, both path style
+// (/bucket/key) and virtual-hosted style (Host: bucket.localhost:4566).
+func (s *S3) Handler() http.Handler { return s.handler }
+
+// Close releases the data file, if any. The handler must not be serving
+// requests any more. Close is idempotent.
+func (s *S3) Close() error {
+	s.closeOnce.Do(func() {
+		if s.db != nil {
+			s.closeErr = s.db.Close()
+		}
+	})
+	return s.closeErr
+}
+
+// CreateBucket creates bucket; it is not an error if it already exists.
+func (s *S3) CreateBucket(ctx context.Context, bucket string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := gofakes3.ValidateBucketName(bucket); err != nil {
+		return fmt.Errorf("s3fake: create bucket %q: %w", bucket, err)
+	}
+	err := s.backend.CreateBucket(bucket)
+	if err != nil && !gofakes3.IsAlreadyExists(err) {
+		return fmt.Errorf("s3fake: create bucket %q: %w", bucket, err)
+	}
+	return nil
+}
+
+// PutObject stores body under bucket/key, replacing any existing object. It
+// returns an error wrapping ErrNoSuchBucket if the bucket does not exist.
+func (s *S3) PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if key == "" {
+		return fmt.Errorf("s3fake: put object in bucket %q: empty key", bucket)
+	}
+	m := map[string]string{
+		"Last-Modified": time.Now().UTC().Format(http.TimeFormat),
+		// Like S3, remember a full-object checksum so SDKs can validate
+		// downloads.
+		"X-Amz-Checksum-Crc32": crc32Base64(body),
+	}
+	if meta.ContentType != "" {
+		m["Content-Type"] = meta.ContentType
+	}
+	if meta.ContentEncoding != "" {
+		m["Content-Encoding"] = meta.ContentEncoding
+	}
+	_, err := s.backend.PutObject(bucket, key, m, bytes.NewReader(body), int64(len(body)), nil)
+	if err != nil {
+		return fmt.Errorf("s3fake: put object %q in bucket %q: %w", key, bucket, translateError(err))
+	}
+	s.log.Debug("s3fake: object stored", "bucket", bucket, "key", key, "size", len(body))
+	return nil
+}
+
+// GetObject returns the content and metadata of bucket/key. Errors wrap
+// ErrNoSuchBucket or ErrNoSuchKey when either does not exist.
+func (s *S3) GetObject(ctx context.Context, bucket, key string) ([]byte, ObjectMeta, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, ObjectMeta{}, err
+	}
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, ObjectMeta{}, fmt.Errorf("s3fake: get object %q in bucket %q: %w", key, bucket, translateError(err))
+	}
+	defer obj.Contents.Close()
+	if obj.IsDeleteMarker {
+		return nil, ObjectMeta{}, fmt.Errorf("s3fake: get object %q in bucket %q: %w", key, bucket, ErrNoSuchKey)
+	}
+	body, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		return nil, ObjectMeta{}, fmt.Errorf("s3fake: read object %q in bucket %q: %w", key, bucket, err)
+	}
+	meta := ObjectMeta{
+		ContentType:     obj.Metadata["Content-Type"],
+		ContentEncoding: obj.Metadata["Content-Encoding"],
+	}
+	return body, meta, nil
+}
+
+// translateError maps gofakes3 "not found" errors to the package sentinels.
+func translateError(err error) error {
+	switch {
+	case gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket):
+		return ErrNoSuchBucket
+	case gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchKey):
+		return ErrNoSuchKey
+	}
+	return err
+}
+
+// crc32Base64 is the x-amz-checksum-crc32 value of b.
+func crc32Base64(b []byte) string {
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(b))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// slogAdapter routes gofakes3 logging to a slog.Logger at debug level.
+type slogAdapter struct{ log *slog.Logger }
+
+// Print implements gofakes3.Logger.
+func (a slogAdapter) Print(level gofakes3.LogLevel, v ...any) {
+	ctx := context.Background()
+	if !a.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	msg := fmt.Sprintln(v...)
+	a.log.DebugContext(ctx, "gofakes3: "+msg[:len(msg)-1], "gofakes3_level", string(level))
+}
