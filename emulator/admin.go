@@ -102,3 +102,27 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 	})
 	return results, len(all) > 0
 }
+
+// WaitDelivered waits until every batch already cut from a buffer (by size,
+// interval or flush) has been delivered or dropped. Unlike Flush it leaves
+// open buffers alone, so tests can check exactly when a trigger fires.
+func (s *Server) WaitDelivered(ctx context.Context) error {
+	var pending []*batch
+	s.mu.Lock()
+	for _, byName := range s.streams {
+		for _, st := range byName {
+			st.pipe.mu.Lock()
+			pending = append(pending, st.pipe.queue...)
+			st.pipe.mu.Unlock()
+		}
+	}
+	s.mu.Unlock()
+	for _, b := range pending {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}

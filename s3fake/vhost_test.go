@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -116,17 +117,26 @@ func TestVirtualHostedSDK(t *testing.T) {
 
 	ctx := context.Background()
 	body := randomBytes(9, 3000)
+	const key = "vh/a b+c%2F=ü.txt"
 	if _, err := client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String("mybucket"), Key: aws.String("vh/obj"), Body: bytes.NewReader(body),
+		Bucket: aws.String("mybucket"), Key: aws.String(key), Body: bytes.NewReader(body),
 	}); err != nil {
 		t.Fatalf("PutObject: %v", err)
 	}
-	got, _, err := e.s.GetObject(ctx, "mybucket", "vh/obj")
+	got, _, err := e.s.GetObject(ctx, "mybucket", key)
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("stored: %d bytes, %v", len(got), err)
 	}
 	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("mybucket")})
-	if err != nil || len(list.Contents) != 1 || aws.ToString(list.Contents[0].Key) != "vh/obj" {
+	if err != nil || len(list.Contents) != 1 || aws.ToString(list.Contents[0].Key) != key {
 		t.Fatalf("ListObjectsV2: %v %v", list, err)
+	}
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("mybucket"), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("GetObject: %v", err)
+	}
+	defer out.Body.Close()
+	if got, err := io.ReadAll(out.Body); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("GetObject: %d bytes, %v", len(got), err)
 	}
 }
