@@ -152,7 +152,7 @@ func TestDechunkMalformed(t *testing.T) {
 		name       string
 		body       string
 		headers    map[string]string
-		wantStatus int               // when Dechunk answers itself
+		wantStatus int                // when Dechunk answers itself
 		wantCode   gofakes3.ErrorCode // when reading the body fails
 	}{
 		{"bad hex size", "zz\r\nhello\r\n0\r\n\r\n", chunkedHeaders(unsigned, 5), 0, gofakes3.ErrInvalidArgument},

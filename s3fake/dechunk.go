@@ -3,7 +3,6 @@ package s3fake
 import (
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -22,7 +21,7 @@ const (
 	streamingPrefix    = "STREAMING-"
 )
 
-// Dechunk is middleware that turns aws-chunked request bodies into plain
+// Dechunk is middleware that turns aws-chunked PUT and POST bodies into plain
 // ones before next sees them, for every flavour the AWS SDKs send
 // (X-Amz-Content-Sha256 STREAMING-AWS4-HMAC-SHA256-PAYLOAD,
 // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER,
@@ -68,18 +67,18 @@ func decodeBody(r *http.Request) error {
 			expected = append(expected, checksum{name, value})
 		}
 	}
-	chunked := isAWSChunked(r.Header)
+	chunked := (r.Method == http.MethodPut || r.Method == http.MethodPost) && isAWSChunked(r.Header)
 	if !chunked && len(expected) == 0 {
 		return nil
 	}
 
-	var body io.Reader = r.Body
 	if r.Body == nil {
-		body = http.NoBody
+		r.Body = http.NoBody
 	}
-	algorithms := map[string]bool{}
+	var body io.Reader = r.Body
+	var algorithms []string // checksums to compute; duplicates are harmless
 	for _, c := range expected {
-		algorithms[c.name] = true
+		algorithms = append(algorithms, c.name)
 	}
 	var decoder *chunkedReader
 	if chunked {
@@ -89,19 +88,12 @@ func decodeBody(r *http.Request) error {
 		}
 		decoder = newChunkedReader(body, length)
 		body = decoder
-		for _, name := range declaredTrailerChecksums(r.Header) {
-			algorithms[name] = true
-		}
+		algorithms = append(algorithms, declaredTrailerChecksums(r.Header)...)
 		rewriteChunkedHeaders(r, length)
 	}
 
-	names := make([]string, 0, len(algorithms))
-	for name := range algorithms {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names) > 0 {
-		body = newVerifyingReader(body, names, func() []checksum {
+	if len(algorithms) > 0 {
+		body = newVerifyingReader(body, algorithms, func() []checksum {
 			if decoder == nil {
 				return expected
 			}
@@ -114,9 +106,7 @@ func decodeBody(r *http.Request) error {
 			return all
 		})
 	}
-	if r.Body != nil {
-		r.Body = readCloser{body, r.Body}
-	}
+	r.Body = readCloser{body, r.Body}
 	return nil
 }
 

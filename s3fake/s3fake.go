@@ -14,7 +14,9 @@
 //     metadata, and overwriting an object replaces its metadata;
 //   - GET/HEAD object responses never carry a checksum that does not match
 //     the returned bytes (ranged reads), and default to the content type
-//     binary/octet-stream like S3 does.
+//     binary/octet-stream like S3 does;
+//   - the on-disk backend is made safe for concurrent reads and writes
+//     (see boltGuard).
 //
 // Objects live in memory, or in a bbolt file when [Options.DataDir] is set.
 package s3fake
@@ -110,7 +112,7 @@ func New(opts Options) (*S3, error) {
 			return nil, fmt.Errorf("s3fake: open %s (is another process using it?): %w", path, err)
 		}
 		s.db = db
-		inner = s3bolt.New(db)
+		inner = &boltGuard{Backend: s3bolt.New(db)}
 	}
 	s.backend = wrapBackend(inner)
 

@@ -329,6 +329,56 @@ func TestDeleteObject(t *testing.T) {
 		if !errors.As(err, &nf) {
 			t.Fatalf("HeadObject deleted: %v, want NotFound", err)
 		}
+		testDeleteObjects(t, e, "data")
+	})
+}
+
+// testDeleteObjects deletes two objects with one DeleteObjects call, whose
+// body the SDK always checksums.
+func testDeleteObjects(t *testing.T, e *env, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	e.put(t, bucket, "multi/1", []byte("1"))
+	e.put(t, bucket, "multi/2", []byte("2"))
+	out, err := e.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+		Bucket: aws.String(bucket),
+		Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("multi/1")}, {Key: aws.String("multi/2")}}},
+	})
+	if err != nil || len(out.Deleted) != 2 {
+		t.Fatalf("DeleteObjects: %v %v", out, err)
+	}
+	list, err := e.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("multi/")})
+	if err != nil || len(list.Contents) != 0 {
+		t.Fatalf("after DeleteObjects: %v %v", list, err)
+	}
+}
+
+func TestCopyObject(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.createBucket(t, "src")
+		e.createBucket(t, "dst")
+		body := randomBytes(10, 5000)
+		_, err := e.client.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String("src"), Key: aws.String("orig"), Body: bytes.NewReader(body),
+			ContentType: aws.String("image/png"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.client.CopyObject(ctx, &s3.CopyObjectInput{
+			Bucket: aws.String("dst"), Key: aws.String("copy"), CopySource: aws.String("src/orig"),
+		}); err != nil {
+			t.Fatalf("CopyObject: %v", err)
+		}
+		out, got := e.get(t, "dst", "copy")
+		if !bytes.Equal(got, body) || aws.ToString(out.ContentType) != "image/png" {
+			t.Errorf("copy: %d bytes, type %q", len(got), aws.ToString(out.ContentType))
+		}
+		resp := do(t, mustRequest(t, http.MethodGet, e.srv.URL+"/dst/copy", ""))
+		if resp.Header.Get("X-Amz-Copy-Source") != "" {
+			t.Error("GET of a copy returns X-Amz-Copy-Source")
+		}
 	})
 }
 
@@ -469,6 +519,9 @@ func TestGoAPI(t *testing.T) {
 	})
 }
 
+// TestConcurrentAccess mixes direct and SDK writes and reads, including
+// overwrites of a shared key; with the disk backend the file grows (and is
+// remapped) while objects are being read.
 func TestConcurrentAccess(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -478,22 +531,34 @@ func TestConcurrentAccess(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for j := range 5 {
+				for j := range 8 {
 					key := fmt.Sprintf("w%d/%d", i, j)
-					body := randomBytes(uint64(100*i+j), 1000+i*j)
-					var err error
-					if i%2 == 0 {
-						err = e.s.PutObject(ctx, "busy", key, body, s3fake.ObjectMeta{})
-					} else {
-						_, err = e.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("busy"), Key: aws.String(key), Body: bytes.NewReader(body)})
-					}
-					if err != nil {
-						t.Errorf("put %s: %v", key, err)
-						return
+					body := randomBytes(uint64(100*i+j), 1000+i*j*1500)
+					for _, k := range []string{key, "shared"} {
+						var err error
+						if (i+j)%2 == 0 {
+							err = e.s.PutObject(ctx, "busy", k, body, s3fake.ObjectMeta{})
+						} else {
+							_, err = e.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("busy"), Key: aws.String(k), Body: bytes.NewReader(body)})
+						}
+						if err != nil {
+							t.Errorf("put %s: %v", k, err)
+							return
+						}
 					}
 					got, _, err := e.s.GetObject(ctx, "busy", key)
 					if err != nil || !bytes.Equal(got, body) {
 						t.Errorf("get %s: %d bytes, %v", key, len(got), err)
+					}
+					out, err := e.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("busy"), Key: aws.String("shared")})
+					if err != nil {
+						t.Errorf("SDK get shared: %v", err)
+						return
+					}
+					_, err = io.ReadAll(out.Body) // validates the checksum
+					out.Body.Close()
+					if err != nil {
+						t.Errorf("SDK get shared: %v", err)
 					}
 					if _, err := e.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("busy")}); err != nil {
 						t.Errorf("list: %v", err)
@@ -503,193 +568,6 @@ func TestConcurrentAccess(t *testing.T) {
 		}
 		wg.Wait()
 	})
-}
-
-// payloadHashes records the X-Amz-Content-Sha256 of the requests it sees.
-type payloadHashes struct {
-	mu   sync.Mutex
-	seen map[string]int
-}
-
-func (p *payloadHashes) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		if p.seen == nil {
-			p.seen = map[string]int{}
-		}
-		p.seen[r.Header.Get("X-Amz-Content-Sha256")]++
-		p.mu.Unlock()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (p *payloadHashes) count(hash string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.seen[hash]
-}
-
-// TestHTTPSTrailingChecksums: over HTTPS the SDK streams uploads as
-// aws-chunked with a trailing checksum; the stored objects must be exactly
-// the payloads.
-func TestHTTPSTrailingChecksums(t *testing.T) {
-	for _, bc := range backendCases {
-		t.Run(bc.name, func(t *testing.T) {
-			var hashes payloadHashes
-			e := newEnv(t, bc.opts(t), true, hashes.wrap)
-			e.createBucket(t, "tls")
-			for name, body := range map[string][]byte{"small": []byte("tiny"), "large": randomBytes(7, 1<<20+3)} {
-				e.put(t, "tls", name, body)
-				if _, got := e.get(t, "tls", name); !bytes.Equal(got, body) {
-					t.Fatalf("%s: got %d bytes, want %d", name, len(got), len(body))
-				}
-			}
-			testMultipart(t, e)
-			if n := hashes.count("STREAMING-UNSIGNED-PAYLOAD-TRAILER"); n < 4 {
-				t.Errorf("%d aws-chunked uploads seen, want 4 (did the SDK stop using trailers?)", n)
-			}
-		})
-	}
-}
-
-func TestPersistence(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := s3fake.New(s3fake.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateBucket(ctx, "keep"); err != nil {
-		t.Fatal(err)
-	}
-	meta := s3fake.ObjectMeta{ContentType: "text/csv"}
-	if err := s.PutObject(ctx, "keep", "rows.csv", []byte("a,b\n"), meta); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-
-	e := newEnv(t, s3fake.Options{DataDir: dir}, false, nil)
-	body, gotMeta, err := e.s.GetObject(ctx, "keep", "rows.csv")
-	if err != nil || string(body) != "a,b\n" || gotMeta != meta {
-		t.Fatalf("after reopen: %q %+v %v", body, gotMeta, err)
-	}
-	if _, got := e.get(t, "keep", "rows.csv"); string(got) != "a,b\n" {
-		t.Fatalf("SDK after reopen: %q", got)
-	}
-}
-
-// TestTransportHeadersNotStored: signing, session-token and checksum
-// negotiation headers are neither stored nor returned, so a long session
-// token does not exceed the metadata size limit.
-func TestTransportHeadersNotStored(t *testing.T) {
-	e := newEnv(t, s3fake.Options{}, false, nil)
-	e.createBucket(t, "hdr")
-	req, _ := http.NewRequest(http.MethodPut, e.srv.URL+"/hdr/k", strings.NewReader("body"))
-	req.Header.Set("X-Amz-Security-Token", strings.Repeat("t", 3000))
-	req.Header.Set("X-Amz-Date", "20240101T000000Z")
-	req.Header.Set("X-Amz-Meta-Kept", "yes")
-	resp := do(t, req)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %d %s", resp.StatusCode, resp.body)
-	}
-	resp = do(t, mustRequest(t, http.MethodGet, e.srv.URL+"/hdr/k", ""))
-	for _, h := range []string{"X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-Sha256"} {
-		if v := resp.Header.Get(h); v != "" {
-			t.Errorf("GET returned %s", h)
-		}
-	}
-	if resp.Header.Get("X-Amz-Meta-Kept") != "yes" || resp.Header.Get("Content-Type") != "binary/octet-stream" {
-		t.Errorf("GET headers: %v", resp.Header)
-	}
-}
-
-// TestRawChunkedUploads sends aws-chunked bodies the Go SDK does not produce
-// (signed chunks) and broken ones through the whole server.
-func TestRawChunkedUploads(t *testing.T) {
-	e := newEnv(t, s3fake.Options{}, false, nil)
-	e.createBucket(t, "raw")
-	payload := randomBytes(8, 70000)
-
-	put := func(key string, body []byte, headers map[string]string) *response {
-		req := mustRequest(t, http.MethodPut, e.srv.URL+"/raw/"+key, string(body))
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		return do(t, req)
-	}
-
-	signed := encodeChunked(payload, chunkOpts{chunkSize: 65536, signed: true})
-	if resp := put("signed", signed, chunkedHeaders("STREAMING-AWS4-HMAC-SHA256-PAYLOAD", len(payload))); resp.StatusCode != 200 {
-		t.Fatalf("signed upload: %d %s", resp.StatusCode, resp.body)
-	}
-	if _, got := e.get(t, "raw", "signed"); !bytes.Equal(got, payload) {
-		t.Fatalf("signed upload stored %d bytes, want %d", len(got), len(payload))
-	}
-
-	trailer := encodeChunked(payload, chunkOpts{chunkSize: 8192, signed: true,
-		trailers: []string{"x-amz-checksum-crc32c:" + sumBase64("crc32c", payload)}})
-	headers := chunkedHeaders("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", len(payload), "X-Amz-Trailer", "x-amz-checksum-crc32c")
-	if resp := put("signed-trailer", trailer, headers); resp.StatusCode != 200 {
-		t.Fatalf("signed trailer upload: %d %s", resp.StatusCode, resp.body)
-	}
-	if _, got := e.get(t, "raw", "signed-trailer"); !bytes.Equal(got, payload) {
-		t.Fatalf("signed trailer upload stored %d bytes", len(got))
-	}
-
-	bad := encodeChunked(payload, chunkOpts{chunkSize: 8192,
-		trailers: []string{"x-amz-checksum-crc32:" + sumBase64("crc32", []byte("other"))}})
-	resp := put("bad-digest", bad, chunkedHeaders("STREAMING-UNSIGNED-PAYLOAD-TRAILER", len(payload), "X-Amz-Trailer", "x-amz-checksum-crc32"))
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.body, "<Code>BadDigest</Code>") {
-		t.Fatalf("bad digest: %d %s", resp.StatusCode, resp.body)
-	}
-
-	resp = put("malformed", []byte("zz\r\nhello\r\n0\r\n\r\n"), chunkedHeaders("STREAMING-UNSIGNED-PAYLOAD-TRAILER", 5))
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.body, "<Error>") {
-		t.Fatalf("malformed: %d %s", resp.StatusCode, resp.body)
-	}
-	resp = put("no-length", signed, map[string]string{"Content-Encoding": "aws-chunked"})
-	if resp.StatusCode != http.StatusLengthRequired || !strings.Contains(resp.body, "<Code>MissingContentLength</Code>") {
-		t.Fatalf("missing decoded length: %d %s", resp.StatusCode, resp.body)
-	}
-	for _, key := range []string{"bad-digest", "malformed", "no-length"} {
-		if resp := do(t, mustRequest(t, http.MethodGet, e.srv.URL+"/raw/"+key, "")); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("%s was stored (%d)", key, resp.StatusCode)
-		}
-	}
-}
-
-// response is a fully read HTTP response.
-type response struct {
-	*http.Response
-	body string
-}
-
-func mustRequest(t *testing.T, method, url, body string) *http.Request {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
-}
-
-func do(t *testing.T, req *http.Request) *response {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &response{resp, string(body)}
 }
 
 func ExampleS3() {

@@ -57,7 +57,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&maxInterval, "max-buffer-interval", "0s", "cap on every stream's buffering interval, e.g. 5s (0: AWS behaviour)")
 	str(&cfg.S3Endpoint, "s3-endpoint", "", "deliver to this external S3-compatible endpoint instead of the built-in S3")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local health [--endpoint URL]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

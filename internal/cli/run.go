@@ -27,6 +27,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		switch args[0] {
 		case "flush":
 			return flushCommand(args[1:], getenv, stdout, stderr)
+		case "health":
+			return healthCommand(args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)
@@ -124,4 +126,31 @@ func defaultEndpoint(getenv func(string) string) string {
 		return "http://" + l
 	}
 	return "http://127.0.0.1:4566"
+}
+
+// healthCommand is `firehose-local health`: exit 0 when the server at
+// --endpoint answers GET /_local/health with 200. It serves as the
+// container's HEALTHCHECK, where no curl exists.
+func healthCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("firehose-local health", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	endpoint := fs.String("endpoint", defaultEndpoint(getenv), "the running firehose-local (env "+EnvPrefix+"ENDPOINT)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(strings.TrimSuffix(*endpoint, "/") + "/_local/health")
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local health:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(stdout, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,258 @@
+package integration_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// firehoseBinary builds firehose-local once per test run.
+func firehoseBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "firehose-local-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "firehose-local")
+		out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v\n%s", buildErr, binPath)
+	}
+	return binPath
+}
+
+// proc is a running firehose-local process.
+type proc struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *bytes.Buffer
+	done   chan struct{}
+	code   int
+}
+
+// startBinary runs firehose-local with args on a free loopback port and
+// waits for its "listening on" line.
+func startBinary(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(firehoseBinary(t), append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	stdout, _ := cmd.StdoutPipe()
+	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		p.code = cmd.ProcessState.ExitCode()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+	})
+	select {
+	case line := <-lines:
+		const prefix = "firehose-local listening on "
+		if !strings.HasPrefix(line, prefix) {
+			t.Fatalf("first line %q", line)
+		}
+		p.url = strings.TrimPrefix(line, prefix)
+	case <-p.done:
+		t.Fatalf("exited with %d: %s", p.code, p.stderr)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no listening line")
+	}
+	return p
+}
+
+func (p *proc) stop(t *testing.T, sig syscall.Signal) int {
+	t.Helper()
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(40 * time.Second):
+		t.Fatalf("did not exit after %v", sig)
+	}
+	return p.code
+}
+
+func TestBinaryServesAndStopsCleanly(t *testing.T) {
+	dataDir := t.TempDir()
+	p := startBinary(t, nil, "--data-dir", dataDir)
+	resp, err := http.Get(p.url + "/_local/health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("health: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	cfg := emulatortest.Config(p.url, "us-east-1")
+	fh := firehose.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
+		t.Fatal(err)
+	}
+	createStream(t, fh, "s", s3Dest())
+	putBatch(t, fh, "s", []byte("flushed "), []byte("from the shell"))
+
+	// `firehose-local flush` delivers through the running server.
+	out, err := exec.Command(firehoseBinary(t), "flush", "--stream", "s", "--endpoint", p.url).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"objects":1`) {
+		t.Fatalf("flush command: %v %s", err, out)
+	}
+	list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("deliveries")})
+	if err != nil || len(list.Contents) != 1 {
+		t.Fatalf("after flush: %v, %v", list, err)
+	}
+
+	// SIGTERM delivers what is still buffered, then exits 0.
+	putBatch(t, fh, "s", []byte("delivered on SIGTERM"))
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM: %s", code, p.stderr)
+	}
+
+	// The objects survive a restart with the same --data-dir.
+	p2 := startBinary(t, nil, "--data-dir", dataDir)
+	s3c = s3.NewFromConfig(emulatortest.Config(p2.url, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
+	list, err = s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("deliveries")})
+	if err != nil || len(list.Contents) != 2 {
+		t.Fatalf("after restart: %d objects, %v", len(list.Contents), err)
+	}
+	var bodies []string
+	for _, o := range list.Contents {
+		get, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("deliveries"), Key: o.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(get.Body)
+		bodies = append(bodies, string(b))
+	}
+	joined := strings.Join(bodies, "|")
+	if !strings.Contains(joined, "flushed from the shell") || !strings.Contains(joined, "delivered on SIGTERM") {
+		t.Fatalf("bodies = %q", bodies)
+	}
+	if code := p2.stop(t, syscall.SIGINT); code != 0 {
+		t.Fatalf("exit code %d after SIGINT", code)
+	}
+}
+
+func TestBinaryBadFlagExitsTwo(t *testing.T) {
+	cmd := exec.Command(firehoseBinary(t), "--log-level", "chatty")
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "--log-level") {
+		t.Fatalf("exit %d: %s", cmd.ProcessState.ExitCode(), out)
+	}
+	cmd = exec.Command(firehoseBinary(t))
+	cmd.Env = []string{"FIREHOSE_LOCAL_LISTEN=nowhere"}
+	out, _ = cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "FIREHOSE_LOCAL_LISTEN") {
+		t.Fatalf("exit %d: %s", cmd.ProcessState.ExitCode(), out)
+	}
+}
+
+// --s3-endpoint sends deliveries to another S3-compatible server (here a
+// second firehose-local process standing in for MinIO or AWS).
+func TestBinaryExternalS3Endpoint(t *testing.T) {
+	store := startBinary(t, nil)
+	ctx := context.Background()
+	storeS3 := s3.NewFromConfig(emulatortest.Config(store.url, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := storeS3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
+		t.Fatal(err)
+	}
+	p := startBinary(t, []string{"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret"}, "--s3-endpoint", store.url)
+	fh := firehose.NewFromConfig(emulatortest.Config(p.url, "us-east-1"))
+	dest := s3Dest()
+	dest.CompressionFormat = types.CompressionFormatGzip
+	createStream(t, fh, "ext", dest)
+	putBatch(t, fh, "ext", []byte("to the external store"))
+	resp, err := http.Post(p.url+"/_local/flush?stream=ext", "application/json", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("flush: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	list, err := storeS3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("deliveries")})
+	if err != nil || len(list.Contents) != 1 || !strings.HasSuffix(aws.ToString(list.Contents[0].Key), ".gz") {
+		t.Fatalf("external store objects: %+v, %v", list, err)
+	}
+	head, err := storeS3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("deliveries"), Key: list.Contents[0].Key})
+	if err != nil || aws.ToString(head.ContentEncoding) != "gzip" {
+		t.Fatalf("HeadObject: %+v, %v", head, err)
+	}
+}
+
+// The AWS CLI, pointed at the emulator with --endpoint-url, works as
+// against AWS (skipped when no aws CLI is installed).
+func TestAWSCLI(t *testing.T) {
+	awsCLI, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("aws CLI not found on PATH")
+	}
+	p := startBinary(t, nil)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", p.url, "--region", "us-east-1", "--output", "json"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_PAGER=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("s3api", "create-bucket", "--bucket", "deliveries")
+	run("firehose", "create-delivery-stream", "--delivery-stream-name", "cli",
+		"--extended-s3-destination-configuration", "RoleARN="+roleARN+",BucketARN="+bucketARN)
+	if out := run("firehose", "list-delivery-streams"); !strings.Contains(out, `"cli"`) {
+		t.Fatalf("list-delivery-streams: %s", out)
+	}
+	if out := run("firehose", "put-record", "--delivery-stream-name", "cli", "--record", "Data=aGVsbG8K"); !strings.Contains(out, "RecordId") {
+		t.Fatalf("put-record: %s", out)
+	}
+	if out := run("firehose", "describe-delivery-stream", "--delivery-stream-name", "cli"); !strings.Contains(out, `"ACTIVE"`) {
+		t.Fatalf("describe: %s", out)
+	}
+	http.Post(p.url+"/_local/flush", "", nil)
+	if out := run("s3", "ls", "s3://deliveries/", "--recursive"); !strings.Contains(out, "cli-1-") {
+		t.Fatalf("s3 ls: %s", out)
+	}
+}

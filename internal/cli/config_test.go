@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "defaults", want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo}},
+		{name: "flags", args: []string{"--listen", "0.0.0.0:9000", "--data-dir", "/tmp/x", "--region", "eu-west-1", "--log-level", "debug", "--max-buffer-interval", "5s", "--transition-delay", "1s", "--s3-endpoint", "http://127.0.0.1:9001"},
+			want: Config{Listen: "0.0.0.0:9000", DataDir: "/tmp/x", Region: "eu-west-1", LogLevel: slog.LevelDebug, MaxBufferInterval: 5 * time.Second, TransitionDelay: time.Second, S3Endpoint: "http://127.0.0.1:9001"}},
+		{name: "environment", env: map[string]string{"FIREHOSE_LOCAL_LISTEN": "127.0.0.1:1234", "FIREHOSE_LOCAL_DATA_DIR": "/data", "FIREHOSE_LOCAL_REGION": "ap-northeast-1", "FIREHOSE_LOCAL_LOG_LEVEL": "warn"},
+			want: Config{Listen: "127.0.0.1:1234", DataDir: "/data", Region: "ap-northeast-1", LogLevel: slog.LevelWarn}},
+		{name: "flag wins over environment", args: []string{"--listen=127.0.0.1:5555"}, env: map[string]string{"FIREHOSE_LOCAL_LISTEN": "127.0.0.1:1234"},
+			want: Config{Listen: "127.0.0.1:5555", Region: "us-east-1", LogLevel: slog.LevelInfo}},
+		{name: "bad listen", args: []string{"--listen", "4566"}, wantErr: `invalid value "4566" for --listen (FIREHOSE_LOCAL_LISTEN)`},
+		{name: "bad region from env", env: map[string]string{"FIREHOSE_LOCAL_REGION": "moon"}, wantErr: `invalid value "moon" for --region (FIREHOSE_LOCAL_REGION)`},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: `invalid value "loud" for --log-level`},
+		{name: "bad duration", args: []string{"--max-buffer-interval", "soon"}, wantErr: `invalid value "soon" for --max-buffer-interval`},
+		{name: "bad s3 endpoint", args: []string{"--s3-endpoint", "minio:9000"}, wantErr: `invalid value "minio:9000" for --s3-endpoint`},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined: -nope"},
+		{name: "stray argument", args: []string{"serve"}, wantErr: `unexpected argument "serve"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := LoadConfig(c.args, func(k string) string { return c.env[k] }, io.Discard)
+			if c.wantErr != "" {
+				if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want usage error containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Fatalf("config = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestRunExitsTwoOnBadValue(t *testing.T) {
+	var stderr strings.Builder
+	code := Run([]string{"--region", "nowhere"}, func(string) string { return "" }, io.Discard, &stderr, nil)
+	if code != 2 || !strings.Contains(stderr.String(), `--region`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}

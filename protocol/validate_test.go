@@ -1,0 +1,147 @@
+package protocol
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Every constraint the model states on any shape is enforced: for each
+// shape a value just outside the constraint is a violation, and one just
+// inside is not.
+func TestEveryModelConstraintIsEnforced(t *testing.T) {
+	m := FirehoseModel()
+	checked := 0
+	check := func(name string, s *Shape, val any, wantViolation bool, what string) {
+		t.Helper()
+		v := validator{m: m}
+		if err := v.value(name, val, "x", false); err != nil {
+			t.Errorf("%s (%s): unexpected error %v", name, what, err)
+			return
+		}
+		if got := len(v.violations) > 0; got != wantViolation {
+			t.Errorf("%s (%s): violation=%v, want %v (%v)", name, what, got, wantViolation, v.violations)
+		}
+		checked++
+	}
+	for name, s := range m.Shapes {
+		switch s.Type {
+		case "string":
+			if len(s.Enum) > 0 {
+				check(name, s, "NOT_AN_ENUM_VALUE", true, "enum")
+				for _, e := range s.Enum {
+					check(name, s, e, false, "enum value "+e)
+				}
+				continue
+			}
+			if s.Min != nil && *s.Min >= 1 {
+				check(name, s, "", true, "min length")
+			}
+			if s.Max != nil {
+				long := strings.Repeat("a", int(*s.Max)+1)
+				check(name, s, long, true, "max length")
+			}
+			if s.re != nil && !s.matchPattern("\x00 \n") {
+				check(name, s, "\x00 \n", true, "pattern")
+			}
+		case "integer", "long":
+			if s.Min != nil {
+				check(name, s, json.Number(strconv.Itoa(int(*s.Min)-1)), true, "min")
+				check(name, s, json.Number(strconv.Itoa(int(*s.Min))), false, "at min")
+			}
+			if s.Max != nil {
+				check(name, s, json.Number(strconv.Itoa(int(*s.Max)+1)), true, "max")
+				check(name, s, json.Number(strconv.Itoa(int(*s.Max))), false, "at max")
+			}
+		case "list":
+			if s.Max != nil && m.Shapes[s.Member.Shape].Type == "string" {
+				list := make([]any, int(*s.Max)+1)
+				for i := range list {
+					list[i] = "a"
+				}
+				v := validator{m: m}
+				_ = v.value(name, list, "x", false)
+				found := false
+				for _, viol := range v.violations {
+					found = found || strings.Contains(viol, "at 'x' failed to satisfy constraint: Member must have length less than or equal to")
+				}
+				if !found {
+					t.Errorf("%s: list max not enforced: %v", name, v.violations)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 300 {
+		t.Fatalf("only %d constraint checks ran; the model walk is broken", checked)
+	}
+	t.Logf("%d constraint checks", checked)
+}
+
+func TestValidationMessages(t *testing.T) {
+	m := FirehoseModel()
+	cases := []struct {
+		op, body, typ, msg string
+	}{
+		{"DescribeDeliveryStream", `{"DeliveryStreamName":"alph1a-osquery\n"}`, ErrValidation,
+			"1 validation error detected: Value 'alph1a-osquery\n' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
+		{"PutRecordBatch", `{"DeliveryStreamName":"s","Records":[{"Data":"YQ=="},{"Data":"` + strings.Repeat("A", 1365336) + `"}]}`, ErrValidation,
+			"1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1024002 cap=1024002]' at 'records.2.member.data' failed to satisfy constraint: Member must have length less than or equal to 1024000"},
+		{"TagDeliveryStream", `{"DeliveryStreamName":"s","Tags":[{"Key":"aws:x"},{"Key":"ok","Value":"bad*"}]}`, ErrValidation,
+			"2 validation errors detected: Value 'aws:x' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$; Value 'bad*' at 'tags.2.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$"},
+		{"CreateDeliveryStream", `{"DeliveryStreamName":"s","HttpEndpointDestinationConfiguration":{"EndpointConfiguration":{"Url":"https://x","Name":"   "},"S3Configuration":{"RoleARN":"arn:aws:iam::000000000000:role/r","BucketARN":"arn:aws:s3:::b"}}}`, ErrValidation,
+			"Value '   ' at 'httpEndpointDestinationConfiguration.endpointConfiguration.name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(?!\\s*$).+"},
+		{"ListDeliveryStreams", `{"Limit":true}`, ErrSerialization, "limit"},
+		{"ListDeliveryStreams", `{"Limit":99999999999}`, ErrSerialization, "limit"},
+		{"ListDeliveryStreams", `not json`, ErrSerialization, ""},
+		{"ListDeliveryStreams", `{} {}`, ErrSerialization, ""},
+		{"NoSuchOperation", `{}`, ErrUnknownOperation, ""},
+	}
+	for _, c := range cases {
+		_, err := m.DecodeAndValidate(c.op, []byte(c.body))
+		if err == nil || err.Type != c.typ || !strings.Contains(err.Message, c.msg) {
+			t.Errorf("%s %.60s: got %v, want %s containing %q", c.op, c.body, err, c.typ, c.msg)
+		}
+	}
+	if _, err := m.DecodeAndValidate("ListDeliveryStreams", nil); err != nil {
+		t.Errorf("an empty body counts as {}: %v", err)
+	}
+	if _, err := m.DecodeAndValidate("ListDeliveryStreams", []byte(`{"Unknown":1,"Limit":5}`)); err != nil {
+		t.Errorf("members outside the model are ignored, as AWS does: %v", err)
+	}
+}
+
+func TestJavaLength(t *testing.T) {
+	if n := javaLength("a😀é"); n != 4 {
+		t.Fatalf("javaLength = %d, want 4 (UTF-16 units)", n)
+	}
+}
+
+// FuzzDecodeRequest throws arbitrary bodies at every operation's decoder:
+// it must never panic, and must answer either a document or an AWS error.
+func FuzzDecodeRequest(f *testing.F) {
+	m := FirehoseModel()
+	ops := make([]string, 0, len(m.Operations))
+	for op := range m.Operations {
+		ops = append(ops, op)
+	}
+	f.Add(uint8(0), []byte(`{"DeliveryStreamName":"s","Records":[{"Data":"YQ=="}]}`))
+	f.Add(uint8(1), []byte(`{"DeliveryStreamName":"s","ExtendedS3DestinationConfiguration":{"RoleARN":"r","BucketARN":"b","BufferingHints":{"SizeInMBs":1e3}}}`))
+	f.Add(uint8(2), []byte(`{"Tags":[null,{"Key":5}]}`))
+	f.Add(uint8(3), []byte(`[`))
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		op := ops[int(which)%len(ops)]
+		doc, err := m.DecodeAndValidate(op, body)
+		if (doc == nil) == (err == nil) {
+			t.Fatalf("%s: doc=%v err=%v", op, doc, err)
+		}
+		if err != nil && err.Status != 400 {
+			t.Fatalf("%s: status %d for client input", op, err.Status)
+		}
+		_, _, perr := DecodePutRecordBatch(body)
+		_ = perr
+		_, _, perr = DecodePutRecord(body)
+		_ = perr
+	})
+}
