@@ -503,3 +503,5 @@ func TestUpdateDestination(t *testing.T) {
 		CurrentDeliveryStreamVersionId: aws.String("1"), DestinationId: aws.String("destinationId-000000000001"), ExtendedS3DestinationUpdate: &types.ExtendedS3DestinationUpdate{}})
 	wantAPIError(t, err, "ResourceNotFoundException", "not found")
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
