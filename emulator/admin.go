@@ -61,7 +61,7 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 		st      *stream
 		batches []*batch
 	}
-	var all []pending
+	var matched []*stream
 	s.mu.Lock()
 	for reg, byName := range s.streams {
 		if region != "" && reg != region {
@@ -71,14 +71,29 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 			if name != "" && n != name || st.deleting {
 				continue
 			}
-			all = append(all, pending{st, st.pipe.flush()})
+			matched = append(matched, st)
 		}
 	}
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// First through the transform function, then to the destination.
+	var procErr string
+	for _, st := range matched {
+		for _, b := range st.pipe.flushProcessing() {
+			select {
+			case <-b.done:
+			case <-ctx.Done():
+				procErr = "processing not finished after " + timeout.String()
+			}
+		}
+	}
+	var all []pending
+	for _, st := range matched {
+		all = append(all, pending{st, st.pipe.flush()})
+	}
 	for _, p := range all {
-		res := flushResult{Stream: p.st.name, Region: p.st.region}
+		res := flushResult{Stream: p.st.name, Region: p.st.region, Error: procErr}
 	wait:
 		for _, b := range p.batches {
 			select {
@@ -107,22 +122,31 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 // interval or flush) has been delivered or dropped. Unlike Flush it leaves
 // open buffers alone, so tests can check exactly when a trigger fires.
 func (s *Server) WaitDelivered(ctx context.Context) error {
-	var pending []*batch
+	var pipes []*pipeline
 	s.mu.Lock()
 	for _, byName := range s.streams {
 		for _, st := range byName {
-			st.pipe.mu.Lock()
-			pending = append(pending, st.pipe.queue...)
-			st.pipe.mu.Unlock()
+			pipes = append(pipes, st.pipe)
 		}
 	}
 	s.mu.Unlock()
-	for _, b := range pending {
-		select {
-		case <-b.done:
-		case <-ctx.Done():
-			return ctx.Err()
+	wait := func(queue func(p *pipeline) []*batch) error {
+		for _, p := range pipes {
+			p.mu.Lock()
+			pending := queue(p)
+			p.mu.Unlock()
+			for _, b := range pending {
+				select {
+				case <-b.done:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
 		}
+		return nil
 	}
-	return nil
+	if err := wait(func(p *pipeline) []*batch { return append([]*batch(nil), p.proc.queue...) }); err != nil {
+		return err
+	}
+	return wait(func(p *pipeline) []*batch { return append([]*batch(nil), p.queue...) })
 }

@@ -142,8 +142,8 @@ func checkS3Destination(d *protocol.ExtendedS3DestinationConfiguration) *protoco
 	if l := d.CloudWatchLoggingOptions; l != nil && l.Enabled != nil && *l.Enabled {
 		return protocol.Unsupported("CloudWatchLoggingOptions with Enabled true")
 	}
-	if p := d.ProcessingConfiguration; p != nil && p.Enabled != nil && *p.Enabled && len(p.Processors) > 0 {
-		return protocol.Unsupported("ProcessingConfiguration with Enabled true (processors)")
+	if _, err := parseProcessing(d.ProcessingConfiguration, 0); err != nil {
+		return err
 	}
 	if d.S3BackupMode == "Enabled" {
 		return protocol.Unsupported("S3BackupMode Enabled")

@@ -53,6 +53,8 @@ type pipeline struct {
 	s      *Server
 	log    *slog.Logger
 	stream string
+	arn    string
+	region string
 
 	mu       sync.Mutex
 	cfg      destConfig
@@ -65,6 +67,8 @@ type pipeline struct {
 	finished chan struct{} // closed when the delivery goroutine exits
 
 	discarded chan struct{} // closed when the stream is deleted
+
+	proc procStage // the Lambda processor's own buffer, in front of buf
 }
 
 // destConfig is the destination configuration a batch is delivered with.
@@ -79,6 +83,7 @@ type destConfig struct {
 	ext       string
 	loc       *time.Location
 	kmsKeyARN string
+	proc      *procConfig // nil: no data processing
 }
 
 // batch is one future S3 object.
@@ -88,9 +93,11 @@ type batch struct {
 	ends     []int   // end offset of each record in data
 	arrivals []int64 // arrival of each record, Unix ms
 	first    time.Time
-	done     chan struct{} // closed once delivered or dropped
+	done     chan struct{} // closed once delivered or dropped (processed, for a processor batch)
 	err      error         // last delivery error, under pipeline.mu
 	retryNow chan struct{} // a flush cuts a backoff wait short
+
+	errorType string // non-empty for an error-output object, e.g. "processing-failed"
 }
 
 func newDestConfig(d protocol.ExtendedS3DestinationConfiguration, version int, maxInterval time.Duration) destConfig {
@@ -120,6 +127,8 @@ func newDestConfig(d protocol.ExtendedS3DestinationConfiguration, version int, m
 	if e := d.EncryptionConfiguration; e != nil && e.KMSEncryptionConfig != nil {
 		c.kmsKeyARN = e.KMSEncryptionConfig.AWSKMSKeyARN
 	}
+	// The configuration was checked when it was accepted.
+	c.proc, _ = parseProcessing(d.ProcessingConfiguration, maxInterval)
 	return c
 }
 
@@ -135,13 +144,17 @@ func (s *Server) newPipeline(st *stream) *pipeline {
 		s:         s,
 		log:       s.log.With("stream", st.name, "region", st.region),
 		stream:    st.name,
+		arn:       st.arn,
+		region:    st.region,
 		cfg:       newDestConfig(st.dest, st.version, s.cfg.MaxBufferInterval),
 		wake:      make(chan struct{}, 1),
 		finished:  make(chan struct{}),
 		discarded: make(chan struct{}),
+		proc:      procStage{wake: make(chan struct{}, 1)},
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go p.run()
+	go p.runProcessing()
 	return p
 }
 
@@ -149,12 +162,14 @@ func (s *Server) newPipeline(st *stream) *pipeline {
 // already waiting for delivery.
 var errSlowDown = errors.New("slow down")
 
-// put appends records that arrived at now. It returns, per record, nil or
-// errSlowDown when the server's pending-data bound is reached.
+// put appends records that arrived at now, to the processor's buffer when
+// the destination has data processing, else to the destination buffer. It
+// returns, per record, nil or errSlowDown when the server's pending-data
+// bound is reached.
 func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || p.proc.closed {
 		for i := range results {
 			results[i] = errSlowDown
 		}
@@ -166,21 +181,35 @@ func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
 			results[i] = errSlowDown
 			continue
 		}
-		if p.buf != nil && len(p.buf.data)+len(r) > p.cfg.sizeLimit {
-			p.cutLocked()
-		}
-		if p.buf == nil {
-			p.startLocked(now)
-		}
-		b := p.buf
-		b.data = append(b.data, r...)
-		b.ends = append(b.ends, len(b.data))
-		b.arrivals = append(b.arrivals, ms)
-		if len(b.data) >= p.cfg.sizeLimit {
-			p.cutLocked()
+		if p.cfg.proc != nil {
+			p.procAppendLocked(r, ms, now)
+		} else {
+			p.appendLocked(r, ms, now)
 		}
 	}
-	if p.cfg.interval == 0 && p.buf != nil {
+	if p.cfg.proc != nil {
+		if p.cfg.proc.interval == 0 && p.proc.buf != nil {
+			p.procCutLocked()
+		}
+	} else if p.cfg.interval == 0 && p.buf != nil {
+		p.cutLocked()
+	}
+}
+
+// appendLocked adds one record to the destination buffer, cutting it first
+// if the record would take it past the size hint, and after if it reaches it.
+func (p *pipeline) appendLocked(r []byte, ms int64, arrival time.Time) {
+	if p.buf != nil && len(p.buf.data)+len(r) > p.cfg.sizeLimit {
+		p.cutLocked()
+	}
+	if p.buf == nil {
+		p.startLocked(arrival)
+	}
+	b := p.buf
+	b.data = append(b.data, r...)
+	b.ends = append(b.ends, len(b.data))
+	b.arrivals = append(b.arrivals, ms)
+	if len(b.data) >= p.cfg.sizeLimit {
 		p.cutLocked()
 	}
 }
@@ -240,6 +269,7 @@ func (p *pipeline) flush() []*batch {
 func (p *pipeline) reconfigure(d protocol.ExtendedS3DestinationConfiguration, version int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.procCutLocked()
 	p.cutLocked()
 	p.cfg = newDestConfig(d, version, p.s.cfg.MaxBufferInterval)
 }
@@ -261,6 +291,7 @@ func (p *pipeline) discard() {
 			close(b.done)
 		}
 	}
+	n += p.procDiscardLocked()
 	if n > 0 {
 		p.log.Info("stream deleted: buffered records discarded", "records", n)
 	}
@@ -270,8 +301,23 @@ func (p *pipeline) discard() {
 	close(p.wake)
 }
 
-// close stops the pipeline after delivering what is queued (shutdown).
+// close stops the pipeline after processing and delivering everything
+// buffered (shutdown). The processing goroutine closes the delivery stage
+// once its own queue is empty.
 func (p *pipeline) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.proc.closed {
+		return
+	}
+	p.procCutLocked()
+	p.proc.closed = true
+	close(p.proc.wake)
+}
+
+// closeDelivery cuts the destination buffer and lets the delivery goroutine
+// finish once its queue is empty.
+func (p *pipeline) closeDelivery() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -379,7 +425,13 @@ func (p *pipeline) wait(b *batch, d time.Duration) bool {
 // writeObject compresses the batch and writes it under its key.
 func (p *pipeline) writeObject(b *batch) error {
 	c := b.cfg
-	prefix, err := protocol.DataKeyPrefix(c.prefix, b.first, c.loc, nil)
+	var prefix string
+	var err error
+	if b.errorType != "" {
+		prefix, err = protocol.ErrorKeyPrefix(c.prefix, c.errPrefix, b.errorType, b.first, c.loc, nil)
+	} else {
+		prefix, err = protocol.DataKeyPrefix(c.prefix, b.first, c.loc, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("evaluating prefix: %w", err)
 	}

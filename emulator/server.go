@@ -62,6 +62,8 @@ type Server struct {
 	ids     *recordIDs
 	metrics metrics
 
+	functions FunctionInvoker // runs transform functions; nil: none exist
+
 	mu      sync.Mutex
 	streams map[string]map[string]*stream // region → name → stream
 
@@ -208,6 +210,9 @@ type metrics struct {
 	deliveredRecords, deliveredBytes atomic.Int64
 	deliveredObjects, failures       atomic.Int64
 	droppedRecords, throttled        atomic.Int64
+
+	invocations, invocationFailures, invocationNanos atomic.Int64
+	processedOK, processedDropped, processingFailed  atomic.Int64
 }
 
 func (m *metrics) delivered(records, bytes int) {
@@ -218,3 +223,31 @@ func (m *metrics) delivered(records, bytes int) {
 
 func (m *metrics) deliveryFailed() { m.failures.Add(1) }
 func (m *metrics) dropped(n int)   { m.droppedRecords.Add(int64(n)) }
+
+func (s *Server) invoker() FunctionInvoker {
+	if s.functions == nil {
+		return noFunctions{}
+	}
+	return s.functions
+}
+
+// noFunctions is the invoker when no function can exist.
+type noFunctions struct{}
+
+func (noFunctions) InvokeFunction(_ context.Context, _, ref string, _ []byte) ([]byte, string, error) {
+	return nil, "", fmt.Errorf("%w: %s", ErrFunctionNotFound, ref)
+}
+
+func (m *metrics) processing(d time.Duration, ok bool) {
+	m.invocations.Add(1)
+	m.invocationNanos.Add(int64(d))
+	if !ok {
+		m.invocationFailures.Add(1)
+	}
+}
+
+func (m *metrics) processed(ok, dropped, failed int) {
+	m.processedOK.Add(int64(ok))
+	m.processedDropped.Add(int64(dropped))
+	m.processingFailed.Add(int64(failed))
+}

@@ -201,11 +201,11 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
 			DynamicPartitioningConfiguration: &types.DynamicPartitioningConfiguration{Enabled: aws.Bool(true)}}},
 			"ExtendedS3DestinationConfiguration.DynamicPartitioningConfiguration"},
-		{"lambda processor", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
+		{"record de-aggregation processor", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
-			ProcessingConfiguration: &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeLambda,
-				Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String("arn:aws:lambda:us-east-1:000000000000:function:f")}}}}}}},
-			"ProcessingConfiguration"},
+			ProcessingConfiguration: &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeRecordDeAggregation,
+				Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameSubRecordType, ParameterValue: aws.String("JSON")}}}}}}},
+			"the RecordDeAggregation processor"},
 		{"s3 backup", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN), S3BackupMode: types.S3BackupModeEnabled, S3BackupConfiguration: s3cfg}},
 			"ExtendedS3DestinationConfiguration.S3BackupConfiguration"},
