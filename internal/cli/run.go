@@ -29,6 +29,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			return flushCommand(args[1:], getenv, stdout, stderr)
 		case "health":
 			return healthCommand(args[1:], getenv, stdout, stderr)
+		case "event":
+			return eventCommand(args[1:], os.Stdin, stdout, stderr)
 		}
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)
