@@ -26,7 +26,7 @@ const (
 //	/_local/...                       admin endpoints
 //	X-Amz-Target: Firehose_20150804.* Firehose (JSON 1.1)
 //	X-Amz-Target: <other>             UnknownOperationException (Logs_20140328.* comes next)
-//	/2015-03-31/...                   reserved for the Lambda REST API
+//	/2015-03-31/...                   the Lambda REST API
 //	everything else                   S3, path-style or virtual-hosted
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
@@ -41,6 +41,7 @@ func (s *Server) routes() http.Handler {
 	r.MatcherFunc(hasTargetPrefix("")).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
 	})
+	r.PathPrefix("/2015-03-31/").Handler(s.lambda.Handler())
 	r.PathPrefix("/").Handler(s.s3.Handler())
 	return r
 }

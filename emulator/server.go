@@ -11,10 +11,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
@@ -46,6 +49,14 @@ type Config struct {
 	// Logger defaults to discarding everything: the library never writes to
 	// stdout by itself.
 	Logger *slog.Logger
+	// Functions are registered from local directories at start.
+	Functions []LocalFunction
+	// LambdaConcurrency is the number of warm processes per function
+	// (default: the number of CPUs).
+	LambdaConcurrency int
+	// FunctionLogSink, if set, receives every line a function prints and its
+	// START/END/REPORT lines.
+	FunctionLogSink func(function, stream, line string)
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -63,6 +74,9 @@ type Server struct {
 	metrics metrics
 
 	functions FunctionInvoker // runs transform functions; nil: none exist
+	runner    *lambdarunner.Runner
+	lambda    *lambdaapi.Service
+	tempDirs  []string // removed by Close
 
 	mu      sync.Mutex
 	streams map[string]map[string]*stream // region → name → stream
@@ -109,6 +123,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.store == nil {
 		s.store = builtinStore{s3}
+	}
+	if err := s.startLambda(); err != nil {
+		_ = s3.Close()
+		s.removeTempDirs()
+		return nil, fmt.Errorf("starting the Lambda service: %w", err)
 	}
 	s.handler = s.routes()
 	s.ready.Store(true)
@@ -185,11 +204,25 @@ func (s *Server) Close(ctx context.Context) error {
 				err = fmt.Errorf("shutdown: deliveries abandoned: %w", ctx.Err())
 			}
 		}
+		// Processing needed the functions until every pipeline drained.
+		if cerr := s.lambda.Close(); err == nil {
+			err = cerr
+		}
+		if cerr := s.runner.Close(); err == nil {
+			err = cerr
+		}
 		if cerr := s.s3.Close(); err == nil {
 			err = cerr
 		}
+		s.removeTempDirs()
 	})
 	return err
+}
+
+func (s *Server) removeTempDirs() {
+	for _, d := range s.tempDirs {
+		_ = os.RemoveAll(d)
+	}
 }
 
 // reserve accounts n more pending bytes, unless that passes the bound.

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator"
@@ -30,6 +31,7 @@ type Env struct {
 	AWS      aws.Config
 	Firehose *firehose.Client
 	S3       *s3.Client
+	Lambda   *lambda.Client
 }
 
 // New starts a server with cfg and registers its shutdown with t.Cleanup.
@@ -54,6 +56,7 @@ func New(t testing.TB, cfg emulator.Config) *Env {
 	env.AWS = Config(env.URL, env.Region)
 	env.Firehose = firehose.NewFromConfig(env.AWS)
 	env.S3 = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	env.Lambda = lambda.NewFromConfig(env.AWS)
 	return env
 }
 

@@ -1,0 +1,75 @@
+package lambdaapi
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// TestEmbeddedModel checks that the embedded model is a faithful extract of
+// the botocore model (when the shared copy is available) and that every
+// operation lambdaapi serves has its synthetic body and parameter shapes.
+func TestEmbeddedModel(t *testing.T) {
+	am, err := loadModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range servedOps {
+		for _, part := range []string{".Body", ".Params"} {
+			if _, ok := am.m.Operations[op+part]; !ok {
+				t.Errorf("operation %s%s missing", op, part)
+			}
+		}
+	}
+	if got := am.operationFor("POST", []string{"functions", "f", "versions"}); got != "PublishVersion" {
+		t.Errorf("POST functions/f/versions is %q, want PublishVersion", got)
+	}
+	if len(am.runtimes) == 0 {
+		t.Error("no runtimes in the model")
+	}
+
+	src, err := os.ReadFile("../../../shared/aws-models/lambda-2015-03-31.json")
+	if err != nil {
+		t.Skip("shared botocore model not available:", err)
+	}
+	var full, embedded struct {
+		Operations map[string]map[string]any `json:"operations"`
+		Shapes     map[string]map[string]any `json:"shapes"`
+	}
+	if err := json.Unmarshal(src, &full); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(lambdaModelJSON, &embedded); err != nil {
+		t.Fatal(err)
+	}
+	if len(embedded.Operations) != len(full.Operations) {
+		t.Errorf("embedded model has %d operations, botocore %d: run go generate", len(embedded.Operations), len(full.Operations))
+	}
+	for name, shape := range embedded.Shapes {
+		want := stripDocs(full.Shapes[name])
+		if !reflect.DeepEqual(shape, want) {
+			t.Errorf("shape %s differs from botocore's: run go generate", name)
+		}
+	}
+}
+
+func stripDocs(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if k != "documentation" {
+				out[k] = stripDocs(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = stripDocs(e)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,231 @@
+package lambdarunner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Errors returned by Invoke for emulator-side failures. Function failures
+// are never errors: they are Results with FunctionError set.
+var (
+	// ErrClosed is returned once Close has been called.
+	ErrClosed = errors.New("lambdarunner: runner closed")
+	// ErrUnsupportedRuntime is returned for a runtime SupportedRuntime
+	// rejects.
+	ErrUnsupportedRuntime = errors.New("lambdarunner: unsupported runtime")
+)
+
+// Options configures a Runner. The zero value is usable.
+type Options struct {
+	// Logger receives the runner's own events and, at Info level, every
+	// line the functions print. Default: discard.
+	Logger *slog.Logger
+	// Concurrency is the maximum number of processes per function.
+	// Default runtime.NumCPU().
+	Concurrency int
+	// LogSink, if set, receives every line a function prints plus the
+	// platform lines (START, END, REPORT, ...), with the function name and
+	// the log stream name (YYYY/MM/DD/[$LATEST]<hex>, one per process).
+	// It is called synchronously from several goroutines and must be safe
+	// for concurrent use and quick.
+	LogSink func(function, stream, line string)
+	// InitTimeout bounds the init phase (process start to the first
+	// GET /next) when it is longer than the function's timeout. Default 10s,
+	// Lambda's init limit.
+	InitTimeout time.Duration
+	// ShutdownGrace is how long Close waits after SIGTERM before SIGKILL.
+	// Default 2s.
+	ShutdownGrace time.Duration
+	// Python and Node name the interpreters for the python3.x and nodejs*
+	// runtimes. Default "python3" and "node", looked up in PATH.
+	Python, Node string
+}
+
+// InvokeOptions are per-invocation parameters.
+type InvokeOptions struct {
+	// RequestID is the invocation's request ID; "" generates a UUID.
+	RequestID string
+	// ClientContext is the client context JSON (already base64-decoded from
+	// X-Amz-Client-Context); Identity the Cognito identity JSON. Both are
+	// optional.
+	ClientContext, Identity string
+	// Qualifier, if set, is appended to the invoked function ARN.
+	Qualifier string
+	// TraceID is the X-Ray trace header; "" generates an unsampled one.
+	TraceID string
+}
+
+// Result is the outcome of one invocation.
+type Result struct {
+	RequestID string
+	// Payload is the function's response, or on function error the error
+	// JSON ({"errorMessage","errorType",...}) as the runtime or Lambda wrote it.
+	Payload []byte
+	// FunctionError is "" on success and "Unhandled" on any function error
+	// (Lambda's X-Amz-Function-Error).
+	FunctionError string
+	// Log holds this invocation's log lines, START to REPORT, each ending in
+	// "\n" (for X-Amz-Log-Result the caller keeps the last 4 KB). The first
+	// invocation of a process also carries the output of its init phase.
+	Log []byte
+	// Duration is the invocation's run time.
+	Duration time.Duration
+	// InitError is true when the function could not be initialised; the
+	// Payload then holds the init error.
+	InitError bool
+}
+
+// Runner runs Lambda functions as local processes. It is safe for
+// concurrent use.
+type Runner struct {
+	log         *slog.Logger
+	sink        func(function, stream, line string)
+	concurrency int
+	initLimit   time.Duration
+	grace       time.Duration
+	host        hostRuntimes
+
+	mu     sync.Mutex
+	pools  map[string]*pool
+	closed bool
+}
+
+// New returns a Runner.
+func New(opts Options) *Runner {
+	r := &Runner{
+		log:         opts.Logger,
+		sink:        opts.LogSink,
+		concurrency: opts.Concurrency,
+		initLimit:   opts.InitTimeout,
+		grace:       opts.ShutdownGrace,
+		host:        hostRuntimes{python: opts.Python, node: opts.Node},
+		pools:       map[string]*pool{},
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.concurrency <= 0 {
+		r.concurrency = runtime.NumCPU()
+	}
+	if r.initLimit <= 0 {
+		r.initLimit = 10 * time.Second
+	}
+	if r.grace <= 0 {
+		r.grace = 2 * time.Second
+	}
+	return r
+}
+
+// Invoke runs fn synchronously with payload and returns its result. It
+// reuses an idle process of fn, starts one if fewer than Concurrency are
+// running, or waits for one to become idle. A changed configuration (any
+// field of fn) replaces the function's processes.
+//
+// The error is non-nil only for emulator-side failures: ctx ended (the
+// invocation itself then still runs to its end), the runner is closed, or fn
+// is unusable. Function errors, timeouts, crashes and init failures are
+// reported in the Result.
+func (r *Runner) Invoke(ctx context.Context, fn *Function, payload []byte, opts InvokeOptions) (Result, error) {
+	if fn == nil || fn.Name == "" {
+		return Result{}, errors.New("lambdarunner: function has no name")
+	}
+	if !SupportedRuntime(fn.Runtime) {
+		return Result{}, fmt.Errorf("%w: %q", ErrUnsupportedRuntime, fn.Runtime)
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	f := fn.withDefaults()
+	p, err := r.pool(f)
+	if err != nil {
+		return Result{}, err
+	}
+	id := opts.RequestID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	return p.invoke(ctx, newInvocation(&f, payload, opts, id))
+}
+
+// pool returns the pool of f, creating or reconfiguring it.
+func (r *Runner) pool(f Function) (*pool, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, ErrClosed
+	}
+	p, ok := r.pools[f.Name]
+	if !ok {
+		p = newPool(r, f)
+		r.pools[f.Name] = p
+	}
+	r.mu.Unlock()
+	if ok {
+		p.configure(f)
+	}
+	return p, nil
+}
+
+// Reset kills the warm processes of the named function (its code or
+// configuration changed); busy ones are replaced when their invocation ends.
+// The next invocation cold-starts.
+func (r *Runner) Reset(name string) {
+	r.mu.Lock()
+	p := r.pools[name]
+	r.mu.Unlock()
+	if p != nil {
+		p.reset()
+	}
+}
+
+// Close stops every process (SIGTERM to its process group, SIGKILL after
+// Options.ShutdownGrace) and waits for them. Invocations in flight return
+// ErrClosed. Close is idempotent.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	pools := make([]*pool, 0, len(r.pools))
+	for _, p := range r.pools {
+		pools = append(pools, p)
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range pools {
+		wg.Go(func() { p.close(r.grace) })
+	}
+	wg.Wait()
+	r.host.cleanup()
+	return nil
+}
+
+func (r *Runner) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
+// initTimeout is the init limit for fn: Lambda's init limit, or the
+// function timeout if longer (Lambda retries a slow init within the first
+// invocation's timeout).
+func (r *Runner) initTimeout(fn *Function) time.Duration {
+	return max(r.initLimit, fn.Timeout)
+}
+
+// deliverLog passes one log line to the sink and the logger.
+func (r *Runner) deliverLog(function, stream, requestID, line string) {
+	if r.sink != nil {
+		r.sink(function, stream, line)
+	}
+	r.log.Info(line, "function", function, "request_id", requestID, "log_stream", stream)
+}

@@ -1,0 +1,212 @@
+package lambdarunner
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// family groups runtimes that are started the same way.
+type family int
+
+const (
+	familyProvided family = iota + 1 // CodeDir/bootstrap
+	familyPython                     // our embedded Python bootstrap on the host's python3
+	familyNode                       // our embedded Node.js bootstrap on the host's node
+)
+
+var runtimes = map[string]family{
+	"provided.al2023": familyProvided,
+	"provided.al2":    familyProvided,
+	"python3.9":       familyPython,
+	"python3.10":      familyPython,
+	"python3.11":      familyPython,
+	"python3.12":      familyPython,
+	"python3.13":      familyPython,
+	"nodejs18.x":      familyNode,
+	"nodejs20.x":      familyNode,
+	"nodejs22.x":      familyNode,
+}
+
+// SupportedRuntime reports whether r is a runtime identifier the runner can
+// start. The API layer answers others with InvalidParameterValueException.
+func SupportedRuntime(r string) bool {
+	_, ok := runtimes[r]
+	return ok
+}
+
+// The embedded runtime clients. They are written to a private directory
+// (LAMBDA_RUNTIME_DIR) the first time a process needs them.
+var (
+	//go:embed bootstrap/python/bootstrap.py
+	pythonBootstrap []byte
+	//go:embed bootstrap/node/bootstrap.mjs
+	nodeBootstrap []byte
+)
+
+// hostRuntimes finds the host interpreters and materialises the embedded
+// bootstraps, once per Runner.
+type hostRuntimes struct {
+	python, node string // explicit executables from Options, or "" to search PATH
+
+	once       sync.Once
+	dir        string // LAMBDA_RUNTIME_DIR
+	dirErr     error
+	pythonOnce sync.Once
+	pythonExe  string
+	pythonErr  error
+	nodeOnce   sync.Once
+	nodeExe    string
+	nodeErr    error
+}
+
+// runtimeDir returns the directory holding the embedded bootstraps.
+func (h *hostRuntimes) runtimeDir() (string, error) {
+	h.once.Do(func() {
+		dir, err := os.MkdirTemp("", "lambdarunner-runtime-")
+		if err != nil {
+			h.dirErr = err
+			return
+		}
+		files := map[string][]byte{
+			filepath.Join("python", "bootstrap.py"): pythonBootstrap,
+			filepath.Join("node", "bootstrap.mjs"):  nodeBootstrap,
+		}
+		for name, data := range files {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				h.dirErr = err
+				return
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				h.dirErr = err
+				return
+			}
+		}
+		h.dir = dir
+	})
+	return h.dir, h.dirErr
+}
+
+// cleanup removes the runtime directory.
+func (h *hostRuntimes) cleanup() {
+	h.once.Do(func() { h.dirErr = ErrClosed }) // none may be created after cleanup
+	if h.dir != "" {
+		_ = os.RemoveAll(h.dir)
+	}
+}
+
+// pythonPath returns the real python3 interpreter. It asks python3 for
+// sys.executable so that version-manager shims (pyenv, asdf) are resolved
+// with the emulator's environment, not the function's.
+func (h *hostRuntimes) pythonPath() (string, error) {
+	h.pythonOnce.Do(func() {
+		exe := h.python
+		if exe == "" {
+			exe = "python3"
+		}
+		p, err := exec.LookPath(exe)
+		if err != nil {
+			h.pythonErr = fmt.Errorf("python3 not found on the host: %w", err)
+			return
+		}
+		out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
+		if real := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(real) {
+			p = real
+		}
+		h.pythonExe = p
+	})
+	return h.pythonExe, h.pythonErr
+}
+
+// nodePath returns the node executable.
+func (h *hostRuntimes) nodePath() (string, error) {
+	h.nodeOnce.Do(func() {
+		exe := h.node
+		if exe == "" {
+			exe = "node"
+		}
+		p, err := exec.LookPath(exe)
+		if err != nil {
+			h.nodeErr = fmt.Errorf("node not found on the host: %w", err)
+			return
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		h.nodeExe = p
+	})
+	return h.nodeExe, h.nodeErr
+}
+
+// pathDirs returns the directories of the host interpreters that exist, for
+// the function's PATH.
+func (h *hostRuntimes) pathDirs() []string {
+	var dirs []string
+	if p, err := h.pythonPath(); err == nil {
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	if p, err := h.nodePath(); err == nil {
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	return dirs
+}
+
+// errEntrypoint is an init failure of type Runtime.InvalidEntrypoint: the
+// process could not be started at all.
+type errEntrypoint struct{ msg string }
+
+func (e *errEntrypoint) Error() string { return e.msg }
+
+// command returns the executable and argv that start fn's runtime. codeDir
+// must be absolute. Failures are *errEntrypoint.
+func (h *hostRuntimes) command(fn *Function, codeDir string) (string, []string, error) {
+	switch runtimes[fn.Runtime] {
+	case familyProvided:
+		p := filepath.Join(codeDir, "bootstrap")
+		st, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return "", nil, &errEntrypoint{fmt.Sprintf("Couldn't find valid bootstrap(s): [%s]", p)}
+		case err != nil:
+			return "", nil, &errEntrypoint{err.Error()}
+		case st.IsDir() || st.Mode()&0o111 == 0:
+			return "", nil, &errEntrypoint{fmt.Sprintf("fork/exec %s: permission denied", p)}
+		}
+		return p, []string{p}, nil
+	case familyPython:
+		exe, err := h.pythonPath()
+		if err != nil {
+			return "", nil, &errEntrypoint{err.Error()}
+		}
+		dir, err := h.runtimeDir()
+		if err != nil {
+			return "", nil, &errEntrypoint{err.Error()}
+		}
+		// -u: unbuffered stdio, like awslambdaric's Unbuffered wrapper, so
+		// every line reaches the log before the response is posted.
+		// -X utf8: UTF-8 stdio whatever the host's locales are.
+		// -B: no __pycache__ in the code directory (read-only in Lambda).
+		return exe, []string{exe, "-B", "-X", "utf8", "-u", filepath.Join(dir, "python", "bootstrap.py")}, nil
+	case familyNode:
+		exe, err := h.nodePath()
+		if err != nil {
+			return "", nil, &errEntrypoint{err.Error()}
+		}
+		dir, err := h.runtimeDir()
+		if err != nil {
+			return "", nil, &errEntrypoint{err.Error()}
+		}
+		return exe, []string{exe, filepath.Join(dir, "node", "bootstrap.mjs")}, nil
+	}
+	return "", nil, &errEntrypoint{fmt.Sprintf("unsupported runtime %q", fn.Runtime)}
+}

@@ -1,0 +1,5 @@
+import doesnotexist  # noqa: F401
+
+
+def handler(event, context):
+    return "unreachable"
