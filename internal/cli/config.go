@@ -4,6 +4,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,9 +13,15 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/lambdarunner"
 )
 
 // EnvPrefix prefixes every environment variable that sets a flag.
@@ -28,6 +36,81 @@ type Config struct {
 	TransitionDelay   time.Duration
 	MaxBufferInterval time.Duration
 	S3Endpoint        string
+	Functions         []emulator.LocalFunction
+	LambdaConcurrency int
+}
+
+// functionFlags collects repeated --function NAME=DIR:RUNTIME:HANDLER values.
+type functionFlags []emulator.LocalFunction
+
+func (f *functionFlags) String() string { return "" }
+
+func (f *functionFlags) Set(v string) error {
+	fn, err := parseFunctionSpec(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, fn)
+	return nil
+}
+
+// parseFunctionSpec reads NAME=DIR:RUNTIME:HANDLER. DIR may itself contain
+// colons only if RUNTIME and HANDLER do not (they are split from the right).
+func parseFunctionSpec(v string) (emulator.LocalFunction, error) {
+	name, rest, ok := strings.Cut(v, "=")
+	parts := strings.Split(rest, ":")
+	if !ok || name == "" || len(parts) < 3 {
+		return emulator.LocalFunction{}, fmt.Errorf("want NAME=DIR:RUNTIME:HANDLER, e.g. upper=./fn:python3.12:app.handler")
+	}
+	n := len(parts)
+	dir := strings.Join(parts[:n-2], ":")
+	if dir == "" || parts[n-2] == "" || parts[n-1] == "" {
+		return emulator.LocalFunction{}, fmt.Errorf("want NAME=DIR:RUNTIME:HANDLER, e.g. upper=./fn:python3.12:app.handler")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return emulator.LocalFunction{}, err
+	}
+	return emulator.LocalFunction{Name: name, Dir: abs, Runtime: parts[n-2], Handler: parts[n-1]}, nil
+}
+
+// configFile is the optional --config file: functions to register at start.
+type configFile struct {
+	Functions []struct {
+		Name        string            `json:"name"`
+		Dir         string            `json:"dir"`
+		Runtime     string            `json:"runtime"`
+		Handler     string            `json:"handler"`
+		Timeout     int               `json:"timeout"` // seconds
+		Region      string            `json:"region"`
+		Environment map[string]string `json:"environment"`
+	} `json:"functions"`
+}
+
+func loadConfigFile(path string) ([]emulator.LocalFunction, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cf configFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cf); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []emulator.LocalFunction
+	for i, f := range cf.Functions {
+		if f.Name == "" || f.Dir == "" || f.Runtime == "" || f.Handler == "" {
+			return nil, fmt.Errorf("%s: functions[%d] needs name, dir, runtime and handler", path, i)
+		}
+		dir := f.Dir
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(filepath.Dir(path), dir)
+		}
+		out = append(out, emulator.LocalFunction{Name: f.Name, Dir: dir, Runtime: f.Runtime, Handler: f.Handler,
+			Region: f.Region, Timeout: time.Duration(f.Timeout) * time.Second, Env: f.Environment})
+	}
+	return out, nil
 }
 
 // errUsage marks a configuration error: the process exits with code 2.
@@ -56,8 +139,13 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&transition, "transition-delay", "0s", "how long streams stay CREATING/DELETING and encryption ENABLING/DISABLING")
 	str(&maxInterval, "max-buffer-interval", "0s", "cap on every stream's buffering interval, e.g. 5s (0: AWS behaviour)")
 	str(&cfg.S3Endpoint, "s3-endpoint", "", "deliver to this external S3-compatible endpoint instead of the built-in S3")
+	var configPath, concurrency string
+	str(&configPath, "config", "", "JSON file of functions to register at start")
+	str(&concurrency, "lambda-concurrency", "0", "warm processes per function (0: one per CPU)")
+	var fns functionFlags
+	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local health [--endpoint URL]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +156,16 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if len(fns) == 0 {
+		for _, spec := range strings.Split(getenv(envName("functions")), ";") {
+			if spec = strings.TrimSpace(spec); spec == "" {
+				continue
+			}
+			if err := fns.Set(spec); err != nil {
+				return cfg, fmt.Errorf("%w: invalid value %q for --function (%s): %v", errUsage, spec, envName("functions"), err)
+			}
+		}
 	}
 	bad := func(name, value, want string) error {
 		return fmt.Errorf("%w: invalid value %q for --%s (%s): %s", errUsage, value, name, envName(name), want)
@@ -88,6 +186,27 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if cfg.MaxBufferInterval, err = time.ParseDuration(maxInterval); err != nil || cfg.MaxBufferInterval < 0 {
 		return cfg, bad("max-buffer-interval", maxInterval, "want a duration such as 5s")
 	}
+	if n, err := strconv.Atoi(concurrency); err != nil || n < 0 {
+		return cfg, bad("lambda-concurrency", concurrency, "want a whole number of processes")
+	} else {
+		cfg.LambdaConcurrency = n
+	}
+	if configPath != "" {
+		fromFile, err := loadConfigFile(configPath)
+		if err != nil {
+			return cfg, bad("config", configPath, err.Error())
+		}
+		cfg.Functions = append(cfg.Functions, fromFile...)
+	}
+	for _, f := range fns {
+		if info, err := os.Stat(f.Dir); err != nil || !info.IsDir() {
+			return cfg, bad("function", f.Name+"="+f.Dir, "the directory does not exist")
+		}
+		if !lambdarunner.SupportedRuntime(f.Runtime) {
+			return cfg, bad("function", f.Name, "unsupported runtime "+f.Runtime)
+		}
+	}
+	cfg.Functions = append(cfg.Functions, fns...)
 	if cfg.S3Endpoint != "" {
 		u, err := url.Parse(cfg.S3Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

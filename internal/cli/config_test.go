@@ -4,9 +4,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firehose-local/firehose-local/emulator"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -31,6 +34,12 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad s3 endpoint", args: []string{"--s3-endpoint", "minio:9000"}, wantErr: `invalid value "minio:9000" for --s3-endpoint`},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined: -nope"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: `unexpected argument "serve"`},
+		{name: "function spec", args: []string{"--function", "upper"}, wantErr: "NAME=DIR:RUNTIME:HANDLER"},
+		{name: "function dir missing", args: []string{"--function", "upper=/does/not/exist:python3.12:app.handler"}, wantErr: "the directory does not exist"},
+		{name: "function runtime", args: []string{"--function", "upper=/tmp:cobol85:app.handler"}, wantErr: "unsupported runtime cobol85"},
+		{name: "functions from env", env: map[string]string{"FIREHOSE_LOCAL_FUNCTIONS": "a=/tmp:python3.12:app.handler; b=/tmp:nodejs20.x:index.handler"},
+			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, Functions: []emulator.LocalFunction{
+				{Name: "a", Dir: "/tmp", Runtime: "python3.12", Handler: "app.handler"}, {Name: "b", Dir: "/tmp", Runtime: "nodejs20.x", Handler: "index.handler"}}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -44,7 +53,7 @@ func TestLoadConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != c.want {
+			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("config = %+v, want %+v", got, c.want)
 			}
 		})

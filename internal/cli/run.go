@@ -31,6 +31,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			return healthCommand(args[1:], getenv, stdout, stderr)
 		case "event":
 			return eventCommand(args[1:], os.Stdin, stdout, stderr)
+		case "invoke":
+			return invokeCommand(args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)
@@ -48,6 +50,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		TransitionDelay:   cfg.TransitionDelay,
 		MaxBufferInterval: cfg.MaxBufferInterval,
 		Logger:            logger,
+		Functions:         cfg.Functions,
+		LambdaConcurrency: cfg.LambdaConcurrency,
 	}
 	if cfg.S3Endpoint != "" {
 		store, err := emulator.NewExternalS3(context.Background(), cfg.S3Endpoint, cfg.Region)

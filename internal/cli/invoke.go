@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/lambdarunner"
+)
+
+// envFlags collects repeated --env KEY=VALUE.
+type envFlags map[string]string
+
+func (e envFlags) String() string { return "" }
+
+func (e envFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE")
+	}
+	e[k] = val
+	return nil
+}
+
+// invokeCommand runs a function once with an event and prints its result
+// (stdout) and its log, START to REPORT (stderr). With FUNCTION it asks a
+// running server through the Lambda API; with --dir it runs the function
+// itself, no server needed. It exits 1 when the function fails.
+func invokeCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("firehose-local invoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	event := fs.String("event", "", "file holding the event JSON (- for standard input; default {})")
+	endpoint := fs.String("endpoint", defaultEndpoint(getenv), "the running firehose-local (env "+EnvPrefix+"ENDPOINT)")
+	region := fs.String("region", "us-east-1", "region of the function")
+	dir := fs.String("dir", "", "run the function in this directory instead of asking a server")
+	runtime := fs.String("runtime", "", "with --dir: the runtime, e.g. python3.12, nodejs20.x, provided.al2023")
+	handler := fs.String("handler", "", "with --dir: the handler, e.g. app.handler")
+	timeout := fs.Duration("timeout", 3*time.Second, "with --dir: the function timeout")
+	env := envFlags{}
+	fs.Var(env, "env", "with --dir: an environment variable KEY=VALUE (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n\n")
+		fs.PrintDefaults()
+	}
+	name := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	payload := []byte("{}")
+	if *event != "" {
+		var err error
+		if *event == "-" {
+			payload, err = io.ReadAll(os.Stdin)
+		} else {
+			payload, err = os.ReadFile(*event)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "firehose-local invoke:", err)
+			return 1
+		}
+	}
+	ctx := context.Background()
+	if *dir != "" {
+		if *runtime == "" || *handler == "" {
+			fmt.Fprintln(stderr, "firehose-local invoke: --dir needs --runtime and --handler")
+			return 2
+		}
+		abs, err := filepath.Abs(*dir)
+		if err != nil {
+			fmt.Fprintln(stderr, "firehose-local invoke:", err)
+			return 1
+		}
+		if name == "" {
+			name = filepath.Base(abs)
+		}
+		return invokeLocal(ctx, &lambdarunner.Function{Name: name, Runtime: *runtime, Handler: *handler, CodeDir: abs,
+			Timeout: *timeout, Env: env, Region: *region, Account: emulator.Account}, payload, stdout, stderr)
+	}
+	if name == "" {
+		fs.Usage()
+		return 2
+	}
+	return invokeRemote(ctx, *endpoint, *region, name, payload, stdout, stderr)
+}
+
+func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte, stdout, stderr io.Writer) int {
+	if !lambdarunner.SupportedRuntime(fn.Runtime) {
+		fmt.Fprintf(stderr, "firehose-local invoke: unsupported runtime %q\n", fn.Runtime)
+		return 2
+	}
+	r := lambdarunner.New(lambdarunner.Options{Concurrency: 1})
+	defer r.Close()
+	res, err := r.Invoke(ctx, fn, payload, lambdarunner.InvokeOptions{})
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local invoke:", err)
+		return 1
+	}
+	_, _ = stderr.Write(res.Log)
+	return printResult(stdout, res.Payload, res.FunctionError)
+}
+
+func invokeRemote(ctx context.Context, endpoint, region, name string, payload []byte, stdout, stderr io.Writer) int {
+	client := lambda.New(lambda.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("firehose-local", "firehose-local", ""),
+	})
+	out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Payload: payload, LogType: ltypes.LogTypeTail})
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local invoke:", err)
+		return 1
+	}
+	if out.LogResult != nil {
+		if log, err := base64.StdEncoding.DecodeString(*out.LogResult); err == nil {
+			_, _ = stderr.Write(log)
+		}
+	}
+	return printResult(stdout, out.Payload, aws.ToString(out.FunctionError))
+}
+
+func printResult(stdout io.Writer, payload []byte, functionError string) int {
+	_, _ = stdout.Write(payload)
+	if len(payload) > 0 && payload[len(payload)-1] != '\n' {
+		_, _ = stdout.Write([]byte("\n"))
+	}
+	if functionError != "" {
+		return 1
+	}
+	return 0
+}
