@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 
 	"github.com/firehose-local/firehose-local/emulator"
-	
 )
 
 // rawCall sends a JSON 1.1 request as any client could, bypassing the SDK's

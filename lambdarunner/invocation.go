@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -142,7 +141,7 @@ func (sb *sandbox) complete(inv *invocation) Result {
 		if sb.claim(inv, outcome{kind: outcomeTimeout, at: time.Now()}) {
 			sb.pool.recordTimeout(inv.id)
 			sb.samplePeakMemory()
-			sb.signal(syscall.SIGKILL)
+			sb.kill()
 			waitFor(sb.drained, 2*logSyncTimeout)
 			sb.seal(inv)
 		}

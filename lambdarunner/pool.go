@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -95,7 +94,7 @@ func (p *pool) newGenerationLocked() []*idleEntry {
 func retireAll(idle []*idleEntry) {
 	for _, e := range idle {
 		e.abandon()
-		e.sb.signal(syscall.SIGKILL)
+		e.sb.kill()
 	}
 }
 

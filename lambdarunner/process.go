@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -69,6 +68,10 @@ func newSandbox(p *pool, fn Function, gen uint64, seq int) *sandbox {
 func (sb *sandbox) start() {
 	sb.started = time.Now()
 	r := sb.pool.r
+	if !platformSupported {
+		sb.failStart("running functions needs a Unix-like operating system")
+		return
+	}
 	codeDir, err := filepath.Abs(sb.fn.CodeDir)
 	if err != nil {
 		sb.failStart(err.Error())
@@ -111,7 +114,7 @@ func (sb *sandbox) start() {
 		Stderr: pw,
 		// Own process group, so that kill(-pgid) reaches the handler's
 		// children too.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		SysProcAttr: groupAttr(),
 	}
 	sb.logMu.Lock()
 	sb.logTarget = &sb.initLog
@@ -180,7 +183,7 @@ func (sb *sandbox) wait() {
 	sb.mu.Unlock()
 	close(sb.exited)
 	// Children left behind in the group would keep the pipe open.
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	signalGroup(pid, true)
 	sb.logs.waitEOF(logSyncTimeout)
 
 	sb.mu.Lock()
@@ -212,12 +215,16 @@ func (sb *sandbox) initTimedOut() {
 	close(sb.initFailed)
 	sb.mu.Unlock()
 	sb.log.Warn("runtime init timed out")
-	sb.signal(syscall.SIGKILL)
+	sb.kill()
 }
 
-// signal sends sig to the sandbox's whole process group and marks it as
-// going away. It never signals pid 0 (our own group) or a reaped process.
-func (sb *sandbox) signal(sig syscall.Signal) {
+// kill sends SIGKILL to the sandbox's whole process group.
+func (sb *sandbox) kill() { sb.signal(true) }
+
+// signal sends SIGKILL (hard) or SIGTERM to the sandbox's whole process
+// group and marks it as going away. It never signals pid 0 (our own group)
+// or a reaped process.
+func (sb *sandbox) signal(hard bool) {
 	sb.mu.Lock()
 	sb.killing = true
 	pid := sb.pid
@@ -228,15 +235,15 @@ func (sb *sandbox) signal(sig syscall.Signal) {
 	default:
 	}
 	if pid > 0 {
-		_ = syscall.Kill(-pid, sig)
+		signalGroup(pid, hard)
 	}
 }
 
 // stop ends the process gracefully: SIGTERM, then SIGKILL after grace.
 func (sb *sandbox) stop(grace time.Duration) {
-	sb.signal(syscall.SIGTERM)
+	sb.signal(false)
 	if !waitFor(sb.exited, grace) {
-		sb.signal(syscall.SIGKILL)
+		sb.kill()
 	}
 	waitFor(sb.drained, 2*logSyncTimeout)
 }

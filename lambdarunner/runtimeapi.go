@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -364,7 +363,7 @@ func (sb *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
 	sb.mu.Unlock()
 	writeAccepted(w)
 	// The runtime exits by itself after reporting; make sure of it.
-	go sb.signal(syscall.SIGKILL)
+	go sb.kill()
 }
 
 // readBody reads a request body up to maxPayloadSize. For larger bodies it

@@ -164,6 +164,19 @@ func TestInvokeTypesAndErrors(t *testing.T) {
 		t.Fatalf("error payload %s", inv.Payload)
 	}
 
+	// A package without the handler's module is accepted; the failure shows
+	// at invocation, as an init error.
+	if _, err := e.client.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("no-module"), Role: aws.String(role), Runtime: types.RuntimePython312,
+		Handler: aws.String("missing.handler"), Code: &types.FunctionCode{ZipFile: pyZip(t)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inv = e.invoke(&lambda.InvokeInput{FunctionName: aws.String("no-module")})
+	if aws.ToString(inv.FunctionError) != "Unhandled" || !strings.Contains(string(inv.Payload), "Runtime.ImportModuleError") {
+		t.Fatalf("missing module: %v %s", inv.FunctionError, inv.Payload)
+	}
+
 	// Event: 202 at once, run in the background.
 	marker := filepath.Join(t.TempDir(), "ran")
 	payload, _ := json.Marshal(map[string]string{"path": marker})
