@@ -11,19 +11,23 @@ import (
 // those two are what the real service sends for model-constraint violations
 // and oversized control-plane requests.
 const (
-	errResourceNotFound       = "ResourceNotFoundException"
-	errResourceConflict       = "ResourceConflictException"
-	errInvalidParameterValue  = "InvalidParameterValueException"
-	errInvalidRequestContent  = "InvalidRequestContentException"
-	errRequestTooLarge        = "RequestTooLargeException"
-	errRequestEntityTooLarge  = "RequestEntityTooLargeException"
-	errUnsupportedMediaType   = "UnsupportedMediaTypeException"
-	errPreconditionFailed     = "PreconditionFailedException"
-	errTooManyRequests        = "TooManyRequestsException"
-	errService                = "ServiceException"
-	errValidation             = "ValidationException"
-	errUnknownOperation       = "UnknownOperationException"
-	errMethodNotAllowed       = "MethodNotAllowedException"
+	errResourceNotFound      = "ResourceNotFoundException"
+	errResourceConflict      = "ResourceConflictException"
+	errInvalidParameterValue = "InvalidParameterValueException"
+	errInvalidRequestContent = "InvalidRequestContentException"
+	errRequestTooLarge       = "RequestTooLargeException"
+	errRequestEntityTooLarge = "RequestEntityTooLargeException"
+	errUnsupportedMediaType  = "UnsupportedMediaTypeException"
+	errPreconditionFailed    = "PreconditionFailedException"
+	errTooManyRequests       = "TooManyRequestsException"
+	errService               = "ServiceException"
+	errValidation            = "ValidationException"
+	errUnknownOperation      = "UnknownOperationException"
+	errMethodNotAllowed      = "MethodNotAllowedException"
+)
+
+// Lambda's limits and defaults.
+const (
 	maxCodeRequestBytes       = 69905067  // "Request must be smaller than 69905067 bytes" (50 MiB of base64)
 	maxInvokeRequestBytes     = 6291456   // 6 MiB, synchronous Invoke
 	maxEventPayloadBytes      = 1048576   // 1 MiB, asynchronous (Event) Invoke
