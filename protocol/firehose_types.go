@@ -108,6 +108,90 @@ type ExtendedS3DestinationUpdate struct {
 	CustomTimeZone          *string                  `json:"CustomTimeZone,omitempty"`
 }
 
+// HttpEndpointConfiguration is the HTTP endpoint a destination delivers to.
+// AccessKey is write-only: HttpEndpointDescription has no such member.
+type HttpEndpointConfiguration struct {
+	Url       string  `json:"Url"`
+	Name      *string `json:"Name,omitempty"`
+	AccessKey *string `json:"AccessKey,omitempty"`
+}
+
+// HttpEndpointDescription describes the HTTP endpoint, without its access key.
+type HttpEndpointDescription struct {
+	Url  string  `json:"Url,omitempty"`
+	Name *string `json:"Name,omitempty"`
+}
+
+// HttpEndpointCommonAttribute is one attribute of the
+// X-Amz-Firehose-Common-Attributes header.
+type HttpEndpointCommonAttribute struct {
+	AttributeName  string `json:"AttributeName"`
+	AttributeValue string `json:"AttributeValue"`
+}
+
+// HttpEndpointRequestConfiguration shapes the requests sent to the endpoint.
+type HttpEndpointRequestConfiguration struct {
+	ContentEncoding  string                        `json:"ContentEncoding,omitempty"`
+	CommonAttributes []HttpEndpointCommonAttribute `json:"CommonAttributes,omitempty"`
+}
+
+// HttpEndpointRetryOptions is how long failed requests are retried.
+type HttpEndpointRetryOptions struct {
+	DurationInSeconds *int `json:"DurationInSeconds,omitempty"`
+}
+
+// SecretsManagerConfiguration names a secret holding the destination's
+// credentials.
+type SecretsManagerConfiguration struct {
+	SecretARN *string `json:"SecretARN,omitempty"`
+	RoleARN   *string `json:"RoleARN,omitempty"`
+	Enabled   *bool   `json:"Enabled,omitempty"`
+}
+
+// HttpEndpointDestinationConfiguration is the HTTP endpoint destination. It
+// is also the form in which firehose-local stores it. BufferingHints has the
+// HttpEndpointBufferingHints shape, whose members are BufferingHints'.
+type HttpEndpointDestinationConfiguration struct {
+	EndpointConfiguration       *HttpEndpointConfiguration        `json:"EndpointConfiguration,omitempty"`
+	BufferingHints              *BufferingHints                   `json:"BufferingHints,omitempty"`
+	CloudWatchLoggingOptions    *CloudWatchLoggingOptions         `json:"CloudWatchLoggingOptions,omitempty"`
+	RequestConfiguration        *HttpEndpointRequestConfiguration `json:"RequestConfiguration,omitempty"`
+	ProcessingConfiguration     *ProcessingConfiguration          `json:"ProcessingConfiguration,omitempty"`
+	RoleARN                     *string                           `json:"RoleARN,omitempty"`
+	RetryOptions                *HttpEndpointRetryOptions         `json:"RetryOptions,omitempty"`
+	S3BackupMode                string                            `json:"S3BackupMode,omitempty"`
+	S3Configuration             *S3DestinationConfiguration       `json:"S3Configuration,omitempty"`
+	SecretsManagerConfiguration *SecretsManagerConfiguration      `json:"SecretsManagerConfiguration,omitempty"`
+}
+
+// HttpEndpointDestinationUpdate is UpdateDestination's HTTP endpoint update.
+type HttpEndpointDestinationUpdate struct {
+	EndpointConfiguration       *HttpEndpointConfiguration        `json:"EndpointConfiguration,omitempty"`
+	BufferingHints              *BufferingHints                   `json:"BufferingHints,omitempty"`
+	CloudWatchLoggingOptions    *CloudWatchLoggingOptions         `json:"CloudWatchLoggingOptions,omitempty"`
+	RequestConfiguration        *HttpEndpointRequestConfiguration `json:"RequestConfiguration,omitempty"`
+	ProcessingConfiguration     *ProcessingConfiguration          `json:"ProcessingConfiguration,omitempty"`
+	RoleARN                     *string                           `json:"RoleARN,omitempty"`
+	RetryOptions                *HttpEndpointRetryOptions         `json:"RetryOptions,omitempty"`
+	S3BackupMode                *string                           `json:"S3BackupMode,omitempty"`
+	S3Update                    *S3DestinationUpdate              `json:"S3Update,omitempty"`
+	SecretsManagerConfiguration *SecretsManagerConfiguration      `json:"SecretsManagerConfiguration,omitempty"`
+}
+
+// HttpEndpointDestinationDescription describes the HTTP endpoint destination.
+type HttpEndpointDestinationDescription struct {
+	EndpointConfiguration       *HttpEndpointDescription          `json:"EndpointConfiguration,omitempty"`
+	BufferingHints              *BufferingHints                   `json:"BufferingHints,omitempty"`
+	CloudWatchLoggingOptions    *CloudWatchLoggingOptions         `json:"CloudWatchLoggingOptions,omitempty"`
+	RequestConfiguration        *HttpEndpointRequestConfiguration `json:"RequestConfiguration,omitempty"`
+	ProcessingConfiguration     *ProcessingConfiguration          `json:"ProcessingConfiguration,omitempty"`
+	RoleARN                     *string                           `json:"RoleARN,omitempty"`
+	RetryOptions                *HttpEndpointRetryOptions         `json:"RetryOptions,omitempty"`
+	S3BackupMode                string                            `json:"S3BackupMode,omitempty"`
+	S3DestinationDescription    *S3DestinationDescription         `json:"S3DestinationDescription,omitempty"`
+	SecretsManagerConfiguration *SecretsManagerConfiguration      `json:"SecretsManagerConfiguration,omitempty"`
+}
+
 // DirectPutSourceConfiguration is the optional Direct PUT throughput hint.
 type DirectPutSourceConfiguration struct {
 	ThroughputHintInMBs int `json:"ThroughputHintInMBs"`
@@ -127,6 +211,7 @@ type CreateDeliveryStreamInput struct {
 	DeliveryStreamEncryptionConfigurationInput *DeliveryStreamEncryptionConfigurationInput `json:"DeliveryStreamEncryptionConfigurationInput,omitempty"`
 	S3DestinationConfiguration                 *S3DestinationConfiguration                 `json:"S3DestinationConfiguration,omitempty"`
 	ExtendedS3DestinationConfiguration         *ExtendedS3DestinationConfiguration         `json:"ExtendedS3DestinationConfiguration,omitempty"`
+	HttpEndpointDestinationConfiguration       *HttpEndpointDestinationConfiguration       `json:"HttpEndpointDestinationConfiguration,omitempty"`
 	Tags                                       []Tag                                       `json:"Tags,omitempty"`
 }
 
@@ -172,9 +257,10 @@ type ExtendedS3DestinationDescription struct {
 
 // DestinationDescription describes one destination.
 type DestinationDescription struct {
-	DestinationId                    string                            `json:"DestinationId"`
-	S3DestinationDescription         *S3DestinationDescription         `json:"S3DestinationDescription,omitempty"`
-	ExtendedS3DestinationDescription *ExtendedS3DestinationDescription `json:"ExtendedS3DestinationDescription,omitempty"`
+	DestinationId                      string                              `json:"DestinationId"`
+	S3DestinationDescription           *S3DestinationDescription           `json:"S3DestinationDescription,omitempty"`
+	ExtendedS3DestinationDescription   *ExtendedS3DestinationDescription   `json:"ExtendedS3DestinationDescription,omitempty"`
+	HttpEndpointDestinationDescription *HttpEndpointDestinationDescription `json:"HttpEndpointDestinationDescription,omitempty"`
 }
 
 // SourceDescription describes the stream's source.
@@ -223,11 +309,12 @@ type DeleteDeliveryStreamInput struct {
 
 // UpdateDestinationInput is UpdateDestination's request.
 type UpdateDestinationInput struct {
-	DeliveryStreamName             string                       `json:"DeliveryStreamName"`
-	CurrentDeliveryStreamVersionId string                       `json:"CurrentDeliveryStreamVersionId"`
-	DestinationId                  string                       `json:"DestinationId"`
-	S3DestinationUpdate            *S3DestinationUpdate         `json:"S3DestinationUpdate,omitempty"`
-	ExtendedS3DestinationUpdate    *ExtendedS3DestinationUpdate `json:"ExtendedS3DestinationUpdate,omitempty"`
+	DeliveryStreamName             string                         `json:"DeliveryStreamName"`
+	CurrentDeliveryStreamVersionId string                         `json:"CurrentDeliveryStreamVersionId"`
+	DestinationId                  string                         `json:"DestinationId"`
+	S3DestinationUpdate            *S3DestinationUpdate           `json:"S3DestinationUpdate,omitempty"`
+	ExtendedS3DestinationUpdate    *ExtendedS3DestinationUpdate   `json:"ExtendedS3DestinationUpdate,omitempty"`
+	HttpEndpointDestinationUpdate  *HttpEndpointDestinationUpdate `json:"HttpEndpointDestinationUpdate,omitempty"`
 }
 
 // TagDeliveryStreamInput is TagDeliveryStream's request.

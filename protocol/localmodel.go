@@ -1,0 +1,40 @@
+package protocol
+
+import (
+	"regexp"
+	"sync"
+)
+
+var (
+	localModelOnce sync.Once
+	localModel     *Model
+)
+
+// LocalFirehoseModel is the Firehose model with the one constraint
+// firehose-local relaxes on purpose: an HttpEndpointUrl may also start with
+// http://, so that an HTTP endpoint destination can point at a receiver on
+// the developer's machine. The caller must restrict such URLs to loopback
+// and private hosts (and answer the model's own ValidationException for the
+// rest); see docs/differences.md. Messages still quote the model's pattern.
+// Every other shape is the embedded model's, shared with FirehoseModel.
+func LocalFirehoseModel() *Model {
+	localModelOnce.Do(func() {
+		base := FirehoseModel()
+		m := *base
+		m.Shapes = make(map[string]*Shape, len(base.Shapes))
+		for name, s := range base.Shapes {
+			m.Shapes[name] = s
+		}
+		if url, ok := base.Shapes[HTTPEndpointURLShape]; ok {
+			relaxed := *url
+			relaxed.re = regexp.MustCompile(`^(?:https?://.*)$`)
+			m.Shapes[HTTPEndpointURLShape] = &relaxed
+		}
+		localModel = &m
+	})
+	return localModel
+}
+
+// HTTPEndpointURLShape is the model shape of an HTTP endpoint destination's
+// URL, whose pattern is https://.*.
+const HTTPEndpointURLShape = "HttpEndpointUrl"
