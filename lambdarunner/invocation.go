@@ -55,9 +55,8 @@ type invocation struct {
 	identity      string
 	timeout       time.Duration
 
-	deadline   time.Time     // set before the hand-off to a runtime
-	dispatched time.Time     // when it was handed to the runtime
-	nextCalled chan struct{} // closed when the runtime asks for work again
+	deadline   time.Time // set before the hand-off to a runtime
+	dispatched time.Time // when it was handed to the runtime
 
 	log    logBuffer // guarded by sandbox.logMu
 	state  invState  // guarded by sandbox.mu
@@ -106,13 +105,9 @@ func compactJSON(s string) string {
 func newTraceID(now time.Time) string {
 	var b [20]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0;Lineage=1:%s:0",
-		now.Unix(), hex.EncodeToString(b[:12]), hex.EncodeToString(b[12:]), hex.EncodeToString(b[16:]))
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0",
+		now.Unix(), hex.EncodeToString(b[:12]), hex.EncodeToString(b[12:]))
 }
-
-// settleTimeout bounds how long a result waits for its runtime to ask for
-// the next invocation.
-const settleTimeout = 100 * time.Millisecond
 
 // claim ends inv with o unless it already ended; only the claimer seals.
 func (sb *sandbox) claim(inv *invocation, o outcome) bool {
@@ -151,16 +146,6 @@ func (sb *sandbox) complete(inv *invocation) Result {
 		}
 	}
 	<-inv.sealed
-	// Return once the runtime is back in GET /next (or gone), so that an
-	// invocation that follows this one finds the process idle instead of
-	// cold-starting another. Bounded, in case the runtime dawdles.
-	if inv.nextCalled != nil {
-		select {
-		case <-inv.nextCalled:
-		case <-sb.drained:
-		case <-time.After(settleTimeout):
-		}
-	}
 	return inv.result
 }
 
@@ -206,6 +191,11 @@ func (sb *sandbox) seal(inv *invocation) {
 	sb.logMu.Unlock()
 	for _, l := range lines {
 		sb.pool.r.deliverLog(sb.fn.Name, sb.logStream, inv.id, l)
+	}
+	switch o.kind {
+	case outcomeResponse, outcomeFunctionError, outcomeTooLarge:
+		// The runtime is expected back in GET /next any moment.
+		sb.pool.setSettling(sb)
 	}
 
 	inv.result = Result{

@@ -58,20 +58,26 @@ func (l *logBuffer) bytes() []byte {
 // process wrote before a point in time has been emitted, so that lines are
 // attributed to the right invocation.
 //
-// The barrier works without sleeping: sync sets a read deadline in the past,
-// which wakes the reader; the reader then asks the kernel how many bytes are
-// still queued in the pipe (FIONREAD) and releases the waiters once that is
-// zero, i.e. every byte written before sync was called has been read and
-// emitted.
+// The barrier works without sleeping or polling: sync sets a read deadline
+// in the past, which wakes the reader between two reads; the reader then
+// asks the kernel how many bytes are queued in the pipe (FIONREAD) and
+// releases the waiter once it has read and emitted that many more bytes.
+// Everything written before sync was called is then out, even if the
+// process keeps writing.
 type logCapture struct {
 	f    *os.File
 	emit func(line string)
 
-	mu      sync.Mutex // guards waiters, pending and done
-	waiters []chan struct{}
-	pending bool
+	mu      sync.Mutex // guards waiters and done
+	waiters []*logWaiter
 	done    bool
 	eof     chan struct{} // closed when the pipe reached EOF
+}
+
+// logWaiter is one sync call.
+type logWaiter struct {
+	ch     chan struct{}
+	target int64 // byte count to reach; -1 until the reader set it
 }
 
 func newLogCapture(f *os.File, emit func(string)) *logCapture {
@@ -82,6 +88,7 @@ func newLogCapture(f *os.File, emit func(string)) *logCapture {
 func (c *logCapture) run() {
 	buf := make([]byte, 64*1024)
 	var partial []byte
+	var consumed int64 // bytes read and emitted (or held in partial)
 	flush := func() {
 		if len(partial) > 0 {
 			c.emit(string(partial))
@@ -114,36 +121,46 @@ func (c *logCapture) run() {
 			partial = partial[:0]
 			data = data[i+1:]
 		}
+		consumed += int64(n)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			flush()
 			c.mu.Lock()
 			c.done = true
-			c.release()
+			for _, w := range c.waiters {
+				close(w.ch)
+			}
+			c.waiters = nil
 			close(c.eof)
 			c.mu.Unlock()
 			_ = c.f.Close()
 			return
 		}
 		c.mu.Lock()
-		if c.pending {
-			if queued(c.f) == 0 {
-				flush()
-				c.release()
+		if len(c.waiters) > 0 {
+			q := -1
+			kept := c.waiters[:0]
+			for _, w := range c.waiters {
+				if w.target < 0 {
+					if q < 0 {
+						q = max(queued(c.f), 0)
+						// Reads must block (or return queued data) again.
+						_ = c.f.SetReadDeadline(time.Time{})
+					}
+					w.target = consumed + int64(q)
+				}
+				if w.target > consumed {
+					kept = append(kept, w)
+					continue
+				}
+				if len(partial) > 0 && queued(c.f) == 0 {
+					flush() // an unterminated last line
+				}
+				close(w.ch)
 			}
-			// Either way, reads must block (or return queued data) again.
-			_ = c.f.SetReadDeadline(time.Time{})
+			c.waiters = kept
 		}
 		c.mu.Unlock()
 	}
-}
-
-// release wakes all sync callers; c.mu must be held.
-func (c *logCapture) release() {
-	for _, w := range c.waiters {
-		close(w)
-	}
-	c.waiters = nil
-	c.pending = false
 }
 
 // sync waits until all output written before the call has been emitted, the
@@ -152,20 +169,19 @@ func (c *logCapture) sync(timeout time.Duration) {
 	if c == nil {
 		return
 	}
-	w := make(chan struct{})
+	w := &logWaiter{ch: make(chan struct{}), target: -1}
 	c.mu.Lock()
 	if c.done {
 		c.mu.Unlock()
 		return
 	}
 	c.waiters = append(c.waiters, w)
-	c.pending = true
 	_ = c.f.SetReadDeadline(time.Unix(1, 0)) // wake the reader now
 	c.mu.Unlock()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
-	case <-w:
+	case <-w.ch:
 	case <-t.C:
 	}
 }
@@ -184,7 +200,7 @@ func (c *logCapture) waitEOF(timeout time.Duration) {
 }
 
 // queued returns the number of unread bytes in the pipe, or -1 if unknown
-// (then the barrier keeps reading until the deadline is hit with no data).
+// (then a barrier only covers what was already read).
 func queued(f *os.File) int {
 	rc, err := f.SyscallConn()
 	if err != nil {

@@ -9,9 +9,15 @@ import (
 	"time"
 )
 
-// recentTimeouts remembers how many timed-out request IDs, so that a late
-// /response gets a precise answer.
-const recentTimeouts = 128
+const (
+	// recentTimeouts is how many timed-out request IDs are remembered, so
+	// that a late /response gets a precise answer.
+	recentTimeouts = 128
+	// settleTimeout bounds how long an invocation waits for a process that
+	// has just answered to come back to GET /next, rather than
+	// cold-starting another one.
+	settleTimeout = time.Second
+)
 
 // pool holds the execution environments of one function: at most max
 // processes, each serving one invocation at a time. Runtimes waiting in
@@ -32,6 +38,8 @@ type pool struct {
 	sandboxes map[*sandbox]struct{} // live processes, counted against max
 	idle      []*idleEntry
 	changed   chan struct{} // closed and replaced whenever idle or sandboxes change
+	settling  int           // sandboxes that answered and are not back in /next yet
+	waiting   int           // invocations waiting for one of those
 	closed    bool
 	timedOut  []string // ring of recently timed-out request IDs
 }
@@ -98,9 +106,29 @@ func retireAll(idle []*idleEntry) {
 	}
 }
 
+// setSettling notes that sb answered its invocation and should come back
+// to /next shortly.
+func (p *pool) setSettling(sb *sandbox) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, live := p.sandboxes[sb]; live && !sb.settling {
+		sb.settling = true
+		p.settling++
+	}
+}
+
+// settledLocked notes that sb came back to /next or went away.
+func (p *pool) settledLocked(sb *sandbox) {
+	if sb.settling {
+		sb.settling = false
+		p.settling--
+	}
+}
+
 // park offers a runtime waiting in /next to invocations.
 func (p *pool) park(e *idleEntry) {
 	p.mu.Lock()
+	p.settledLocked(e.sb)
 	if p.closed {
 		p.mu.Unlock()
 		e.abandon()
@@ -137,6 +165,7 @@ func (p *pool) popIdleLocked() (e *idleEntry, stale []*idleEntry) {
 // remove forgets a sandbox whose process is gone, freeing its slot.
 func (p *pool) remove(sb *sandbox) {
 	p.mu.Lock()
+	p.settledLocked(sb)
 	delete(p.sandboxes, sb)
 	p.idle = slices.DeleteFunc(p.idle, func(x *idleEntry) bool { return x.sb == sb })
 	p.broadcastLocked()
@@ -161,9 +190,12 @@ func (p *pool) recentlyTimedOut(id string) bool {
 }
 
 // invoke runs inv on an idle runtime, a cold-started one, or the first one
-// that becomes idle, whichever comes first.
+// that becomes idle, whichever comes first. A process that has just answered
+// and is on its way back to GET /next counts as (almost) idle: for up to
+// settleTimeout the invocation waits for it instead of cold-starting.
 func (p *pool) invoke(ctx context.Context, inv *invocation) (Result, error) {
 	var mine *sandbox // the process this invocation cold-started, if any
+	settleBy := time.Now().Add(settleTimeout)
 	for {
 		p.mu.Lock()
 		if p.closed {
@@ -182,6 +214,25 @@ func (p *pool) invoke(ctx context.Context, inv *invocation) (Result, error) {
 		if mine != nil && mine.failedInit() != nil {
 			p.mu.Unlock()
 			return p.initFailureResult(mine, inv), nil
+		}
+		if p.settling > p.waiting && time.Now().Before(settleBy) {
+			p.waiting++
+			changed := p.changed
+			p.mu.Unlock()
+			t := time.NewTimer(time.Until(settleBy))
+			select {
+			case <-changed:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			p.mu.Lock()
+			p.waiting--
+			p.mu.Unlock()
+			if err := ctx.Err(); err != nil {
+				return Result{}, err
+			}
+			continue
 		}
 		if (mine == nil || mine.isInitialized()) && len(p.sandboxes) < p.max {
 			p.seq++

@@ -40,7 +40,7 @@ type sandbox struct {
 	initFailure  *outcome // why init failed
 	current      *invocation
 	parked       *idleEntry
-	nextCalled   chan struct{} // closed when the runtime asks for work again
+	settling     bool // answered, not yet back in /next; guarded by pool.mu
 	peakMB       int
 
 	logMu     sync.Mutex
@@ -130,6 +130,7 @@ func (sb *sandbox) start() {
 		sb.failStart("the runner is shutting down")
 		return
 	}
+	sb.started = time.Now() // init time excludes the lookups above
 	err = sb.cmd.Start()
 	if err == nil {
 		sb.pid = sb.cmd.Process.Pid

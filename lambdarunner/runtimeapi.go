@@ -198,13 +198,6 @@ func (sb *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 		sb.logMu.Unlock()
 	}
 	sb.pool.park(e)
-	sb.mu.Lock()
-	settled := sb.nextCalled
-	sb.nextCalled = nil
-	sb.mu.Unlock()
-	if settled != nil {
-		close(settled)
-	}
 	select {
 	case inv := <-e.deliver:
 		sb.dispatch(w, e, inv)
@@ -219,13 +212,20 @@ func (sb *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 
 // dispatch makes inv the current invocation and sends it to the runtime.
 func (sb *sandbox) dispatch(w http.ResponseWriter, e *idleEntry, inv *invocation) {
+	if e.isGone() {
+		// The hand-off raced with this request being replaced or the
+		// process going away: the runtime will never see the invocation.
+		if sb.claim(inv, outcome{kind: outcomeNoResponse, at: time.Now()}) {
+			sb.seal(inv)
+		}
+		writeAPIError(w, http.StatusInternalServerError, errInternal, "Execution environment is shutting down")
+		return
+	}
 	sb.mu.Lock()
 	if sb.parked == e {
 		sb.parked = nil
 	}
 	sb.current = inv
-	sb.nextCalled = make(chan struct{})
-	inv.nextCalled = sb.nextCalled
 	sb.mu.Unlock()
 
 	start := startLine(inv.id, sb.fn.Version)

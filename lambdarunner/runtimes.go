@@ -102,25 +102,14 @@ func (h *hostRuntimes) cleanup() {
 	}
 }
 
-// pythonPath returns the real python3 interpreter. It asks python3 for
-// sys.executable so that version-manager shims (pyenv, asdf) are resolved
-// with the emulator's environment, not the function's.
+// pythonPath returns the real python3 interpreter.
 func (h *hostRuntimes) pythonPath() (string, error) {
 	h.pythonOnce.Do(func() {
 		exe := h.python
 		if exe == "" {
 			exe = "python3"
 		}
-		p, err := exec.LookPath(exe)
-		if err != nil {
-			h.pythonErr = fmt.Errorf("python3 not found on the host: %w", err)
-			return
-		}
-		out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
-		if real := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(real) {
-			p = real
-		}
-		h.pythonExe = p
+		h.pythonExe, h.pythonErr = lookupOnce("python\x00"+exe, func() (string, error) { return findPython(exe) })
 	})
 	return h.pythonExe, h.pythonErr
 }
@@ -132,20 +121,65 @@ func (h *hostRuntimes) nodePath() (string, error) {
 		if exe == "" {
 			exe = "node"
 		}
-		p, err := exec.LookPath(exe)
-		if err != nil {
-			h.nodeErr = fmt.Errorf("node not found on the host: %w", err)
-			return
-		}
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		h.nodeExe = p
+		h.nodeExe, h.nodeErr = lookupOnce("node\x00"+exe, func() (string, error) { return findNode(exe) })
 	})
 	return h.nodeExe, h.nodeErr
+}
+
+// lookups caches interpreter lookups for the life of the process: asking a
+// version-manager shim is slow.
+var lookups struct {
+	sync.Mutex
+	m map[string]lookupResult
+}
+
+type lookupResult struct {
+	path string
+	err  error
+}
+
+func lookupOnce(key string, find func() (string, error)) (string, error) {
+	lookups.Lock()
+	defer lookups.Unlock()
+	if r, ok := lookups.m[key]; ok {
+		return r.path, r.err
+	}
+	p, err := find()
+	if lookups.m == nil {
+		lookups.m = map[string]lookupResult{}
+	}
+	lookups.m[key] = lookupResult{p, err}
+	return p, err
+}
+
+// findPython returns the real interpreter behind exe. It asks python for
+// sys.executable so that version-manager shims (pyenv, asdf) are resolved
+// with the emulator's environment, not the function's.
+func findPython(exe string) (string, error) {
+	p, err := exec.LookPath(exe)
+	if err != nil {
+		return "", fmt.Errorf("python3 not found on the host: %w", err)
+	}
+	out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
+	if real := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(real) {
+		p = real
+	}
+	return p, nil
+}
+
+// findNode returns the absolute, symlink-free path of exe.
+func findNode(exe string) (string, error) {
+	p, err := exec.LookPath(exe)
+	if err != nil {
+		return "", fmt.Errorf("node not found on the host: %w", err)
+	}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p, nil
 }
 
 // pathDirs returns the directories of the host interpreters that exist, for
