@@ -161,10 +161,13 @@ func (r *Runner) pool(f Function) (*pool, error) {
 		r.mu.Unlock()
 		return nil, ErrClosed
 	}
-	p, ok := r.pools[f.Name]
+	// Functions are regional: one pool per ARN, so same-named functions
+	// in two regions do not share (or reset) each other's processes.
+	key := f.ARN()
+	p, ok := r.pools[key]
 	if !ok {
 		p = newPool(r, f)
-		r.pools[f.Name] = p
+		r.pools[key] = p
 	}
 	r.mu.Unlock()
 	if ok {
@@ -173,14 +176,20 @@ func (r *Runner) pool(f Function) (*pool, error) {
 	return p, nil
 }
 
-// Reset kills the warm processes of the named function (its code or
-// configuration changed); busy ones are replaced when their invocation ends.
-// The next invocation cold-starts.
-func (r *Runner) Reset(name string) {
+// Reset kills the warm processes of a function (its code or configuration
+// changed); busy ones are replaced when their invocation ends. The next
+// invocation cold-starts. ref is the function's ARN (Function.ARN), or a bare
+// name, which resets that name in every region.
+func (r *Runner) Reset(ref string) {
 	r.mu.Lock()
-	p := r.pools[name]
+	var reset []*pool
+	for key, p := range r.pools {
+		if key == ref || p.name == ref {
+			reset = append(reset, p)
+		}
+	}
 	r.mu.Unlock()
-	if p != nil {
+	for _, p := range reset {
 		p.reset()
 	}
 }

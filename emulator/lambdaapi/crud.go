@@ -394,7 +394,7 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	}
 	s.mu.Unlock()
 	s.removeAll(trash)
-	s.cfg.Runner.Reset(t.name)
+	s.cfg.Runner.Reset(s.arn(t.region, t.name))
 	s.log.Info("deleted function", "region", t.region, "function", t.name)
 	return &response{status: http.StatusNoContent}, nil
 }
@@ -484,7 +484,7 @@ func (s *Service) updateFunctionCode(req *request) (*response, error) {
 	out := s.configuration(fn, false)
 	s.mu.Unlock()
 	s.removeAll(trash)
-	s.cfg.Runner.Reset(t.name)
+	s.cfg.Runner.Reset(s.arn(t.region, t.name))
 	s.log.Info("updated function code", "region", t.region, "function", t.name)
 	return &response{status: http.StatusOK, json: out}, nil
 }
@@ -561,7 +561,7 @@ func (s *Service) updateFunctionConfiguration(req *request) (*response, error) {
 	}
 	out := s.configuration(fn, false)
 	s.mu.Unlock()
-	s.cfg.Runner.Reset(t.name)
+	s.cfg.Runner.Reset(s.arn(t.region, t.name))
 	s.log.Info("updated function configuration", "region", t.region, "function", t.name)
 	return &response{status: http.StatusOK, json: out}, nil
 }

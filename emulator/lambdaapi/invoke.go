@@ -215,7 +215,7 @@ func (s *Service) run(ctx context.Context, t target, payload []byte, opts lambda
 	s.mu.Unlock()
 	defer s.release(code)
 	if local != nil {
-		local.refresh(s.cfg.Runner, s.log)
+		local.refresh(s.cfg.Runner, rf.ARN(), s.log)
 	}
 	return s.cfg.Runner.Invoke(ctx, rf, payload, opts)
 }

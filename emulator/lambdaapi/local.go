@@ -88,7 +88,7 @@ func scanDir(dir string) (dirScan, error) {
 
 // refresh rescans the directory and resets the function's warm processes if
 // anything changed since the last scan.
-func (l *localSource) refresh(runner *lambdarunner.Runner, log *slog.Logger) {
+func (l *localSource) refresh(runner *lambdarunner.Runner, arn string, log *slog.Logger) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	sc, err := scanDir(l.dir)
@@ -101,7 +101,7 @@ func (l *localSource) refresh(runner *lambdarunner.Runner, log *slog.Logger) {
 	}
 	l.scan = sc
 	log.Info("local function code changed; restarting it", "function", l.name, "dir", l.dir)
-	runner.Reset(l.name)
+	runner.Reset(arn)
 }
 
 var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
@@ -200,7 +200,7 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 	s.put(fn)
 	s.mu.Unlock()
 	s.removeAll(trash)
-	s.cfg.Runner.Reset(name)
+	s.cfg.Runner.Reset(s.arn(region, name))
 	s.log.Info("registered local function", "region", region, "function", name, "dir", abs, "runtime", runtime)
 	return nil
 }
