@@ -82,19 +82,28 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 	if typ != "DirectPut" {
 		return nil, protocol.Unsupported("DeliveryStreamType " + typ)
 	}
-	var dest protocol.ExtendedS3DestinationConfiguration
-	if in.ExtendedS3DestinationConfiguration != nil {
-		dest = *in.ExtendedS3DestinationConfiguration
-	} else {
-		c := in.S3DestinationConfiguration
-		dest = protocol.ExtendedS3DestinationConfiguration{
-			RoleARN: c.RoleARN, BucketARN: c.BucketARN, Prefix: c.Prefix, ErrorOutputPrefix: c.ErrorOutputPrefix,
-			BufferingHints: c.BufferingHints, CompressionFormat: c.CompressionFormat,
-			EncryptionConfiguration: c.EncryptionConfiguration, CloudWatchLoggingOptions: c.CloudWatchLoggingOptions,
+	var dest destination
+	switch {
+	case in.HttpEndpointDestinationConfiguration != nil:
+		h := *in.HttpEndpointDestinationConfiguration
+		if err := checkHTTPDestination(&h); err != nil {
+			return nil, err
 		}
+		if err := checkEndpointURL(h.EndpointConfiguration.Url, "httpEndpointDestinationConfiguration.endpointConfiguration.url"); err != nil {
+			return nil, err
+		}
+		dest.HTTP = &h
+	case in.ExtendedS3DestinationConfiguration != nil:
+		d := *in.ExtendedS3DestinationConfiguration
+		dest.S3 = &d
+	default:
+		d := s3Backup(protocol.HttpEndpointDestinationConfiguration{S3Configuration: in.S3DestinationConfiguration})
+		dest.S3 = &d
 	}
-	if err := checkS3Destination(&dest); err != nil {
-		return nil, err
+	if dest.S3 != nil {
+		if err := checkS3Destination(dest.S3); err != nil {
+			return nil, err
+		}
 	}
 	sse, err := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
 	if err != nil {
@@ -263,6 +272,13 @@ func (s *Server) updateDestination(region string, body []byte, doc map[string]an
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
 	}
+	// A new endpoint URL is checked before taking the lock: the check may
+	// resolve a host name.
+	if u := in.HttpEndpointDestinationUpdate; u != nil && u.EndpointConfiguration != nil {
+		if err := checkEndpointURL(u.EndpointConfiguration.Url, "httpEndpointDestinationUpdate.endpointConfiguration.url"); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, in.DeliveryStreamName)
@@ -287,22 +303,105 @@ func (s *Server) updateDestination(region string, body []byte, doc map[string]an
 	if err := protocol.CheckSupported(s.model, "UpdateDestinationInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
 	}
-	merged, err := mergeS3Update(st.dest, doc[updates[0]].(map[string]any))
+	next, err := mergeUpdate(st, updates[0], doc[updates[0]].(map[string]any))
 	if err != nil {
 		return nil, err
 	}
-	if err := checkS3Destination(&merged); err != nil {
-		return nil, err
-	}
-	if st.dest.S3BackupMode == "Enabled" && merged.S3BackupMode == "Disabled" {
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "S3BackupMode cannot be changed from Enabled to Disabled.")
-	}
 	// Records buffered under the old configuration are delivered with it.
-	st.pipe.reconfigure(merged, st.version+1)
-	st.dest = merged
+	st.pipe.reconfigure(next, st.version+1)
+	st.dest = next
 	st.version++
 	st.updatedAt = s.clock.Now()
 	return empty{}, nil
+}
+
+// mergeUpdate applies the destination update named member to the stream's
+// destination. An update of the same destination type merges into it; one of
+// another type (S3 and HTTP endpoint, either way) replaces it and must carry
+// every required member, as on AWS.
+func mergeUpdate(st *stream, member string, update map[string]any) (destination, *protocol.Error) {
+	var next destination
+	switch member {
+	case "HttpEndpointDestinationUpdate":
+		cur := protocol.HttpEndpointDestinationConfiguration{}
+		if st.dest.HTTP != nil {
+			cur = *st.dest.HTTP
+		} else if !hasMembers(update, "EndpointConfiguration") || !hasMembers(update, "S3Update", "RoleARN") || !hasMembers(update, "S3Update", "BucketARN") {
+			return next, protocol.NewError(protocol.ErrInvalidArgument,
+				"Changing the destination of Firehose %s to an HTTP endpoint requires HttpEndpointDestinationUpdate.EndpointConfiguration and S3Update with RoleARN and BucketARN.", st.name)
+		}
+		merged, err := mergeHTTPUpdate(cur, update)
+		if err != nil {
+			return next, err
+		}
+		if err := checkHTTPDestination(&merged); err != nil {
+			return next, err
+		}
+		if st.dest.HTTP != nil && st.dest.HTTP.S3BackupMode == "AllData" && merged.S3BackupMode == "FailedDataOnly" {
+			return next, protocol.NewError(protocol.ErrInvalidArgument, "S3BackupMode cannot be changed from AllData to FailedDataOnly.")
+		}
+		next.HTTP = &merged
+	default: // ExtendedS3DestinationUpdate, S3DestinationUpdate
+		cur := protocol.ExtendedS3DestinationConfiguration{}
+		if st.dest.S3 != nil {
+			cur = *st.dest.S3
+		} else if !hasMembers(update, "RoleARN") || !hasMembers(update, "BucketARN") {
+			return next, protocol.NewError(protocol.ErrInvalidArgument,
+				"Changing the destination of Firehose %s to Amazon S3 requires %s.RoleARN and %s.BucketARN.", st.name, member, member)
+		}
+		merged, err := mergeS3Update(cur, update)
+		if err != nil {
+			return next, err
+		}
+		if err := checkS3Destination(&merged); err != nil {
+			return next, err
+		}
+		if st.dest.S3 != nil && st.dest.S3.S3BackupMode == "Enabled" && merged.S3BackupMode == "Disabled" {
+			return next, protocol.NewError(protocol.ErrInvalidArgument, "S3BackupMode cannot be changed from Enabled to Disabled.")
+		}
+		next.S3 = &merged
+	}
+	return next, nil
+}
+
+// hasMembers reports whether the nested member path is present (non-null)
+// in doc.
+func hasMembers(doc map[string]any, path ...string) bool {
+	var v any = doc
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = m[k]; !ok || v == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeHTTPUpdate merges an HTTP endpoint destination update into the
+// current configuration, member by member; its S3Update merges into
+// S3Configuration. Members the update omits keep their values, the
+// EndpointConfiguration's AccessKey included.
+func mergeHTTPUpdate(cur protocol.HttpEndpointDestinationConfiguration, update map[string]any) (protocol.HttpEndpointDestinationConfiguration, *protocol.Error) {
+	b, _ := json.Marshal(cur)
+	var base map[string]any
+	_ = json.Unmarshal(b, &base)
+	renamed := make(map[string]any, len(update))
+	for k, v := range update {
+		if k == "S3Update" {
+			k = "S3Configuration"
+		}
+		renamed[k] = v
+	}
+	deepMerge(base, renamed)
+	b, _ = json.Marshal(base)
+	var out protocol.HttpEndpointDestinationConfiguration
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, protocol.NewError(protocol.ErrSerialization, "Could not merge the destination update: %s", err)
+	}
+	return out, nil
 }
 
 // mergeS3Update merges an S3 or ExtendedS3 destination update into the

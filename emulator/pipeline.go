@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,14 +42,19 @@ func (b builtinStore) PutObject(ctx context.Context, bucket, key string, body []
 // PUT stream before the data is dropped.
 const retryWindow = 24 * time.Hour
 
-// pipeline carries one stream's records from PutRecord to S3:
+// pipeline carries one stream's records from PutRecord to its destination:
 //
-//	put ──▶ buffer ──(size | interval | flush)──▶ queue ──▶ deliver ──▶ ObjectStore
+//	put ──▶ buffer ──(size | interval | flush)──▶ queue ──▶ deliver ──▶ ObjectStore (S3 destination)
+//	                                                          │      └─▶ HTTP requests (HTTP endpoint, httpdest.go)
 //	                                                          │ failure
-//	                                                          └─▶ retry with backoff, up to 24 h
+//	                                                          └─▶ retry with backoff: up to 24 h for S3; for an
+//	                                                              endpoint, RetryOptions, then the S3 backup
 //
-// Records are concatenated verbatim in arrival order. Batches are delivered
-// one at a time, in order, by the stream's own goroutine.
+// Records are concatenated verbatim in arrival order (for S3). Batches are
+// delivered one at a time, in order, by the stream's own goroutine. An HTTP
+// endpoint destination with S3BackupMode AllData also copies every source
+// record into a backup buffer, cut by the S3Configuration's hints into the
+// same queue.
 type pipeline struct {
 	s      *Server
 	log    *slog.Logger
@@ -69,6 +75,16 @@ type pipeline struct {
 	discarded chan struct{} // closed when the stream is deleted
 
 	proc procStage // the Lambda processor's own buffer, in front of buf
+
+	bk     backupStage  // AllData: source records on their way to the S3 backup
+	client *http.Client // HTTP endpoint requests; used by the delivery goroutine only
+}
+
+// backupStage buffers an HTTP endpoint destination's source records for its
+// S3 backup (S3BackupMode AllData); the pipeline's mutex guards it.
+type backupStage struct {
+	buf   *batch
+	timer Timer
 }
 
 // destConfig is the destination configuration a batch is delivered with.
@@ -84,6 +100,14 @@ type destConfig struct {
 	loc       *time.Location
 	kmsKeyARN string
 	proc      *procConfig // nil: no data processing
+
+	// For an HTTP endpoint destination the fields above describe its
+	// S3Configuration (bucket, prefixes, compression) except sizeLimit and
+	// interval, which are the endpoint's buffering hints; the backup buffer
+	// (AllData) uses the S3Configuration's.
+	http           *httpConfig // nil: the destination is S3 itself
+	backupSize     int
+	backupInterval time.Duration
 }
 
 // batch is one future S3 object.
@@ -98,9 +122,32 @@ type batch struct {
 	retryNow chan struct{} // a flush cuts a backoff wait short
 
 	errorType string // non-empty for an error-output object, e.g. "processing-failed"
+	backup    bool   // an S3 backup object of an HTTP endpoint destination (AllData)
 }
 
-func newDestConfig(d protocol.ExtendedS3DestinationConfiguration, version int, maxInterval time.Duration) destConfig {
+// toS3 reports whether the batch is written to S3 (rather than sent to an
+// HTTP endpoint).
+func (b *batch) toS3() bool { return b.cfg.http == nil || b.errorType != "" || b.backup }
+
+func newDestConfig(d destination, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
+	if d.HTTP == nil {
+		return newS3DestConfig(*d.S3, version, maxInterval)
+	}
+	h := *d.HTTP
+	c := newS3DestConfig(s3Backup(h), version, maxInterval)
+	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
+	size, interval := bufferingHints(h.BufferingHints)
+	c.sizeLimit, c.interval = size<<20, time.Duration(interval)*time.Second
+	if maxInterval > 0 && c.interval > maxInterval {
+		c.interval = maxInterval
+	}
+	// The configuration was checked when it was accepted.
+	c.proc, _ = parseProcessing(h.ProcessingConfiguration, maxInterval)
+	c.http = newHTTPConfig(h, rewrites)
+	return c
+}
+
+func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int, maxInterval time.Duration) destConfig {
 	size, interval := bufferingHints(d.BufferingHints)
 	c := destConfig{
 		version:   version,
@@ -146,7 +193,7 @@ func (s *Server) newPipeline(st *stream) *pipeline {
 		stream:    st.name,
 		arn:       st.arn,
 		region:    st.region,
-		cfg:       newDestConfig(st.dest, st.version, s.cfg.MaxBufferInterval),
+		cfg:       newDestConfig(st.dest, st.version, s.cfg.MaxBufferInterval, s.cfg.EndpointRewrites),
 		wake:      make(chan struct{}, 1),
 		finished:  make(chan struct{}),
 		discarded: make(chan struct{}),
@@ -176,10 +223,14 @@ func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
 		return
 	}
 	ms := now.UnixMilli()
+	allData := p.cfg.http != nil && p.cfg.http.allData
 	for i, r := range records {
 		if !p.s.reserve(len(r)) {
 			results[i] = errSlowDown
 			continue
+		}
+		if allData {
+			p.backupAppendLocked(r, ms, now)
 		}
 		if p.cfg.proc != nil {
 			p.procAppendLocked(r, ms, now)
@@ -193,6 +244,9 @@ func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
 		}
 	} else if p.cfg.interval == 0 && p.buf != nil {
 		p.cutLocked()
+	}
+	if p.bk.buf != nil && p.cfg.backupInterval == 0 {
+		p.backupCutLocked()
 	}
 }
 
@@ -248,12 +302,67 @@ func (p *pipeline) cutLocked() {
 	}
 }
 
+// backupAppendLocked copies one source record into the S3 backup buffer
+// (AllData), cut by the S3Configuration's buffering hints. The copy counts
+// as pending data but is never refused: the record itself was accepted.
+func (p *pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time) {
+	if b := p.bk.buf; b != nil && len(b.data)+len(r) > p.cfg.backupSize {
+		p.backupCutLocked()
+	}
+	if p.bk.buf == nil {
+		b := &batch{cfg: p.cfg, first: arrival, done: make(chan struct{}), retryNow: make(chan struct{}, 1), backup: true}
+		p.bk.buf = b
+		if p.cfg.backupInterval > 0 {
+			p.bk.timer = p.s.clock.AfterFunc(p.cfg.backupInterval, func() {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				if p.bk.buf == b {
+					p.backupCutLocked()
+				}
+			})
+		}
+	}
+	b := p.bk.buf
+	p.s.pending.Add(int64(len(r)))
+	b.data = append(b.data, r...)
+	b.ends = append(b.ends, len(b.data))
+	b.arrivals = append(b.arrivals, ms)
+	if len(b.data) >= p.cfg.backupSize {
+		p.backupCutLocked()
+	}
+}
+
+// backupCutLocked moves the open backup buffer to the delivery queue.
+func (p *pipeline) backupCutLocked() {
+	if p.bk.buf == nil {
+		return
+	}
+	if p.bk.timer != nil {
+		p.bk.timer.Stop()
+		p.bk.timer = nil
+	}
+	p.queue = append(p.queue, p.bk.buf)
+	p.bk.buf = nil
+	if !p.closed {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// cutAllLocked cuts the destination buffer and the S3 backup buffer.
+func (p *pipeline) cutAllLocked() {
+	p.cutLocked()
+	p.backupCutLocked()
+}
+
 // flush cuts the open buffer and returns every batch not yet delivered, so
 // the caller can wait for them. Batches waiting to retry are retried now.
 func (p *pipeline) flush() []*batch {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cutLocked()
+	p.cutAllLocked()
 	out := append([]*batch(nil), p.queue...)
 	for _, b := range out {
 		select {
@@ -266,12 +375,12 @@ func (p *pipeline) flush() []*batch {
 
 // reconfigure delivers what is buffered with the old configuration and
 // buffers new records with the new one.
-func (p *pipeline) reconfigure(d protocol.ExtendedS3DestinationConfiguration, version int) {
+func (p *pipeline) reconfigure(d destination, version int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.procCutLocked()
-	p.cutLocked()
-	p.cfg = newDestConfig(d, version, p.s.cfg.MaxBufferInterval)
+	p.cutAllLocked()
+	p.cfg = newDestConfig(d, version, p.s.cfg.MaxBufferInterval, p.s.cfg.EndpointRewrites)
 }
 
 // discard drops everything buffered and stops the pipeline, as AWS does
@@ -282,7 +391,7 @@ func (p *pipeline) discard() {
 	if p.closed {
 		return
 	}
-	p.cutLocked()
+	p.cutAllLocked()
 	n := 0
 	for _, b := range p.queue {
 		n += len(b.ends)
@@ -323,7 +432,7 @@ func (p *pipeline) closeDelivery() {
 	if p.closed {
 		return
 	}
-	p.cutLocked()
+	p.cutAllLocked()
 	p.closed = true
 	close(p.wake)
 }
@@ -333,6 +442,11 @@ func (p *pipeline) closeDelivery() {
 func (p *pipeline) run() {
 	defer p.s.wg.Done()
 	defer close(p.finished)
+	defer func() {
+		if p.client != nil {
+			p.client.CloseIdleConnections()
+		}
+	}()
 	for {
 		p.mu.Lock()
 		if len(p.queue) == 0 {
@@ -364,14 +478,24 @@ func (p *pipeline) run() {
 	}
 }
 
-// deliver writes one batch, retrying with exponential backoff for up to the
-// retry window. Failures are logged and counted, never returned to the
-// producer. After the window AWS drops the data; so do we, loudly.
+// deliver hands one batch to its destination: an S3 object, or requests to
+// an HTTP endpoint. Failures are logged and counted, never returned to the
+// producer.
 func (p *pipeline) deliver(b *batch) {
 	defer func() {
 		p.s.release(len(b.data))
 		close(b.done)
 	}()
+	if b.toS3() {
+		p.deliverS3(b)
+	} else {
+		p.deliverHTTP(b)
+	}
+}
+
+// deliverS3 writes one object, retrying with exponential backoff for up to
+// the retry window. After the window AWS drops the data; so do we, loudly.
+func (p *pipeline) deliverS3(b *batch) {
 	started := p.s.clock.Now()
 	backoff := time.Second
 	for attempt := 1; ; attempt++ {
@@ -416,10 +540,18 @@ func (p *pipeline) wait(b *batch, d time.Duration) bool {
 	case <-p.discarded:
 		return false
 	case <-p.s.aborted:
-		p.log.Error("shutdown deadline reached: records not delivered", "bucket", b.cfg.bucket, "records", len(b.ends))
+		p.log.Error("shutdown deadline reached: records not delivered", "destination", b.destination(), "records", len(b.ends))
 		return false
 	}
 	return true
+}
+
+// destination names where the batch goes, for logs.
+func (b *batch) destination() string {
+	if b.toS3() {
+		return "s3://" + b.cfg.bucket
+	}
+	return b.cfg.http.logName
 }
 
 // writeObject compresses the batch and writes it under its key.

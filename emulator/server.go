@@ -57,6 +57,13 @@ type Config struct {
 	// FunctionLogSink, if set, receives every line a function prints and its
 	// START/END/REPORT lines.
 	FunctionLogSink func(function, stream, line string)
+	// HTTPEndpointTimeout is how long an HTTP endpoint destination has to
+	// answer each request (AWS: 3 minutes, the default). Tests shorten it.
+	HTTPEndpointTimeout time.Duration
+	// EndpointRewrites redirect HTTP endpoint deliveries: a configured URL
+	// that starts with From is sent to To plus the rest of the URL, so a
+	// stream configured for a real service can deliver to a local receiver.
+	EndpointRewrites []EndpointRewrite
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -102,6 +109,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
+	if cfg.HTTPEndpointTimeout == 0 {
+		cfg.HTTPEndpointTimeout = defaultHTTPEndpointTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -114,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		account: Account,
 		clock:   cfg.Clock,
 		log:     cfg.Logger,
-		model:   protocol.FirehoseModel(),
+		model:   protocol.LocalFirehoseModel(), // http:// endpoint URLs for local receivers
 		s3:      s3,
 		store:   cfg.Store,
 		ids:     newRecordIDs(),

@@ -38,7 +38,7 @@ type stream struct {
 	deleting          bool
 	goneAt            time.Time // with deleting: removed at that time
 	version           int
-	dest              protocol.ExtendedS3DestinationConfiguration
+	dest              destination
 	source            *protocol.DirectPutSourceConfiguration
 	tags              map[string]*string
 	sse               sseState
@@ -92,7 +92,7 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 		DeliveryStreamType:   s.typ,
 		VersionId:            strconv.Itoa(s.version),
 		CreateTimestamp:      protocol.Epoch(s.createdAt),
-		Destinations:         []protocol.DestinationDescription{describeS3(s.dest)},
+		Destinations:         []protocol.DestinationDescription{s.dest.describe()},
 	}
 	if !s.updatedAt.IsZero() {
 		d.LastUpdateTimestamp = protocol.Epoch(s.updatedAt)
@@ -109,17 +109,101 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 	return d
 }
 
+// destination is a stream's one destination, as configured: exactly one
+// member is set.
+type destination struct {
+	S3   *protocol.ExtendedS3DestinationConfiguration
+	HTTP *protocol.HttpEndpointDestinationConfiguration
+}
+
+func (d destination) describe() protocol.DestinationDescription {
+	if d.HTTP != nil {
+		return describeHTTP(*d.HTTP)
+	}
+	return describeS3(*d.S3)
+}
+
+// s3Backup is an HTTP endpoint destination's S3Configuration (where failed
+// and, with AllData, all records go) in the form S3 destinations are kept.
+func s3Backup(h protocol.HttpEndpointDestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
+	c := h.S3Configuration
+	if c == nil {
+		return protocol.ExtendedS3DestinationConfiguration{}
+	}
+	return protocol.ExtendedS3DestinationConfiguration{
+		RoleARN: c.RoleARN, BucketARN: c.BucketARN, Prefix: c.Prefix, ErrorOutputPrefix: c.ErrorOutputPrefix,
+		BufferingHints: c.BufferingHints, CompressionFormat: c.CompressionFormat,
+		EncryptionConfiguration: c.EncryptionConfiguration, CloudWatchLoggingOptions: c.CloudWatchLoggingOptions,
+	}
+}
+
+// Defaults of the HTTP endpoint destination (API reference, Terraform docs).
+const (
+	defaultHTTPRetrySeconds = 300
+	defaultHTTPBackupMode   = "FailedDataOnly"
+)
+
+// describeHTTP renders an HTTP endpoint destination with its defaults
+// materialised, the S3 backup nested as S3DestinationDescription, and
+// without the write-only AccessKey.
+func describeHTTP(h protocol.HttpEndpointDestinationConfiguration) protocol.DestinationDescription {
+	size, interval := bufferingHints(h.BufferingHints)
+	retry := httpRetrySeconds(h)
+	backup := h.S3BackupMode
+	if backup == "" {
+		backup = defaultHTTPBackupMode
+	}
+	req := &protocol.HttpEndpointRequestConfiguration{ContentEncoding: "NONE"}
+	if rc := h.RequestConfiguration; rc != nil {
+		if rc.ContentEncoding != "" {
+			req.ContentEncoding = rc.ContentEncoding
+		}
+		req.CommonAttributes = rc.CommonAttributes
+	}
+	var endpoint *protocol.HttpEndpointDescription
+	if e := h.EndpointConfiguration; e != nil {
+		endpoint = &protocol.HttpEndpointDescription{Url: e.Url, Name: e.Name}
+	}
+	return protocol.DestinationDescription{
+		DestinationId: DestinationID,
+		HttpEndpointDestinationDescription: &protocol.HttpEndpointDestinationDescription{
+			EndpointConfiguration:       endpoint,
+			BufferingHints:              &protocol.BufferingHints{SizeInMBs: &size, IntervalInSeconds: &interval},
+			CloudWatchLoggingOptions:    loggingOptions(h.CloudWatchLoggingOptions),
+			RequestConfiguration:        req,
+			ProcessingConfiguration:     h.ProcessingConfiguration,
+			RoleARN:                     h.RoleARN,
+			RetryOptions:                &protocol.HttpEndpointRetryOptions{DurationInSeconds: &retry},
+			S3BackupMode:                backup,
+			S3DestinationDescription:    describeS3(s3Backup(h)).S3DestinationDescription,
+			SecretsManagerConfiguration: h.SecretsManagerConfiguration,
+		},
+	}
+}
+
+// httpRetrySeconds is RetryOptions.DurationInSeconds, default 300.
+func httpRetrySeconds(h protocol.HttpEndpointDestinationConfiguration) int {
+	if h.RetryOptions != nil && h.RetryOptions.DurationInSeconds != nil {
+		return *h.RetryOptions.DurationInSeconds
+	}
+	return defaultHTTPRetrySeconds
+}
+
+func loggingOptions(l *protocol.CloudWatchLoggingOptions) *protocol.CloudWatchLoggingOptions {
+	if l == nil {
+		f := false
+		l = &protocol.CloudWatchLoggingOptions{Enabled: &f}
+	}
+	return l
+}
+
 func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.DestinationDescription {
 	size, interval := bufferingHints(c.BufferingHints)
 	enc := protocol.EncryptionConfiguration{NoEncryptionConfig: "NoEncryption"}
 	if c.EncryptionConfiguration != nil && c.EncryptionConfiguration.KMSEncryptionConfig != nil {
 		enc = protocol.EncryptionConfiguration{KMSEncryptionConfig: c.EncryptionConfiguration.KMSEncryptionConfig}
 	}
-	logging := c.CloudWatchLoggingOptions
-	if logging == nil {
-		f := false
-		logging = &protocol.CloudWatchLoggingOptions{Enabled: &f}
-	}
+	logging := loggingOptions(c.CloudWatchLoggingOptions)
 	prefix := c.Prefix
 	if prefix == nil {
 		prefix = new(string)

@@ -184,8 +184,10 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 			HECEndpoint: aws.String("https://splunk"), HECEndpointType: types.HECEndpointTypeRaw, S3Configuration: s3cfg}}, "SplunkDestinationConfiguration"},
 		{"opensearch", firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: &types.AmazonopensearchserviceDestinationConfiguration{
 			RoleARN: aws.String(roleARN), IndexName: aws.String("i"), S3Configuration: s3cfg}}, "AmazonopensearchserviceDestinationConfiguration"},
-		{"http endpoint", firehose.CreateDeliveryStreamInput{HttpEndpointDestinationConfiguration: &types.HttpEndpointDestinationConfiguration{
-			EndpointConfiguration: &types.HttpEndpointConfiguration{Url: aws.String("https://example.com")}, S3Configuration: s3cfg}}, "HttpEndpointDestinationConfiguration"},
+		{"http endpoint secret", firehose.CreateDeliveryStreamInput{HttpEndpointDestinationConfiguration: &types.HttpEndpointDestinationConfiguration{
+			EndpointConfiguration: &types.HttpEndpointConfiguration{Url: aws.String("https://example.com")}, S3Configuration: s3cfg,
+			SecretsManagerConfiguration: &types.SecretsManagerConfiguration{Enabled: aws.Bool(true), SecretARN: aws.String("arn:aws:secretsmanager:us-east-1:000000000000:secret:s")}}},
+			"SecretsManagerConfiguration with Enabled true"},
 		{"snowflake", firehose.CreateDeliveryStreamInput{SnowflakeDestinationConfiguration: &types.SnowflakeDestinationConfiguration{
 			AccountUrl: aws.String("account.us-east-1.snowflakecomputing.com"), Database: aws.String("d"), Schema: aws.String("s"), Table: aws.String("t"),
 			RoleARN: aws.String(roleARN), S3Configuration: s3cfg}}, "SnowflakeDestinationConfiguration"},
@@ -486,7 +488,8 @@ func TestUpdateDestination(t *testing.T) {
 	_, err = env.Firehose.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String("s"),
 		CurrentDeliveryStreamVersionId: aws.String("2"), DestinationId: aws.String("destinationId-000000000001"),
 		HttpEndpointDestinationUpdate: &types.HttpEndpointDestinationUpdate{}})
-	wantAPIError(t, err, "InvalidArgumentException", "firehose-local does not support HttpEndpointDestinationUpdate yet")
+	// Another destination type needs its required members (AWS does not merge across types).
+	wantAPIError(t, err, "InvalidArgumentException", "requires HttpEndpointDestinationUpdate.EndpointConfiguration and S3Update with RoleARN and BucketARN")
 	// The legacy S3 update merges into the same destination.
 	_, err = env.Firehose.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String("s"),
 		CurrentDeliveryStreamVersionId: aws.String("2"), DestinationId: aws.String("destinationId-000000000001"),

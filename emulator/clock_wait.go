@@ -1,0 +1,28 @@
+package emulator
+
+import (
+	"context"
+	"time"
+)
+
+// BlockUntil waits until at least n timers are pending on the clock, for
+// example until a delivery waits out a retry backoff, so that a test's next
+// Advance is sure to fire it. It polls (the clock's time does not move) and
+// returns ctx's error if ctx ends first.
+func (c *FakeClock) BlockUntil(ctx context.Context, n int) error {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for {
+		c.mu.Lock()
+		pending := len(c.timers)
+		c.mu.Unlock()
+		if pending >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,528 @@
+package emulator
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/protocol"
+)
+
+// The HTTP endpoint delivery contract (AWS "HTTP endpoint delivery request
+// and response specifications" and "Troubleshooting HTTP endpoints").
+const (
+	defaultHTTPEndpointTimeout = 3 * time.Minute
+	maxRequestRecords          = 10000
+	maxRequestBody             = 64 << 20 // the JSON body, before compression
+	maxResponseBody            = 1 << 20
+	httpInitialBackoff         = time.Second
+	httpMaxBackoff             = 2 * time.Minute
+	httpBackoffJitter          = 0.15
+	// requestOverhead bounds the JSON around the records:
+	// {"requestId":"<36>","timestamp":<13 digits>,"records":[]}.
+	requestOverhead = 96
+	// recordOverhead is the JSON around one record's base64 data.
+	recordOverhead = len(`{"data":""},`)
+	// errorOutputHTTP is the error-output-type of records an endpoint never
+	// accepted.
+	errorOutputHTTP = "http-endpoint-failed"
+)
+
+// Error codes Firehose writes into http-endpoint-failed documents.
+const (
+	codeHTTPDestination     = "HttpEndpoint.DestinationException"
+	codeHTTPInvalidResponse = "HttpEndpoint.InvalidResponseFromDestination"
+	codeHTTPTimeout         = "HttpEndpoint.RequestTimeout"
+	codeHTTPTooLarge        = "HttpEndpoint.ResponseTooLarge"
+	codeHTTPConnection      = "HttpEndpoint.ConnectionFailed"
+	codeHTTPReset           = "HttpEndpoint.ConnectionReset"
+	codeHTTPSSL             = "HttpEndpoint.SSLHandshakeFailure"
+)
+
+// EndpointRewrite sends HTTP endpoint deliveries whose configured URL starts
+// with From to To instead, followed by the rest of the URL. From matches
+// whole URL parts: "https://a.example" matches "https://a.example/v1?x=1"
+// but not "https://a.example.org". A trailing slash on either is ignored.
+type EndpointRewrite struct {
+	From, To string
+}
+
+// rewriteURL applies the first rule whose From matches u.
+func rewriteURL(u string, rules []EndpointRewrite) string {
+	for _, r := range rules {
+		from, to := strings.TrimRight(r.From, "/"), strings.TrimRight(r.To, "/")
+		rest, ok := strings.CutPrefix(u, from)
+		if ok && (rest == "" || strings.ContainsRune("/?#", rune(rest[0]))) {
+			return to + rest
+		}
+	}
+	return u
+}
+
+// httpConfig is an HTTP endpoint destination as its deliveries need it.
+type httpConfig struct {
+	url        string // where requests go, after any EndpointRewrite
+	logName    string // scheme://host of url, for logs (paths and queries can hold secrets)
+	accessKey  string
+	gzip       bool
+	attributes string // X-Amz-Firehose-Common-Attributes; empty when none are configured
+	retry      time.Duration
+	allData    bool
+}
+
+func newHTTPConfig(h protocol.HttpEndpointDestinationConfiguration, rewrites []EndpointRewrite) *httpConfig {
+	c := &httpConfig{
+		retry:   time.Duration(httpRetrySeconds(h)) * time.Second,
+		allData: h.S3BackupMode == "AllData",
+	}
+	if e := h.EndpointConfiguration; e != nil {
+		c.url = rewriteURL(e.Url, rewrites)
+		c.accessKey = deref(e.AccessKey)
+	}
+	c.logName = c.url
+	if u, err := url.Parse(c.url); err == nil {
+		c.logName = u.Scheme + "://" + u.Host
+	}
+	if rc := h.RequestConfiguration; rc != nil {
+		c.gzip = rc.ContentEncoding == "GZIP"
+		if len(rc.CommonAttributes) > 0 {
+			c.attributes = commonAttributesHeader(rc.CommonAttributes)
+		}
+	}
+	return c
+}
+
+// commonAttributesHeader renders {"commonAttributes":{"name":"value",...}}
+// with the attributes in their configured order.
+func commonAttributesHeader(attrs []protocol.HttpEndpointCommonAttribute) string {
+	var sb strings.Builder
+	sb.WriteString(`{"commonAttributes":{`)
+	for i, a := range attrs {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		k, _ := json.Marshal(a.AttributeName)
+		v, _ := json.Marshal(a.AttributeValue)
+		sb.Write(k)
+		sb.WriteByte(':')
+		sb.Write(v)
+	}
+	sb.WriteString(`}}`)
+	return sb.String()
+}
+
+// checkHTTPDestination applies the rules AWS checks beyond the model's
+// constraints to an HTTP endpoint destination (except the URL's, see
+// checkEndpointURL), and refuses by name what firehose-local does not
+// implement.
+func checkHTTPDestination(h *protocol.HttpEndpointDestinationConfiguration) *protocol.Error {
+	if h.EndpointConfiguration == nil || h.S3Configuration == nil {
+		return protocol.NewError(protocol.ErrInvalidArgument, "EndpointConfiguration and S3Configuration are required for an HTTP endpoint destination.")
+	}
+	if b := h.BufferingHints; b != nil && (b.SizeInMBs == nil) != (b.IntervalInSeconds == nil) {
+		return protocol.NewError(protocol.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
+	}
+	if l := h.CloudWatchLoggingOptions; l != nil && l.Enabled != nil && *l.Enabled {
+		return protocol.Unsupported("CloudWatchLoggingOptions with Enabled true")
+	}
+	if sm := h.SecretsManagerConfiguration; sm != nil && sm.Enabled != nil && *sm.Enabled {
+		return protocol.Unsupported("SecretsManagerConfiguration with Enabled true")
+	}
+	if rc := h.RequestConfiguration; rc != nil {
+		seen := map[string]bool{}
+		for _, a := range rc.CommonAttributes {
+			if seen[a.AttributeName] {
+				return protocol.NewError(protocol.ErrInvalidArgument, "RequestConfiguration.CommonAttributes contains the attribute name %s more than once.", a.AttributeName)
+			}
+			seen[a.AttributeName] = true
+		}
+	}
+	if _, err := parseProcessing(h.ProcessingConfiguration, 0); err != nil {
+		return err
+	}
+	backup := s3Backup(*h)
+	return checkS3Destination(&backup)
+}
+
+// checkEndpointURL enforces the model's https:// pattern, except that
+// http:// is accepted for loopback and private hosts (a deliberate
+// difference, for local receivers). path is the member's path in AWS's
+// ValidationException, e.g. httpEndpointDestinationConfiguration.endpointConfiguration.url.
+func checkEndpointURL(raw, path string) *protocol.Error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return protocol.NewError(protocol.ErrInvalidArgument, "EndpointConfiguration.Url %s is not a valid URL.", raw)
+	}
+	if u.Scheme == "https" || localHost(u.Hostname()) {
+		return nil
+	}
+	return protocol.ValidationError([]string{protocol.Violation(raw, path, "satisfy regular expression pattern: https://.*")})
+}
+
+// localHost reports whether host is localhost, a loopback or private
+// address, or a name that resolves only to such addresses.
+func localHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || ip.IsPrivate()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if !a.IP.IsLoopback() && !a.IP.IsPrivate() {
+			return false
+		}
+	}
+	return true
+}
+
+// httpFailure is why one request attempt did not succeed.
+type httpFailure struct {
+	code, message string
+	permanent     bool // 413: not retried, not backed up
+}
+
+// deliverHTTP sends one batch to the endpoint as requests of at most 10,000
+// records and 64 MiB of JSON each, in order. Each request is retried on its
+// own; records the endpoint never accepts go to the S3 backup.
+func (p *pipeline) deliverHTTP(b *batch) {
+	if p.client == nil {
+		p.client = newEndpointClient()
+	}
+	for start := 0; start < len(b.ends); {
+		end := requestEnd(b, start)
+		if !p.sendRequest(b, start, end) {
+			return
+		}
+		start = end
+	}
+}
+
+func newEndpointClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// The response must not be content-encoded: see it as it is.
+	tr.DisableCompression = true
+	return &http.Client{
+		Transport: tr,
+		// Firehose does not follow redirects.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// requestEnd returns the end of the request that starts at record start.
+func requestEnd(b *batch, start int) int {
+	size, end := requestOverhead, start
+	for end < len(b.ends) && end-start < maxRequestRecords {
+		n := base64.StdEncoding.EncodedLen(len(record(b, end))) + recordOverhead
+		if end > start && size+n > maxRequestBody {
+			break
+		}
+		size += n
+		end++
+	}
+	return end
+}
+
+// requestBody renders {"requestId":…,"timestamp":…,"records":[{"data":…},…]}.
+func requestBody(id string, ms int64, b *batch, start, end int) []byte {
+	n := requestOverhead
+	for i := start; i < end; i++ {
+		n += base64.StdEncoding.EncodedLen(len(record(b, i))) + recordOverhead
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, `{"requestId":"`...)
+	buf = append(buf, id...)
+	buf = append(buf, `","timestamp":`...)
+	buf = strconv.AppendInt(buf, ms, 10)
+	buf = append(buf, `,"records":[`...)
+	for i := start; i < end; i++ {
+		if i > start {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"data":"`...)
+		buf = base64.StdEncoding.AppendEncode(buf, record(b, i))
+		buf = append(buf, `"}`...)
+	}
+	return append(buf, "]}"...)
+}
+
+func gzipBytes(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return out.Bytes()
+}
+
+// sendRequest delivers records [start, end) of b as one request, keeping
+// its request ID across retries. Failed attempts are retried with jittered
+// exponential backoff until RetryOptions.DurationInSeconds has passed on the
+// server clock, counted from the first failure and leaving out the time
+// spent waiting for responses; then the records go to the S3 backup. It
+// returns false when the stream was deleted or shutdown gave up waiting.
+func (p *pipeline) sendRequest(b *batch, start, end int) bool {
+	h := b.cfg.http
+	id := uuid.NewString()
+	body := requestBody(id, p.s.clock.Now().UnixMilli(), b, start, end)
+	bytesIn := len(body)
+	if h.gzip {
+		body = gzipBytes(body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.discarded:
+		case <-p.s.aborted:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	records := end - start
+	var elapsed time.Duration
+	backoff := httpInitialBackoff
+	attempts := 0
+	var fail *httpFailure
+	for {
+		attempts++
+		fail = p.attempt(ctx, h, id, body)
+		if ctx.Err() != nil {
+			p.log.Error("HTTP endpoint delivery abandoned (stream deleted or shutdown deadline reached): records not delivered",
+				"endpoint", h.logName, "requestId", id, "records", len(b.ends)-start)
+			return false
+		}
+		if fail == nil {
+			p.s.metrics.delivered(records, bytesIn)
+			p.log.Debug("delivered to the HTTP endpoint", "endpoint", h.logName, "requestId", id, "records", records, "attempts", attempts)
+			return true
+		}
+		p.mu.Lock()
+		b.err = errors.New(fail.code + ": " + fail.message)
+		p.mu.Unlock()
+		p.s.metrics.deliveryFailed()
+		if fail.permanent {
+			p.s.metrics.dropped(records)
+			p.log.Error("HTTP endpoint answered 413: a permanent failure, so the records are neither retried nor backed up, as on AWS",
+				"endpoint", h.logName, "requestId", id, "records", records, "error", fail.message)
+			return true
+		}
+		remaining := h.retry - elapsed
+		p.log.Warn("HTTP endpoint delivery failed", "endpoint", h.logName, "requestId", id, "attempt", attempts,
+			"records", records, "errorCode", fail.code, "error", fail.message, "retryTimeLeft", max(remaining, 0))
+		if remaining <= 0 {
+			break
+		}
+		wait := min(jitter(backoff), remaining)
+		before := p.s.clock.Now()
+		if !p.wait(b, wait) {
+			return false
+		}
+		elapsed += p.s.clock.Now().Sub(before)
+		backoff = min(backoff*2, httpMaxBackoff)
+	}
+	p.backupFailed(b, start, end, attempts, fail, id)
+	return true
+}
+
+// jitter spreads d by ±15%, capped at the maximum backoff.
+func jitter(d time.Duration) time.Duration {
+	f := 1 - httpBackoffJitter + 2*httpBackoffJitter*rand.Float64()
+	return min(time.Duration(float64(d)*f), httpMaxBackoff)
+}
+
+// attempt makes one request and judges the response as Firehose does.
+func (p *pipeline) attempt(ctx context.Context, h *httpConfig, id string, body []byte) *httpFailure {
+	timeout := p.s.cfg.HTTPEndpointTimeout
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, h.url, bytes.NewReader(body))
+	if err != nil {
+		return &httpFailure{code: codeHTTPConnection, message: "The endpoint URL cannot be used: " + err.Error()}
+	}
+	hd := req.Header
+	hd.Set("Content-Type", "application/json")
+	hd.Set("X-Amz-Firehose-Protocol-Version", "1.0")
+	hd.Set("X-Amz-Firehose-Request-Id", id)
+	hd.Set("X-Amz-Firehose-Source-Arn", p.arn)
+	if h.accessKey != "" {
+		hd.Set("X-Amz-Firehose-Access-Key", h.accessKey)
+	}
+	if h.attributes != "" {
+		hd.Set("X-Amz-Firehose-Common-Attributes", h.attributes)
+	}
+	if h.gzip {
+		hd.Set("Content-Encoding", "gzip")
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return transportFailure(err, actx, timeout)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		return transportFailure(err, actx, timeout)
+	}
+	if len(data) > maxResponseBody {
+		return &httpFailure{code: codeHTTPTooLarge, message: "The response received from the endpoint is larger than 1 MiB."}
+	}
+	return judgeResponse(resp, data, id)
+}
+
+// transportFailure classifies an error that left no complete response.
+func transportFailure(err error, actx context.Context, timeout time.Duration) *httpFailure {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // the URL may hold secrets; it is in the configuration anyway
+	}
+	var (
+		recordErr tls.RecordHeaderError
+		verifyErr *tls.CertificateVerificationError
+		authErr   x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		certErr   x509.CertificateInvalidError
+		opErr     *net.OpError
+		dnsErr    *net.DNSError
+	)
+	switch {
+	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return &httpFailure{code: codeHTTPTimeout, message: fmt.Sprintf("The endpoint did not respond within %s.", timeout)}
+	case errors.As(err, &recordErr), errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr),
+		errors.As(err, &certErr), strings.Contains(err.Error(), "tls: "):
+		return &httpFailure{code: codeHTTPSSL, message: "The SSL handshake with the endpoint failed: " + err.Error()}
+	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
+		return &httpFailure{code: codeHTTPConnection, message: "Firehose could not connect to the endpoint: " + err.Error()}
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &httpFailure{code: codeHTTPReset, message: "The endpoint reset or closed the connection before a complete response: " + err.Error()}
+	}
+	return &httpFailure{code: codeHTTPConnection, message: "Firehose could not connect to the endpoint: " + err.Error()}
+}
+
+// maxQuotedResponse bounds the part of a response quoted in an error.
+const maxQuotedResponse = 8192
+
+// judgeResponse applies the response specification: only a 200 with
+// Content-Type application/json, no Content-Encoding, a Content-Length, and
+// a JSON body of exactly requestId (this request's), timestamp (a number)
+// and optionally errorMessage is a success. 413 is a permanent failure;
+// every other answer is retried.
+func judgeResponse(resp *http.Response, body []byte, id string) *httpFailure {
+	quoted := truncate(body, maxQuotedResponse)
+	switch code := resp.StatusCode; {
+	case code == http.StatusOK:
+		if problem := invalidSuccess(resp, body, id); problem != "" {
+			return &httpFailure{code: codeHTTPInvalidResponse, message: fmt.Sprintf(
+				"The response received from the specified endpoint is invalid. Contact the owner of the endpoint to resolve the issue. Response for request %s %s. Raw response received: %d %s",
+				id, problem, code, quoted)}
+		}
+		return nil
+	case code == http.StatusRequestEntityTooLarge:
+		return &httpFailure{code: codeHTTPDestination, permanent: true,
+			message: fmt.Sprintf("The following response was received from the endpoint destination. %d: %s", code, quoted)}
+	case code >= 200 && code < 300, code >= 400 && code < 600:
+		return &httpFailure{code: codeHTTPDestination,
+			message: fmt.Sprintf("The following response was received from the endpoint destination. %d: %s", code, quoted)}
+	default:
+		return &httpFailure{code: codeHTTPInvalidResponse, message: fmt.Sprintf(
+			"The response received from the specified endpoint is invalid. Contact the owner of the endpoint to resolve the issue. Response for request %s has status %d; only 2XX, 4XX and 5XX are valid and redirects are not followed. Raw response received: %d %s",
+			id, code, code, quoted)}
+	}
+}
+
+// invalidSuccess says what is wrong with a 200 response, or "".
+func invalidSuccess(resp *http.Response, body []byte, id string) string {
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" {
+		return "is content-encoded (Content-Encoding: " + ce + "), which is not allowed"
+	}
+	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return fmt.Sprintf("does not have the content-type application/json (it has %q)", resp.Header.Get("Content-Type"))
+	}
+	if len(body) > 0 && resp.ContentLength < 0 {
+		return "has a body but no Content-Length header"
+	}
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&fields); err != nil || fields == nil || dec.Decode(&struct{}{}) != io.EOF {
+		return "is not recognized as valid JSON or has unexpected fields"
+	}
+	for k := range fields {
+		if k != "requestId" && k != "timestamp" && k != "errorMessage" {
+			return "is not recognized as valid JSON or has unexpected fields"
+		}
+	}
+	var got *string
+	if err := json.Unmarshal(fields["requestId"], &got); err != nil || got == nil {
+		return "does not contain a requestId"
+	}
+	if *got != id {
+		return fmt.Sprintf("has requestId %q, which does not match the request", *got)
+	}
+	ts := bytes.TrimSpace(fields["timestamp"])
+	if len(ts) == 0 || (ts[0] != '-' && (ts[0] < '0' || ts[0] > '9')) {
+		return "does not contain a timestamp that is a number"
+	}
+	return ""
+}
+
+// httpErrorDocument is one line of an http-endpoint-failed object, with the
+// keys in the order AWS's documented example shows them.
+type httpErrorDocument struct {
+	AttemptsMade           int    `json:"attemptsMade"`
+	ArrivalTimestamp       int64  `json:"arrivalTimestamp"`
+	ErrorCode              string `json:"errorCode"`
+	ErrorMessage           string `json:"errorMessage"`
+	AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
+	RawData                string `json:"rawData"`
+	SubsequenceNumber      int    `json:"subsequenceNumber"`
+	DataID                 string `json:"dataId"`
+}
+
+// backupFailed writes records [start, end) of b, which the endpoint never
+// accepted, to the S3 backup as http-endpoint-failed error documents.
+func (p *pipeline) backupFailed(b *batch, start, end, attempts int, f *httpFailure, id string) {
+	now := p.s.clock.Now().UnixMilli()
+	n := end - start
+	base := recordIDSeq.Add(uint64(n)) - uint64(n)
+	var lines bytes.Buffer
+	enc := json.NewEncoder(&lines)
+	enc.SetEscapeHTML(false)
+	for i := start; i < end; i++ {
+		_ = enc.Encode(httpErrorDocument{
+			AttemptsMade:           attempts,
+			ArrivalTimestamp:       b.arrivals[i],
+			ErrorCode:              f.code,
+			ErrorMessage:           f.message,
+			AttemptEndingTimestamp: now,
+			RawData:                base64.StdEncoding.EncodeToString(record(b, i)),
+			DataID:                 fmt.Sprintf("%s%020d.0", recordIDPrefix, base+uint64(i-start)),
+		})
+	}
+	eb := &batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
+		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}
+	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
+		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
+	p.deliverS3(eb)
+}
