@@ -36,7 +36,7 @@ func (s *Server) startLambda() error {
 	s.runner = lambdarunner.New(lambdarunner.Options{
 		Logger:      s.log.With("service", "lambda"),
 		Concurrency: s.cfg.LambdaConcurrency,
-		LogSink:     s.cfg.FunctionLogSink,
+		LogSink:     s.functionLogSink(),
 	})
 	svc, err := lambdaapi.New(lambdaapi.Config{
 		Runner:        s.runner,

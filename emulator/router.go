@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -25,7 +26,8 @@ const (
 //
 //	/_local/...                       admin endpoints
 //	X-Amz-Target: Firehose_20150804.* Firehose (JSON 1.1)
-//	X-Amz-Target: <other>             UnknownOperationException (Logs_20140328.* comes next)
+//	X-Amz-Target: Logs_20140328.*     CloudWatch Logs (JSON 1.1)
+//	X-Amz-Target: <other>             UnknownOperationException
 //	/2015-03-31/...                   the Lambda REST API
 //	everything else                   S3, path-style or virtual-hosted
 func (s *Server) routes() http.Handler {
@@ -38,6 +40,7 @@ func (s *Server) routes() http.Handler {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
 	})
 	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).HandlerFunc(s.firehoseAPI)
+	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs")}))
 	r.MatcherFunc(hasTargetPrefix("")).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
 	})

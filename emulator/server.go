@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
@@ -83,6 +84,7 @@ type Server struct {
 	functions FunctionInvoker // runs transform functions; nil: none exist
 	runner    *lambdarunner.Runner
 	lambda    *lambdaapi.Service
+	logs      *cwlogs.Store
 	tempDirs  []string // removed by Close
 
 	mu      sync.Mutex
@@ -134,8 +136,13 @@ func New(cfg Config) (*Server, error) {
 	if s.store == nil {
 		s.store = builtinStore{s3}
 	}
+	if err := s.startLogs(); err != nil {
+		_ = s3.Close()
+		return nil, fmt.Errorf("starting CloudWatch Logs: %w", err)
+	}
 	if err := s.startLambda(); err != nil {
 		_ = s3.Close()
+		_ = s.logs.Close()
 		s.removeTempDirs()
 		return nil, fmt.Errorf("starting the Lambda service: %w", err)
 	}
@@ -222,6 +229,9 @@ func (s *Server) Close(ctx context.Context) error {
 			err = cerr
 		}
 		if cerr := s.s3.Close(); err == nil {
+			err = cerr
+		}
+		if cerr := s.logs.Close(); err == nil {
 			err = cerr
 		}
 		s.removeTempDirs()

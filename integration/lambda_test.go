@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -51,6 +54,41 @@ func TestSameFunctionNameInTwoRegions(t *testing.T) {
 			if got.Stage != region || got.Region != region {
 				t.Fatalf("invoking f in %s ran %+v", region, got)
 			}
+		}
+	}
+}
+
+// What a function prints, with Lambda's START/END/REPORT lines, lands in
+// CloudWatch Logs under /aws/lambda/NAME in a stream named like Lambda's.
+func TestFunctionOutputInCloudWatchLogs(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	pythonTransform(t, env, "logger", nil)
+	event, _ := os.ReadFile("testdata/event.json")
+	out, err := env.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("logger"), Payload: event})
+	if err != nil || out.FunctionError != nil {
+		t.Fatalf("Invoke: %v %v", err, out)
+	}
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+	streams, err := logs.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/aws/lambda/logger")})
+	if err != nil || len(streams.LogStreams) != 1 {
+		t.Fatalf("DescribeLogStreams: %v, %v", streams, err)
+	}
+	name := aws.ToString(streams.LogStreams[0].LogStreamName)
+	if !regexp.MustCompile(`^\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}$`).MatchString(name) {
+		t.Fatalf("log stream name %q is not Lambda's format", name)
+	}
+	got, err := logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/aws/lambda/logger"), LogStreamName: aws.String(name), StartFromHead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, e := range got.Events {
+		all.WriteString(aws.ToString(e.Message))
+	}
+	for _, want := range []string{"START RequestId: ", "transformed 1 records for logger", "END RequestId: ", "REPORT RequestId: "} {
+		if !strings.Contains(all.String(), want) {
+			t.Fatalf("log events lack %q:\n%s", want, all.String())
 		}
 	}
 }

@@ -1,0 +1,299 @@
+package cwlogs
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/protocol"
+)
+
+// TargetPrefix starts the X-Amz-Target header of every CloudWatch Logs
+// request (JSON 1.1): route those to the API handler.
+const TargetPrefix = "Logs_20140328."
+
+// maxBody caps a request body. The largest valid request, a 1 MiB
+// PutLogEvents batch, stays well under it even fully \u-escaped.
+const maxBody = 8 << 20
+
+// The botocore model is the authority on shapes and constraints.
+//
+//go:embed models/logs-2014-03-28.json
+var logsModelJSON []byte
+
+var (
+	modelOnce sync.Once
+	logsModel *protocol.Model
+)
+
+// Model returns the embedded CloudWatch Logs model, parsed once.
+func Model() *protocol.Model {
+	modelOnce.Do(func() {
+		m, err := protocol.ParseModel(logsModelJSON)
+		if err != nil {
+			panic("cwlogs: embedded logs model: " + err.Error())
+		}
+		logsModel = m
+	})
+	return logsModel
+}
+
+// Error types CloudWatch Logs sends (exception shapes of the model, and
+// the generic JSON 1.1 errors).
+const (
+	errInvalidParameter = "InvalidParameterException"
+	errResourceNotFound = "ResourceNotFoundException"
+	errAlreadyExists    = "ResourceAlreadyExistsException"
+	errLimitExceeded    = "LimitExceededException"
+	errValidation       = "ValidationException"
+	errTooManyTags      = "TooManyTagsException"
+)
+
+func invalidParameter(format string, args ...any) *protocol.Error {
+	return protocol.NewError(errInvalidParameter, format, args...)
+}
+
+var (
+	errNoGroup      = protocol.NewError(errResourceNotFound, "The specified log group does not exist.")
+	errNoStream     = protocol.NewError(errResourceNotFound, "The specified log stream does not exist.")
+	errGroupDup     = protocol.NewError(errAlreadyExists, "The specified log group already exists")
+	errStreamDup    = protocol.NewError(errAlreadyExists, "The specified log stream already exists")
+	errBadToken     = protocol.NewError(errInvalidParameter, "The specified nextToken is invalid.")
+	errGroupLimit   = protocol.NewError(errLimitExceeded, "Resource limit exceeded.")
+	errNameOrID     = protocol.NewError(errInvalidParameter, "Either logGroupName or logGroupIdentifier must be specified.")
+	errNameAndID    = protocol.NewError(errValidation, "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+	errProtectedDel = protocol.NewError(errValidation, "The log group has deletion protection enabled. Disable deletion protection before deleting the log group.")
+)
+
+// APIOptions configures the API handler.
+type APIOptions struct {
+	// Region is used in ARNs when a request carries no SigV4 scope.
+	// Default us-east-1.
+	Region string
+	// Account is the account ID in ARNs. Default 000000000000.
+	Account string
+	// Logger receives debug events (refused operations). Default: the
+	// store's logger.
+	Logger *slog.Logger
+}
+
+// API serves the CloudWatch Logs JSON 1.1 API over a Store.
+type API struct {
+	store *Store
+	model *protocol.Model
+	opts  APIOptions
+}
+
+// NewAPI returns the CloudWatch Logs API over store. It serves POST
+// requests whose X-Amz-Target starts with TargetPrefix.
+func NewAPI(store *Store, opts APIOptions) *API {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Account == "" {
+		opts.Account = "000000000000"
+	}
+	if opts.Logger == nil {
+		opts.Logger = store.opts.Logger
+	}
+	return &API{store: store, model: Model(), opts: opts}
+}
+
+// call is one request being served.
+type call struct {
+	region string
+	body   []byte
+}
+
+// decode unmarshals the (already validated) body into v.
+func (c *call) decode(v any) *protocol.Error {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return protocol.NewError(protocol.ErrSerialization, "Could not parse the request body: %s", err)
+	}
+	return nil
+}
+
+type opFunc func(*API, *call) (any, *protocol.Error)
+
+// operations are the operations the API implements. Every other operation
+// of the model is refused with InvalidParameterException naming it (see
+// the package documentation).
+var operations = map[string]opFunc{
+	"CreateLogGroup":                (*API).createLogGroup,
+	"DeleteLogGroup":                (*API).deleteLogGroup,
+	"DescribeLogGroups":             (*API).describeLogGroups,
+	"CreateLogStream":               (*API).createLogStream,
+	"DeleteLogStream":               (*API).deleteLogStream,
+	"DescribeLogStreams":            (*API).describeLogStreams,
+	"PutLogEvents":                  (*API).putLogEvents,
+	"GetLogEvents":                  (*API).getLogEvents,
+	"FilterLogEvents":               (*API).filterLogEvents,
+	"PutRetentionPolicy":            (*API).putRetentionPolicy,
+	"DeleteRetentionPolicy":         (*API).deleteRetentionPolicy,
+	"PutLogGroupDeletionProtection": (*API).putDeletionProtection,
+	"ListTagsForResource":           (*API).listTagsForResource,
+	"TagResource":                   (*API).tagResource,
+	"UntagResource":                 (*API).untagResource,
+	"ListTagsLogGroup":              (*API).listTagsLogGroup,
+	"TagLogGroup":                   (*API).tagLogGroup,
+	"UntagLogGroup":                 (*API).untagLogGroup,
+}
+
+// Operations lists the operations the API implements, sorted.
+func Operations() []string { return slices.Sorted(maps.Keys(operations)) }
+
+// ServeHTTP serves one CloudWatch Logs request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, TargetPrefix)
+	if !ok {
+		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", target))
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "CloudWatch Logs operations must be sent with POST."))
+		return
+	}
+	if !jsonContentType(r.Header.Get("Content-Type")) {
+		writeError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
+			return
+		}
+		writeError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
+		return
+	}
+	if _, inModel := a.model.Operations[op]; !inModel {
+		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", target))
+		return
+	}
+	if _, verr := a.model.DecodeAndValidate(op, body); verr != nil {
+		if verr.Type == protocol.ErrValidation {
+			// CloudWatch Logs reports constraint violations as
+			// InvalidParameterException, with the usual message.
+			verr = invalidParameter("%s", verr.Message)
+		}
+		writeError(w, verr)
+		return
+	}
+	fn, ok := operations[op]
+	if !ok {
+		a.opts.Logger.Debug("cwlogs: refusing an operation firehose-local does not implement", "operation", op)
+		writeError(w, invalidParameter("firehose-local does not support the CloudWatch Logs operation %s yet.", op))
+		return
+	}
+	out, apiErr := fn(a, &call{region: requestRegion(r, a.opts.Region), body: body})
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	writeJSON(w, out)
+}
+
+func jsonContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json":
+		return true
+	}
+	return false
+}
+
+// requestRegion reads the region from the request's SigV4 scope
+// (Authorization header or presigned X-Amz-Credential), else def.
+func requestRegion(r *http.Request, def string) string {
+	cred := ""
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		if i := strings.Index(auth, "Credential="); i >= 0 {
+			cred = auth[i+len("Credential="):]
+			if j := strings.IndexAny(cred, ", "); j >= 0 {
+				cred = cred[:j]
+			}
+		}
+	} else {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	// AKID/DATE/REGION/SERVICE/aws4_request
+	parts := strings.Split(cred, "/")
+	if len(parts) == 5 && parts[2] != "" {
+		return parts[2]
+	}
+	return def
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, protocol.NewError(protocol.ErrInternalFailure, "encoding the response: %s", err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, e *protocol.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	h.Set("X-Amzn-ErrorType", e.Type)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(protocol.MarshalError(e))
+}
+
+// groupARN is a log group's ARN as DescribeLogGroups' logGroupArn (and
+// tagging) uses it; the "arn" member adds ":*".
+func (a *API) groupARN(region, name string) string {
+	return "arn:aws:logs:" + region + ":" + a.opts.Account + ":log-group:" + name
+}
+
+// groupNameFromIdentifier accepts a log group name or ARN (with or without
+// the trailing ":*").
+func groupNameFromIdentifier(id string) string {
+	if !strings.HasPrefix(id, "arn:") {
+		return id
+	}
+	_, rest, ok := strings.Cut(id, ":log-group:")
+	if !ok {
+		return id
+	}
+	return strings.TrimSuffix(rest, ":*")
+}
+
+// groupName resolves the logGroupName / logGroupIdentifier pair that most
+// read operations take: exactly one must be given.
+func groupName(name, id *string) (string, *protocol.Error) {
+	switch {
+	case name != nil && id != nil:
+		return "", errNameAndID
+	case name != nil:
+		return *name, nil
+	case id != nil:
+		return groupNameFromIdentifier(*id), nil
+	}
+	return "", errNameOrID
+}
