@@ -26,3 +26,27 @@ func (c *FakeClock) BlockUntil(ctx context.Context, n int) error {
 		}
 	}
 }
+
+// Pending returns the number of timers waiting to fire.
+func (c *FakeClock) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+// NextTimer returns how long until the earliest pending timer fires, and
+// false if none is pending.
+func (c *FakeClock) NextTimer() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.timers) == 0 {
+		return 0, false
+	}
+	next := c.timers[0].at
+	for _, t := range c.timers[1:] {
+		if t.at.Before(next) {
+			next = t.at
+		}
+	}
+	return next.Sub(c.now), true
+}

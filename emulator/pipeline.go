@@ -269,9 +269,18 @@ func (p *pipeline) appendLocked(r []byte, ms int64, arrival time.Time) {
 }
 
 // startLocked opens a new buffer whose interval starts with its first record.
+// With zero buffering, put cuts the buffer itself after each call; records
+// that arrive from the Lambda processor are cut by the delivery goroutine,
+// woken here, once the processed batch is all in.
 func (p *pipeline) startLocked(now time.Time) {
 	b := &batch{cfg: p.cfg, first: now, done: make(chan struct{}), retryNow: make(chan struct{}, 1)}
 	p.buf = b
+	if p.cfg.interval == 0 && !p.closed {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
 	if p.cfg.interval > 0 {
 		p.timer = p.s.clock.AfterFunc(p.cfg.interval, func() {
 			p.mu.Lock()
@@ -449,6 +458,9 @@ func (p *pipeline) run() {
 	}()
 	for {
 		p.mu.Lock()
+		if p.cfg.interval == 0 && p.buf != nil {
+			p.cutLocked() // zero buffering: records the processor handed on
+		}
 		if len(p.queue) == 0 {
 			closed := p.closed
 			p.mu.Unlock()
