@@ -38,6 +38,41 @@ type Config struct {
 	S3Endpoint        string
 	Functions         []emulator.LocalFunction
 	LambdaConcurrency int
+	EndpointRewrites  []emulator.EndpointRewrite
+}
+
+// rewriteFlags collects repeated --endpoint-rewrite FROM=TO values.
+type rewriteFlags []emulator.EndpointRewrite
+
+func (f *rewriteFlags) String() string { return "" }
+
+func (f *rewriteFlags) Set(v string) error {
+	r, err := parseRewrite(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, r)
+	return nil
+}
+
+// parseRewrite reads FROM=TO, two http:// or https:// URLs. The first "="
+// followed by a scheme separates them, so FROM may hold a query with "=".
+func parseRewrite(v string) (emulator.EndpointRewrite, error) {
+	want := fmt.Errorf("want FROM=TO with two http(s) URLs, e.g. https://aws-kinesis-http-intake.logs.datadoghq.com=http://127.0.0.1:4567")
+	for i := 0; i < len(v); i++ {
+		if v[i] != '=' || !(strings.HasPrefix(v[i+1:], "http://") || strings.HasPrefix(v[i+1:], "https://")) {
+			continue
+		}
+		from, to := v[:i], v[i+1:]
+		for _, s := range []string{from, to} {
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return emulator.EndpointRewrite{}, want
+			}
+		}
+		return emulator.EndpointRewrite{From: from, To: to}, nil
+	}
+	return emulator.EndpointRewrite{}, want
 }
 
 // functionFlags collects repeated --function NAME=DIR:RUNTIME:HANDLER values.
@@ -144,8 +179,10 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&concurrency, "lambda-concurrency", "0", "warm processes per function (0: one per CPU)")
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
+	var rewrites rewriteFlags
+	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -167,6 +204,17 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 			}
 		}
 	}
+	if len(rewrites) == 0 {
+		for _, spec := range strings.Split(getenv(envName("endpoint-rewrite")), ";") {
+			if spec = strings.TrimSpace(spec); spec == "" {
+				continue
+			}
+			if err := rewrites.Set(spec); err != nil {
+				return cfg, fmt.Errorf("%w: invalid value %q for --endpoint-rewrite (%s): %v", errUsage, spec, envName("endpoint-rewrite"), err)
+			}
+		}
+	}
+	cfg.EndpointRewrites = rewrites
 	bad := func(name, value, want string) error {
 		return fmt.Errorf("%w: invalid value %q for --%s (%s): %s", errUsage, value, name, envName(name), want)
 	}

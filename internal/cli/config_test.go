@@ -40,6 +40,16 @@ func TestLoadConfig(t *testing.T) {
 		{name: "functions from env", env: map[string]string{"FIREHOSE_LOCAL_FUNCTIONS": "a=/tmp:python3.12:app.handler; b=/tmp:nodejs20.x:index.handler"},
 			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, Functions: []emulator.LocalFunction{
 				{Name: "a", Dir: "/tmp", Runtime: "python3.12", Handler: "app.handler"}, {Name: "b", Dir: "/tmp", Runtime: "nodejs20.x", Handler: "index.handler"}}}},
+		{name: "endpoint rewrites", args: []string{"--endpoint-rewrite", "https://aws-kinesis-http-intake.logs.datadoghq.com=http://127.0.0.1:4567",
+			"--endpoint-rewrite=https://a.example/x?k=v=http://10.0.0.2:80/in"},
+			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, EndpointRewrites: []emulator.EndpointRewrite{
+				{From: "https://aws-kinesis-http-intake.logs.datadoghq.com", To: "http://127.0.0.1:4567"}, {From: "https://a.example/x?k=v", To: "http://10.0.0.2:80/in"}}}},
+		{name: "endpoint rewrites from env", env: map[string]string{"FIREHOSE_LOCAL_ENDPOINT_REWRITE": "https://a.example=http://127.0.0.1:1; https://b.example=http://127.0.0.1:2"},
+			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, EndpointRewrites: []emulator.EndpointRewrite{
+				{From: "https://a.example", To: "http://127.0.0.1:1"}, {From: "https://b.example", To: "http://127.0.0.1:2"}}}},
+		{name: "bad endpoint rewrite", args: []string{"--endpoint-rewrite", "datadog=local"}, wantErr: "want FROM=TO with two http(s) URLs"},
+		{name: "bad endpoint rewrite from env", env: map[string]string{"FIREHOSE_LOCAL_ENDPOINT_REWRITE": "https://a.example=ftp://x"},
+			wantErr: `invalid value "https://a.example=ftp://x" for --endpoint-rewrite (FIREHOSE_LOCAL_ENDPOINT_REWRITE)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -33,6 +33,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			return eventCommand(args[1:], os.Stdin, stdout, stderr)
 		case "invoke":
 			return invokeCommand(args[1:], getenv, stdout, stderr)
+		case "receiver":
+			return receiverCommand(args[1:], getenv, stdout, stderr, sig)
 		}
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)
@@ -44,6 +46,9 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	for _, r := range cfg.EndpointRewrites {
+		logger.Info("HTTP endpoint deliveries are rewritten", "from", r.From, "to", r.To)
+	}
 	ecfg := emulator.Config{
 		DataDir:           cfg.DataDir,
 		Region:            cfg.Region,
@@ -52,6 +57,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		Logger:            logger,
 		Functions:         cfg.Functions,
 		LambdaConcurrency: cfg.LambdaConcurrency,
+		EndpointRewrites:  cfg.EndpointRewrites,
 	}
 	if cfg.S3Endpoint != "" {
 		store, err := emulator.NewExternalS3(context.Background(), cfg.S3Endpoint, cfg.Region)

@@ -1,0 +1,111 @@
+package integration_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+)
+
+// Both sides from the shell: `firehose-local receiver` prints what a
+// stream configured for Datadog delivers, through --endpoint-rewrite.
+func TestBinaryReceiverAndEndpointRewrite(t *testing.T) {
+	cmd := exec.Command(firehoseBinary(t), "receiver", "--listen", "127.0.0.1:0", "--access-key", "dd-key", "--records")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the receiver exited: %s", stderr.String())
+			}
+			return l
+		case <-time.After(20 * time.Second):
+			t.Fatal("no line from the receiver")
+		}
+		return ""
+	}
+	const prefix = "firehose-local receiver listening on "
+	first := next()
+	if !strings.HasPrefix(first, prefix) {
+		t.Fatalf("first line %q", first)
+	}
+	receiverURL := strings.TrimPrefix(first, prefix)
+
+	p := startBinary(t, nil, "--endpoint-rewrite", "https://aws-kinesis-http-intake.logs.datadoghq.com="+receiverURL)
+	cfg := emulatortest.Config(p.url, "us-east-1")
+	fh := firehose.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
+		t.Fatal(err)
+	}
+	dest := httpDest("https://aws-kinesis-http-intake.logs.datadoghq.com/v1/input")
+	dest.EndpointConfiguration.AccessKey = aws.String("dd-key")
+	dest.BufferingHints = &types.HttpEndpointBufferingHints{SizeInMBs: aws.Int32(1), IntervalInSeconds: aws.Int32(60)}
+	dest.RequestConfiguration = &types.HttpEndpointRequestConfiguration{ContentEncoding: types.ContentEncodingGzip}
+	createHTTPStream(t, fh, "dd", dest)
+	putBatch(t, fh, "dd", []byte(`{"message":"one"}`), []byte(`{"message":"two"}`))
+	if out, err := exec.Command(firehoseBinary(t), "flush", "--stream", "dd", "--endpoint", p.url).CombinedOutput(); err != nil {
+		t.Fatalf("flush: %v %s", err, out)
+	}
+	var got struct {
+		Method, URI, RequestID, SourceARN, ContentEncoding string
+		Status, Records                                    int
+		Data                                               []string
+	}
+	line := next()
+	if err := json.Unmarshal([]byte(line), &got); err != nil {
+		t.Fatalf("line %q: %v", line, err)
+	}
+	if got.Method != "POST" || got.URI != "/v1/input" || got.Status != 200 || got.Records != 2 || got.ContentEncoding != "gzip" ||
+		got.SourceARN != "arn:aws:firehose:us-east-1:000000000000:deliverystream/dd" || strings.Join(got.Data, ",") != `{"message":"one"},{"message":"two"}` {
+		t.Fatalf("receiver printed %s", line)
+	}
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("server exit %d: %s", code, p.stderr)
+	}
+	if !strings.Contains(p.stderr.String(), "HTTP endpoint deliveries are rewritten") {
+		t.Fatalf("the rewrite was not logged: %s", p.stderr)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+		if cmd.ProcessState.ExitCode() != 0 {
+			t.Fatalf("receiver exit %d: %s", cmd.ProcessState.ExitCode(), stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the receiver did not stop on SIGTERM")
+	}
+}
