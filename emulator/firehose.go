@@ -97,7 +97,7 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 		d := *in.ExtendedS3DestinationConfiguration
 		dest.S3 = &d
 	default:
-		d := s3Backup(protocol.HttpEndpointDestinationConfiguration{S3Configuration: in.S3DestinationConfiguration})
+		d := extendedS3(in.S3DestinationConfiguration)
 		dest.S3 = &d
 	}
 	if dest.S3 != nil {

@@ -126,7 +126,12 @@ func (d destination) describe() protocol.DestinationDescription {
 // s3Backup is an HTTP endpoint destination's S3Configuration (where failed
 // and, with AllData, all records go) in the form S3 destinations are kept.
 func s3Backup(h protocol.HttpEndpointDestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
-	c := h.S3Configuration
+	return extendedS3(h.S3Configuration)
+}
+
+// extendedS3 is a (legacy) S3DestinationConfiguration in the form S3
+// destinations are kept.
+func extendedS3(c *protocol.S3DestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
 	if c == nil {
 		return protocol.ExtendedS3DestinationConfiguration{}
 	}
