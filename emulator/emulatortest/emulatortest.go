@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -61,13 +62,16 @@ func New(t testing.TB, cfg emulator.Config) *Env {
 }
 
 // Config is an aws.Config for a firehose-local at endpoint, with static
-// dummy credentials.
+// dummy credentials and the SDK's own HTTP client. (A plain http.Client with
+// a Timeout makes the SDK fail now and then to read a 200 response — "use of
+// closed network connection", aws/aws-sdk-go-v2#2737 — and retry the call,
+// which for PutRecordBatch means duplicate records.)
 func Config(endpoint, region string) aws.Config {
 	return aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint: aws.String(endpoint),
-		HTTPClient:   &http.Client{Timeout: time.Minute},
+		HTTPClient:   awshttp.NewBuildableClient(),
 	}
 }
 
