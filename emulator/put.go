@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/firehose-local/firehose-local/protocol"
@@ -59,22 +61,76 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 	}
 	results := make([]error, len(records))
 	st.pipe.put(records, s.clock.Now(), results)
-	out := protocol.PutRecordBatchOutput{Encrypted: encrypted, RequestResponses: make([]protocol.PutRecordBatchResponseEntry, len(records))}
 	var n, bytes int64
 	for i, r := range results {
+		if r == nil {
+			n++
+			bytes += int64(len(records[i]))
+		}
+	}
+	// Every accepted record's RecordId is a slice of one string.
+	ids := s.ids.batch(int(n))
+	out := &putRecordBatchOutput{protocol.PutRecordBatchOutput{
+		FailedPutCount:   len(records) - int(n),
+		Encrypted:        encrypted,
+		RequestResponses: make([]protocol.PutRecordBatchResponseEntry, len(records)),
+	}}
+	for i, r := range results {
+		e := &out.RequestResponses[i]
 		if r != nil {
-			out.FailedPutCount++
-			out.RequestResponses[i] = protocol.PutRecordBatchResponseEntry{ErrorCode: protocol.ErrServiceUnavailable, ErrorMessage: "Slow down."}
+			e.ErrorCode, e.ErrorMessage = protocol.ErrServiceUnavailable, "Slow down."
 			continue
 		}
-		n++
-		bytes += int64(len(records[i]))
-		out.RequestResponses[i].RecordId = s.ids.next()
+		e.RecordId, ids = ids[:recordIDLen], ids[recordIDLen:]
 	}
 	s.metrics.incomingRecords.Add(n)
 	s.metrics.incomingBytes.Add(bytes)
 	return out, nil
 }
+
+// putRecordBatchOutput is PutRecordBatch's response. encoding/json encodes
+// it exactly as the embedded protocol.PutRecordBatchOutput; appendJSON
+// writes the same bytes without reflection, for a writer that knows it.
+type putRecordBatchOutput struct {
+	protocol.PutRecordBatchOutput
+}
+
+// appendJSON appends the response as json.Marshal would encode it. Every
+// string in it is a base64 RecordId or one of the constant error texts,
+// none of which needs escaping.
+func (o *putRecordBatchOutput) appendJSON(b []byte) []byte {
+	b = append(b, `{"FailedPutCount":`...)
+	b = strconv.AppendInt(b, int64(o.FailedPutCount), 10)
+	b = append(b, `,"Encrypted":`...)
+	b = strconv.AppendBool(b, o.Encrypted)
+	b = append(b, `,"RequestResponses":`...)
+	if o.RequestResponses == nil {
+		return append(b, "null}"...)
+	}
+	b = append(b, '[')
+	for i, e := range o.RequestResponses {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		sep := false
+		for _, f := range [...]struct{ name, val string }{{`"RecordId":"`, e.RecordId}, {`"ErrorCode":"`, e.ErrorCode}, {`"ErrorMessage":"`, e.ErrorMessage}} {
+			if f.val == "" {
+				continue
+			}
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(append(append(b, f.name...), f.val...), '"')
+			sep = true
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// recordIDLen is the length of a RecordId, as AWS's.
+const recordIDLen = 224
 
 // recordIDs makes RecordIds shaped like AWS's: 224 characters of base64.
 // A random per-server block is followed by a sequence number, so IDs are
@@ -91,10 +147,25 @@ func newRecordIDs() *recordIDs {
 }
 
 func (r *recordIDs) next() string {
+	return r.batch(1)
+}
+
+// batch returns n consecutive RecordIds, concatenated in one string.
+func (r *recordIDs) batch(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	last := r.seq.Add(uint64(n))
+	var sb strings.Builder
+	sb.Grow(n * recordIDLen)
 	var b [9]byte
-	binary.BigEndian.PutUint64(b[1:], r.seq.Add(1))
-	b[0] = byte(len(r.prefix))
 	var out [12]byte
-	base64.StdEncoding.Encode(out[:], b[:])
-	return r.prefix + string(out[:])
+	b[0] = byte(len(r.prefix))
+	for seq := last - uint64(n) + 1; seq <= last; seq++ {
+		binary.BigEndian.PutUint64(b[1:], seq)
+		base64.StdEncoding.Encode(out[:], b[:])
+		sb.WriteString(r.prefix)
+		sb.Write(out[:])
+	}
+	return sb.String()
 }
