@@ -72,7 +72,7 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 	if len(dests) != 1 {
 		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Exactly one destination configuration is supported for a Firehose")
 	}
-	if err := protocol.CheckSupported(s.model, "CreateDeliveryStreamInput", doc, reflect.TypeOf(in)); err != nil {
+	if err := protocol.CheckSupported(s.model(), "CreateDeliveryStreamInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
 	}
 	typ := in.DeliveryStreamType
@@ -300,7 +300,7 @@ func (s *Server) updateDestination(region string, body []byte, doc map[string]an
 	if len(updates) != 1 {
 		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Exactly one destination update is supported for a Firehose")
 	}
-	if err := protocol.CheckSupported(s.model, "UpdateDestinationInput", doc, reflect.TypeOf(in)); err != nil {
+	if err := protocol.CheckSupported(s.model(), "UpdateDestinationInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
 	}
 	next, err := mergeUpdate(st, updates[0], doc[updates[0]].(map[string]any))

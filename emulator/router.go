@@ -6,7 +6,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
@@ -67,7 +69,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -91,7 +93,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 			writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", op))
 			return
 		}
-		doc, verr := s.model.DecodeAndValidate(op, body)
+		doc, verr := s.model().DecodeAndValidate(op, body)
 		if verr != nil {
 			writeAWSError(w, verr)
 			return
@@ -103,6 +105,20 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeAWSJSON(w, http.StatusOK, out)
+}
+
+// readBody reads the request body, at most maxJSONBody bytes, into a buffer
+// of the announced Content-Length when there is one.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, maxJSONBody)
+	if n := r.ContentLength; n > 0 && n <= maxJSONBody {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(rd, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(rd)
 }
 
 func jsonContentType(ct string) bool {
@@ -142,14 +158,37 @@ func requestRegion(r *http.Request, def string) string {
 	return def
 }
 
+// jsonAppender is a response that encodes itself without reflection (the
+// PutRecordBatch response, on the hot path).
+type jsonAppender interface{ appendJSON([]byte) []byte }
+
+var respBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 func writeAWSJSON(w http.ResponseWriter, status int, v any) {
+	if a, ok := v.(jsonAppender); ok {
+		bp := respBufs.Get().(*[]byte)
+		b := a.appendJSON((*bp)[:0])
+		writeJSONBody(w, status, b)
+		if cap(b) <= 1<<20 {
+			*bp = b[:0]
+			respBufs.Put(bp)
+		}
+		return
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		writeAWSError(w, protocol.NewError(protocol.ErrInternalFailure, "encoding the response: %s", err))
 		return
 	}
+	writeJSONBody(w, status, b)
+}
+
+// writeJSONBody sends a JSON 1.1 response with its Content-Length, so large
+// responses are not chunked.
+func writeJSONBody(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

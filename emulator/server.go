@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,7 +75,6 @@ type Server struct {
 	account string
 	clock   Clock
 	log     *slog.Logger
-	model   *protocol.Model
 	s3      *s3fake.S3
 	store   ObjectStore
 	handler http.Handler
@@ -126,7 +126,6 @@ func New(cfg Config) (*Server, error) {
 		account: Account,
 		clock:   cfg.Clock,
 		log:     cfg.Logger,
-		model:   protocol.LocalFirehoseModel(), // http:// endpoint URLs for local receivers
 		s3:      s3,
 		store:   cfg.Store,
 		ids:     newRecordIDs(),
@@ -146,6 +145,14 @@ func New(cfg Config) (*Server, error) {
 		s.removeTempDirs()
 		return nil, fmt.Errorf("starting the Lambda service: %w", err)
 	}
+	// The model is parsed on first use; start now, in the background, so the
+	// server answers its health check before those milliseconds.
+	go func() {
+		s.model()
+		// Parsing leaves megabytes of garbage; hand them back at once
+		// rather than at the next GC, to keep an idle emulator small.
+		debug.FreeOSMemory()
+	}()
 	s.handler = s.routes()
 	s.ready.Store(true)
 	return s, nil
@@ -304,3 +311,7 @@ func (m *metrics) processed(ok, dropped, failed int) {
 	m.processedDropped.Add(int64(dropped))
 	m.processingFailed.Add(int64(failed))
 }
+
+// model is the Firehose model requests are validated against, with http://
+// endpoint URLs allowed for local receivers. It is parsed once, on first use.
+func (s *Server) model() *protocol.Model { return protocol.LocalFirehoseModel() }

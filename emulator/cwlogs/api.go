@@ -91,7 +91,6 @@ type APIOptions struct {
 // API serves the CloudWatch Logs JSON 1.1 API over a Store.
 type API struct {
 	store *Store
-	model *protocol.Model
 	opts  APIOptions
 }
 
@@ -107,7 +106,9 @@ func NewAPI(store *Store, opts APIOptions) *API {
 	if opts.Logger == nil {
 		opts.Logger = store.opts.Logger
 	}
-	return &API{store: store, model: Model(), opts: opts}
+	// The model is parsed on first use: a server that never sees a Logs
+	// request neither waits for nor holds it.
+	return &API{store: store, opts: opts}
 }
 
 // call is one request being served.
@@ -182,11 +183,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
 		return
 	}
-	if _, inModel := a.model.Operations[op]; !inModel {
+	if _, inModel := Model().Operations[op]; !inModel {
 		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", target))
 		return
 	}
-	if _, verr := a.model.DecodeAndValidate(op, body); verr != nil {
+	if _, verr := Model().DecodeAndValidate(op, body); verr != nil {
 		if verr.Type == protocol.ErrValidation {
 			// CloudWatch Logs reports constraint violations as
 			// InvalidParameterException, with the usual message.

@@ -20,11 +20,11 @@ import (
 // decodeRequest validates a JSON body for op against the model, refuses
 // members firehose-local does not implement, and decodes it into v.
 func (s *Service) decodeRequest(op string, body []byte, v any) error {
-	doc, err := s.model.validateBody(op, body)
+	doc, err := s.apiModel().validateBody(op, body)
 	if err != nil {
 		return err
 	}
-	if err := s.model.checkSupported(op, doc, v); err != nil {
+	if err := s.apiModel().checkSupported(op, doc, v); err != nil {
 		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -54,7 +54,7 @@ func (s *Service) nameParam(op string, req *request, withQualifier bool) (qualif
 			params["Qualifier"] = qualifier
 		}
 	}
-	return qualifier, s.model.validateParams(op, params)
+	return qualifier, s.apiModel().validateParams(op, params)
 }
 
 // codePackage is a deployment package ready to be committed.
@@ -148,7 +148,7 @@ func (s *Service) createFunction(req *request) (*response, error) {
 	ref, ok := parseRef(in.FunctionName)
 	if !ok || strings.Contains(ref.name, ".") {
 		return nil, newError(errValidation, "1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s",
-			in.FunctionName, s.model.m.Shapes["FunctionName"].Pattern)
+			in.FunctionName, s.apiModel().m.Shapes["FunctionName"].Pattern)
 	}
 	if len(ref.name) > maxFunctionNameLength {
 		return nil, newError(errValidation, "1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to %d",
@@ -182,7 +182,7 @@ func (s *Service) createFunction(req *request) (*response, error) {
 	if len(in.Architectures) > 0 {
 		st.Architectures = slices.Clone(in.Architectures)
 	}
-	if err := s.model.applyConfig(&st, &in.configMembers); err != nil {
+	if err := s.apiModel().applyConfig(&st, &in.configMembers); err != nil {
 		return nil, err
 	}
 	if err := checkRunnable(&st); err != nil {
@@ -335,7 +335,7 @@ func (s *Service) listFunctions(req *request) (*response, error) {
 		params["MaxItems"] = json.Number(v)
 		maxItems = min(n, listPageSize)
 	}
-	if err := s.model.validateParams("ListFunctions", params); err != nil {
+	if err := s.apiModel().validateParams("ListFunctions", params); err != nil {
 		return nil, err
 	}
 	out := listFunctionsResponse{Functions: []functionConfiguration{}}
@@ -540,7 +540,7 @@ func (s *Service) updateFunctionConfiguration(req *request) (*response, error) {
 	}
 	st := fn.st
 	st.Architectures = slices.Clone(st.Architectures)
-	if err := s.model.applyConfig(&st, &in.configMembers); err != nil {
+	if err := s.apiModel().applyConfig(&st, &in.configMembers); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}

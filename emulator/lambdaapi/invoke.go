@@ -138,7 +138,7 @@ func (s *Service) invokeParams(req *request) (string, error) {
 			params[member] = v
 		}
 	}
-	return qualifier, s.model.validateParams("Invoke", params)
+	return qualifier, s.apiModel().validateParams("Invoke", params)
 }
 
 // invokeContentType accepts the content types an Invoke body that is JSON

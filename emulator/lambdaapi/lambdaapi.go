@@ -61,7 +61,6 @@ type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
-	model   *apiModel
 	handler http.Handler
 
 	mu    sync.Mutex
@@ -103,10 +102,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.EventQueue <= 0 {
 		cfg.EventQueue = 1000
 	}
-	m, err := loadModel()
-	if err != nil {
-		return nil, err
-	}
+	// The model is parsed on first use, so a server that never sees a
+	// Lambda request neither waits for nor holds it.
 	if err := os.MkdirAll(cfg.CodeDir, 0o755); err != nil {
 		return nil, fmt.Errorf("lambdaapi: creating the code directory: %w", err)
 	}
@@ -114,14 +111,13 @@ func New(cfg Config) (*Service, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		now:     cfg.Now,
-		model:   m,
 		funcs:   map[string]map[string]*function{},
 		queued:  make(chan struct{}, cfg.EventQueue),
 		running: make(chan struct{}, cfg.EventConcurrency),
 	}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.mu.Lock()
-	err = s.loadState()
+	err := s.loadState()
 	s.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("lambdaapi: restoring functions from %s: %w", cfg.CodeDir, err)

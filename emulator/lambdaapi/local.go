@@ -122,7 +122,7 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 	if !functionNameRE.MatchString(name) {
 		return fmt.Errorf("lambdaapi: invalid function name %q: use 1 to 64 letters, digits, '-' or '_'", name)
 	}
-	if err := s.model.checkRuntime(runtime); err != nil {
+	if err := s.apiModel().checkRuntime(runtime); err != nil {
 		return fmt.Errorf("lambdaapi: function %s: %s", name, errMessageOf(err))
 	}
 	if handler == "" {

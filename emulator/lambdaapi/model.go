@@ -52,6 +52,16 @@ var (
 	modelErr  error
 )
 
+// apiModel is the parsed Lambda model. The embedded model is checked by the
+// tests, so failing to parse it is a build defect.
+func (s *Service) apiModel() *apiModel {
+	m, err := loadModel()
+	if err != nil {
+		panic("lambdaapi: embedded model: " + err.Error())
+	}
+	return m
+}
+
 func loadModel() (*apiModel, error) {
 	modelOnce.Do(func() { model, modelErr = prepareModel(lambdaModelJSON) })
 	return model, modelErr

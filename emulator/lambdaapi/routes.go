@@ -87,12 +87,12 @@ func (s *Service) dispatch(req *request) (*response, error) {
 				return rt.handle(s, req)
 			}
 		}
-		if len(allowed) > 0 && s.model.operationFor(req.r.Method, segs) == "" {
+		if len(allowed) > 0 && s.apiModel().operationFor(req.r.Method, segs) == "" {
 			return nil, newError(errMethodNotAllowed, "Method %s is not allowed on %s; use %s.",
 				req.r.Method, req.r.URL.Path, strings.Join(allowed, " or "))
 		}
 	}
-	if op := s.model.operationFor(req.r.Method, segs); op != "" {
+	if op := s.apiModel().operationFor(req.r.Method, segs); op != "" {
 		return nil, newError(errUnknownOperation, "firehose-local does not support the Lambda operation %s yet.", op)
 	}
 	return nil, newError(errUnknownOperation, "firehose-local serves no Lambda operation at %s %s.", req.r.Method, req.r.URL.Path)
