@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,7 +64,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Firehose operations must be sent with POST."))
 		return
 	}
-	if !jsonContentType(r.Header.Get("Content-Type")) {
+	if !protocol.JSONContentType(r.Header.Get("Content-Type")) {
 		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
@@ -79,7 +78,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
 		return
 	}
-	region := requestRegion(r, s.cfg.Region)
+	region := protocol.RequestRegion(r, s.cfg.Region)
 	var out any
 	var apiErr *protocol.Error
 	switch op {
@@ -119,43 +118,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return b, nil
 	}
 	return io.ReadAll(rd)
-}
-
-func jsonContentType(ct string) bool {
-	if ct == "" {
-		return false
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json":
-		return true
-	}
-	return false
-}
-
-// requestRegion reads the region from the request's SigV4 scope
-// (Authorization header or presigned X-Amz-Credential), else def.
-func requestRegion(r *http.Request, def string) string {
-	cred := ""
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		if i := strings.Index(auth, "Credential="); i >= 0 {
-			cred = auth[i+len("Credential="):]
-			if j := strings.IndexAny(cred, ", "); j >= 0 {
-				cred = cred[:j]
-			}
-		}
-	} else {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	// AKID/DATE/REGION/SERVICE/aws4_request
-	parts := strings.Split(cred, "/")
-	if len(parts) == 5 && parts[2] != "" {
-		return parts[2]
-	}
-	return def
 }
 
 // jsonAppender is a response that encodes itself without reflection (the

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -169,7 +168,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "CloudWatch Logs operations must be sent with POST."))
 		return
 	}
-	if !jsonContentType(r.Header.Get("Content-Type")) {
+	if !protocol.JSONContentType(r.Header.Get("Content-Type")) {
 		writeError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
@@ -202,46 +201,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, invalidParameter("firehose-local does not support the CloudWatch Logs operation %s yet.", op))
 		return
 	}
-	out, apiErr := fn(a, &call{region: requestRegion(r, a.opts.Region), body: body})
+	out, apiErr := fn(a, &call{region: protocol.RequestRegion(r, a.opts.Region), body: body})
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
 	}
 	writeJSON(w, out)
-}
-
-func jsonContentType(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json":
-		return true
-	}
-	return false
-}
-
-// requestRegion reads the region from the request's SigV4 scope
-// (Authorization header or presigned X-Amz-Credential), else def.
-func requestRegion(r *http.Request, def string) string {
-	cred := ""
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		if i := strings.Index(auth, "Credential="); i >= 0 {
-			cred = auth[i+len("Credential="):]
-			if j := strings.IndexAny(cred, ", "); j >= 0 {
-				cred = cred[:j]
-			}
-		}
-	} else {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	// AKID/DATE/REGION/SERVICE/aws4_request
-	parts := strings.Split(cred, "/")
-	if len(parts) == 5 && parts[2] != "" {
-		return parts[2]
-	}
-	return def
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -1,9 +1,7 @@
 package lambdaapi
 
 import (
-	"net/http"
 	"regexp"
-	"strings"
 )
 
 const latest = "$LATEST"
@@ -50,25 +48,3 @@ func parseRef(ref string) (funcRef, bool) {
 var regionRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,49}$`)
 
 func validRegion(r string) bool { return regionRE.MatchString(r) }
-
-// requestRegion reads the region from the request's SigV4 scope
-// (Authorization: ... Credential=AKID/DATE/REGION/SERVICE/aws4_request, or a
-// presigned X-Amz-Credential), else def.
-func requestRegion(r *http.Request, def string) string {
-	cred := ""
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		if i := strings.Index(auth, "Credential="); i >= 0 {
-			cred = auth[i+len("Credential="):]
-			if j := strings.IndexAny(cred, ", "); j >= 0 {
-				cred = cred[:j]
-			}
-		}
-	} else {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) == 5 && parts[2] != "" {
-		return parts[2]
-	}
-	return def
-}

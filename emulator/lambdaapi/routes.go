@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/protocol"
 )
 
 // request is what every operation handler gets.
@@ -56,7 +58,7 @@ var routes = []route{
 // serveHTTP dispatches a request under /2015-03-31/ and renders its result
 // or error.
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	req := &request{r: r, id: uuid.NewString(), region: requestRegion(r, s.cfg.DefaultRegion)}
+	req := &request{r: r, id: uuid.NewString(), region: protocol.RequestRegion(r, s.cfg.DefaultRegion)}
 	resp, err := s.dispatch(req)
 	if err != nil {
 		s.writeError(w, req, err)
