@@ -37,6 +37,9 @@ func (s *Server) startLambda() error {
 		Logger:      s.log.With("service", "lambda"),
 		Concurrency: s.cfg.LambdaConcurrency,
 		LogSink:     s.functionLogSink(),
+		OnInvoke: func(fn *lambdarunner.Function, res lambdarunner.Result, err error) {
+			s.invocations.record(fn, res, err, s.clock.Now())
+		},
 	})
 	svc, err := lambdaapi.New(lambdaapi.Config{
 		Runner:        s.runner,
@@ -68,23 +71,19 @@ func (s *Server) startLambda() error {
 			return fmt.Errorf("function %s: %w", f.Name, err)
 		}
 	}
-	s.functions = lambdaInvoker{svc}
 	return nil
 }
 
 // Lambda is the Lambda API service, for direct use from Go.
 func (s *Server) Lambda() *lambdaapi.Service { return s.lambda }
 
-// lambdaInvoker adapts the Lambda API to the pipeline's FunctionInvoker.
-type lambdaInvoker struct{ svc *lambdaapi.Service }
-
-func (l lambdaInvoker) InvokeFunction(ctx context.Context, region, ref string, payload []byte) ([]byte, string, error) {
-	res, err := l.svc.Invoke(ctx, region, ref, payload)
+// invokeFunction runs a transform function synchronously. A function
+// that does not exist is an error wrapping ErrFunctionNotFound; a function
+// error is a Result with FunctionError set.
+func (s *Server) invokeFunction(ctx context.Context, region, ref string, payload []byte) (lambdarunner.Result, error) {
+	res, err := s.lambda.Invoke(ctx, region, ref, payload)
 	if errors.Is(err, lambdaapi.ErrFunctionNotFound) {
-		return nil, "", fmt.Errorf("%w: %v", ErrFunctionNotFound, err)
+		return res, fmt.Errorf("%w: %v", ErrFunctionNotFound, err)
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	return res.Payload, res.FunctionError, nil
+	return res, err
 }

@@ -17,13 +17,7 @@ import (
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
-// FunctionInvoker runs a Lambda function synchronously for data processing.
-// functionError is Lambda's X-Amz-Function-Error ("" on success).
-type FunctionInvoker interface {
-	InvokeFunction(ctx context.Context, region, ref string, payload []byte) (out []byte, functionError string, err error)
-}
-
-// ErrFunctionNotFound is what a FunctionInvoker returns (wrapped) for a
+// ErrFunctionNotFound is what invoking a transform returns (wrapped) for a
 // function that does not exist.
 var ErrFunctionNotFound = errors.New("function not found")
 
@@ -324,7 +318,8 @@ func (p *pipeline) process(b *batch) {
 	for attempts < 1+cfg.retries {
 		attempts++
 		start := p.s.clock.Now()
-		out, fnErr, err := p.s.invoker().InvokeFunction(ctx, region, cfg.lambdaARN, payload)
+		res, err := p.s.invokeFunction(ctx, region, cfg.lambdaARN, payload)
+		out, fnErr := res.Payload, res.FunctionError
 		p.s.metrics.processing(p.s.clock.Now().Sub(start), err == nil && fnErr == "")
 		if ctx.Err() != nil {
 			return // stream deleted or shutdown abandoned: nothing to hand on
@@ -343,10 +338,13 @@ func (p *pipeline) process(b *batch) {
 		default:
 			results, f := parseTransformResponse(out, ids)
 			if f == nil {
+				ok, dropped, failed := countResults(results)
+				p.s.invocations.annotate(res.RequestID, p.arn, ok, dropped, failed, "")
 				p.applyResults(b, results, attempts, cfg.lambdaARN)
 				return
 			}
 			fail = *f
+			p.s.invocations.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
 			p.log.Warn("transform function response rejected", "function", cfg.lambdaARN, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 		}
 		if err != nil {
@@ -444,6 +442,20 @@ func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invoc
 		}
 	}
 	return results, nil
+}
+
+func countResults(results []transformResult) (ok, dropped, failed int) {
+	for _, r := range results {
+		switch r.result {
+		case "Ok":
+			ok++
+		case "Dropped":
+			dropped++
+		default:
+			failed++
+		}
+	}
+	return ok, dropped, failed
 }
 
 type failedRecord struct {

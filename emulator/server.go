@@ -81,11 +81,12 @@ type Server struct {
 	ids     *recordIDs
 	metrics metrics
 
-	functions FunctionInvoker // runs transform functions; nil: none exist
-	runner    *lambdarunner.Runner
-	lambda    *lambdaapi.Service
-	logs      *cwlogs.Store
-	tempDirs  []string // removed by Close
+	invocations *invocations // recent Lambda invocations, per function
+
+	runner   *lambdarunner.Runner
+	lambda   *lambdaapi.Service
+	logs     *cwlogs.Store
+	tempDirs []string // removed by Close
 
 	mu      sync.Mutex
 	streams map[string]map[string]*stream // region → name → stream
@@ -131,6 +132,8 @@ func New(cfg Config) (*Server, error) {
 		ids:     newRecordIDs(),
 		streams: map[string]map[string]*stream{},
 		aborted: make(chan struct{}),
+
+		invocations: newInvocations(),
 	}
 	if s.store == nil {
 		s.store = builtinStore{s3}
@@ -283,20 +286,6 @@ func (m *metrics) delivered(records, bytes int) {
 
 func (m *metrics) deliveryFailed() { m.failures.Add(1) }
 func (m *metrics) dropped(n int)   { m.droppedRecords.Add(int64(n)) }
-
-func (s *Server) invoker() FunctionInvoker {
-	if s.functions == nil {
-		return noFunctions{}
-	}
-	return s.functions
-}
-
-// noFunctions is the invoker when no function can exist.
-type noFunctions struct{}
-
-func (noFunctions) InvokeFunction(_ context.Context, _, ref string, _ []byte) ([]byte, string, error) {
-	return nil, "", fmt.Errorf("%w: %s", ErrFunctionNotFound, ref)
-}
 
 func (m *metrics) processing(d time.Duration, ok bool) {
 	m.invocations.Add(1)

@@ -43,6 +43,11 @@ type Options struct {
 	// ShutdownGrace is how long Close waits after SIGTERM before SIGKILL.
 	// Default 2s.
 	ShutdownGrace time.Duration
+	// OnInvoke, if set, is called after every invocation with the
+	// function, its result and the emulator-side error (nil when the
+	// function ran, whatever it returned). It must be quick and safe for
+	// concurrent use: metrics and the console's history are kept with it.
+	OnInvoke func(fn *Function, res Result, err error)
 	// Python and Node name the interpreters for the python3.x and nodejs*
 	// runtimes. Default "python3" and "node", looked up in PATH.
 	Python, Node string
@@ -91,6 +96,7 @@ type Runner struct {
 	initLimit   time.Duration
 	grace       time.Duration
 	host        hostRuntimes
+	onInvoke    func(fn *Function, res Result, err error)
 
 	mu     sync.Mutex
 	pools  map[string]*pool
@@ -107,6 +113,7 @@ func New(opts Options) *Runner {
 		grace:       opts.ShutdownGrace,
 		host:        hostRuntimes{python: opts.Python, node: opts.Node},
 		pools:       map[string]*pool{},
+		onInvoke:    opts.OnInvoke,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -151,7 +158,11 @@ func (r *Runner) Invoke(ctx context.Context, fn *Function, payload []byte, opts 
 	if id == "" {
 		id = uuid.NewString()
 	}
-	return p.invoke(ctx, newInvocation(&f, payload, opts, id))
+	res, err := p.invoke(ctx, newInvocation(&f, payload, opts, id))
+	if r.onInvoke != nil {
+		r.onInvoke(&f, res, err)
+	}
+	return res, err
 }
 
 // pool returns the pool of f, creating or reconfiguring it.
