@@ -148,9 +148,6 @@ func checkS3Destination(d *protocol.ExtendedS3DestinationConfiguration) *protoco
 	if e := d.EncryptionConfiguration; e != nil && e.NoEncryptionConfig != "" && e.KMSEncryptionConfig != nil {
 		return protocol.NewError(protocol.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
 	}
-	if l := d.CloudWatchLoggingOptions; l != nil && l.Enabled != nil && *l.Enabled {
-		return protocol.Unsupported("CloudWatchLoggingOptions with Enabled true")
-	}
 	if _, err := parseProcessing(d.ProcessingConfiguration, 0); err != nil {
 		return err
 	}

@@ -140,9 +140,6 @@ func checkHTTPDestination(h *protocol.HttpEndpointDestinationConfiguration) *pro
 	if b := h.BufferingHints; b != nil && (b.SizeInMBs == nil) != (b.IntervalInSeconds == nil) {
 		return protocol.NewError(protocol.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
 	}
-	if l := h.CloudWatchLoggingOptions; l != nil && l.Enabled != nil && *l.Enabled {
-		return protocol.Unsupported("CloudWatchLoggingOptions with Enabled true")
-	}
 	if sm := h.SecretsManagerConfiguration; sm != nil && sm.Enabled != nil && *sm.Enabled {
 		return protocol.Unsupported("SecretsManagerConfiguration with Enabled true")
 	}
@@ -310,22 +307,28 @@ func (p *pipeline) sendRequest(b *batch, start, end int) bool {
 	for {
 		attempts++
 		fail = p.attempt(ctx, h, id, body)
+		p.m.delivAttempts.Add(1)
 		if ctx.Err() != nil {
 			p.log.Error("HTTP endpoint delivery abandoned (stream deleted or shutdown deadline reached): records not delivered",
 				"endpoint", h.logName, "requestId", id, "records", len(b.ends)-start)
 			return false
 		}
 		if fail == nil {
-			p.s.metrics.delivered(records, bytesIn)
+			p.m.delivSuccess.Add(1)
+			p.m.delivRecords.Add(int64(records))
+			p.m.delivBytes.Add(int64(bytesIn))
 			p.log.Debug("delivered to the HTTP endpoint", "endpoint", h.logName, "requestId", id, "records", records, "attempts", attempts)
 			return true
 		}
 		p.mu.Lock()
 		b.err = errors.New(fail.code + ": " + fail.message)
 		p.mu.Unlock()
-		p.s.metrics.deliveryFailed()
+		processor := ""
+		if b.cfg.proc != nil {
+			processor = b.cfg.proc.lambdaARN
+		}
+		p.logError(b.cfg, false, fail.code, fail.message, processor)
 		if fail.permanent {
-			p.s.metrics.dropped(records)
 			p.log.Error("HTTP endpoint answered 413: a permanent failure, so the records are neither retried nor backed up, as on AWS",
 				"endpoint", h.logName, "requestId", id, "records", records, "error", fail.message)
 			return true

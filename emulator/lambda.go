@@ -39,6 +39,7 @@ func (s *Server) startLambda() error {
 		LogSink:     s.functionLogSink(),
 		OnInvoke: func(fn *lambdarunner.Function, res lambdarunner.Result, err error) {
 			s.invocations.record(fn, res, err, s.clock.Now())
+			s.functionStats.observe(fn, res, err)
 		},
 	})
 	svc, err := lambdaapi.New(lambdaapi.Config{

@@ -74,6 +74,8 @@ type pipeline struct {
 
 	discarded chan struct{} // closed when the stream is deleted
 
+	m *streamMetrics
+
 	proc procStage // the Lambda processor's own buffer, in front of buf
 
 	bk     backupStage  // AllData: source records on their way to the S3 backup
@@ -100,6 +102,10 @@ type destConfig struct {
 	loc       *time.Location
 	kmsKeyARN string
 	proc      *procConfig // nil: no data processing
+
+	// Firehose's error events: the destination's, and for an HTTP
+	// endpoint destination its S3 backup's. nil: logging off.
+	logDest, logBackup *logTarget
 
 	// For an HTTP endpoint destination the fields above describe its
 	// S3Configuration (bucket, prefixes, compression) except sizeLimit and
@@ -144,6 +150,10 @@ func newDestConfig(d destination, version int, maxInterval time.Duration, rewrit
 	// The configuration was checked when it was accepted.
 	c.proc, _ = parseProcessing(h.ProcessingConfiguration, maxInterval)
 	c.http = newHTTPConfig(h, rewrites)
+	c.logDest = newLogTarget(h.CloudWatchLoggingOptions, streamDestinationDelivery)
+	if h.S3Configuration != nil {
+		c.logBackup = newLogTarget(h.S3Configuration.CloudWatchLoggingOptions, streamBackupDelivery)
+	}
 	return c
 }
 
@@ -163,6 +173,7 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 		c.interval = maxInterval
 	}
 	c.ext = c.format.Extension()
+	c.logDest = newLogTarget(d.CloudWatchLoggingOptions, streamDestinationDelivery)
 	if d.FileExtension != nil && *d.FileExtension != "" {
 		c.ext = *d.FileExtension
 	}
@@ -198,6 +209,7 @@ func (s *Server) newPipeline(st *stream) *pipeline {
 		finished:  make(chan struct{}),
 		discarded: make(chan struct{}),
 		proc:      procStage{wake: make(chan struct{}, 1)},
+		m:         newStreamMetrics(st.region, st.name),
 	}
 	s.wg.Add(2)
 	go p.run()
@@ -517,17 +529,17 @@ func (p *pipeline) deliverS3(b *batch) {
 		default:
 		}
 		err := p.writeObject(b)
+		p.countS3(b, err == nil)
 		if err == nil {
-			p.s.metrics.delivered(len(b.ends), len(b.data))
 			return
 		}
 		p.mu.Lock()
 		b.err = err
 		p.mu.Unlock()
-		p.s.metrics.deliveryFailed()
+		code, msg := s3ErrorCode(err)
+		p.logError(b.cfg, b.cfg.http != nil, code, msg, "")
 		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "error", err)
 		if p.s.clock.Now().Sub(started) >= retryWindow {
-			p.s.metrics.dropped(len(b.ends))
 			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "error", err)
 			return
 		}
@@ -536,6 +548,22 @@ func (p *pipeline) deliverS3(b *batch) {
 			return
 		}
 		backoff = min(backoff*2, 2*time.Minute)
+	}
+}
+
+// countS3 counts one S3 put: a delivery for an S3 destination, a backup or
+// error-output write for an HTTP endpoint destination.
+func (p *pipeline) countS3(b *batch, ok bool) {
+	m := p.m
+	records, bytes, success, attempts := &m.delivRecords, &m.delivBytes, &m.delivSuccess, &m.delivAttempts
+	if b.cfg.http != nil {
+		records, bytes, success, attempts = &m.backupRecords, &m.backupBytes, &m.backupSuccess, &m.backupAttempts
+	}
+	attempts.Add(1)
+	if ok {
+		success.Add(1)
+		records.Add(int64(len(b.ends)))
+		bytes.Add(int64(len(b.data)))
 	}
 }
 

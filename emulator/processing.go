@@ -320,7 +320,11 @@ func (p *pipeline) process(b *batch) {
 		start := p.s.clock.Now()
 		res, err := p.s.invokeFunction(ctx, region, cfg.lambdaARN, payload)
 		out, fnErr := res.Payload, res.FunctionError
-		p.s.metrics.processing(p.s.clock.Now().Sub(start), err == nil && fnErr == "")
+		p.m.procAttempts.Add(1)
+		p.m.procDuration.Observe(p.s.clock.Now().Sub(start).Seconds())
+		if err == nil && fnErr == "" {
+			p.m.procSuccess.Add(1)
+		}
 		if ctx.Err() != nil {
 			return // stream deleted or shutdown abandoned: nothing to hand on
 		}
@@ -350,6 +354,7 @@ func (p *pipeline) process(b *batch) {
 		if err != nil {
 			p.log.Warn("transform function invocation failed", "function", cfg.lambdaARN, "attempt", attempts, "error", err)
 		}
+		p.logError(b.cfg, false, fail.code, fail.message, cfg.lambdaARN)
 	}
 	// Every attempt failed: the whole batch goes to the error output.
 	docs := make([]failedRecord, n)
@@ -486,18 +491,14 @@ func (p *pipeline) finishProcessing(b *batch, results []transformResult, failed 
 	if p.closed {
 		return
 	}
-	okRecords, dropped := 0, 0
 	for i, r := range results {
-		switch r.result {
-		case "Ok":
+		if r.result == "Ok" {
 			p.s.pending.Add(int64(len(r.data)))
 			p.appendLocked(r.data, b.arrivals[i], time.UnixMilli(b.arrivals[i]))
-			okRecords++
-		case "Dropped":
-			dropped++
+			p.m.procOKRecords.Add(1)
+			p.m.procOKBytes.Add(int64(len(r.data)))
 		}
 	}
-	p.s.metrics.processed(okRecords, dropped, len(failed))
 	if len(failed) == 0 {
 		return
 	}

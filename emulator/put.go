@@ -42,11 +42,13 @@ func (s *Server) putRecord(region string, body []byte) (any, *protocol.Error) {
 	}
 	var res [1]error
 	st.pipe.put([][]byte{data}, s.clock.Now(), res[:])
+	m := st.pipe.m
 	if res[0] != nil {
+		m.throttled.Add(1)
 		return nil, protocol.NewError(protocol.ErrServiceUnavailable, "Slow down.")
 	}
-	s.metrics.incomingRecords.Add(1)
-	s.metrics.incomingBytes.Add(int64(len(data)))
+	m.incomingRecords.Add(1)
+	m.incomingBytes.Add(int64(len(data)))
 	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
 }
 
@@ -83,8 +85,12 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 		}
 		e.RecordId, ids = ids[:recordIDLen], ids[recordIDLen:]
 	}
-	s.metrics.incomingRecords.Add(n)
-	s.metrics.incomingBytes.Add(bytes)
+	m := st.pipe.m
+	m.incomingRecords.Add(n)
+	m.incomingBytes.Add(bytes)
+	if failed := int64(len(records)) - n; failed > 0 {
+		m.throttled.Add(failed)
+	}
 	return out, nil
 }
 

@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 	r.UseEncodedPath()
 	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.health)
 	r.Path("/_local/flush").Methods(http.MethodPost).HandlerFunc(s.flushHandler)
+	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.serveMetrics)
 	r.PathPrefix("/_local/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
 	})

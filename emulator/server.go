@@ -79,7 +79,10 @@ type Server struct {
 	store   ObjectStore
 	handler http.Handler
 	ids     *recordIDs
-	metrics metrics
+	// functionStats are the Lambda metrics; metricsHandler serves them and
+	// the streams' at GET /metrics.
+	functionStats  functionStats
+	metricsHandler http.Handler
 
 	invocations *invocations // recent Lambda invocations, per function
 
@@ -156,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 		// rather than at the next GC, to keep an idle emulator small.
 		debug.FreeOSMemory()
 	}()
+	s.startMetrics()
 	s.handler = s.routes()
 	s.ready.Store(true)
 	return s, nil
@@ -259,47 +263,12 @@ func (s *Server) removeTempDirs() {
 func (s *Server) reserve(n int) bool {
 	if s.pending.Add(int64(n)) > s.cfg.MaxPendingBytes {
 		s.pending.Add(-int64(n))
-		s.metrics.throttled.Add(1)
 		return false
 	}
 	return true
 }
 
 func (s *Server) release(n int) { s.pending.Add(-int64(n)) }
-
-// metrics are the counters the emulator keeps about deliveries.
-type metrics struct {
-	incomingRecords, incomingBytes   atomic.Int64
-	deliveredRecords, deliveredBytes atomic.Int64
-	deliveredObjects, failures       atomic.Int64
-	droppedRecords, throttled        atomic.Int64
-
-	invocations, invocationFailures, invocationNanos atomic.Int64
-	processedOK, processedDropped, processingFailed  atomic.Int64
-}
-
-func (m *metrics) delivered(records, bytes int) {
-	m.deliveredObjects.Add(1)
-	m.deliveredRecords.Add(int64(records))
-	m.deliveredBytes.Add(int64(bytes))
-}
-
-func (m *metrics) deliveryFailed() { m.failures.Add(1) }
-func (m *metrics) dropped(n int)   { m.droppedRecords.Add(int64(n)) }
-
-func (m *metrics) processing(d time.Duration, ok bool) {
-	m.invocations.Add(1)
-	m.invocationNanos.Add(int64(d))
-	if !ok {
-		m.invocationFailures.Add(1)
-	}
-}
-
-func (m *metrics) processed(ok, dropped, failed int) {
-	m.processedOK.Add(int64(ok))
-	m.processedDropped.Add(int64(dropped))
-	m.processingFailed.Add(int64(failed))
-}
 
 // model is the Firehose model requests are validated against, with http://
 // endpoint URLs allowed for local receivers. It is parsed once, on first use.

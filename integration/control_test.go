@@ -211,10 +211,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{"s3 backup", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN), S3BackupMode: types.S3BackupModeEnabled, S3BackupConfiguration: s3cfg}},
 			"ExtendedS3DestinationConfiguration.S3BackupConfiguration"},
-		{"cloudwatch logging", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
-			CloudWatchLoggingOptions: &types.CloudWatchLoggingOptions{Enabled: aws.Bool(true), LogGroupName: aws.String("/aws/kinesisfirehose/x"), LogStreamName: aws.String("DestinationDelivery")}}},
-			"CloudWatchLoggingOptions"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -742,12 +742,6 @@ func TestHTTPEndpointValidation(t *testing.T) {
 			d.RequestConfiguration = &types.HttpEndpointRequestConfiguration{CommonAttributes: []types.HttpEndpointCommonAttribute{
 				{AttributeName: aws.String("a"), AttributeValue: aws.String("1")}, {AttributeName: aws.String("a"), AttributeValue: aws.String("2")}}}
 		}, "InvalidArgumentException", "attribute name a more than once"},
-		{"logging", func(d *types.HttpEndpointDestinationConfiguration) {
-			d.CloudWatchLoggingOptions = &types.CloudWatchLoggingOptions{Enabled: aws.Bool(true), LogGroupName: aws.String("g"), LogStreamName: aws.String("HttpEndpointDelivery")}
-		}, "InvalidArgumentException", "firehose-local does not support CloudWatchLoggingOptions with Enabled true yet."},
-		{"backup logging", func(d *types.HttpEndpointDestinationConfiguration) {
-			d.S3Configuration.CloudWatchLoggingOptions = &types.CloudWatchLoggingOptions{Enabled: aws.Bool(true)}
-		}, "InvalidArgumentException", "firehose-local does not support CloudWatchLoggingOptions with Enabled true yet."},
 		{"processor", func(d *types.HttpEndpointDestinationConfiguration) {
 			d.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeAppendDelimiterToRecord}}}
 		}, "InvalidArgumentException", "firehose-local does not support the AppendDelimiterToRecord processor yet."},

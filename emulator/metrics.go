@@ -1,0 +1,276 @@
+package emulator
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/firehose-local/firehose-local/lambdarunner"
+)
+
+// Metrics: the names Firehose and Lambda publish to CloudWatch, served at
+// GET /metrics in Prometheus' text format. Each CloudWatch name maps to
+// Prometheus conventions: snake_case, a _total suffix on counters, base
+// units (seconds, bytes). A CloudWatch ratio (DeliveryToS3.Success,
+// ExecuteProcessing.Success) becomes two counters, successes and attempts,
+// whose rate ratio is the CloudWatch value.
+//
+//	IncomingRecords               firehose_incoming_records_total
+//	IncomingBytes                 firehose_incoming_bytes_total
+//	ThrottledRecords              firehose_throttled_records_total
+//	DeliveryToS3.Records          firehose_delivery_to_s3_records_total
+//	DeliveryToS3.Bytes            firehose_delivery_to_s3_bytes_total
+//	DeliveryToS3.Success          firehose_delivery_to_s3_success_total / firehose_delivery_to_s3_attempts_total
+//	DeliveryToS3.DataFreshness    firehose_delivery_to_s3_data_freshness_seconds
+//	DeliveryToHttpEndpoint.*      firehose_delivery_to_http_endpoint_{records_total,bytes_total,success_total,attempts_total,data_freshness_seconds}
+//	ExecuteProcessing.Duration    firehose_execute_processing_duration_seconds (histogram)
+//	ExecuteProcessing.Success     firehose_execute_processing_success_total / firehose_execute_processing_attempts_total
+//	SucceedProcessing.Records     firehose_succeed_processing_records_total
+//	SucceedProcessing.Bytes       firehose_succeed_processing_bytes_total
+//	Lambda Invocations            lambda_invocations_total
+//	Lambda Errors                 lambda_errors_total
+//	Lambda Duration               lambda_duration_seconds (histogram)
+//
+// Stream metrics are labelled region and delivery_stream; Lambda metrics
+// region and function_name. The Go runtime and process collectors are
+// included too.
+
+// durationBuckets suit both quick transforms and slow ones, in seconds.
+var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}
+
+// streamMetrics are one delivery stream's counters. The hot path only adds
+// to atomics; the collector reads them at scrape time.
+type streamMetrics struct {
+	incomingRecords, incomingBytes, throttled atomic.Int64
+	// Delivery to the destination: S3, or the HTTP endpoint.
+	delivRecords, delivBytes, delivSuccess, delivAttempts atomic.Int64
+	// Writes of S3 backup and error-output objects of an HTTP endpoint
+	// destination, counted as DeliveryToS3 like AWS does for the backup.
+	backupRecords, backupBytes, backupSuccess, backupAttempts atomic.Int64
+
+	procSuccess, procAttempts  atomic.Int64
+	procOKRecords, procOKBytes atomic.Int64
+	procDuration               prometheus.Histogram // labelled with the stream
+}
+
+func newStreamMetrics(region, name string) *streamMetrics {
+	return &streamMetrics{procDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:        "firehose_execute_processing_duration_seconds",
+		Help:        "Transform invocation time (CloudWatch ExecuteProcessing.Duration).",
+		Buckets:     durationBuckets,
+		ConstLabels: prometheus.Labels{"region": region, "delivery_stream": name},
+	})}
+}
+
+// functionMetrics are one Lambda function's counters.
+type functionMetrics struct {
+	region, name        string
+	invocations, errors atomic.Int64
+	duration            prometheus.Histogram
+}
+
+// functionStats holds the metrics of every function invoked so far.
+type functionStats struct {
+	mu   sync.Mutex
+	byFn map[string]*functionMetrics // by ARN
+}
+
+func (f *functionStats) observe(fn *lambdarunner.Function, res lambdarunner.Result, err error) {
+	arn := fn.ARN()
+	f.mu.Lock()
+	m := f.byFn[arn]
+	if m == nil {
+		if f.byFn == nil {
+			f.byFn = map[string]*functionMetrics{}
+		}
+		m = &functionMetrics{region: fn.Region, name: fn.Name, duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:        "lambda_duration_seconds",
+			Help:        "Function run time (Lambda Duration).",
+			Buckets:     durationBuckets,
+			ConstLabels: prometheus.Labels{"region": fn.Region, "function_name": fn.Name},
+		})}
+		f.byFn[arn] = m
+	}
+	f.mu.Unlock()
+	m.invocations.Add(1)
+	if err != nil || res.FunctionError != "" {
+		m.errors.Add(1)
+	}
+	if err == nil {
+		m.duration.Observe(res.Duration.Seconds())
+	}
+}
+
+// collector turns the server's counters into Prometheus metrics at scrape
+// time. It is unchecked (Describe sends nothing): the set of streams and
+// functions changes as they are created and deleted.
+type collector struct{ s *Server }
+
+func (collector) Describe(chan<- *prometheus.Desc) {}
+
+var (
+	streamLabels   = []string{"region", "delivery_stream"}
+	functionLabels = []string{"region", "function_name"}
+)
+
+func desc(name, help string, labels []string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+var (
+	descIncomingRecords = desc("firehose_incoming_records_total", "Records accepted by PutRecord and PutRecordBatch (CloudWatch IncomingRecords).", streamLabels)
+	descIncomingBytes   = desc("firehose_incoming_bytes_total", "Bytes accepted by PutRecord and PutRecordBatch (CloudWatch IncomingBytes).", streamLabels)
+	descThrottled       = desc("firehose_throttled_records_total", "Records refused with ServiceUnavailableException (CloudWatch ThrottledRecords).", streamLabels)
+
+	descS3Records   = desc("firehose_delivery_to_s3_records_total", "Records delivered to S3 (CloudWatch DeliveryToS3.Records).", streamLabels)
+	descS3Bytes     = desc("firehose_delivery_to_s3_bytes_total", "Bytes delivered to S3, before compression (CloudWatch DeliveryToS3.Bytes).", streamLabels)
+	descS3Success   = desc("firehose_delivery_to_s3_success_total", "Successful S3 puts (CloudWatch DeliveryToS3.Success is this over attempts).", streamLabels)
+	descS3Attempts  = desc("firehose_delivery_to_s3_attempts_total", "S3 puts attempted, successful or not.", streamLabels)
+	descS3Freshness = desc("firehose_delivery_to_s3_data_freshness_seconds", "Age of the oldest record not yet delivered to S3 (CloudWatch DeliveryToS3.DataFreshness); 0 when none waits.", streamLabels)
+
+	descHTTPRecords   = desc("firehose_delivery_to_http_endpoint_records_total", "Records delivered to the HTTP endpoint (CloudWatch DeliveryToHttpEndpoint.Records).", streamLabels)
+	descHTTPBytes     = desc("firehose_delivery_to_http_endpoint_bytes_total", "Bytes delivered to the HTTP endpoint (CloudWatch DeliveryToHttpEndpoint.Bytes).", streamLabels)
+	descHTTPSuccess   = desc("firehose_delivery_to_http_endpoint_success_total", "Successful HTTP endpoint requests (CloudWatch DeliveryToHttpEndpoint.Success is this over attempts).", streamLabels)
+	descHTTPAttempts  = desc("firehose_delivery_to_http_endpoint_attempts_total", "HTTP endpoint requests attempted, successful or not.", streamLabels)
+	descHTTPFreshness = desc("firehose_delivery_to_http_endpoint_data_freshness_seconds", "Age of the oldest record not yet delivered to the HTTP endpoint (CloudWatch DeliveryToHttpEndpoint.DataFreshness); 0 when none waits.", streamLabels)
+
+	descProcSuccess   = desc("firehose_execute_processing_success_total", "Transform invocations that returned a valid response (CloudWatch ExecuteProcessing.Success is this over attempts).", streamLabels)
+	descProcAttempts  = desc("firehose_execute_processing_attempts_total", "Transform invocations attempted.", streamLabels)
+	descProcOKRecords = desc("firehose_succeed_processing_records_total", "Records the transform returned Ok (CloudWatch SucceedProcessing.Records).", streamLabels)
+	descProcOKBytes   = desc("firehose_succeed_processing_bytes_total", "Bytes of the records the transform returned Ok (CloudWatch SucceedProcessing.Bytes).", streamLabels)
+
+	descLambdaInvocations = desc("lambda_invocations_total", "Function invocations, through the Lambda API or as a Firehose transform (Lambda Invocations).", functionLabels)
+	descLambdaErrors      = desc("lambda_errors_total", "Invocations that ended in a function error or could not run (Lambda Errors).", functionLabels)
+)
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.s
+	now := s.clock.Now()
+	type entry struct {
+		region, name string
+		p            *pipeline
+	}
+	s.mu.Lock()
+	entries := make([]entry, 0, len(s.streams))
+	for region, byName := range s.streams {
+		for name, st := range byName {
+			if st.pipe != nil {
+				entries = append(entries, entry{region, name, st.pipe})
+			}
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].region != entries[j].region {
+			return entries[i].region < entries[j].region
+		}
+		return entries[i].name < entries[j].name
+	})
+	counter := func(d *prometheus.Desc, v *atomic.Int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v.Load()), labels...)
+	}
+	for _, e := range entries {
+		m, l := e.p.m, []string{e.region, e.name}
+		counter(descIncomingRecords, &m.incomingRecords, l...)
+		counter(descIncomingBytes, &m.incomingBytes, l...)
+		counter(descThrottled, &m.throttled, l...)
+		oldest, isHTTP, hasProc := e.p.oldestUndelivered()
+		freshness := 0.0
+		if !oldest.IsZero() {
+			freshness = max(now.Sub(oldest).Seconds(), 0)
+		}
+		if isHTTP {
+			counter(descHTTPRecords, &m.delivRecords, l...)
+			counter(descHTTPBytes, &m.delivBytes, l...)
+			counter(descHTTPSuccess, &m.delivSuccess, l...)
+			counter(descHTTPAttempts, &m.delivAttempts, l...)
+			ch <- prometheus.MustNewConstMetric(descHTTPFreshness, prometheus.GaugeValue, freshness, l...)
+			counter(descS3Records, &m.backupRecords, l...)
+			counter(descS3Bytes, &m.backupBytes, l...)
+			counter(descS3Success, &m.backupSuccess, l...)
+			counter(descS3Attempts, &m.backupAttempts, l...)
+		} else {
+			counter(descS3Records, &m.delivRecords, l...)
+			counter(descS3Bytes, &m.delivBytes, l...)
+			counter(descS3Success, &m.delivSuccess, l...)
+			counter(descS3Attempts, &m.delivAttempts, l...)
+			ch <- prometheus.MustNewConstMetric(descS3Freshness, prometheus.GaugeValue, freshness, l...)
+		}
+		if hasProc || m.procAttempts.Load() > 0 {
+			counter(descProcSuccess, &m.procSuccess, l...)
+			counter(descProcAttempts, &m.procAttempts, l...)
+			counter(descProcOKRecords, &m.procOKRecords, l...)
+			counter(descProcOKBytes, &m.procOKBytes, l...)
+			m.procDuration.Collect(ch)
+		}
+	}
+
+	fs := &s.functionStats
+	fs.mu.Lock()
+	fns := make([]*functionMetrics, 0, len(fs.byFn))
+	for _, m := range fs.byFn {
+		fns = append(fns, m)
+	}
+	fs.mu.Unlock()
+	sort.Slice(fns, func(i, j int) bool {
+		if fns[i].region != fns[j].region {
+			return fns[i].region < fns[j].region
+		}
+		return fns[i].name < fns[j].name
+	})
+	for _, m := range fns {
+		l := []string{m.region, m.name}
+		counter(descLambdaInvocations, &m.invocations, l...)
+		counter(descLambdaErrors, &m.errors, l...)
+		m.duration.Collect(ch)
+	}
+}
+
+// oldestUndelivered returns the arrival time of the oldest record still in
+// the pipeline (zero when none), whether the destination is an HTTP
+// endpoint, and whether it has a processor.
+func (p *pipeline) oldestUndelivered() (oldest time.Time, isHTTP, hasProc bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	consider := func(b *batch) {
+		if b == nil || len(b.arrivals) == 0 || b.errorType != "" || b.backup {
+			return
+		}
+		t := time.UnixMilli(b.arrivals[0])
+		for _, a := range b.arrivals[1:] {
+			if a < b.arrivals[0] {
+				t = time.UnixMilli(a)
+			}
+		}
+		if oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+	}
+	consider(p.proc.buf)
+	for _, b := range p.proc.queue {
+		consider(b)
+	}
+	consider(p.buf)
+	for _, b := range p.queue {
+		consider(b)
+	}
+	return oldest, p.cfg.http != nil, p.cfg.proc != nil
+}
+
+// startMetrics creates the registry GET /metrics serves.
+func (s *Server) startMetrics() {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.metricsHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: nil})
+}
+
+// serveMetrics answers GET /metrics.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	s.metricsHandler.ServeHTTP(w, r)
+}
