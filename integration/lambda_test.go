@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	ftypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -90,5 +91,63 @@ func TestFunctionOutputInCloudWatchLogs(t *testing.T) {
 		if !strings.Contains(all.String(), want) {
 			t.Fatalf("log events lack %q:\n%s", want, all.String())
 		}
+	}
+}
+
+// A Firehose transform's own output and its START/END/REPORT lines reach
+// /aws/lambda/NAME; FilterLogEvents pages through them with Limit and
+// finds them by term and by quoted phrase.
+func TestTransformLogsInCloudWatchLogs(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	ctx := context.Background()
+	pythonTransform(t, env, "py", nil)
+	dest := transformDest(fnARNPrefix+"py", "0")
+	dest.ProcessingConfiguration.Processors[0].Parameters = append(dest.ProcessingConfiguration.Processors[0].Parameters,
+		ftypes.ProcessorParameter{ParameterName: ftypes.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("0.2")})
+	createStream(t, env.Firehose, "s", dest)
+	// Three separate invocations: flush after each batch.
+	for i := 0; i < 3; i++ {
+		putBatch(t, env.Firehose, "s", []byte("rec\n"))
+		env.Flush(t, "s")
+	}
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+	var messages []string
+	pages := 0
+	p := cloudwatchlogs.NewFilterLogEventsPaginator(logs, &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String("/aws/lambda/py"), Limit: aws.Int32(2)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Events) > 2 {
+			t.Fatalf("page of %d events with Limit 2", len(out.Events))
+		}
+		pages++
+		for _, e := range out.Events {
+			messages = append(messages, aws.ToString(e.Message))
+		}
+	}
+	all := strings.Join(messages, "")
+	if strings.Count(all, "START RequestId: ") != 3 || strings.Count(all, "REPORT RequestId: ") != 3 ||
+		strings.Count(all, "transformed 1 records for py") != 3 || pages < 4 {
+		t.Fatalf("%d pages:\n%s", pages, all)
+	}
+	count := func(pattern string) int {
+		out, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
+			LogGroupName: aws.String("/aws/lambda/py"), FilterPattern: aws.String(pattern)})
+		if err != nil {
+			t.Fatalf("pattern %s: %v", pattern, err)
+		}
+		return len(out.Events)
+	}
+	if n := count("REPORT"); n != 3 {
+		t.Fatalf("term REPORT matched %d events", n)
+	}
+	if n := count(`"transformed 1 records"`); n != 3 {
+		t.Fatalf("phrase matched %d events", n)
+	}
+	if n := count(`"records transformed"`); n != 0 {
+		t.Fatalf("a phrase in the wrong order matched %d events", n)
 	}
 }
