@@ -263,14 +263,18 @@ func (p *pipeline) oldestUndelivered() (oldest time.Time, isHTTP, hasProc bool) 
 	return oldest, p.cfg.http != nil, p.cfg.proc != nil
 }
 
-// startMetrics creates the registry GET /metrics serves.
-func (s *Server) startMetrics() {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.metricsHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: nil})
+// metricsHandler builds, on first use, the registry GET /metrics serves:
+// the Go collector's set-up is kept off the server's start-up.
+func (s *Server) metricsHandler() http.Handler {
+	s.metricsOnce.Do(func() {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		s.metricsHTTP = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	})
+	return s.metricsHTTP
 }
 
 // serveMetrics answers GET /metrics.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	s.metricsHandler.ServeHTTP(w, r)
+	s.metricsHandler().ServeHTTP(w, r)
 }

@@ -81,8 +81,9 @@ type Server struct {
 	ids     *recordIDs
 	// functionStats are the Lambda metrics; metricsHandler serves them and
 	// the streams' at GET /metrics.
-	functionStats  functionStats
-	metricsHandler http.Handler
+	functionStats functionStats
+	metricsOnce   sync.Once
+	metricsHTTP   http.Handler
 
 	invocations *invocations // recent Lambda invocations, per function
 
@@ -159,7 +160,6 @@ func New(cfg Config) (*Server, error) {
 		// rather than at the next GC, to keep an idle emulator small.
 		debug.FreeOSMemory()
 	}()
-	s.startMetrics()
 	s.handler = s.routes()
 	s.ready.Store(true)
 	return s, nil

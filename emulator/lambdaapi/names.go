@@ -2,6 +2,7 @@ package lambdaapi
 
 import (
 	"regexp"
+	"sync"
 )
 
 const latest = "$LATEST"
@@ -13,9 +14,12 @@ const regionPattern = `(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`
 // refRE is the model's NamespacedFunctionName pattern with named groups: a
 // name, name:qualifier, a full ARN or a partial ARN (ACCOUNT:function:NAME,
 // REGION:ACCOUNT:function:NAME, ...).
-var refRE = regexp.MustCompile(`^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:(?P<arnRegion>` + regionPattern + `):(?P<arnAccount>\d{12}):` +
-	`|(?:(?P<region>` + regionPattern + `):)?(?:(?P<account>\d{12}):)?)` +
-	`(?:function:)?(?P<name>[a-zA-Z0-9-_.]+)(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$`)
+// It is compiled on first use, to keep it off the server's start-up.
+var refRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:(?P<arnRegion>` + regionPattern + `):(?P<arnAccount>\d{12}):` +
+		`|(?:(?P<region>` + regionPattern + `):)?(?:(?P<account>\d{12}):)?)` +
+		`(?:function:)?(?P<name>[a-zA-Z0-9-_.]+)(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$`)
+})
 
 // funcRef is a parsed function reference.
 type funcRef struct {
@@ -28,11 +32,12 @@ type funcRef struct {
 // parseRef parses every FunctionName form of the model. ok is false when ref
 // matches none.
 func parseRef(ref string) (funcRef, bool) {
-	m := refRE.FindStringSubmatch(ref)
+	re := refRE()
+	m := re.FindStringSubmatch(ref)
 	if m == nil {
 		return funcRef{}, false
 	}
-	g := func(name string) string { return m[refRE.SubexpIndex(name)] }
+	g := func(name string) string { return m[re.SubexpIndex(name)] }
 	r := funcRef{name: g("name"), qualifier: g("qualifier"), region: g("arnRegion"), account: g("arnAccount")}
 	if r.region == "" {
 		r.region = g("region")

@@ -1,21 +1,25 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/lambdarunner"
@@ -121,23 +125,59 @@ func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte,
 	return printResult(stdout, res.Payload, res.FunctionError)
 }
 
+// invokeRemote calls the server's Lambda Invoke API with a SigV4-signed
+// request (credentials from the AWS environment variables, else a dummy
+// pair), plain net/http: the Lambda SDK client would cost every start of
+// the binary a millisecond of package initialisation.
 func invokeRemote(ctx context.Context, endpoint, region, name string, payload []byte, stdout, stderr io.Writer) int {
-	client := lambda.New(lambda.Options{
-		Region:       region,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("firehose-local", "firehose-local", ""),
-	})
-	out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Payload: payload, LogType: ltypes.LogTypeTail})
+	u := strings.TrimSuffix(endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local invoke:", err)
+		return 2
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	req.Header.Set("X-Amz-Log-Type", "Tail")
+	sum := sha256.Sum256(payload)
+	creds := aws.Credentials{AccessKeyID: "firehose-local", SecretAccessKey: "firehose-local"}
+	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		creds = aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
+	}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", region, time.Now()); err != nil {
+		fmt.Fprintln(stderr, "firehose-local invoke: signing:", err)
+		return 2
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "firehose-local invoke:", err)
 		return 1
 	}
-	if out.LogResult != nil {
-		if log, err := base64.StdEncoding.DecodeString(*out.LogResult); err == nil {
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local invoke: reading the response:", err)
+		return 1
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Message  string `json:"message"`
+			MessageU string `json:"Message"`
+		}
+		_ = json.Unmarshal(body, &e)
+		msg := e.Message + e.MessageU
+		if msg == "" {
+			msg = strings.TrimSpace(string(body))
+		}
+		fmt.Fprintf(stderr, "firehose-local invoke: %s (HTTP %d): %s\n", resp.Header.Get("X-Amzn-ErrorType"), resp.StatusCode, msg)
+		return 1
+	}
+	if lr := resp.Header.Get("X-Amz-Log-Result"); lr != "" {
+		if log, err := base64.StdEncoding.DecodeString(lr); err == nil {
 			_, _ = stderr.Write(log)
 		}
 	}
-	return printResult(stdout, out.Payload, aws.ToString(out.FunctionError))
+	return printResult(stdout, body, resp.Header.Get("X-Amz-Function-Error"))
 }
 
 func printResult(stdout io.Writer, payload []byte, functionError string) int {
