@@ -74,6 +74,22 @@ func waitErrorEvents(t *testing.T, env *emulatortest.Env, group, stream, pattern
 	}
 }
 
+// retryUntilDelivered moves the clock to each pending retry until an object
+// lands in bucket.
+func retryUntilDelivered(t *testing.T, clock *emulator.FakeClock, env *emulatortest.Env, bucket string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for len(objects(t, env, bucket)) == 0 {
+		if err := clock.BlockUntil(ctx, 1); err != nil {
+			t.Fatal("no retry scheduled:", err)
+		}
+		w, _ := clock.NextTimer()
+		clock.Advance(w)
+		waitDelivered(t, env)
+	}
+}
+
 // An S3 write that fails (the bucket does not exist) becomes an S3.NoSuchBucket
 // event in DestinationDelivery; delivery goes on retrying, and succeeds once
 // the bucket exists: nothing is lost.
@@ -96,16 +112,7 @@ func TestErrorEventsS3Delivery(t *testing.T) {
 	if _, err := env.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("not-yet")}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for len(objects(t, env, "not-yet")) == 0 {
-		if err := clock.BlockUntil(ctx, 1); err != nil {
-			t.Fatal("no retry scheduled:", err)
-		}
-		w, _ := clock.NextTimer()
-		clock.Advance(w)
-		waitDelivered(t, env)
-	}
+	retryUntilDelivered(t, clock, env, "not-yet")
 	if objs := objects(t, env, "not-yet"); string(objs[0].body) != "kept\n" {
 		t.Fatalf("delivered %q", objs[0].body)
 	}
@@ -175,16 +182,7 @@ func TestErrorEventsHTTPEndpoint(t *testing.T) {
 	if _, err := env.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("no-backup-bucket")}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for len(objects(t, env, "no-backup-bucket")) == 0 {
-		if err := clock.BlockUntil(ctx, 1); err != nil {
-			t.Fatal("no retry scheduled:", err)
-		}
-		w, _ := clock.NextTimer()
-		clock.Advance(w)
-		waitDelivered(t, env)
-	}
+	retryUntilDelivered(t, clock, env, "no-backup-bucket")
 }
 
 // With logging off nothing is written.
