@@ -1,0 +1,426 @@
+package wal
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func open(t *testing.T, opts Options) *Log {
+	t.Helper()
+	l, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// replayAll replays, keeping every frame, and returns positions and payloads.
+func replayAll(t *testing.T, l *Log) ([]Pos, []string, Stats) {
+	t.Helper()
+	var pos []Pos
+	var payloads []string
+	st, err := l.Replay(func(p Pos, b []byte) bool {
+		pos = append(pos, p)
+		payloads = append(payloads, string(b))
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pos, payloads, st
+}
+
+func segFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*"+segSuffix))
+	return m
+}
+
+// crashCopy copies the log's directory as it is on disk now, as if the
+// process had been killed at this moment.
+func crashCopy(t *testing.T, dir string) string {
+	t.Helper()
+	out := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if os.IsNotExist(err) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func mustAppend(t *testing.T, l *Log, s string) Pos {
+	t.Helper()
+	p, err := l.Append([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAppendReplayDone(t *testing.T) {
+	for _, policy := range []Policy{SyncAlways, SyncInterval} {
+		t.Run(string(policy), func(t *testing.T) {
+			dir := t.TempDir()
+			l := open(t, Options{Dir: dir, Sync: policy})
+			if _, _, st := replayAll(t, l); st.Frames != 0 {
+				t.Fatalf("fresh log replayed %+v", st)
+			}
+			a := mustAppend(t, l, "a")
+			mustAppend(t, l, "b")
+			mustAppend(t, l, "c")
+			l.Done(a)
+			crashed := crashCopy(t, dir)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			for _, d := range []string{crashed, dir} {
+				l2 := open(t, Options{Dir: d, Sync: policy})
+				pos, got, st := replayAll(t, l2)
+				if !slices.Equal(got, []string{"b", "c"}) || st.Done != 1 {
+					t.Fatalf("%s: replayed %q, stats %+v", d, got, st)
+				}
+				l2.Done(pos...)
+				if err := l2.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if files := segFiles(t, d); len(files) != 0 {
+					t.Fatalf("%s: segments left after everything was done: %v", d, files)
+				}
+			}
+		})
+	}
+}
+
+// Every frame done: the active segment is truncated to its header, so a
+// crash right after replays nothing.
+func TestDrainedActiveSegmentIsTruncated(t *testing.T) {
+	dir := t.TempDir()
+	l := open(t, Options{Dir: dir})
+	replayAll(t, l)
+	p := mustAppend(t, l, "delivered")
+	l.Done(p)
+	waitFor(t, func() bool {
+		info, err := os.Stat(segFiles(t, dir)[0])
+		return err == nil && info.Size() == headerSize
+	})
+	l2 := open(t, Options{Dir: crashCopy(t, dir)})
+	defer l2.Close()
+	if _, got, _ := replayAll(t, l2); len(got) != 0 {
+		t.Fatalf("replayed %q", got)
+	}
+	l.Close()
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *logBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *logBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// A torn tail (a crash mid-write) or a corrupt frame is skipped with a
+// warning; the frames before it replay and the log opens.
+func TestTornAndCorruptTails(t *testing.T) {
+	cases := map[string]func(t *testing.T, path string){
+		"torn frame": func(t *testing.T, path string) {
+			info, _ := os.Stat(path)
+			if err := os.Truncate(path, info.Size()-3); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"torn header": func(t *testing.T, path string) {
+			f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			f.Write([]byte{5, 0, 0})
+			f.Close()
+		},
+		"checksum": func(t *testing.T, path string) {
+			b, _ := os.ReadFile(path)
+			b[len(b)-1] ^= 0xff
+			os.WriteFile(path, b, 0o644)
+		},
+		"zeroes": func(t *testing.T, path string) {
+			f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			f.Write(make([]byte, 4096))
+			f.Close()
+		},
+	}
+	for name, damage := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			l := open(t, Options{Dir: dir})
+			replayAll(t, l)
+			mustAppend(t, l, "one")
+			mustAppend(t, l, "two")
+			if name != "torn header" && name != "zeroes" {
+				mustAppend(t, l, "three")
+			}
+			crashed := crashCopy(t, dir)
+			l.Close()
+			files := segFiles(t, crashed)
+			if len(files) != 1 {
+				t.Fatalf("segments: %v", files)
+			}
+			damage(t, files[0])
+
+			var logs logBuffer
+			l2 := open(t, Options{Dir: crashed, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			pos, got, st := replayAll(t, l2)
+			if !slices.Equal(got, []string{"one", "two"}) || st.Corrupt != 1 {
+				t.Fatalf("replayed %q, stats %+v", got, st)
+			}
+			if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "torn or corrupt frame") {
+				t.Fatalf("no warning: %s", logs.String())
+			}
+			// New frames go to a new segment, after the damaged one.
+			p := mustAppend(t, l2, "four")
+			if p.Seg <= pos[0].Seg {
+				t.Fatalf("appended to segment %d, replayed from %d", p.Seg, pos[0].Seg)
+			}
+			l2.Done(append(pos, p)...)
+			l2.Close()
+			if files := segFiles(t, crashed); len(files) != 0 {
+				t.Fatalf("segments left: %v", files)
+			}
+		})
+	}
+}
+
+func TestBadFilesDoNotStopTheStart(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "00000000000000000001.wal"), nil, 0o644)         // crash before the header
+	os.WriteFile(filepath.Join(dir, "00000000000000000002.wal"), []byte("junk"), 0o644) // not a segment
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep me"), 0o644)
+	l := open(t, Options{Dir: dir})
+	_, got, st := replayAll(t, l)
+	if len(got) != 0 || st.Corrupt != 1 {
+		t.Fatalf("replayed %q, %+v", got, st)
+	}
+	if p := mustAppend(t, l, "x"); p.Seg != 3 {
+		t.Fatalf("new segment %d, want 3", p.Seg)
+	}
+	l.Close()
+	if _, err := os.Stat(filepath.Join(dir, "00000000000000000002.wal.corrupt")); err != nil {
+		t.Fatal("the bad file was not set aside:", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Segments rotate at SegmentSize and are deleted once their frames are
+// done, in any order.
+func TestRotationAndDeletion(t *testing.T) {
+	dir := t.TempDir()
+	l := open(t, Options{Dir: dir, SegmentSize: 100})
+	replayAll(t, l)
+	var pos []Pos
+	for i := range 20 {
+		pos = append(pos, mustAppend(t, l, fmt.Sprintf("record %02d with some padding", i)))
+	}
+	if _, segs := l.Live(); segs < 5 {
+		t.Fatalf("%d segments for 20 frames of 100-byte segments", segs)
+	}
+	// The newest half first, then the oldest.
+	l.Done(pos[10:]...)
+	waitFor(t, func() bool { return len(segFiles(t, dir)) == 6 }) // 1-5 and the one with the marker
+	crashed := crashCopy(t, dir)
+	l.Done(pos[:10]...)
+	waitFor(t, func() bool { return len(segFiles(t, dir)) == 1 })
+	if frames, _ := l.Live(); frames != 0 {
+		t.Fatalf("%d live frames", frames)
+	}
+	l.Close()
+
+	// The copy taken halfway replays exactly the oldest ten.
+	l2 := open(t, Options{Dir: crashed, SegmentSize: 100})
+	_, got, _ := replayAll(t, l2)
+	var want []string
+	for i := range 10 {
+		want = append(want, fmt.Sprintf("record %02d with some padding", i))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("replayed %q", got)
+	}
+	l2.Close()
+}
+
+// A segment whose markers say that frames of an older, still live segment
+// are done is kept as long as that segment: deleting it would replay those
+// frames.
+func TestMarkersOutliveTheirOwnFrames(t *testing.T) {
+	dir := t.TempDir()
+	l := open(t, Options{Dir: dir, SegmentSize: 64})
+	replayAll(t, l)
+	stuck := mustAppend(t, l, "stuck in segment one, padding")
+	quick := mustAppend(t, l, "quick, also in segment one....")
+	later := mustAppend(t, l, "in a later segment............")
+	if stuck.Seg == later.Seg {
+		t.Fatal("no rotation")
+	}
+	l.Done(quick) // the marker goes to the later segment
+	l.Done(later) // every data frame of the later segments is done
+	time.Sleep(50 * time.Millisecond)
+	l2 := open(t, Options{Dir: crashCopy(t, dir), SegmentSize: 64})
+	_, got, _ := replayAll(t, l2)
+	if !slices.Equal(got, []string{"stuck in segment one, padding"}) {
+		t.Fatalf("replayed %q", got)
+	}
+	l2.Close()
+	l.Done(stuck)
+	waitFor(t, func() bool { return len(segFiles(t, dir)) == 1 })
+	l.Close()
+	if files := segFiles(t, dir); len(files) != 0 {
+		t.Fatalf("segments left: %v", files)
+	}
+}
+
+// Frames the caller does not keep (say, of a deleted stream) count as done.
+func TestReplaySkips(t *testing.T) {
+	dir := t.TempDir()
+	l := open(t, Options{Dir: dir})
+	replayAll(t, l)
+	mustAppend(t, l, "gone")
+	mustAppend(t, l, "kept")
+	l.Close()
+	l2 := open(t, Options{Dir: dir})
+	var kept []Pos
+	st, err := l2.Replay(func(p Pos, b []byte) bool {
+		if string(b) == "kept" {
+			kept = append(kept, p)
+			return true
+		}
+		return false
+	})
+	if err != nil || st.Frames != 1 || st.Skipped != 1 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	l2.Close()
+	l3 := open(t, Options{Dir: dir})
+	// A frame the caller did not keep holds nothing, but is not marked
+	// done either: while its segment exists it is offered again.
+	if _, got, _ := replayAll(t, l3); !slices.Equal(got, []string{"gone", "kept"}) {
+		t.Fatalf("replayed %q", got)
+	}
+	l3.Close()
+}
+
+// Concurrent appends share syncs and all come back, once each, in a
+// consistent order.
+func TestConcurrentAppends(t *testing.T) {
+	for _, policy := range []Policy{SyncAlways, SyncInterval} {
+		t.Run(string(policy), func(t *testing.T) {
+			dir := t.TempDir()
+			l := open(t, Options{Dir: dir, Sync: policy, SegmentSize: 4096})
+			replayAll(t, l)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			seen := map[Pos]string{}
+			for w := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 100 {
+						s := fmt.Sprintf("w%d-%03d", w, i)
+						p := mustAppend(t, l, s)
+						mu.Lock()
+						if _, dup := seen[p]; dup {
+							t.Errorf("position %v twice", p)
+						}
+						seen[p] = s
+						mu.Unlock()
+						if i%3 == 0 {
+							l.Done(p)
+							mu.Lock()
+							delete(seen, p)
+							mu.Unlock()
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			crashed := crashCopy(t, dir)
+			l.Close()
+			l2 := open(t, Options{Dir: crashed})
+			pos, got, _ := replayAll(t, l2)
+			if len(got) != len(seen) {
+				t.Fatalf("replayed %d frames, want %d", len(got), len(seen))
+			}
+			for i, p := range pos {
+				if seen[p] != got[i] {
+					t.Fatalf("frame at %v is %q, want %q", p, got[i], seen[p])
+				}
+			}
+			l2.Close()
+		})
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	payload := bytes.Repeat([]byte("x"), 55000)
+	for _, policy := range []Policy{SyncAlways, SyncInterval} {
+		for _, workers := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/workers=%d", policy, workers), func(b *testing.B) {
+				l, err := Open(Options{Dir: b.TempDir(), Sync: policy})
+				if err != nil {
+					b.Fatal(err)
+				}
+				l.Replay(func(Pos, []byte) bool { return false })
+				defer l.Close()
+				b.SetBytes(int64(len(payload)))
+				b.SetParallelism(workers)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						p, err := l.Append(payload)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						l.Done(p)
+					}
+				})
+			})
+		}
+	}
+}
