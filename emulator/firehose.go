@@ -120,7 +120,7 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 		return nil, protocol.NewError(protocol.ErrLimitExceeded, "You have already consumed your firehose quota of %d hoses.", maxStreamsPerRegion)
 	}
 	st := &stream{
-		name: in.DeliveryStreamName, region: region, arn: s.arn(region, in.DeliveryStreamName), typ: typ,
+		name: in.DeliveryStreamName, region: region, arn: s.arn(region, in.DeliveryStreamName), typ: typ, incarnation: newIncarnation(),
 		createdAt: now, readyAt: now.Add(s.cfg.TransitionDelay), version: 1, dest: dest,
 		source: in.DirectPutSourceConfiguration, tags: map[string]*string{},
 	}
@@ -136,6 +136,7 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 	}
 	s.streams[region][st.name] = st
 	st.pipe = s.newPipeline(st)
+	s.saveStreamsLocked()
 	return protocol.CreateDeliveryStreamOutput{DeliveryStreamARN: st.arn}, nil
 }
 
@@ -255,6 +256,7 @@ func (s *Server) deleteDeliveryStream(region string, body []byte, _ map[string]a
 	if !st.deleting {
 		st.deleting = true
 		st.goneAt = now.Add(s.cfg.TransitionDelay)
+		s.saveStreamsLocked()
 		// AWS discards a deleted stream's buffered records.
 		st.pipe.discard()
 	}
@@ -309,6 +311,7 @@ func (s *Server) updateDestination(region string, body []byte, doc map[string]an
 	st.dest = next
 	st.version++
 	st.updatedAt = s.clock.Now()
+	s.saveStreamsLocked()
 	return empty{}, nil
 }
 
@@ -455,6 +458,7 @@ func (s *Server) tagDeliveryStream(region string, body []byte, _ map[string]any)
 	for _, t := range in.Tags {
 		st.tags[t.Key] = t.Value
 	}
+	s.saveStreamsLocked()
 	return empty{}, nil
 }
 
@@ -472,6 +476,7 @@ func (s *Server) untagDeliveryStream(region string, body []byte, _ map[string]an
 	for _, k := range in.TagKeys {
 		delete(st.tags, k)
 	}
+	s.saveStreamsLocked()
 	return empty{}, nil
 }
 
@@ -562,11 +567,13 @@ func (s *Server) toggleSSE(region, name string, next *sseState) (any, *protocol.
 	} else {
 		if !st.sse.configured {
 			st.sse.toggles = toggles
+			s.saveStreamsLocked()
 			return empty{}, nil
 		}
 		st.sse.enabled = false
 	}
 	st.sse.changedAt = now
 	st.sse.toggles = toggles
+	s.saveStreamsLocked()
 	return empty{}, nil
 }

@@ -205,18 +205,20 @@ type httpFailure struct {
 
 // deliverHTTP sends one batch to the endpoint as requests of at most 10,000
 // records and 64 MiB of JSON each, in order. Each request is retried on its
-// own; records the endpoint never accepts go to the S3 backup.
-func (p *pipeline) deliverHTTP(b *batch) {
+// own; records the endpoint never accepts go to the S3 backup. It reports
+// false if shutdown abandoned the batch.
+func (p *pipeline) deliverHTTP(b *batch) bool {
 	if p.client == nil {
 		p.client = newEndpointClient()
 	}
 	for start := 0; start < len(b.ends); {
 		end := requestEnd(b, start)
 		if !p.sendRequest(b, start, end) {
-			return
+			return p.isDiscarded()
 		}
 		start = end
 	}
+	return true
 }
 
 func newEndpointClient() *http.Client {
@@ -347,8 +349,7 @@ func (p *pipeline) sendRequest(b *batch, start, end int) bool {
 		elapsed += p.s.clock.Now().Sub(before)
 		backoff = min(backoff*2, httpMaxBackoff)
 	}
-	p.backupFailed(b, start, end, attempts, fail, id)
-	return true
+	return p.backupFailed(b, start, end, attempts, fail, id)
 }
 
 // jitter spreads d by ±15%, capped at the maximum backoff.
@@ -504,8 +505,9 @@ type httpErrorDocument struct {
 }
 
 // backupFailed writes records [start, end) of b, which the endpoint never
-// accepted, to the S3 backup as http-endpoint-failed error documents.
-func (p *pipeline) backupFailed(b *batch, start, end, attempts int, f *httpFailure, id string) {
+// accepted, to the S3 backup as http-endpoint-failed error documents. It
+// reports false if shutdown abandoned them.
+func (p *pipeline) backupFailed(b *batch, start, end, attempts int, f *httpFailure, id string) bool {
 	now := p.s.clock.Now().UnixMilli()
 	n := end - start
 	base := recordIDSeq.Add(uint64(n)) - uint64(n)
@@ -527,5 +529,5 @@ func (p *pipeline) backupFailed(b *batch, start, end, attempts int, f *httpFailu
 		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}
 	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
 		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
-	p.deliverS3(eb)
+	return p.deliverS3(eb) && !p.isDiscarded()
 }

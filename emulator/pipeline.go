@@ -129,6 +129,8 @@ type batch struct {
 
 	errorType string // non-empty for an error-output object, e.g. "processing-failed"
 	backup    bool   // an S3 backup object of an HTTP endpoint destination (AllData)
+
+	holds []*walHold // with --data-dir: the logged put calls this batch has records of
 }
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
@@ -235,21 +237,48 @@ func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
 		return
 	}
 	ms := now.UnixMilli()
-	allData := p.cfg.http != nil && p.cfg.http.allData
 	for i, r := range records {
 		if !p.s.reserve(len(r)) {
 			results[i] = errSlowDown
 			continue
 		}
-		if allData {
-			p.backupAppendLocked(r, ms, now)
-		}
-		if p.cfg.proc != nil {
-			p.procAppendLocked(r, ms, now)
-		} else {
-			p.appendLocked(r, ms, now)
-		}
+		p.addLocked(r, ms, now, nil)
 	}
+	p.endPutLocked()
+}
+
+// putLogged appends records that are already counted as pending and
+// written to the write-ahead log as h's frame. It reports false, taking
+// nothing, when the pipeline no longer accepts records (stream deleted).
+func (p *pipeline) putLogged(records [][]byte, now time.Time, h *walHold) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.proc.closed {
+		return false
+	}
+	ms := now.UnixMilli()
+	for _, r := range records {
+		p.addLocked(r, ms, now, h)
+	}
+	p.endPutLocked()
+	return true
+}
+
+// addLocked adds one accepted record to the processor's buffer or the
+// destination buffer, and to the S3 backup buffer with AllData.
+func (p *pipeline) addLocked(r []byte, ms int64, now time.Time, h *walHold) {
+	if p.cfg.http != nil && p.cfg.http.allData {
+		p.backupAppendLocked(r, ms, now, h)
+	}
+	if p.cfg.proc != nil {
+		p.procAppendLocked(r, ms, now, h)
+	} else {
+		p.appendLocked(r, ms, now).hold(h)
+	}
+}
+
+// endPutLocked cuts the buffers of zero-buffering destinations after a put.
+func (p *pipeline) endPutLocked() {
 	if p.cfg.proc != nil {
 		if p.cfg.proc.interval == 0 && p.proc.buf != nil {
 			p.procCutLocked()
@@ -264,7 +293,8 @@ func (p *pipeline) put(records [][]byte, now time.Time, results []error) {
 
 // appendLocked adds one record to the destination buffer, cutting it first
 // if the record would take it past the size hint, and after if it reaches it.
-func (p *pipeline) appendLocked(r []byte, ms int64, arrival time.Time) {
+// It returns the batch the record went to.
+func (p *pipeline) appendLocked(r []byte, ms int64, arrival time.Time) *batch {
 	if p.buf != nil && len(p.buf.data)+len(r) > p.cfg.sizeLimit {
 		p.cutLocked()
 	}
@@ -278,6 +308,7 @@ func (p *pipeline) appendLocked(r []byte, ms int64, arrival time.Time) {
 	if len(b.data) >= p.cfg.sizeLimit {
 		p.cutLocked()
 	}
+	return b
 }
 
 // startLocked opens a new buffer whose interval starts with its first record.
@@ -326,7 +357,7 @@ func (p *pipeline) cutLocked() {
 // backupAppendLocked copies one source record into the S3 backup buffer
 // (AllData), cut by the S3Configuration's buffering hints. The copy counts
 // as pending data but is never refused: the record itself was accepted.
-func (p *pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time) {
+func (p *pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time, h *walHold) {
 	if b := p.bk.buf; b != nil && len(b.data)+len(r) > p.cfg.backupSize {
 		p.backupCutLocked()
 	}
@@ -344,6 +375,7 @@ func (p *pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time) {
 		}
 	}
 	b := p.bk.buf
+	b.hold(h)
 	p.s.pending.Add(int64(len(r)))
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
@@ -418,6 +450,7 @@ func (p *pipeline) discard() {
 		n += len(b.ends)
 		if b != p.inflight {
 			p.s.release(len(b.data))
+			p.s.releaseHolds(b)
 			close(b.done)
 		}
 	}
@@ -504,34 +537,53 @@ func (p *pipeline) run() {
 
 // deliver hands one batch to its destination: an S3 object, or requests to
 // an HTTP endpoint. Failures are logged and counted, never returned to the
-// producer.
+// producer. Unless shutdown abandoned the batch, its records are then done
+// in the write-ahead log.
 func (p *pipeline) deliver(b *batch) {
 	defer func() {
 		p.s.release(len(b.data))
 		close(b.done)
 	}()
+	var finished bool
 	if b.toS3() {
-		p.deliverS3(b)
+		finished = p.deliverS3(b)
 	} else {
-		p.deliverHTTP(b)
+		finished = p.deliverHTTP(b)
+	}
+	if finished {
+		p.s.releaseHolds(b)
+	}
+}
+
+// isDiscarded reports whether the stream was deleted.
+func (p *pipeline) isDiscarded() bool {
+	select {
+	case <-p.discarded:
+		return true
+	default:
+		return false
 	}
 }
 
 // deliverS3 writes one object, retrying with exponential backoff for up to
 // the retry window. After the window AWS drops the data; so do we, loudly.
-func (p *pipeline) deliverS3(b *batch) {
+// It reports false if shutdown abandoned the batch before it was written
+// (with --data-dir its records are delivered after the next start).
+func (p *pipeline) deliverS3(b *batch) bool {
 	started := p.s.clock.Now()
 	backoff := time.Second
 	for attempt := 1; ; attempt++ {
-		select {
-		case <-p.discarded:
-			return
-		default:
+		if p.isDiscarded() {
+			return true
 		}
 		err := p.writeObject(b)
+		if err != nil && p.s.isAborted() {
+			p.log.Error("shutdown deadline reached: records not delivered", "destination", b.destination(), "records", len(b.ends))
+			return false
+		}
 		p.countS3(b, err == nil)
 		if err == nil {
-			return
+			return true
 		}
 		p.mu.Lock()
 		b.err = err
@@ -541,11 +593,11 @@ func (p *pipeline) deliverS3(b *batch) {
 		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "error", err)
 		if p.s.clock.Now().Sub(started) >= retryWindow {
 			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "error", err)
-			return
+			return true
 		}
 		if !p.wait(b, backoff) {
-			// Discarded (stream deleted) while waiting.
-			return
+			// Discarded (stream deleted), or abandoned at shutdown.
+			return p.isDiscarded()
 		}
 		backoff = min(backoff*2, 2*time.Minute)
 	}
@@ -615,6 +667,9 @@ func (p *pipeline) writeObject(b *batch) error {
 	meta := ObjectMeta{ContentType: "application/octet-stream", ContentEncoding: c.format.ContentEncoding(), KMSKeyARN: c.kmsKeyARN}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	// A forced shutdown does not wait for a store that hangs.
+	stop := context.AfterFunc(p.s.abortCtx, cancel)
+	defer stop()
 	return p.s.store.PutObject(ctx, c.bucket, key, body, meta)
 }
 

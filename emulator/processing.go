@@ -120,7 +120,7 @@ type procStage struct {
 	closed   bool
 }
 
-func (p *pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time) {
+func (p *pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time, h *walHold) {
 	c := p.cfg.proc
 	if b := p.proc.buf; b != nil && (len(b.data)+len(r) > c.sizeLimit || eventSize(len(b.data)+len(r), len(b.ends)+1) > maxInvokePayload) {
 		p.procCutLocked()
@@ -139,6 +139,7 @@ func (p *pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time) {
 		}
 	}
 	b := p.proc.buf
+	b.hold(h)
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
@@ -189,6 +190,7 @@ func (p *pipeline) procDiscardLocked() int {
 		n += len(b.ends)
 		if b != p.proc.inflight {
 			p.s.release(len(b.data))
+			p.s.releaseHolds(b)
 			close(b.done)
 		}
 	}
@@ -326,7 +328,14 @@ func (p *pipeline) process(b *batch) {
 			p.m.procSuccess.Add(1)
 		}
 		if ctx.Err() != nil {
-			return // stream deleted or shutdown abandoned: nothing to hand on
+			// Stream deleted: the records are discarded. Shutdown abandoned
+			// them: with --data-dir they are processed after the next start.
+			if p.isDiscarded() {
+				p.s.release(len(b.data))
+				p.s.releaseHolds(b)
+				close(b.done)
+			}
+			return
 		}
 		switch {
 		case errors.Is(err, ErrFunctionNotFound):
@@ -488,13 +497,20 @@ func (p *pipeline) finishProcessing(b *batch, results []transformResult, failed 
 	defer p.mu.Unlock()
 	defer close(b.done)
 	p.s.release(len(b.data))
+	// The source records are done in the write-ahead log once every batch
+	// their results went to is: those batches take over b's holds.
+	defer p.s.releaseHolds(b)
 	if p.closed {
 		return
 	}
+	var last *batch
 	for i, r := range results {
 		if r.result == "Ok" {
 			p.s.pending.Add(int64(len(r.data)))
-			p.appendLocked(r.data, b.arrivals[i], time.UnixMilli(b.arrivals[i]))
+			if ob := p.appendLocked(r.data, b.arrivals[i], time.UnixMilli(b.arrivals[i])); ob != last {
+				ob.inherit(b.holds)
+				last = ob
+			}
 			p.m.procOKRecords.Add(1)
 			p.m.procOKBytes.Add(int64(len(r.data)))
 		}
@@ -519,6 +535,7 @@ func (p *pipeline) finishProcessing(b *batch, results []transformResult, failed 
 		done: make(chan struct{}), retryNow: make(chan struct{}, 1), errorType: "processing-failed"}
 	eb.ends = []int{len(eb.data)}
 	eb.arrivals = []int64{b.arrivals[failed[0].index]}
+	eb.inherit(b.holds)
 	p.s.pending.Add(int64(len(eb.data)))
 	// Error output goes ahead of the open destination buffer, in order with
 	// the other cut batches.

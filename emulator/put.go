@@ -41,11 +41,13 @@ func (s *Server) putRecord(region string, body []byte) (any, *protocol.Error) {
 		return nil, err
 	}
 	var res [1]error
-	st.pipe.put([][]byte{data}, s.clock.Now(), res[:])
+	s.ingest(st, [][]byte{data}, s.clock.Now(), res[:])
 	m := st.pipe.m
 	if res[0] != nil {
-		m.throttled.Add(1)
-		return nil, protocol.NewError(protocol.ErrServiceUnavailable, "Slow down.")
+		if res[0] == errSlowDown {
+			m.throttled.Add(1)
+		}
+		return nil, putError(res[0])
 	}
 	m.incomingRecords.Add(1)
 	m.incomingBytes.Add(int64(len(data)))
@@ -62,7 +64,7 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 		return nil, err
 	}
 	results := make([]error, len(records))
-	st.pipe.put(records, s.clock.Now(), results)
+	s.ingest(st, records, s.clock.Now(), results)
 	var n, bytes int64
 	for i, r := range results {
 		if r == nil {
@@ -77,10 +79,14 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 		Encrypted:        encrypted,
 		RequestResponses: make([]protocol.PutRecordBatchResponseEntry, len(records)),
 	}}
+	var throttled int64
 	for i, r := range results {
 		e := &out.RequestResponses[i]
 		if r != nil {
-			e.ErrorCode, e.ErrorMessage = protocol.ErrServiceUnavailable, "Slow down."
+			e.ErrorCode, e.ErrorMessage = putErrorText(r)
+			if r == errSlowDown {
+				throttled++
+			}
 			continue
 		}
 		e.RecordId, ids = ids[:recordIDLen], ids[recordIDLen:]
@@ -88,10 +94,24 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 	m := st.pipe.m
 	m.incomingRecords.Add(n)
 	m.incomingBytes.Add(bytes)
-	if failed := int64(len(records)) - n; failed > 0 {
-		m.throttled.Add(failed)
+	if throttled > 0 {
+		m.throttled.Add(throttled)
 	}
 	return out, nil
+}
+
+// putErrorText is the error code and message for a record that was not
+// accepted. Neither needs escaping in JSON.
+func putErrorText(err error) (code, message string) {
+	if err == errNotLogged {
+		return protocol.ErrInternalFailure, "firehose-local could not write the record to its write-ahead log; see its log."
+	}
+	return protocol.ErrServiceUnavailable, "Slow down."
+}
+
+func putError(err error) *protocol.Error {
+	code, msg := putErrorText(err)
+	return protocol.NewError(code, "%s", msg)
 }
 
 // putRecordBatchOutput is PutRecordBatch's response. encoding/json encodes

@@ -19,6 +19,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/emulator/wal"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
@@ -29,9 +30,18 @@ const Account = "000000000000"
 
 // Config configures a Server. The zero value is a usable in-memory server.
 type Config struct {
-	// DataDir holds persistent state (the built-in S3's objects). Empty
+	// DataDir holds persistent state: the built-in S3's objects, delivery
+	// stream definitions, Lambda functions, CloudWatch Logs, and the
+	// write-ahead log of records acknowledged and not yet delivered. Empty
 	// means everything lives in memory.
 	DataDir string
+	// Fsync is when an acknowledged record is on disk, with DataDir:
+	// FsyncAlways (the default) before PutRecord or PutRecordBatch answers,
+	// concurrent requests sharing each sync; FsyncInterval within
+	// wal.DefaultSyncInterval (100 ms) after it answers (the record is
+	// written to the operating system before, so it survives the process
+	// being killed, not the machine crashing).
+	Fsync FsyncPolicy
 	// Region is used when a request carries no SigV4 scope. Default us-east-1.
 	Region string
 	// TransitionDelay is how long a stream stays CREATING, DELETING, or its
@@ -97,8 +107,12 @@ type Server struct {
 
 	pending atomic.Int64 // record bytes buffered or queued for delivery
 
-	wg        sync.WaitGroup // delivery goroutines
-	aborted   chan struct{}  // closed when shutdown stops waiting for deliveries
+	wal *wal.Log // with DataDir: records acknowledged and not yet delivered
+
+	wg        sync.WaitGroup     // delivery goroutines
+	abortCtx  context.Context    // cancelled when shutdown stops waiting for deliveries
+	abort     context.CancelFunc // cancels abortCtx
+	aborted   <-chan struct{}    // abortCtx.Done()
 	closeOnce sync.Once
 	httpSrv   *http.Server
 	ready     atomic.Bool
@@ -122,6 +136,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	switch cfg.Fsync {
+	case "":
+		cfg.Fsync = FsyncAlways
+	case FsyncAlways, FsyncInterval:
+	default:
+		return nil, fmt.Errorf("unknown fsync policy %q: want %q or %q", cfg.Fsync, FsyncAlways, FsyncInterval)
+	}
 	s3, err := s3fake.New(s3fake.Options{DataDir: cfg.DataDir, Logger: cfg.Logger.With("service", "s3")})
 	if err != nil {
 		return nil, fmt.Errorf("starting the built-in S3: %w", err)
@@ -135,10 +156,11 @@ func New(cfg Config) (*Server, error) {
 		store:   cfg.Store,
 		ids:     newRecordIDs(),
 		streams: map[string]map[string]*stream{},
-		aborted: make(chan struct{}),
 
 		invocations: newInvocations(),
 	}
+	s.abortCtx, s.abort = context.WithCancel(context.Background())
+	s.aborted = s.abortCtx.Done()
 	if s.store == nil {
 		s.store = builtinStore{s3}
 	}
@@ -151,6 +173,14 @@ func New(cfg Config) (*Server, error) {
 		_ = s.logs.Close()
 		s.removeTempDirs()
 		return nil, fmt.Errorf("starting the Lambda service: %w", err)
+	}
+	if err := s.startDurable(); err != nil {
+		_ = s.lambda.Close()
+		_ = s.runner.Close()
+		_ = s3.Close()
+		_ = s.logs.Close()
+		s.removeTempDirs()
+		return nil, err
 	}
 	// The model is parsed on first use; start now, in the background, so the
 	// server answers its health check before those milliseconds.
@@ -229,7 +259,7 @@ func (s *Server) Close(ctx context.Context) error {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			close(s.aborted)
+			s.abort()
 			<-done
 			if err == nil {
 				err = fmt.Errorf("shutdown: deliveries abandoned: %w", ctx.Err())
@@ -242,6 +272,12 @@ func (s *Server) Close(ctx context.Context) error {
 		if cerr := s.runner.Close(); err == nil {
 			err = cerr
 		}
+		if s.wal != nil {
+			// What shutdown abandoned stays in the log for the next start.
+			if cerr := s.wal.Close(); err == nil {
+				err = cerr
+			}
+		}
 		if cerr := s.s3.Close(); err == nil {
 			err = cerr
 		}
@@ -249,6 +285,7 @@ func (s *Server) Close(ctx context.Context) error {
 			err = cerr
 		}
 		s.removeTempDirs()
+		s.abort()
 	})
 	return err
 }
@@ -269,6 +306,16 @@ func (s *Server) reserve(n int) bool {
 }
 
 func (s *Server) release(n int) { s.pending.Add(-int64(n)) }
+
+// isAborted reports whether shutdown stopped waiting for deliveries.
+func (s *Server) isAborted() bool {
+	select {
+	case <-s.aborted:
+		return true
+	default:
+		return false
+	}
+}
 
 // model is the Firehose model requests are validated against, with http://
 // endpoint URLs allowed for local receivers. It is parsed once, on first use.

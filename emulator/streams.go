@@ -31,6 +31,7 @@ const (
 // guards every field.
 type stream struct {
 	name, region, arn string
+	incarnation       string // this creation of the stream, in the write-ahead log
 	typ               string
 	createdAt         time.Time
 	updatedAt         time.Time // zero until the first UpdateDestination

@@ -1,0 +1,446 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/emulator/wal"
+	"github.com/firehose-local/firehose-local/protocol"
+)
+
+// Durability with Config.DataDir. Every accepted PutRecord(Batch) call is
+// one frame of the write-ahead log (DataDir/wal) before it is answered. The
+// frame is done — a marker says so in the log — once every batch holding
+// its records is delivered (or dropped, or discarded with its stream): a
+// walHold counts those batches. A Lambda processor's batch hands its holds
+// on to the batches its results went to, so source records are done only
+// when their results are written. Delivery stream definitions are kept in
+// DataDir/firehose/streams.json, rewritten atomically on every change.
+//
+// At start the streams are loaded, then every frame not done is put back
+// into its stream's buffers (through the processor again, if there is one).
+// A frame of a stream deleted since, or deleted and created again (each
+// creation has its own incarnation ID), is left out.
+//
+// Without DataDir the log is nil and batches carry no holds.
+
+// FsyncPolicy is when an acknowledged record reaches the disk (see
+// Config.Fsync).
+type FsyncPolicy string
+
+// Fsync policies.
+const (
+	FsyncAlways   FsyncPolicy = "always"
+	FsyncInterval FsyncPolicy = "interval"
+)
+
+// walHold is one logged put call on its way to delivery. n counts the
+// batches holding records of it, plus one for whoever is placing them.
+type walHold struct {
+	pos wal.Pos
+	n   atomic.Int32
+}
+
+// hold records that b holds records of h's frame.
+func (b *batch) hold(h *walHold) {
+	if h == nil {
+		return
+	}
+	if n := len(b.holds); n > 0 && b.holds[n-1] == h {
+		return
+	}
+	h.n.Add(1)
+	b.holds = append(b.holds, h)
+}
+
+// inherit makes b hold every frame in holds too.
+func (b *batch) inherit(holds []*walHold) {
+	for _, h := range holds {
+		b.hold(h)
+	}
+}
+
+// releaseHolds lets go of b's holds: frames no batch holds any more are
+// done in the log.
+func (s *Server) releaseHolds(b *batch) {
+	if len(b.holds) == 0 {
+		return
+	}
+	var buf [16]wal.Pos
+	done := buf[:0]
+	for _, h := range b.holds {
+		if h.n.Add(-1) == 0 {
+			done = append(done, h.pos)
+		}
+	}
+	b.holds = nil
+	s.wal.Done(done...)
+}
+
+// releaseHold lets go of the hold of whoever placed h's records.
+func (s *Server) releaseHold(h *walHold) {
+	if h.n.Add(-1) == 0 {
+		s.wal.Done(h.pos)
+	}
+}
+
+// errNotLogged is a record's result when the write-ahead log failed.
+var errNotLogged = errors.New("the record could not be written to the write-ahead log")
+
+// ingest puts records that arrived at now into the stream: straight into
+// its buffers in memory, or, with a data directory, through the
+// write-ahead log first. results gets each record's error, if any.
+func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []error) {
+	if s.wal == nil {
+		st.pipe.put(records, now, results)
+		return
+	}
+	accepted := records
+	refused := 0
+	for i, r := range records {
+		if !s.reserve(len(r)) {
+			results[i] = errSlowDown
+			refused++
+		}
+	}
+	if refused == len(records) {
+		return
+	}
+	if refused > 0 {
+		accepted = make([][]byte, 0, len(records)-refused)
+		for i, r := range records {
+			if results[i] == nil {
+				accepted = append(accepted, r)
+			}
+		}
+	}
+	fail := func(err error) {
+		for i, r := range records {
+			if results[i] == nil {
+				results[i] = err
+				s.release(len(r))
+			}
+		}
+	}
+	bp := payloads.Get().(*[]byte)
+	payload := encodeRecords((*bp)[:0], st, now, accepted)
+	pos, err := s.wal.Append(payload)
+	*bp = payload
+	if cap(payload) <= 8<<20 {
+		payloads.Put(bp)
+	}
+	if err != nil {
+		s.log.Error("write-ahead log: records refused", "stream", st.name, "records", len(accepted), "error", err)
+		fail(errNotLogged)
+		return
+	}
+	h := &walHold{pos: pos}
+	h.n.Store(1)
+	if !st.pipe.putLogged(accepted, now, h) {
+		fail(errSlowDown) // the stream was deleted meanwhile
+	}
+	s.releaseHold(h)
+}
+
+var payloads = sync.Pool{New: func() any { return new([]byte) }}
+
+// walFormat is the version of a data frame's payload:
+//
+//	[1][region][name][incarnation][arrival ms, varint][count][record]...
+//
+// where strings and records are a uvarint length and the bytes.
+const walFormat = 1
+
+func encodeRecords(b []byte, st *stream, now time.Time, records [][]byte) []byte {
+	b = append(b, walFormat)
+	for _, s := range [...]string{st.region, st.name, st.incarnation} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendVarint(b, now.UnixMilli())
+	b = binary.AppendUvarint(b, uint64(len(records)))
+	for _, r := range records {
+		b = binary.AppendUvarint(b, uint64(len(r)))
+		b = append(b, r...)
+	}
+	return b
+}
+
+// loggedRecords is a decoded data frame; its slices point into the payload.
+type loggedRecords struct {
+	region, name, incarnation string
+	arrival                   time.Time
+	records                   [][]byte
+}
+
+func decodeRecords(b []byte) (loggedRecords, error) {
+	var out loggedRecords
+	bad := errors.New("malformed write-ahead log payload")
+	if len(b) == 0 || b[0] != walFormat {
+		return out, bad
+	}
+	b = b[1:]
+	bytesOf := func() ([]byte, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		v := b[k : k+int(n)]
+		b = b[k+int(n):]
+		return v, true
+	}
+	var strs [3]string
+	for i := range strs {
+		v, ok := bytesOf()
+		if !ok {
+			return out, bad
+		}
+		strs[i] = string(v)
+	}
+	out.region, out.name, out.incarnation = strs[0], strs[1], strs[2]
+	ms, k := binary.Varint(b)
+	if k <= 0 {
+		return out, bad
+	}
+	b = b[k:]
+	out.arrival = time.UnixMilli(ms)
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return out, bad
+	}
+	b = b[k:]
+	out.records = make([][]byte, 0, n)
+	for range n {
+		v, ok := bytesOf()
+		if !ok {
+			return out, bad
+		}
+		out.records = append(out.records, v)
+	}
+	return out, nil
+}
+
+// startDurable loads the stream definitions and replays the write-ahead
+// log, with a data directory.
+func (s *Server) startDurable() error {
+	if s.cfg.DataDir == "" {
+		return nil
+	}
+	log, err := wal.Open(wal.Options{
+		Dir:    filepath.Join(s.cfg.DataDir, "wal"),
+		Sync:   wal.Policy(s.cfg.Fsync),
+		Logger: s.log.With("service", "firehose"),
+	})
+	if err != nil {
+		return fmt.Errorf("opening the write-ahead log: %w", err)
+	}
+	if err := s.loadStreams(); err != nil {
+		_ = log.Close()
+		return err
+	}
+	s.wal = log
+	streams := map[*stream]int{}
+	stats, err := log.Replay(func(pos wal.Pos, payload []byte) bool {
+		lr, err := decodeRecords(payload)
+		if err != nil {
+			s.log.Warn("write-ahead log: frame skipped", "segment", pos.Seg, "offset", pos.Off, "error", err)
+			return false
+		}
+		s.mu.Lock()
+		st := s.streams[lr.region][lr.name]
+		s.mu.Unlock()
+		if st == nil || st.incarnation != lr.incarnation {
+			return false // the stream was deleted (and maybe created again)
+		}
+		size := 0
+		for _, r := range lr.records {
+			size += len(r)
+		}
+		// Acknowledged records come back whatever the pending bound says.
+		s.pending.Add(int64(size))
+		h := &walHold{pos: pos}
+		h.n.Store(1)
+		if !st.pipe.putLogged(lr.records, lr.arrival, h) {
+			s.pending.Add(-int64(size))
+			return false
+		}
+		streams[st] += len(lr.records)
+		s.releaseHold(h)
+		return true
+	})
+	if err != nil {
+		s.log.Error("write-ahead log: reading failed; what could be read was replayed", "error", err)
+	}
+	if stats.Frames > 0 || stats.Skipped > 0 {
+		records := 0
+		for _, n := range streams {
+			records += n
+		}
+		s.log.Info("write-ahead log replayed: acknowledged records not yet delivered are buffered again",
+			"records", records, "streams", len(streams), "calls", stats.Frames, "callsOfDeletedStreams", stats.Skipped)
+	}
+	return nil
+}
+
+// Stream definitions on disk.
+const streamsFile = "streams.json"
+
+type storedStreams struct {
+	Version int            `json:"version"`
+	Streams []storedStream `json:"streams"`
+}
+
+type storedStream struct {
+	Region      string                                         `json:"region"`
+	Name        string                                         `json:"name"`
+	Incarnation string                                         `json:"incarnation"`
+	Type        string                                         `json:"type"`
+	CreatedAt   time.Time                                      `json:"createdAt"`
+	UpdatedAt   time.Time                                      `json:"updatedAt,omitzero"`
+	Version     int                                            `json:"version"`
+	S3          *protocol.ExtendedS3DestinationConfiguration   `json:"s3,omitempty"`
+	HTTP        *protocol.HttpEndpointDestinationConfiguration `json:"http,omitempty"`
+	Source      *protocol.DirectPutSourceConfiguration         `json:"source,omitempty"`
+	Tags        map[string]*string                             `json:"tags,omitempty"`
+	SSE         *storedSSE                                     `json:"sse,omitempty"`
+}
+
+type storedSSE struct {
+	Enabled bool        `json:"enabled"`
+	KeyType string      `json:"keyType,omitempty"`
+	KeyARN  *string     `json:"keyArn,omitempty"`
+	Toggles []time.Time `json:"toggles,omitempty"`
+}
+
+func (s *Server) streamsPath() string {
+	return filepath.Join(s.cfg.DataDir, "firehose", streamsFile)
+}
+
+// saveStreamsLocked writes every stream's definition, atomically, after a
+// control-plane change. The caller holds s.mu. Deleting streams are left
+// out: a restart completes their deletion.
+func (s *Server) saveStreamsLocked() {
+	if s.cfg.DataDir == "" {
+		return
+	}
+	out := storedStreams{Version: 1, Streams: []storedStream{}}
+	for _, byName := range s.streams {
+		for _, st := range byName {
+			if st.deleting {
+				continue
+			}
+			ss := storedStream{
+				Region: st.region, Name: st.name, Incarnation: st.incarnation, Type: st.typ,
+				CreatedAt: st.createdAt, UpdatedAt: st.updatedAt, Version: st.version,
+				S3: st.dest.S3, HTTP: st.dest.HTTP, Source: st.source, Tags: st.tags,
+			}
+			if st.sse.configured {
+				ss.SSE = &storedSSE{Enabled: st.sse.enabled, KeyType: st.sse.keyType, KeyARN: st.sse.keyARN, Toggles: st.sse.toggles}
+			}
+			out.Streams = append(out.Streams, ss)
+		}
+	}
+	b, err := json.MarshalIndent(out, "", " ")
+	if err == nil {
+		err = writeFileAtomic(s.streamsPath(), append(b, '\n'))
+	}
+	if err != nil {
+		s.log.Error("saving delivery stream definitions failed: this change is lost at the next restart", "file", s.streamsPath(), "error", err)
+	}
+}
+
+// loadStreams reads the stream definitions saved in the data directory.
+// Every stream comes back ACTIVE, its encryption settled.
+func (s *Server) loadStreams() error {
+	b, err := os.ReadFile(s.streamsPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading delivery stream definitions: %w", err)
+	}
+	var in storedStreams
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&in); err != nil || in.Version != 1 {
+		return fmt.Errorf("%s is not a firehose-local stream file (version 1): %v; move it away to start without its streams", s.streamsPath(), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ss := range in.Streams {
+		if (ss.S3 == nil) == (ss.HTTP == nil) || ss.Name == "" || ss.Region == "" {
+			return fmt.Errorf("%s: stream %q in %q has no valid destination", s.streamsPath(), ss.Name, ss.Region)
+		}
+		st := &stream{
+			name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
+			createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
+			dest: destination{S3: ss.S3, HTTP: ss.HTTP}, source: ss.Source, tags: ss.Tags,
+		}
+		if st.tags == nil {
+			st.tags = map[string]*string{}
+		}
+		if e := ss.SSE; e != nil {
+			st.sse = sseState{configured: true, enabled: e.Enabled, keyType: e.KeyType, keyARN: e.KeyARN, toggles: e.Toggles}
+		}
+		if s.streams[st.region] == nil {
+			s.streams[st.region] = map[string]*stream{}
+		}
+		s.streams[st.region][st.name] = st
+		st.pipe = s.newPipeline(st)
+	}
+	if n := len(in.Streams); n > 0 {
+		s.log.Info("delivery streams loaded", "streams", n, "file", s.streamsPath())
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data: a synced temporary file renamed
+// over it, and the directory synced.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// newIncarnation identifies one creation of a stream, so that records of a
+// stream deleted and created again under the same name are not replayed
+// into the new one.
+func newIncarnation() string { return uuid.NewString() }
