@@ -229,7 +229,7 @@ func TestTornAndCorruptTails(t *testing.T) {
 
 func TestBadFilesDoNotStopTheStart(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "00000000000000000001.wal"), nil, 0o644)         // crash before the header
+	os.WriteFile(filepath.Join(dir, "00000000000000000001.wal"), nil, 0o644)            // crash before the header
 	os.WriteFile(filepath.Join(dir, "00000000000000000002.wal"), []byte("junk"), 0o644) // not a segment
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep me"), 0o644)
 	l := open(t, Options{Dir: dir})
