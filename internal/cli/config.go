@@ -31,6 +31,7 @@ const EnvPrefix = "FIREHOSE_LOCAL_"
 type Config struct {
 	Listen            string
 	DataDir           string
+	Fsync             emulator.FsyncPolicy // with DataDir: always (default) or interval
 	Region            string
 	LogLevel          slog.Level
 	TransitionDelay   time.Duration
@@ -169,6 +170,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	str(&cfg.Listen, "listen", "127.0.0.1:4566", "address to serve every API on")
 	str(&cfg.DataDir, "data-dir", "", "directory for persistent state; empty keeps everything in memory")
+	var fsync string
+	str(&fsync, "fsync", "", "with --data-dir, when an acknowledged record is on disk: always (before the answer; the default) or interval (within 100 ms)")
 	str(&cfg.Region, "region", "us-east-1", "region for requests that carry no SigV4 scope")
 	str(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	str(&transition, "transition-delay", "0s", "how long streams stay CREATING/DELETING and encryption ENABLING/DISABLING")
@@ -233,6 +236,16 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if cfg.MaxBufferInterval, err = time.ParseDuration(maxInterval); err != nil || cfg.MaxBufferInterval < 0 {
 		return cfg, bad("max-buffer-interval", maxInterval, "want a duration such as 5s")
+	}
+	switch p := emulator.FsyncPolicy(fsync); {
+	case p != "" && p != emulator.FsyncAlways && p != emulator.FsyncInterval:
+		return cfg, bad("fsync", fsync, "want always or interval")
+	case p != "" && cfg.DataDir == "":
+		return cfg, bad("fsync", fsync, "it applies only with --data-dir")
+	case cfg.DataDir != "" && p == "":
+		cfg.Fsync = emulator.FsyncAlways
+	default:
+		cfg.Fsync = p
 	}
 	if n, err := strconv.Atoi(concurrency); err != nil || n < 0 {
 		return cfg, bad("lambda-concurrency", concurrency, "want a whole number of processes")

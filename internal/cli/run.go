@@ -51,6 +51,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 	ecfg := emulator.Config{
 		DataDir:           cfg.DataDir,
+		Fsync:             cfg.Fsync,
 		Region:            cfg.Region,
 		TransitionDelay:   cfg.TransitionDelay,
 		MaxBufferInterval: cfg.MaxBufferInterval,
@@ -81,15 +82,22 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	fmt.Fprintf(stdout, "firehose-local listening on http://%s\n", addr)
 
 	<-sig
-	logger.Info("stopping: delivering every buffer (a second signal forces the exit)")
+	logger.Info("stopping: delivering every buffer (a second signal forces the exit)", "timeout", shutdownTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	abandoned := "buffered records are lost"
+	if cfg.DataDir != "" {
+		abandoned = "undelivered records stay in the write-ahead log and are delivered after the next start"
+	}
 	go func() {
 		select {
 		case <-sig:
-			logger.Warn("second signal: abandoning buffered records")
+			logger.Warn("second signal: stopping without waiting for deliveries; " + abandoned)
 			cancel()
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				logger.Warn("shutdown timeout: stopping without waiting for deliveries; "+abandoned, "timeout", shutdownTimeout)
+			}
 		}
 	}()
 	if err := srv.Close(ctx); err != nil {
