@@ -24,7 +24,9 @@
 // also printed as a ratio against the no-op server of the same round. The
 // SDK's retries are off, so throttles and failures show in the counts.
 // -compare-bin adds another firehose-local binary (say, a build from before
-// a change) as a column of the same run. Results are printed as Markdown.
+// a change) as a column of the same run. -durable adds the same binary with
+// --data-dir and --fsync always, and with --fsync interval, reported as
+// ratios against firehose-local in memory. Results are printed as Markdown.
 package main
 
 import (
@@ -66,6 +68,7 @@ type options struct {
 	compareBin       string
 	compareLabel     string
 	check            bool
+	durable          bool
 }
 
 func main() {
@@ -86,7 +89,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every target at every worker count")
 	flag.StringVar(&o.compareBin, "compare-bin", "", "other firehose-local binaries, comma-separated, loaded as extra columns (e.g. a build from before a change)")
 	flag.StringVar(&o.compareLabel, "compare-label", "", "comma-separated column labels for -compare-bin")
-	flag.BoolVar(&o.check, "check", false, "exit 1 if a target (ratio ≥ 0.8, idle RSS < 15 MiB, start-up < 10 ms) is missed")
+	flag.BoolVar(&o.check, "check", false, "exit 1 if a target (ratio ≥ 0.8, idle RSS < 15 MiB, start-up < 10 ms; with -durable, fsync always ≥ 0.5 of in memory) is missed")
+	flag.BoolVar(&o.durable, "durable", false, "also load firehose-local with --data-dir and --fsync always, and with --fsync interval, reported against it in memory")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -111,6 +115,9 @@ func main() {
 	}
 	if o.store != "disk" && o.store != "memory" {
 		fatalf("-store must be disk or memory")
+	}
+	if o.durable && (o.store == "disk" || !slices.Contains(o.targets, targetFL)) {
+		fatalf("-durable compares with firehose-local in memory: it needs the firehose-local target and -store memory")
 	}
 	if !slices.Contains(o.targets, targetNoop) {
 		fatalf("the no-op target is the baseline and cannot be left out")
@@ -141,6 +148,8 @@ type target struct {
 	kind string // targetNoop, targetFL or targetMoto
 	bin  string // firehose-local binary
 	proc *process
+
+	args []string // firehose-local: flags of its own (the durable targets)
 
 	idleRSS int64         // firehose-local: VmRSS with the stream created, before load
 	peakRSS map[int]int64 // firehose-local: workers → highest VmHWM of its runs
@@ -213,6 +222,14 @@ func run(o options) (bool, error) {
 			}
 		}
 	}
+	// The durable targets: the same binary with a write-ahead log.
+	var durables []*target
+	if o.durable {
+		for _, policy := range []string{"always", "interval"} {
+			durables = append(durables, &target{name: durableName(policy), kind: targetFL, bin: bin, peakRSS: map[int]int64{},
+				args: []string{"--data-dir", filepath.Join(tmp, "durable-"+policy), "--fsync", policy}})
+		}
+	}
 
 	// Start-up: exec to the first 200 on /_local/health, a fresh process
 	// each time, binaries interleaved; the first round warms the page cache.
@@ -245,10 +262,10 @@ func run(o options) (bool, error) {
 
 	if needFL {
 		rep.flArgs = []string{"--max-buffer-interval", "1s", "--log-level", "warn"}
-		for i, t := range fls {
-			args := rep.flArgs
+		for i, t := range slices.Concat(fls, durables) {
+			args := slices.Concat(rep.flArgs, t.args)
 			if o.store == "disk" {
-				args = append(slices.Clone(args), "--data-dir", filepath.Join(tmp, fmt.Sprintf("data%d", i)))
+				args = append(args, "--data-dir", filepath.Join(tmp, fmt.Sprintf("data%d", i)))
 			}
 			if t.proc, err = startFirehoseLocal(t.bin, args...); err != nil {
 				return false, fmt.Errorf("%s: %w", t.name, err)
@@ -307,8 +324,59 @@ func run(o options) (bool, error) {
 			}
 		}
 	}
-	return rep.print(os.Stdout, o, fls), nil
+	return rep.print(os.Stdout, o, slices.Concat(fls, durables)), nil
 }
+
+// printDurable writes the durable targets' throughput as ratios against
+// firehose-local in memory, round by round, and reports whether fsync
+// always reached half of it.
+func (r *report) printDurable(w io.Writer, o options) bool {
+	ok := true
+	fmt.Fprintf(w, "\nDurable ingest (`--data-dir`, write-ahead log; the built-in S3 on disk too) against firehose-local in memory, same rounds:\n\n")
+	fmt.Fprintf(w, "| workers | in memory records/s | fsync always records/s | fsync interval records/s | always / in memory | interval / in memory | server CPU µs/record: in memory | always | interval |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	serverCPU := func(rs []loadResult) string {
+		var cpu time.Duration
+		var n int64
+		for _, res := range rs {
+			cpu += res.serverCPU
+			n += res.records + res.failed
+		}
+		if n == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", float64(cpu.Microseconds())/float64(n))
+	}
+	for _, n := range o.workers {
+		mem := r.results[targetFL][n]
+		always, interval := r.results[durableName("always")][n], r.results[durableName("interval")][n]
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f |", n, percentile(rates(mem), 50), percentile(rates(always), 50), percentile(rates(interval), 50))
+		for i, rs := range [][]loadResult{always, interval} {
+			ratio := ratios(rs, mem)
+			if len(ratio) == 0 {
+				fmt.Fprint(w, " - |")
+				ok = false
+				continue
+			}
+			med := percentile(ratio, 50)
+			mark := ""
+			if i == 0 {
+				mark = " ✓"
+				if med < 0.5 {
+					mark = " ✗"
+					ok = false
+				}
+			}
+			fmt.Fprintf(w, " **%.2f**%s [%.2f–%.2f] |", med, mark, slices.Min(ratio), slices.Max(ratio))
+		}
+		fmt.Fprintf(w, " %s | %s | %s |\n", serverCPU(mem), serverCPU(always), serverCPU(interval))
+	}
+	fmt.Fprintln(w, "\nTarget: fsync always at least 0.5 of in memory (group commit).")
+	return ok
+}
+
+// durableName is the durable target's name for an fsync policy.
+func durableName(policy string) string { return targetFL + " --data-dir --fsync " + policy }
 
 // measureStartup execs the binary and polls /_local/health until it
 // answers 200; it returns that time and the process's RSS at that moment.
@@ -424,6 +492,9 @@ func (r *report) print(w io.Writer, o options, fls []*target) bool {
 			store = "on disk (bbolt)"
 		}
 		fmt.Fprintf(w, "firehose-local flags: `%s`; built-in S3 %s.\n", strings.Join(r.flArgs, " "), store)
+		if o.durable {
+			fmt.Fprintf(w, "Durable targets: the same flags plus `--data-dir $TMP/durable-POLICY --fsync POLICY`.\n")
+		}
 	}
 	fmt.Fprintln(w, "\nRecords/s is the median over rounds; a ratio is the median of the per-round ratios (range in brackets).")
 	fmt.Fprintln(w, "The CPU-cost ratio is the no-op's client+server CPU time per record over the target's: what the throughput ratio")
@@ -478,6 +549,9 @@ func (r *report) print(w io.Writer, o options, fls []*target) bool {
 	}
 	if r.motoNote != "" {
 		fmt.Fprintf(w, "\n%s\n", r.motoNote)
+	}
+	if o.durable && !r.printDurable(w, o) {
+		ok = false
 	}
 
 	fmt.Fprintf(w, "\n| target | workers | requests | failed records | failed calls | server CPU µs/record | client CPU µs/record |\n|---|---:|---:|---:|---:|---:|---:|\n")
@@ -546,6 +620,9 @@ func (r *report) print(w io.Writer, o options, fls []*target) bool {
 	if len(fls) > 0 && len(fls[0].startup) > 0 {
 		fmt.Fprintf(w, "\n| start-up, exec to first 200 on /_local/health | median | p90 | max | RSS then (median) |\n|---|---:|---:|---:|---:|\n")
 		for _, t := range fls {
+			if len(t.startup) == 0 {
+				continue // the durable targets: the same binary
+			}
 			med := percentile(t.startup, 50)
 			mark := " ✓"
 			if med >= 10*time.Millisecond {

@@ -78,7 +78,13 @@ func call(h http.Handler, target string, body []byte, keep bool) *discardWriter 
 }
 
 func newBenchServer(tb testing.TB) http.Handler {
-	srv, err := emulator.New(emulator.Config{MaxBufferInterval: time.Second})
+	return newBenchServerWith(tb, emulator.Config{})
+}
+
+// newBenchServerWith is newBenchServer with cfg's DataDir and Fsync.
+func newBenchServerWith(tb testing.TB, cfg emulator.Config) http.Handler {
+	cfg.MaxBufferInterval = time.Second
+	srv, err := emulator.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -198,6 +204,16 @@ func benchHTTP(b *testing.B, h http.Handler, workers int) {
 
 // BenchmarkPutRecordBatchHTTP is firehose-local over loopback HTTP.
 func BenchmarkPutRecordBatchHTTP(b *testing.B) { benchHTTP(b, newBenchServer(b), 4) }
+
+// BenchmarkPutRecordBatchHTTPDurable is firehose-local over loopback HTTP
+// with a data directory, for each fsync policy.
+func BenchmarkPutRecordBatchHTTPDurable(b *testing.B) {
+	for _, policy := range []emulator.FsyncPolicy{emulator.FsyncAlways, emulator.FsyncInterval} {
+		b.Run(string(policy), func(b *testing.B) {
+			benchHTTP(b, newBenchServerWith(b, emulator.Config{DataDir: b.TempDir(), Fsync: policy}), 4)
+		})
+	}
+}
 
 // BenchmarkPutRecordBatchHTTPNoop is the no-op baseline over loopback HTTP.
 func BenchmarkPutRecordBatchHTTPNoop(b *testing.B) { benchHTTP(b, noopHandler(500), 4) }
