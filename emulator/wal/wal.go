@@ -83,7 +83,7 @@ var ErrClosed = errors.New("wal: closed")
 type Options struct {
 	Dir          string
 	Sync         Policy        // default SyncAlways
-	SyncInterval time.Duration // default 100 ms; markers are synced at this pace under SyncAlways too
+	SyncInterval time.Duration // default 100 ms; under SyncAlways, markers are synced within it too
 	SegmentSize  int64         // default 64 MiB
 	Logger       *slog.Logger  // default: discard
 }
@@ -137,6 +137,8 @@ type Log struct {
 	done      map[Pos]struct{} // from Open until Replay: frames marked done
 	stats     Stats
 
+	armed   bool          // a background sync is scheduled
+	kick    chan struct{} // schedules one
 	wake    chan struct{}
 	stop    chan struct{}
 	stopped chan struct{}
@@ -167,7 +169,7 @@ func Open(opts Options) (*Log, error) {
 		opts: opts, log: opts.Logger,
 		segs: map[uint64]*segment{}, done: map[Pos]struct{}{},
 		gen: 1, replaying: true,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
+		kick: make(chan struct{}, 1), wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	l.cond = sync.NewCond(&l.mu)
 	nums, err := l.list()
@@ -503,6 +505,15 @@ func (l *Log) writeLocked(b []byte) error {
 	}
 	l.size += int64(len(b))
 	l.dirty = true
+	if !l.armed {
+		// Whatever no append waits for (interval policy, markers) is
+		// synced within SyncInterval.
+		l.armed = true
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 
@@ -656,18 +667,24 @@ func (l *Log) signal() {
 	}
 }
 
-// run syncs on the interval and deletes what Done made deletable.
+// run syncs what was written within SyncInterval, and deletes what Done
+// made deletable. An idle log schedules nothing.
 func (l *Log) run() {
 	defer close(l.stopped)
-	t := time.NewTicker(l.opts.SyncInterval)
-	defer t.Stop()
+	var tick <-chan time.Time
 	for {
 		select {
 		case <-l.stop:
 			return
-		case <-t.C:
+		case <-l.kick:
+			if tick == nil {
+				tick = time.After(l.opts.SyncInterval)
+			}
+		case <-tick:
+			tick = nil
 			l.mu.Lock()
-			if l.dirty && !l.syncing && l.err == nil {
+			l.armed = false
+			if l.dirty && l.err == nil {
 				_ = l.waitDurableLocked(l.gen)
 			}
 			l.mu.Unlock()

@@ -424,3 +424,20 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// With SyncInterval, appends return at once and the background goroutine
+// syncs them; an idle log schedules nothing.
+func TestIntervalPolicySyncsInTheBackground(t *testing.T) {
+	l := open(t, Options{Dir: t.TempDir(), Sync: SyncInterval, SyncInterval: 10 * time.Millisecond})
+	defer l.Close()
+	replayAll(t, l)
+	synced := func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return !l.dirty && !l.armed && l.synced > 0
+	}
+	mustAppend(t, l, "x")
+	waitFor(t, synced)
+	mustAppend(t, l, "y")
+	waitFor(t, synced)
+}
