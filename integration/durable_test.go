@@ -319,3 +319,29 @@ func TestDataDirReplaysThroughTheProcessor(t *testing.T) {
 		t.Fatalf("segments left: %v", segs)
 	}
 }
+
+// A stream CREATING when the server stopped is ACTIVE after the restart.
+func TestDataDirCreatingStreamIsActiveAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	clock := emulator.NewFakeClock(t0)
+	env := durableEnv(t, dir, emulator.Config{Clock: clock, TransitionDelay: time.Hour})
+	createStream(t, env.Firehose, "s", s3Dest())
+	status := func(fh *firehose.Client) types.DeliveryStreamStatus {
+		out, err := fh.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("s")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.DeliveryStreamDescription.DeliveryStreamStatus
+	}
+	if s := status(env.Firehose); s != types.DeliveryStreamStatusCreating {
+		t.Fatalf("status %s", s)
+	}
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env2 := durableEnv(t, dir, emulator.Config{Clock: clock, TransitionDelay: time.Hour})
+	if s := status(env2.Firehose); s != types.DeliveryStreamStatusActive {
+		t.Fatalf("status after restart %s", s)
+	}
+}
