@@ -324,15 +324,20 @@ func (l *Log) scan(s *segment) (bool, error) {
 	f, fr, ok, err := l.open(s)
 	var bad *errBadFrame
 	if errors.As(err, &bad) {
-		l.log.Warn("write-ahead log: not a segment (bad header); set aside", "file", s.path, "renamedTo", s.path+".corrupt")
 		l.stats.Corrupt++
-		return false, os.Rename(s.path, s.path+".corrupt")
+		if rerr := os.Rename(s.path, s.path+".corrupt"); rerr != nil {
+			l.log.Warn("write-ahead log: not a segment (bad header); skipped", "file", s.path, "error", rerr)
+		} else {
+			l.log.Warn("write-ahead log: not a segment (bad header); set aside", "file", s.path, "renamedTo", s.path+".corrupt")
+		}
+		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
 	if !ok {
-		return false, os.Remove(s.path)
+		_ = os.Remove(s.path) // empty: created just before a crash
+		return false, nil
 	}
 	defer f.Close()
 	l.stats.Segments++
