@@ -66,6 +66,10 @@ type Config struct {
 	// that starts with From is sent to To plus the rest of the URL, so a
 	// stream configured for a real service can deliver to a local receiver.
 	EndpointRewrites []EndpointRewrite
+	// Auth, if set, makes every request (but GET /_local/health) carry a
+	// valid SigV4 signature made with one of its credentials; failures get
+	// each API's own 4xx error. Nil accepts any request, signed or not.
+	Auth *AuthConfig
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -107,6 +111,9 @@ type Server struct {
 // New creates a Server. Call Serve (or Start) to accept connections and
 // Close to stop it.
 func New(cfg Config) (*Server, error) {
+	if cfg.Auth != nil && len(cfg.Auth.Credentials) == 0 {
+		return nil, errors.New("emulator: Config.Auth needs at least one credential")
+	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
@@ -161,6 +168,9 @@ func New(cfg Config) (*Server, error) {
 		debug.FreeOSMemory()
 	}()
 	s.handler = s.routes()
+	if cfg.Auth != nil {
+		s.handler = newAuthenticator(cfg.Auth, s.handler)
+	}
 	s.ready.Store(true)
 	return s, nil
 }
