@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/sigv4"
 	"github.com/firehose-local/firehose-local/s3fake"
@@ -30,6 +33,29 @@ type AuthConfig struct {
 	// It is deliberately not Config.Clock: a FakeClock driven hours ahead
 	// would make every SDK request look expired.
 	Now func() time.Time
+}
+
+// functionCredentials makes the credentials functions get when requests
+// are authenticated: random for each server, accepted like the configured
+// ones, so a function can call the emulator's APIs as it would call AWS's
+// with its execution role, and no host secret is handed to it.
+func functionCredentials() lambdarunner.Credentials {
+	const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	id := []byte("ASIA")
+	for _, b := range randomBytes(16) {
+		id = append(id, upper[b%32])
+	}
+	return lambdarunner.Credentials{
+		AccessKeyID:     string(id),
+		SecretAccessKey: base64.RawStdEncoding.EncodeToString(randomBytes(30)),
+		SessionToken:    base64.StdEncoding.EncodeToString(randomBytes(48)),
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
 }
 
 // Error texts AWS's JSON services send for authentication failures.
@@ -58,11 +84,13 @@ type authenticator struct {
 	next http.Handler
 }
 
-func newAuthenticator(cfg *AuthConfig, next http.Handler) *authenticator {
-	creds := make(map[string]string, len(cfg.Credentials))
+// newAuthenticator accepts cfg's credentials and fn, the functions'.
+func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, next http.Handler) *authenticator {
+	creds := make(map[string]string, len(cfg.Credentials)+1)
 	for k, v := range cfg.Credentials {
 		creds[k] = v
 	}
+	creds[fn.AccessKeyID] = fn.SecretAccessKey
 	return &authenticator{
 		v: &sigv4.Verifier{
 			Secret: func(id string) (string, bool) { s, ok := creds[id]; return s, ok },

@@ -3,10 +3,14 @@ package emulator_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -311,5 +315,43 @@ func TestAuthUnsigned(t *testing.T) {
 func TestAuthNeedsCredentials(t *testing.T) {
 	if _, err := emulator.New(emulator.Config{Auth: &emulator.AuthConfig{}}); err == nil {
 		t.Fatal("New accepted Auth without credentials")
+	}
+}
+
+// With Auth, functions get credentials of their own that the server
+// accepts (as Lambda hands a function its role's), never the host's.
+func TestAuthFunctionCredentials(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDHOST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
+	dir := t.TempDir()
+	src := "import os\n\ndef handler(event, context):\n" +
+		"    return {k: os.environ.get(k) for k in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN')}\n"
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := emulatortest.New(t, emulator.Config{
+		Auth:      &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}},
+		Functions: []emulator.LocalFunction{{Name: "creds", Dir: dir, Runtime: "python3.12", Handler: "app.handler"}},
+	})
+	ctx := context.Background()
+	out, err := env.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("creds")})
+	if err != nil || out.FunctionError != nil {
+		t.Fatalf("invoke: %v %s", err, out.Payload)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out.Payload, &got); err != nil {
+		t.Fatal(err)
+	}
+	id, secret, token := got["AWS_ACCESS_KEY_ID"], got["AWS_SECRET_ACCESS_KEY"], got["AWS_SESSION_TOKEN"]
+	if !strings.HasPrefix(id, "ASIA") || secret == "" || token == "" || id == "AKIDHOST" || secret == "host-secret" || secret == "secret" {
+		t.Fatalf("function credentials %q", got)
+	}
+	cfg := env.AWS.Copy()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, token)
+	if _, err := firehose.NewFromConfig(cfg).ListDeliveryStreams(ctx, &firehose.ListDeliveryStreamsInput{}); err != nil {
+		t.Fatalf("a call with the function's credentials: %v", err)
 	}
 }

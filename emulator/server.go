@@ -92,6 +92,7 @@ type Server struct {
 	invocations *invocations // recent Lambda invocations, per function
 
 	runner   *lambdarunner.Runner
+	fnCreds  lambdarunner.Credentials // what functions sign with, when Auth is set
 	lambda   *lambdaapi.Service
 	logs     *cwlogs.Store
 	tempDirs []string // removed by Close
@@ -149,6 +150,9 @@ func New(cfg Config) (*Server, error) {
 	if s.store == nil {
 		s.store = builtinStore{s3}
 	}
+	if cfg.Auth != nil {
+		s.fnCreds = functionCredentials()
+	}
 	if err := s.startLogs(); err != nil {
 		_ = s3.Close()
 		return nil, fmt.Errorf("starting CloudWatch Logs: %w", err)
@@ -169,7 +173,7 @@ func New(cfg Config) (*Server, error) {
 	}()
 	s.handler = s.routes()
 	if cfg.Auth != nil {
-		s.handler = newAuthenticator(cfg.Auth, s.handler)
+		s.handler = newAuthenticator(cfg.Auth, s.fnCreds, s.handler)
 	}
 	s.ready.Store(true)
 	return s, nil
