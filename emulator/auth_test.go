@@ -231,6 +231,11 @@ func TestAuthSDKClients(t *testing.T) {
 		if _, err := a.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("auth-bucket"), Key: aws.String("tampered")}); err == nil {
 			t.Fatal("the tampered object was stored")
 		}
+		// An x-amz-* header added after signing.
+		c = a.clients("AKIDEXAMPLE", "secret", &http.Client{Transport: addHeader{http.DefaultTransport, "X-Amz-Acl", "public-read"}})
+		_, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("auth-bucket"), Key: aws.String("tampered"),
+			Body: strings.NewReader("original")})
+		wantCode(t, "s3 unsigned header", err, "AccessDenied", 403, "There were headers present in the request which were not signed")
 	})
 }
 
@@ -250,6 +255,17 @@ func (tp tamper) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	return tp.next.RoundTrip(r)
+}
+
+// addHeader adds a header to requests after the SDK has signed them.
+type addHeader struct {
+	next        http.RoundTripper
+	name, value string
+}
+
+func (h addHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set(h.name, h.value)
+	return h.next.RoundTrip(r)
 }
 
 // recordSHA counts the X-Amz-Content-Sha256 values of PUT requests.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/firehose-local/firehose-local/protocol/sigv4"
 )
@@ -96,6 +97,9 @@ func authError(e *sigv4.Error) *s3Error {
 				{"Expires", e.Expires.UTC().Format(rfc3339)},
 				{"ServerTime", e.ServerTime.UTC().Format(rfc3339)},
 			}}
+	case sigv4.KindUnsignedHeaders:
+		return &s3Error{code: "AccessDenied", status: http.StatusForbidden, message: e.Message,
+			extra: []xmlElem{{"HeadersNotSigned", strings.Join(e.HeadersNotSigned, ", ")}}}
 	case sigv4.KindMissingContentSHA256:
 		return &s3Error{code: "InvalidRequest", status: http.StatusBadRequest, message: e.Message}
 	case sigv4.KindBadContentSHA256:

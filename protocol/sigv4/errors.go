@@ -44,6 +44,9 @@ const (
 	// KindChunkMismatch: a chunk or trailer signature of a streaming upload
 	// is wrong or missing.
 	KindChunkMismatch
+	// KindUnsignedHeaders: an S3 request carries x-amz-* headers its
+	// signature does not cover (HeadersNotSigned).
+	KindUnsignedHeaders
 )
 
 // Error is a verification failure.
@@ -65,6 +68,9 @@ type Error struct {
 	MaxSkew        time.Duration
 	Expires        time.Time // presigned: X-Amz-Date + X-Amz-Expires
 	ExpiresSeconds int64     // presigned: X-Amz-Expires
+
+	// For KindUnsignedHeaders: the lower-case names.
+	HeadersNotSigned []string
 }
 
 func (e *Error) Error() string { return "sigv4: " + e.Message }

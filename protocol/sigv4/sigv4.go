@@ -194,6 +194,22 @@ func (v *Verifier) Verify(r *http.Request, target Target) (*Result, *Error) {
 		}
 	}
 
+	if target.S3 {
+		// S3 refuses x-amz-* headers the signature does not cover: they
+		// change what a request does (x-amz-copy-source, x-amz-acl, ...).
+		var unsigned []string
+		for name := range r.Header {
+			lower := strings.ToLower(name)
+			if strings.HasPrefix(lower, "x-amz-") && !slices.Contains(p.signedHeaders, lower) {
+				unsigned = append(unsigned, lower)
+			}
+		}
+		if len(unsigned) > 0 {
+			slices.Sort(unsigned)
+			return nil, &Error{Kind: KindUnsignedHeaders, AccessKeyID: p.accessKey, HeadersNotSigned: unsigned,
+				Message: "There were headers present in the request which were not signed"}
+		}
+	}
 	payload, perr := payloadHash(r, target, p.presigned)
 	if perr != nil {
 		perr.AccessKeyID = p.accessKey

@@ -404,3 +404,22 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// S3 refuses x-amz-* headers the signature does not cover; other services
+// ignore unsigned headers.
+func TestUnsignedAmzHeaders(t *testing.T) {
+	now := mustTime("20260101T120000Z")
+	v := verifierAt(now)
+	r := sdkSigned(t, "PUT", "http://127.0.0.1:4566/bucket/key", []byte("x"), "s3", nil, now, true)
+	r.Header.Set("X-Amz-Copy-Source", "other/key")
+	r.Header.Set("X-Amz-Acl", "public-read")
+	_, err := v.Verify(r, Target{Service: "s3", S3: true})
+	if err == nil || err.Kind != KindUnsignedHeaders || strings.Join(err.HeadersNotSigned, ",") != "x-amz-acl,x-amz-copy-source" {
+		t.Fatalf("unsigned headers: %+v", err)
+	}
+	j := sdkSigned(t, "POST", "http://127.0.0.1:4566/", []byte("{}"), "firehose", nil, now, false)
+	j.Header.Set("X-Amz-Extra", "1")
+	if _, err := v.Verify(j, Target{Service: "firehose", PayloadHash: hashOf([]byte("{}"))}); err != nil {
+		t.Fatalf("JSON request with an unsigned header: %v", err)
+	}
+}
