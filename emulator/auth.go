@@ -70,7 +70,7 @@ const (
 // It classifies requests the way routes does:
 //
 //	GET /_local/health                open: health checks carry no credentials
-//	/_local/...                       any service in the scope; 403 {"error"}
+//	/_local/..., /metrics             any service in the scope; 403 {"error"}
 //	X-Amz-Target: Firehose_20150804.* service firehose; JSON 1.1 errors
 //	X-Amz-Target: Logs_20140328.*     service logs; JSON 1.1 errors
 //	X-Amz-Target: <other>             any service; JSON 1.1 errors
@@ -106,7 +106,7 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/_local/health":
 		a.next.ServeHTTP(w, r)
-	case strings.HasPrefix(path, "/_local/"):
+	case strings.HasPrefix(path, "/_local/"), path == "/metrics":
 		a.json(w, r, "", maxJSONBody, func(e *protocol.Error) {
 			writeLocalJSON(w, http.StatusForbidden, map[string]string{"error": e.Type + ": " + e.Message})
 		})

@@ -303,6 +303,7 @@ func TestAuthUnsigned(t *testing.T) {
 	}{
 		{"health", "GET", "/_local/health", "", 200, `"status":"ok"`},
 		{"flush", "POST", "/_local/flush", "", 403, `"error":"MissingAuthenticationTokenException: Missing Authentication Token"`},
+		{"metrics", "GET", "/metrics", "", 403, `"error":"MissingAuthenticationTokenException: Missing Authentication Token"`},
 		{"firehose", "POST", "/", "Firehose_20150804.ListDeliveryStreams", 400, `{"__type":"MissingAuthenticationTokenException","message":"Missing Authentication Token"}`},
 		{"logs", "POST", "/", "Logs_20140328.DescribeLogGroups", 400, `"__type":"MissingAuthenticationTokenException"`},
 		{"lambda", "GET", "/2015-03-31/functions/", "", 403, `{"message":"Missing Authentication Token"}`},
@@ -324,8 +325,18 @@ func TestAuthUnsigned(t *testing.T) {
 			}
 		})
 	}
-	// A signed flush passes (emulatortest signs it).
+	// A signed flush passes (emulatortest signs it), and so does a signed
+	// scrape.
 	a.Flush(t, "")
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	if err := a.Sign(req); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	a.Server.Handler().ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("signed GET /metrics: %d %s", w.Code, w.Body)
+	}
 }
 
 func TestAuthNeedsCredentials(t *testing.T) {
