@@ -41,6 +41,7 @@ func (s *Server) startLambda() error {
 			s.invocations.record(fn, res, err, s.clock.Now())
 			s.functionStats.observe(fn, res, err)
 		},
+		Credentials: s.fnCreds,
 	})
 	svc, err := lambdaapi.New(lambdaapi.Config{
 		Runner:        s.runner,

@@ -107,9 +107,13 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	writeAWSJSON(w, http.StatusOK, out)
 }
 
-// readBody reads the request body, at most maxJSONBody bytes, into a buffer
-// of the announced Content-Length when there is one.
+// readBody reads the request body, at most maxJSONBody bytes (a larger
+// announced Content-Length is refused at once), into a buffer of the
+// announced Content-Length when there is one.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxJSONBody {
+		return nil, &http.MaxBytesError{Limit: maxJSONBody} // refused on its announced length
+	}
 	rd := http.MaxBytesReader(w, r.Body, maxJSONBody)
 	if n := r.ContentLength; n > 0 && n <= maxJSONBody {
 		b := make([]byte, n)

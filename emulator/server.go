@@ -76,6 +76,10 @@ type Config struct {
 	// that starts with From is sent to To plus the rest of the URL, so a
 	// stream configured for a real service can deliver to a local receiver.
 	EndpointRewrites []EndpointRewrite
+	// Auth, if set, makes every request (but GET /_local/health) carry a
+	// valid SigV4 signature made with one of its credentials; failures get
+	// each API's own 4xx error. Nil accepts any request, signed or not.
+	Auth *AuthConfig
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -98,6 +102,7 @@ type Server struct {
 	invocations *invocations // recent Lambda invocations, per function
 
 	runner   *lambdarunner.Runner
+	fnCreds  lambdarunner.Credentials // what functions sign with, when Auth is set
 	lambda   *lambdaapi.Service
 	logs     *cwlogs.Store
 	tempDirs []string // removed by Close
@@ -121,6 +126,9 @@ type Server struct {
 // New creates a Server. Call Serve (or Start) to accept connections and
 // Close to stop it.
 func New(cfg Config) (*Server, error) {
+	if cfg.Auth != nil && len(cfg.Auth.Credentials) == 0 {
+		return nil, errors.New("emulator: Config.Auth needs at least one credential")
+	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
@@ -164,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 	if s.store == nil {
 		s.store = builtinStore{s3}
 	}
+	if cfg.Auth != nil {
+		s.fnCreds = functionCredentials()
+	}
 	if err := s.startLogs(); err != nil {
 		_ = s3.Close()
 		return nil, fmt.Errorf("starting CloudWatch Logs: %w", err)
@@ -191,6 +202,9 @@ func New(cfg Config) (*Server, error) {
 		debug.FreeOSMemory()
 	}()
 	s.handler = s.routes()
+	if cfg.Auth != nil {
+		s.handler = newAuthenticator(cfg.Auth, s.fnCreds, s.handler)
+	}
 	s.ready.Store(true)
 	return s, nil
 }

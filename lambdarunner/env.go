@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Dummy credentials given to every function. The emulator's own services
-// accept any credentials; real ones never leave the host process.
+// Dummy credentials given to every function unless Options.Credentials are
+// set. Real ones never leave the host process.
 const (
 	dummyAccessKeyID     = "AKIAFIREHOSELOCAL000"
 	dummySecretAccessKey = "firehose-local-dummy-secret-access-key"
@@ -76,6 +76,7 @@ type envParams struct {
 	runtimeDir string // LAMBDA_RUNTIME_DIR
 	logStream  string
 	pathDirs   []string // host interpreter directories for PATH
+	creds      Credentials
 }
 
 // buildEnv returns the complete environment of a function process. It is
@@ -106,14 +107,17 @@ func buildEnv(fn *Function, p envParams) []string {
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_REGION":                      fn.Region,
 		"AWS_DEFAULT_REGION":              fn.Region,
-		"AWS_ACCESS_KEY_ID":               dummyAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":           dummySecretAccessKey,
-		"AWS_SESSION_TOKEN":               dummySessionToken,
+		"AWS_ACCESS_KEY_ID":               p.creds.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           p.creds.SecretAccessKey,
+		"AWS_SESSION_TOKEN":               p.creds.SessionToken,
 		"TZ":                              ":UTC",
 	}
 	if runtimes[fn.Runtime] != familyProvided {
 		// Managed runtimes only; OS-only runtimes do not set it.
 		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.Runtime
+	}
+	if p.creds.SessionToken == "" {
+		delete(reserved, "AWS_SESSION_TOKEN")
 	}
 	for k, v := range reserved {
 		env[k] = v

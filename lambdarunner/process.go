@@ -99,6 +99,7 @@ func (sb *sandbox) start() {
 		runtimeDir: runtimeDir,
 		logStream:  sb.logStream,
 		pathDirs:   r.host.pathDirs(),
+		creds:      r.creds,
 	})
 	pr, pw, err := os.Pipe()
 	if err != nil {

@@ -51,6 +51,16 @@ type Options struct {
 	// Python and Node name the interpreters for the python3.x and nodejs*
 	// runtimes. Default "python3" and "node", looked up in PATH.
 	Python, Node string
+	// Credentials are what every function gets as AWS_ACCESS_KEY_ID,
+	// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, the way Lambda hands a
+	// function its execution role's. Default: dummies that no server
+	// checks. They never come from the host's environment.
+	Credentials Credentials
+}
+
+// Credentials are AWS credentials given to functions.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
 }
 
 // InvokeOptions are per-invocation parameters.
@@ -97,6 +107,7 @@ type Runner struct {
 	grace       time.Duration
 	host        hostRuntimes
 	onInvoke    func(fn *Function, res Result, err error)
+	creds       Credentials
 
 	mu     sync.Mutex
 	pools  map[string]*pool
@@ -114,6 +125,10 @@ func New(opts Options) *Runner {
 		host:        hostRuntimes{python: opts.Python, node: opts.Node},
 		pools:       map[string]*pool{},
 		onInvoke:    opts.OnInvoke,
+		creds:       opts.Credentials,
+	}
+	if r.creds.AccessKeyID == "" || r.creds.SecretAccessKey == "" {
+		r.creds = Credentials{dummyAccessKeyID, dummySecretAccessKey, dummySessionToken}
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)

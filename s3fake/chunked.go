@@ -3,12 +3,16 @@ package s3fake
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
+
+	"github.com/firehose-local/firehose-local/protocol/sigv4"
 )
 
 // aws-chunked framing, as sent by the AWS SDKs for streaming uploads:
@@ -22,8 +26,9 @@ import (
 //
 // Unsigned bodies (STREAMING-UNSIGNED-PAYLOAD-TRAILER) have no chunk
 // signatures; signed ones with trailers end the trailer section with an
-// x-amz-trailer-signature line. Signatures are not verified: the emulator does
-// not authenticate requests.
+// x-amz-trailer-signature line. Signatures are verified when the request's
+// signature was (see WithSignature): every chunk, the final one included, must
+// carry the next signature of the chain, and the trailers theirs.
 
 const (
 	// maxChunkLine bounds a chunk header or trailer line, CRLF included.
@@ -57,6 +62,13 @@ type chunkedReader struct {
 	length    int64 // declared decoded length
 	trailers  map[string]string
 	err       error
+
+	// Signature checking, when the request's signature was verified.
+	chunks    *sigv4.ChunkVerifier
+	accessKey string
+	chunkSig  string    // signature of the current chunk
+	chunkHash hash.Hash // SHA-256 of the current chunk's data
+	fail      *bodyFailure
 }
 
 // newChunkedReader decodes src, whose payload must be exactly length bytes.
@@ -66,6 +78,13 @@ func newChunkedReader(src io.Reader, length int64) *chunkedReader {
 		length:   length,
 		trailers: map[string]string{},
 	}
+}
+
+// verifySignatures makes the reader check chunk and trailer signatures with
+// chunks, reporting failures to fail as well.
+func (c *chunkedReader) verifySignatures(chunks *sigv4.ChunkVerifier, accessKey string, fail *bodyFailure) {
+	c.chunks, c.accessKey, c.fail = chunks, accessKey, fail
+	c.chunkHash = sha256.New()
 }
 
 // Trailers returns the trailers read so far, keyed by lower-case name. It is
@@ -102,8 +121,15 @@ func (c *chunkedReader) readData(p []byte) (int, error) {
 	n, err := c.src.Read(p)
 	c.remaining -= int64(n)
 	c.decoded += int64(n)
+	if c.chunks != nil {
+		c.chunkHash.Write(p[:n])
+	}
 	if c.remaining == 0 {
 		c.state = stateChunkEnd
+		if c.chunks != nil && !c.chunks.Chunk(c.chunkSig, c.chunkHash.Sum(nil)) {
+			c.err = c.fail.set(chunkSignatureError(c.accessKey))
+			return n, nil
+		}
 	}
 	switch {
 	case err == io.EOF && c.remaining > 0:
@@ -126,7 +152,7 @@ func (c *chunkedReader) readChunkHeader() error {
 	if err != nil {
 		return err
 	}
-	sizeText, _, _ := strings.Cut(line, ";")
+	sizeText, ext, _ := strings.Cut(line, ";")
 	if sizeText == "" || len(sizeText) > maxChunkSizeDigits {
 		return errMalformed("invalid chunk size %q", sizeText)
 	}
@@ -136,6 +162,13 @@ func (c *chunkedReader) readChunkHeader() error {
 	}
 	if size > c.length-c.decoded {
 		return errIncomplete("the chunks are longer than X-Amz-Decoded-Content-Length")
+	}
+	if c.chunks != nil {
+		c.chunkSig = chunkSignature(ext)
+		c.chunkHash.Reset()
+		if size == 0 && !c.chunks.Chunk(c.chunkSig, c.chunkHash.Sum(nil)) {
+			return c.fail.set(chunkSignatureError(c.accessKey))
+		}
 	}
 	if size == 0 {
 		c.state = stateTrailers
@@ -168,14 +201,14 @@ func (c *chunkedReader) readTrailer() error {
 	line, err := c.readLine()
 	if errors.Is(err, errNoLine) {
 		c.state = stateDone
-		return nil
+		return c.checkTrailerSignature()
 	}
 	if err != nil {
 		return err
 	}
 	if line == "" {
 		c.state = stateDone
-		return nil
+		return c.checkTrailerSignature()
 	}
 	name, value, ok := strings.Cut(line, ":")
 	name = strings.ToLower(strings.TrimSpace(name))
@@ -187,6 +220,28 @@ func (c *chunkedReader) readTrailer() error {
 	}
 	c.trailers[name] = strings.TrimSpace(value)
 	return nil
+}
+
+// checkTrailerSignature verifies x-amz-trailer-signature over the trailers
+// when the body is signed with trailers.
+func (c *chunkedReader) checkTrailerSignature() error {
+	if c.chunks == nil || !c.chunks.ExpectsTrailer() {
+		return nil
+	}
+	if !c.chunks.Trailer(c.trailers["x-amz-trailer-signature"], c.trailers) {
+		return c.fail.set(chunkSignatureError(c.accessKey))
+	}
+	return nil
+}
+
+// chunkSignature finds chunk-signature=SIG among a chunk's extensions.
+func chunkSignature(ext string) string {
+	for _, e := range strings.Split(ext, ";") {
+		if name, value, ok := strings.Cut(strings.TrimSpace(e), "="); ok && name == "chunk-signature" {
+			return value
+		}
+	}
+	return ""
 }
 
 // finish checks the decoded length and that nothing follows the final CRLF.

@@ -37,23 +37,43 @@ const (
 // X-Amz-Copy-Source) it also verifies x-amz-checksum-crc32, -crc32c,
 // -crc64nvme, -sha1 and -sha256 headers and trailers against the payload.
 //
+// When the request's signature was verified (WithSignature), it also checks
+// the body against it: a hex X-Amz-Content-Sha256 against the SHA-256 of
+// the body as sent, and the chunk and trailer signatures of
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] bodies.
+//
 // Problems found before next runs are answered with an S3 XML error. Those
 // found while next reads the body (bad framing, wrong length, checksum
 // mismatch) are returned by the body's Read as gofakes3 errors with codes
 // InvalidArgument, IncompleteBody and BadDigest, which gofakes3 renders as
-// 400 responses.
+// 400 responses; a signature failure replaces next's response with S3's
+// (403 SignatureDoesNotMatch, 400 XAmzContentSHA256Mismatch).
 func Dechunk(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := decodeBody(r); err != nil {
+		fail := &bodyFailure{}
+		checked, err := decodeBody(r, fail)
+		if err != nil {
 			writeError(w, r, err)
 			return
+		}
+		if checked {
+			w = &failureWriter{ResponseWriter: w, r: r, fail: fail}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// decodeBody rewrites r as described for Dechunk.
-func decodeBody(r *http.Request) error {
+// decodeBody rewrites r as described for Dechunk. checked reports whether
+// the body is verified against the request's signature as it is read.
+func decodeBody(r *http.Request, fail *bodyFailure) (checked bool, err error) {
+	sig := signatureFrom(r.Context())
+	if sig != nil && isHexDigest(sig.PayloadHash) {
+		if r.Body == nil {
+			r.Body = http.NoBody
+		}
+		r.Body = readCloser{newPayloadHashReader(r.Body, sig.PayloadHash, fail), r.Body}
+		checked = true
+	}
 	var expected []checksum
 	if carriesPayloadChecksum(r) {
 		for name := range checksumAlgorithms {
@@ -62,14 +82,14 @@ func decodeBody(r *http.Request) error {
 				continue
 			}
 			if !validChecksumValue(name, value) {
-				return gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument, "Value for %s header is invalid.", name)
+				return checked, gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument, "Value for %s header is invalid.", name)
 			}
 			expected = append(expected, checksum{name, value})
 		}
 	}
 	chunked := (r.Method == http.MethodPut || r.Method == http.MethodPost) && isAWSChunked(r.Header)
 	if !chunked && len(expected) == 0 {
-		return nil
+		return checked, nil
 	}
 
 	if r.Body == nil {
@@ -84,9 +104,15 @@ func decodeBody(r *http.Request) error {
 	if chunked {
 		length, err := decodedLength(r.Header)
 		if err != nil {
-			return err
+			return checked, err
 		}
 		decoder = newChunkedReader(body, length)
+		if sig != nil {
+			if chunks := sig.Chunks(); chunks != nil {
+				decoder.verifySignatures(chunks, sig.AccessKeyID, fail)
+				checked = true
+			}
+		}
 		body = decoder
 		algorithms = append(algorithms, declaredTrailerChecksums(r.Header)...)
 		rewriteChunkedHeaders(r, length)
@@ -107,7 +133,7 @@ func decodeBody(r *http.Request) error {
 		})
 	}
 	r.Body = readCloser{body, r.Body}
-	return nil
+	return checked, nil
 }
 
 // readCloser reads from a decoder and closes the original body.

@@ -1,6 +1,7 @@
 package s3fake
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -8,42 +9,75 @@ import (
 	"sync/atomic"
 
 	"github.com/johannesboyne/gofakes3"
+
+	"github.com/firehose-local/firehose-local/protocol/sigv4"
 )
 
 // errorRequestIDs numbers the error responses written by this package (those
 // written by gofakes3 carry its own request ids).
 var errorRequestIDs atomic.Uint64
 
-// errorBody is the XML body of an S3 error response.
-type errorBody struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	RequestID string   `xml:"RequestId"`
+// xmlElem is one extra element of an S3 error, such as <AWSAccessKeyId>.
+type xmlElem struct{ name, value string }
+
+// s3Error is an S3 error that gofakes3 does not know: it carries its own
+// HTTP status and the extra elements S3 sends with it.
+type s3Error struct {
+	code    string
+	status  int
+	message string
+	extra   []xmlElem
 }
 
+func (e *s3Error) Error() string { return e.code + ": " + e.message }
+
+// ErrorCode implements gofakes3.Error.
+func (e *s3Error) ErrorCode() gofakes3.ErrorCode { return gofakes3.ErrorCode(e.code) }
+
 // writeError answers r with err as an S3 XML error. err should be a gofakes3
-// error; anything else becomes an InternalError.
+// error, an *s3Error or a *sigv4.Error; anything else becomes an
+// InternalError.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := gofakes3.ErrInternal, "We encountered an internal error. Please try again."
+	e := &s3Error{code: string(gofakes3.ErrInternal), status: http.StatusInternalServerError,
+		message: "We encountered an internal error. Please try again."}
+	var own *s3Error
+	var auth *sigv4.Error
 	var resp *gofakes3.ErrorResponse
 	var coded gofakes3.Error
 	switch {
+	case errors.As(err, &own):
+		e = own
+	case errors.As(err, &auth):
+		e = authError(auth)
 	case errors.As(err, &resp):
-		code, msg = resp.Code, resp.Message
+		e = &s3Error{code: string(resp.Code), status: resp.Code.Status(), message: resp.Message}
 	case errors.As(err, &coded):
-		code, msg = coded.ErrorCode(), coded.Error()
+		e = &s3Error{code: string(coded.ErrorCode()), status: coded.ErrorCode().Status(), message: coded.Error()}
 	}
 
 	id := fmt.Sprintf("S3FAKE%010X", errorRequestIDs.Add(1))
 	h := w.Header()
 	h.Set("Content-Type", "application/xml")
 	h.Set("X-Amz-Request-Id", id)
-	w.WriteHeader(code.Status())
+	h.Del("Content-Length")
+	w.WriteHeader(e.status)
 	if r.Method == http.MethodHead {
 		return
 	}
-	out, _ := xml.Marshal(errorBody{Code: string(code), Message: msg, RequestID: id})
-	_, _ = w.Write([]byte(xml.Header))
-	_, _ = w.Write(out)
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString("<Error>")
+	elem := func(name, value string) {
+		b.WriteString("<" + name + ">")
+		_ = xml.EscapeText(&b, []byte(value))
+		b.WriteString("</" + name + ">")
+	}
+	elem("Code", e.code)
+	elem("Message", e.message)
+	for _, x := range e.extra {
+		elem(x.name, x.value)
+	}
+	elem("RequestId", id)
+	b.WriteString("</Error>")
+	_, _ = w.Write(b.Bytes())
 }

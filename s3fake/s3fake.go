@@ -6,6 +6,11 @@
 //   - aws-chunked request bodies (signed, unsigned and with trailing
 //     checksums) are decoded before gofakes3 sees them, and any
 //     x-amz-checksum-* header or trailer is verified (see [Dechunk]);
+//   - when the caller has verified the request's SigV4 signature
+//     ([WithSignature]), the body is checked against it: the signed payload
+//     hash, or the chunk signatures of a streaming upload;
+//   - request bodies are bounded: uploads at 5 GiB, like S3, anything else
+//     at 16 MiB;
 //   - virtual-hosted-style requests (bucket.localhost:4566,
 //     bucket.s3.us-east-1.amazonaws.com) are mapped to path style
 //     (see [BucketFromHost]);
@@ -68,6 +73,10 @@ type Options struct {
 	// Logger receives debug output, including gofakes3's own logging.
 	// nil discards it. The package never writes to stdout or stderr.
 	Logger *slog.Logger
+	// MaxObjectSize bounds one PutObject or UploadPart body (default
+	// DefaultMaxObjectSize, S3's 5 GiB); larger uploads are refused with
+	// EntityTooLarge. Other request bodies are bounded at 16 MiB.
+	MaxObjectSize int64
 }
 
 // ObjectMeta is the object metadata understood by the Go API of [S3].
@@ -123,7 +132,11 @@ func New(opts Options) (*S3, error) {
 		// are not authenticated either, so skew checks only get in the way.
 		gofakes3.WithTimeSkewLimit(0),
 	)
-	s.handler = virtualHost(Dechunk(stripTransportHeaders(fixObjectResponses(fake.Server()))))
+	maxObject := opts.MaxObjectSize
+	if maxObject <= 0 {
+		maxObject = DefaultMaxObjectSize
+	}
+	s.handler = virtualHost(Dechunk(limitBodies(maxObject, stripTransportHeaders(fixObjectResponses(fake.Server())))))
 	return s, nil
 }
 

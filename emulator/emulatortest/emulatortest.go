@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
@@ -75,6 +76,18 @@ func Config(endpoint, region string) aws.Config {
 	}
 }
 
+// Sign signs req (whose body must be empty) with SigV4 and the
+// environment's credentials, as the /_local admin endpoints of a server
+// with Config.Auth require.
+func (e *Env) Sign(req *http.Request) error {
+	creds, err := e.AWS.Credentials.Retrieve(req.Context())
+	if err != nil {
+		return err
+	}
+	const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	return v4.NewSigner().SignHTTP(req.Context(), creds, req, emptySHA256, "firehose", e.Region, time.Now())
+}
+
 // Flush asks the server to deliver the named stream's buffer (every stream
 // if name is empty) and fails the test if the objects are not written.
 func (e *Env) Flush(t testing.TB, name string) {
@@ -83,7 +96,15 @@ func (e *Env) Flush(t testing.TB, name string) {
 	if name != "" {
 		q.Set("stream", name)
 	}
-	resp, err := http.Post(e.URL+"/_local/flush?"+q.Encode(), "application/json", nil)
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/_local/flush?"+q.Encode(), nil)
+	if err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	// Signed like any request, for a server with Config.Auth.
+	if err := e.Sign(req); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("flush: %v", err)
 	}

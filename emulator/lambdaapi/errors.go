@@ -43,6 +43,11 @@ const (
 	defaultEphemeralStorageMB = 512
 )
 
+// MaxRequestBytes is the largest request body any Lambda operation accepts
+// (CreateFunction and UpdateFunctionCode with a base64 ZipFile); a front end
+// that reads bodies before this package (to check signatures) can stop there.
+const MaxRequestBytes = maxCodeRequestBytes
+
 // apiError is an error the Lambda API renders as a REST-JSON error:
 // header X-Amzn-ErrorType: Type, body {"Type":"User","Message":..,"message":..}.
 type apiError struct {

@@ -40,6 +40,9 @@ type Config struct {
 	Functions         []emulator.LocalFunction
 	LambdaConcurrency int
 	EndpointRewrites  []emulator.EndpointRewrite
+	// Credentials (access key ID → secret) are set with --auth sigv4:
+	// every request must then be signed with one of them.
+	Credentials map[string]string
 }
 
 // rewriteFlags collects repeated --endpoint-rewrite FROM=TO values.
@@ -177,6 +180,9 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&transition, "transition-delay", "0s", "how long streams stay CREATING/DELETING and encryption ENABLING/DISABLING")
 	str(&maxInterval, "max-buffer-interval", "0s", "cap on every stream's buffering interval, e.g. 5s (0: AWS behaviour)")
 	str(&cfg.S3Endpoint, "s3-endpoint", "", "deliver to this external S3-compatible endpoint instead of the built-in S3")
+	var auth, credentialsPath string
+	str(&auth, "auth", "off", "request authentication: off (accept any request) or sigv4 (verify every request's AWS Signature Version 4)")
+	str(&credentialsPath, "credentials", "", "with --auth sigv4: AWS shared credentials file whose profiles may sign requests (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	var configPath, concurrency string
 	str(&configPath, "config", "", "JSON file of functions to register at start")
 	str(&concurrency, "lambda-concurrency", "0", "warm processes per function (0: one per CPU)")
@@ -268,6 +274,27 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		}
 	}
 	cfg.Functions = append(cfg.Functions, fns...)
+	switch auth {
+	case "off":
+		if credentialsPath != "" {
+			return cfg, bad("credentials", credentialsPath, "it is only used with --auth sigv4")
+		}
+	case "sigv4":
+		if credentialsPath != "" {
+			creds, err := loadCredentialsFile(credentialsPath)
+			if err != nil {
+				return cfg, bad("credentials", credentialsPath, err.Error())
+			}
+			cfg.Credentials = creds
+		} else if c, ok := envCredentials(getenv); ok {
+			cfg.Credentials = map[string]string{c.AccessKeyID: c.SecretAccessKey}
+		} else {
+			return cfg, bad("auth", auth, "no credentials to verify signatures with: give --credentials FILE ("+
+				envName("credentials")+") or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+		}
+	default:
+		return cfg, bad("auth", auth, "want off or sigv4")
+	}
 	if cfg.S3Endpoint != "" {
 		u, err := url.Parse(cfg.S3Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -106,7 +106,7 @@ func invokeCommand(args []string, getenv func(string) string, stdout, stderr io.
 		fs.Usage()
 		return 2
 	}
-	return invokeRemote(ctx, *endpoint, *region, name, payload, stdout, stderr)
+	return invokeRemote(ctx, *endpoint, *region, clientCredentials(getenv), name, payload, stdout, stderr)
 }
 
 func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte, stdout, stderr io.Writer) int {
@@ -126,10 +126,10 @@ func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte,
 }
 
 // invokeRemote calls the server's Lambda Invoke API with a SigV4-signed
-// request (credentials from the AWS environment variables, else a dummy
-// pair), plain net/http: the Lambda SDK client would cost every start of
-// the binary a millisecond of package initialisation.
-func invokeRemote(ctx context.Context, endpoint, region, name string, payload []byte, stdout, stderr io.Writer) int {
+// request (creds: the AWS environment variables, else a dummy pair; see
+// clientCredentials), plain net/http: the Lambda SDK client would cost every
+// start of the binary a millisecond of package initialisation.
+func invokeRemote(ctx context.Context, endpoint, region string, creds aws.Credentials, name string, payload []byte, stdout, stderr io.Writer) int {
 	u := strings.TrimSuffix(endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
 	if err != nil {
@@ -140,10 +140,6 @@ func invokeRemote(ctx context.Context, endpoint, region, name string, payload []
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
 	req.Header.Set("X-Amz-Log-Type", "Tail")
 	sum := sha256.Sum256(payload)
-	creds := aws.Credentials{AccessKeyID: "firehose-local", SecretAccessKey: "firehose-local"}
-	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		creds = aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
-	}
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", region, time.Now()); err != nil {
 		fmt.Fprintln(stderr, "firehose-local invoke: signing:", err)
 		return 2

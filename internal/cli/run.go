@@ -60,6 +60,10 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		LambdaConcurrency: cfg.LambdaConcurrency,
 		EndpointRewrites:  cfg.EndpointRewrites,
 	}
+	if cfg.Credentials != nil {
+		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
+		logger.Info("every request must be signed (SigV4)", "credentials", len(cfg.Credentials))
+	}
 	if cfg.S3Endpoint != "" {
 		store, err := emulator.NewExternalS3(context.Background(), cfg.S3Endpoint, cfg.Region)
 		if err != nil {
@@ -80,6 +84,9 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		return 1
 	}
 	fmt.Fprintf(stdout, "firehose-local listening on http://%s\n", addr)
+	if w := exposureWarning(cfg.Listen, addr, cfg.Credentials != nil); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 
 	<-sig
 	logger.Info("stopping: delivering every buffer (a second signal forces the exit)", "timeout", shutdownTimeout)
@@ -125,7 +132,16 @@ func flushCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	if *stream != "" {
 		q.Set("stream", *stream)
 	}
-	resp, err := http.Post(strings.TrimSuffix(*endpoint, "/")+"/_local/flush?"+q.Encode(), "application/json", nil)
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(*endpoint, "/")+"/_local/flush?"+q.Encode(), nil)
+	if err == nil {
+		// A server with --auth sigv4 wants it signed (with AWS_* credentials).
+		err = signAdminRequest(req, getenv)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "firehose-local flush:", err)
+		return 1
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "firehose-local flush:", err)
 		return 1

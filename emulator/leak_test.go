@@ -1,0 +1,96 @@
+package emulator_test
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	fhtypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+)
+
+// Close leaves no goroutine behind: servers, pipelines, timers and the
+// authenticator all stop (a hand-written goleak: the goroutines alive after
+// Close are compared with those alive before New).
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := goroutines()
+	srv, err := emulator.New(emulator.Config{DataDir: t.TempDir(),
+		Auth: &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{}
+	cfg := emulatortest.Config("http://"+addr.String(), "us-east-1")
+	cfg.HTTPClient = &http.Client{Transport: transport}
+	fh := firehose.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("leaks")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if _, err := fh.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{DeliveryStreamName: aws.String(name),
+			ExtendedS3DestinationConfiguration: &fhtypes.ExtendedS3DestinationConfiguration{
+				RoleARN: aws.String("arn:aws:iam::000000000000:role/r"), BucketARN: aws.String("arn:aws:s3:::leaks")}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fh.PutRecord(ctx, &firehose.PutRecordInput{DeliveryStreamName: aws.String(name),
+			Record: &fhtypes.Record{Data: []byte("x\n")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := srv.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	transport.CloseIdleConnections()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var leaked []string
+		for id, stack := range goroutines() {
+			if _, ok := before[id]; !ok {
+				leaked = append(leaked, stack)
+			}
+		}
+		if len(leaked) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines outlived Close:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// goroutines maps the ID of every goroutine to its stack.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range strings.Split(strings.TrimSpace(string(buf)), "\n\n") {
+		if f := strings.Fields(g); len(f) > 1 {
+			out[f[1]] = g
+		}
+	}
+	return out
+}

@@ -1,0 +1,98 @@
+package s3fake
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/johannesboyne/gofakes3"
+)
+
+// Request body limits.
+const (
+	// DefaultMaxObjectSize is S3's limit for one PutObject or UploadPart:
+	// 5 GiB.
+	DefaultMaxObjectSize = 5 << 30
+	// maxRequestBody bounds every other request body (the XML of
+	// DeleteObjects, CompleteMultipartUpload, tagging, ...). The largest
+	// valid ones, 1,000 keys or 10,000 parts, stay far below it.
+	maxRequestBody = 16 << 20
+)
+
+// limitBodies is middleware that bounds request bodies before gofakes3,
+// which allocates an upload's declared size at once:
+//
+//   - an object upload (PutObject, UploadPart, a browser POST) may be
+//     maxObject bytes (EntityTooLarge) and must declare its length
+//     (MissingContentLength); r.ContentLength is the decoded length of
+//     aws-chunked bodies, so it runs after Dechunk;
+//   - any other body is read here, at most maxRequestBody bytes
+//     (MaxMessageLengthExceeded), so that the checks Dechunk set up on it
+//     (the signed payload hash) are done before the request is served.
+func limitBodies(maxObject int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUpload(r) {
+			if r.ContentLength < 0 {
+				writeError(w, r, gofakes3.ErrMissingContentLength)
+				return
+			}
+			if r.ContentLength > maxObject {
+				writeError(w, r, &s3Error{code: "EntityTooLarge", status: http.StatusBadRequest,
+					message: "Your proposed upload exceeds the maximum allowed size",
+					extra: []xmlElem{{"ProposedSize", strconv.FormatInt(r.ContentLength, 10)},
+						{"MaxSizeAllowed", strconv.FormatInt(maxObject, 10)}}})
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			if r.ContentLength > maxRequestBody {
+				writeError(w, r, tooBig())
+				return
+			}
+			b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			if len(b) > maxRequestBody {
+				writeError(w, r, tooBig())
+				return
+			}
+			r.Body = readCloser{bytes.NewReader(b), r.Body}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooBig() *s3Error {
+	return &s3Error{code: "MaxMessageLengthExceeded", status: http.StatusBadRequest, message: "Your request was too big."}
+}
+
+// isUpload reports whether r uploads object data: a PUT to a key without a
+// subresource other than an upload part's (and without X-Amz-Copy-Source),
+// or a browser-form POST to a bucket.
+func isUpload(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPut:
+		if !hasObjectKey(r.URL.Path) || r.Header.Get(hdrCopySource) != "" {
+			return false
+		}
+		for k := range r.URL.Query() {
+			switch {
+			case k == "partNumber", k == "uploadId", k == "x-id", strings.HasPrefix(k, "X-Amz-"):
+			default:
+				return false
+			}
+		}
+		return true
+	case http.MethodPost:
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		return mt == "multipart/form-data" && !hasObjectKey(r.URL.Path)
+	}
+	return false
+}
