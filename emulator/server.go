@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firehose-local/firehose-local/emulator/console"
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
@@ -86,6 +87,9 @@ type Server struct {
 	metricsHTTP   http.Handler
 
 	invocations *invocations // recent Lambda invocations, per function
+
+	console   *console.Console       // the web console at /_local/ui
+	listenURL atomic.Pointer[string] // http://address Serve listens on, once known
 
 	runner   *lambdarunner.Runner
 	lambda   *lambdaapi.Service
@@ -160,6 +164,7 @@ func New(cfg Config) (*Server, error) {
 		// rather than at the next GC, to keep an idle emulator small.
 		debug.FreeOSMemory()
 	}()
+	s.console = s.newConsole()
 	s.handler = s.routes()
 	s.ready.Store(true)
 	return s, nil
@@ -183,6 +188,7 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	srv := s.httpSrv
 	s.mu.Unlock()
+	s.setListenAddr(l.Addr())
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -211,6 +217,7 @@ func (s *Server) Close(ctx context.Context) error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.ready.Store(false)
+		s.console.Close() // demo runs stop sending
 		s.mu.Lock()
 		srv := s.httpSrv
 		s.mu.Unlock()
