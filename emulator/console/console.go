@@ -142,9 +142,13 @@ type Invocation struct {
 type Console struct {
 	b     Backend
 	log   *slog.Logger
-	pages map[string]*template.Template
 	mux   *http.ServeMux
 	demos *demos
+
+	// The templates are parsed on first use, to keep them out of the
+	// server's start-up.
+	parseOnce sync.Once
+	pages     map[string]*template.Template
 }
 
 // New returns a console over b. Close stops its demo runs.
@@ -152,7 +156,7 @@ func New(b Backend, log *slog.Logger) *Console {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Console{b: b, log: log, pages: parsePages(), demos: newDemos(b)}
+	c := &Console{b: b, log: log, demos: newDemos(b)}
 	c.routes()
 	return c
 }

@@ -84,6 +84,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	data["Base"] = Prefix
 	data["ExternalS3"] = c.b.ExternalS3()
+	c.parseOnce.Do(func() { c.pages = parsePages() })
 	var buf bytes.Buffer
 	if err := c.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
 		c.log.Error("console: rendering a page", "page", page, "error", err)

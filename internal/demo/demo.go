@@ -4,27 +4,30 @@
 //
 //	{"ticker_symbol":"QXZ","sector":"HEALTHCARE","change":-0.05,"price":84.51}
 //
-// at a steady rate, through the public Firehose API (PutRecordBatch with the
-// AWS SDK for Go v2). The firehose-local demo command and the web console's
-// demo button both use it.
+// at a steady rate, through the public Firehose API (PutRecordBatch requests
+// over HTTP, SigV4-signed as an SDK signs them). The firehose-local demo
+// command and the web console's demo button both use it.
 package demo
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/firehose"
-	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
-	"github.com/aws/smithy-go"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Limits of a run.
@@ -97,23 +100,140 @@ func round2(x float64) float64 {
 	return r
 }
 
-// API is the part of the Firehose client a run uses.
+// API sends one PutRecordBatch request. *Client is the real one.
 type API interface {
-	PutRecordBatch(ctx context.Context, in *firehose.PutRecordBatchInput, optFns ...func(*firehose.Options)) (*firehose.PutRecordBatchOutput, error)
+	PutRecordBatch(ctx context.Context, stream string, records [][]byte) (BatchResult, error)
 }
 
-// NewClient returns a Firehose client for a firehose-local at endpoint, with
-// dummy credentials. httpClient nil means the SDK's default.
-func NewClient(endpoint, region string, httpClient aws.HTTPClient) *firehose.Client {
-	if httpClient == nil {
-		httpClient = awshttp.NewBuildableClient()
+// BatchResult is what the stream made of a batch: how many records it
+// refused (FailedPutCount), and the first refusal's error code and message.
+type BatchResult struct {
+	Failed     int
+	FirstError string
+}
+
+// APIError is a Firehose error response.
+type APIError struct {
+	Code, Message string
+	Status        int
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// Doer sends HTTP requests; *http.Client is one.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Client calls PutRecordBatch on a Firehose API endpoint (firehose-local's)
+// with SigV4-signed JSON 1.1 requests over plain net/http. The signature's
+// scope carries the region, which selects the stream's region. It does not
+// use the SDK's Firehose client, whose package initialisation would cost
+// every start of the binary more than a millisecond.
+type Client struct {
+	endpoint, region string
+	http             Doer
+	creds            aws.Credentials
+	signer           *v4.Signer
+}
+
+// NewClient returns a Client for a firehose-local at endpoint, with dummy
+// credentials. doer nil means a plain http.Client.
+func NewClient(endpoint, region string, doer Doer) *Client {
+	if doer == nil {
+		doer = &http.Client{}
 	}
-	return firehose.NewFromConfig(aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider("demo", "demo", ""),
-		BaseEndpoint: aws.String(endpoint),
-		HTTPClient:   httpClient,
-	})
+	return &Client{
+		endpoint: strings.TrimSuffix(endpoint, "/") + "/",
+		region:   region,
+		http:     doer,
+		creds:    aws.Credentials{AccessKeyID: "firehose-local-demo", SecretAccessKey: "firehose-local-demo"},
+		signer:   v4.NewSigner(),
+	}
+}
+
+// requestTimeout bounds one PutRecordBatch call.
+const requestTimeout = 30 * time.Second
+
+// PutRecordBatch sends records to stream in one request.
+func (c *Client) PutRecordBatch(ctx context.Context, stream string, records [][]byte) (BatchResult, error) {
+	type record struct {
+		Data []byte `json:"Data"`
+	}
+	in := struct {
+		DeliveryStreamName string   `json:"DeliveryStreamName"`
+		Records            []record `json:"Records"`
+	}{stream, make([]record, len(records))}
+	for i, r := range records {
+		in.Records[i].Data = r
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return BatchResult{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "Firehose_20150804.PutRecordBatch")
+	sum := sha256.Sum256(body)
+	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "firehose", c.region, time.Now()); err != nil {
+		return BatchResult{}, fmt.Errorf("signing: %w", err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return BatchResult{}, fmt.Errorf("reading the response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Type    string `json:"__type"`
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(rb, &e)
+		code := e.Type
+		if code == "" {
+			code = resp.Header.Get("X-Amzn-ErrorType")
+		}
+		if i := strings.LastIndex(code, "#"); i >= 0 {
+			code = code[i+1:]
+		}
+		if i := strings.Index(code, ":"); i >= 0 {
+			code = code[:i]
+		}
+		if code == "" {
+			code = "HTTP " + strconv.Itoa(resp.StatusCode)
+		}
+		if e.Message == "" {
+			e.Message = strings.TrimSpace(string(rb))
+		}
+		return BatchResult{}, &APIError{Code: code, Message: e.Message, Status: resp.StatusCode}
+	}
+	var out struct {
+		FailedPutCount   int `json:"FailedPutCount"`
+		RequestResponses []struct {
+			ErrorCode    string `json:"ErrorCode"`
+			ErrorMessage string `json:"ErrorMessage"`
+		} `json:"RequestResponses"`
+	}
+	if err := json.Unmarshal(rb, &out); err != nil {
+		return BatchResult{}, fmt.Errorf("decoding the response: %w", err)
+	}
+	res := BatchResult{Failed: out.FailedPutCount}
+	for _, r := range out.RequestResponses {
+		if r.ErrorCode != "" {
+			res.FirstError = r.ErrorCode + ": " + r.ErrorMessage
+			break
+		}
+	}
+	return res, nil
 }
 
 // Clock paces a run; tests pass a fake one.
@@ -264,11 +384,11 @@ func (r *Run) Run(ctx context.Context) error {
 
 // send puts n records in one PutRecordBatch call.
 func (r *Run) send(ctx context.Context, n int, first bool) error {
-	in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(r.opts.Stream), Records: make([]types.Record, n)}
-	for i := range in.Records {
-		in.Records[i].Data = r.gen.Next()
+	records := make([][]byte, n)
+	for i := range records {
+		records[i] = r.gen.Next()
 	}
-	out, err := r.opts.Client.PutRecordBatch(ctx, in)
+	res, err := r.opts.Client.PutRecordBatch(ctx, r.opts.Stream, records)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stats.Requests++
@@ -279,25 +399,20 @@ func (r *Run) send(ctx context.Context, n int, first bool) error {
 		r.stats.RequestErrors++
 		r.stats.Failed += int64(n)
 		r.stats.LastError = err.Error()
-		var apiErr smithy.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ResourceNotFoundException" {
-			return fmt.Errorf("%w: %s", ErrStreamNotFound, apiErr.ErrorMessage())
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Code == "ResourceNotFoundException" {
+			return fmt.Errorf("%w: %s", ErrStreamNotFound, apiErr.Message)
 		}
 		if first {
 			return err
 		}
 		return nil
 	}
-	failed := int64(aws.ToInt32(out.FailedPutCount))
+	failed := int64(min(max(res.Failed, 0), n))
 	r.stats.Failed += failed
 	r.stats.Sent += int64(n) - failed
-	if failed > 0 {
-		for _, res := range out.RequestResponses {
-			if res.ErrorCode != nil {
-				r.stats.LastError = aws.ToString(res.ErrorCode) + ": " + aws.ToString(res.ErrorMessage)
-				break
-			}
-		}
+	if res.FirstError != "" {
+		r.stats.LastError = res.FirstError
 	}
 	return nil
 }

@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/firehose"
-	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/firehose-local/firehose-local/internal/demo"
 )
@@ -86,24 +85,20 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 type fakeAPI struct {
 	mu      sync.Mutex
 	batches [][][]byte
-	fail    func(call int, n int) (*firehose.PutRecordBatchOutput, error)
+	fail    func(call int, n int) (demo.BatchResult, error)
 }
 
-func (f *fakeAPI) PutRecordBatch(ctx context.Context, in *firehose.PutRecordBatchInput, _ ...func(*firehose.Options)) (*firehose.PutRecordBatchOutput, error) {
+func (f *fakeAPI) PutRecordBatch(ctx context.Context, stream string, records [][]byte) (demo.BatchResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if aws.ToString(in.DeliveryStreamName) != "ticks" {
-		return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Firehose " + aws.ToString(in.DeliveryStreamName) + " under account 000000000000 not found."}
+	if stream != "ticks" {
+		return demo.BatchResult{}, &demo.APIError{Code: "ResourceNotFoundException", Message: "Firehose " + stream + " under account 000000000000 not found.", Status: 400}
 	}
-	var recs [][]byte
-	for _, r := range in.Records {
-		recs = append(recs, r.Data)
-	}
-	f.batches = append(f.batches, recs)
+	f.batches = append(f.batches, records)
 	if f.fail != nil {
-		return f.fail(len(f.batches), len(recs))
+		return f.fail(len(f.batches), len(records))
 	}
-	return &firehose.PutRecordBatchOutput{FailedPutCount: aws.Int32(0)}, nil
+	return demo.BatchResult{}, nil
 }
 
 func (f *fakeAPI) records() int {
@@ -172,16 +167,14 @@ func TestRunBatchesHighRates(t *testing.T) {
 }
 
 func TestRunCountsFailedRecords(t *testing.T) {
-	api := &fakeAPI{fail: func(call, n int) (*firehose.PutRecordBatchOutput, error) {
+	api := &fakeAPI{fail: func(call, n int) (demo.BatchResult, error) {
 		switch call {
 		case 2:
-			return nil, &smithy.GenericAPIError{Code: "ServiceUnavailableException", Message: "Slow down."}
+			return demo.BatchResult{}, &demo.APIError{Code: "ServiceUnavailableException", Message: "Slow down.", Status: 503}
 		case 3:
-			resp := make([]types.PutRecordBatchResponseEntry, n)
-			resp[0] = types.PutRecordBatchResponseEntry{ErrorCode: aws.String("ServiceUnavailableException"), ErrorMessage: aws.String("Slow down.")}
-			return &firehose.PutRecordBatchOutput{FailedPutCount: aws.Int32(1), RequestResponses: resp}, nil
+			return demo.BatchResult{Failed: 1, FirstError: "ServiceUnavailableException: Slow down."}, nil
 		}
-		return &firehose.PutRecordBatchOutput{FailedPutCount: aws.Int32(0)}, nil
+		return demo.BatchResult{}, nil
 	}}
 	r := newRun(t, api, demo.Options{Rate: 20, Duration: time.Second})
 	if err := r.Run(context.Background()); err != nil {
@@ -199,8 +192,8 @@ func TestRunStopsOnFatalErrors(t *testing.T) {
 	if err := r.Run(context.Background()); !errors.Is(err, demo.ErrStreamNotFound) {
 		t.Fatalf("missing stream: %v", err)
 	}
-	first := &fakeAPI{fail: func(int, int) (*firehose.PutRecordBatchOutput, error) {
-		return nil, errors.New("connection refused")
+	first := &fakeAPI{fail: func(int, int) (demo.BatchResult, error) {
+		return demo.BatchResult{}, errors.New("connection refused")
 	}}
 	r = newRun(t, first, demo.Options{Rate: 10})
 	if err := r.Run(context.Background()); err == nil || r.Stats().Failed != 1 {
@@ -211,11 +204,11 @@ func TestRunStopsOnFatalErrors(t *testing.T) {
 func TestRunUntilCancelled(t *testing.T) {
 	api := &fakeAPI{}
 	ctx, cancel := context.WithCancel(context.Background())
-	api.fail = func(call, n int) (*firehose.PutRecordBatchOutput, error) {
+	api.fail = func(call, n int) (demo.BatchResult, error) {
 		if call == 7 {
 			cancel()
 		}
-		return &firehose.PutRecordBatchOutput{FailedPutCount: aws.Int32(0)}, nil
+		return demo.BatchResult{}, nil
 	}
 	r := newRun(t, api, demo.Options{Rate: 10})
 	if err := r.Run(ctx); err != nil {
@@ -237,5 +230,48 @@ func TestNewChecksOptions(t *testing.T) {
 		if _, err := demo.New(o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
+	}
+}
+
+// The client speaks the Firehose JSON 1.1 protocol, SigV4-signed with the
+// region in its scope, and reads both kinds of failure.
+func TestClient(t *testing.T) {
+	var got struct {
+		target, contentType, auth string
+		body                      map[string]any
+	}
+	answer := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = io.WriteString(w, `{"FailedPutCount":1,"Encrypted":false,"RequestResponses":[{"RecordId":"a"},{"ErrorCode":"ServiceUnavailableException","ErrorMessage":"Slow down."}]}`)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.target, got.contentType, got.auth = r.Header.Get("X-Amz-Target"), r.Header.Get("Content-Type"), r.Header.Get("Authorization")
+		_ = json.NewDecoder(r.Body).Decode(&got.body)
+		if got.body["DeliveryStreamName"] == "missing" {
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"Firehose missing under account 000000000000 not found."}`)
+			return
+		}
+		answer(w)
+	}))
+	defer srv.Close()
+	c := demo.NewClient(srv.URL, "eu-west-1", nil)
+	res, err := c.PutRecordBatch(context.Background(), "ticks", [][]byte{[]byte("one\n"), []byte("two\n")})
+	if err != nil || res.Failed != 1 || res.FirstError != "ServiceUnavailableException: Slow down." {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if got.target != "Firehose_20150804.PutRecordBatch" || got.contentType != "application/x-amz-json-1.1" ||
+		!strings.Contains(got.auth, "/eu-west-1/firehose/aws4_request") {
+		t.Errorf("request: %+v", got)
+	}
+	recs, _ := got.body["Records"].([]any)
+	if len(recs) != 2 || recs[0].(map[string]any)["Data"] != "b25lCg==" {
+		t.Errorf("records %v", got.body)
+	}
+	_, err = c.PutRecordBatch(context.Background(), "missing", [][]byte{[]byte("x")})
+	var apiErr *demo.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "ResourceNotFoundException" || apiErr.Status != 400 || !strings.Contains(apiErr.Message, "not found") {
+		t.Errorf("error response: %v", err)
 	}
 }
