@@ -61,9 +61,9 @@ func (b consoleBackend) ExternalS3() string {
 		return ""
 	}
 	if e, ok := b.s.store.(*ExternalS3); ok && e.endpoint != "" {
-		return e.endpoint
+		return "the S3-compatible store at " + e.endpoint
 	}
-	return "an external store"
+	return "the object store in the server's configuration (Config.Store)"
 }
 
 // FirehoseClient calls the server's Firehose API on its listen address or,

@@ -14,7 +14,6 @@
 package console
 
 import (
-	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -60,8 +59,9 @@ type Backend interface {
 	Invocations() map[string][]Invocation
 	// S3 is the built-in S3.
 	S3() *s3fake.S3
-	// ExternalS3 names the external store deliveries go to instead of the
-	// built-in S3 ("" when they go to the built-in S3).
+	// ExternalS3 describes where deliveries go when it is not the built-in
+	// S3, e.g. "the S3-compatible store at http://127.0.0.1:9000" ("" when
+	// it is the built-in S3).
 	ExternalS3() string
 	// FirehoseClient is a Firehose client that calls the server's own HTTP
 	// API, for demo runs.
@@ -238,22 +238,6 @@ func staticHandler(fsys fs.FS) http.Handler {
 		w.Header().Set("Cache-Control", "max-age=60")
 		files.ServeHTTP(w, r)
 	})
-}
-
-// demos are the demo runs the console started, by stream.
-type demos struct {
-	b    Backend
-	mu   sync.Mutex
-	runs map[string]*demoRun // region/name → the latest run
-	wg   sync.WaitGroup
-}
-
-type demoRun struct {
-	key, region string
-	run         *demo.Run
-	cancel      context.CancelFunc
-	done        chan struct{}
-	err         error // set before done is closed
 }
 
 // Capped reports that --max-buffer-interval shortened the stream's

@@ -8,10 +8,27 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firehose-local/firehose-local/internal/demo"
 )
+
+// demos are the demo runs the console started, by stream.
+type demos struct {
+	b    Backend
+	mu   sync.Mutex
+	runs map[string]*demoRun // region/name → the latest run
+	wg   sync.WaitGroup
+}
+
+type demoRun struct {
+	region string
+	run    *demo.Run
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // set before done is closed
+}
 
 func newDemos(b Backend) *demos { return &demos{b: b, runs: map[string]*demoRun{}} }
 
@@ -39,7 +56,7 @@ func (d *demos) start(region, stream string, rate int, duration time.Duration) e
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	dr := &demoRun{key: key, region: region, run: run, cancel: cancel, done: make(chan struct{})}
+	dr := &demoRun{region: region, run: run, cancel: cancel, done: make(chan struct{})}
 	d.runs[key] = dr
 	d.wg.Add(1)
 	go func() {

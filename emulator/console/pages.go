@@ -24,9 +24,6 @@ import (
 // created from the form (IAM is not emulated; any role is accepted).
 const account = "000000000000"
 
-// flushTimeout bounds how long the flush button waits for the objects.
-const flushTimeout = 30 * time.Second
-
 // listPage is how many keys the S3 browser lists at once.
 const listPage = 500
 
@@ -250,10 +247,7 @@ func formNumber(s string) any {
 
 func (c *Console) flush(w http.ResponseWriter, r *http.Request) {
 	name, region := r.FormValue("stream"), r.FormValue("region")
-	back := r.FormValue("back")
-	if !strings.HasPrefix(back, Prefix+"/") || strings.HasPrefix(back, "//") {
-		back = Prefix + "/streams"
-	}
+	back := Prefix + "/streams"
 	results, found := c.b.Flush(region, name)
 	if name != "" && !found {
 		c.redirect(w, r, back, "", "No delivery stream named "+name+".")
