@@ -15,7 +15,8 @@ import (
 // AWS itself) through the AWS SDK for Go v2. Credentials come from the
 // standard AWS environment variables and files.
 type ExternalS3 struct {
-	client *s3.Client
+	client   *s3.Client
+	endpoint string
 }
 
 // NewExternalS3 returns a store that writes to endpoint, path-style.
@@ -28,7 +29,7 @@ func NewExternalS3(ctx context.Context, endpoint, region string) (*ExternalS3, e
 		o.BaseEndpoint = aws.String(endpoint)
 		o.UsePathStyle = true
 	})
-	return &ExternalS3{client: client}, nil
+	return &ExternalS3{client: client, endpoint: endpoint}, nil
 }
 
 // PutObject writes one delivered object.

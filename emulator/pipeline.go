@@ -66,6 +66,7 @@ type pipeline struct {
 	cfg      destConfig
 	buf      *batch // records not yet cut, or nil
 	timer    Timer
+	timerAt  time.Time // when timer fires
 	queue    []*batch
 	inflight *batch        // the batch being delivered
 	wake     chan struct{} // signals the delivery goroutine
@@ -325,6 +326,7 @@ func (p *pipeline) startLocked(now time.Time) {
 		}
 	}
 	if p.cfg.interval > 0 {
+		p.timerAt = p.s.clock.Now().Add(p.cfg.interval)
 		p.timer = p.s.clock.AfterFunc(p.cfg.interval, func() {
 			p.mu.Lock()
 			defer p.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/firehose-local/firehose-local/emulator/console"
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/protocol"
 )
@@ -25,6 +26,7 @@ const (
 
 // routes builds the one router every API shares:
 //
+//	/_local/ui...                     the web console
 //	/_local/...                       admin endpoints
 //	X-Amz-Target: Firehose_20150804.* Firehose (JSON 1.1)
 //	X-Amz-Target: Logs_20140328.*     CloudWatch Logs (JSON 1.1)
@@ -38,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.health)
 	r.Path("/_local/flush").Methods(http.MethodPost).HandlerFunc(s.flushHandler)
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.serveMetrics)
+	r.PathPrefix(console.Prefix).Handler(s.console) // the web console; before the /_local/ catch-all
 	r.PathPrefix("/_local/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
 	})

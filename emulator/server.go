@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firehose-local/firehose-local/emulator/console"
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/emulator/wal"
@@ -100,6 +101,9 @@ type Server struct {
 	metricsHTTP   http.Handler
 
 	invocations *invocations // recent Lambda invocations, per function
+
+	console   *console.Console       // the web console at /_local/ui
+	listenURL atomic.Pointer[string] // http://address Serve listens on, once known
 
 	runner   *lambdarunner.Runner
 	fnCreds  lambdarunner.Credentials // what functions sign with, when Auth is set
@@ -201,6 +205,7 @@ func New(cfg Config) (*Server, error) {
 		// rather than at the next GC, to keep an idle emulator small.
 		debug.FreeOSMemory()
 	}()
+	s.console = s.newConsole()
 	s.handler = s.routes()
 	if cfg.Auth != nil {
 		s.handler = newAuthenticator(cfg.Auth, s.fnCreds, s.handler)
@@ -227,6 +232,7 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	srv := s.httpSrv
 	s.mu.Unlock()
+	s.setListenAddr(l.Addr())
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -255,6 +261,7 @@ func (s *Server) Close(ctx context.Context) error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.ready.Store(false)
+		s.console.Close() // demo runs stop sending
 		s.mu.Lock()
 		srv := s.httpSrv
 		s.mu.Unlock()

@@ -35,6 +35,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			return invokeCommand(args[1:], getenv, stdout, stderr)
 		case "receiver":
 			return receiverCommand(args[1:], getenv, stdout, stderr, sig)
+		case "demo":
+			return demoCommand(args[1:], getenv, stdout, stderr, sig)
 		}
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)

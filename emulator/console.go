@@ -1,0 +1,244 @@
+package emulator
+
+// The glue between the Server and the web console (package console): what
+// the console may see of streams, buffers, functions and invocations, and
+// the two things it may do, flush and create a stream, through the same code
+// paths as the admin endpoint and the API.
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/firehose-local/firehose-local/emulator/console"
+	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/internal/demo"
+	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/s3fake"
+)
+
+// consoleFlushTimeout bounds how long the console's flush button waits.
+const consoleFlushTimeout = 30 * time.Second
+
+// consoleBackend implements console.Backend over a Server.
+type consoleBackend struct{ s *Server }
+
+var _ console.Backend = consoleBackend{}
+
+func (s *Server) newConsole() *console.Console {
+	return console.New(consoleBackend{s}, s.log.With("service", "console"))
+}
+
+// setListenAddr remembers where the server listens, so demo runs started
+// from the console go through its HTTP API like any client's requests.
+func (s *Server) setListenAddr(a net.Addr) {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return
+	}
+	ip := tcp.IP
+	switch {
+	case ip == nil || ip.IsUnspecified() && ip.To4() != nil:
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip.IsUnspecified():
+		ip = net.IPv6loopback
+	}
+	u := "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
+	s.listenURL.Store(&u)
+}
+
+func (b consoleBackend) DefaultRegion() string                  { return b.s.cfg.Region }
+func (b consoleBackend) Now() time.Time                         { return b.s.clock.Now() }
+func (b consoleBackend) S3() *s3fake.S3                         { return b.s.s3 }
+func (b consoleBackend) Functions() []lambdaapi.FunctionSummary { return b.s.lambda.Functions() }
+
+func (b consoleBackend) ExternalS3() string {
+	if _, builtin := b.s.store.(builtinStore); builtin {
+		return ""
+	}
+	if e, ok := b.s.store.(*ExternalS3); ok && e.endpoint != "" {
+		return "the S3-compatible store at " + e.endpoint
+	}
+	return "the object store in the server's configuration (Config.Store)"
+}
+
+// FirehoseClient calls the server's Firehose API on its listen address or,
+// when it serves only through Handler, through the handler in process.
+func (b consoleBackend) FirehoseClient(region string) demo.API {
+	if u := b.s.listenURL.Load(); u != nil {
+		return demo.NewClient(*u, region, nil)
+	}
+	return demo.NewClient("http://firehose-local.internal", region, handlerClient{b.s.handler})
+}
+
+// handlerClient sends requests straight to an http.Handler.
+type handlerClient struct{ h http.Handler }
+
+func (c handlerClient) Do(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.RequestURI = req.URL.RequestURI()
+	if r.Host == "" {
+		r.Host = req.URL.Host
+	}
+	r.RemoteAddr = "127.0.0.1:0"
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+func (b consoleBackend) Flush(region, name string) ([]console.FlushResult, bool) {
+	results, found := b.s.Flush(name, region, consoleFlushTimeout)
+	out := make([]console.FlushResult, len(results))
+	for i, r := range results {
+		out[i] = console.FlushResult{Stream: r.Stream, Region: r.Region, Objects: r.Objects, Error: r.Error}
+	}
+	return out, found
+}
+
+// CreateStream is CreateDeliveryStream as the API runs it.
+func (b consoleBackend) CreateStream(region string, body []byte) error {
+	s := b.s
+	doc, verr := s.model().DecodeAndValidate("CreateDeliveryStream", body)
+	if verr != nil {
+		return verr
+	}
+	if _, err := s.createDeliveryStream(region, body, doc); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (b consoleBackend) Invocations() map[string][]console.Invocation {
+	all := b.s.RecentInvocations()
+	out := make(map[string][]console.Invocation, len(all))
+	for fn, list := range all {
+		views := make([]console.Invocation, len(list))
+		for i, inv := range list {
+			views[i] = console.Invocation{
+				RequestID: inv.RequestID, Start: inv.Start, Duration: inv.Duration,
+				FunctionError: inv.FunctionError, Error: inv.Error, Log: inv.Log, Stream: inv.Stream,
+				Ok: inv.Ok, Dropped: inv.Dropped, Failed: inv.ProcessingFailed, ResponseError: inv.ResponseError,
+			}
+		}
+		out[fn] = views
+	}
+	return out
+}
+
+// Streams describes every stream and its buffers now.
+func (b consoleBackend) Streams() []console.Stream {
+	s := b.s
+	now := s.clock.Now()
+	type item struct {
+		view console.Stream
+		pipe *pipeline
+	}
+	var items []item
+	s.mu.Lock()
+	for _, byName := range s.streams {
+		for _, st := range byName {
+			if st.deleting && !now.Before(st.goneAt) {
+				continue
+			}
+			items = append(items, item{consoleStream(st, now, s.cfg.TransitionDelay), st.pipe})
+		}
+	}
+	s.mu.Unlock()
+	out := make([]console.Stream, len(items))
+	for i, it := range items {
+		out[i] = it.view
+		if it.pipe != nil {
+			out[i].Buffer, out[i].Interval = it.pipe.bufferState(now)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Region != out[j].Region {
+			return out[i].Region < out[j].Region
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// consoleStream is st's configuration as DescribeDeliveryStream shows it,
+// defaults materialised. The caller holds s.mu.
+func consoleStream(st *stream, now time.Time, delay time.Duration) console.Stream {
+	d := st.describe(now, delay)
+	v := console.Stream{
+		Name: st.name, Region: st.region, ARN: st.arn, Status: d.DeliveryStreamStatus,
+		Type: st.typ, Version: st.version, Created: st.createdAt,
+	}
+	var s3d *protocol.S3DestinationDescription
+	var hints *protocol.BufferingHints
+	var pc *protocol.ProcessingConfiguration
+	dest := d.Destinations[0]
+	switch {
+	case dest.HttpEndpointDestinationDescription != nil:
+		h := dest.HttpEndpointDestinationDescription
+		v.Destination = "HTTP endpoint"
+		if e := h.EndpointConfiguration; e != nil {
+			v.EndpointName = deref(e.Name)
+			if u, err := url.Parse(e.Url); err == nil {
+				v.EndpointURL = u.Scheme + "://" + u.Host
+			}
+		}
+		s3d, hints, pc = h.S3DestinationDescription, h.BufferingHints, h.ProcessingConfiguration
+	case dest.ExtendedS3DestinationDescription != nil:
+		e := dest.ExtendedS3DestinationDescription
+		v.Destination = "Amazon S3"
+		s3d, hints, pc = &e.S3DestinationDescription, &e.BufferingHints, e.ProcessingConfiguration
+	}
+	if s3d != nil {
+		v.Bucket = bucketFromARN(s3d.BucketARN)
+		v.Prefix, v.ErrorPrefix = deref(s3d.Prefix), deref(s3d.ErrorOutputPrefix)
+		v.Compression = s3d.CompressionFormat
+	}
+	v.BufferSizeMB, v.BufferSeconds = bufferingHints(hints)
+	v.Interval = time.Duration(v.BufferSeconds) * time.Second
+	if proc, _ := parseProcessing(pc, 0); proc != nil {
+		v.LambdaARN = proc.lambdaARN
+	}
+	return v
+}
+
+// bufferState reads the pipeline's buffers and queues, for the console. It
+// also returns the buffering interval in force.
+func (p *pipeline) bufferState(now time.Time) (console.Buffer, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := console.Buffer{SizeLimit: p.cfg.sizeLimit}
+	if p.buf != nil {
+		b.Bytes, b.Records = len(p.buf.data), len(p.buf.ends)
+		if p.timer != nil {
+			b.Timer, b.FiresIn = true, max(0, p.timerAt.Sub(now))
+		}
+	}
+	if c := p.cfg.proc; c != nil {
+		if pb := p.proc.buf; pb != nil {
+			b.ProcBytes, b.ProcRecords = len(pb.data), len(pb.ends)
+			if p.proc.timer != nil {
+				// The processor's interval starts with its first record.
+				b.ProcTimer, b.ProcFiresIn = true, max(0, pb.first.Add(c.interval).Sub(now))
+			}
+		}
+		b.ProcQueued = len(p.proc.queue)
+	}
+	b.Queued = len(p.queue)
+	for _, q := range p.queue {
+		b.QueuedBytes += len(q.data)
+	}
+	if len(p.queue) > 0 && p.queue[0].err != nil {
+		b.DeliveryError = p.queue[0].err.Error()
+	}
+	return b, p.cfg.interval
+}

@@ -1,0 +1,420 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firehose-local/firehose-local/emulator/compression"
+	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/s3fake"
+)
+
+// account is firehose-local's one account, for the role ARN of streams
+// created from the form (IAM is not emulated; any role is accepted).
+const account = "000000000000"
+
+// listPage is how many keys the S3 browser lists at once.
+const listPage = 500
+
+var funcs = template.FuncMap{
+	"bytes": func(n any) string {
+		switch v := n.(type) {
+		case int:
+			return humanBytes(int64(v))
+		case int64:
+			return humanBytes(v)
+		}
+		return fmt.Sprint(n)
+	},
+	"secs": func(d time.Duration) string {
+		if d < 10*time.Second {
+			return fmt.Sprintf("%.1f s", d.Seconds())
+		}
+		return d.Round(time.Second).String()
+	},
+	"ms": func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) },
+	"ts": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"fnName": func(arn string) string {
+		if i := strings.LastIndex(arn, ":function:"); i >= 0 {
+			return arn[i+len(":function:"):]
+		}
+		return arn
+	},
+	"rate":  func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"plus1": func(i int) int { return i + 1 },
+}
+
+// parsePages parses each page with the layout.
+func parsePages() map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"streams", "new_stream", "lambda", "s3", "object", "demo", "error"} {
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return pages
+}
+
+// render executes a page into a buffer first, so a failure leaves no
+// half-written page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+	q := r.URL.Query()
+	if _, ok := data["Msg"]; !ok {
+		data["Msg"] = q.Get("msg")
+	}
+	if _, ok := data["Err"]; !ok {
+		data["Err"] = q.Get("err")
+	}
+	data["Base"] = Prefix
+	data["ExternalS3"] = c.b.ExternalS3()
+	c.parseOnce.Do(func() { c.pages = parsePages() })
+	var buf bytes.Buffer
+	if err := c.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		c.log.Error("console: rendering a page", "page", page, "error", err)
+		http.Error(w, "The console failed to render this page.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	c.render(w, r, status, "error", map[string]any{"Title": http.StatusText(status), "Status": status, "Err": msg, "Msg": ""})
+}
+
+// redirect answers a form with 303 See Other to path, carrying a message
+// or an error to show there.
+func (c *Console) redirect(w http.ResponseWriter, r *http.Request, path, msg, errMsg string) {
+	q := url.Values{}
+	if msg != "" {
+		q.Set("msg", msg)
+	}
+	if errMsg != "" {
+		q.Set("err", errMsg)
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// streamView is a stream with what only the console knows.
+type streamView struct {
+	Stream
+	Demo bool // a demo run is sending to it
+}
+
+func (c *Console) streamsPage(w http.ResponseWriter, r *http.Request) {
+	streams := c.b.Streams()
+	views := make([]streamView, len(streams))
+	for i, st := range streams {
+		views[i] = streamView{Stream: st, Demo: c.demos.running(st.Region, st.Name)}
+	}
+	c.render(w, r, http.StatusOK, "streams", map[string]any{
+		"Title": "Delivery streams", "Nav": "streams", "Live": 1000,
+		"Streams": views, "Now": c.b.Now(),
+	})
+}
+
+// streamForm is the create-stream form's values.
+type streamForm struct {
+	Region, Name, Bucket, Prefix, ErrorPrefix string
+	CreateBucket                              bool
+	SizeMB, IntervalS, Compression, Function  string
+}
+
+var compressionFormats = []string{"UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"}
+
+func (c *Console) newStreamPage(w http.ResponseWriter, r *http.Request) {
+	f := streamForm{Region: c.b.DefaultRegion(), CreateBucket: true, SizeMB: "1", IntervalS: "60", Compression: "UNCOMPRESSED"}
+	c.renderStreamForm(w, r, http.StatusOK, f, "")
+}
+
+func (c *Console) renderStreamForm(w http.ResponseWriter, r *http.Request, status int, f streamForm, errMsg string) {
+	c.render(w, r, status, "new_stream", map[string]any{
+		"Title": "Create a delivery stream", "Nav": "streams",
+		"Form": f, "Err": errMsg, "Formats": compressionFormats, "Functions": c.b.Functions(),
+	})
+}
+
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+
+// createStream creates a stream from the form through CreateDeliveryStream,
+// with the API's own validation and error messages.
+func (c *Console) createStream(w http.ResponseWriter, r *http.Request) {
+	f := streamForm{
+		Region:       strings.TrimSpace(r.FormValue("region")),
+		Name:         strings.TrimSpace(r.FormValue("name")),
+		Bucket:       strings.TrimSpace(r.FormValue("bucket")),
+		Prefix:       r.FormValue("prefix"),
+		ErrorPrefix:  r.FormValue("error_prefix"),
+		CreateBucket: r.FormValue("create_bucket") != "",
+		SizeMB:       strings.TrimSpace(r.FormValue("size_mb")),
+		IntervalS:    strings.TrimSpace(r.FormValue("interval_s")),
+		Compression:  r.FormValue("compression"),
+		Function:     r.FormValue("function"),
+	}
+	if !regionRE.MatchString(f.Region) {
+		c.renderStreamForm(w, r, http.StatusBadRequest, f, "The region must be a region name such as us-east-1.")
+		return
+	}
+	dest := map[string]any{
+		"RoleARN":   "arn:aws:iam::" + account + ":role/firehose-local-console",
+		"BucketARN": "arn:aws:s3:::" + f.Bucket,
+	}
+	if f.Prefix != "" {
+		dest["Prefix"] = f.Prefix
+	}
+	if f.ErrorPrefix != "" {
+		dest["ErrorOutputPrefix"] = f.ErrorPrefix
+	}
+	hints := map[string]any{}
+	if f.SizeMB != "" {
+		hints["SizeInMBs"] = formNumber(f.SizeMB)
+	}
+	if f.IntervalS != "" {
+		hints["IntervalInSeconds"] = formNumber(f.IntervalS)
+	}
+	if len(hints) > 0 {
+		dest["BufferingHints"] = hints
+	}
+	if f.Compression != "" {
+		dest["CompressionFormat"] = f.Compression
+	}
+	if f.Function != "" {
+		dest["ProcessingConfiguration"] = map[string]any{
+			"Enabled": true,
+			"Processors": []any{map[string]any{
+				"Type":       "Lambda",
+				"Parameters": []any{map[string]any{"ParameterName": "LambdaArn", "ParameterValue": f.Function}},
+			}},
+		}
+	}
+	body, err := json.Marshal(map[string]any{
+		"DeliveryStreamName":                 f.Name,
+		"DeliveryStreamType":                 "DirectPut",
+		"ExtendedS3DestinationConfiguration": dest,
+	})
+	if err != nil {
+		c.renderStreamForm(w, r, http.StatusBadRequest, f, err.Error())
+		return
+	}
+	if f.CreateBucket {
+		if f.Bucket == "" {
+			c.renderStreamForm(w, r, http.StatusBadRequest, f, "Name the bucket to create.")
+			return
+		}
+		if err := c.b.S3().CreateBucket(r.Context(), f.Bucket); err != nil {
+			c.renderStreamForm(w, r, http.StatusBadRequest, f, "Could not create the bucket: "+strings.TrimPrefix(err.Error(), "s3fake: "))
+			return
+		}
+	}
+	if err := c.b.CreateStream(f.Region, body); err != nil {
+		c.renderStreamForm(w, r, http.StatusBadRequest, f, err.Error())
+		return
+	}
+	c.redirect(w, r, Prefix+"/streams", "Created delivery stream "+f.Name+".", "")
+}
+
+// formNumber is a whole number as a JSON number, or the text as it was
+// typed, for the API to refuse with its own message.
+func formNumber(s string) any {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return s
+}
+
+func (c *Console) flush(w http.ResponseWriter, r *http.Request) {
+	name, region := r.FormValue("stream"), r.FormValue("region")
+	back := Prefix + "/streams"
+	results, found := c.b.Flush(region, name)
+	if name != "" && !found {
+		c.redirect(w, r, back, "", "No delivery stream named "+name+".")
+		return
+	}
+	var msgs, errs []string
+	for _, res := range results {
+		if res.Error != "" {
+			errs = append(errs, res.Stream+": "+res.Error)
+			continue
+		}
+		msgs = append(msgs, fmt.Sprintf("%s: %d %s", res.Stream, res.Objects, plural(res.Objects, "batch", "batches")))
+	}
+	msg := "Flushed " + strings.Join(msgs, ", ") + "."
+	if len(results) == 0 {
+		msg = "No delivery streams to flush."
+	}
+	c.redirect(w, r, back, msg, strings.Join(errs, "; "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// functionView is a function and its recent invocations.
+type functionView struct {
+	lambdaapi.FunctionSummary
+	Invocations []Invocation
+}
+
+func (c *Console) lambdaPage(w http.ResponseWriter, r *http.Request) {
+	invs := c.b.Invocations()
+	var views []functionView
+	seen := map[string]bool{}
+	for _, f := range c.b.Functions() {
+		views = append(views, functionView{FunctionSummary: f, Invocations: invs[f.ARN]})
+		seen[f.ARN] = true
+	}
+	// Invocations of functions deleted since.
+	var gone []string
+	for arn := range invs {
+		if !seen[arn] {
+			gone = append(gone, arn)
+		}
+	}
+	sort.Strings(gone)
+	for _, arn := range gone {
+		views = append(views, functionView{FunctionSummary: lambdaapi.FunctionSummary{ARN: arn, Name: arn, Runtime: "(deleted)"}, Invocations: invs[arn]})
+	}
+	c.render(w, r, http.StatusOK, "lambda", map[string]any{
+		"Title": "Lambda functions", "Nav": "lambda", "Live": 3000, "Functions": views,
+	})
+}
+
+// crumb is one step of the S3 browser's path.
+type crumb struct{ Name, Prefix string }
+
+func crumbs(prefix string) []crumb {
+	var out []crumb
+	for i := 0; i < len(prefix); {
+		j := strings.Index(prefix[i:], "/")
+		if j < 0 {
+			break
+		}
+		out = append(out, crumb{Name: prefix[i : i+j+1], Prefix: prefix[:i+j+1]})
+		i += j + 1
+	}
+	return out
+}
+
+// objectView is one object in a listing.
+type objectView struct {
+	s3fake.ObjectSummary
+	Name      string // the key after the prefix
+	ErrorType string
+}
+
+func (c *Console) s3Page(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	bucket, prefix, marker := q.Get("bucket"), q.Get("prefix"), q.Get("marker")
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	data := map[string]any{"Title": "S3", "Nav": "s3"}
+	if bucket == "" {
+		buckets, err := c.b.S3().ListBuckets(ctx)
+		if err != nil {
+			c.errorPage(w, r, http.StatusInternalServerError, "Listing buckets: "+err.Error())
+			return
+		}
+		data["Buckets"] = buckets
+		c.render(w, r, http.StatusOK, "s3", data)
+		return
+	}
+	list, err := c.b.S3().ListObjects(ctx, bucket, prefix, "/", marker, listPage)
+	if errors.Is(err, s3fake.ErrNoSuchBucket) {
+		c.errorPage(w, r, http.StatusNotFound, "No bucket named "+bucket+".")
+		return
+	}
+	if err != nil {
+		c.errorPage(w, r, http.StatusInternalServerError, "Listing "+bucket+": "+err.Error())
+		return
+	}
+	objects := make([]objectView, len(list.Objects))
+	for i, o := range list.Objects {
+		objects[i] = objectView{ObjectSummary: o, Name: strings.TrimPrefix(o.Key, prefix), ErrorType: errorOutputType(o.Key)}
+	}
+	folders := make([]crumb, len(list.Prefixes))
+	for i, p := range list.Prefixes {
+		folders[i] = crumb{Name: strings.TrimPrefix(p, prefix), Prefix: p}
+	}
+	data["Title"] = "s3://" + bucket + "/" + prefix
+	data["Bucket"] = bucket
+	data["Prefix"] = prefix
+	data["Crumbs"] = crumbs(prefix)
+	data["Folders"] = folders
+	data["Objects"] = objects
+	data["Listing"] = list
+	data["Marker"] = marker
+	c.render(w, r, http.StatusOK, "s3", data)
+}
+
+func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	bucket, key := q.Get("bucket"), q.Get("key")
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	stored, info, err := c.b.S3().ReadObject(ctx, bucket, key, maxStoredRead)
+	switch {
+	case errors.Is(err, s3fake.ErrNoSuchBucket):
+		c.errorPage(w, r, http.StatusNotFound, "No bucket named "+bucket+".")
+		return
+	case errors.Is(err, s3fake.ErrNoSuchKey) || key == "":
+		c.errorPage(w, r, http.StatusNotFound, "No object "+key+" in bucket "+bucket+".")
+		return
+	case err != nil:
+		c.errorPage(w, r, http.StatusInternalServerError, "Reading "+key+": "+err.Error())
+		return
+	}
+	dir := ""
+	if i := strings.LastIndex(key, "/"); i >= 0 {
+		dir = key[:i+1]
+	}
+	p := buildPreview(key, stored, info)
+	c.render(w, r, http.StatusOK, "object", map[string]any{
+		"Title": key, "Nav": "s3", "Bucket": bucket, "Key": key, "Dir": dir, "Crumbs": crumbs(dir),
+		"Info": info, "Preview": p, "Compressed": p.Format != compression.Uncompressed,
+		"Limit": humanBytes(previewLimit),
+	})
+}
+
+// download serves an object's stored bytes as an attachment, never as a
+// page of this origin.
+func (c *Console) download(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	bucket, key := q.Get("bucket"), q.Get("key")
+	body, _, err := c.b.S3().ReadObject(r.Context(), bucket, key, 0)
+	if err != nil || key == "" {
+		c.errorPage(w, r, http.StatusNotFound, "No object "+key+" in bucket "+bucket+".")
+		return
+	}
+	name := key[strings.LastIndex(key, "/")+1:]
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/demo"
+)
+
+func TestDemoCommand(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{})
+	ctx := context.Background()
+	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("ticker"),
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
+			RoleARN: aws.String("arn:aws:iam::000000000000:role/firehose"), BucketARN: aws.String("arn:aws:s3:::ticks"),
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"demo", "--stream", "ticker", "--rate", "40", "--duration", "500ms", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
+	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to ticker in 500ms (40.0 records/s); 0 failed") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	env.Flush(t, "ticker")
+	list, err := env.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("ticks")})
+	if err != nil || len(list.Contents) != 1 {
+		t.Fatalf("objects: %v %v", list, err)
+	}
+	obj, _, err := env.Server.S3().GetObject(ctx, "ticks", aws.ToString(list.Contents[0].Key))
+	if err != nil || bytes.Count(obj, []byte("\n")) != 20 || !bytes.HasPrefix(obj, []byte(`{"ticker_symbol":"`)) {
+		t.Fatalf("object: %q %v", obj, err)
+	}
+
+	// A stream that does not exist ends the run at once.
+	stdout.Reset()
+	stderr.Reset()
+	code = Run([]string{"demo", "--stream", "nope", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
+	if code != 1 || !strings.Contains(stderr.String(), "no delivery stream named nope in us-east-1") {
+		t.Fatalf("missing stream: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestDemoCommandStopsOnSignal(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{})
+	ctx := context.Background()
+	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("ticker"),
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
+			RoleARN: aws.String("arn:aws:iam::000000000000:role/firehose"), BucketARN: aws.String("arn:aws:s3:::ticks"),
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sig := make(chan os.Signal, 1)
+	sig <- os.Interrupt // stops the run as soon as it starts
+	var stdout, stderr bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- Run([]string{"demo", "--stream", "ticker", "--endpoint", env.URL}, noEnv, &stdout, &stderr, sig)
+	}()
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(stdout.String(), "firehose-local demo: sent ") {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop on a signal")
+	}
+}
+
+func TestDemoCommandFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--stream is required"},
+		{[]string{"--stream", "s", "--rate", "0"}, "invalid value 0 for --rate"},
+		{[]string{"--stream", "s", "--duration", "-1s"}, "invalid value -1s for --duration"},
+		{[]string{"--stream", "s", "--region", "moon"}, `invalid value "moon" for --region`},
+		{[]string{"--stream", "s", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--nope"}, "flag provided but not defined: -nope"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := Run(append([]string{"demo"}, tc.args...), noEnv, &stdout, &stderr, nil); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	got := progressLine(demo.Stats{Stream: "ticker", Sent: 120, Failed: 3, Elapsed: 12*time.Second + 400*time.Millisecond})
+	if want := "demo ticker: 120 records sent, 9.7 records/s, 3 errors, 12s"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func noEnv(string) string { return "" }
