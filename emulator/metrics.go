@@ -242,6 +242,11 @@ func (p *pipeline) oldestUndelivered() (oldest time.Time, isHTTP, hasProc bool) 
 		if b == nil || len(b.arrivals) == 0 || b.errorType != "" || b.backup {
 			return
 		}
+		select {
+		case <-b.done: // delivered, not yet off the queue
+			return
+		default:
+		}
 		t := time.UnixMilli(b.arrivals[0])
 		for _, a := range b.arrivals[1:] {
 			if a < b.arrivals[0] {
