@@ -3,8 +3,8 @@
 // recent invocations, a browser of the built-in S3 with a preview of each
 // object, a form to create a stream, and demo data.
 //
-// Pages are rendered on the server with html/template, which escapes every
-// name, key and record shown; a little script refreshes the live parts. Every
+// Pages are rendered on the server by hand-written Go (render.go), which
+// escapes every name, key and record shown; a little script refreshes the live parts. Every
 // asset is embedded and nothing is loaded from elsewhere. The console only
 // reads, except for its explicit actions (flush, create, demo start and
 // stop), which are POSTs that must come from the console's own origin.
@@ -15,14 +15,12 @@ package console
 
 import (
 	"embed"
-	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
@@ -33,7 +31,7 @@ import (
 // Prefix is the path the console is served under.
 const Prefix = "/_local/ui"
 
-//go:embed templates/*.html static/*
+//go:embed static/*
 var assets embed.FS
 
 // Backend is what the console needs from the server.
@@ -144,11 +142,6 @@ type Console struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	demos *demos
-
-	// The templates are parsed on first use, to keep them out of the
-	// server's start-up.
-	parseOnce sync.Once
-	pages     map[string]*template.Template
 }
 
 // New returns a console over b. Close stops its demo runs.

@@ -2,13 +2,21 @@ package console
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firehose-local/firehose-local/emulator/compression"
+	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/internal/demo"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 
@@ -134,4 +142,170 @@ func TestCrumbs(t *testing.T) {
 	if len(crumbs("")) != 0 || len(crumbs("abc")) != 0 {
 		t.Error("crumbs of a prefix without /")
 	}
+}
+
+// hostile is a value that would be markup if it were written raw, marked
+// with where it goes.
+func hostile(where string) string { return `<i id="` + where + `">'&` }
+
+// hostileBackend puts a hostile value in every field the pages show.
+type hostileBackend struct {
+	panicky
+	s3 *s3fake.S3
+}
+
+func (hostileBackend) DefaultRegion() string { return "us-east-1" }
+func (hostileBackend) Now() time.Time        { return time.Unix(0, 0) }
+func (hostileBackend) ExternalS3() string    { return hostile("external-s3") }
+func (b hostileBackend) S3() *s3fake.S3      { return b.s3 }
+
+func (hostileBackend) Streams() []Stream {
+	return []Stream{{
+		Name: hostile("stream-name"), Region: hostile("region"), ARN: hostile("stream-arn"),
+		Status: hostile("status"), Type: hostile("type"), Destination: hostile("destination"),
+		Bucket: hostile("stream-bucket"), Prefix: hostile("prefix"), ErrorPrefix: hostile("error-prefix"),
+		Compression: hostile("compression"), EndpointName: hostile("endpoint-name"), EndpointURL: hostile("endpoint-url"),
+		BufferSeconds: 60, Interval: time.Minute, LambdaARN: "arn:aws:lambda:us-east-1:000000000000:function:" + hostile("fn-arn"),
+		Buffer: Buffer{DeliveryError: hostile("delivery-error"), Queued: 1},
+	}}
+}
+
+func (hostileBackend) Functions() []lambdaapi.FunctionSummary {
+	return []lambdaapi.FunctionSummary{{
+		Region: hostile("fn-region"), Name: hostile("fn-name"), ARN: hostile("fn-summary-arn"),
+		Runtime: hostile("runtime"), Handler: hostile("handler"), LocalDir: hostile("local-dir"),
+	}}
+}
+
+func (hostileBackend) Invocations() map[string][]Invocation {
+	inv := Invocation{
+		RequestID: hostile("request-id"), FunctionError: hostile("function-error"), Log: hostile("function-log"),
+		Stream: hostile("invocation-stream"), ResponseError: hostile("response-error"),
+	}
+	failed := inv
+	failed.Error = hostile("invocation-error")
+	return map[string][]Invocation{
+		hostile("fn-summary-arn"): {inv, failed},
+		hostile("deleted-fn"):     {inv},
+	}
+}
+
+// Every page escapes every value that comes from users: no hostile value
+// is ever written raw, and each shows, escaped, where it belongs.
+func TestEveryPageEscapes(t *testing.T) {
+	ctx := context.Background()
+	store, err := s3fake.New(s3fake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	dir := hostile("folder") + "/"
+	put := func(key string, body string, meta s3fake.ObjectMeta) {
+		if err := store.PutObject(ctx, "bkt", key, []byte(body), meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(dir+hostile("text-key"), hostile("text-body"), s3fake.ObjectMeta{ContentType: hostile("content-type"), ContentEncoding: hostile("content-encoding")})
+	// A JSON string holds the value with its quotes backslashed.
+	inJSON := strings.ReplaceAll(hostile("json-body"), `"`, `\"`)
+	put(dir+hostile("json-key"), `{"v":"`+inJSON+`"}`+"\n", s3fake.ObjectMeta{})
+	errDoc, _ := json.Marshal(map[string]any{
+		"rawData": base64.StdEncoding.EncodeToString([]byte(hostile("raw-data"))), "errorCode": hostile("error-code"),
+		"errorMessage": hostile("error-message"), "attemptsMade": 1, "arrivalTimestamp": 1, "lambdaARN": hostile("error-target"),
+	})
+	put("processing-failed/"+hostile("errdoc-key"), string(errDoc)+"\n", s3fake.ObjectMeta{})
+
+	c := New(hostileBackend{s3: store}, nil)
+	defer c.Close()
+	get := func(path string) string {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Body.String()
+	}
+	q := url.QueryEscape
+	pages := map[string]string{
+		"streams":  get(Prefix + "/streams?msg=" + q(hostile("flash-msg")) + "&err=" + q(hostile("flash-err"))),
+		"lambda":   get(Prefix + "/lambda"),
+		"buckets":  get(Prefix + "/s3"),
+		"root":     get(Prefix + "/s3?bucket=bkt"),
+		"folder":   get(Prefix + "/s3?bucket=bkt&prefix=" + q(dir)),
+		"errdocs":  get(Prefix + "/s3?bucket=bkt&prefix=processing-failed/"),
+		"text":     get(Prefix + "/s3/object?bucket=bkt&key=" + q(dir+hostile("text-key"))),
+		"json":     get(Prefix + "/s3/object?bucket=bkt&key=" + q(dir+hostile("json-key"))),
+		"errdoc":   get(Prefix + "/s3/object?bucket=bkt&key=" + q("processing-failed/"+hostile("errdoc-key"))),
+		"nobucket": get(Prefix + "/s3?bucket=" + q(hostile("missing-bucket"))),
+		"noobject": get(Prefix + "/s3/object?bucket=bkt&key=" + q(hostile("missing-key"))),
+		"notfound": get(Prefix + "/" + url.PathEscape(hostile("path"))),
+		"demo":     get(Prefix + "/demo?region=" + q(hostile("region")) + "&stream=" + q(hostile("stream-name"))),
+	}
+	// The create-stream form shows back what was typed.
+	form := url.Values{}
+	for _, f := range []string{"region", "name", "bucket", "prefix", "error_prefix", "size_mb", "interval_s", "compression", "function"} {
+		form.Set(f, hostile("form-"+f))
+	}
+	r := httptest.NewRequest(http.MethodPost, Prefix+"/streams", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", "http://"+r.Host)
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, r)
+	pages["form"] = rec.Body.String()
+	// Demo runs, written directly: starting one needs a Firehose API.
+	var p page
+	demoContent(&p, nil, []demoView{{Region: hostile("run-region"), Error: hostile("run-error"),
+		Stats: demo.Stats{Stream: hostile("run-stream"), LastError: hostile("run-last-error"), Running: true}}}, "", 1, 2, hostile("sample"))
+	pages["demo runs"] = p.b.String()
+
+	want := map[string][]string{
+		"streams": {"flash-msg", "flash-err", "external-s3", "stream-name", "region", "status", "type", "destination", "stream-bucket",
+			"prefix", "error-prefix", "compression", "endpoint-name", "endpoint-url", "fn-arn", "delivery-error"},
+		"lambda": {"fn-name", "fn-summary-arn", "runtime", "handler", "local-dir", "request-id", "function-error", "function-log",
+			"invocation-stream", "response-error", "invocation-error", "deleted-fn"},
+		"buckets":   {"external-s3"},
+		"root":      {"folder"},
+		"folder":    {"folder", "text-key", "json-key"},
+		"errdocs":   {"errdoc-key"},
+		"text":      {"folder", "text-key", "text-body", "content-type", "content-encoding"},
+		"json":      {"folder", "json-key"},
+		"errdoc":    {"errdoc-key", "raw-data", "error-code", "error-message", "error-target"},
+		"nobucket":  {"missing-bucket"},
+		"noobject":  {"missing-key"},
+		"notfound":  {"path"},
+		"demo":      {"stream-name", "region"},
+		"form":      {"form-name", "form-region", "form-bucket", "form-prefix", "form-error_prefix", "form-size_mb", "form-interval_s", "fn-name", "fn-region", "fn-summary-arn", "runtime"},
+		"demo runs": {"run-region", "run-error", "run-stream", "run-last-error", "sample"},
+	}
+	if !strings.Contains(pages["json"], `<pre class="json record" data-record="1">{
+  &#34;v&#34;: &#34;`+html.EscapeString(inJSON)+`&#34;
+}</pre>`) {
+		t.Errorf("json: no escaped json-body:\n%s", pages["json"])
+	}
+	for name, body := range pages {
+		if strings.Contains(body, "<i ") || strings.Contains(body, `">'&`) {
+			t.Errorf("%s: a value is written raw:\n%s", name, body)
+		}
+		for _, where := range want[name] {
+			// Escaped in text and attributes, or query-escaped in a URL.
+			if !strings.Contains(body, html.EscapeString(hostile(where))) {
+				t.Errorf("%s: no escaped %s", name, where)
+			}
+		}
+	}
+}
+
+func TestPageHelpers(t *testing.T) {
+	var p page
+	p.open("a", "href", uiURL("/s3", "bucket", `b"&<`, "prefix", "a b/c?d#e"), "title", `"><script>`)
+	p.text("<&>")
+	if got, want := p.b.String(), `<a href="/_local/ui/s3?bucket=b%22%26%3C&amp;prefix=a+b%2Fc%3Fd%23e" title="&#34;&gt;&lt;script&gt;">&lt;&amp;&gt;`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a bad attribute name was written")
+		}
+	}()
+	p.open("a", `onclick="x`, "y")
 }

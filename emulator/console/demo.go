@@ -160,16 +160,11 @@ func (d *demos) running(region, stream string) bool {
 func (c *Console) demoPage(w http.ResponseWriter, r *http.Request) {
 	streams := c.b.Streams()
 	q := r.URL.Query()
-	c.render(w, r, http.StatusOK, "demo", map[string]any{
-		"Title":    "Demo data",
-		"Live":     1000,
-		"Nav":      "demo",
-		"Streams":  streams,
-		"Runs":     c.demos.list(),
-		"Selected": q.Get("region") + "/" + q.Get("stream"),
-		"Rate":     10,
-		"MaxRate":  demo.MaxRate,
-		"Sample":   string(demo.NewGenerator(1).Next()),
+	runs := c.demos.list()
+	selected := q.Get("region") + "/" + q.Get("stream")
+	sample := string(demo.NewGenerator(1).Next())
+	c.render(w, r, http.StatusOK, layout{title: "Demo data", nav: "demo", live: 1000}, func(p *page) {
+		demoContent(p, streams, runs, selected, 10, demo.MaxRate, sample)
 	})
 }
 

@@ -1,12 +1,10 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,79 +25,31 @@ const account = "000000000000"
 // listPage is how many keys the S3 browser lists at once.
 const listPage = 500
 
-var funcs = template.FuncMap{
-	"bytes": func(n any) string {
-		switch v := n.(type) {
-		case int:
-			return humanBytes(int64(v))
-		case int64:
-			return humanBytes(v)
-		}
-		return fmt.Sprint(n)
-	},
-	"secs": func(d time.Duration) string {
-		if d < 10*time.Second {
-			return fmt.Sprintf("%.1f s", d.Seconds())
-		}
-		return d.Round(time.Second).String()
-	},
-	"ms": func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) },
-	"ts": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
-	},
-	"fnName": func(arn string) string {
-		if i := strings.LastIndex(arn, ":function:"); i >= 0 {
-			return arn[i+len(":function:"):]
-		}
-		return arn
-	},
-	"rate":  func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-	"plus1": func(i int) int { return i + 1 },
-}
-
-// parsePages parses each page with the layout.
-func parsePages() map[string]*template.Template {
-	pages := map[string]*template.Template{}
-	for _, name := range []string{"streams", "new_stream", "lambda", "s3", "object", "demo", "error"} {
-		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
-	}
-	return pages
-}
-
-// render executes a page into a buffer first, so a failure leaves no
+// render writes a page into a buffer first, so a failure leaves no
 // half-written page.
-func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, l layout, content func(*page)) {
 	q := r.URL.Query()
-	if _, ok := data["Msg"]; !ok {
-		data["Msg"] = q.Get("msg")
+	if !l.msgSet {
+		l.msg = q.Get("msg")
 	}
-	if _, ok := data["Err"]; !ok {
-		data["Err"] = q.Get("err")
+	if !l.errSet {
+		l.err = q.Get("err")
 	}
-	data["Base"] = Prefix
-	data["ExternalS3"] = c.b.ExternalS3()
-	c.parseOnce.Do(func() { c.pages = parsePages() })
-	var buf bytes.Buffer
-	if err := c.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
-		c.log.Error("console: rendering a page", "page", page, "error", err)
-		http.Error(w, "The console failed to render this page.", http.StatusInternalServerError)
-		return
-	}
+	var p page
+	p.layout(l, content)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(p.b.Len()))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
+		_, _ = w.Write(p.b.Bytes())
 	}
 }
 
 func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	c.render(w, r, status, "error", map[string]any{"Title": http.StatusText(status), "Status": status, "Err": msg, "Msg": ""})
+	title := http.StatusText(status)
+	c.render(w, r, status, layout{title: title, err: msg, errSet: true, msgSet: true}, func(p *page) { errorContent(p, status, title) })
 }
 
 // redirect answers a form with 303 See Other to path, carrying a message
@@ -130,10 +80,8 @@ func (c *Console) streamsPage(w http.ResponseWriter, r *http.Request) {
 	for i, st := range streams {
 		views[i] = streamView{Stream: st, Demo: c.demos.running(st.Region, st.Name)}
 	}
-	c.render(w, r, http.StatusOK, "streams", map[string]any{
-		"Title": "Delivery streams", "Nav": "streams", "Live": 1000,
-		"Streams": views, "Now": c.b.Now(),
-	})
+	ext := c.b.ExternalS3()
+	c.render(w, r, http.StatusOK, layout{title: "Delivery streams", nav: "streams", live: 1000}, func(p *page) { streamsContent(p, views, ext) })
 }
 
 // streamForm is the create-stream form's values.
@@ -151,9 +99,9 @@ func (c *Console) newStreamPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) renderStreamForm(w http.ResponseWriter, r *http.Request, status int, f streamForm, errMsg string) {
-	c.render(w, r, status, "new_stream", map[string]any{
-		"Title": "Create a delivery stream", "Nav": "streams",
-		"Form": f, "Err": errMsg, "Formats": compressionFormats, "Functions": c.b.Functions(),
+	functions := c.b.Functions()
+	c.render(w, r, status, layout{title: "Create a delivery stream", nav: "streams", err: errMsg, errSet: true}, func(p *page) {
+		newStreamContent(p, f, compressionFormats, functions)
 	})
 }
 
@@ -300,9 +248,7 @@ func (c *Console) lambdaPage(w http.ResponseWriter, r *http.Request) {
 	for _, arn := range gone {
 		views = append(views, functionView{FunctionSummary: lambdaapi.FunctionSummary{ARN: arn, Name: arn, Runtime: "(deleted)"}, Invocations: invs[arn]})
 	}
-	c.render(w, r, http.StatusOK, "lambda", map[string]any{
-		"Title": "Lambda functions", "Nav": "lambda", "Live": 3000, "Functions": views,
-	})
+	c.render(w, r, http.StatusOK, layout{title: "Lambda functions", nav: "lambda", live: 3000}, func(p *page) { lambdaContent(p, views) })
 }
 
 // crumb is one step of the S3 browser's path.
@@ -333,15 +279,14 @@ func (c *Console) s3Page(w http.ResponseWriter, r *http.Request) {
 	bucket, prefix, marker := q.Get("bucket"), q.Get("prefix"), q.Get("marker")
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	data := map[string]any{"Title": "S3", "Nav": "s3"}
+	ext := c.b.ExternalS3()
 	if bucket == "" {
 		buckets, err := c.b.S3().ListBuckets(ctx)
 		if err != nil {
 			c.errorPage(w, r, http.StatusInternalServerError, "Listing buckets: "+err.Error())
 			return
 		}
-		data["Buckets"] = buckets
-		c.render(w, r, http.StatusOK, "s3", data)
+		c.render(w, r, http.StatusOK, layout{title: "S3", nav: "s3"}, func(p *page) { bucketsContent(p, buckets, ext) })
 		return
 	}
 	list, err := c.b.S3().ListObjects(ctx, bucket, prefix, "/", marker, listPage)
@@ -361,15 +306,8 @@ func (c *Console) s3Page(w http.ResponseWriter, r *http.Request) {
 	for i, p := range list.Prefixes {
 		folders[i] = crumb{Name: strings.TrimPrefix(p, prefix), Prefix: p}
 	}
-	data["Title"] = "s3://" + bucket + "/" + prefix
-	data["Bucket"] = bucket
-	data["Prefix"] = prefix
-	data["Crumbs"] = crumbs(prefix)
-	data["Folders"] = folders
-	data["Objects"] = objects
-	data["Listing"] = list
-	data["Marker"] = marker
-	c.render(w, r, http.StatusOK, "s3", data)
+	v := listingView{Bucket: bucket, Prefix: prefix, Crumbs: crumbs(prefix), Folders: folders, Objects: objects, Listing: list}
+	c.render(w, r, http.StatusOK, layout{title: "s3://" + bucket + "/" + prefix, nav: "s3"}, func(p *page) { listingContent(p, v, ext) })
 }
 
 func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
@@ -394,11 +332,8 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 		dir = key[:i+1]
 	}
 	p := buildPreview(key, stored, info)
-	c.render(w, r, http.StatusOK, "object", map[string]any{
-		"Title": key, "Nav": "s3", "Bucket": bucket, "Key": key, "Dir": dir, "Crumbs": crumbs(dir),
-		"Info": info, "Preview": p, "Compressed": p.Format != compression.Uncompressed,
-		"Limit": humanBytes(previewLimit),
-	})
+	v := objectPageView{Bucket: bucket, Key: key, Crumbs: crumbs(dir), Info: info, Preview: p, Compressed: p.Format != compression.Uncompressed}
+	c.render(w, r, http.StatusOK, layout{title: key, nav: "s3"}, func(p *page) { objectContent(p, v) })
 }
 
 // download serves an object's stored bytes as an attachment, never as a
