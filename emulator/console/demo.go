@@ -77,16 +77,9 @@ func (d *demos) start(region, stream string, rate int, duration time.Duration) e
 // stop ends the run against region/stream, if one is going, and waits for
 // it. It reports whether one was going.
 func (d *demos) stop(region, stream string) bool {
-	d.mu.Lock()
-	dr := d.runs[region+"/"+stream]
-	d.mu.Unlock()
+	dr := d.active(region, stream)
 	if dr == nil {
 		return false
-	}
-	select {
-	case <-dr.done:
-		return false
-	default:
 	}
 	dr.cancel()
 	<-dr.done
@@ -142,18 +135,21 @@ func (d *demos) list() []demoView {
 }
 
 // running reports whether a run is sending to region/stream.
-func (d *demos) running(region, stream string) bool {
+func (d *demos) running(region, stream string) bool { return d.active(region, stream) != nil }
+
+// active returns the run sending to region/stream, or nil.
+func (d *demos) active(region, stream string) *demoRun {
 	d.mu.Lock()
 	dr := d.runs[region+"/"+stream]
 	d.mu.Unlock()
 	if dr == nil {
-		return false
+		return nil
 	}
 	select {
 	case <-dr.done:
-		return false
+		return nil
 	default:
-		return true
+		return dr
 	}
 }
 
