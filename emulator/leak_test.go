@@ -3,8 +3,6 @@ package emulator_test
 import (
 	"context"
 	"net/http"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,16 +10,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	fhtypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"go.uber.org/goleak"
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
 )
 
 // Close leaves no goroutine behind: servers, pipelines, timers and the
-// authenticator all stop (a hand-written goleak: the goroutines alive after
-// Close are compared with those alive before New).
+// authenticator all stop (goleak, ignoring the goroutines alive before New).
 func TestCloseLeavesNoGoroutines(t *testing.T) {
-	before := goroutines()
+	before := goleak.IgnoreCurrent()
 	srv, err := emulator.New(emulator.Config{DataDir: t.TempDir(),
 		Auth: &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}})
 	if err != nil {
@@ -59,38 +57,13 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	transport.CloseIdleConnections()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var leaked []string
-		for id, stack := range goroutines() {
-			if _, ok := before[id]; !ok {
-				leaked = append(leaked, stack)
-			}
-		}
-		if len(leaked) == 0 {
+		err := goleak.Find(before)
+		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines outlived Close:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+			t.Fatalf("goroutines outlived Close: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// goroutines maps the ID of every goroutine to its stack.
-func goroutines() map[string]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[string]string{}
-	for _, g := range strings.Split(strings.TrimSpace(string(buf)), "\n\n") {
-		if f := strings.Fields(g); len(f) > 1 {
-			out[f[1]] = g
-		}
-	}
-	return out
 }

@@ -251,7 +251,11 @@ func TestAWSCLI(t *testing.T) {
 	if out := run("firehose", "describe-delivery-stream", "--delivery-stream-name", "cli"); !strings.Contains(out, `"ACTIVE"`) {
 		t.Fatalf("describe: %s", out)
 	}
-	http.Post(p.url+"/_local/flush", "", nil)
+	resp, err := http.Post(p.url+"/_local/flush", "", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("flush: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	if out := run("s3", "ls", "s3://deliveries/", "--recursive"); !strings.Contains(out, "cli-1-") {
 		t.Fatalf("s3 ls: %s", out)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"go.uber.org/goleak"
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
@@ -34,8 +35,8 @@ import (
 //     delivered (transformed);
 //   - the heap does not grow through the second half of the hour, and
 //     returns near where it started once the server is closed;
-//   - no goroutine outlives Close (a hand-written goleak: goroutines are
-//     compared with those that existed before the server);
+//   - no goroutine outlives Close (goleak, ignoring the goroutines that
+//     existed before the server);
 //   - no function process outlives Close.
 //
 // It runs when FIREHOSE_LOCAL_SOAK=1 (.ci/run sets it);
@@ -60,7 +61,7 @@ func TestSoak(t *testing.T) {
 	bootstrap := goTransform(t) // built before the baselines are taken
 	fnDir := filepath.Dir(bootstrap)
 
-	baseGoroutines := goroutineIDs()
+	baseGoroutines := goleak.IgnoreCurrent()
 	baseHeap := heapAfterGC()
 	began := time.Now()
 
@@ -234,8 +235,8 @@ func TestSoak(t *testing.T) {
 	}
 	closeServer()
 	transport.CloseIdleConnections()
-	if leaked := waitGoroutines(baseGoroutines, 10*time.Second); len(leaked) > 0 {
-		t.Errorf("%d goroutines outlived Close:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+	if err := findLeaks(baseGoroutines, 10*time.Second); err != nil {
+		t.Errorf("goroutines outlived Close: %v", err)
 	}
 	if procs := functionProcesses(bootstrap); len(procs) > 0 {
 		t.Errorf("function processes outlived Close: %v", procs)
@@ -305,50 +306,17 @@ func listKeys(t *testing.T, s3c *s3.Client, bucket string) []string {
 	return keys
 }
 
-// goroutineIDs returns the IDs of the running goroutines.
-func goroutineIDs() map[string]bool {
-	ids := map[string]bool{}
-	for _, g := range goroutineStacks() {
-		ids[goroutineID(g)] = true
-	}
-	return ids
-}
-
-func goroutineStacks() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Split(strings.TrimSpace(string(buf[:n])), "\n\n")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
-// goroutineID is N of a stack starting "goroutine N [state]:".
-func goroutineID(stack string) string {
-	f := strings.Fields(stack)
-	if len(f) < 2 {
-		return ""
-	}
-	return f[1]
-}
-
-// waitGoroutines waits until every goroutine but those of base has ended,
-// and returns the stacks of those that did not.
-func waitGoroutines(base map[string]bool, timeout time.Duration) []string {
+// findLeaks asks goleak for goroutines other than those of base until there
+// are none or timeout has passed (goleak's own retries last well under a
+// second; connections and processes may take longer to wind down).
+func findLeaks(base goleak.Option, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		var extra []string
-		for _, g := range goroutineStacks() {
-			if !base[goroutineID(g)] && !strings.Contains(g, "testing.tRunner") {
-				extra = append(extra, g)
-			}
+		err := goleak.Find(base)
+		if err == nil || time.Now().After(deadline) {
+			return err
 		}
-		if len(extra) == 0 || time.Now().After(deadline) {
-			return extra
-		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

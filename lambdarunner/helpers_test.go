@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // goBootstrapDir holds the aws-lambda-go test function, built once by
@@ -40,6 +42,12 @@ func TestMain(m *testing.M) {
 	goBootstrapDir = dir
 	goBuildErr = buildGoHandler(dir)
 	code := m.Run()
+	// No goroutine may outlive the tests: every runner, process and
+	// connection they start must be stopped by their end.
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goleak:", err)
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
