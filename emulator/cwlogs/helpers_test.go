@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
@@ -82,7 +83,7 @@ func serve(t *testing.T, store *cwlogs.Store, c *clock) *env {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(srv.URL),
-		HTTPClient:       &http.Client{Timeout: time.Minute},
+		HTTPClient:       awshttp.NewBuildableClient(), // not an http.Client with a Timeout: aws-sdk-go-v2#2737
 		RetryMaxAttempts: 1,
 	}
 	return &env{store: store, clock: c, url: srv.URL, client: cloudwatchlogs.NewFromConfig(cfg)}
