@@ -146,9 +146,13 @@ func TestNodeErrors(t *testing.T) {
 		{"cjs", "index.notAFunction", "Runtime.HandlerNotFound", "index.notAFunction is not a function"},
 		{"cjs", "nope.handler", "Runtime.ImportModuleError", "Error: Cannot find module 'nope'"},
 		{"cjs", "nodots", "Runtime.MalformedHandlerName", "Bad handler"},
+		// As Lambda's Node.js runtime: no module path out of the code directory.
+		{"cjs", "../cjs/index.handler", "Runtime.MalformedHandlerName",
+			"'../cjs/index.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names."},
 	}
 	for _, c := range cases {
-		res := invoke(t, r, nodeFunction(t, "node-"+strings.ReplaceAll(c.handler, ".", "-"), c.dir, c.handler), nil)
+		name := "node-" + strings.NewReplacer(".", "-", "/", "-").Replace(c.handler)
+		res := invoke(t, r, nodeFunction(t, name, c.dir, c.handler), nil)
 		body := mustFail(t, res)
 		if !res.InitError || body.ErrorType != c.errType || !strings.HasPrefix(body.ErrorMessage, c.msg) {
 			t.Errorf("%s: %s", c.handler, res.Payload)

@@ -3,9 +3,11 @@
 package lambdarunner
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +230,41 @@ func equalJSON(a, b any) bool {
 		return ok && f == float64(b)
 	}
 	return a == b
+}
+
+// A handler naming a module outside the code directory never loads it:
+// slashes become dots, as in awslambdaric, so "../evil" is a relative import
+// Python refuses (a TypeError at init, reported as Runtime.Unknown) and
+// "a/../../evil" a module "a" that does not exist.
+func TestPythonHandlerOutsideCodeDir(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	root := t.TempDir()
+	code := filepath.Join(root, "code")
+	if err := os.Mkdir(code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	evil := "print('ESCAPED')\ndef handler(event, context):\n    return 'ESCAPED'\n"
+	if err := os.WriteFile(filepath.Join(root, "evil.py"), []byte(evil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(t, Options{})
+	cases := []struct{ handler, errType, msg string }{
+		{"../evil.handler", "TypeError", "the 'package' argument is required to perform a relative import for '...evil'"},
+		{root + "/evil.handler", "TypeError", "the 'package' argument is required to perform a relative import for '" + strings.ReplaceAll(root, "/", ".") + ".evil'"},
+		{"a/../../evil.handler", "Runtime.ImportModuleError", "Unable to import module 'a/../../evil': No module named 'a'"},
+	}
+	for i, c := range cases {
+		fn := &Function{Name: "py-outside-" + strconv.Itoa(i), Runtime: "python3.12", Handler: c.handler, CodeDir: code}
+		res := invoke(t, r, fn, map[string]any{})
+		body := mustFail(t, res)
+		if !res.InitError || body.ErrorType != c.errType || body.ErrorMessage != c.msg {
+			t.Errorf("%s: got %s (init %v)", c.handler, res.Payload, res.InitError)
+		}
+		if strings.Contains(string(res.Log), "ESCAPED") {
+			t.Errorf("%s: the module outside the code directory ran:\n%s", c.handler, res.Log)
+		}
+	}
 }
