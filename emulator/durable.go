@@ -237,9 +237,10 @@ func (s *Server) startDurable() error {
 		return nil
 	}
 	log, err := wal.Open(wal.Options{
-		Dir:    filepath.Join(s.cfg.DataDir, "wal"),
-		Sync:   wal.Policy(s.cfg.Fsync),
-		Logger: s.log.With("service", "firehose"),
+		Dir:         filepath.Join(s.cfg.DataDir, "wal"),
+		Sync:        wal.Policy(s.cfg.Fsync),
+		SegmentSize: s.cfg.WALSegmentSize,
+		Logger:      s.log.With("service", "firehose"),
 	})
 	if err != nil {
 		return fmt.Errorf("opening the write-ahead log: %w", err)

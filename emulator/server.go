@@ -43,6 +43,10 @@ type Config struct {
 	// written to the operating system before, so it survives the process
 	// being killed, not the machine crashing).
 	Fsync FsyncPolicy
+	// WALSegmentSize is the size at which the write-ahead log starts a new
+	// segment file (default 64 MiB); tests make it small to exercise
+	// rotation and compaction.
+	WALSegmentSize int64
 	// Region is used when a request carries no SigV4 scope. Default us-east-1.
 	Region string
 	// TransitionDelay is how long a stream stays CREATING, DELETING, or its

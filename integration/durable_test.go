@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
@@ -343,5 +346,79 @@ func TestDataDirCreatingStreamIsActiveAfterRestart(t *testing.T) {
 	env2 := durableEnv(t, dir, emulator.Config{Clock: clock, TransitionDelay: time.Hour})
 	if s := status(env2.Firehose); s != types.DeliveryStreamStatusActive {
 		t.Fatalf("status after restart %s", s)
+	}
+}
+
+// A stream whose deliveries keep failing does not make the write-ahead log
+// grow with everyone else's traffic: its records are copied forward as the
+// segments around them are delivered (compaction), and every one of them is
+// delivered, once, when the bucket appears.
+func TestDataDirFailingStreamDoesNotPinTheLog(t *testing.T) {
+	dir := t.TempDir()
+	clock := emulator.NewFakeClock(t0)
+	env := durableEnv(t, dir, emulator.Config{Clock: clock, WALSegmentSize: 8 << 10})
+	stuckDest := s3Dest()
+	stuckDest.BucketARN = aws.String("arn:aws:s3:::not-yet")
+	stuckDest.BufferingHints = hints(1, 0)
+	createStream(t, env.Firehose, "stuck", stuckDest)
+	busyDest := s3Dest()
+	busyDest.BufferingHints = hints(1, 0)
+	createStream(t, env.Firehose, "busy", busyDest)
+
+	const rounds = 150
+	busy := make([][]byte, 10)
+	for i := range busy {
+		busy[i] = []byte(strings.Repeat("b", 99) + "\n")
+	}
+	maxSegments := 0
+	for i := range rounds {
+		putBatch(t, env.Firehose, "stuck", fmt.Appendf(nil, "stuck %03d\n", i))
+		putBatch(t, env.Firehose, "busy", busy...)
+		maxSegments = max(maxSegments, len(walSegments(t, dir)))
+	}
+	// 150 rounds of about 1.1 KB: 20 segments of 8 KiB. Without compaction
+	// the stuck stream's first record would keep every one of them.
+	lines := func(bucket string) []string {
+		var out []string
+		for _, o := range objects(t, env, bucket) {
+			out = append(out, strings.Split(strings.TrimSuffix(string(o.body), "\n"), "\n")...)
+		}
+		return out
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(lines("deliveries")) < rounds*len(busy) || len(walSegments(t, dir)) > 8 {
+		if time.Now().After(deadline) {
+			t.Fatalf("busy records delivered: %d of %d; %d segment files", len(lines("deliveries")), rounds*len(busy), len(walSegments(t, dir)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("at most %d segment files during the load, %d after it", maxSegments, len(walSegments(t, dir)))
+
+	if _, err := env.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("not-yet")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for len(lines("not-yet")) < rounds {
+		if time.Now().After(deadline) {
+			t.Fatalf("stuck records delivered: %d of %d", len(lines("not-yet")), rounds)
+		}
+		if w, ok := clock.NextTimer(); ok {
+			clock.Advance(w)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	got := lines("not-yet")
+	sort.Strings(got)
+	for i, l := range got {
+		if want := fmt.Sprintf("stuck %03d", i); l != want {
+			t.Fatalf("stuck record %d is %q, want %q (%d records)", i, l, want, len(got))
+		}
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for len(walSegments(t, dir)) > 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d segment files once everything is delivered", len(walSegments(t, dir)))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

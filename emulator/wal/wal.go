@@ -23,7 +23,16 @@
 //
 // A segment is deleted once every data frame in it is done and no newer
 // segment holds markers about its frames (which would otherwise be replayed);
-// the active segment is truncated back to its header instead. A torn or
+// the active segment is truncated back to its header instead.
+//
+// Compaction keeps one slow caller (a stream whose deliveries keep failing)
+// from pinning every segment written since its records came: when more than
+// Options.CompactAfter segments besides the active one are kept, the oldest
+// one with live frames, and any other at most half of which is still live,
+// have their live frames copied to the active segment, followed by a marker
+// saying the originals are done; once that is on disk they go, and with them
+// the newer segments kept only for their markers about them. The caller keeps the position
+// Append gave it: Done follows the frame to where it was copied. A torn or
 // corrupt frame (a crash mid-write) ends the reading of its segment with a
 // warning; the log still opens.
 package wal
@@ -36,6 +45,7 @@ import (
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,6 +71,7 @@ const (
 const (
 	DefaultSyncInterval = 100 * time.Millisecond
 	DefaultSegmentSize  = 64 << 20
+	DefaultCompactAfter = 4
 	// MaxPayload bounds a data frame's payload.
 	MaxPayload = 16 << 20
 )
@@ -85,7 +96,10 @@ type Options struct {
 	Sync         Policy        // default SyncAlways
 	SyncInterval time.Duration // default 100 ms; under SyncAlways, markers are synced within it too
 	SegmentSize  int64         // default 64 MiB
-	Logger       *slog.Logger  // default: discard
+	// CompactAfter is how many segments besides the active one may be kept
+	// before mostly delivered ones are compacted (default 4; negative: never).
+	CompactAfter int
+	Logger       *slog.Logger // default: discard
 }
 
 // Pos is a data frame's position: its segment and byte offset.
@@ -104,12 +118,27 @@ type Stats struct {
 	Truncated int64
 }
 
+// CompactStats count what compaction did since Open.
+type CompactStats struct {
+	Segments int   // segments emptied by copying their live frames
+	Frames   int   // frames copied
+	Bytes    int64 // bytes copied
+}
+
+// liveFrame is a data frame not yet done: its size on disk (header
+// included) and the position its caller knows it by (where Append or
+// Replay put it; it differs once compaction has moved it).
+type liveFrame struct {
+	size int64
+	key  Pos
+}
+
 type segment struct {
-	num  uint64
-	path string
-	live int                 // data frames not yet done
-	deps map[uint64]struct{} // older segments holding frames this one's markers mark done
-	end  int64               // from Open: bytes up to the last valid frame
+	num    uint64
+	path   string
+	frames map[int64]liveFrame // data frames not yet done, by offset
+	deps   map[uint64]struct{} // older segments holding frames this one's markers mark done
+	end    int64               // from Open: bytes up to the last valid frame; set at rotation
 
 	marks map[uint64]struct{} // from Open until Replay: segments this one's markers refer to
 }
@@ -137,6 +166,9 @@ type Log struct {
 	done      map[Pos]struct{} // from Open until Replay: frames marked done
 	stats     Stats
 
+	moved   map[Pos]Pos // caller's position -> where compaction copied the frame
+	compact CompactStats
+
 	armed   bool          // a background sync is scheduled
 	kick    chan struct{} // schedules one
 	wake    chan struct{}
@@ -159,6 +191,9 @@ func Open(opts Options) (*Log, error) {
 	if opts.SegmentSize <= 0 {
 		opts.SegmentSize = DefaultSegmentSize
 	}
+	if opts.CompactAfter == 0 {
+		opts.CompactAfter = DefaultCompactAfter
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -167,7 +202,7 @@ func Open(opts Options) (*Log, error) {
 	}
 	l := &Log{
 		opts: opts, log: opts.Logger,
-		segs: map[uint64]*segment{}, done: map[Pos]struct{}{},
+		segs: map[uint64]*segment{}, done: map[Pos]struct{}{}, moved: map[Pos]Pos{},
 		gen: 1, replaying: true,
 		kick: make(chan struct{}, 1), wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
@@ -178,7 +213,7 @@ func Open(opts Options) (*Log, error) {
 	}
 	var next uint64 = 1
 	for _, n := range nums {
-		s := &segment{num: n, path: l.path(n), deps: map[uint64]struct{}{}, marks: map[uint64]struct{}{}}
+		s := &segment{num: n, path: l.path(n), frames: map[int64]liveFrame{}, deps: map[uint64]struct{}{}, marks: map[uint64]struct{}{}}
 		ok, err := l.scan(s)
 		if err != nil {
 			return nil, err
@@ -241,7 +276,7 @@ func (l *Log) create(n uint64) error {
 		_ = os.Remove(path)
 		return err
 	}
-	s := &segment{num: n, path: path, deps: map[uint64]struct{}{}}
+	s := &segment{num: n, path: path, frames: map[int64]liveFrame{}, deps: map[uint64]struct{}{}}
 	l.segs[n] = s
 	l.active, l.f, l.size = s, f, headerSize
 	return nil
@@ -427,14 +462,15 @@ func (l *Log) replay(s *segment, fn func(Pos, []byte) bool) error {
 			continue
 		}
 		l.mu.Lock()
-		s.live++ // before fn: a Done may come before fn returns
+		// Live before fn: a Done may come before fn returns.
+		s.frames[off] = liveFrame{size: frameHeader + int64(len(body)), key: pos}
 		l.mu.Unlock()
 		keep := fn(pos, body)
 		l.mu.Lock()
 		if keep {
 			l.stats.Frames++
 		} else {
-			s.live--
+			delete(s.frames, off)
 			l.stats.Skipped++
 		}
 		l.mu.Unlock()
@@ -488,10 +524,10 @@ func (l *Log) Append(payload []byte) (Pos, error) {
 		return Pos{}, err
 	}
 	seg := l.active
-	seg.live++
+	seg.frames[pos.Off] = liveFrame{size: int64(len(b)), key: pos}
 	if l.opts.Sync == SyncAlways {
 		if err := l.waitDurableLocked(l.gen); err != nil {
-			seg.live--
+			delete(seg.frames, pos.Off)
 			return Pos{}, err
 		}
 	}
@@ -580,57 +616,75 @@ func (l *Log) rotateLocked(n int64) error {
 	l.gen++
 	l.dirty = false
 	l.cond.Broadcast()
-	old, oldF := l.active, l.f
+	old, oldF, oldSize := l.active, l.f, l.size
 	if err := l.create(old.num + 1); err != nil {
-		l.active, l.f = old, oldF
+		l.active, l.f, l.size = old, oldF, oldSize
 		return fmt.Errorf("wal: starting a segment: %w", err)
 	}
 	_ = oldF.Close()
-	if old.live == 0 {
-		l.signal()
-	}
+	old.end = oldSize
+	l.signal() // the old segment may go, or another be compacted
 	return nil
 }
 
 // Done marks data frames delivered: a marker is written (not waited for),
 // and segments whose frames are all done are deleted in the background.
+// pos are the positions Append or Replay gave, wherever compaction has
+// moved the frames since.
 func (l *Log) Done(pos ...Pos) {
 	if len(pos) == 0 {
 		return
 	}
-	bp := frames.Get().(*[]byte)
-	body := encodeMarker((*bp)[:0], pos)
-	*bp = body
-	fp := frame(kindDone, body)
-	release(bp)
-	defer release(fp)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
 	}
+	var buf [16]Pos
+	cur := buf[:0]
+	for _, p := range pos {
+		if to, ok := l.moved[p]; ok {
+			delete(l.moved, p)
+			p = to
+		}
+		cur = append(cur, p)
+	}
 	wrote := false
 	if l.err == nil {
-		_ = l.rotateLocked(int64(len(*fp)))
-		wrote = l.writeLocked(*fp) == nil
+		wrote = l.writeMarkerLocked(cur) == nil
 	}
 	drained := false
-	for _, p := range pos {
+	for _, p := range cur {
 		s := l.segs[p.Seg]
 		if s == nil {
 			continue
 		}
-		s.live--
+		if _, ok := s.frames[p.Off]; !ok {
+			continue
+		}
+		delete(s.frames, p.Off)
 		if s != l.active && wrote {
 			l.active.deps[s.num] = struct{}{}
 		}
-		if s.live == 0 {
+		if len(s.frames) == 0 {
 			drained = true
 		}
 	}
 	if drained {
 		l.signal()
 	}
+}
+
+// writeMarkerLocked writes a marker saying the frames at pos are done.
+func (l *Log) writeMarkerLocked(pos []Pos) error {
+	bp := frames.Get().(*[]byte)
+	body := encodeMarker((*bp)[:0], pos)
+	*bp = body
+	fp := frame(kindDone, body)
+	release(bp)
+	defer release(fp)
+	_ = l.rotateLocked(int64(len(*fp)))
+	return l.writeLocked(*fp)
 }
 
 func encodeMarker(b []byte, pos []Pos) []byte {
@@ -709,11 +763,18 @@ func (l *Log) maintain() {
 	l.mu.Unlock()
 	l.remove(remove)
 
+	if l.compactSegments() {
+		l.mu.Lock()
+		remove = l.sweepLocked()
+		l.mu.Unlock()
+		l.remove(remove)
+	}
+
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	drained := func() bool {
 		a := l.active
-		return !l.replaying && !l.closed && a.live == 0 && len(a.deps) == 0 && l.size > headerSize && l.err == nil
+		return !l.replaying && !l.closed && len(a.frames) == 0 && len(a.deps) == 0 && l.size > headerSize && l.err == nil
 	}
 	if !drained() {
 		return
@@ -733,6 +794,144 @@ func (l *Log) maintain() {
 	_ = l.waitDurableLocked(l.gen)
 }
 
+// compactSegments copies the live frames of mostly delivered segments to
+// the active one when more than CompactAfter segments besides it are kept,
+// oldest first, at most about a segment's worth of frames per call. It
+// reports whether any segment was emptied.
+func (l *Log) compactSegments() bool {
+	type todo struct {
+		s      *segment
+		offs   []int64
+		frames map[int64]liveFrame
+	}
+	l.mu.Lock()
+	if l.replaying || l.closed || l.err != nil || l.opts.CompactAfter < 0 || len(l.segs)-1 <= l.opts.CompactAfter {
+		l.mu.Unlock()
+		return false
+	}
+	var nums []uint64
+	for n, s := range l.segs {
+		if s != l.active && len(s.frames) > 0 {
+			nums = append(nums, n)
+		}
+	}
+	slices.Sort(nums)
+	var work []todo
+	var budget int64
+	for i, n := range nums {
+		s := l.segs[n]
+		var live int64
+		for _, f := range s.frames {
+			live += f.size
+		}
+		// The oldest segment with live frames is always copied: newer
+		// segments holding markers about its frames cannot go before it,
+		// nor those holding markers about theirs, and so on. Another is
+		// copied only if at most half of it is live.
+		if i > 0 && 2*live > s.end-headerSize {
+			continue
+		}
+		if budget > 0 && budget+live > l.opts.SegmentSize {
+			break
+		}
+		budget += live
+		t := todo{s: s, frames: maps.Clone(s.frames)}
+		t.offs = slices.Sorted(maps.Keys(t.frames))
+		work = append(work, t)
+	}
+	l.mu.Unlock()
+
+	emptied := false
+	for _, t := range work {
+		// A kept segment other than the active one is never written again,
+		// so its frames are read without the lock.
+		raw, err := readFrames(t.s.path, t.offs, t.frames)
+		if err != nil {
+			l.log.Warn("write-ahead log: compaction could not read a segment; it is kept as it is", "file", t.s.path, "error", err)
+			continue
+		}
+		if l.moveFrames(t.s, t.offs, raw) {
+			emptied = true
+		}
+	}
+	return emptied
+}
+
+// readFrames reads the frames at offs of the segment at path, each checked
+// against its CRC.
+func readFrames(path string, offs []int64, frames map[int64]liveFrame) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := make([][]byte, len(offs))
+	for i, off := range offs {
+		b := make([]byte, frames[off].size)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return nil, fmt.Errorf("frame at offset %d: %w", off, err)
+		}
+		if int64(binary.LittleEndian.Uint32(b[0:4])) != int64(len(b))-8 || b[8] != kindData ||
+			binary.LittleEndian.Uint32(b[4:8]) != crc32.Checksum(b[8:], crcTable) {
+			return nil, fmt.Errorf("frame at offset %d: not the data frame written there", off)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// moveFrames appends the frames raw, read from s at offs, to the active
+// segment (those still live), then a marker saying the originals are done,
+// waits for both to be on disk and points Done at the copies. It reports
+// whether s is left without live frames.
+func (l *Log) moveFrames(s *segment, offs []int64, raw [][]byte) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.err != nil || l.segs[s.num] != s {
+		return false
+	}
+	var from []Pos
+	var bytes int64
+	for i, off := range offs {
+		f, ok := s.frames[off]
+		if !ok {
+			continue // done since it was read
+		}
+		if err := l.rotateLocked(int64(len(raw[i]))); err != nil {
+			break
+		}
+		to := Pos{l.active.num, l.size}
+		if err := l.writeLocked(raw[i]); err != nil {
+			break
+		}
+		l.active.frames[to.Off] = f
+		delete(s.frames, off)
+		l.moved[f.key] = to
+		from = append(from, Pos{s.num, off})
+		bytes += int64(len(raw[i]))
+	}
+	if len(from) == 0 {
+		return false
+	}
+	// The marker keeps a restart after this point from replaying both the
+	// originals and the copies; until it is on disk a crash replays both
+	// (at least once).
+	if err := l.writeMarkerLocked(from); err == nil {
+		l.active.deps[s.num] = struct{}{}
+	}
+	if err := l.waitDurableLocked(l.gen); err != nil {
+		return false // the sticky error stops the log; nothing is deleted
+	}
+	l.compact.Frames += len(from)
+	l.compact.Bytes += bytes
+	if len(s.frames) > 0 {
+		return false
+	}
+	l.compact.Segments++
+	l.log.Info("write-ahead log: segment compacted", "file", s.path, "framesCopied", len(from), "bytesCopied", bytes)
+	return true
+}
+
 // sweepLocked forgets, oldest first, every segment but the active one whose
 // frames are all done and whose markers concern no segment still kept. It
 // returns their files, for the caller to remove.
@@ -742,7 +941,7 @@ func (l *Log) sweepLocked() []string {
 	}
 	var nums []uint64
 	for n, s := range l.segs {
-		if s != l.active && s.live == 0 {
+		if s != l.active && len(s.frames) == 0 {
 			nums = append(nums, n)
 		}
 	}
@@ -792,7 +991,7 @@ func (l *Log) Close() error {
 	l.replaying = false
 	remove := l.sweepLocked()
 	var err error
-	if a := l.active; a.live == 0 && len(a.deps) == 0 {
+	if a := l.active; len(a.frames) == 0 && len(a.deps) == 0 {
 		err = l.f.Close()
 		remove = append(remove, a.path)
 		delete(l.segs, a.num)
@@ -813,9 +1012,16 @@ func (l *Log) Live() (frames, segments int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.segs {
-		frames += s.live
+		frames += len(s.frames)
 	}
 	return frames, len(l.segs)
+}
+
+// Compacted returns what compaction has done since Open.
+func (l *Log) Compacted() CompactStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.compact
 }
 
 func syncDir(dir string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -253,7 +254,7 @@ func TestBadFilesDoNotStopTheStart(t *testing.T) {
 // done, in any order.
 func TestRotationAndDeletion(t *testing.T) {
 	dir := t.TempDir()
-	l := open(t, Options{Dir: dir, SegmentSize: 100})
+	l := open(t, Options{Dir: dir, SegmentSize: 100, CompactAfter: -1}) // compaction is tested below
 	replayAll(t, l)
 	var pos []Pos
 	for i := range 20 {
@@ -440,4 +441,116 @@ func TestIntervalPolicySyncsInTheBackground(t *testing.T) {
 	waitFor(t, synced)
 	mustAppend(t, l, "y")
 	waitFor(t, synced)
+}
+
+// One slow caller (a stream whose deliveries keep failing) keeps a frame in
+// every segment while a busy one's frames are done at once: compaction
+// copies the slow frames forward, so the segments do not pile up; Done with
+// the positions Append gave still finds them; a restart replays each of
+// them exactly once.
+func TestCompactionFreesSegmentsPinnedByASlowCaller(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, SegmentSize: 512, CompactAfter: 2}
+	l := open(t, opts)
+	replayAll(t, l)
+	var stuck []Pos
+	var want []string
+	for i := range 400 {
+		if i%20 == 0 {
+			want = append(want, fmt.Sprintf("slow %03d", i))
+			stuck = append(stuck, mustAppend(t, l, want[len(want)-1]))
+			continue
+		}
+		l.Done(mustAppend(t, l, fmt.Sprintf("busy %03d, delivered at once", i)))
+	}
+	// 400 frames of about 40 bytes fill about 30 segments; compaction
+	// keeps a handful.
+	waitFor(t, func() bool { return len(segFiles(t, dir)) <= opts.CompactAfter+3 })
+	if c := l.Compacted(); c.Segments == 0 || c.Frames == 0 {
+		t.Fatalf("compaction stats %+v", c)
+	}
+	if frames, _ := l.Live(); frames != len(stuck) {
+		t.Fatalf("%d live frames, want %d", frames, len(stuck))
+	}
+	// Under the lock, a compaction's copies and marker are either both in
+	// the files or neither (segments removed meanwhile hold nothing live).
+	l.mu.Lock()
+	crashed := crashCopy(t, dir)
+	l.mu.Unlock()
+
+	// Done with the original positions, half of them.
+	l.Done(stuck[:10]...)
+	if frames, _ := l.Live(); frames != 10 {
+		t.Fatalf("%d live frames after 10 of 20 were done", frames)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2 := open(t, opts)
+	pos, got, _ := replayAll(t, l2)
+	slices.Sort(got)
+	if !slices.Equal(got, want[10:]) {
+		t.Fatalf("after Close, replayed %q, want %q", got, want[10:])
+	}
+	l2.Done(pos...)
+	l2.Close()
+	if files := segFiles(t, dir); len(files) != 0 {
+		t.Fatalf("segments left: %v", files)
+	}
+
+	// The copy taken while compacted: every slow frame once.
+	l3 := open(t, Options{Dir: crashed, SegmentSize: 512})
+	_, got, _ = replayAll(t, l3)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("after a crash, replayed %q, want %q", got, want)
+	}
+	l3.Close()
+}
+
+// A crash after the copies are on disk and before the originals' segment
+// is deleted replays each frame once: the marker written with the copies
+// says the originals are done.
+func TestCompactionMarkerPreventsDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	l := open(t, Options{Dir: dir, SegmentSize: 256, CompactAfter: -1})
+	replayAll(t, l)
+	var stuck []Pos
+	for i := range 40 {
+		p := mustAppend(t, l, fmt.Sprintf("frame %02d of some length", i))
+		if i%8 == 0 {
+			stuck = append(stuck, p)
+		} else {
+			l.Done(p)
+		}
+	}
+	// Move the live frames of the oldest segment by hand, as compaction
+	// does, but keep its file: the state between the marker and the delete.
+	l.mu.Lock()
+	s := l.segs[stuck[0].Seg]
+	offs := slices.Sorted(maps.Keys(s.frames))
+	frames := maps.Clone(s.frames)
+	l.mu.Unlock()
+	raw, err := readFrames(s.path, offs, frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.moveFrames(s, offs, raw) {
+		t.Fatal("the segment still has live frames")
+	}
+	crashed := crashCopy(t, dir)
+	l.Done(stuck...)
+	l.Close()
+
+	l2 := open(t, Options{Dir: crashed, SegmentSize: 256})
+	_, got, _ := replayAll(t, l2)
+	var want []string
+	for i := 0; i < 40; i += 8 {
+		want = append(want, fmt.Sprintf("frame %02d of some length", i))
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("replayed %q, want %q", got, want)
+	}
+	l2.Close()
 }
