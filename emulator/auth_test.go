@@ -3,11 +3,14 @@ package emulator_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -380,5 +384,67 @@ func TestAuthFunctionCredentials(t *testing.T) {
 	cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, token)
 	if _, err := firehose.NewFromConfig(cfg).ListDeliveryStreams(ctx, &firehose.ListDeliveryStreamsInput{}); err != nil {
 		t.Fatalf("a call with the function's credentials: %v", err)
+	}
+}
+
+// With Config.Auth the console's demo button still works: the server signs
+// its demo requests with the credentials it makes for functions.
+func TestAuthConsoleDemo(t *testing.T) {
+	a := newAuthEnv(t)
+	ctx := context.Background()
+	if _, err := a.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{DeliveryStreamName: aws.String("ticker"),
+		ExtendedS3DestinationConfiguration: &fhtypes.ExtendedS3DestinationConfiguration{
+			RoleARN: aws.String("arn:aws:iam::000000000000:role/r"), BucketARN: aws.String("arn:aws:s3:::ticks")}}); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := a.AWS.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, form url.Values) *http.Response {
+		t.Helper()
+		body := form.Encode()
+		req, err := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", a.URL)
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "firehose", a.Region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := post("/_local/ui/demo/start", url.Values{"stream": {"us-east-1/ticker"}, "rate": {"100"}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "msg=Sending") {
+		t.Fatalf("start: %d %s", resp.StatusCode, loc)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a.Flush(t, "ticker")
+		list, err := a.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("ticks")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Contents) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no demo record was delivered: were its requests refused?")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if resp := post("/_local/ui/demo/stop", url.Values{"stream": {"us-east-1/ticker"}}); !strings.Contains(resp.Header.Get("Location"), "msg=Stopped") {
+		t.Fatalf("stop: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/firehose-local/firehose-local/emulator/console"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/internal/demo"
@@ -67,12 +69,15 @@ func (b consoleBackend) ExternalS3() string {
 }
 
 // FirehoseClient calls the server's Firehose API on its listen address or,
-// when it serves only through Handler, through the handler in process.
+// when it serves only through Handler, through the handler in process. With
+// Config.Auth it signs with the credentials the server makes for functions.
 func (b consoleBackend) FirehoseClient(region string) demo.API {
+	creds := aws.Credentials{AccessKeyID: b.s.fnCreds.AccessKeyID, SecretAccessKey: b.s.fnCreds.SecretAccessKey,
+		SessionToken: b.s.fnCreds.SessionToken}
 	if u := b.s.listenURL.Load(); u != nil {
-		return demo.NewClient(*u, region, nil)
+		return demo.NewClient(*u, region, creds, nil)
 	}
-	return demo.NewClient("http://firehose-local.internal", region, handlerClient{b.s.handler})
+	return demo.NewClient("http://firehose-local.internal", region, creds, handlerClient{b.s.handler})
 }
 
 // handlerClient sends requests straight to an http.Handler.

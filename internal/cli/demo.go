@@ -53,7 +53,7 @@ func demoCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return usage(fmt.Sprintf("invalid value %q for --region: want a region name such as us-east-1", *region))
 	}
 	run, err := demo.New(demo.Options{
-		Client:   demo.NewClient(strings.TrimSuffix(*endpoint, "/"), *region, nil),
+		Client:   demo.NewClient(strings.TrimSuffix(*endpoint, "/"), *region, clientCredentials(getenv), nil),
 		Stream:   *stream,
 		Rate:     *rate,
 		Duration: *duration,

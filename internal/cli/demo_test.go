@@ -87,6 +87,40 @@ func TestDemoCommandStopsOnSignal(t *testing.T) {
 	}
 }
 
+// Against a server with --auth sigv4 the demo signs with the AWS_*
+// variables, as flush and invoke do.
+func TestDemoCommandSignsWithTheEnvironment(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{Auth: &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}})
+	ctx := context.Background()
+	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("ticker"),
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
+			RoleARN: aws.String("arn:aws:iam::000000000000:role/firehose"), BucketARN: aws.String("arn:aws:s3:::ticks"),
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		secret, want string
+		code         int
+	}{
+		{"secret", "sent 5 records to ticker", 0},
+		{"wrong", "InvalidSignatureException", 1},
+	} {
+		getenv := func(k string) string {
+			return map[string]string{"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": tc.secret}[k]
+		}
+		var stdout, stderr bytes.Buffer
+		code := Run([]string{"demo", "--stream", "ticker", "--rate", "10", "--duration", "500ms", "--endpoint", env.URL}, getenv, &stdout, &stderr, nil)
+		if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.want) {
+			t.Errorf("secret %q: exit %d\nstdout: %s\nstderr: %s", tc.secret, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
 func TestDemoCommandFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

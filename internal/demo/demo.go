@@ -137,17 +137,21 @@ type Client struct {
 	signer           *v4.Signer
 }
 
-// NewClient returns a Client for a firehose-local at endpoint, with dummy
-// credentials. doer nil means a plain http.Client.
-func NewClient(endpoint, region string, doer Doer) *Client {
+// NewClient returns a Client for a firehose-local at endpoint that signs
+// with creds (dummies if they are empty, for a server without --auth). doer
+// nil means a plain http.Client.
+func NewClient(endpoint, region string, creds aws.Credentials, doer Doer) *Client {
 	if doer == nil {
 		doer = &http.Client{}
+	}
+	if creds.AccessKeyID == "" {
+		creds = aws.Credentials{AccessKeyID: "firehose-local-demo", SecretAccessKey: "firehose-local-demo"}
 	}
 	return &Client{
 		endpoint: strings.TrimSuffix(endpoint, "/") + "/",
 		region:   region,
 		http:     doer,
-		creds:    aws.Credentials{AccessKeyID: "firehose-local-demo", SecretAccessKey: "firehose-local-demo"},
+		creds:    creds,
 		signer:   v4.NewSigner(),
 	}
 }

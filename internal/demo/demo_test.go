@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/firehose-local/firehose-local/internal/demo"
 )
 
@@ -256,7 +258,7 @@ func TestClient(t *testing.T) {
 		answer(w)
 	}))
 	defer srv.Close()
-	c := demo.NewClient(srv.URL, "eu-west-1", nil)
+	c := demo.NewClient(srv.URL, "eu-west-1", aws.Credentials{}, nil)
 	res, err := c.PutRecordBatch(context.Background(), "ticks", [][]byte{[]byte("one\n"), []byte("two\n")})
 	if err != nil || res.Failed != 1 || res.FirstError != "ServiceUnavailableException: Slow down." {
 		t.Fatalf("%+v %v", res, err)
