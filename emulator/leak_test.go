@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -65,5 +66,31 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 			t.Fatalf("goroutines outlived Close: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Close right after Start, before the serving goroutine has begun, still
+// stops it: nothing keeps listening.
+func TestCloseRightAfterStart(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	for range 50 {
+		srv, err := emulator.New(emulator.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if conn, err := net.DialTimeout("tcp", addr.String(), time.Second); err == nil {
+			conn.Close()
+			t.Fatalf("%s still accepts connections after Close", addr)
+		}
+	}
+	if err := goleak.Find(before); err != nil {
+		t.Fatal(err)
 	}
 }

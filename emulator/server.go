@@ -128,6 +128,8 @@ type Server struct {
 	aborted   <-chan struct{}    // abortCtx.Done()
 	closeOnce sync.Once
 	httpSrv   *http.Server
+	closing   bool           // Close has begun (guarded by mu): a Serve not started yet serves nothing
+	listeners []net.Listener // Start's (guarded by mu)
 	ready     atomic.Bool
 }
 
@@ -228,6 +230,12 @@ func (s *Server) S3() *s3fake.S3 { return s.s3 }
 // a clean Close.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
+	if s.closing {
+		// Close came first (say, just after Start): serve nothing.
+		s.mu.Unlock()
+		_ = l.Close()
+		return nil
+	}
 	s.httpSrv = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -250,6 +258,16 @@ func (s *Server) Start(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	closing := s.closing
+	if !closing {
+		s.listeners = append(s.listeners, l) // for Close, which may come before Serve
+	}
+	s.mu.Unlock()
+	if closing {
+		_ = l.Close()
+		return nil, errors.New("the server is closed")
+	}
 	go func() {
 		if err := s.Serve(l); err != nil {
 			s.log.Error("serve", "error", err)
@@ -267,10 +285,15 @@ func (s *Server) Close(ctx context.Context) error {
 		s.ready.Store(false)
 		s.console.Close() // demo runs stop sending
 		s.mu.Lock()
+		s.closing = true // a Serve that has not started yet will not
 		srv := s.httpSrv
+		listeners := s.listeners
 		s.mu.Unlock()
 		if srv != nil {
 			err = srv.Shutdown(ctx)
+		}
+		for _, l := range listeners {
+			_ = l.Close() // Start's, even if its Serve has not begun
 		}
 		s.mu.Lock()
 		for _, byName := range s.streams {
