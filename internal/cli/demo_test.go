@@ -18,8 +18,9 @@ import (
 	"github.com/firehose-local/firehose-local/internal/demo"
 )
 
-func TestDemoCommand(t *testing.T) {
-	env := emulatortest.New(t, emulator.Config{})
+// tickerStream creates the stream "ticker", delivering to the bucket "ticks".
+func tickerStream(t *testing.T, env *emulatortest.Env) {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
 		t.Fatal(err)
@@ -32,6 +33,12 @@ func TestDemoCommand(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestDemoCommand(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{})
+	ctx := context.Background()
+	tickerStream(t, env)
 	var stdout, stderr bytes.Buffer
 	code := Run([]string{"demo", "--stream", "ticker", "--rate", "40", "--duration", "500ms", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
 	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to ticker in 500ms (40.0 records/s); 0 failed") {
@@ -58,18 +65,7 @@ func TestDemoCommand(t *testing.T) {
 
 func TestDemoCommandStopsOnSignal(t *testing.T) {
 	env := emulatortest.New(t, emulator.Config{})
-	ctx := context.Background()
-	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
-		DeliveryStreamName: aws.String("ticker"),
-		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String("arn:aws:iam::000000000000:role/firehose"), BucketARN: aws.String("arn:aws:s3:::ticks"),
-		},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	tickerStream(t, env)
 	sig := make(chan os.Signal, 1)
 	sig <- os.Interrupt // stops the run as soon as it starts
 	var stdout, stderr bytes.Buffer
@@ -91,18 +87,7 @@ func TestDemoCommandStopsOnSignal(t *testing.T) {
 // variables, as flush and invoke do.
 func TestDemoCommandSignsWithTheEnvironment(t *testing.T) {
 	env := emulatortest.New(t, emulator.Config{Auth: &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}})
-	ctx := context.Background()
-	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
-		DeliveryStreamName: aws.String("ticker"),
-		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String("arn:aws:iam::000000000000:role/firehose"), BucketARN: aws.String("arn:aws:s3:::ticks"),
-		},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	tickerStream(t, env)
 	for _, tc := range []struct {
 		secret, want string
 		code         int
