@@ -403,6 +403,61 @@ type transformResult struct {
 // every record ID returned exactly once, no unknown IDs, a known result, and
 // base64 data for Ok records.
 func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invocationFailure) {
+	recs, ok := scanTransformResponse(out)
+	if !ok {
+		var fail *invocationFailure
+		if recs, fail = decodeTransformResponse(out); fail != nil {
+			return nil, fail
+		}
+	}
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+	}
+	results := make([]transformResult, len(ids))
+	seen := make([]bool, len(ids))
+	for _, r := range recs {
+		if !r.hasID {
+			return nil, &invocationFailure{codeJSONProcessing, "A record in the Lambda response has no recordId."}
+		}
+		i, ok := index[string(r.id)]
+		if !ok {
+			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The Lambda response contains record Id %q, which was not in the request.", r.id)}
+		}
+		if seen[i] {
+			return nil, &invocationFailure{codeDuplicatedID, fmt.Sprintf("Record Id %s was returned more than once by the Lambda function.", r.id)}
+		}
+		seen[i] = true
+		switch result := string(r.result); result {
+		case "Ok":
+			if !r.hasData {
+				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result Ok but no data.", r.id)}
+			}
+			data := make([]byte, base64.StdEncoding.DecodedLen(len(r.data)))
+			n, err := base64.StdEncoding.Decode(data, r.data)
+			if err != nil {
+				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", r.id, err)}
+			}
+			results[i] = transformResult{result: "Ok", data: data[:n:n]}
+		case "Dropped":
+			results[i] = transformResult{result: "Dropped"}
+		case "ProcessingFailed":
+			results[i] = transformResult{result: "ProcessingFailed"}
+		default:
+			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result %q; it must be Ok, Dropped or ProcessingFailed.", r.id, result)}
+		}
+	}
+	for _, s := range seen {
+		if !s {
+			return nil, &invocationFailure{codeMissingRecordID, msgMissingRecordID}
+		}
+	}
+	return results, nil
+}
+
+// decodeTransformResponse reads a transform's answer with encoding/json,
+// for what scanTransformResponse leaves to it.
+func decodeTransformResponse(out []byte) ([]rawOutput, *invocationFailure) {
 	var resp transformResponse
 	dec := json.NewDecoder(bytes.NewReader(out))
 	if err := dec.Decode(&resp); err != nil || resp.Records == nil {
@@ -412,50 +467,19 @@ func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invoc
 		}
 		return nil, &invocationFailure{codeJSONProcessing, msg + "."}
 	}
-	index := make(map[string]int, len(ids))
-	for i, id := range ids {
-		index[id] = i
-	}
-	results := make([]transformResult, len(ids))
-	seen := make([]bool, len(ids))
-	for _, r := range resp.Records {
-		if r.RecordID == nil {
-			return nil, &invocationFailure{codeJSONProcessing, "A record in the Lambda response has no recordId."}
+	recs := make([]rawOutput, len(resp.Records))
+	for i, r := range resp.Records {
+		if r.RecordID != nil {
+			recs[i].id, recs[i].hasID = []byte(*r.RecordID), true
 		}
-		i, ok := index[*r.RecordID]
-		if !ok {
-			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The Lambda response contains record Id %q, which was not in the request.", *r.RecordID)}
-		}
-		if seen[i] {
-			return nil, &invocationFailure{codeDuplicatedID, fmt.Sprintf("Record Id %s was returned more than once by the Lambda function.", *r.RecordID)}
-		}
-		seen[i] = true
-		result := ""
 		if r.Result != nil {
-			result = *r.Result
+			recs[i].result, recs[i].hasResult = []byte(*r.Result), true
 		}
-		switch result {
-		case "Ok":
-			if r.Data == nil {
-				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result Ok but no data.", *r.RecordID)}
-			}
-			data, err := base64.StdEncoding.DecodeString(*r.Data)
-			if err != nil {
-				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", *r.RecordID, err)}
-			}
-			results[i] = transformResult{result: result, data: data}
-		case "Dropped", "ProcessingFailed":
-			results[i] = transformResult{result: result}
-		default:
-			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result %q; it must be Ok, Dropped or ProcessingFailed.", *r.RecordID, result)}
+		if r.Data != nil {
+			recs[i].data, recs[i].hasData = []byte(*r.Data), true
 		}
 	}
-	for _, s := range seen {
-		if !s {
-			return nil, &invocationFailure{codeMissingRecordID, msgMissingRecordID}
-		}
-	}
-	return results, nil
+	return recs, nil
 }
 
 func countResults(results []transformResult) (ok, dropped, failed int) {

@@ -53,3 +53,73 @@ func FuzzParseTransformResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTransformScanMatches checks the fast reader of transform answers
+// against encoding/json: whenever scanTransformResponse accepts an answer,
+// encoding/json decodes the same records from it.
+func FuzzTransformScanMatches(f *testing.F) {
+	bench, _ := benchTransformResponse()
+	f.Add(string(bench[:2000]) + `]}`)
+	for _, s := range []string{
+		`{"records":[{"recordId":"1","result":"Ok","data":"SEVMTE8K"},{"recordId":"2","result":"Dropped"}]}`,
+		`{"records":[]}`, `{"records":null}`, `{}`, `[]`, `{"records":[null]}`,
+		`{"Records":[{"recordId":"1","result":"Ok","data":"SEVMTE8K"}]}`,
+		`{"records":[{"RecordId":"1","result":"Ok"}]}`,
+		`{"records":[{"recordId":"1","result":"Ok","result":"Dropped"}]}`,
+		`{"records":[{"recordId":"1"}],"records":[{"result":"Ok"}]}`,
+		`{"records":[{"recordId":"\u0031","result":"Ok","data":"SEVMTE8K"}]}`,
+		`{"x":[1,-2.5e+3,true,false,null,{"a":"\"\\\/\b\f\n\r\t\u00e9"}],"records":[{"recordId":"1","result":"Ok","data":"SEVMTE8K","metadata":{"partitionKeys":{"k":"v"}}}]} trailing`,
+		`{"records":[{"recordId":1,"result":"Ok"}]}`,
+		`{"records":[{"recordId":"1","result":"Ok","data":"SEVM\nTE8K"}]}`,
+		`{"records":[{"recordId":"1","x":01}]}`,
+		` {"records" : [ { "recordId" : "1" , "result" : "Dropped" } ] } `,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, out string) {
+		fast, ok := scanTransformResponse([]byte(out))
+		if !ok {
+			return
+		}
+		slow, fail := decodeTransformResponse([]byte(out))
+		if fail != nil {
+			t.Fatalf("the fast path accepted %q; encoding/json: %s", out, fail.message)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: %d records fast, %d with encoding/json", out, len(fast), len(slow))
+		}
+		for i := range fast {
+			a, b := fast[i], slow[i]
+			if a.hasID != b.hasID || a.hasResult != b.hasResult || a.hasData != b.hasData ||
+				string(a.id) != string(b.id) || string(a.result) != string(b.result) || string(a.data) != string(b.data) {
+				t.Fatalf("%q: record %d fast %+v, encoding/json %+v", out, i, a, b)
+			}
+		}
+	})
+}
+
+// The fast path takes the answers real handlers give and leaves the odd ones
+// to encoding/json.
+func TestTransformScanTakesCommonAnswers(t *testing.T) {
+	bench, _ := benchTransformResponse()
+	for _, c := range []struct {
+		out  string
+		fast bool
+	}{
+		{string(bench), true}, // aws-lambda-go, with metadata
+		{`{"records": [{"recordId": "1", "result": "Ok", "data": "SEVMTE8K"}, {"recordId": "2", "result": "Dropped", "data": ""}]}`, true}, // Python's json.dumps
+		{`{"x":[1,-2.5e+3,true,null,{"a":"\u00e9\n"}],"records":[]} trailing`, true},
+		{`{"records":[{"recordId":"\u0031","result":"Ok","data":"SEVMTE8K"}]}`, false},
+		{`{"Records":[]}`, false},
+		{`{"records":[{"recordID":"1"}]}`, false},
+		{`{"records":[{"recordId":null}]}`, false},
+		{`{"records":[],"records":[]}`, false},
+		{`{"records":null}`, false},
+		{`{"records":[{"recordId":"1","x":01}]}`, false},
+		{`{"records":[{"recordId":"é"}]}`, false},
+	} {
+		if _, ok := scanTransformResponse([]byte(c.out)); ok != c.fast {
+			t.Errorf("%.80s: fast path %v, want %v", c.out, ok, c.fast)
+		}
+	}
+}
