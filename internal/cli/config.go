@@ -32,6 +32,7 @@ type Config struct {
 	Listen            string
 	DataDir           string
 	Fsync             emulator.FsyncPolicy // with DataDir: always (default) or interval
+	WALSegmentSize    int64                // with DataDir: bytes per write-ahead log segment (0: 64 MiB)
 	Region            string
 	LogLevel          slog.Level
 	TransitionDelay   time.Duration
@@ -175,6 +176,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&cfg.DataDir, "data-dir", "", "directory for persistent state; empty keeps everything in memory")
 	var fsync string
 	str(&fsync, "fsync", "", "with --data-dir, when an acknowledged record is on disk: always (before the answer; the default) or interval (within 100 ms)")
+	var walSegment string
+	str(&walSegment, "wal-segment-size", "", "with --data-dir, the size of a write-ahead log segment file: a number of bytes with an optional KiB or MiB, from 64KiB to 1024MiB (default 64MiB)")
 	str(&cfg.Region, "region", "us-east-1", "region for requests that carry no SigV4 scope")
 	str(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	str(&transition, "transition-delay", "0s", "how long streams stay CREATING/DELETING and encryption ENABLING/DISABLING")
@@ -253,6 +256,16 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	default:
 		cfg.Fsync = p
 	}
+	if walSegment != "" {
+		n, ok := parseSize(walSegment)
+		switch {
+		case !ok || n < 64<<10 || n > 1<<30:
+			return cfg, bad("wal-segment-size", walSegment, "want a size from 64KiB to 1024MiB, such as 16MiB")
+		case cfg.DataDir == "":
+			return cfg, bad("wal-segment-size", walSegment, "it applies only with --data-dir")
+		}
+		cfg.WALSegmentSize = n
+	}
 	if n, err := strconv.Atoi(concurrency); err != nil || n < 0 {
 		return cfg, bad("lambda-concurrency", concurrency, "want a whole number of processes")
 	} else {
@@ -306,4 +319,20 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 
 func envName(flagName string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseSize reads a byte count with an optional KiB or MiB suffix.
+func parseSize(s string) (int64, bool) {
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "MiB"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "MiB")
+	case strings.HasSuffix(s, "KiB"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "KiB")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return 0, false
+	}
+	return n * mult, true
 }

@@ -54,6 +54,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	ecfg := emulator.Config{
 		DataDir:           cfg.DataDir,
 		Fsync:             cfg.Fsync,
+		WALSegmentSize:    cfg.WALSegmentSize,
 		Region:            cfg.Region,
 		TransitionDelay:   cfg.TransitionDelay,
 		MaxBufferInterval: cfg.MaxBufferInterval,
