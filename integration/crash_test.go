@@ -197,7 +197,16 @@ func TestCrashLosesNoAcknowledgedRecord(t *testing.T) {
 		logs.WriteString(p.stderr.String()) // complete: the process has exited
 	}
 
-	p := startBinary(t, nil, args("always")...)
+	crashFinalCheck(t, dataDir, args("always"), acked, len(policies), start, seed, logs.String())
+}
+
+// crashFinalCheck starts the server on dataDir once more, flushes, and
+// checks that every acknowledged record was delivered, counting duplicates;
+// then that a clean stop leaves no write-ahead log. It returns the server
+// logs of every run (logs: those of the killed ones).
+func crashFinalCheck(t *testing.T, dataDir string, args []string, acked *ackedSet, kills int, start time.Time, seed uint64, logs string) string {
+	t.Helper()
+	p := startBinary(t, nil, args...)
 	resp, err := http.Post(p.url+"/_local/flush?timeout=60s", "application/json", nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("flush: %v %v", resp, err)
@@ -223,10 +232,10 @@ func TestCrashLosesNoAcknowledgedRecord(t *testing.T) {
 		}
 	}
 	t.Logf("%d records acknowledged over %d kills in %v; delivered in %d objects: lost %d, duplicates %d (%.3f%%), delivered without an acknowledgement %d",
-		len(acked.ids), len(policies), time.Since(start).Round(time.Millisecond), objects, lost, dups, 100*float64(dups)/float64(max(len(acked.ids), 1)), extra)
+		len(acked.ids), kills, time.Since(start).Round(time.Millisecond), objects, lost, dups, 100*float64(dups)/float64(max(len(acked.ids), 1)), extra)
 	// A clean stop after everything is delivered leaves no log behind.
 	code := p.stop(t, syscall.SIGTERM)
-	all := logs.String() + p.stderr.String()
+	all := logs + p.stderr.String()
 	t.Logf("restarts logged %d replays and %d torn or corrupt log tails", strings.Count(all, "write-ahead log replayed"), strings.Count(all, "torn or corrupt frame"))
 	if lost > 0 {
 		t.Fatalf("%d acknowledged records lost (seed %d); server logs:\n%s", lost, seed, all)
@@ -240,6 +249,7 @@ func TestCrashLosesNoAcknowledgedRecord(t *testing.T) {
 	if segs, _ := filepath.Glob(filepath.Join(dataDir, "wal", "*.wal")); len(segs) != 0 {
 		t.Fatalf("write-ahead log segments left after a clean stop: %v", segs)
 	}
+	return all
 }
 
 // SIGTERM under load: the server stops accepting calls, finishes those in
@@ -335,5 +345,74 @@ func TestSecondSignalForcesExit(t *testing.T) {
 	}
 	if code := p2.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d: %s", code, p2.stderr)
+	}
+}
+
+// SIGKILL while the write-ahead log compacts: small segments, a stream that
+// delivers as fast as it can beside one whose buffer holds its records for
+// the whole test (as a failing stream would), so that compaction keeps
+// copying the held records forward. Nothing acknowledged is lost.
+func TestCrashWhileCompactingLosesNothing(t *testing.T) {
+	seed := crashSeed(t)
+	t.Logf("seed %d (CRASH_SEED=%d go test -run %s to replay the same kill points)", seed, seed, t.Name())
+	rng := rand.New(rand.NewPCG(seed, 2))
+	dataDir := t.TempDir()
+	acked := &ackedSet{ids: map[string]struct{}{}}
+	args := []string{"--data-dir", dataDir, "--wal-segment-size", "128KiB"}
+	const kills = 3
+	start := time.Now()
+	var logs strings.Builder
+	for i := range kills {
+		p := startBinary(t, nil, args...)
+		if i == 0 {
+			s3c := s3.NewFromConfig(emulatortest.Config(p.url, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
+			if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
+				t.Fatal(err)
+			}
+			fh := firehose.NewFromConfig(emulatortest.Config(p.url, "us-east-1"))
+			fast := s3Dest()
+			fast.BufferingHints = hints(1, 60)
+			createStream(t, fh, "fast", fast)
+			held := s3Dest()
+			held.BufferingHints = hints(128, 900)
+			createStream(t, fh, "held", held)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(2)
+		loadSeed := rng.Uint64()
+		go func() {
+			defer wg.Done()
+			runLoad(ctx, loadClient(p.url), "fast", "f"+strconv.Itoa(i), 2, loadSeed, acked)
+		}()
+		go func() { // a few held records every 10 ms
+			defer wg.Done()
+			fh := loadClient(p.url)
+			for b := 0; ctx.Err() == nil; b++ {
+				id := fmt.Sprintf("h%d-b%d", i, b)
+				out, err := fh.PutRecord(ctx, &firehose.PutRecordInput{DeliveryStreamName: aws.String("held"),
+					Record: &types.Record{Data: []byte(id + " xxxxxxxx\n")}})
+				if err == nil && aws.ToString(out.RecordId) != "" {
+					acked.add(id)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+		kill := 500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
+		time.Sleep(kill)
+		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-p.done
+		cancel()
+		wg.Wait()
+		logs.WriteString(p.stderr.String())
+		t.Logf("run %d: SIGKILL after %v", i+1, kill.Round(time.Millisecond))
+	}
+	all := crashFinalCheck(t, dataDir, args, acked, kills, start, seed, logs.String())
+	n := strings.Count(all, "write-ahead log: segment compacted")
+	t.Logf("%d segments compacted over the runs", n)
+	if n == 0 {
+		t.Fatal("no segment was compacted: the test did not exercise compaction")
 	}
 }
