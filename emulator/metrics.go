@@ -37,6 +37,11 @@ import (
 //	Lambda Errors                 lambda_errors_total
 //	Lambda Duration               lambda_duration_seconds (histogram)
 //
+// With Config.DataDir, firehose-local's own write-ahead log too (no AWS
+// equivalent): firehose_local_wal_pending_calls (PutRecord(Batch) calls not
+// yet delivered), firehose_local_wal_segments (segment files) and
+// firehose_local_wal_compacted_{segments,calls,bytes}_total.
+//
 // Stream metrics are labelled region and delivery_stream; Lambda metrics
 // region and function_name. The Go runtime and process collectors are
 // included too.
@@ -147,6 +152,12 @@ var (
 
 	descLambdaInvocations = desc("lambda_invocations_total", "Function invocations, through the Lambda API or as a Firehose transform (Lambda Invocations).", functionLabels)
 	descLambdaErrors      = desc("lambda_errors_total", "Invocations that ended in a function error or could not run (Lambda Errors).", functionLabels)
+
+	descWALPending           = desc("firehose_local_wal_pending_calls", "PutRecord(Batch) calls in the write-ahead log not yet delivered (--data-dir).", nil)
+	descWALSegments          = desc("firehose_local_wal_segments", "Segment files of the write-ahead log (--data-dir).", nil)
+	descWALCompactedSegments = desc("firehose_local_wal_compacted_segments_total", "Write-ahead log segments emptied by copying their pending calls forward.", nil)
+	descWALCompactedCalls    = desc("firehose_local_wal_compacted_calls_total", "Pending calls copied forward by write-ahead log compaction.", nil)
+	descWALCompactedBytes    = desc("firehose_local_wal_compacted_bytes_total", "Bytes copied forward by write-ahead log compaction.", nil)
 )
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
@@ -209,6 +220,16 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			counter(descProcOKBytes, &m.procOKBytes, l...)
 			m.procDuration.Collect(ch)
 		}
+	}
+
+	if s.wal != nil {
+		frames, segments := s.wal.Live()
+		c := s.wal.Compacted()
+		ch <- prometheus.MustNewConstMetric(descWALPending, prometheus.GaugeValue, float64(frames))
+		ch <- prometheus.MustNewConstMetric(descWALSegments, prometheus.GaugeValue, float64(segments))
+		ch <- prometheus.MustNewConstMetric(descWALCompactedSegments, prometheus.CounterValue, float64(c.Segments))
+		ch <- prometheus.MustNewConstMetric(descWALCompactedCalls, prometheus.CounterValue, float64(c.Frames))
+		ch <- prometheus.MustNewConstMetric(descWALCompactedBytes, prometheus.CounterValue, float64(c.Bytes))
 	}
 
 	fs := &s.functionStats

@@ -393,6 +393,16 @@ func TestDataDirFailingStreamDoesNotPinTheLog(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("at most %d segment files during the load, %d after it", maxSegments, len(walSegments(t, dir)))
+	m := scrape(t, env)
+	if v, _ := value(m, "firehose_local_wal_pending_calls", nil); v != rounds {
+		t.Errorf("firehose_local_wal_pending_calls = %v, want the %d stuck calls", v, rounds)
+	}
+	if v, _ := value(m, "firehose_local_wal_compacted_segments_total", nil); v == 0 {
+		t.Error("firehose_local_wal_compacted_segments_total is 0")
+	}
+	if v, _ := value(m, "firehose_local_wal_segments", nil); v < 1 || v > 8 {
+		t.Errorf("firehose_local_wal_segments = %v", v)
+	}
 
 	if _, err := env.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("not-yet")}); err != nil {
 		t.Fatal(err)
@@ -415,7 +425,7 @@ func TestDataDirFailingStreamDoesNotPinTheLog(t *testing.T) {
 		}
 	}
 	deadline = time.Now().Add(20 * time.Second)
-	for len(walSegments(t, dir)) > 1 {
+	for v, _ := value(scrape(t, env), "firehose_local_wal_pending_calls", nil); v != 0 || len(walSegments(t, dir)) > 1; v, _ = value(scrape(t, env), "firehose_local_wal_pending_calls", nil) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d segment files once everything is delivered", len(walSegments(t, dir)))
 		}
