@@ -15,6 +15,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/leakcheck"
 )
 
 // Close leaves no goroutine behind: servers, pipelines, timers and the
@@ -56,16 +57,8 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		t.Fatal(err)
 	}
 	transport.CloseIdleConnections()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := goleak.Find(before)
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("goroutines outlived Close: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := leakcheck.Find(leakcheck.Wait, before); err != nil {
+		t.Fatalf("goroutines outlived Close: %v", err)
 	}
 }
 
@@ -90,7 +83,7 @@ func TestCloseRightAfterStart(t *testing.T) {
 			t.Fatalf("%s still accepts connections after Close", addr)
 		}
 	}
-	if err := goleak.Find(before); err != nil {
+	if err := leakcheck.Find(leakcheck.Wait, before); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,11 +3,11 @@ package emulator_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/firehose-local/firehose-local/internal/leakcheck"
 )
 
 // TestMain fails the package's tests when a goroutine outlives them all: every
 // server, process and connection a test starts must be stopped by its end.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.Main(m)
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/leakcheck"
 )
 
 // TestSoak compresses an hour of a busy emulator into a minute or two: 50
@@ -235,7 +236,7 @@ func TestSoak(t *testing.T) {
 	}
 	closeServer()
 	transport.CloseIdleConnections()
-	if err := findLeaks(baseGoroutines, 10*time.Second); err != nil {
+	if err := leakcheck.Find(leakcheck.Wait, baseGoroutines); err != nil {
 		t.Errorf("goroutines outlived Close: %v", err)
 	}
 	if procs := functionProcesses(bootstrap); len(procs) > 0 {
@@ -304,20 +305,6 @@ func listKeys(t *testing.T, s3c *s3.Client, bucket string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// findLeaks asks goleak for goroutines other than those of base until there
-// are none or timeout has passed (goleak's own retries last well under a
-// second; connections and processes may take longer to wind down).
-func findLeaks(base goleak.Option, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := goleak.Find(base)
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // functionProcesses lists the running processes of the transform binary,

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/firehose-local/firehose-local/internal/leakcheck"
 )
 
 // goBootstrapDir holds the aws-lambda-go test function, built once by
@@ -44,9 +44,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	// No goroutine may outlive the tests: every runner, process and
 	// connection they start must be stopped by their end.
-	if err := goleak.Find(); code == 0 && err != nil {
-		fmt.Fprintln(os.Stderr, "goleak:", err)
-		code = 1
+	if code == 0 {
+		if err := leakcheck.Find(leakcheck.Wait); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
