@@ -403,7 +403,7 @@ type transformResult struct {
 // every record ID returned exactly once, no unknown IDs, a known result, and
 // base64 data for Ok records.
 func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invocationFailure) {
-	recs, ok := scanTransformResponse(out)
+	recs, ok := protocol.ScanTransformResponse(out)
 	if !ok {
 		var fail *invocationFailure
 		if recs, fail = decodeTransformResponse(out); fail != nil {
@@ -417,26 +417,26 @@ func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invoc
 	results := make([]transformResult, len(ids))
 	seen := make([]bool, len(ids))
 	for _, r := range recs {
-		if !r.hasID {
+		if !r.HasRecordID {
 			return nil, &invocationFailure{codeJSONProcessing, "A record in the Lambda response has no recordId."}
 		}
-		i, ok := index[string(r.id)]
+		i, ok := index[string(r.RecordID)]
 		if !ok {
-			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The Lambda response contains record Id %q, which was not in the request.", r.id)}
+			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The Lambda response contains record Id %q, which was not in the request.", r.RecordID)}
 		}
 		if seen[i] {
-			return nil, &invocationFailure{codeDuplicatedID, fmt.Sprintf("Record Id %s was returned more than once by the Lambda function.", r.id)}
+			return nil, &invocationFailure{codeDuplicatedID, fmt.Sprintf("Record Id %s was returned more than once by the Lambda function.", r.RecordID)}
 		}
 		seen[i] = true
-		switch result := string(r.result); result {
+		switch result := string(r.Result); result {
 		case "Ok":
-			if !r.hasData {
-				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result Ok but no data.", r.id)}
+			if !r.HasData {
+				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result Ok but no data.", r.RecordID)}
 			}
-			data := make([]byte, base64.StdEncoding.DecodedLen(len(r.data)))
-			n, err := base64.StdEncoding.Decode(data, r.data)
+			data := make([]byte, base64.StdEncoding.DecodedLen(len(r.Data)))
+			n, err := base64.StdEncoding.Decode(data, r.Data)
 			if err != nil {
-				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", r.id, err)}
+				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", r.RecordID, err)}
 			}
 			results[i] = transformResult{result: "Ok", data: data[:n:n]}
 		case "Dropped":
@@ -444,7 +444,7 @@ func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invoc
 		case "ProcessingFailed":
 			results[i] = transformResult{result: "ProcessingFailed"}
 		default:
-			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result %q; it must be Ok, Dropped or ProcessingFailed.", r.id, result)}
+			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result %q; it must be Ok, Dropped or ProcessingFailed.", r.RecordID, result)}
 		}
 	}
 	for _, s := range seen {
@@ -456,8 +456,8 @@ func parseTransformResponse(out []byte, ids []string) ([]transformResult, *invoc
 }
 
 // decodeTransformResponse reads a transform's answer with encoding/json,
-// for what scanTransformResponse leaves to it.
-func decodeTransformResponse(out []byte) ([]rawOutput, *invocationFailure) {
+// for what protocol.ScanTransformResponse leaves to it.
+func decodeTransformResponse(out []byte) ([]protocol.TransformRecord, *invocationFailure) {
 	var resp transformResponse
 	dec := json.NewDecoder(bytes.NewReader(out))
 	if err := dec.Decode(&resp); err != nil || resp.Records == nil {
@@ -467,16 +467,16 @@ func decodeTransformResponse(out []byte) ([]rawOutput, *invocationFailure) {
 		}
 		return nil, &invocationFailure{codeJSONProcessing, msg + "."}
 	}
-	recs := make([]rawOutput, len(resp.Records))
+	recs := make([]protocol.TransformRecord, len(resp.Records))
 	for i, r := range resp.Records {
 		if r.RecordID != nil {
-			recs[i].id, recs[i].hasID = []byte(*r.RecordID), true
+			recs[i].RecordID, recs[i].HasRecordID = []byte(*r.RecordID), true
 		}
 		if r.Result != nil {
-			recs[i].result, recs[i].hasResult = []byte(*r.Result), true
+			recs[i].Result, recs[i].HasResult = []byte(*r.Result), true
 		}
 		if r.Data != nil {
-			recs[i].data, recs[i].hasData = []byte(*r.Data), true
+			recs[i].Data, recs[i].HasData = []byte(*r.Data), true
 		}
 	}
 	return recs, nil

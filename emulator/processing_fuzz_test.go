@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/protocol"
 )
 
 // FuzzParseTransformResponse feeds arbitrary function answers to the
@@ -55,7 +57,7 @@ func FuzzParseTransformResponse(f *testing.F) {
 }
 
 // FuzzTransformScanMatches checks the fast reader of transform answers
-// against encoding/json: whenever scanTransformResponse accepts an answer,
+// against encoding/json: whenever protocol.ScanTransformResponse accepts an answer,
 // encoding/json decodes the same records from it.
 func FuzzTransformScanMatches(f *testing.F) {
 	bench, _ := benchTransformResponse()
@@ -77,7 +79,7 @@ func FuzzTransformScanMatches(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, out string) {
-		fast, ok := scanTransformResponse([]byte(out))
+		fast, ok := protocol.ScanTransformResponse([]byte(out))
 		if !ok {
 			return
 		}
@@ -90,8 +92,8 @@ func FuzzTransformScanMatches(f *testing.F) {
 		}
 		for i := range fast {
 			a, b := fast[i], slow[i]
-			if a.hasID != b.hasID || a.hasResult != b.hasResult || a.hasData != b.hasData ||
-				string(a.id) != string(b.id) || string(a.result) != string(b.result) || string(a.data) != string(b.data) {
+			if a.HasRecordID != b.HasRecordID || a.HasResult != b.HasResult || a.HasData != b.HasData ||
+				string(a.RecordID) != string(b.RecordID) || string(a.Result) != string(b.Result) || string(a.Data) != string(b.Data) {
 				t.Fatalf("%q: record %d fast %+v, encoding/json %+v", out, i, a, b)
 			}
 		}
@@ -118,7 +120,7 @@ func TestTransformScanTakesCommonAnswers(t *testing.T) {
 		{`{"records":[{"recordId":"1","x":01}]}`, false},
 		{`{"records":[{"recordId":"é"}]}`, false},
 	} {
-		if _, ok := scanTransformResponse([]byte(c.out)); ok != c.fast {
+		if _, ok := protocol.ScanTransformResponse([]byte(c.out)); ok != c.fast {
 			t.Errorf("%.80s: fast path %v, want %v", c.out, ok, c.fast)
 		}
 	}

@@ -490,6 +490,10 @@ func (d *decoder) scanString() (start, end int, plain bool) {
 	i := d.i + 1
 	start, plain = i, true
 	for i < len(b) {
+		if plainByte[b[i]] {
+			i++
+			continue
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -527,6 +531,15 @@ func (d *decoder) scanString() (start, end int, plain bool) {
 	d.fail()
 	return
 }
+
+// plainByte marks the bytes a JSON string holds as they are: ASCII from
+// the space up, but for the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

@@ -1,0 +1,125 @@
+package protocol
+
+// A fast reader for a Lambda transform's answer, with the scanner of the
+// PutRecordBatch decoder. encoding/json spends most of a transform's
+// processing time on the answer (reflection, a string per field), so
+// ScanTransformResponse reads the common shape directly:
+//
+//	{"records":[{"recordId":"…","result":"…","data":"…", other members…}, …], other members…}
+//
+// It gives up on anything else, and the caller then decodes with
+// encoding/json: a member name with escapes or non-ASCII bytes, or one that
+// differs from records, recordId, result or data only by case (encoding/json
+// matches names case-insensitively); a recordId, result or data that is not
+// a string of plain ASCII (null, escapes); a records member that is not an
+// array of objects, or given twice; anything that is not valid JSON up to
+// the end of the top-level object. So whenever it succeeds, encoding/json
+// would have decoded the same values into
+//
+//	struct{ Records []struct{ RecordID, Result, Data *string } }
+//
+// (emulator's FuzzTransformScanMatches checks this). What follows the
+// top-level object is not read, as json.Decoder.Decode does not read it.
+
+// TransformRecord is one record of a transform's answer. The slices point
+// into the answer; the Has fields say whether the member was there.
+type TransformRecord struct {
+	RecordID, Result, Data          []byte
+	HasRecordID, HasResult, HasData bool
+}
+
+// ScanTransformResponse reads the records of a transform's answer, or
+// reports false to leave the answer to encoding/json.
+func ScanTransformResponse(b []byte) ([]TransformRecord, bool) {
+	d := &decoder{b: b}
+	if d.peek() != '{' {
+		return nil, false
+	}
+	var recs []TransformRecord
+	found := false
+	d.object(1, func(key []byte, plain bool) {
+		switch {
+		case !plain || foldsTo(key, "records"):
+			d.fail()
+		case string(key) == "records":
+			if found || d.peek() != '[' {
+				d.fail() // given twice, null or not an array: encoding/json decides
+				return
+			}
+			found = true
+			recs = make([]TransformRecord, 0, 64)
+			d.array(2, func() {
+				if d.peek() != '{' {
+					d.fail()
+					return
+				}
+				var r TransformRecord
+				d.object(3, func(key []byte, plain bool) {
+					switch {
+					case !plain || foldsTo(key, "recordId", "result", "data"):
+						d.fail()
+					case string(key) == "recordId":
+						r.RecordID, r.HasRecordID = d.plainString()
+					case string(key) == "result":
+						r.Result, r.HasResult = d.plainString()
+					case string(key) == "data":
+						r.Data, r.HasData = d.plainString()
+					default:
+						d.skipValue(3)
+					}
+				})
+				recs = append(recs, r)
+			})
+		default:
+			d.skipValue(1)
+		}
+	})
+	if d.bad || !found {
+		return nil, false
+	}
+	return recs, true
+}
+
+// plainString scans a string value without escapes or non-ASCII bytes and
+// returns its contents; anything else fails the scan.
+func (d *decoder) plainString() ([]byte, bool) {
+	if d.peek() != '"' {
+		d.fail()
+		return nil, false
+	}
+	s, e, plain := d.scanString()
+	if d.bad || !plain {
+		d.fail()
+		return nil, false
+	}
+	return d.b[s:e], true
+}
+
+// foldsTo reports whether the plain member name key would match one of
+// names in encoding/json without being it exactly: encoding/json matches
+// names case-insensitively.
+func foldsTo(key []byte, names ...string) bool {
+	for _, n := range names {
+		if len(key) != len(n) || string(key) == n {
+			continue
+		}
+		same := true
+		for i := range key {
+			if lower(key[i]) != lower(n[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
