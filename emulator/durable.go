@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/emulator/wal"
+	"github.com/firehose-local/firehose-local/internal/fsutil"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -353,7 +354,7 @@ func (s *Server) saveStreamsLocked() {
 	}
 	b, err := json.MarshalIndent(out, "", " ")
 	if err == nil {
-		err = writeFileAtomic(s.streamsPath(), append(b, '\n'))
+		err = fsutil.WriteFileAtomic(s.streamsPath(), append(b, '\n'))
 	}
 	if err != nil {
 		s.log.Error("saving delivery stream definitions failed: this change is lost at the next restart", "file", s.streamsPath(), "error", err)
@@ -402,43 +403,6 @@ func (s *Server) loadStreams() error {
 		s.log.Info("delivery streams loaded", "streams", n, "file", s.streamsPath())
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data: a synced temporary file renamed
-// over it, and the directory synced.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // newIncarnation identifies one creation of a stream, so that records of a

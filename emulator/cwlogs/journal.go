@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/firehose-local/firehose-local/internal/fsutil"
 )
 
 // Persistence: a Store from Open keeps a journal, dir/logs.jsonl, one JSON
@@ -338,7 +340,7 @@ func (s *Store) compact() error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	syncDir(j.dir)
+	_ = fsutil.SyncDir(j.dir) // best effort: without it, a crash leaves the old journal, whole
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -365,12 +367,4 @@ func (j *journal) close() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// syncDir makes a rename in dir durable (best effort).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/internal/fsutil"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 )
 
@@ -172,7 +173,7 @@ func (s *Service) touch(st *functionState) {
 	st.LastModified = s.now().UTC().Format(lastModifiedLayout)
 }
 
-// saveState writes function.json atomically. Local functions are not saved.
+// saveState writes function.json atomically, synced. Local functions are not saved.
 // Callers hold s.mu.
 func (s *Service) saveState(fn *function) error {
 	if fn.local != nil {
@@ -182,25 +183,7 @@ func (s *Service) saveState(fn *function) error {
 	if err != nil {
 		return err
 	}
-	dir := s.functionDir(fn.st.Region, fn.st.Name)
-	tmp, err := os.CreateTemp(dir, ".function-*.json")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, stateFile)); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return fsutil.WriteFileAtomic(filepath.Join(s.functionDir(fn.st.Region, fn.st.Name), stateFile), b)
 }
 
 // newStaging returns a fresh directory to unpack a revision into.

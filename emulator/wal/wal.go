@@ -53,6 +53,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/firehose-local/firehose-local/internal/fsutil"
 )
 
 // Policy says when Append returns.
@@ -269,7 +271,7 @@ func (l *Log) create(n uint64) error {
 		err = fdatasync(f)
 	}
 	if err == nil {
-		err = syncDir(l.opts.Dir)
+		err = fsutil.SyncDir(l.opts.Dir)
 	}
 	if err != nil {
 		_ = f.Close()
@@ -968,7 +970,7 @@ func (l *Log) remove(paths []string) {
 		}
 	}
 	if len(paths) > 0 {
-		_ = syncDir(l.opts.Dir)
+		_ = fsutil.SyncDir(l.opts.Dir)
 	}
 }
 
@@ -1022,16 +1024,4 @@ func (l *Log) Compacted() CompactStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.compact
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
