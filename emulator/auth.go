@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -131,14 +132,15 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// verifiedBodyKey is the request context key of a body the authenticator
+// has read, for readBody.
+type verifiedBodyKey struct{}
+
 // json verifies a request whose signature covers the SHA-256 of its body,
-// which it reads (at most limit bytes) and puts back.
+// which it reads (at most limit bytes) and puts back, in r.Body and in the
+// context for readBody.
 func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service string, limit int64, fail func(*protocol.Error)) {
-	if r.ContentLength > limit {
-		fail(protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readLimited(w, r, limit)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -153,6 +155,7 @@ func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service str
 		fail(jsonAuthError(verr))
 		return
 	}
+	r = r.WithContext(context.WithValue(r.Context(), verifiedBodyKey{}, body))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	a.next.ServeHTTP(w, r)
 }

@@ -110,15 +110,24 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	writeAWSJSON(w, http.StatusOK, out)
 }
 
-// readBody reads the request body, at most maxJSONBody bytes (a larger
+// readBody reads the request body, at most maxJSONBody bytes; with
+// --auth sigv4 the authenticator has read it already.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if b, ok := r.Context().Value(verifiedBodyKey{}).([]byte); ok {
+		return b, nil
+	}
+	return readLimited(w, r, maxJSONBody)
+}
+
+// readLimited reads the request body, at most limit bytes (a larger
 // announced Content-Length is refused at once), into a buffer of the
 // announced Content-Length when there is one.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > maxJSONBody {
-		return nil, &http.MaxBytesError{Limit: maxJSONBody} // refused on its announced length
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit} // refused on its announced length
 	}
-	rd := http.MaxBytesReader(w, r.Body, maxJSONBody)
-	if n := r.ContentLength; n > 0 && n <= maxJSONBody {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(rd, b); err != nil {
 			return nil, err
