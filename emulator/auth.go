@@ -19,6 +19,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/sigv4"
@@ -71,6 +72,8 @@ const (
 // It classifies requests the way routes does:
 //
 //	GET /_local/health                open: health checks carry no credentials
+//	CORS preflight (OPTIONS)          open: never signed; the router's browser
+//	                                  guard answers or refuses them
 //	/_local/..., /metrics             any service in the scope; 403 {"error"}
 //	X-Amz-Target: Firehose_20150804.* service firehose; JSON 1.1 errors
 //	X-Amz-Target: Logs_20140328.*     service logs; JSON 1.1 errors
@@ -105,7 +108,9 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
 	target := r.Header.Get("X-Amz-Target")
 	switch {
-	case path == "/_local/health":
+	case path == "/_local/health", browserguard.IsPreflight(r):
+		// CORS preflights carry no signature, on AWS either; the browser
+		// guard answers or refuses them.
 		a.next.ServeHTTP(w, r)
 	case strings.HasPrefix(path, "/_local/"), path == "/metrics":
 		a.json(w, r, "", maxJSONBody, func(e *protocol.Error) {

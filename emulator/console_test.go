@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -55,7 +56,7 @@ func (e *consoleEnv) do(r *http.Request) *httptest.ResponseRecorder {
 // page GETs a console page and returns its status and body.
 func (e *consoleEnv) page(path string) (int, string) {
 	e.t.Helper()
-	rec := e.do(httptest.NewRequest(http.MethodGet, path, nil))
+	rec := e.do(localRequest(http.MethodGet, path, nil))
 	return rec.Code, rec.Body.String()
 }
 
@@ -79,7 +80,7 @@ func (e *consoleEnv) visible(path string) string {
 
 // post submits a console form from the console's own origin.
 func (e *consoleEnv) post(path string, form url.Values) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	r := localRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("Origin", "http://"+r.Host)
 	return e.do(r)
@@ -89,7 +90,7 @@ func (e *consoleEnv) post(path string, form url.Values) *httptest.ResponseRecord
 func (e *consoleEnv) api(op string, in any) string {
 	e.t.Helper()
 	b, _ := json.Marshal(in)
-	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
+	r := localRequest(http.MethodPost, "/", bytes.NewReader(b))
 	r.Header.Set("X-Amz-Target", "Firehose_20150804."+op)
 	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	rec := e.do(r)
@@ -147,7 +148,7 @@ func TestConsolePages(t *testing.T) {
 			t.Errorf("GET %s: %d", path, code)
 		}
 	}
-	rec := e.do(httptest.NewRequest(http.MethodGet, "/_local/ui/streams", nil))
+	rec := e.do(localRequest(http.MethodGet, "/_local/ui/streams", nil))
 	csp := rec.Header().Get("Content-Security-Policy")
 	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") {
 		t.Errorf("CSP %q", csp)
@@ -222,18 +223,18 @@ func TestConsoleSameOrigin(t *testing.T) {
 	}{
 		{"no origin at all", nil, http.StatusForbidden},
 		{"foreign origin", map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
-		{"same host, other port", map[string]string{"Origin": "http://example.com:8080"}, http.StatusForbidden},
+		{"same host, other port", map[string]string{"Origin": "http://localhost:8080"}, http.StatusForbidden},
 		{"null origin", map[string]string{"Origin": "null"}, http.StatusForbidden},
 		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"same-site fetch", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
 		{"foreign referer", map[string]string{"Referer": "http://evil.example/_local/ui/streams"}, http.StatusForbidden},
-		{"foreign origin, own referer", map[string]string{"Origin": "http://evil.example", "Referer": "http://example.com/_local/ui"}, http.StatusForbidden},
-		{"own origin", map[string]string{"Origin": "http://example.com"}, http.StatusSeeOther},
+		{"foreign origin, own referer", map[string]string{"Origin": "http://evil.example", "Referer": "http://localhost/_local/ui"}, http.StatusForbidden},
+		{"own origin", map[string]string{"Origin": "http://localhost"}, http.StatusSeeOther},
 		{"same-origin fetch", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
-		{"own referer", map[string]string{"Referer": "http://example.com/_local/ui/streams"}, http.StatusSeeOther},
+		{"own referer", map[string]string{"Referer": "http://localhost/_local/ui/streams"}, http.StatusSeeOther},
 	} {
 		for _, path := range []string{"/_local/ui/flush", "/_local/ui/streams", "/_local/ui/demo/start", "/_local/ui/demo/stop"} {
-			r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(""))
+			r := localRequest(http.MethodPost, path, strings.NewReader(""))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			for k, v := range tc.header {
 				r.Header.Set(k, v)
@@ -308,7 +309,7 @@ func TestConsolePreviewGzip(t *testing.T) {
 		}
 	}
 	// The download is the stored (compressed) object, as an attachment.
-	rec := e.do(httptest.NewRequest(http.MethodGet, "/_local/ui/s3/download?bucket=out&key="+url.QueryEscape(keys[0]), nil))
+	rec := e.do(localRequest(http.MethodGet, "/_local/ui/s3/download?bucket=out&key="+url.QueryEscape(keys[0]), nil))
 	if rec.Code != http.StatusOK || !bytes.HasPrefix(rec.Body.Bytes(), []byte{0x1f, 0x8b}) || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment;") {
 		t.Errorf("download: %d %q", rec.Code, rec.Header().Get("Content-Disposition"))
 	}
@@ -467,4 +468,11 @@ func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
 	if strings.Contains(raw, "<b>me</b>") {
 		t.Error("the record data is not escaped")
 	}
+}
+
+// localRequest is a request to the server under localhost, the name a
+// browser on the developer's machine uses (httptest.NewRequest's
+// example.com is a name the browser guard refuses to browsers).
+func localRequest(method, path string, body io.Reader) *http.Request {
+	return httptest.NewRequest(method, "http://localhost"+path, body)
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator/console"
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/s3fake"
 )
 
 const (
@@ -34,24 +36,45 @@ const (
 //	/2015-03-31/...                   the Lambda REST API
 //	everything else                   S3, path-style or virtual-hosted
 func (s *Server) routes() http.Handler {
+	g := &s.browsers
+	local := func(h http.Handler) http.Handler { return g.Handler(browserguard.ModeLocal, denyLocal, h) }
+	jsonAPI := func(h http.Handler) http.Handler { return g.Handler(browserguard.ModeAPI, denyJSON, h) }
 	r := mux.NewRouter()
 	r.SkipClean(true)
 	r.UseEncodedPath()
-	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.health)
-	r.Path("/_local/flush").Methods(http.MethodPost).HandlerFunc(s.flushHandler)
-	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.serveMetrics)
-	r.PathPrefix(console.Prefix).Handler(s.console) // the web console; before the /_local/ catch-all
-	r.PathPrefix("/_local/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.health)))
+	r.Path("/_local/flush").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.flushHandler)))
+	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
+	r.PathPrefix(console.Prefix).Handler(local(s.console)) // the web console; before the /_local/ catch-all
+	r.PathPrefix("/_local/").Handler(local(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
-	})
-	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).HandlerFunc(s.firehoseAPI)
-	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs")}))
-	r.MatcherFunc(hasTargetPrefix("")).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	})))
+	// A browser app's preflight for a JSON API names X-Amz-Target.
+	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return browserguard.PreflightFor("X-Amz-Target")(r) }).
+		Handler(jsonAPI(http.NotFoundHandler()))
+	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).Handler(jsonAPI(http.HandlerFunc(s.firehoseAPI)))
+	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs")})))
+	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
-	})
-	r.PathPrefix("/2015-03-31/").Handler(s.lambda.Handler())
-	r.PathPrefix("/").Handler(s.s3.Handler())
+	})))
+	r.PathPrefix("/2015-03-31/").Handler(g.Handler(browserguard.ModeAPI, denyLambda, s.lambda.Handler()))
+	r.PathPrefix("/").Handler(g.Handler(browserguard.ModeS3, s3fake.WriteBrowserRefusal, s.s3.Handler()))
 	return r
+}
+
+// denyLocal refuses a browser's request to an admin endpoint or the console.
+func denyLocal(w http.ResponseWriter, _ *http.Request, reason string) {
+	writeLocalJSON(w, http.StatusForbidden, map[string]string{"error": "AccessDenied: " + reason})
+}
+
+// denyJSON refuses a browser's request to a JSON 1.1 API.
+func denyJSON(w http.ResponseWriter, _ *http.Request, reason string) {
+	writeAWSError(w, &protocol.Error{Type: "AccessDeniedException", Message: reason, Status: http.StatusForbidden})
+}
+
+// denyLambda refuses a browser's request to the Lambda API.
+func denyLambda(w http.ResponseWriter, _ *http.Request, reason string) {
+	writeLambdaError(w, &protocol.Error{Type: "AccessDeniedException", Message: reason, Status: http.StatusForbidden})
 }
 
 func hasTargetPrefix(prefix string) mux.MatcherFunc {

@@ -21,6 +21,7 @@ import (
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/emulator/wal"
+	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
@@ -85,6 +86,17 @@ type Config struct {
 	// valid SigV4 signature made with one of its credentials; failures get
 	// each API's own 4xx error. Nil accepts any request, signed or not.
 	Auth *AuthConfig
+	// CORSOrigins are the origins ("http://localhost:3000") whose web pages
+	// may call the APIs cross-origin, as a browser app using the AWS SDK for
+	// JavaScript does; S3 then answers them from each bucket's CORS
+	// configuration. "*" allows every origin. By default a browser may use
+	// the APIs only from the console's own pages.
+	CORSOrigins []string
+	// AllowedHosts are further Host names by which a browser may reach the
+	// emulator, beyond IP addresses, localhost, *.localhost and single-label
+	// names; others are refused as possible DNS rebinding. "*" allows any.
+	// Programs that are not browsers may use any Host.
+	AllowedHosts []string
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -114,6 +126,8 @@ type Server struct {
 	lambda   *lambdaapi.Service
 	logs     *cwlogs.Store
 	tempDirs []string // removed by Close
+
+	browsers browserguard.Policy // what web pages may do
 
 	mu      sync.Mutex
 	streams map[string]map[string]*stream // region → name → stream
@@ -176,6 +190,7 @@ func New(cfg Config) (*Server, error) {
 		streams: map[string]map[string]*stream{},
 
 		invocations: newInvocations(),
+		browsers:    browserguard.Policy{AllowedOrigins: cfg.CORSOrigins, AllowedHosts: cfg.AllowedHosts},
 	}
 	s.abortCtx, s.abort = context.WithCancel(context.Background())
 	s.aborted = s.abortCtx.Done()

@@ -119,3 +119,20 @@ func (w *objectResponseWriter) fix(status int) {
 		h.Set("Content-Type", defaultContentType)
 	}
 }
+
+// objectCSP sandboxes whatever S3 serves: an uploaded HTML page or SVG
+// image opened in a browser runs no script and loads nothing, and is of no
+// origin, so it cannot reach the console or the APIs served beside it.
+const objectCSP = "sandbox; default-src 'none'"
+
+// sandboxResponses is middleware that marks every response nosniff and
+// sandboxed (objectCSP). Real S3 sends neither; it serves objects from
+// domains of their own, firehose-local from the origin of its console.
+func sandboxResponses(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", objectCSP)
+		next.ServeHTTP(w, r)
+	})
+}

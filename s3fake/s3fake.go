@@ -20,6 +20,10 @@
 //   - GET/HEAD object responses never carry a checksum that does not match
 //     the returned bytes (ranged reads), and default to the content type
 //     binary/octet-stream like S3 does;
+//   - CORS is answered from each bucket's CORS configuration (see
+//     bucketCORS), and every response is served nosniff under a sandboxing
+//     Content-Security-Policy, so an uploaded HTML page cannot script the
+//     origin it is served from;
 //   - the on-disk backend is made safe for concurrent reads and writes
 //     (see boltGuard).
 //
@@ -93,6 +97,7 @@ type ObjectMeta struct {
 type S3 struct {
 	backend gofakes3.Backend
 	db      *bolt.DB // nil when in memory
+	cors    *corsStore
 	handler http.Handler
 	log     *slog.Logger
 
@@ -107,7 +112,11 @@ func New(opts Options) (*S3, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	s := &S3{log: logger}
+	cors, err := openCORSStore(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s := &S3{log: logger, cors: cors}
 	var inner gofakes3.Backend
 	if opts.DataDir == "" {
 		inner = s3mem.New()
@@ -136,7 +145,7 @@ func New(opts Options) (*S3, error) {
 	if maxObject <= 0 {
 		maxObject = DefaultMaxObjectSize
 	}
-	s.handler = virtualHost(Dechunk(limitBodies(maxObject, stripTransportHeaders(fixObjectResponses(fake.Server())))))
+	s.handler = sandboxResponses(virtualHost(Dechunk(limitBodies(maxObject, s.bucketCORS(stripTransportHeaders(fixObjectResponses(fake.Server())))))))
 	return s, nil
 }
 

@@ -41,6 +41,11 @@ type Config struct {
 	Functions         []emulator.LocalFunction
 	LambdaConcurrency int
 	EndpointRewrites  []emulator.EndpointRewrite
+	// CORSOrigins may call the APIs from web pages (--cors-origins).
+	CORSOrigins []string
+	// AllowedHosts are further names a browser may reach the server by
+	// (--allowed-hosts).
+	AllowedHosts []string
 	// Credentials (access key ID → secret) are set with --auth sigv4:
 	// every request must then be signed with one of them.
 	Credentials map[string]string
@@ -189,6 +194,9 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	var configPath, concurrency string
 	str(&configPath, "config", "", "JSON file of functions to register at start")
 	str(&concurrency, "lambda-concurrency", "0", "warm processes per function (0: one per CPU)")
+	var corsOrigins, allowedHosts string
+	str(&corsOrigins, "cors-origins", "", "origins whose web pages may call the APIs (the AWS SDK for JavaScript in a browser app), comma-separated, e.g. http://localhost:3000; * allows any. S3 then answers them from each bucket's CORS configuration")
+	str(&allowedHosts, "allowed-hosts", "", "further host names by which a browser may reach the server, comma-separated (*.example.test for subdomains, * for any); IP addresses, localhost, *.localhost and single-label names always work, and programs that are not browsers may use any")
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	var rewrites rewriteFlags
@@ -308,6 +316,23 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	default:
 		return cfg, bad("auth", auth, "want off or sigv4")
 	}
+	for _, o := range splitList(corsOrigins) {
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+				return cfg, bad("cors-origins", o, "want origins such as http://localhost:3000 (scheme, host and port, no path), or *")
+			}
+			o = u.Scheme + "://" + u.Host
+		}
+		cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+	}
+	for _, h := range splitList(allowedHosts) {
+		name := strings.TrimPrefix(h, "*.")
+		if h != "*" && (name == "" || strings.ContainsAny(name, "/:*@ ")) {
+			return cfg, bad("allowed-hosts", h, "want host names without a port, such as firehose.test or *.example.test, or *")
+		}
+		cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+	}
 	if cfg.S3Endpoint != "" {
 		u, err := url.Parse(cfg.S3Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -315,6 +340,17 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		}
 	}
 	return cfg, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envName(flagName string) string {

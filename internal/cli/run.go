@@ -62,6 +62,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		Functions:         cfg.Functions,
 		LambdaConcurrency: cfg.LambdaConcurrency,
 		EndpointRewrites:  cfg.EndpointRewrites,
+		CORSOrigins:       cfg.CORSOrigins,
+		AllowedHosts:      cfg.AllowedHosts,
 	}
 	if cfg.Credentials != nil {
 		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
