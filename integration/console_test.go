@@ -76,16 +76,49 @@ func TestConsoleDemoCommand(t *testing.T) {
 	}
 }
 
-// TestConsoleBrowser drives the web console in a real headless Chromium
+// TestConsoleBrowser drives the console in headless Chromium
 // (integration/browser/console.mjs with playwright-core): create a stream
 // with the form, send demo data, stop it, flush, browse S3 to the object and
-// find a ticker record in its preview. It saves docs/console.png.
-//
-// It is skipped when Chromium, node or integration/browser/node_modules is
-// missing, unless FIREHOSE_LOCAL_REQUIRE_BROWSER=1 (as in CI), which makes
-// a missing piece a failure.
+// find a ticker record in its preview. It saves a screenshot in a temporary
+// directory; FIREHOSE_LOCAL_UPDATE_SCREENSHOT=1 writes it to
+// docs/console.png instead, to update the documentation's picture on
+// purpose.
 func TestConsoleBrowser(t *testing.T) {
-	chromium := os.Getenv("CHROMIUM")
+	node, chromium := requireBrowser(t)
+	env := emulatortest.New(t, emulator.Config{})
+	screenshot := filepath.Join(t.TempDir(), "console.png")
+	if os.Getenv("FIREHOSE_LOCAL_UPDATE_SCREENSHOT") == "1" {
+		var err error
+		if screenshot, err = filepath.Abs(filepath.Join("..", "docs", "console.png")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "console.mjs", env.URL, screenshot)
+	cmd.Dir = "browser"
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	out, err := cmd.CombinedOutput()
+	t.Logf("console.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the browser run failed: %v", err)
+	}
+	if !strings.Contains(string(out), "ok: ") {
+		t.Fatal("console.mjs did not report success")
+	}
+	png, err := os.ReadFile(screenshot)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("screenshot %s: %v", screenshot, err)
+	}
+}
+
+// requireBrowser returns node and Chromium for the tests that drive a
+// browser with integration/browser's playwright-core. Without them the
+// test is skipped, unless FIREHOSE_LOCAL_REQUIRE_BROWSER=1 (as in CI),
+// which makes a missing piece a failure.
+func requireBrowser(t *testing.T) (node, chromium string) {
+	t.Helper()
+	chromium = os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
@@ -106,27 +139,5 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		t.Skipf("missing: %s", strings.Join(missing, ", "))
 	}
-
-	env := emulatortest.New(t, emulator.Config{})
-	screenshot, err := filepath.Abs(filepath.Join("..", "docs", "console.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "console.mjs", env.URL, screenshot)
-	cmd.Dir = "browser"
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	t.Logf("console.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("the browser run failed: %v", err)
-	}
-	if !strings.Contains(string(out), "ok: ") {
-		t.Fatal("console.mjs did not report success")
-	}
-	png, err := os.ReadFile(screenshot)
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
-		t.Fatalf("screenshot %s: %v", screenshot, err)
-	}
+	return node, chromium
 }
