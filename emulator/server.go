@@ -136,15 +136,16 @@ type Server struct {
 
 	wal *wal.Log // with DataDir: records acknowledged and not yet delivered
 
-	wg        sync.WaitGroup     // delivery goroutines
-	abortCtx  context.Context    // cancelled when shutdown stops waiting for deliveries
-	abort     context.CancelFunc // cancels abortCtx
-	aborted   <-chan struct{}    // abortCtx.Done()
-	closeOnce sync.Once
-	httpSrv   *http.Server
-	closing   bool           // Close has begun (guarded by mu): a Serve not started yet serves nothing
-	listeners []net.Listener // Start's (guarded by mu)
-	ready     atomic.Bool
+	wg         sync.WaitGroup     // delivery goroutines
+	background sync.WaitGroup     // New's own goroutines, waited for by Close
+	abortCtx   context.Context    // cancelled when shutdown stops waiting for deliveries
+	abort      context.CancelFunc // cancels abortCtx
+	aborted    <-chan struct{}    // abortCtx.Done()
+	closeOnce  sync.Once
+	httpSrv    *http.Server
+	closing    bool           // Close has begun (guarded by mu): a Serve not started yet serves nothing
+	listeners  []net.Listener // Start's (guarded by mu)
+	ready      atomic.Bool
 }
 
 // New creates a Server. Call Serve (or Start) to accept connections and
@@ -220,7 +221,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	// The model is parsed on first use; start now, in the background, so the
 	// server answers its health check before those milliseconds.
+	s.background.Add(1)
 	go func() {
+		defer s.background.Done()
 		s.model()
 		// Parsing leaves megabytes of garbage; hand them back at once
 		// rather than at the next GC, to keep an idle emulator small.
@@ -349,6 +352,7 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 		s.removeTempDirs()
 		s.abort()
+		s.background.Wait()
 	})
 	return err
 }

@@ -65,7 +65,8 @@ type proc struct {
 func startBinary(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(firehoseBinary(t), append([]string{"--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	// TMPDIR: what a SIGKILLed server leaves (function code dirs) goes with the test.
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir()}, env...)
 	stdout, _ := cmd.StdoutPipe()
 	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr

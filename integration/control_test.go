@@ -1,5 +1,7 @@
 package integration_test
 
+//lint:file-ignore SA1019 these tests exercise deprecated AWS members on purpose: clients still send them
+
 import (
 	"context"
 	"errors"

@@ -262,9 +262,11 @@ func ValidatePrefixes(prefix, errorOutputPrefix string, dynamicPartitioning bool
 			" when dynamic partitioning is not enabled")
 	}
 	if p.HasExpressions() && errorOutputPrefix == "" {
+		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixMsgErrorPrefixRequired)
 	}
 	if dynamicPartitioning && !hasPK {
+		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixConstraintLeadIn + "Prefix must contain at least one " +
 			"!{partitionKeyFromQuery:key} or !{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled")
 	}

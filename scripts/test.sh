@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The project's tests, as .ci/run runs them: vet, every test under the race
+# The project's tests, as .ci/run runs them: gofmt, vet, staticcheck, every test under the race
 # detector, the load soak, and every fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+test -z "$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }
 go vet ./...
+# staticcheck, pinned; `go run` fetches and builds it through the module proxy.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go test -race -count=1 ./...
 
 # The load soak: an hour of 50 busy streams in about a minute, checking that

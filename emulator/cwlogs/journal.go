@@ -152,7 +152,7 @@ func (s *Store) apply(r *record) bool {
 	case opGroup:
 		a := groupAttrs{retention: r.Retention, class: r.Class, kmsKeyID: r.KMS, tags: r.Tags, protected: r.Protected}
 		if g == nil {
-			g, _ = s.createGroup(r.G, a, r.T)
+			_, _ = s.createGroup(r.G, a, r.T)
 		} else {
 			g.setAttrs(a)
 			for _, st := range g.streams {

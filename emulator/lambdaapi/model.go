@@ -239,15 +239,3 @@ func matchTemplate(tmpl, segs []string) bool {
 	}
 	return len(tmpl) == len(segs)
 }
-
-// methodsFor lists the methods the model binds to a path (for 405s).
-func (am *apiModel) methodsFor(segs []string) []string {
-	var out []string
-	for _, op := range am.ops {
-		if matchTemplate(op.path, segs) {
-			out = append(out, op.method)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
