@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // authEnv is a server with Config.Auth whose signature clock runs offset
@@ -352,9 +352,7 @@ func TestAuthNeedsCredentials(t *testing.T) {
 // With Auth, functions get credentials of their own that the server
 // accepts (as Lambda hands a function its role's), never the host's.
 func TestAuthFunctionCredentials(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("no python3")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDHOST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
 	dir := t.TempDir()

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // consoleEnv is a server driven through its handler, as a browser would.
@@ -409,9 +409,7 @@ func TestConsoleDemoThroughHandler(t *testing.T) {
 }
 
 func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("no python3")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	dir := t.TempDir()
 	code := "import base64\n" +
 		"def handler(event, context):\n" +

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // The binary with --auth sigv4 and a credentials file: the file's keys
@@ -90,10 +91,7 @@ func TestBinaryExposureWarning(t *testing.T) {
 // against --auth sigv4: every API, an S3 upload and download, a presigned
 // URL; and a wrong secret refused by each.
 func TestAWSCLIWithAuth(t *testing.T) {
-	awsCLI, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not found on PATH")
-	}
+	awsCLI := testtool.LookPath(t, "aws", "apt-get install awscli")
 	p := startBinary(t, []string{"AWS_ACCESS_KEY_ID=AKIDCLI", "AWS_SECRET_ACCESS_KEY=cli-secret"}, "--auth", "sigv4")
 	// AWS CLI v1 presigns S3 URLs with Signature Version 2 unless told
 	// otherwise; SigV2 is refused, as by S3 buckets made since 2020.

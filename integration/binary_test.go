@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 var (
@@ -225,10 +226,7 @@ func TestBinaryExternalS3Endpoint(t *testing.T) {
 // The AWS CLI, pointed at the emulator with --endpoint-url, works as
 // against AWS (skipped when no aws CLI is installed).
 func TestAWSCLI(t *testing.T) {
-	awsCLI, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not found on PATH")
-	}
+	awsCLI := testtool.LookPath(t, "aws", "apt-get install awscli")
 	p := startBinary(t, nil)
 	run := func(args ...string) string {
 		t.Helper()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 var tickerRecord = regexp.MustCompile(`^\{"ticker_symbol":"[A-Z]+","sector":"[A-Z]+","change":-?\d+\.\d\d,"price":\d+\.\d\d\}$`)
@@ -114,7 +115,7 @@ func TestConsoleBrowser(t *testing.T) {
 
 // requireBrowser returns node and Chromium for the tests that drive a
 // browser with integration/browser's playwright-core. Without them the
-// test is skipped, unless FIREHOSE_LOCAL_REQUIRE_BROWSER=1 (as in CI),
+// test is skipped, unless FIREHOSE_LOCAL_REQUIRE_TOOLS=1 (as in CI),
 // which makes a missing piece a failure.
 func requireBrowser(t *testing.T) (node, chromium string) {
 	t.Helper()
@@ -134,10 +135,7 @@ func requireBrowser(t *testing.T) (node, chromium string) {
 		missing = append(missing, "integration/browser/node_modules (npm ci --prefix integration/browser)")
 	}
 	if len(missing) > 0 {
-		if os.Getenv("FIREHOSE_LOCAL_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("FIREHOSE_LOCAL_REQUIRE_BROWSER=1 but missing: %s", strings.Join(missing, ", "))
-		}
-		t.Skipf("missing: %s", strings.Join(missing, ", "))
+		testtool.Missing(t, strings.Join(missing, ", "), "")
 	}
 	return node, chromium
 }

@@ -3,20 +3,19 @@
 package lambdarunner
 
 import (
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // nodeFunction returns a function running a handler under testdata/node/dir.
 func nodeFunction(t testing.TB, name, dir, handler string) *Function {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed")
-	}
+	testtool.LookPath(t, "node", "apt-get install nodejs")
 	abs, err := filepath.Abs(filepath.Join("testdata", "node", dir))
 	if err != nil {
 		t.Fatal(err)

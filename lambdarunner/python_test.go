@@ -4,21 +4,20 @@ package lambdarunner
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // pythonFunction returns a function running a handler of testdata/python.
 func pythonFunction(t testing.TB, name, handler string) *Function {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	dir, err := filepath.Abs(filepath.Join("testdata", "python"))
 	if err != nil {
 		t.Fatal(err)
@@ -238,9 +237,7 @@ func equalJSON(a, b any) bool {
 // "a/../../evil" a module "a" that does not exist.
 func TestPythonHandlerOutsideCodeDir(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	root := t.TempDir()
 	code := filepath.Join(root, "code")
 	if err := os.Mkdir(code, 0o755); err != nil {

@@ -3,9 +3,10 @@
 package lambdarunner
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // shellBootstrap is the smallest custom runtime: a shell loop over the
@@ -25,9 +26,7 @@ done
 
 func TestShellBootstrapWithCurl(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed")
-	}
+	testtool.LookPath(t, "curl", "apt-get install curl")
 	r := newRunner(t, Options{})
 	fn := &Function{Name: "shell", Runtime: "provided.al2", Handler: "function.handler",
 		CodeDir: writeFiles(t, map[string]string{"bootstrap": shellBootstrap})}

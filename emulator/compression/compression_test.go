@@ -31,6 +31,7 @@ import (
 	"github.com/golang/snappy"
 
 	"github.com/firehose-local/firehose-local/emulator/compression"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // blockSize is snappy-java's DEFAULT_BLOCK_SIZE (32 KiB). We write it out here
@@ -417,7 +418,7 @@ func writeCases(t *testing.T, dir string) []testCase {
 func TestPythonFraming(t *testing.T) {
 	py := findPython(t, "json")
 	if py == "" {
-		t.Skip("python3 not found")
+		testtool.Missing(t, "python3", "apt-get install python3")
 	}
 	dir := t.TempDir()
 	cs := writeCases(t, dir)
@@ -455,7 +456,7 @@ func TestPythonFraming(t *testing.T) {
 func TestPythonSnappy(t *testing.T) {
 	py := findPython(t, "snappy.hadoop_snappy")
 	if py == "" {
-		t.Skip("no python3 with python-snappy (Debian: python3-snappy)")
+		testtool.Missing(t, "python3 with python-snappy", "apt-get install python3-snappy")
 	}
 	dir := t.TempDir()
 	args := []string{"testdata/python_snappy_check.py"}
@@ -469,16 +470,13 @@ func TestPythonSnappy(t *testing.T) {
 // TestSnappyJava checks every format against xerial snappy-java and the JDK's
 // java.util.zip readers (testdata/SnappyJavaCheck.java).
 func TestSnappyJava(t *testing.T) {
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java not found")
-	}
+	java := testtool.LookPath(t, "java", "apt-get install default-jdk-headless")
 	jar := os.Getenv("SNAPPY_JAVA_JAR")
 	if jar == "" {
 		jar = "/usr/share/java/snappy-java.jar" // Debian libsnappy-java
 	}
 	if _, err := os.Stat(jar); err != nil {
-		t.Skipf("snappy-java jar not found (%v); install Debian libsnappy-java libsnappy-jni or set SNAPPY_JAVA_JAR", err)
+		testtool.Missing(t, "snappy-java ("+err.Error()+")", "apt-get install libsnappy-java libsnappy-jni, or set SNAPPY_JAVA_JAR")
 	}
 	dir := t.TempDir()
 	cs := writeCases(t, dir)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // awsCLIv2 finds an AWS CLI version 2 (`aws logs tail` is v2 only), or
@@ -30,7 +31,7 @@ func awsCLIv2(t *testing.T) string {
 			return path
 		}
 	}
-	t.Skip("no AWS CLI v2 found (set FIREHOSE_LOCAL_AWS_CLI_V2)")
+	testtool.Missing(t, "the AWS CLI v2", "Debian: apt-get install awscli; or set FIREHOSE_LOCAL_AWS_CLI_V2")
 	return ""
 }
 

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 var lastModifiedRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$`)
@@ -839,9 +839,7 @@ func TestProvidedBootstrapMode(t *testing.T) {
 		"  id=$(grep -i '^lambda-runtime-aws-request-id:' \"$hdrs\" | tr -d '\\r' | cut -d' ' -f2)\n" +
 		"  curl -sS -X POST \"$api/$id/response\" -d \"{\\\"shell\\\": $body}\" >/dev/null\n" +
 		"done\n"
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not found")
-	}
+	testtool.LookPath(t, "curl", "apt-get install curl")
 	_, err := e.client.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
 		FunctionName: aws.String("shell"), Role: aws.String(role), Runtime: types.RuntimeProvidedal2023,
 		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipOf(t, map[string]string{"bootstrap": script})},

@@ -6,7 +6,10 @@
 // the shapes reachable from the inputs of the operations it serves, without
 // documentation. Run it from this directory:
 //
-//	go run gen_model.go -in ../../../shared/aws-models/lambda-2015-03-31.json
+//	go run gen_model.go -in testdata/lambda-2015-03-31.json
+//
+// testdata/ keeps botocore's whole model (from shared/aws-models), which
+// model_test.go checks the trimmed one against.
 package main
 
 import (

@@ -12,7 +12,7 @@ import (
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
-//go:generate go run gen_model.go -in ../../../shared/aws-models/lambda-2015-03-31.json
+//go:generate go run gen_model.go -in testdata/lambda-2015-03-31.json
 
 // lambdaModelJSON is the part of the botocore Lambda model lambdaapi needs
 // (see gen_model.go): every operation's HTTP binding, and the shapes of the
