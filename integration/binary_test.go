@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -241,13 +242,24 @@ func TestAWSCLI(t *testing.T) {
 	run("s3api", "create-bucket", "--bucket", "deliveries")
 	run("firehose", "create-delivery-stream", "--delivery-stream-name", "cli",
 		"--extended-s3-destination-configuration", "RoleARN="+roleARN+",BucketARN="+bucketARN)
-	if out := run("firehose", "list-delivery-streams"); !strings.Contains(out, `"cli"`) {
+	var list struct{ DeliveryStreamNames []string }
+	if out := run("firehose", "list-delivery-streams"); json.Unmarshal([]byte(out), &list) != nil || len(list.DeliveryStreamNames) != 1 || list.DeliveryStreamNames[0] != "cli" {
 		t.Fatalf("list-delivery-streams: %s", out)
 	}
-	if out := run("firehose", "put-record", "--delivery-stream-name", "cli", "--record", "Data=aGVsbG8K"); !strings.Contains(out, "RecordId") {
+	// CLI v2 reads a blob argument as base64; v1 sends its text as the bytes.
+	put := []string{"firehose", "put-record", "--delivery-stream-name", "cli", "--record", "Data=aGVsbG8K"}
+	want := "aGVsbG8K"
+	if strings.HasPrefix(run("--version"), "aws-cli/2.") {
+		put, want = append(put, "--cli-binary-format", "base64"), "hello\n"
+	}
+	var rec struct{ RecordId string }
+	if out := run(put...); json.Unmarshal([]byte(out), &rec) != nil || rec.RecordId == "" {
 		t.Fatalf("put-record: %s", out)
 	}
-	if out := run("firehose", "describe-delivery-stream", "--delivery-stream-name", "cli"); !strings.Contains(out, `"ACTIVE"`) {
+	var desc struct {
+		DeliveryStreamDescription struct{ DeliveryStreamStatus string }
+	}
+	if out := run("firehose", "describe-delivery-stream", "--delivery-stream-name", "cli"); json.Unmarshal([]byte(out), &desc) != nil || desc.DeliveryStreamDescription.DeliveryStreamStatus != "ACTIVE" {
 		t.Fatalf("describe: %s", out)
 	}
 	resp, err := http.Post(p.url+"/_local/flush", "", nil)
@@ -255,7 +267,14 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatalf("flush: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if out := run("s3", "ls", "s3://deliveries/", "--recursive"); !strings.Contains(out, "cli-1-") {
-		t.Fatalf("s3 ls: %s", out)
+	var objs struct{ Contents []struct{ Key string } }
+	if out := run("s3api", "list-objects-v2", "--bucket", "deliveries"); json.Unmarshal([]byte(out), &objs) != nil || len(objs.Contents) != 1 || !strings.Contains(objs.Contents[0].Key, "/cli-1-") {
+		t.Fatalf("list-objects-v2: %s", out)
+	}
+	// The CLI reads the delivered object back.
+	file := filepath.Join(t.TempDir(), "object")
+	run("s3", "cp", "s3://deliveries/"+objs.Contents[0].Key, file)
+	if got, err := os.ReadFile(file); err != nil || string(got) != want {
+		t.Fatalf("the delivered object holds %q (%v), want %q", got, err, want)
 	}
 }

@@ -331,6 +331,10 @@ func TestLifecycleTransitions(t *testing.T) {
 	if err != nil || !aws.ToBool(put.Encrypted) {
 		t.Fatalf("PutRecord on an encrypted stream = %+v, %v; want Encrypted true", put, err)
 	}
+	batch, err := env.Firehose.PutRecordBatch(ctx, &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String("s"), Records: []types.Record{{Data: []byte("x")}}})
+	if err != nil || !aws.ToBool(batch.Encrypted) {
+		t.Fatalf("PutRecordBatch on an encrypted stream = %+v, %v; want Encrypted true", batch, err)
+	}
 	if _, err := env.Firehose.StopDeliveryStreamEncryption(ctx, &firehose.StopDeliveryStreamEncryptionInput{DeliveryStreamName: aws.String("s")}); err != nil {
 		t.Fatal(err)
 	}
@@ -340,6 +344,14 @@ func TestLifecycleTransitions(t *testing.T) {
 	clock.Advance(5 * time.Second)
 	if _, enc := status(); enc != types.DeliveryStreamEncryptionStatusDisabled {
 		t.Fatalf("encryption = %s, want DISABLED", enc)
+	}
+	put, err = env.Firehose.PutRecord(ctx, &firehose.PutRecordInput{DeliveryStreamName: aws.String("s"), Record: &types.Record{Data: []byte("x")}})
+	if err != nil || aws.ToBool(put.Encrypted) {
+		t.Fatalf("PutRecord after encryption stopped = %+v, %v; want Encrypted false", put, err)
+	}
+	batch, err = env.Firehose.PutRecordBatch(ctx, &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String("s"), Records: []types.Record{{Data: []byte("x")}}})
+	if err != nil || aws.ToBool(batch.Encrypted) {
+		t.Fatalf("PutRecordBatch after encryption stopped = %+v, %v; want Encrypted false", batch, err)
 	}
 
 	if _, err := env.Firehose.DeleteDeliveryStream(ctx, &firehose.DeleteDeliveryStreamInput{DeliveryStreamName: aws.String("s")}); err != nil {

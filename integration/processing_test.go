@@ -316,3 +316,28 @@ func TestTransformGoPanicIsAFunctionError(t *testing.T) {
 		t.Fatalf("after the panic: delivered %q", data)
 	}
 }
+
+// Transformed records keep their arrival times: the object key's hour and
+// timestamp are the first record's arrival, not the time the function ran
+// (a build that stamped the processing time once went unnoticed).
+func TestTransformedRecordsKeepArrivalTimes(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	pythonTransform(t, env, "py", nil)
+	createStream(t, env.Firehose, "s", transformDest(fnARNPrefix+"py", "0"))
+	putBatch(t, env.Firehose, "s", []byte("a\n"))
+	clock.Advance(2*time.Hour + 7*time.Minute) // processed and delivered in another hour
+	putBatch(t, env.Firehose, "s", []byte("b\n"))
+	env.Flush(t, "s")
+	objs := objects(t, env, "deliveries")
+	if len(objs) != 1 {
+		t.Fatalf("%d objects, want 1", len(objs))
+	}
+	want := t0.UTC().Format("2006/01/02/15/") + "s-1-" + t0.UTC().Format("2006-01-02-15-04-05-")
+	if !strings.HasPrefix(objs[0].key, want) {
+		t.Fatalf("object key %q, want the first arrival's: %s…", objs[0].key, want)
+	}
+	if data, _, _ := split(t, objs); data != "A\nB\n" {
+		t.Fatalf("delivered %q", data)
+	}
+}
