@@ -320,7 +320,7 @@ func (sb *sandbox) emit(line string) {
 	}
 	id := sb.logReqID
 	sb.logMu.Unlock()
-	sb.pool.r.deliverLog(sb.fn.Name, sb.logStream, id, line)
+	sb.pool.outputLog(sb.logStream, id, line)
 }
 
 // idleEntry is a runtime parked in GET /next, waiting for work.
