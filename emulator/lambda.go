@@ -42,6 +42,9 @@ func (s *Server) startLambda() error {
 			s.functionStats.observe(fn, res, err)
 		},
 		Credentials: s.fnCreds,
+		// The rate limit on function output in the server's log runs on
+		// the server's clock.
+		Now: s.clock.Now,
 	})
 	svc, err := lambdaapi.New(lambdaapi.Config{
 		Runner:        s.runner,

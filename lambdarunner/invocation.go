@@ -190,7 +190,7 @@ func (sb *sandbox) seal(inv *invocation) {
 	}
 	sb.logMu.Unlock()
 	for _, l := range lines {
-		sb.pool.r.deliverLog(sb.fn.Name, sb.logStream, inv.id, l)
+		sb.pool.platformLog(sb.logStream, inv.id, l)
 	}
 	switch o.kind {
 	case outcomeResponse, outcomeFunctionError, outcomeTooLarge:

@@ -8,12 +8,15 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 const (
-	// maxLogLine is the longest log event; longer output lines are split,
-	// as CloudWatch Logs caps an event at 256 KB.
-	maxLogLine = 256 * 1024
+	// maxLogLine is the longest log event Lambda makes of an output line:
+	// 256 KiB less the 26 bytes CloudWatch Logs counts per event. A longer
+	// line becomes several consecutive events, as Lambda splits it (this
+	// size is what users observe on Lambda; AWS does not document it).
+	maxLogLine = 256*1024 - 26
 	// maxInvocationLog caps the log kept per invocation for Result.Log; the
 	// tail is kept (X-Amz-Log-Result shows the last 4 KB anyway).
 	maxInvocationLog = 1 << 20
@@ -67,6 +70,7 @@ func (l *logBuffer) bytes() []byte {
 type logCapture struct {
 	f    *os.File
 	emit func(line string)
+	line []byte // the current line so far; run's, at most maxLogLine
 
 	mu      sync.Mutex // guards waiters and done
 	waiters []*logWaiter
@@ -84,15 +88,17 @@ func newLogCapture(f *os.File, emit func(string)) *logCapture {
 	return &logCapture{f: f, emit: emit, eof: make(chan struct{})}
 }
 
-// run reads until EOF; it is the only reader of the pipe.
+// run reads until EOF; it is the only reader of the pipe. However long a
+// line, it holds at most maxLogLine bytes of it (c.line) besides the read
+// buffer.
 func (c *logCapture) run() {
 	buf := make([]byte, 64*1024)
-	var partial []byte
-	var consumed int64 // bytes read and emitted (or held in partial)
+	c.line = make([]byte, 0, maxLogLine)
+	var consumed int64 // bytes read and emitted (or held in c.line)
 	flush := func() {
-		if len(partial) > 0 {
-			c.emit(string(partial))
-			partial = partial[:0]
+		if len(c.line) > 0 {
+			c.emit(string(c.line))
+			c.line = c.line[:0]
 		}
 	}
 	for {
@@ -100,25 +106,25 @@ func (c *logCapture) run() {
 		data := buf[:n]
 		for len(data) > 0 {
 			i := bytes.IndexByte(data, '\n')
+			seg := data
+			if i >= 0 {
+				seg = data[:i]
+			}
+			// A line longer than an event is emitted in pieces as it comes.
+			for len(c.line)+len(seg) > maxLogLine {
+				take := maxLogLine - len(c.line)
+				c.line = append(c.line, seg[:take]...)
+				seg = seg[take:]
+				cut := splitPoint(c.line)
+				c.emit(string(c.line[:cut]))
+				c.line = c.line[:copy(c.line, c.line[cut:])]
+			}
+			c.line = append(c.line, seg...)
 			if i < 0 {
-				partial = append(partial, data...)
-				for len(partial) >= maxLogLine {
-					c.emit(string(partial[:maxLogLine]))
-					partial = append(partial[:0], partial[maxLogLine:]...)
-				}
 				break
 			}
-			line := data[:i]
-			if len(partial) > 0 {
-				partial = append(partial, line...)
-				line = partial
-			}
-			for len(line) > maxLogLine {
-				c.emit(string(line[:maxLogLine]))
-				line = line[maxLogLine:]
-			}
-			c.emit(string(bytes.TrimSuffix(line, []byte("\r"))))
-			partial = partial[:0]
+			c.emit(string(bytes.TrimSuffix(c.line, []byte("\r"))))
+			c.line = c.line[:0]
 			data = data[i+1:]
 		}
 		consumed += int64(n)
@@ -152,7 +158,7 @@ func (c *logCapture) run() {
 					kept = append(kept, w)
 					continue
 				}
-				if len(partial) > 0 && queued(c.f) == 0 {
+				if len(c.line) > 0 && queued(c.f) == 0 {
 					flush() // an unterminated last line
 				}
 				close(w.ch)
@@ -161,6 +167,25 @@ func (c *logCapture) run() {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// splitPoint returns where to cut a full piece b of a long line: at its
+// end, or before a UTF-8 sequence the end would cut in two, so that valid
+// UTF-8 stays valid in every piece.
+func splitPoint(b []byte) int {
+	for back := 1; back <= utf8.UTFMax && back <= len(b); back++ {
+		c := b[len(b)-back]
+		if c < utf8.RuneSelf {
+			return len(b) // ASCII: nothing is cut
+		}
+		if utf8.RuneStart(c) {
+			if !utf8.FullRune(b[len(b)-back:]) {
+				return len(b) - back // move the incomplete rune to the next piece
+			}
+			return len(b)
+		}
+	}
+	return len(b)
 }
 
 // sync waits until all output written before the call has been emitted, the

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // capture runs a logCapture over a fresh pipe and records what it emits.
@@ -120,6 +121,62 @@ func TestLogCaptureLongLines(t *testing.T) {
 	}
 }
 
+// 100 MB without a newline: the capture emits it in pieces of at most
+// maxLogLine as it reads, holding no more than one piece.
+func TestLogCaptureHugeLineIsBounded(t *testing.T) {
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pieces, longest, total int
+	c := newLogCapture(r, func(l string) {
+		pieces++
+		longest = max(longest, len(l))
+		total += len(l)
+	})
+	go c.run()
+	const size = 100 << 20
+	chunk := []byte(strings.Repeat("x", 1<<20))
+	for range size / len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	c.waitEOF(time.Minute)
+	want := (size + maxLogLine - 1) / maxLogLine
+	if total != size || longest != maxLogLine || pieces != want {
+		t.Fatalf("%d pieces (want %d), longest %d, %d bytes", pieces, want, longest, total)
+	}
+	if cap(c.line) != maxLogLine {
+		t.Fatalf("line buffer grew to %d bytes", cap(c.line))
+	}
+}
+
+// Pieces of a long line are cut between runes.
+func TestLogCaptureSplitsBetweenRunes(t *testing.T) {
+	t.Parallel()
+	cp := newCapture(t)
+	line := "a" + strings.Repeat("€", maxLogLine) // 3-byte runes: maxLogLine-1 is not a boundary
+	cp.write(t, line+"\n")
+	cp.w.Close()
+	cp.c.waitEOF(time.Minute)
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if strings.Join(cp.lines, "") != line {
+		t.Fatal("pieces do not add up to the line")
+	}
+	for i, l := range cp.lines {
+		if len(l) > maxLogLine || !utf8.ValidString(l) {
+			t.Fatalf("piece %d: %d bytes, valid UTF-8 %v", i, len(l), utf8.ValidString(l))
+		}
+	}
+	if len(cp.lines) != 4 {
+		t.Fatalf("%d pieces", len(cp.lines))
+	}
+}
+
 func TestLogBufferKeepsTail(t *testing.T) {
 	t.Parallel()
 	var b logBuffer
@@ -131,5 +188,25 @@ func TestLogBufferKeepsTail(t *testing.T) {
 	got := b.bytes()
 	if len(got) > maxInvocationLog || !strings.HasSuffix(string(got), "\nlast\n") || !strings.HasPrefix(string(got), "y") {
 		t.Fatalf("kept %d bytes", len(got))
+	}
+}
+
+func TestSplitPoint(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		b    string
+		want int
+	}{
+		{"abc", 3},
+		{"ab\xc3", 2},        // first byte of é
+		{"ab\xc3\xa9", 4},    // é complete
+		{"a\xe2\x82", 1},     // two bytes of €
+		{"a\xf0\x9f\x98", 1}, // three bytes of 😀
+		{"a\xf0\x9f\x98\x80", 5},
+		{"\x80\x80\x80\x80\x80", 5}, // not UTF-8: cut anywhere
+	} {
+		if got := splitPoint([]byte(c.b)); got != c.want {
+			t.Errorf("splitPoint(%q) = %d, want %d", c.b, got, c.want)
+		}
 	}
 }

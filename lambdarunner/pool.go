@@ -29,6 +29,8 @@ type pool struct {
 	api  *runtimeAPI
 	log  *slog.Logger
 	max  int
+	// limit bounds the function's output copied to the Logger.
+	limit *logLimiter
 
 	mu        sync.Mutex
 	fn        Function // configuration for new processes
@@ -52,6 +54,7 @@ func newPool(r *Runner, fn Function) *pool {
 		api:       newRuntimeAPI(log),
 		log:       log,
 		max:       r.concurrency,
+		limit:     newLogLimiter(r.now, r.outputRate),
 		fn:        fn,
 		fp:        fn.fingerprint(),
 		sandboxes: map[*sandbox]struct{}{},
@@ -314,7 +317,7 @@ func (p *pool) initFailureResult(sb *sandbox, inv *invocation) Result {
 	sb.logMu.Unlock()
 	for _, l := range lines {
 		log = append(append(log, l...), '\n')
-		p.r.deliverLog(sb.fn.Name, sb.logStream, inv.id, l)
+		p.platformLog(sb.logStream, inv.id, l)
 	}
 	p.log.Warn("function init failed", "request_id", inv.id, "error_type", errType)
 	return Result{
@@ -353,4 +356,5 @@ func (p *pool) close(grace time.Duration) {
 	}
 	wg.Wait()
 	p.api.close()
+	p.flushHeld()
 }

@@ -7,12 +7,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // sandbox is one execution environment: a runtime process in its own
 // process group, its Runtime API listener, and the capture of its output.
-// It serves one invocation at a time.
+// It serves one invocation at a time. When the runtime process exits, every
+// process of the sandbox goes with it: its process group and, on Linux,
+// whatever descends from it or carries its marker (procs_linux.go).
 type sandbox struct {
 	pool      *pool
 	fn        Function // the configuration it was started with
@@ -24,6 +27,12 @@ type sandbox struct {
 	ln   net.Listener
 	cmd  *exec.Cmd
 	logs *logCapture
+	// marker is the environment entry every process of the sandbox
+	// inherits, AWS_LAMBDA_LOG_STREAM_NAME=<stream>; startTicks the
+	// runtime process's start time (/proc), before which none of them
+	// started.
+	marker     string
+	startTicks uint64
 
 	initFailed chan struct{} // closed once initFailure is set
 	exited     chan struct{} // closed when the process has exited (or never started)
@@ -132,9 +141,16 @@ func (sb *sandbox) start() {
 		return
 	}
 	sb.started = time.Now() // init time excludes the lookups above
-	err = sb.cmd.Start()
+	sb.marker = "AWS_LAMBDA_LOG_STREAM_NAME=" + sb.logStream
+	startOwned(func() int {
+		if err = sb.cmd.Start(); err != nil {
+			return 0
+		}
+		return sb.cmd.Process.Pid
+	})
 	if err == nil {
 		sb.pid = sb.cmd.Process.Pid
+		sb.startTicks = procStartTicks(sb.pid)
 		sb.initTimer = time.AfterFunc(r.initTimeout(&sb.fn), sb.initTimedOut)
 	}
 	sb.mu.Unlock()
@@ -168,9 +184,11 @@ func (sb *sandbox) failStart(msg string) {
 	close(sb.drained)
 }
 
-// wait reaps the process and tears the sandbox down.
+// wait reaps the process and tears the sandbox down, killing whatever the
+// process left behind.
 func (sb *sandbox) wait() {
 	err := sb.cmd.Wait()
+	disown(sb.cmd.Process.Pid)
 	sb.mu.Lock()
 	sb.exitErr = err
 	sb.killing = true
@@ -184,8 +202,12 @@ func (sb *sandbox) wait() {
 	}
 	sb.mu.Unlock()
 	close(sb.exited)
-	// Children left behind in the group would keep the pipe open.
+	// Processes left behind would keep the pipe open, and must not outlive
+	// their sandbox anyway: the group, then those that left it.
 	signalGroup(pid, true)
+	if n := killTree(sb.marker, sb.startTicks); n > 0 {
+		sb.log.Warn("processes of the sandbox survived SIGKILL", "count", n)
+	}
 	sb.logs.waitEOF(logSyncTimeout)
 
 	sb.mu.Lock()
@@ -220,12 +242,13 @@ func (sb *sandbox) initTimedOut() {
 	sb.kill()
 }
 
-// kill sends SIGKILL to the sandbox's whole process group.
+// kill sends SIGKILL to every process of the sandbox.
 func (sb *sandbox) kill() { sb.signal(true) }
 
-// signal sends SIGKILL (hard) or SIGTERM to the sandbox's whole process
-// group and marks it as going away. It never signals pid 0 (our own group)
-// or a reaped process.
+// signal sends SIGKILL (hard) or SIGTERM to every process of the sandbox
+// (its process group; on Linux also the processes that left it, see
+// treeMembers) and marks it as going away. It never signals pid 0 (our own
+// group) or a reaped process.
 func (sb *sandbox) signal(hard bool) {
 	sb.mu.Lock()
 	sb.killing = true
@@ -237,6 +260,13 @@ func (sb *sandbox) signal(hard bool) {
 	default:
 	}
 	if pid > 0 {
+		sig := syscall.SIGTERM
+		if hard {
+			sig = syscall.SIGKILL
+		}
+		// The processes that left the group first, while their parent
+		// links to the runtime process still hold; then the group.
+		signalTree(pid, sb.marker, sb.startTicks, pid, sig)
 		signalGroup(pid, hard)
 	}
 }
@@ -290,7 +320,7 @@ func (sb *sandbox) emit(line string) {
 	}
 	id := sb.logReqID
 	sb.logMu.Unlock()
-	sb.pool.r.deliverLog(sb.fn.Name, sb.logStream, id, line)
+	sb.pool.outputLog(sb.logStream, id, line)
 }
 
 // idleEntry is a runtime parked in GET /next, waiting for work.

@@ -24,15 +24,28 @@ var (
 
 // Options configures a Runner. The zero value is usable.
 type Options struct {
-	// Logger receives the runner's own events and, at Info level, every
-	// line the functions print. Default: discard.
+	// Logger receives the runner's own events and, at Info level, the
+	// lines the functions print, within OutputLogRate. Default: discard.
 	Logger *slog.Logger
+	// OutputLogRate bounds, per function, how much of its output Logger
+	// receives: Lines lines and Bytes bytes per second (0: the defaults,
+	// DefaultOutputLogLines and DefaultOutputLogBytes; negative: no
+	// limit), with bursts of ten seconds' worth, each line cut to 8 KiB.
+	// What is held back is summarised in one line ("suppressed N lines /
+	// M bytes ...") when output is logged again, at the next platform line
+	// (START, END, REPORT) or at Close. LogSink gets every line regardless.
+	OutputLogRate Rate
+	// Now is the clock OutputLogRate is measured with. Default time.Now.
+	Now func() time.Time
 	// Concurrency is the maximum number of processes per function.
 	// Default runtime.NumCPU().
 	Concurrency int
 	// LogSink, if set, receives every line a function prints plus the
 	// platform lines (START, END, REPORT, ...), with the function name and
-	// the log stream name (YYYY/MM/DD/[$LATEST]<hex>, one per process).
+	// the log stream name (YYYY/MM/DD/[$LATEST]<hex>, one per process). A
+	// line longer than a CloudWatch Logs event (256 KiB less 26 bytes)
+	// arrives in consecutive pieces of at most that size, as Lambda splits
+	// it.
 	// It is called synchronously from several goroutines and must be safe
 	// for concurrent use and quick.
 	LogSink func(function, stream, line string)
@@ -108,6 +121,8 @@ type Runner struct {
 	host        hostRuntimes
 	onInvoke    func(fn *Function, res Result, err error)
 	creds       Credentials
+	now         func() time.Time
+	outputRate  Rate
 
 	mu     sync.Mutex
 	pools  map[string]*pool
@@ -126,6 +141,11 @@ func New(opts Options) *Runner {
 		pools:       map[string]*pool{},
 		onInvoke:    opts.OnInvoke,
 		creds:       opts.Credentials,
+		now:         opts.Now,
+		outputRate:  opts.OutputLogRate,
+	}
+	if r.now == nil {
+		r.now = time.Now
 	}
 	if r.creds.AccessKeyID == "" || r.creds.SecretAccessKey == "" {
 		r.creds = Credentials{dummyAccessKeyID, dummySecretAccessKey, dummySessionToken}
@@ -255,12 +275,4 @@ func (r *Runner) isClosed() bool {
 // invocation's timeout).
 func (r *Runner) initTimeout(fn *Function) time.Duration {
 	return max(r.initLimit, fn.Timeout)
-}
-
-// deliverLog passes one log line to the sink and the logger.
-func (r *Runner) deliverLog(function, stream, requestID, line string) {
-	if r.sink != nil {
-		r.sink(function, stream, line)
-	}
-	r.log.Info(line, "function", function, "request_id", requestID, "log_stream", stream)
 }

@@ -233,7 +233,7 @@ func (sb *sandbox) dispatch(w http.ResponseWriter, e *idleEntry, inv *invocation
 	inv.log.add(start)
 	sb.logTarget, sb.logReqID = &inv.log, inv.id
 	sb.logMu.Unlock()
-	sb.pool.r.deliverLog(sb.fn.Name, sb.logStream, inv.id, start)
+	sb.pool.platformLog(sb.logStream, inv.id, start)
 
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

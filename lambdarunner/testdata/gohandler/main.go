@@ -95,6 +95,17 @@ func handle(ctx context.Context, ev Event) (any, error) {
 		os.Exit(ev.Code)
 	case "big":
 		return strings.Repeat("x", ev.Size), nil
+	case "flood":
+		// Size bytes on stdout without a newline, then a line.
+		buf := []byte(strings.Repeat("x", 1<<20))
+		for n := ev.Size; n > 0; n -= len(buf) {
+			if _, err := os.Stdout.Write(buf[:min(n, len(buf))]); err != nil {
+				return nil, err
+			}
+		}
+		fmt.Println()
+		fmt.Println("after the flood")
+		return "flooded", nil
 	case "spawn":
 		// A child in the same process group, to check that killing the
 		// group reaches it.
