@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // maxEventMessage is the longest message Lambda's log events carry: a
@@ -48,9 +48,7 @@ func (c *lockedCounter) Write(p []byte) (int, error) {
 // group's events are no larger than Lambda's, and the server's own log
 // gets a bounded share of it plus a summary.
 func TestFunctionPrinting100MBOverHTTP(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	serverLog := &lockedCounter{}
 	env := emulatortest.New(t, emulator.Config{
 		Logger: slog.New(slog.NewTextHandler(serverLog, nil)),
@@ -105,9 +103,7 @@ func TestFunctionPrinting100MBOverHTTP(t *testing.T) {
 
 // The binary: functions printing 100 MiB twice leave a bounded stderr.
 func TestBinaryStderrBoundedUnderFunctionFlood(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	dir, err := filepath.Abs("testdata/flood")
 	if err != nil {
 		t.Fatal(err)

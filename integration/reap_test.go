@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // processGone reports whether pid no longer runs (gone, or a zombie left
@@ -51,9 +51,7 @@ func waitGone(t *testing.T, pid int) {
 // /dev/null, even an empty environment) do not outlive the binary stopped
 // by SIGTERM.
 func TestBinaryKillsFunctionDaemonsOnSIGTERM(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	dir, err := filepath.Abs("testdata/daemon")
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,9 @@
 package lambdarunner
 
 import (
-	"os/exec"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // daemonPy is a Python function whose handler leaves a daemon behind: a
@@ -62,9 +63,7 @@ def crash(event, context):
 
 func daemonFunction(t testing.TB, name, handler string) *Function {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	return &Function{Name: name, Runtime: "python3.12", Handler: handler,
 		CodeDir: writeFiles(t, map[string]string{"app.py": daemonPy})}
 }
@@ -133,9 +132,7 @@ func TestSetsidGrandchildDiesWithItsSandbox(t *testing.T) {
 // through its parent, the runtime process, while that one runs.
 func TestEnvClearingChildDiesWithRunner(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("setsid"); err != nil {
-		t.Skip("setsid not installed")
-	}
+	testtool.LookPath(t, "setsid", "apt-get install util-linux")
 	r := New(Options{})
 	fn := daemonFunction(t, "daemon-attached", "app.attached")
 	pid := invokePID(t, r, fn, map[string]any{})

@@ -14,14 +14,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // The subreaper runs in a child process (the test binary again): it is
 // process-wide and would adopt the orphans of every other test.
 func TestSubreaper(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	dir := writeFiles(t, map[string]string{"app.py": daemonPy})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
