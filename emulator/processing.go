@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -344,7 +345,7 @@ func (p *pipeline) process(b *batch) {
 			fail = invocationFailure{codeFunctionError, err.Error()}
 		case fnErr != "":
 			fail = invocationFailure{codeFunctionError, msgFunctionError}
-			if bytes.Contains(out, []byte("Task timed out after")) {
+			if res.Failure == lambdarunner.FailureTimeout {
 				fail.message = msgTimeout
 			}
 			p.log.Warn("transform function returned an error", "function", cfg.lambdaARN, "attempt", attempts, "error", truncate(out, 2048))

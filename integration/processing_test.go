@@ -341,3 +341,34 @@ func TestTransformedRecordsKeepArrivalTimes(t *testing.T) {
 		t.Fatalf("delivered %q", data)
 	}
 }
+
+// A function that runs past its timeout is Firehose's timeout failure; a
+// function whose own error message merely reads like one is a function
+// error (the runner reports the kind of failure, its text is not parsed).
+func TestTransformTimeoutIsTypedNotParsed(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	pythonTransform(t, env, "py", nil)
+	if _, err := env.Lambda.UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("py"), Timeout: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	for mode, want := range map[string]string{
+		"sleep":     "Firehose encountered timeout errors when calling AWS Lambda. The maximum supported function timeout is 5 minutes.",
+		"lookalike": "The Lambda function was successfully invoked but it returned an error result.",
+	} {
+		stream := "s-" + mode
+		createStream(t, env.Firehose, stream, transformDest(fnARNPrefix+"py", "0"))
+		putBatch(t, env.Firehose, stream, []byte("mode:"+mode))
+		env.Flush(t, stream)
+		var mine []object
+		for _, o := range objects(t, env, "deliveries") {
+			if strings.Contains(o.key, "/"+stream+"-") {
+				mine = append(mine, o)
+			}
+		}
+		_, errs, _ := split(t, mine)
+		if len(errs) != 1 || errs[0].ErrorCode != "Lambda.FunctionError" || errs[0].ErrorMessage != want {
+			t.Errorf("%s: error documents %+v, want Lambda.FunctionError %q", mode, errs, want)
+		}
+	}
+}

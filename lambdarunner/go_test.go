@@ -182,6 +182,9 @@ func TestGoFunctionError(t *testing.T) {
 	if body.ErrorMessage != "boom" || body.ErrorType != "errorString" {
 		t.Fatalf("error body %s", res.Payload)
 	}
+	if res.Failure != FailureFunction {
+		t.Errorf("Failure = %v, want %v", res.Failure, FailureFunction)
+	}
 	checkPlatformLines(t, res, true)
 	// A handled error keeps the process.
 	res2 := invoke(t, r, fn, map[string]any{"action": "info"})
@@ -236,8 +239,8 @@ func TestGoTimeout(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Fatalf("timeout took %v", elapsed)
 	}
-	if res.FunctionError != "Unhandled" {
-		t.Fatalf("FunctionError = %q", res.FunctionError)
+	if res.FunctionError != "Unhandled" || res.Failure != FailureTimeout {
+		t.Fatalf("FunctionError = %q, Failure = %v", res.FunctionError, res.Failure)
 	}
 	want := regexp.MustCompile(`^\{"errorMessage":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ` + res.RequestID + ` Task timed out after (\d+\.\d\d) seconds"\}$`)
 	m := want.FindSubmatch(res.Payload)
@@ -278,8 +281,8 @@ func TestGoExit(t *testing.T) {
 		body.ErrorMessage != "RequestId: "+res.RequestID+" Error: Runtime exited with error: exit status 3" {
 		t.Fatalf("exit body %s", res.Payload)
 	}
-	if res.InitError {
-		t.Error("a crash during an invocation is not an init error")
+	if res.InitError || res.Failure != FailureExit {
+		t.Errorf("a crash during an invocation: InitError %v, Failure %v", res.InitError, res.Failure)
 	}
 	report := checkPlatformLines(t, res, true)
 	if !strings.HasSuffix(report, "\tStatus: error\tError Type: Runtime.ExitError") {
@@ -310,6 +313,9 @@ func TestGoResponseTooLarge(t *testing.T) {
 	if body.ErrorType != "Function.ResponseSizeTooLarge" ||
 		body.ErrorMessage != fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (6291556 bytes).", 7*1024*1024+2) {
 		t.Fatalf("body %s", res.Payload)
+	}
+	if res.Failure != FailureResponseTooLarge {
+		t.Errorf("Failure = %v", res.Failure)
 	}
 	// aws-lambda-go exits on the 413; the function still works afterwards.
 	res = invoke(t, r, fn, map[string]any{"action": "echo", "value": "ok"})
@@ -523,6 +529,9 @@ func TestProvidedBootstrapProblems(t *testing.T) {
 		!strings.Contains(body.ErrorMessage, "Couldn't find valid bootstrap(s): [") {
 		t.Fatalf("missing bootstrap: %s", res.Payload)
 	}
+	if res.Failure != FailureInit {
+		t.Errorf("missing bootstrap: Failure = %v", res.Failure)
+	}
 	checkPlatformLines(t, res, false)
 
 	dir := t.TempDir()
@@ -546,6 +555,9 @@ func TestProvidedBootstrapProblems(t *testing.T) {
 		body.ErrorMessage != "RequestId: "+res.RequestID+" Error: Runtime exited with error: exit status 2" {
 		t.Fatalf("crashing bootstrap: %s", res.Payload)
 	}
+	if res.Failure != FailureExit {
+		t.Errorf("crashing bootstrap: Failure = %v", res.Failure)
+	}
 	if log := string(res.Log); !strings.HasPrefix(log, "starting up\nfailing\nINIT_REPORT Init Duration: ") ||
 		!strings.Contains(log, "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\nSTART ") {
 		t.Fatalf("log:\n%s", log)
@@ -564,6 +576,9 @@ func TestProvidedBootstrapProblems(t *testing.T) {
 	if !res.InitError || res.FunctionError != "Unhandled" ||
 		!regexp.MustCompile(`Task timed out after \d+\.\d\d seconds"}$`).Match(res.Payload) {
 		t.Fatalf("hanging init: %s", res.Payload)
+	}
+	if res.Failure != FailureTimeout {
+		t.Errorf("hanging init: Failure = %v", res.Failure)
 	}
 }
 

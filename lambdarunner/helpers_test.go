@@ -130,8 +130,8 @@ func decode[T any](t testing.TB, res Result) T {
 // mustSucceed fails unless res is a success.
 func mustSucceed(t testing.TB, res Result) {
 	t.Helper()
-	if res.FunctionError != "" || res.InitError {
-		t.Fatalf("function error %q (init %v): %s\nlog:\n%s", res.FunctionError, res.InitError, res.Payload, res.Log)
+	if res.FunctionError != "" || res.InitError || res.Failure != FailureNone {
+		t.Fatalf("function error %q (init %v, %v): %s\nlog:\n%s", res.FunctionError, res.InitError, res.Failure, res.Payload, res.Log)
 	}
 }
 

@@ -25,6 +25,25 @@ const (
 	outcomeEntrypoint                           // the process could not be started
 )
 
+// failure is the Failure an invocation that ended so reports.
+func (k outcomeKind) failure() Failure {
+	switch k {
+	case outcomeResponse:
+		return FailureNone
+	case outcomeFunctionError:
+		return FailureFunction
+	case outcomeTooLarge:
+		return FailureResponseTooLarge
+	case outcomeTimeout:
+		return FailureTimeout
+	case outcomeExit:
+		return FailureExit
+	case outcomeNoResponse:
+		return FailureNoResponse
+	}
+	return FailureInit // outcomeInitError, outcomeEntrypoint
+}
+
 // outcome is the end of an invocation or of an init phase.
 type outcome struct {
 	kind      outcomeKind
@@ -206,6 +225,7 @@ func (sb *sandbox) seal(inv *invocation) {
 	}
 	if o.kind != outcomeResponse {
 		inv.result.FunctionError = "Unhandled"
+		inv.result.Failure = o.kind.failure()
 	}
 	close(inv.sealed)
 }

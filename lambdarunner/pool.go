@@ -327,6 +327,7 @@ func (p *pool) initFailureResult(sb *sandbox, inv *invocation) Result {
 		Log:           log,
 		Duration:      dur,
 		InitError:     true,
+		Failure:       o.kind.failure(),
 	}
 }
 

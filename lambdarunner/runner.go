@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -105,9 +106,46 @@ type Result struct {
 	Log []byte
 	// Duration is the invocation's run time.
 	Duration time.Duration
-	// InitError is true when the function could not be initialised; the
-	// Payload then holds the init error.
+	// InitError is true when the function could not be initialised (its
+	// init failed, timed out or exited: Failure says which); the Payload
+	// then holds the init error.
 	InitError bool
+	// Failure says what went wrong, FailureNone on success. Callers tell
+	// a timeout from a function error by it, never by the payload's text.
+	Failure Failure
+}
+
+// Failure is why an invocation did not succeed.
+type Failure int
+
+const (
+	// FailureNone: the function answered.
+	FailureNone Failure = iota
+	// FailureFunction: the handler returned or raised an error.
+	FailureFunction
+	// FailureTimeout: the invocation (or the init before it) ran past its
+	// timeout.
+	FailureTimeout
+	// FailureExit: the runtime process exited or crashed.
+	FailureExit
+	// FailureInit: the function could not be initialised (an init error, a
+	// handler that does not load, a process that could not start).
+	FailureInit
+	// FailureResponseTooLarge: the response exceeded Lambda's 6 MB.
+	FailureResponseTooLarge
+	// FailureNoResponse: the runtime asked for the next event without
+	// answering this one.
+	FailureNoResponse
+)
+
+var failureNames = [...]string{"none", "function error", "timeout", "runtime exit", "init error", "response too large", "no response"}
+
+// String names the failure.
+func (f Failure) String() string {
+	if f >= 0 && int(f) < len(failureNames) {
+		return failureNames[f]
+	}
+	return "Failure(" + strconv.Itoa(int(f)) + ")"
 }
 
 // Runner runs Lambda functions as local processes. It is safe for

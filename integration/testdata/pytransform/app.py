@@ -6,6 +6,7 @@ how firehose-local checks the function's response.
 """
 import base64
 import os
+import time
 
 
 def handler(event, context):
@@ -16,6 +17,10 @@ def handler(event, context):
             mode = data[5:].strip().decode()
     if mode == "raise":
         raise ValueError("transform exploded")
+    if mode == "sleep":
+        time.sleep(60)
+    if mode == "lookalike":
+        raise RuntimeError("2026-01-01T00:00:00.000Z abc Task timed out after 3.00 seconds")
     if mode == "count":
         with open(os.environ["COUNT_FILE"], "a") as f:
             f.write("x")
