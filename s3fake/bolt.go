@@ -41,7 +41,9 @@ import (
 //     *corruptObjectError (ErrCorruptObject; S3's InternalError over HTTP)
 //     and is logged at error level.
 //   - turns the panics and memory faults with which bbolt and the bson
-//     decoder meet a damaged file into such errors (see guarded).
+//     decoder meet a damaged file into such errors (see guarded). A file
+//     whose structure is damaged is not opened at all (see
+//     checkStructure).
 //
 // Objects that were already in the file when a version without checksums
 // last wrote it have none: they are listed, by bucket and key, in the file
@@ -73,7 +75,8 @@ var (
 	legacyBucket = []byte("s3fake/legacy")
 )
 
-// newBoltGuard guards inner, an s3bolt backend on db.
+// newBoltGuard guards inner, an s3bolt backend on db, whose structure
+// checkStructure has found sound.
 func newBoltGuard(inner gofakes3.Backend, db *bolt.DB, log *slog.Logger) (*boltGuard, error) {
 	g := &boltGuard{inner: inner, db: db, log: log, legacy: map[string]struct{}{}}
 	if err := g.loadLegacy(); err != nil {

@@ -126,6 +126,10 @@ func New(opts Options) (*S3, error) {
 		if err != nil {
 			return nil, fmt.Errorf("s3fake: open %s: %w", path, err)
 		}
+		if err := checkStructure(db); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("s3fake: %s is damaged (%w); move it away to start afresh", path, err)
+		}
 		guard, err := newBoltGuard(s3bolt.New(db), db, logger)
 		if err != nil {
 			_ = db.Close()
