@@ -34,10 +34,9 @@ import (
 //     served: see fixObjectResponses), under the write lock.
 //   - stores a checksum with every object (integritySum: CRC-32C of the
 //     content, bucket, key, size and metadata, kept in the metadata under
-//     integrityKey) and
-//     verifies it whenever the object is read: GET (before any byte of a
-//     ranged GET is served), HEAD, the source of a copy, the Go API. A
-//     damaged object is not served; the read fails with a
+//     integrityKey) and verifies it whenever the object is read: GET (before
+//     any byte of a ranged GET is served), HEAD, the source of a copy, the
+//     Go API. A damaged object is not served; the read fails with a
 //     *corruptObjectError (ErrCorruptObject; S3's InternalError over HTTP)
 //     and is logged at error level.
 //   - turns the panics and memory faults with which bbolt and the bson
