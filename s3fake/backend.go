@@ -6,10 +6,11 @@ import (
 	"github.com/johannesboyne/gofakes3"
 )
 
-// replacingBackend fixes the metadata semantics of the gofakes3 backends.
+// replacingBackend fixes the metadata semantics of the gofakes3 memory
+// backend (boltGuard does the same for the disk backend).
 //
-// s3mem and s3bolt merge the metadata of a new object with that of the object
-// it overwrites (gofakes3.MergeMetadata), so a Content-Encoding or
+// s3mem merges the metadata of a new object with that of the object it
+// overwrites (gofakes3.MergeMetadata), so a Content-Encoding or
 // x-amz-meta-* header from an earlier upload survives an upload without it.
 // S3 replaces metadata entirely. replacingBackend gets that behaviour by
 // adding an empty "tombstone" value for every old metadata key missing from

@@ -88,7 +88,8 @@ func (s *S3) ListObjects(ctx context.Context, bucket, prefix, delimiter, marker 
 
 // ReadObject returns at most max bytes from the start of bucket/key (max
 // <= 0: all of it) with the object's size and metadata. Errors wrap
-// ErrNoSuchBucket or ErrNoSuchKey when either does not exist.
+// ErrNoSuchBucket or ErrNoSuchKey when either does not exist, and
+// ErrCorruptObject when the object on disk is damaged.
 func (s *S3) ReadObject(ctx context.Context, bucket, key string, max int64) ([]byte, ObjectInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ObjectInfo{}, err

@@ -24,8 +24,10 @@
 //     bucketCORS), and every response is served nosniff under a sandboxing
 //     Content-Security-Policy, so an uploaded HTML page cannot script the
 //     origin it is served from;
-//   - the on-disk backend is made safe for concurrent reads and writes
-//     (see boltGuard).
+//   - the on-disk backend is made safe for concurrent reads and writes, and
+//     keeps a checksum of every object that it verifies on every read: a
+//     damaged object answers InternalError (the Go API [ErrCorruptObject])
+//     and is never served (see boltGuard).
 //
 // Objects live in memory, or in a bbolt file when [Options.DataDir] is set.
 package s3fake
@@ -43,6 +45,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -50,6 +53,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3bolt"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Sentinel errors returned (wrapped) by the Go API of [S3].
@@ -117,22 +121,32 @@ func New(opts Options) (*S3, error) {
 		return nil, err
 	}
 	s := &S3{log: logger, cors: cors}
-	var inner gofakes3.Backend
 	if opts.DataDir == "" {
-		inner = s3mem.New()
+		s.backend = wrapBackend(s3mem.New())
 	} else {
 		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("s3fake: create data dir: %w", err)
 		}
 		path := filepath.Join(opts.DataDir, dbFileName)
-		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltOpenTimeout})
-		if err != nil {
+		db, err := openBolt(path)
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("s3fake: open %s (is another process using it?): %w", path, err)
 		}
+		if err != nil {
+			return nil, fmt.Errorf("s3fake: open %s: %w", path, err)
+		}
+		if err := checkStructure(db); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("s3fake: %s is damaged (%w); move it away to start afresh", path, err)
+		}
+		guard, err := newBoltGuard(s3bolt.New(db), db, logger)
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("s3fake: open %s: %w", path, err)
+		}
 		s.db = db
-		inner = &boltGuard{Backend: s3bolt.New(db)}
+		s.backend = guard
 	}
-	s.backend = wrapBackend(inner)
 
 	fake := gofakes3.New(s.backend,
 		gofakes3.WithLogger(slogAdapter{logger}),
@@ -209,7 +223,8 @@ func (s *S3) PutObject(ctx context.Context, bucket, key string, body []byte, met
 }
 
 // GetObject returns the content and metadata of bucket/key. Errors wrap
-// ErrNoSuchBucket or ErrNoSuchKey when either does not exist.
+// ErrNoSuchBucket or ErrNoSuchKey when either does not exist, and
+// ErrCorruptObject when the object on disk is damaged.
 func (s *S3) GetObject(ctx context.Context, bucket, key string) ([]byte, ObjectMeta, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ObjectMeta{}, err
@@ -249,6 +264,19 @@ func crc32Base64(b []byte) string {
 	var sum [4]byte
 	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(b))
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// openBolt opens the bbolt file at path. A file damaged in a way that makes
+// bbolt panic, or fault on its memory map, while opening it is reported as
+// an error; the file then stays open (and locked) until the process exits.
+func openBolt(path string) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("the file is damaged: %v", r)
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: boltOpenTimeout})
 }
 
 // slogAdapter routes gofakes3 logging to a slog.Logger at debug level.
