@@ -62,6 +62,9 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		Functions:         cfg.Functions,
 		LambdaConcurrency: cfg.LambdaConcurrency,
 		EndpointRewrites:  cfg.EndpointRewrites,
+
+		MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight,
+		BodyReadTimeout:      cfg.BodyReadTimeout,
 	}
 	if cfg.Credentials != nil {
 		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
