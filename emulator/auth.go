@@ -202,8 +202,9 @@ func jsonAuthError(e *sigv4.Error) *protocol.Error {
 
 // writeLambdaError renders an authentication failure as the Lambda REST API
 // does: 403, X-Amzn-ErrorType, {"message": ...}. A body over the limit is
-// Lambda's 413 RequestEntityTooLargeException, a body past the budget its
-// 429 TooManyRequestsException.
+// Lambda's 413 RequestEntityTooLargeException, one that could not be read
+// its 400 InvalidRequestContentException, a body past the budget its 429
+// TooManyRequestsException.
 func writeLambdaError(w http.ResponseWriter, e *protocol.Error) {
 	status := http.StatusForbidden
 	switch e.Type {
@@ -211,6 +212,7 @@ func writeLambdaError(w http.ResponseWriter, e *protocol.Error) {
 		status = http.StatusRequestEntityTooLarge
 	case protocol.ErrSerialization:
 		status = http.StatusBadRequest
+		e = &protocol.Error{Type: "InvalidRequestContentException", Message: e.Message}
 	case errTooManyRequests:
 		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", "1")

@@ -267,19 +267,23 @@ func TestStalledBodiesDeadline(t *testing.T) {
 				cfg.Auth = &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}
 			}
 			env := emulatortest.New(t, cfg)
+			if _, err := env.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("bucket")}); err != nil {
+				t.Fatal(err)
+			}
 			jsonHeader := func(target string) http.Header {
 				return http.Header{"X-Amz-Target": {target}, "Content-Type": {"application/x-amz-json-1.1"}}
 			}
 			routes := []struct {
 				name, method, path, service string
 				header                      http.Header
-				counted                     bool // read whole, within the budget
+				counted                     bool   // read whole, within the budget
+				want                        string // the error
 			}{
-				{"firehose", "POST", "/", "firehose", jsonHeader("Firehose_20150804.PutRecordBatch"), true},
-				{"logs", "POST", "/", "logs", jsonHeader("Logs_20140328.PutLogEvents"), true},
-				{"lambda", "POST", "/2015-03-31/functions", "lambda", http.Header{"Content-Type": {"application/json"}}, true},
-				{"s3 delete objects", "POST", "/bucket?delete", "s3", http.Header{"Content-Type": {"application/xml"}}, true},
-				{"s3 upload", "PUT", "/bucket/key", "s3", nil, false},
+				{"firehose", "POST", "/", "firehose", jsonHeader("Firehose_20150804.PutRecordBatch"), true, "SerializationException"},
+				{"logs", "POST", "/", "logs", jsonHeader("Logs_20140328.PutLogEvents"), true, "SerializationException"},
+				{"lambda", "POST", "/2015-03-31/functions", "lambda", http.Header{"Content-Type": {"application/json"}}, true, "InvalidRequestContentException"},
+				{"s3 delete objects", "POST", "/bucket?delete", "s3", http.Header{"Content-Type": {"application/xml"}}, true, "<Code>RequestTimeout</Code>"},
+				{"s3 upload", "PUT", "/bucket/key", "s3", nil, false, "<Code>RequestTimeout</Code>"},
 			}
 			start := time.Now()
 			conns := make([]*rawConn, len(routes))
@@ -299,8 +303,8 @@ func TestStalledBodiesDeadline(t *testing.T) {
 			healthy(t, env)
 			for i, c := range conns {
 				resp, got := c.answer(t, 10*time.Second)
-				if took := time.Since(start); resp.StatusCode < 400 || took < timeout {
-					t.Errorf("%s: %d %s after %v, want an error after the %v deadline", routes[i].name, resp.StatusCode, got, took, timeout)
+				if took := time.Since(start); resp.StatusCode != 400 || !strings.Contains(got, routes[i].want) || took < timeout {
+					t.Errorf("%s: %d %s after %v, want 400 %s after the %v deadline", routes[i].name, resp.StatusCode, got, took, routes[i].want, timeout)
 				}
 			}
 			waitInFlight(t, env, "0", func(v float64) bool { return v == 0 })

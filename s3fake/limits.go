@@ -52,7 +52,12 @@ func limitBodies(maxObject int64, budget *reqbody.Budget, next http.Handler) htt
 						{"MaxSizeAllowed", strconv.FormatInt(maxObject, 10)}}})
 				return
 			}
-			next.ServeHTTP(w, r)
+			// A body that stops arriving (the server's read deadline) is
+			// S3's RequestTimeout, not the InternalError gofakes3 makes of
+			// a failed read.
+			fail := &bodyFailure{}
+			r.Body = readCloser{timeoutReader{r.Body, fail}, r.Body}
+			next.ServeHTTP(&failureWriter{ResponseWriter: w, r: r, fail: fail}, r)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -61,14 +66,12 @@ func limitBodies(maxObject int64, budget *reqbody.Budget, next http.Handler) htt
 				return
 			}
 			body, err := budget.Read(io.LimitReader(r.Body, MaxRequestBody+1), r.ContentLength)
-			var netErr net.Error
 			switch {
 			case errors.Is(err, reqbody.ErrBusy):
 				writeError(w, r, &s3Error{code: "SlowDown", status: http.StatusServiceUnavailable, message: "Please reduce your request rate."})
 				return
-			case errors.As(err, &netErr) && netErr.Timeout():
-				writeError(w, r, &s3Error{code: "RequestTimeout", status: http.StatusBadRequest,
-					message: "Your socket connection to the server was not read from or written to within the timeout period."})
+			case isTimeout(err):
+				writeError(w, r, requestTimeout())
 				return
 			case err != nil:
 				writeError(w, r, err)
@@ -83,6 +86,32 @@ func limitBodies(maxObject int64, budget *reqbody.Budget, next http.Handler) htt
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// requestTimeout is S3's error for a body that stopped arriving.
+func requestTimeout() *s3Error {
+	return &s3Error{code: "RequestTimeout", status: http.StatusBadRequest,
+		message: "Your socket connection to the server was not read from or written to within the timeout period."}
+}
+
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// timeoutReader records a read that timed out as RequestTimeout, for
+// failureWriter to answer with.
+type timeoutReader struct {
+	r    io.Reader
+	fail *bodyFailure
+}
+
+func (t timeoutReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if isTimeout(err) {
+		t.fail.set(requestTimeout())
+	}
+	return n, err
 }
 
 func tooBig() *s3Error {
