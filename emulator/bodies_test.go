@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -441,6 +442,90 @@ func TestBodyBudgetThrottles(t *testing.T) {
 				}
 			}
 			healthy(t, env)
+		})
+	}
+}
+
+// closeWatch records the responses that close their connection
+// (Connection: close).
+type closeWatch struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	calls  int
+	closed []string
+}
+
+func (cw *closeWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := cw.next.RoundTrip(r)
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.calls++
+	if err == nil && resp.Close {
+		cw.closed = append(cw.closed, r.Method+" "+r.URL.Path+" "+r.Header.Get("X-Amz-Target"))
+	}
+	return resp, err
+}
+
+// Requests whose bodies are read keep their connections open: the deadline
+// and the closing of connections whose body is left unread concern stalled
+// and refused requests only. Every API, with and without authentication.
+func TestBodiesKeepConnectionsAlive(t *testing.T) {
+	for _, auth := range []bool{false, true} {
+		t.Run(fmt.Sprintf("auth %v", auth), func(t *testing.T) {
+			cfg := emulator.Config{}
+			if auth {
+				cfg.Auth = &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}
+			}
+			env := emulatortest.New(t, cfg)
+			ctx := context.Background()
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			cw := &closeWatch{next: tr}
+			awsCfg := env.AWS.Copy()
+			awsCfg.HTTPClient = &http.Client{Transport: cw}
+			awsCfg.RetryMaxAttempts = 1
+			fh := firehose.NewFromConfig(awsCfg)
+			logs := cloudwatchlogs.NewFromConfig(awsCfg)
+			lam := lambda.NewFromConfig(awsCfg)
+			s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("alive")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("alive")}); err != nil {
+				t.Fatal(err)
+			}
+			big := bytes.Repeat([]byte("k"), 300<<10)
+			for i := range 3 {
+				if _, err := fh.ListDeliveryStreams(ctx, &firehose.ListDeliveryStreamsInput{}); err != nil {
+					t.Fatal(err)
+				}
+				// An error answered after the body was read keeps the
+				// connection too.
+				var ae smithy.APIError
+				if _, err := fh.PutRecord(ctx, &firehose.PutRecordInput{DeliveryStreamName: aws.String("none"),
+					Record: &fhtypes.Record{Data: big}}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
+					t.Fatalf("PutRecord to no stream: %v", err)
+				}
+				if _, err := logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := lam.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("alive"), Key: aws.String(fmt.Sprint(i)),
+					Body: bytes.NewReader(big)}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s3c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("alive"),
+					Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: aws.String(fmt.Sprint(i))}}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cw.mu.Lock()
+			defer cw.mu.Unlock()
+			if cw.calls < 20 || len(cw.closed) > 0 {
+				t.Fatalf("of %d responses, these close their connection: %q", cw.calls, cw.closed)
+			}
 		})
 	}
 }
