@@ -81,8 +81,9 @@ const (
 // them; but not before what can be checked without them has been (the
 // signature's format and scope, its date, its access key): a request that
 // cannot be valid is refused without reading its body (and guardBodies
-// then closes its connection rather than wait for the body). S3 signatures cover the request line and headers only and are
-// checked whole before any of the body is read.
+// then closes its connection rather than wait for the body). S3 signatures
+// cover the request line and headers only and are checked whole before any
+// of the body is read.
 type authenticator struct {
 	v      *sigv4.Verifier
 	bodies *reqbody.Budget
@@ -146,23 +147,16 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // within the budget: throttle past it), verifies the signature and serves
 // the request with the body in r.Body and in the context, for readBody and
 // the other APIs' handlers. pooled reads into a reused buffer, for
-// handlers that keep nothing of the body once they return (Firehose's and
-// the admin endpoints).
+// handlers known to keep nothing of the body once they return: Firehose's
+// and the admin endpoints' (Lambda's and CloudWatch Logs' get buffers of
+// their own, the GC's to free).
 func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service string, limit int64, throttle *protocol.Error, pooled bool, fail func(*protocol.Error)) {
 	pc, verr := a.v.Precheck(r, sigv4.Target{Service: service})
 	if verr != nil {
 		fail(jsonAuthError(verr))
 		return
 	}
-	var body reqbody.Body
-	var err error
-	if pooled {
-		body, err = readLimited(w, r, a.bodies, limit)
-	} else if r.ContentLength > limit {
-		err = &http.MaxBytesError{Limit: limit} // refused on its announced length
-	} else {
-		body, err = a.bodies.Read(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
-	}
+	body, err := readLimited(w, r, a.bodies, limit, pooled)
 	if err != nil {
 		fail(bodyError(err, limit, throttle))
 		return

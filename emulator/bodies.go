@@ -53,15 +53,18 @@ const (
 )
 
 // readLimited reads the request body, at most limit bytes (a larger
-// announced Content-Length is refused at once), into a pooled buffer that
-// grows as bytes arrive, counted against the server's body budget: release
-// it once every use of its bytes is over. Past the budget it fails with
-// reqbody.ErrBusy.
-func readLimited(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget, limit int64) (reqbody.Body, error) {
+// announced Content-Length is refused at once), into a buffer that grows as
+// bytes arrive, counted against the server's body budget until it is
+// released. Past the budget it fails with reqbody.ErrBusy. pooled reuses
+// buffers: for handlers that keep no part of the body once it is released.
+func readLimited(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget, limit int64, pooled bool) (reqbody.Body, error) {
 	if r.ContentLength > limit {
 		return reqbody.Body{}, &http.MaxBytesError{Limit: limit} // refused on its announced length
 	}
-	return budget.ReadPooled(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+	if pooled {
+		return budget.ReadPooled(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+	}
+	return budget.Read(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 }
 
 // readBody reads a Firehose request body, at most maxJSONBody bytes; with
@@ -70,7 +73,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body,
 	if b, ok := reqbody.FromContext(r.Context()); ok {
 		return reqbody.Held(b), nil
 	}
-	return readLimited(w, r, s.bodies, maxJSONBody)
+	return readLimited(w, r, s.bodies, maxJSONBody, true) // nothing decoded refers to the body
 }
 
 // withBody returns r with body in its context (for readBody) and as its
@@ -120,7 +123,7 @@ func (s *Server) buffered(limit int64, fail func(http.ResponseWriter, *protocol.
 			h.ServeHTTP(w, r)
 			return
 		}
-		body, err := readLimited(w, r, s.bodies, limit)
+		body, err := readLimited(w, r, s.bodies, limit, true) // forms are parsed into strings
 		if err != nil {
 			fail(w, bodyError(err, limit, localThrottle()))
 			return
