@@ -1,15 +1,11 @@
 package emulator
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +16,7 @@ import (
 	"github.com/firehose-local/firehose-local/emulator/cwlogs"
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/sigv4"
@@ -82,14 +79,22 @@ const (
 //	everything else                   service s3; S3 XML errors, and the body
 //	                                  checked against the signature (s3fake)
 //
-// JSON bodies are read here (at most the API's limit) to hash them.
+// JSON and Lambda signatures cover the SHA-256 of the body, so those bodies
+// are read here (at most the API's limit, within the body budget) to hash
+// them; but not before what can be checked without them has been (the
+// signature's format and scope, its date, its access key): a request that
+// cannot be valid is refused without reading its body (and guardBodies
+// then closes its connection rather than wait for the body). S3 signatures
+// cover the request line and headers only and are checked whole before any
+// of the body is read.
 type authenticator struct {
-	v    *sigv4.Verifier
-	next http.Handler
+	v      *sigv4.Verifier
+	bodies *reqbody.Budget
+	next   http.Handler
 }
 
 // newAuthenticator accepts cfg's credentials and fn, the functions'.
-func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, next http.Handler) *authenticator {
+func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, bodies *reqbody.Budget, next http.Handler) *authenticator {
 	creds := make(map[string]string, len(cfg.Credentials)+1)
 	for k, v := range cfg.Credentials {
 		creds[k] = v
@@ -100,7 +105,8 @@ func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, next http.Ha
 			Secret: func(id string) (string, bool) { s, ok := creds[id]; return s, ok },
 			Now:    cfg.Now,
 		},
-		next: next,
+		bodies: bodies,
+		next:   next,
 	}
 }
 
@@ -113,20 +119,24 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// guard answers or refuses them.
 		a.next.ServeHTTP(w, r)
 	case strings.HasPrefix(path, "/_local/"), path == "/metrics":
-		a.json(w, r, "", maxJSONBody, func(e *protocol.Error) {
-			writeLocalJSON(w, http.StatusForbidden, map[string]string{"error": e.Type + ": " + e.Message})
+		a.json(w, r, "", maxJSONBody, localThrottle(), true, func(e *protocol.Error) {
+			status := http.StatusForbidden
+			if e.Type == protocol.ErrServiceUnavailable || e.Type == protocol.ErrRequestEntityTooLarge {
+				status = e.Status
+			}
+			writeLocalJSON(w, status, map[string]string{"error": e.Type + ": " + e.Message})
 		})
 	case target != "":
-		service := ""
+		service, throttle, pooled := "", protocol.NewError(errThrottling, msgRateExceeded), false
 		switch {
 		case strings.HasPrefix(target, firehoseTargetPrefix):
-			service = "firehose"
+			service, throttle, pooled = "firehose", firehoseThrottle(), true
 		case strings.HasPrefix(target, cwlogs.TargetPrefix):
-			service = "logs"
+			service, throttle = "logs", logsThrottle()
 		}
-		a.json(w, r, service, maxJSONBody, func(e *protocol.Error) { writeAWSError(w, e) })
+		a.json(w, r, service, maxJSONBody, throttle, pooled, func(e *protocol.Error) { writeAWSError(w, e) })
 	case strings.HasPrefix(path, "/2015-03-31/"):
-		a.json(w, r, "lambda", lambdaapi.MaxRequestBytes, func(e *protocol.Error) { writeLambdaError(w, e) })
+		a.json(w, r, "lambda", lambdaapi.MaxRequestBytes, lambdaThrottle(), false, func(e *protocol.Error) { writeLambdaError(w, e) })
 	default:
 		res, err := a.v.Verify(r, sigv4.Target{Service: "s3", S3: true})
 		if err != nil {
@@ -137,32 +147,32 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// verifiedBodyKey is the request context key of a body the authenticator
-// has read, for readBody.
-type verifiedBodyKey struct{}
-
-// json verifies a request whose signature covers the SHA-256 of its body,
-// which it reads (at most limit bytes) and puts back, in r.Body and in the
-// context for readBody.
-func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service string, limit int64, fail func(*protocol.Error)) {
-	body, err := readLimited(w, r, limit)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit))
-			return
-		}
-		fail(protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
-		return
-	}
-	sum := sha256.Sum256(body)
-	if _, verr := a.v.Verify(r, sigv4.Target{Service: service, PayloadHash: hex.EncodeToString(sum[:])}); verr != nil {
+// json verifies a request whose signature covers the SHA-256 of its body.
+// It prechecks the signature, then reads the body (at most limit bytes,
+// within the budget: throttle past it), verifies the signature and serves
+// the request with the body in r.Body and in the context, for readBody and
+// the other APIs' handlers. pooled reads into a reused buffer, for
+// handlers known to keep nothing of the body once they return: Firehose's
+// and the admin endpoints' (Lambda's and CloudWatch Logs' get buffers of
+// their own, the GC's to free).
+func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service string, limit int64, throttle *protocol.Error, pooled bool, fail func(*protocol.Error)) {
+	pc, verr := a.v.Precheck(r, sigv4.Target{Service: service})
+	if verr != nil {
 		fail(jsonAuthError(verr))
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), verifiedBodyKey{}, body))
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	a.next.ServeHTTP(w, r)
+	body, err := readLimited(w, r, a.bodies, limit, pooled)
+	if err != nil {
+		fail(bodyError(err, limit, throttle))
+		return
+	}
+	defer body.Release()
+	sum := sha256.Sum256(body.Bytes)
+	if _, verr := pc.Verify(hex.EncodeToString(sum[:])); verr != nil {
+		fail(jsonAuthError(verr))
+		return
+	}
+	a.next.ServeHTTP(w, withBody(r, body.Bytes))
 }
 
 // jsonAuthError is the JSON-protocol error for a failed verification:
@@ -191,13 +201,20 @@ func jsonAuthError(e *sigv4.Error) *protocol.Error {
 
 // writeLambdaError renders an authentication failure as the Lambda REST API
 // does: 403, X-Amzn-ErrorType, {"message": ...}. A body over the limit is
-// Lambda's 413 RequestEntityTooLargeException.
+// Lambda's 413 RequestEntityTooLargeException, one that could not be read
+// its 400 InvalidRequestContentException, a body past the budget its 429
+// TooManyRequestsException.
 func writeLambdaError(w http.ResponseWriter, e *protocol.Error) {
 	status := http.StatusForbidden
-	if e.Type == protocol.ErrRequestEntityTooLarge {
+	switch e.Type {
+	case protocol.ErrRequestEntityTooLarge:
 		status = http.StatusRequestEntityTooLarge
-	} else if e.Type == protocol.ErrSerialization {
+	case protocol.ErrSerialization:
 		status = http.StatusBadRequest
+		e = &protocol.Error{Type: "InvalidRequestContentException", Message: e.Message}
+	case errTooManyRequests:
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "1")
 	}
 	body, _ := json.Marshal(map[string]string{"message": e.Message})
 	h := w.Header()

@@ -53,6 +53,7 @@ func (s *Server) startLambda() error {
 		DefaultRegion: s.cfg.Region,
 		Logger:        s.log.With("service", "lambda"),
 		Now:           s.clock.Now,
+		Bodies:        s.bodies,
 		GetObject: func(ctx context.Context, bucket, key string) ([]byte, error) {
 			b, _, err := s.s3.GetObject(ctx, bucket, key)
 			return b, err

@@ -40,7 +40,10 @@ import (
 // With Config.DataDir, firehose-local's own write-ahead log too (no AWS
 // equivalent): firehose_local_wal_pending_calls (PutRecord(Batch) calls not
 // yet delivered), firehose_local_wal_segments (segment files) and
-// firehose_local_wal_compacted_{segments,calls,bytes}_total.
+// firehose_local_wal_compacted_{segments,calls,bytes}_total. Always:
+// firehose_local_request_body_bytes_in_flight (request body bytes held,
+// bounded by Config.MaxBodyBytesInFlight) and
+// firehose_local_request_body_throttled_total (requests refused past it).
 //
 // Stream metrics are labelled region and delivery_stream; Lambda metrics
 // region and function_name. The Go runtime and process collectors are
@@ -158,6 +161,9 @@ var (
 	descWALCompactedSegments = desc("firehose_local_wal_compacted_segments_total", "Write-ahead log segments emptied by copying their pending calls forward.", nil)
 	descWALCompactedCalls    = desc("firehose_local_wal_compacted_calls_total", "Pending calls copied forward by write-ahead log compaction.", nil)
 	descWALCompactedBytes    = desc("firehose_local_wal_compacted_bytes_total", "Bytes copied forward by write-ahead log compaction.", nil)
+
+	descBodyBytesInFlight = desc("firehose_local_request_body_bytes_in_flight", "Request body bytes read and held until their request is answered (bounded by --max-body-bytes-in-flight).", nil)
+	descBodyThrottled     = desc("firehose_local_request_body_throttled_total", "Requests refused with their API's throttling error because too many request body bytes were in flight.", nil)
 )
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
@@ -231,6 +237,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWALCompactedCalls, prometheus.CounterValue, float64(c.Frames))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedBytes, prometheus.CounterValue, float64(c.Bytes))
 	}
+
+	ch <- prometheus.MustNewConstMetric(descBodyBytesInFlight, prometheus.GaugeValue, float64(s.bodies.InUse()))
+	ch <- prometheus.MustNewConstMetric(descBodyThrottled, prometheus.CounterValue, float64(s.bodies.Refused()))
 
 	fs := &s.functionStats
 	fs.mu.Lock()

@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,7 +43,11 @@ func (s *Server) routes() http.Handler {
 	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.health)))
 	r.Path("/_local/flush").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.flushHandler)))
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
-	r.PathPrefix(console.Prefix).Handler(local(s.console)) // the web console; before the /_local/ catch-all
+	// The web console; before the /_local/ catch-all. Its forms are read
+	// within the body budget.
+	r.PathPrefix(console.Prefix).Handler(local(s.buffered(maxJSONBody, func(w http.ResponseWriter, e *protocol.Error) {
+		writeLocalJSON(w, e.Status, map[string]string{"error": e.Type + ": " + e.Message})
+	}, s.console)))
 	r.PathPrefix("/_local/").Handler(local(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
 	})))
@@ -53,7 +55,7 @@ func (s *Server) routes() http.Handler {
 	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return browserguard.PreflightFor("X-Amz-Target")(r) }).
 		Handler(jsonAPI(http.NotFoundHandler()))
 	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).Handler(jsonAPI(http.HandlerFunc(s.firehoseAPI)))
-	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs")})))
+	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies})))
 	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
 	})))
@@ -95,16 +97,13 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
-	body, err := readBody(w, r)
+	rb, err := s.readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeAWSError(w, protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxJSONBody))
-			return
-		}
-		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
+		writeAWSError(w, bodyError(err, maxJSONBody, firehoseThrottle()))
 		return
 	}
+	defer rb.Release() // nothing decoded from the body refers to it
+	body := rb.Bytes
 	region := protocol.RequestRegion(r, s.cfg.Region)
 	var out any
 	var apiErr *protocol.Error
@@ -131,33 +130,6 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeAWSJSON(w, http.StatusOK, out)
-}
-
-// readBody reads the request body, at most maxJSONBody bytes; with
-// --auth sigv4 the authenticator has read it already.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if b, ok := r.Context().Value(verifiedBodyKey{}).([]byte); ok {
-		return b, nil
-	}
-	return readLimited(w, r, maxJSONBody)
-}
-
-// readLimited reads the request body, at most limit bytes (a larger
-// announced Content-Length is refused at once), into a buffer of the
-// announced Content-Length when there is one.
-func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		return nil, &http.MaxBytesError{Limit: limit} // refused on its announced length
-	}
-	rd := http.MaxBytesReader(w, r.Body, limit)
-	if n := r.ContentLength; n > 0 && n <= limit {
-		b := make([]byte, n)
-		if _, err := io.ReadFull(rd, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	return io.ReadAll(rd)
 }
 
 // jsonAppender is a response that encodes itself without reflection (the

@@ -22,6 +22,7 @@ import (
 	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
 	"github.com/firehose-local/firehose-local/emulator/wal"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
@@ -60,6 +61,21 @@ type Config struct {
 	// delivery across all streams. Beyond it puts are refused with
 	// ServiceUnavailableException ("Slow down."). Default 256 MiB.
 	MaxPendingBytes int64
+	// MaxBodyBytesInFlight bounds the request body bytes held in memory
+	// across all requests, from their first byte read until the request
+	// is answered: every body the server reads whole (Firehose, CloudWatch
+	// Logs, Lambda, /_local, S3 requests other than object uploads, which
+	// stream into the store). Past it a request is refused with its API's
+	// throttling error: ServiceUnavailableException (Firehose),
+	// ThrottlingException (CloudWatch Logs), TooManyRequestsException
+	// (Lambda), SlowDown (S3). Default 256 MiB.
+	MaxBodyBytesInFlight int64
+	// BodyReadTimeout bounds the time a request body takes to arrive: the
+	// read deadline is BodyReadTimeout plus one second per 256 KiB of the
+	// announced length (of the API's limit when none is announced). A
+	// client that stalls past it gets an error and its connection closed.
+	// Default 30 s.
+	BodyReadTimeout time.Duration
 	// Store, if set, receives delivered objects instead of the built-in S3.
 	Store ObjectStore
 	// Clock defaults to the system clock.
@@ -134,6 +150,8 @@ type Server struct {
 
 	pending atomic.Int64 // record bytes buffered or queued for delivery
 
+	bodies *reqbody.Budget // request body bytes held (Config.MaxBodyBytesInFlight)
+
 	wal *wal.Log // with DataDir: records acknowledged and not yet delivered
 
 	wg         sync.WaitGroup     // delivery goroutines
@@ -160,6 +178,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxPendingBytes == 0 {
 		cfg.MaxPendingBytes = 256 << 20
 	}
+	if cfg.MaxBodyBytesInFlight <= 0 {
+		cfg.MaxBodyBytesInFlight = defaultMaxBodyBytesInFlight
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = defaultBodyReadTimeout
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
@@ -176,7 +200,8 @@ func New(cfg Config) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("unknown fsync policy %q: want %q or %q", cfg.Fsync, FsyncAlways, FsyncInterval)
 	}
-	s3, err := s3fake.New(s3fake.Options{DataDir: cfg.DataDir, Logger: cfg.Logger.With("service", "s3")})
+	bodies := reqbody.NewBudget(cfg.MaxBodyBytesInFlight)
+	s3, err := s3fake.New(s3fake.Options{DataDir: cfg.DataDir, Logger: cfg.Logger.With("service", "s3"), Bodies: bodies})
 	if err != nil {
 		return nil, fmt.Errorf("starting the built-in S3: %w", err)
 	}
@@ -189,6 +214,7 @@ func New(cfg Config) (*Server, error) {
 		store:   cfg.Store,
 		ids:     newRecordIDs(),
 		streams: map[string]map[string]*stream{},
+		bodies:  bodies,
 
 		invocations: newInvocations(),
 		browsers:    browserguard.Policy{AllowedOrigins: cfg.CORSOrigins, AllowedHosts: cfg.AllowedHosts},
@@ -232,8 +258,9 @@ func New(cfg Config) (*Server, error) {
 	s.console = s.newConsole()
 	s.handler = s.routes()
 	if cfg.Auth != nil {
-		s.handler = newAuthenticator(cfg.Auth, s.fnCreds, s.handler)
+		s.handler = newAuthenticator(cfg.Auth, s.fnCreds, s.bodies, s.handler)
 	}
+	s.handler = s.guardBodies(s.handler)
 	s.ready.Store(true)
 	return s, nil
 }

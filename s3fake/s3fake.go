@@ -54,6 +54,8 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 )
 
 // Sentinel errors returned (wrapped) by the Go API of [S3].
@@ -85,6 +87,11 @@ type Options struct {
 	// DefaultMaxObjectSize, S3's 5 GiB); larger uploads are refused with
 	// EntityTooLarge. Other request bodies are bounded at 16 MiB.
 	MaxObjectSize int64
+	// Bodies, if set, bounds the bytes of request bodies other than object
+	// uploads read and not yet answered, shared with other handlers; past
+	// it a request is refused with SlowDown (503). Object uploads stream
+	// into the store and are not counted.
+	Bodies *reqbody.Budget
 }
 
 // ObjectMeta is the object metadata understood by the Go API of [S3].
@@ -159,7 +166,7 @@ func New(opts Options) (*S3, error) {
 	if maxObject <= 0 {
 		maxObject = DefaultMaxObjectSize
 	}
-	s.handler = sandboxResponses(virtualHost(Dechunk(limitBodies(maxObject, s.bucketCORS(stripTransportHeaders(fixObjectResponses(fake.Server())))))))
+	s.handler = sandboxResponses(virtualHost(Dechunk(limitBodies(maxObject, opts.Bodies, s.bucketCORS(stripTransportHeaders(fixObjectResponses(fake.Server())))))))
 	return s, nil
 }
 

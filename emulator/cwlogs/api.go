@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -85,6 +85,10 @@ type APIOptions struct {
 	// Logger receives debug events (refused operations). Default: the
 	// store's logger.
 	Logger *slog.Logger
+	// Bodies, if set, bounds the request body bytes read and not yet
+	// answered, shared with the server's other APIs; past it a request is
+	// refused with ThrottlingException.
+	Bodies *reqbody.Budget
 }
 
 // API serves the CloudWatch Logs JSON 1.1 API over a Store.
@@ -172,20 +176,21 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
-	var body []byte
-	var err error = &http.MaxBytesError{Limit: maxBody} // refused on its announced length
-	if r.ContentLength <= maxBody {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	}
+	rb, err := readBody(w, r, a.opts.Bodies)
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			writeError(w, protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
-			return
+		case errors.Is(err, reqbody.ErrBusy):
+			writeError(w, protocol.NewError(errThrottling, "Rate exceeded"))
+		default:
+			writeError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
 		}
-		writeError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
 		return
 	}
+	defer rb.Release()
+	body := rb.Bytes
 	if _, inModel := Model().Operations[op]; !inModel {
 		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", target))
 		return
@@ -224,6 +229,26 @@ func writeJSON(w http.ResponseWriter, v any) {
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// errThrottling is the error of a request refused because too many request
+// body bytes are in flight.
+const errThrottling = "ThrottlingException"
+
+// readBody reads the request body, at most maxBody bytes, counted against
+// budget until it is released; a body an authenticator has read already
+// (reqbody.NewContext) is used as it is.
+func readBody(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget) (reqbody.Body, error) {
+	if r.ContentLength > maxBody {
+		return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody} // refused on its announced length
+	}
+	if b, ok := reqbody.FromContext(r.Context()); ok {
+		if len(b) > maxBody {
+			return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody}
+		}
+		return reqbody.Held(b), nil
+	}
+	return budget.Read(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 }
 
 func writeError(w http.ResponseWriter, e *protocol.Error) {

@@ -85,7 +85,8 @@ func (s *Service) invoke(req *request) (*response, error) {
 	case "DryRun":
 		return &response{status: http.StatusNoContent}, nil
 	case "Event":
-		if err := s.enqueue(t, payload, opts); err != nil {
+		// The request's body is not ours once the response is written.
+		if err := s.enqueue(t, bytes.Clone(payload), opts); err != nil {
 			return nil, err
 		}
 		return &response{status: http.StatusAccepted}, nil

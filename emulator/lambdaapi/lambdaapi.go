@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 )
 
@@ -50,6 +51,10 @@ type Config struct {
 	// default 1000. Beyond that Invoke answers TooManyRequestsException.
 	EventConcurrency int
 	EventQueue       int
+	// Bodies, if set, bounds the request body bytes read and not yet
+	// answered, shared with the server's other APIs; past it a request is
+	// refused with TooManyRequestsException.
+	Bodies *reqbody.Budget
 }
 
 // ErrFunctionNotFound is wrapped by Invoke's error when the reference does not

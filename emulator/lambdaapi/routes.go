@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -21,6 +22,8 @@ type request struct {
 	region    string
 	name      string // FunctionName path segment, unescaped ("" for the collection)
 	operation string
+	budget    *reqbody.Budget // Config.Bodies
+	body      reqbody.Body    // read by readBody; released once the response is written
 }
 
 // response is what an operation handler returns; serveHTTP writes it.
@@ -58,7 +61,8 @@ var routes = []route{
 // serveHTTP dispatches a request under /2015-03-31/ and renders its result
 // or error.
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	req := &request{r: r, id: uuid.NewString(), region: protocol.RequestRegion(r, s.cfg.DefaultRegion)}
+	req := &request{r: r, id: uuid.NewString(), region: protocol.RequestRegion(r, s.cfg.DefaultRegion), budget: s.cfg.Bodies}
+	defer req.body.Release()
 	resp, err := s.dispatch(req)
 	if err != nil {
 		s.writeError(w, req, err)
@@ -186,18 +190,34 @@ func (s *Service) writeError(w http.ResponseWriter, req *request, err error) {
 	_, _ = w.Write(body)
 }
 
-// readBody reads at most limit bytes of the request body; larger bodies are
-// refused with tooLarge.
+// readBody reads at most limit bytes of the request body, counted against
+// Config.Bodies until the response is written (the body is only valid until
+// then); larger bodies are refused with tooLarge, and a body past the budget
+// with TooManyRequestsException. A body an authenticator has read already
+// (reqbody.NewContext) is used as it is.
 func readBody(req *request, limit int64, tooLarge func() *apiError) ([]byte, error) {
 	if req.r.ContentLength > limit {
 		return nil, tooLarge()
 	}
-	b, err := io.ReadAll(io.LimitReader(req.r.Body, limit+1))
+	if b, ok := reqbody.FromContext(req.r.Context()); ok {
+		if int64(len(b)) > limit {
+			return nil, tooLarge()
+		}
+		return b, nil
+	}
+	body, err := req.budget.Read(io.LimitReader(req.r.Body, limit+1), req.r.ContentLength)
+	if errors.Is(err, reqbody.ErrBusy) {
+		e := newError(errTooManyRequests, "Rate Exceeded.")
+		e.RetryAfter = "1"
+		return nil, e
+	}
 	if err != nil {
 		return nil, newError(errInvalidRequestContent, "Could not read the request body: %s", err)
 	}
-	if int64(len(b)) > limit {
+	req.body.Release()
+	req.body = body
+	if int64(len(body.Bytes)) > limit {
 		return nil, tooLarge()
 	}
-	return b, nil
+	return body.Bytes, nil
 }

@@ -46,6 +46,10 @@ type Config struct {
 	// AllowedHosts are further names a browser may reach the server by
 	// (--allowed-hosts).
 	AllowedHosts []string
+	// MaxBodyBytesInFlight and BodyReadTimeout bound request bodies
+	// (0: the emulator's defaults, 256 MiB and 30 s).
+	MaxBodyBytesInFlight int64
+	BodyReadTimeout      time.Duration
 	// Credentials (access key ID → secret) are set with --auth sigv4:
 	// every request must then be signed with one of them.
 	Credentials map[string]string
@@ -188,6 +192,9 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&transition, "transition-delay", "0s", "how long streams stay CREATING/DELETING and encryption ENABLING/DISABLING")
 	str(&maxInterval, "max-buffer-interval", "0s", "cap on every stream's buffering interval, e.g. 5s (0: AWS behaviour)")
 	str(&cfg.S3Endpoint, "s3-endpoint", "", "deliver to this external S3-compatible endpoint instead of the built-in S3")
+	var maxBodies, bodyTimeout string
+	str(&maxBodies, "max-body-bytes-in-flight", "", "request body bytes held in memory across all requests before requests are refused with their API's throttling error: a number of bytes with an optional KiB or MiB (default 256MiB)")
+	str(&bodyTimeout, "body-read-timeout", "", "time a request body may take to arrive, plus 1 s per 256 KiB of its length, before its connection is closed (default 30s)")
 	var auth, credentialsPath string
 	str(&auth, "auth", "off", "request authentication: off (accept any request) or sigv4 (verify every request's AWS Signature Version 4)")
 	str(&credentialsPath, "credentials", "", "with --auth sigv4: AWS shared credentials file whose profiles may sign requests (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
@@ -273,6 +280,18 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 			return cfg, bad("wal-segment-size", walSegment, "it applies only with --data-dir")
 		}
 		cfg.WALSegmentSize = n
+	}
+	if maxBodies != "" {
+		n, ok := parseSize(maxBodies)
+		if !ok || n < 64<<10 {
+			return cfg, bad("max-body-bytes-in-flight", maxBodies, "want a size of at least 64KiB, such as 256MiB")
+		}
+		cfg.MaxBodyBytesInFlight = n
+	}
+	if bodyTimeout != "" {
+		if cfg.BodyReadTimeout, err = time.ParseDuration(bodyTimeout); err != nil || cfg.BodyReadTimeout <= 0 {
+			return cfg, bad("body-read-timeout", bodyTimeout, "want a positive duration such as 30s")
+		}
 	}
 	if n, err := strconv.Atoi(concurrency); err != nil || n < 0 {
 		return cfg, bad("lambda-concurrency", concurrency, "want a whole number of processes")

@@ -52,18 +52,20 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		logger.Info("HTTP endpoint deliveries are rewritten", "from", r.From, "to", r.To)
 	}
 	ecfg := emulator.Config{
-		DataDir:           cfg.DataDir,
-		Fsync:             cfg.Fsync,
-		WALSegmentSize:    cfg.WALSegmentSize,
-		Region:            cfg.Region,
-		TransitionDelay:   cfg.TransitionDelay,
-		MaxBufferInterval: cfg.MaxBufferInterval,
-		Logger:            logger,
-		Functions:         cfg.Functions,
-		LambdaConcurrency: cfg.LambdaConcurrency,
-		EndpointRewrites:  cfg.EndpointRewrites,
-		CORSOrigins:       cfg.CORSOrigins,
-		AllowedHosts:      cfg.AllowedHosts,
+		DataDir:              cfg.DataDir,
+		Fsync:                cfg.Fsync,
+		WALSegmentSize:       cfg.WALSegmentSize,
+		Region:               cfg.Region,
+		TransitionDelay:      cfg.TransitionDelay,
+		MaxBufferInterval:    cfg.MaxBufferInterval,
+		Logger:               logger,
+		Functions:            cfg.Functions,
+		LambdaConcurrency:    cfg.LambdaConcurrency,
+		EndpointRewrites:     cfg.EndpointRewrites,
+		CORSOrigins:          cfg.CORSOrigins,
+		AllowedHosts:         cfg.AllowedHosts,
+		MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight,
+		BodyReadTimeout:      cfg.BodyReadTimeout,
 	}
 	if cfg.Credentials != nil {
 		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}

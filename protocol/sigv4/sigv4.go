@@ -146,6 +146,30 @@ type parsed struct {
 
 // Verify checks r's signature for target. It reads r's URL and headers only.
 func (v *Verifier) Verify(r *http.Request, target Target) (*Result, *Error) {
+	pc, err := v.Precheck(r, target)
+	if err != nil {
+		return nil, err
+	}
+	return pc.Verify(target.PayloadHash)
+}
+
+// Prechecked is a request whose signature material passed Precheck; its
+// Verify checks the signature itself.
+type Prechecked struct {
+	r      *http.Request
+	target Target
+	p      *parsed
+	secret string
+}
+
+// Precheck checks everything about r's signature that does not depend on
+// its payload or on the secret key: that it is there and well formed, that
+// its scope names target.Service and a valid date matching X-Amz-Date, that
+// its access key ID is one of the credentials, and that its time is within
+// the allowed skew (or its presigned URL is current). A server that must
+// read a body to hash it calls Precheck first, so that a request that
+// cannot be valid is refused before its body is read; Verify does both.
+func (v *Verifier) Precheck(r *http.Request, target Target) (*Prechecked, *Error) {
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
@@ -193,7 +217,15 @@ func (v *Verifier) Verify(r *http.Request, target Target) (*Result, *Error) {
 					" (" + t.Format(TimeFormat) + " + " + skewText(maxSkew) + ".)"}
 		}
 	}
+	return &Prechecked{r: r, target: target, p: p, secret: secret}, nil
+}
 
+// Verify checks the signature of the prechecked request. bodySHA256 is
+// the hex SHA-256 of its body, for every service but S3 (whose payload
+// hash is X-Amz-Content-Sha256); it replaces the target's PayloadHash.
+func (c *Prechecked) Verify(bodySHA256 string) (*Result, *Error) {
+	r, target, p, secret := c.r, c.target, c.p, c.secret
+	target.PayloadHash = bodySHA256
 	if target.S3 {
 		// S3 refuses x-amz-* headers the signature does not cover: they
 		// change what a request does (x-amz-copy-source, x-amz-acl, ...).

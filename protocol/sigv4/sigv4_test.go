@@ -423,3 +423,69 @@ func TestUnsignedAmzHeaders(t *testing.T) {
 		t.Fatalf("JSON request with an unsigned header: %v", err)
 	}
 }
+
+// Precheck refuses, without a payload hash, every request that cannot be
+// valid whatever its body: no or malformed signature, unknown key, wrong
+// scope, bad or skewed date. A known key with a wrong secret passes it and
+// fails Verify.
+func TestPrecheck(t *testing.T) {
+	now := mustTime("20260101T120000Z")
+	v := verifierAt(now)
+	body := []byte(`{"DeliveryStreamName":"s"}`)
+	target := Target{Service: "firehose"}
+	sign := func(at time.Time, key, secret, service string) *http.Request {
+		req, _ := http.NewRequest("POST", "http://127.0.0.1:4566/", bytes.NewReader(body))
+		creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hashOf(body), service, "us-east-1", at); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		srv.Host = req.URL.Host
+		srv.Header = req.Header
+		return srv
+	}
+	withHeader := func(r *http.Request, k, val string) *http.Request {
+		r.Header.Set(k, val)
+		return r
+	}
+	refused := []struct {
+		name string
+		r    *http.Request
+		kind Kind
+	}{
+		{"unsigned", httptest.NewRequest("POST", "/", nil), KindMissing},
+		{"unknown key", sign(now, "AKIDUNKNOWN", suiteSecret, "firehose"), KindUnknownKey},
+		{"other service", sign(now, suiteKeyID, suiteSecret, "lambda"), KindMalformed},
+		{"16 minutes old", sign(now.Add(-16*time.Minute), suiteKeyID, suiteSecret, "firehose"), KindExpired},
+		{"16 minutes ahead", sign(now.Add(16*time.Minute), suiteKeyID, suiteSecret, "firehose"), KindNotYetValid},
+		{"bad X-Amz-Date", withHeader(sign(now, suiteKeyID, suiteSecret, "firehose"), "X-Amz-Date", "2026-01-01T12:00:00Z"), KindMalformed},
+		{"scope date not X-Amz-Date", withHeader(sign(now, suiteKeyID, suiteSecret, "firehose"), "X-Amz-Date", "20260102T120000Z"), KindMalformed},
+		{"no credential", withHeader(httptest.NewRequest("POST", "/", nil), "Authorization", "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00"), KindMalformed},
+		{"sigv4a", withHeader(httptest.NewRequest("POST", "/", nil), "Authorization", "AWS4-ECDSA-P256-SHA256 Credential=x"), KindUnsupported},
+		{"presigned, expired", httptest.NewRequest("GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="+suiteKeyID+
+			"%2F20251231%2Fus-east-1%2Ffirehose%2Faws4_request&X-Amz-Date=20251231T120000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00", nil), KindPresignExpired},
+	}
+	for _, c := range refused {
+		if _, err := v.Precheck(c.r, target); err == nil || err.Kind != c.kind {
+			t.Errorf("%s: Precheck gave %v (kind %v), want kind %v", c.name, err, kindOf(err), c.kind)
+		}
+	}
+
+	pc, err := v.Precheck(sign(now, suiteKeyID, "not-the-secret", "firehose"), target)
+	if err != nil {
+		t.Fatalf("a known key passes Precheck whatever its secret: %v", err)
+	}
+	if _, err := pc.Verify(hashOf(body)); err == nil || err.Kind != KindMismatch {
+		t.Fatalf("wrong secret after Precheck: %v", err)
+	}
+	pc, err = v.Precheck(sign(now, suiteKeyID, suiteSecret, "firehose"), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.Verify(hashOf([]byte("tampered"))); err == nil || err.Kind != KindMismatch {
+		t.Fatalf("tampered body after Precheck: %v", err)
+	}
+	if res, err := pc.Verify(hashOf(body)); err != nil || res.AccessKeyID != suiteKeyID {
+		t.Fatalf("right body after Precheck: %v, %+v", err, res)
+	}
+}

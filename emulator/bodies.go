@@ -1,0 +1,220 @@
+package emulator
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/internal/reqbody"
+	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/s3fake"
+)
+
+// Request bodies. Every API reads the bodies it needs whole (JSON, Lambda,
+// S3 requests other than object uploads) with reqbody: into buffers that
+// grow as bytes arrive, never to the announced Content-Length, counted
+// against one budget of Config.MaxBodyBytesInFlight across all requests.
+// Past the budget each API answers with its throttling error:
+//
+//	Firehose           ServiceUnavailableException "Slow down." (503)
+//	CloudWatch Logs    ThrottlingException "Rate exceeded" (400)
+//	Lambda             TooManyRequestsException "Rate Exceeded." (429)
+//	S3                 SlowDown "Please reduce your request rate." (503)
+//	/_local, /metrics  503 {"error": ...}
+//
+// And every body must arrive in time (guardBodies).
+
+const (
+	// defaultMaxBodyBytesInFlight is Config.MaxBodyBytesInFlight's default.
+	defaultMaxBodyBytesInFlight = 256 << 20
+	// defaultBodyReadTimeout is Config.BodyReadTimeout's default.
+	defaultBodyReadTimeout = 30 * time.Second
+	// minBodyRate is the slowest a body may arrive on average: its read
+	// deadline is BodyReadTimeout plus its length at this rate.
+	minBodyRate = 256 << 10 // bytes per second
+)
+
+// Throttling messages.
+const (
+	msgSlowDown     = "Slow down."
+	msgRateExceeded = "Rate exceeded"
+)
+
+// Throttling error types: CloudWatch Logs' (and the generic JSON 1.1 one),
+// and Lambda's.
+const (
+	errThrottling      = "ThrottlingException"
+	errTooManyRequests = "TooManyRequestsException"
+)
+
+// readLimited reads the request body, at most limit bytes (a larger
+// announced Content-Length is refused at once), into a buffer that grows as
+// bytes arrive, counted against the server's body budget until it is
+// released. Past the budget it fails with reqbody.ErrBusy. pooled reuses
+// buffers: for handlers that keep no part of the body once it is released.
+func readLimited(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget, limit int64, pooled bool) (reqbody.Body, error) {
+	if r.ContentLength > limit {
+		return reqbody.Body{}, &http.MaxBytesError{Limit: limit} // refused on its announced length
+	}
+	if pooled {
+		return budget.ReadPooled(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+	}
+	return budget.Read(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+}
+
+// readBody reads a Firehose request body, at most maxJSONBody bytes; with
+// --auth sigv4 the authenticator has read it already (and releases it).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body, error) {
+	if b, ok := reqbody.FromContext(r.Context()); ok {
+		return reqbody.Held(b), nil
+	}
+	return readLimited(w, r, s.bodies, maxJSONBody, true) // nothing decoded refers to the body
+}
+
+// withBody returns r with body in its context (for readBody) and as its
+// Body, for handlers that read it again.
+func withBody(r *http.Request, body []byte) *http.Request {
+	r = r.WithContext(reqbody.NewContext(r.Context(), body))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return r
+}
+
+// bodyError is the JSON-protocol error for a body that could not be read:
+// too large, past the budget (the API's throttling error, given), or a
+// read failure.
+func bodyError(err error, limit int64, throttle *protocol.Error) *protocol.Error {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit)
+	case errors.Is(err, reqbody.ErrBusy):
+		return throttle
+	}
+	return protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err)
+}
+
+// Each API's throttling error, for a body past the budget.
+func firehoseThrottle() *protocol.Error {
+	return protocol.NewError(protocol.ErrServiceUnavailable, msgSlowDown)
+}
+
+func logsThrottle() *protocol.Error { return protocol.NewError(errThrottling, msgRateExceeded) }
+
+func lambdaThrottle() *protocol.Error {
+	return &protocol.Error{Type: errTooManyRequests, Message: "Rate Exceeded.", Status: http.StatusTooManyRequests}
+}
+
+func localThrottle() *protocol.Error {
+	return &protocol.Error{Type: protocol.ErrServiceUnavailable, Message: msgSlowDown, Status: http.StatusServiceUnavailable}
+}
+
+// buffered reads the body of a request to h (at most limit bytes, counted
+// against the budget) before h runs, unless the authenticator has, and
+// answers with fail when it cannot. It serves the web console's forms,
+// which would otherwise be read by ParseForm outside the budget.
+func (s *Server) buffered(limit int64, fail func(http.ResponseWriter, *protocol.Error), h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := reqbody.FromContext(r.Context()); ok || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+			h.ServeHTTP(w, r)
+			return
+		}
+		body, err := readLimited(w, r, s.bodies, limit, true) // forms are parsed into strings
+		if err != nil {
+			fail(w, bodyError(err, limit, localThrottle()))
+			return
+		}
+		defer body.Release()
+		h.ServeHTTP(w, withBody(r, body.Bytes))
+	})
+}
+
+// guardBodies gives every request body a read deadline: the connection's
+// read deadline is set, when a request with a body arrives, to
+// Config.BodyReadTimeout plus the body's announced length (or its API's
+// limit when it announces none) at minBodyRate, and cleared when the body
+// has been read to its end, so that it bounds the upload only: a response
+// may take as long as it needs (a Lambda Invoke, minutes). A client that
+// stalls past the deadline gets its read failing, its API's error, and its
+// connection closed. A body the handler left unread is not waited for:
+// the connection is closed after the response. The next request on a
+// connection kept open starts with the server's own ReadHeaderTimeout.
+//
+// (The server's ReadTimeout would give every body the same time, a 5 GiB
+// S3 upload as much as a 100-byte PutRecord. net/http also clears the read
+// deadline itself when the body has been read, for its background read;
+// the deadline is cleared here all the same, not to depend on that.)
+func (s *Server) guardBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(s.bodyReadTime(r))); err != nil {
+			next.ServeHTTP(w, r) // not a network connection (httptest, the console's demo)
+			return
+		}
+		// A shallow copy, so that the server's own r (whose *body it
+		// inspects after the handler, to discard what is left of it or
+		// close the connection) keeps its body.
+		r2 := r.WithContext(r.Context())
+		body := &deadlineBody{ReadCloser: r.Body, rc: rc}
+		r2.Body = body
+		next.ServeHTTP(w, r2)
+		if !body.done {
+			// The handler answered without reading the whole body (an
+			// authentication failure, a refusal past the budget, an
+			// error): the rest is not awaited. The server would read up
+			// to 256 KiB of it, before it answers or while it closes the
+			// connection; with the deadline passed it closes at once.
+			_ = rc.SetReadDeadline(time.Now())
+		}
+	})
+}
+
+// bodyReadTime is how long r's body may take to arrive.
+func (s *Server) bodyReadTime(r *http.Request) time.Duration {
+	n := r.ContentLength
+	if n < 0 {
+		n = bodyLimit(r)
+	}
+	n = min(n, s3fake.DefaultMaxObjectSize+1) // larger bodies are refused on their length
+	return s.cfg.BodyReadTimeout + time.Duration(n)*time.Second/minBodyRate
+}
+
+// bodyLimit is the largest body r's API takes.
+func bodyLimit(r *http.Request) int64 {
+	path := r.URL.EscapedPath()
+	switch {
+	case r.Header.Get("X-Amz-Target") != "", strings.HasPrefix(path, "/_local/"), path == "/metrics":
+		return maxJSONBody
+	case strings.HasPrefix(path, "/2015-03-31/"):
+		return lambdaapi.MaxRequestBytes
+	}
+	if n, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64); err == nil && n >= 0 {
+		return n // an aws-chunked upload without Content-Length
+	}
+	return s3fake.MaxRequestBody
+}
+
+// deadlineBody clears the connection's read deadline once the body has
+// been read to its end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
