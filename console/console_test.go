@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firehose-local/firehose-local/emulator/compression"
-	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/compression"
+	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/internal/demo"
 	"github.com/firehose-local/firehose-local/s3fake"
 )

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firehose-local/firehose-local/emulator/compression"
-	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/compression"
+	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 

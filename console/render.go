@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 

@@ -30,7 +30,7 @@ import (
 
 	"github.com/golang/snappy"
 
-	"github.com/firehose-local/firehose-local/emulator/compression"
+	"github.com/firehose-local/firehose-local/compression"
 	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 

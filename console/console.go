@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firehose-local/firehose-local/emulator/lambdaapi"
+	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/internal/demo"
 	"github.com/firehose-local/firehose-local/s3fake"
 )

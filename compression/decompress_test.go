@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/firehose-local/firehose-local/emulator/compression"
+	"github.com/firehose-local/firehose-local/compression"
 )
 
 func TestDecompressRoundTrip(t *testing.T) {
