@@ -1,104 +1,24 @@
 package emulator
 
 import (
-	"sort"
-	"sync"
 	"time"
+
+	"github.com/firehose-local/firehose-local/clock"
 )
 
 // Clock is the emulator's source of time. Buffering intervals, stream state
 // transitions and object keys all read it, so tests can drive time with a
 // FakeClock instead of sleeping.
-type Clock interface {
-	Now() time.Time
-	// AfterFunc calls f in its own goroutine once d has elapsed.
-	AfterFunc(d time.Duration, f func()) Timer
-}
+type Clock = clock.Clock
 
-// Timer is a pending AfterFunc call.
-type Timer interface {
-	// Stop prevents the call if it has not run yet, and reports whether it did so.
-	Stop() bool
-}
+// Timer is a pending Clock.AfterFunc call.
+type Timer = clock.Timer
 
 // SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns the current time.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// AfterFunc wraps time.AfterFunc.
-func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+type SystemClock = clock.System
 
 // FakeClock is a manually advanced clock for tests.
-type FakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	c       *FakeClock
-	at      time.Time
-	f       func()
-	stopped bool
-}
+type FakeClock = clock.Fake
 
 // NewFakeClock returns a FakeClock set to t.
-func NewFakeClock(t time.Time) *FakeClock { return &FakeClock{now: t} }
-
-// Now returns the fake current time.
-func (c *FakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// AfterFunc schedules f for when the clock has advanced by d.
-func (c *FakeClock) AfterFunc(d time.Duration, f func()) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-// Stop cancels the timer.
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := !t.stopped
-	t.stopped = true
-	for i, x := range t.c.timers {
-		if x == t {
-			t.c.timers = append(t.c.timers[:i], t.c.timers[i+1:]...)
-			return was
-		}
-	}
-	return false
-}
-
-// Advance moves the clock forward by d and runs, synchronously and in time
-// order, every timer that falls due. A timer's function runs on the calling
-// goroutine, so when Advance returns its work has been started.
-func (c *FakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	target := c.now.Add(d)
-	for {
-		sort.SliceStable(c.timers, func(i, j int) bool { return c.timers[i].at.Before(c.timers[j].at) })
-		if len(c.timers) == 0 || c.timers[0].at.After(target) {
-			break
-		}
-		t := c.timers[0]
-		c.timers = c.timers[1:]
-		t.stopped = true
-		if t.at.After(c.now) {
-			c.now = t.at
-		}
-		c.mu.Unlock()
-		t.f()
-		c.mu.Lock()
-	}
-	c.now = target
-	c.mu.Unlock()
-}
+func NewFakeClock(t time.Time) *FakeClock { return clock.NewFake(t) }

@@ -1,4 +1,4 @@
-package emulator
+package clock
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 // example until a delivery waits out a retry backoff, so that a test's next
 // Advance is sure to fire it. It polls (the clock's time does not move) and
 // returns ctx's error if ctx ends first.
-func (c *FakeClock) BlockUntil(ctx context.Context, n int) error {
+func (c *Fake) BlockUntil(ctx context.Context, n int) error {
 	t := time.NewTicker(time.Millisecond)
 	defer t.Stop()
 	for {
@@ -28,7 +28,7 @@ func (c *FakeClock) BlockUntil(ctx context.Context, n int) error {
 }
 
 // Pending returns the number of timers waiting to fire.
-func (c *FakeClock) Pending() int {
+func (c *Fake) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
@@ -36,7 +36,7 @@ func (c *FakeClock) Pending() int {
 
 // NextTimer returns how long until the earliest pending timer fires, and
 // false if none is pending.
-func (c *FakeClock) NextTimer() (time.Duration, bool) {
+func (c *Fake) NextTimer() (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.timers) == 0 {
