@@ -23,8 +23,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/internal/demo"
+	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/compression"
-	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/internal/demo"
+	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 
