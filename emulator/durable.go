@@ -135,7 +135,7 @@ func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []e
 	}
 	bp := payloads.Get().(*[]byte)
 	payload := encodeRecords((*bp)[:0], st, now, accepted)
-	pos, err := s.wal.Append(payload)
+	pos, err := s.wal.Append(payload, len(accepted))
 	*bp = payload
 	if cap(payload) <= 8<<20 {
 		payloads.Put(bp)
