@@ -291,6 +291,13 @@ func (s *Server) startDurable() error {
 		s.log.Info("write-ahead log replayed: acknowledged records not yet delivered are buffered again",
 			"records", records, "streams", len(streams), "calls", stats.Frames, "callsOfDeletedStreams", stats.Skipped)
 	}
+	s.walLoss = stats.Loss
+	if l := stats.Loss; l.Calls > 0 || l.Unreadable > 0 {
+		// The log's warnings name each damaged stretch; this is the sum.
+		s.log.Error("write-ahead log: damaged: acknowledged records not yet delivered were lost",
+			"calls", l.Calls, "records", l.Records, "unreadableFrames", l.Unreadable, "damagedBytes", l.Bytes,
+			"note", "calls and records are exact for frames whose header survived; each unreadable frame is one more lost call of unknown size, or a done marker")
+	}
 	return nil
 }
 

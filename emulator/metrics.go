@@ -39,8 +39,13 @@ import (
 //
 // With Config.DataDir, firehose-local's own write-ahead log too (no AWS
 // equivalent): firehose_local_wal_pending_calls (PutRecord(Batch) calls not
-// yet delivered), firehose_local_wal_segments (segment files) and
-// firehose_local_wal_compacted_{segments,calls,bytes}_total.
+// yet delivered), firehose_local_wal_segments (segment files),
+// firehose_local_wal_appended_bytes_total and
+// firehose_local_wal_compacted_{segments,calls,bytes}_total (their ratio
+// is compaction's write amplification), and what damage to the log found
+// at start cost: firehose_local_wal_lost_{calls,records}_total,
+// firehose_local_wal_unreadable_frames_total and
+// firehose_local_wal_{damaged,torn}_bytes_total.
 //
 // Stream metrics are labelled region and delivery_stream; Lambda metrics
 // region and function_name. The Go runtime and process collectors are
@@ -158,6 +163,12 @@ var (
 	descWALCompactedSegments = desc("firehose_local_wal_compacted_segments_total", "Write-ahead log segments emptied by copying their pending calls forward.", nil)
 	descWALCompactedCalls    = desc("firehose_local_wal_compacted_calls_total", "Pending calls copied forward by write-ahead log compaction.", nil)
 	descWALCompactedBytes    = desc("firehose_local_wal_compacted_bytes_total", "Bytes copied forward by write-ahead log compaction.", nil)
+	descWALAppendedBytes     = desc("firehose_local_wal_appended_bytes_total", "Bytes of PutRecord(Batch) calls written to the write-ahead log (compacted bytes over this is compaction's write amplification).", nil)
+	descWALLostCalls         = desc("firehose_local_wal_lost_calls_total", "Acknowledged PutRecord(Batch) calls not yet delivered whose write-ahead log frame was found damaged at start (frames whose header survived).", nil)
+	descWALLostRecords       = desc("firehose_local_wal_lost_records_total", "The records of firehose_local_wal_lost_calls_total.", nil)
+	descWALUnreadable        = desc("firehose_local_wal_unreadable_frames_total", "Write-ahead log frames found damaged at start whose header was damaged too: each a lost call of unknown size, or a done marker.", nil)
+	descWALDamagedBytes      = desc("firehose_local_wal_damaged_bytes_total", "Bytes of the write-ahead log skipped as damaged at start.", nil)
+	descWALTornBytes         = desc("firehose_local_wal_torn_bytes_total", "Bytes of the write-ahead log skipped at start as writes a crash cut short (never acknowledged with --fsync always).", nil)
 )
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
@@ -230,6 +241,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWALCompactedSegments, prometheus.CounterValue, float64(c.Segments))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedCalls, prometheus.CounterValue, float64(c.Frames))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedBytes, prometheus.CounterValue, float64(c.Bytes))
+		ch <- prometheus.MustNewConstMetric(descWALAppendedBytes, prometheus.CounterValue, float64(c.Appended))
+		loss := s.walLoss
+		ch <- prometheus.MustNewConstMetric(descWALLostCalls, prometheus.CounterValue, float64(loss.Calls))
+		ch <- prometheus.MustNewConstMetric(descWALLostRecords, prometheus.CounterValue, float64(loss.Records))
+		ch <- prometheus.MustNewConstMetric(descWALUnreadable, prometheus.CounterValue, float64(loss.Unreadable))
+		ch <- prometheus.MustNewConstMetric(descWALDamagedBytes, prometheus.CounterValue, float64(loss.Bytes))
+		ch <- prometheus.MustNewConstMetric(descWALTornBytes, prometheus.CounterValue, float64(loss.TornBytes))
 	}
 
 	fs := &s.functionStats

@@ -120,7 +120,8 @@ type Server struct {
 
 	pending atomic.Int64 // record bytes buffered or queued for delivery
 
-	wal *wal.Log // with DataDir: records acknowledged and not yet delivered
+	wal     *wal.Log // with DataDir: records acknowledged and not yet delivered
+	walLoss wal.Loss // what damage to the log cost, found at start
 
 	wg        sync.WaitGroup     // delivery goroutines
 	abortCtx  context.Context    // cancelled when shutdown stops waiting for deliveries

@@ -269,6 +269,13 @@ func TestDataDirTornTailIsSkipped(t *testing.T) {
 	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "torn frame at the end of a segment") {
 		t.Fatalf("no warning: %s", logs.String())
 	}
+	// A write cut short was never acknowledged: no loss.
+	m := scrape(t, env2)
+	for name, want := range map[string]float64{"firehose_local_wal_torn_bytes_total": 13, "firehose_local_wal_lost_calls_total": 0, "firehose_local_wal_unreadable_frames_total": 0} {
+		if v, _ := value(m, name, nil); v != want {
+			t.Errorf("%s = %v, want %v", name, v, want)
+		}
+	}
 }
 
 // Records refused under backpressure are not in the log: they are never
