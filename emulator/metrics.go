@@ -42,8 +42,9 @@ import (
 // yet delivered), firehose_local_wal_segments (segment files),
 // firehose_local_wal_appended_bytes_total and
 // firehose_local_wal_compacted_{segments,calls,bytes}_total (their ratio
-// is compaction's write amplification), and what damage to the log found
-// at start cost: firehose_local_wal_lost_{calls,records}_total,
+// is compaction's write amplification), firehose_local_wal_draining (1 in
+// drain-only mode: the disk is full), and what damage to the log found at
+// start cost: firehose_local_wal_lost_{calls,records}_total,
 // firehose_local_wal_unreadable_frames_total and
 // firehose_local_wal_{damaged,torn}_bytes_total.
 //
@@ -164,6 +165,7 @@ var (
 	descWALCompactedCalls    = desc("firehose_local_wal_compacted_calls_total", "Pending calls copied forward by write-ahead log compaction.", nil)
 	descWALCompactedBytes    = desc("firehose_local_wal_compacted_bytes_total", "Bytes copied forward by write-ahead log compaction.", nil)
 	descWALAppendedBytes     = desc("firehose_local_wal_appended_bytes_total", "Bytes of PutRecord(Batch) calls written to the write-ahead log (compacted bytes over this is compaction's write amplification).", nil)
+	descWALDraining          = desc("firehose_local_wal_draining", "1 while the write-ahead log cannot write (disk full): records are refused, buffered ones still delivered (drain-only mode).", nil)
 	descWALLostCalls         = desc("firehose_local_wal_lost_calls_total", "Acknowledged PutRecord(Batch) calls not yet delivered whose write-ahead log frame was found damaged at start (frames whose header survived).", nil)
 	descWALLostRecords       = desc("firehose_local_wal_lost_records_total", "The records of firehose_local_wal_lost_calls_total.", nil)
 	descWALUnreadable        = desc("firehose_local_wal_unreadable_frames_total", "Write-ahead log frames found damaged at start whose header was damaged too: each a lost call of unknown size, or a done marker.", nil)
@@ -242,6 +244,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWALCompactedCalls, prometheus.CounterValue, float64(c.Frames))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedBytes, prometheus.CounterValue, float64(c.Bytes))
 		ch <- prometheus.MustNewConstMetric(descWALAppendedBytes, prometheus.CounterValue, float64(c.Appended))
+		draining := 0.0
+		if s.drain.on.Load() {
+			draining = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descWALDraining, prometheus.GaugeValue, draining)
 		loss := s.walLoss
 		ch <- prometheus.MustNewConstMetric(descWALLostCalls, prometheus.CounterValue, float64(loss.Calls))
 		ch <- prometheus.MustNewConstMetric(descWALLostRecords, prometheus.CounterValue, float64(loss.Records))

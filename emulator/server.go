@@ -122,6 +122,7 @@ type Server struct {
 
 	wal     *wal.Log // with DataDir: records acknowledged and not yet delivered
 	walLoss wal.Loss // what damage to the log cost, found at start
+	drain   drainState
 
 	wg        sync.WaitGroup     // delivery goroutines
 	abortCtx  context.Context    // cancelled when shutdown stops waiting for deliveries
