@@ -11,10 +11,11 @@
 //
 // (integers little endian, CRC-32C). The header CRC covers length, kind,
 // count and body CRC; the body CRC covers the body. A data frame's body is
-// the caller's payload and its count the number of records in it; a done
-// frame (a marker) lists the positions of data frames whose delivery is
-// done. Markers are written without waiting for the disk, since losing one
-// only means a frame is delivered again.
+// the caller's payload and its count the number of records in it (a copy
+// made by compaction is a data frame whose body starts with the position of
+// the original); a done frame (a marker) lists the positions of data frames
+// whose delivery is done. Markers are written without waiting for the
+// disk, since losing one only means a frame is delivered again.
 //
 // Damage. A frame whose body does not match its checksum, but whose header
 // does, is skipped exactly: its length, kind and record count are known, so
@@ -24,14 +25,15 @@
 // a producer cannot plant one in its records, since it never learns the
 // sync value (it is on disk only). What was skipped is reported when the
 // log opens (Stats.Loss, and a warning naming the file, offset, bytes,
-// calls and records): a data frame not marked done in another segment is an
-// acknowledged call lost; one whose header was unreadable too is counted as
-// unreadable (a call of unknown size, or a marker). A stretch at the end of
-// a segment that a crash cut short (a frame running past the end of the
-// file, a partial header, or zeroes) is a torn write, not damage: under
-// SyncAlways its call was never acknowledged. Segments of the first format
-// ("FHLWAL1\n", 9-byte frame headers with one CRC over kind and body) are
-// still read; damage in one ends its reading.
+// calls and records): a damaged data frame that no marker anywhere in the
+// log says is done is an acknowledged call lost; one whose header was
+// damaged too is counted as unreadable (a call of unknown size, or a
+// marker). A stretch at the end of a segment that a crash cut short (a
+// frame running past the end of the file, a partial header, or zeroes) is
+// a torn write, not damage: under SyncAlways its call was never
+// acknowledged. Segments of the first format ("FHLWAL1\n", 9-byte frame
+// headers with one CRC over kind and body) are still read; damage in one
+// ends its reading.
 //
 // Appends go to the newest (active) segment, which is rotated at
 // SegmentSize; it is created by the first write, so opening and replaying
@@ -43,26 +45,28 @@
 // system (so it survives the process being killed), and a background
 // goroutine syncs every SyncInterval.
 //
-// A segment is deleted once every data frame in it is done and no other
-// segment still kept depends on it for its markers (deleting a segment whose
-// markers mark frames of a kept one done would replay those frames); the
-// active segment is truncated back to its header instead.
+// A segment is deleted once every data frame in it is done and its markers
+// concern no segment still kept (deleting it would replay the frames they
+// mark done); the active segment is truncated back to its header instead.
 //
 // Compaction keeps one slow caller (a stream whose deliveries keep failing)
 // from pinning every segment written since its records came. When more than
 // Options.CompactAfter segments besides the active one are kept, the live
-// frames of segments at most half live, and of the oldest segment other
-// segments' markers depend on, are copied to a compaction segment of their
-// own, followed by a marker saying the originals are done; once both are on
-// disk the originals' segments go, and with them the segments kept only for
-// their markers about them. The caller keeps the position Append gave it:
-// Done follows the frame to where it was copied. Copies go to their own
-// segment, not the active one, so frames that stay live (a failing stream's)
-// settle in segments that are wholly live and are not copied again; and
-// compaction writes at most Options.CompactRatio bytes per byte appended,
-// plus one segment, so its write amplification is bounded whatever the
-// traffic. Dependencies between segments stay acyclic: a marker about a
-// frame of the open compaction segment is written to that segment itself.
+// frames of segments at most half live (half of SegmentSize, for a segment
+// cut short), and of the oldest segment that other segments' markers keep,
+// are copied to a compaction segment of their own. Each copy (a frame of kind 3) names the frame it stands for, so that
+// a restart replays the copy and not the original, while a copy a crash cut
+// short leaves the original replayed: each frame comes back once either
+// way. Once the copies are on disk the originals' segments go, and with
+// them the segments kept only for their markers about them. The caller
+// keeps the position Append gave it: Done follows the frame to where it was
+// copied. Copies go to their own segment, not the active one, so frames
+// that stay live (a failing stream's) settle in segments that are wholly
+// live and are not copied again; and compaction writes at most
+// Options.CompactRatio bytes per byte appended, plus one segment, so its
+// write amplification is bounded whatever the traffic. The segments a
+// segment's markers concern never form a cycle: a marker about a frame of
+// the open compaction segment is written to that segment itself.
 package wal
 
 import (
@@ -1483,12 +1487,14 @@ func (l *Log) compactSegments() (emptied, more bool) {
 		// The oldest segment others depend on is copied whatever its live
 		// share: the segments holding markers about its frames cannot go
 		// before it, nor those holding markers about theirs, and so on.
-		// Another is copied only if at most half of it is live.
+		// Another is copied only if at most half of it is live — half of
+		// a whole segment, so that segments cut short (by a frame that did
+		// not fit) are gathered too, and the files stay few.
 		isRoot := root && pinned[s.num]
 		if pinned[s.num] {
 			root = false
 		}
-		if !isRoot && 2*s.live > s.end-s.hdr {
+		if !isRoot && 2*s.live > max(s.end-s.hdr, l.opts.SegmentSize) {
 			continue
 		}
 		if spent+s.live > budget {

@@ -523,8 +523,7 @@ func TestCompactionFreesSegmentsPinnedByASlowCaller(t *testing.T) {
 }
 
 // A crash after the copies are on disk and before the originals' segment
-// is deleted replays each frame once: the marker written with the copies
-// says the originals are done.
+// is deleted replays each frame once: each copy names its original.
 func TestCompactionMarkerPreventsDuplicates(t *testing.T) {
 	dir := t.TempDir()
 	l := open(t, Options{Dir: dir, SegmentSize: 256, CompactAfter: -1})
