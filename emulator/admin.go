@@ -13,6 +13,10 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 		writeLocalJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "stopping"})
 		return
 	}
+	if s.wal != nil && s.draining() {
+		writeLocalJSON(w, http.StatusServiceUnavailable, s.drainStatus())
+		return
+	}
 	writeLocalJSON(w, http.StatusOK, map[string]any{
 		"status":   "ok",
 		"services": map[string]string{"firehose": "running", "s3": "running"},

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // rawConn is one request written by hand on its own connection, so that its
@@ -317,9 +317,7 @@ func TestStalledBodiesDeadline(t *testing.T) {
 // The body read deadline bounds the upload only: a response may take longer
 // (here a function that sleeps past the deadline).
 func TestBodyDeadlineSparesLongResponses(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("no python3")
-	}
+	testtool.LookPath(t, "python3", "apt-get install python3")
 	dir := t.TempDir()
 	src := "import time\n\ndef handler(event, context):\n    time.sleep(1.5)\n    return event\n"
 	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte(src), 0o644); err != nil {

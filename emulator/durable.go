@@ -135,10 +135,15 @@ func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []e
 	}
 	bp := payloads.Get().(*[]byte)
 	payload := encodeRecords((*bp)[:0], st, now, accepted)
-	pos, err := s.wal.Append(payload)
+	pos, err := s.wal.Append(payload, len(accepted))
 	*bp = payload
 	if cap(payload) <= 8<<20 {
 		payloads.Put(bp)
+	}
+	if wal.IsNoSpace(err) {
+		s.enterDrain(err)
+		fail(errDraining)
+		return
 	}
 	if err != nil {
 		s.log.Error("write-ahead log: records refused", "stream", st.name, "records", len(accepted), "error", err)
@@ -232,7 +237,8 @@ func decodeRecords(b []byte) (loggedRecords, error) {
 }
 
 // startDurable loads the stream definitions and replays the write-ahead
-// log, with a data directory.
+// log, with a data directory. Neither needs free space: on a full disk the
+// server starts in drain-only mode (see drain.go).
 func (s *Server) startDurable() error {
 	if s.cfg.DataDir == "" {
 		return nil
@@ -249,6 +255,13 @@ func (s *Server) startDurable() error {
 	if err := s.loadStreams(); err != nil {
 		_ = log.Close()
 		return err
+	}
+	// The first write: on a full disk the server starts in drain-only
+	// mode, once the log is replayed.
+	full := log.Probe()
+	if full != nil && !wal.IsNoSpace(full) {
+		_ = log.Close()
+		return fmt.Errorf("writing the write-ahead log: %w", full)
 	}
 	s.wal = log
 	streams := map[*stream]int{}
@@ -290,6 +303,16 @@ func (s *Server) startDurable() error {
 		}
 		s.log.Info("write-ahead log replayed: acknowledged records not yet delivered are buffered again",
 			"records", records, "streams", len(streams), "calls", stats.Frames, "callsOfDeletedStreams", stats.Skipped)
+	}
+	s.walLoss = stats.Loss
+	if l := stats.Loss; l.Calls > 0 || l.Unreadable > 0 {
+		// The log's warnings name each damaged stretch; this is the sum.
+		s.log.Error("write-ahead log: damaged: acknowledged records not yet delivered were lost",
+			"calls", l.Calls, "records", l.Records, "unreadableFrames", l.Unreadable, "damagedBytes", l.Bytes,
+			"note", "calls and records are exact for frames whose header survived; each unreadable frame is one more lost call of unknown size, or a done marker")
+	}
+	if full != nil {
+		s.enterDrain(full)
 	}
 	return nil
 }

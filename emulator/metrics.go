@@ -39,8 +39,14 @@ import (
 //
 // With Config.DataDir, firehose-local's own write-ahead log too (no AWS
 // equivalent): firehose_local_wal_pending_calls (PutRecord(Batch) calls not
-// yet delivered), firehose_local_wal_segments (segment files) and
-// firehose_local_wal_compacted_{segments,calls,bytes}_total. Always:
+// yet delivered), firehose_local_wal_segments (segment files),
+// firehose_local_wal_appended_bytes_total and
+// firehose_local_wal_compacted_{segments,calls,bytes}_total (their ratio
+// is compaction's write amplification), firehose_local_wal_draining (1 in
+// drain-only mode: the disk is full), and what damage to the log found at
+// start cost: firehose_local_wal_lost_{calls,records}_total,
+// firehose_local_wal_unreadable_frames_total and
+// firehose_local_wal_{damaged,torn}_bytes_total. Always:
 // firehose_local_request_body_bytes_in_flight (request body bytes held,
 // bounded by Config.MaxBodyBytesInFlight) and
 // firehose_local_request_body_throttled_total (requests refused past it).
@@ -161,6 +167,13 @@ var (
 	descWALCompactedSegments = desc("firehose_local_wal_compacted_segments_total", "Write-ahead log segments emptied by copying their pending calls forward.", nil)
 	descWALCompactedCalls    = desc("firehose_local_wal_compacted_calls_total", "Pending calls copied forward by write-ahead log compaction.", nil)
 	descWALCompactedBytes    = desc("firehose_local_wal_compacted_bytes_total", "Bytes copied forward by write-ahead log compaction.", nil)
+	descWALAppendedBytes     = desc("firehose_local_wal_appended_bytes_total", "Bytes of PutRecord(Batch) calls written to the write-ahead log (compacted bytes over this is compaction's write amplification).", nil)
+	descWALDraining          = desc("firehose_local_wal_draining", "1 while the write-ahead log cannot write (disk full): records are refused, buffered ones still delivered (drain-only mode).", nil)
+	descWALLostCalls         = desc("firehose_local_wal_lost_calls_total", "Acknowledged PutRecord(Batch) calls not yet delivered whose write-ahead log frame was found damaged at start (frames whose header survived).", nil)
+	descWALLostRecords       = desc("firehose_local_wal_lost_records_total", "The records of firehose_local_wal_lost_calls_total.", nil)
+	descWALUnreadable        = desc("firehose_local_wal_unreadable_frames_total", "Write-ahead log frames found damaged at start whose header was damaged too: each a lost call of unknown size, or a done marker.", nil)
+	descWALDamagedBytes      = desc("firehose_local_wal_damaged_bytes_total", "Bytes of the write-ahead log skipped as damaged at start.", nil)
+	descWALTornBytes         = desc("firehose_local_wal_torn_bytes_total", "Bytes of the write-ahead log skipped at start as writes a crash cut short (never acknowledged with --fsync always).", nil)
 
 	descBodyBytesInFlight = desc("firehose_local_request_body_bytes_in_flight", "Request body bytes read and held until their request is answered (bounded by --max-body-bytes-in-flight).", nil)
 	descBodyThrottled     = desc("firehose_local_request_body_throttled_total", "Requests refused with their API's throttling error because too many request body bytes were in flight.", nil)
@@ -236,6 +249,18 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWALCompactedSegments, prometheus.CounterValue, float64(c.Segments))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedCalls, prometheus.CounterValue, float64(c.Frames))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedBytes, prometheus.CounterValue, float64(c.Bytes))
+		ch <- prometheus.MustNewConstMetric(descWALAppendedBytes, prometheus.CounterValue, float64(c.Appended))
+		draining := 0.0
+		if s.drain.on.Load() {
+			draining = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descWALDraining, prometheus.GaugeValue, draining)
+		loss := s.walLoss
+		ch <- prometheus.MustNewConstMetric(descWALLostCalls, prometheus.CounterValue, float64(loss.Calls))
+		ch <- prometheus.MustNewConstMetric(descWALLostRecords, prometheus.CounterValue, float64(loss.Records))
+		ch <- prometheus.MustNewConstMetric(descWALUnreadable, prometheus.CounterValue, float64(loss.Unreadable))
+		ch <- prometheus.MustNewConstMetric(descWALDamagedBytes, prometheus.CounterValue, float64(loss.Bytes))
+		ch <- prometheus.MustNewConstMetric(descWALTornBytes, prometheus.CounterValue, float64(loss.TornBytes))
 	}
 
 	ch <- prometheus.MustNewConstMetric(descBodyBytesInFlight, prometheus.GaugeValue, float64(s.bodies.InUse()))

@@ -40,11 +40,15 @@ func (s *Server) putRecord(region string, body []byte) (any, *protocol.Error) {
 	if err != nil {
 		return nil, err
 	}
+	m := st.pipe.m
+	if s.draining() {
+		m.throttled.Add(1)
+		return nil, drainError()
+	}
 	var res [1]error
 	s.ingest(st, [][]byte{data}, s.clock.Now(), res[:])
-	m := st.pipe.m
 	if res[0] != nil {
-		if res[0] == errSlowDown {
+		if res[0] == errSlowDown || res[0] == errDraining {
 			m.throttled.Add(1)
 		}
 		return nil, putError(res[0])
@@ -63,10 +67,19 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 	if err != nil {
 		return nil, err
 	}
+	// In drain-only mode nothing is accepted: the whole call is refused.
+	if s.draining() {
+		st.pipe.m.throttled.Add(int64(len(records)))
+		return nil, drainError()
+	}
 	results := make([]error, len(records))
 	s.ingest(st, records, s.clock.Now(), results)
 	var n, bytes int64
 	for i, r := range results {
+		if r == errDraining {
+			st.pipe.m.throttled.Add(int64(len(records)))
+			return nil, drainError()
+		}
 		if r == nil {
 			n++
 			bytes += int64(len(records[i]))
@@ -110,6 +123,9 @@ func putErrorText(err error) (code, message string) {
 }
 
 func putError(err error) *protocol.Error {
+	if err == errDraining {
+		return drainError()
+	}
 	code, msg := putErrorText(err)
 	return protocol.NewError(code, "%s", msg)
 }

@@ -152,7 +152,9 @@ type Server struct {
 
 	bodies *reqbody.Budget // request body bytes held (Config.MaxBodyBytesInFlight)
 
-	wal *wal.Log // with DataDir: records acknowledged and not yet delivered
+	wal     *wal.Log // with DataDir: records acknowledged and not yet delivered
+	walLoss wal.Loss // what damage to the log cost, found at start
+	drain   drainState
 
 	wg         sync.WaitGroup     // delivery goroutines
 	background sync.WaitGroup     // New's own goroutines, waited for by Close

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // procKiB reads a "Vm...: N kB" line of /proc/PID/status.
@@ -50,7 +51,7 @@ func procKiB(t *testing.T, pid int, field string) int64 {
 func resetPeakRSS(t *testing.T, pid int) {
 	t.Helper()
 	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
-		t.Skipf("cannot reset the peak RSS: %v", err)
+		testtool.Missing(t, fmt.Sprintf("resetting the peak RSS (/proc/PID/clear_refs): %v", err), "Linux")
 	}
 }
 
@@ -181,7 +182,7 @@ func binaryHealthy(t *testing.T, base string) {
 // health stays 200.
 func TestBinaryStalledUnauthenticatedUploads(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
-		t.Skip("no /proc")
+		testtool.Missing(t, "/proc", "Linux")
 	}
 	file := filepath.Join(t.TempDir(), "credentials")
 	if err := os.WriteFile(file, []byte("[default]\naws_access_key_id = AKIDBIN\naws_secret_access_key = bin-secret\n"), 0o600); err != nil {
@@ -331,7 +332,7 @@ func waitBodyBytes(t *testing.T, base, key, secret string, want int64) {
 // reused memory that must be zeroed, cost their full size.)
 func TestBinaryStalledSignedUploadsHoldWhatArrived(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
-		t.Skip("no /proc")
+		testtool.Missing(t, "/proc", "Linux")
 	}
 	file := filepath.Join(t.TempDir(), "credentials")
 	if err := os.WriteFile(file, []byte("[default]\naws_access_key_id = AKIDBIN\naws_secret_access_key = bin-secret\n"), 0o600); err != nil {
@@ -381,7 +382,7 @@ func TestBinaryStalledSignedUploadsHoldWhatArrived(t *testing.T) {
 // than the budget; health stays 200, and a valid call passes afterwards.
 func TestBinaryStalledSignedUploads(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
-		t.Skip("no /proc")
+		testtool.Missing(t, "/proc", "Linux")
 	}
 	file := filepath.Join(t.TempDir(), "credentials")
 	if err := os.WriteFile(file, []byte("[default]\naws_access_key_id = AKIDBIN\naws_secret_access_key = bin-secret\n"), 0o600); err != nil {

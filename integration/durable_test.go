@@ -256,7 +256,7 @@ func TestDataDirTornTailIsSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 1, 'h', 'a', 'l', 'f'}) // a frame of 200 bytes, cut short
+	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 1, 'h', 'a', 'l', 'f'}) // the start of a frame, cut short
 	f.Close()
 
 	var logs syncBuffer
@@ -266,8 +266,15 @@ func TestDataDirTornTailIsSkipped(t *testing.T) {
 	if len(objs) != 1 || string(objs[0].body) != "complete\n" {
 		t.Fatalf("objects %+v", objs)
 	}
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "torn or corrupt frame") {
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "torn frame at the end of a segment") {
 		t.Fatalf("no warning: %s", logs.String())
+	}
+	// A write cut short was never acknowledged: no loss.
+	m := scrape(t, env2)
+	for name, want := range map[string]float64{"firehose_local_wal_torn_bytes_total": 13, "firehose_local_wal_lost_calls_total": 0, "firehose_local_wal_unreadable_frames_total": 0} {
+		if v, _ := value(m, name, nil); v != want {
+			t.Errorf("%s = %v, want %v", name, v, want)
+		}
 	}
 }
 

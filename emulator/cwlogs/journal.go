@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/firehose-local/firehose-local/internal/fsutil"
 )
@@ -101,7 +102,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.journal = &journal{dir: dir, unlock: unlock}
-	if err := s.compact(); err != nil {
+	if err := s.compact(); errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		// A full disk must not keep the server from starting (it would
+		// not deliver what its write-ahead log holds): the journal stays
+		// on disk as it was, and the store carries on in memory.
+		s.journal.failed = true
+		s.opts.Logger.Error("cwlogs: no space left to rewrite the journal; logs are not persisted until a restart with free space", "dir", dir, "error", err)
+	} else if err != nil {
 		_ = unlock()
 		return nil, err
 	}

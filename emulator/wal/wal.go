@@ -3,42 +3,77 @@
 // it stays there until the caller says its delivery is done, and a restart
 // hands every frame not yet done back to the caller.
 //
-// The log is a directory of segment files, NNNNNNNNNNNNNNNNNNNN.wal, each an
-// 8-byte header followed by frames:
+// The log is a directory of segment files, NNNNNNNNNNNNNNNNNNNN.wal, each a
+// 16-byte header — "FHLWAL2\n" and the segment's sync value, 8 random bytes
+// — followed by frames:
 //
-//	[length n: 4 bytes, little endian][CRC-32C of the n bytes: 4 bytes][kind: 1 byte][body: n-1 bytes]
+//	[sync: 8][header CRC: 4][length n: 4][kind: 1][count: 4][body CRC: 4][body: n]
 //
-// A data frame's body is the caller's payload. A done frame (a marker) lists
-// the positions of data frames whose delivery is done; markers are written
-// without waiting for the disk, since losing one only means a frame is
-// delivered again.
+// (integers little endian, CRC-32C). The header CRC covers length, kind,
+// count and body CRC; the body CRC covers the body. A data frame's body is
+// the caller's payload and its count the number of records in it (a copy
+// made by compaction is a data frame whose body starts with the position of
+// the original); a done frame (a marker) lists the positions of data frames
+// whose delivery is done. Markers are written without waiting for the
+// disk, since losing one only means a frame is delivered again.
+//
+// Damage. A frame whose body does not match its checksum, but whose header
+// does, is skipped exactly: its length, kind and record count are known, so
+// the loss is known. Where a header does not match, reading resumes at the
+// next offset that starts with the segment's sync value and a header that
+// matches its checksum: a false match takes 96 bits to agree by chance, and
+// a producer cannot plant one in its records, since it never learns the
+// sync value (it is on disk only). What was skipped is reported when the
+// log opens (Stats.Loss, and a warning naming the file, offset, bytes,
+// calls and records): a damaged data frame that no marker anywhere in the
+// log says is done is an acknowledged call lost; one whose header was
+// damaged too is counted as unreadable (a call of unknown size, or a
+// marker). A stretch at the end of a segment that a crash cut short (a
+// frame running past the end of the file, a partial header, or zeroes) is
+// a torn write, not damage: under SyncAlways its call was never
+// acknowledged. Segments of the first format ("FHLWAL1\n", 9-byte frame
+// headers with one CRC over kind and body) are still read; damage in one
+// ends its reading.
 //
 // Appends go to the newest (active) segment, which is rotated at
-// SegmentSize. With the SyncAlways policy Append returns once its frame is
-// on disk: concurrent appends share one fdatasync (group commit), the first
-// waiter syncing for everyone who wrote before it started. With
+// SegmentSize; it is created by the first write, so opening and replaying
+// the log write nothing (a log on a full disk opens, and Probe says it
+// cannot write). With the SyncAlways policy Append returns once its frame
+// is on disk: concurrent appends share one fdatasync (group commit), the
+// first waiter syncing for everyone who wrote before it started. With
 // SyncInterval Append returns once its frame is written to the operating
 // system (so it survives the process being killed), and a background
 // goroutine syncs every SyncInterval.
 //
-// A segment is deleted once every data frame in it is done and no newer
-// segment holds markers about its frames (which would otherwise be replayed);
-// the active segment is truncated back to its header instead.
+// A segment is deleted once every data frame in it is done and its markers
+// concern no segment still kept (deleting it would replay the frames they
+// mark done); the active segment is truncated back to its header instead.
 //
 // Compaction keeps one slow caller (a stream whose deliveries keep failing)
-// from pinning every segment written since its records came: when more than
-// Options.CompactAfter segments besides the active one are kept, the oldest
-// one with live frames, and any other at most half of which is still live,
-// have their live frames copied to the active segment, followed by a marker
-// saying the originals are done; once that is on disk they go, and with them
-// the newer segments kept only for their markers about them. The caller keeps the position
-// Append gave it: Done follows the frame to where it was copied. A torn or
-// corrupt frame (a crash mid-write) ends the reading of its segment with a
-// warning; the log still opens.
+// from pinning every segment written since its records came. When more than
+// Options.CompactAfter segments besides the active one are kept, the live
+// frames of segments at most half live (half of SegmentSize, for a segment
+// cut short), and of the oldest segment that other segments' markers keep,
+// are copied to a compaction segment of their own. Each copy (a frame of kind 3) names the frame it stands for, so that
+// a restart replays the copy and not the original, while a copy a crash cut
+// short leaves the original replayed: each frame comes back once either
+// way. Once the copies are on disk the originals' segments go, and with
+// them the segments kept only for their markers about them. The caller
+// keeps the position Append gave it: Done follows the frame to where it was
+// copied. Copies go to their own segment, not the active one, so frames
+// that stay live (a failing stream's) settle in segments that are wholly
+// live and are not copied again; and compaction writes at most
+// Options.CompactRatio bytes per byte appended, plus one segment, so its
+// write amplification is bounded whatever the traffic. The segments a
+// segment's markers concern never form a cycle: a marker about a frame of
+// the open compaction segment is written to that segment itself.
 package wal
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -52,6 +87,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/firehose-local/firehose-local/internal/fsutil"
@@ -74,23 +110,36 @@ const (
 	DefaultSyncInterval = 100 * time.Millisecond
 	DefaultSegmentSize  = 64 << 20
 	DefaultCompactAfter = 4
+	DefaultCompactRatio = 1.0
 	// MaxPayload bounds a data frame's payload.
 	MaxPayload = 16 << 20
 )
 
+// The on-disk format.
 const (
-	header      = "FHLWAL1\n"
-	headerSize  = int64(len(header))
-	frameHeader = 9 // length, CRC, kind
-	kindData    = 1
-	kindDone    = 2
-	segSuffix   = ".wal"
+	magicV1   = "FHLWAL1\n"
+	magicV2   = "FHLWAL2\n"
+	syncSize  = 8
+	segHeadV1 = int64(len(magicV1))
+	segHeadV2 = int64(len(magicV2)) + syncSize
+	headV1    = 9  // length, CRC, kind
+	headV2    = 25 // sync, header CRC, length, kind, count, body CRC
+	kindData  = 1
+	kindDone  = 2
+	kindCopy  = 3 // a data frame copied by compaction: [origin segment][origin offset][payload], uvarints
+	segSuffix = ".wal"
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("wal: closed")
+
+// IsNoSpace reports whether err is the file system being full (or the
+// user's quota spent): the log cannot write until space is freed.
+func IsNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
 
 // Options configure a Log.
 type Options struct {
@@ -101,7 +150,15 @@ type Options struct {
 	// CompactAfter is how many segments besides the active one may be kept
 	// before mostly delivered ones are compacted (default 4; negative: never).
 	CompactAfter int
+	// CompactRatio bounds compaction's writes: at most this many bytes
+	// copied per byte Append wrote since Open, plus one segment (default 1).
+	CompactRatio float64
 	Logger       *slog.Logger // default: discard
+
+	// failWrite, if set, is called before every write to a segment; an
+	// error fails that write as if the file system had returned it. Tests
+	// use it for a full disk.
+	failWrite func() error
 }
 
 // Pos is a data frame's position: its segment and byte offset.
@@ -110,14 +167,31 @@ type Pos struct {
 	Off int64
 }
 
-// Stats describe what Replay found.
+// Stats describe what Open and Replay found.
 type Stats struct {
-	Segments  int // segment files read
-	Frames    int // data frames handed to the caller and kept
-	Skipped   int // data frames the caller did not keep
-	Done      int // data frames already marked done
-	Corrupt   int // segments whose reading stopped at a torn or corrupt frame
-	Truncated int64
+	Segments int // segment files read
+	Frames   int // data frames handed to the caller and kept
+	Skipped  int // data frames the caller did not keep
+	Done     int // data frames already marked done
+	Corrupt  int // damaged stretches and torn tails skipped, and files set aside as not segments
+	Loss     Loss
+}
+
+// Loss is what damage to the log cost, as well as it can be known.
+type Loss struct {
+	// Calls are data frames not marked done whose body was damaged while
+	// their header was intact: acknowledged calls lost, exactly counted;
+	// Records the records in them.
+	Calls, Records int
+	// Unreadable are frames whose header was damaged too, not known to be
+	// done: each is a lost call of unknown size, or a done marker.
+	Unreadable int
+	// Markers are done markers whose body was damaged: the calls they
+	// marked may be delivered again.
+	Markers int
+	// Bytes skipped as damage; TornBytes skipped as writes a crash cut short
+	// at the end of a segment (with SyncAlways, never acknowledged).
+	Bytes, TornBytes int64
 }
 
 // CompactStats count what compaction did since Open.
@@ -125,6 +199,9 @@ type CompactStats struct {
 	Segments int   // segments emptied by copying their live frames
 	Frames   int   // frames copied
 	Bytes    int64 // bytes copied
+	// Appended is the bytes of data frames Append wrote: compaction copies
+	// at most CompactRatio times this, plus a segment.
+	Appended int64
 }
 
 // liveFrame is a data frame not yet done: its size on disk (header
@@ -138,11 +215,53 @@ type liveFrame struct {
 type segment struct {
 	num    uint64
 	path   string
+	v1     bool                // the first format: read, never written
+	sync   [syncSize]byte      // the value each frame starts with (format 2)
+	hdr    int64               // the segment header's size
 	frames map[int64]liveFrame // data frames not yet done, by offset
-	deps   map[uint64]struct{} // older segments holding frames this one's markers mark done
-	end    int64               // from Open: bytes up to the last valid frame; set at rotation
+	live   int64               // their bytes
+	deps   map[uint64]struct{} // other segments holding frames this one's markers mark done
+	end    int64               // from Open: bytes up to the last valid frame; set when no longer written
 
 	marks map[uint64]struct{} // from Open until Replay: segments this one's markers refer to
+	skip  map[int64]int64     // from Open: damaged stretches, their start -> where reading resumes
+}
+
+func newSegment(num uint64, path string) *segment {
+	return &segment{num: num, path: path, frames: map[int64]liveFrame{}, deps: map[uint64]struct{}{}}
+}
+
+func (s *segment) add(off int64, f liveFrame) {
+	s.frames[off] = f
+	s.live += f.size
+}
+
+func (s *segment) remove(off int64) (liveFrame, bool) {
+	f, ok := s.frames[off]
+	if ok {
+		delete(s.frames, off)
+		s.live -= f.size
+	}
+	return f, ok
+}
+
+func (s *segment) headSize() int64 {
+	if s.v1 {
+		return headV1
+	}
+	return headV2
+}
+
+// damage is a stretch of a segment Open skipped.
+type damage struct {
+	s      *segment
+	off    int64
+	end    int64      // where reading resumed, or the file's size
+	head   *frameHead // the damaged frame's header, when it was intact
+	starts []int64    // else: offsets where frames with damaged headers start
+	torn   bool       // a write cut short at the end of the segment
+	tail   bool       // nothing sound follows in the segment
+	reason string
 }
 
 // Log is an open write-ahead log. Its methods are safe for concurrent use.
@@ -153,7 +272,8 @@ type Log struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	segs    map[uint64]*segment
-	active  *segment
+	next    uint64   // number of the next segment created
+	active  *segment // nil until the first write
 	f       *os.File
 	size    int64  // bytes in the active segment
 	gen     uint64 // generation of writes not yet covered by a started sync
@@ -163,13 +283,23 @@ type Log struct {
 	err     error // sticky: a failed sync
 	closed  bool
 
+	// The compaction segment being written: only the run goroutine writes
+	// frames to it, rotates and syncs it; Done writes markers about its
+	// frames to it.
+	cold      *segment
+	coldF     *os.File
+	coldSize  int64
+	coldDirty bool
+
 	replaying bool
 	old       []*segment       // from Open until Replay, in order
 	done      map[Pos]struct{} // from Open until Replay: frames marked done
+	damage    []damage         // from Open
 	stats     Stats
 
-	moved   map[Pos]Pos // caller's position -> where compaction copied the frame
-	compact CompactStats
+	moved    map[Pos]Pos // caller's position -> where compaction copied the frame
+	compact  CompactStats
+	appended int64
 
 	armed   bool          // a background sync is scheduled
 	kick    chan struct{} // schedules one
@@ -178,8 +308,9 @@ type Log struct {
 	stopped chan struct{}
 }
 
-// Open opens (creating it if needed) the log in opts.Dir and reads what is
-// there. Call Replay next, once, before relying on deletions.
+// Open opens (creating the directory if needed) the log in opts.Dir and
+// reads what is there; it writes nothing. Call Replay next, once, before
+// relying on deletions.
 func Open(opts Options) (*Log, error) {
 	if opts.Sync == "" {
 		opts.Sync = SyncAlways
@@ -196,6 +327,9 @@ func Open(opts Options) (*Log, error) {
 	if opts.CompactAfter == 0 {
 		opts.CompactAfter = DefaultCompactAfter
 	}
+	if opts.CompactRatio <= 0 {
+		opts.CompactRatio = DefaultCompactRatio
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -205,7 +339,7 @@ func Open(opts Options) (*Log, error) {
 	l := &Log{
 		opts: opts, log: opts.Logger,
 		segs: map[uint64]*segment{}, done: map[Pos]struct{}{}, moved: map[Pos]Pos{},
-		gen: 1, replaying: true,
+		next: 1, gen: 1, replaying: true,
 		kick: make(chan struct{}, 1), wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	l.cond = sync.NewCond(&l.mu)
@@ -213,22 +347,20 @@ func Open(opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	var next uint64 = 1
 	for _, n := range nums {
-		s := &segment{num: n, path: l.path(n), frames: map[int64]liveFrame{}, deps: map[uint64]struct{}{}, marks: map[uint64]struct{}{}}
+		s := newSegment(n, l.path(n))
+		s.marks = map[uint64]struct{}{}
 		ok, err := l.scan(s)
 		if err != nil {
 			return nil, err
 		}
-		next = n + 1
+		l.next = n + 1
 		if ok {
 			l.segs[n] = s
 			l.old = append(l.old, s)
 		}
 	}
-	if err := l.create(next); err != nil {
-		return nil, err
-	}
+	l.reportDamage()
 	go l.run()
 	return l, nil
 }
@@ -259,14 +391,30 @@ func (l *Log) list() ([]uint64, error) {
 	return nums, nil
 }
 
-// create starts segment n as the active one, its header on disk.
-func (l *Log) create(n uint64) error {
-	path := l.path(n)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
+// write writes b to f, unless the test hook fails it first.
+func (l *Log) write(f *os.File, b []byte) error {
+	if l.opts.failWrite != nil {
+		if err := l.opts.failWrite(); err != nil {
+			return &os.PathError{Op: "write", Path: f.Name(), Err: err}
+		}
 	}
-	_, err = f.WriteString(header)
+	_, err := f.Write(b)
+	return err
+}
+
+// createLocked creates the next segment, its header on disk.
+func (l *Log) createLocked() (*segment, *os.File, error) {
+	n := l.next
+	s := newSegment(n, l.path(n))
+	s.hdr = segHeadV2
+	if _, err := rand.Read(s.sync[:]); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = l.write(f, append([]byte(magicV2), s.sync[:]...))
 	if err == nil {
 		err = fdatasync(f)
 	}
@@ -275,91 +423,234 @@ func (l *Log) create(n uint64) error {
 	}
 	if err != nil {
 		_ = f.Close()
-		_ = os.Remove(path)
-		return err
+		_ = os.Remove(s.path)
+		return nil, nil, err
 	}
-	s := &segment{num: n, path: path, frames: map[int64]liveFrame{}, deps: map[uint64]struct{}{}}
+	l.next = n + 1
 	l.segs[n] = s
-	l.active, l.f, l.size = s, f, headerSize
-	return nil
+	return s, f, nil
 }
 
-// errBadFrame ends the reading of a segment.
-type errBadFrame struct {
+// frameHead is a frame's header.
+type frameHead struct {
+	n     int64 // body length
+	kind  byte
+	count uint32 // records in a data frame (format 2)
+	crc   uint32 // format 2: of the body; format 1: of kind and body
+}
+
+// parseHead reads a format-2 frame header, checked against the segment's
+// sync value and its checksum.
+func parseHead(sync *[syncSize]byte, h []byte) (frameHead, bool) {
+	if !bytes.Equal(h[:syncSize], sync[:]) || crc32.Checksum(h[12:headV2], crcTable) != binary.LittleEndian.Uint32(h[8:12]) {
+		return frameHead{}, false
+	}
+	fh := frameHead{
+		n:     int64(binary.LittleEndian.Uint32(h[12:16])),
+		kind:  h[16],
+		count: binary.LittleEndian.Uint32(h[17:21]),
+		crc:   binary.LittleEndian.Uint32(h[21:25]),
+	}
+	return fh, fh.n <= MaxPayload+2*binary.MaxVarintLen64 && (fh.kind == kindData || fh.kind == kindDone || fh.kind == kindCopy)
+}
+
+// parseHeadV1 reads a format-1 frame header; only its body's checksum can
+// tell whether it is sound.
+func parseHeadV1(h []byte) (frameHead, bool) {
+	size := binary.LittleEndian.Uint32(h[0:4])
+	if size == 0 || size > MaxPayload+1 {
+		return frameHead{}, false
+	}
+	return frameHead{n: int64(size) - 1, kind: h[8], crc: binary.LittleEndian.Uint32(h[4:8])}, true
+}
+
+// bodyOK checks a frame's body against its header.
+func (fh frameHead) bodyOK(v1 bool, body []byte) bool {
+	if v1 {
+		crc := crc32.Update(crc32.Checksum([]byte{fh.kind}, crcTable), crcTable, body)
+		return crc == fh.crc && (fh.kind == kindData || fh.kind == kindDone)
+	}
+	return crc32.Checksum(body, crcTable) == fh.crc
+}
+
+// badFrame is where no sound frame starts.
+type badFrame struct {
 	off    int64
+	head   *frameHead // the header, when it is intact (format 2)
+	torn   bool       // the file ends within the frame
 	reason string
 }
 
-func (e *errBadFrame) Error() string { return fmt.Sprintf("%s at offset %d", e.reason, e.off) }
+func (e *badFrame) Error() string { return fmt.Sprintf("%s at offset %d", e.reason, e.off) }
 
 // frameReader reads the frames of one segment.
 type frameReader struct {
-	r   *bufio.Reader
-	off int64
-	buf []byte
+	f    *os.File
+	r    *bufio.Reader
+	s    *segment
+	off  int64 // offset of the next frame
+	size int64 // the file's size
+	buf  []byte
+
+	recovered bool // the segment header was damaged; its sync value was taken from the first frame
 }
 
-// next returns the next frame's kind, body (valid until the next call) and
-// offset; io.EOF at a clean end, *errBadFrame at a torn or corrupt one.
-func (fr *frameReader) next() (byte, []byte, int64, error) {
-	var h [frameHeader]byte
+// seek makes off the offset of the next frame read.
+func (fr *frameReader) seek(off int64) error {
+	if _, err := fr.f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	fr.r.Reset(fr.f)
+	fr.off = off
+	return nil
+}
+
+// next returns the next frame's header and body (valid until the next
+// call), and its offset; io.EOF at a clean end, *badFrame at a torn or
+// damaged one.
+func (fr *frameReader) next() (frameHead, []byte, int64, error) {
 	off := fr.off
-	n, err := io.ReadFull(fr.r, h[:])
+	hs := fr.s.headSize()
+	var h [headV2]byte
+	n, err := io.ReadFull(fr.r, h[:hs])
 	if err == io.EOF {
-		return 0, nil, off, io.EOF
+		return frameHead{}, nil, off, io.EOF
+	}
+	if err == io.ErrUnexpectedEOF {
+		return frameHead{}, nil, off, &badFrame{off: off, torn: true, reason: fmt.Sprintf("torn frame header (%d of %d bytes)", n, hs)}
 	}
 	if err != nil {
-		return 0, nil, off, &errBadFrame{off, fmt.Sprintf("torn frame header (%d of %d bytes)", n, frameHeader)}
+		return frameHead{}, nil, off, err
 	}
-	size := binary.LittleEndian.Uint32(h[0:4])
-	if size == 0 || size > MaxPayload+1 {
-		return 0, nil, off, &errBadFrame{off, fmt.Sprintf("bad frame length %d", size)}
+	var fh frameHead
+	var ok bool
+	if fr.s.v1 {
+		fh, ok = parseHeadV1(h[:])
+	} else {
+		fh, ok = parseHead(&fr.s.sync, h[:])
 	}
-	if cap(fr.buf) < int(size) {
-		fr.buf = make([]byte, size)
+	if !ok {
+		return fh, nil, off, &badFrame{off: off, reason: "unreadable frame header"}
 	}
-	b := fr.buf[:size]
-	b[0] = h[8]
-	if n, err := io.ReadFull(fr.r, b[1:]); err != nil {
-		return 0, nil, off, &errBadFrame{off, fmt.Sprintf("torn frame (%d of %d bytes)", frameHeader+n, frameHeader+int(size)-1)}
+	var head *frameHead
+	if !fr.s.v1 {
+		head = &fh
 	}
-	if crc32.Checksum(b, crcTable) != binary.LittleEndian.Uint32(h[4:8]) {
-		return 0, nil, off, &errBadFrame{off, "checksum mismatch"}
+	if off+hs+fh.n > fr.size {
+		return fh, nil, off, &badFrame{off: off, head: head, torn: true, reason: fmt.Sprintf("torn frame (%d of %d bytes)", fr.size-off, hs+fh.n)}
 	}
-	if b[0] != kindData && b[0] != kindDone {
-		return 0, nil, off, &errBadFrame{off, fmt.Sprintf("unknown frame kind %d", b[0])}
+	if int64(cap(fr.buf)) < fh.n {
+		fr.buf = make([]byte, fh.n)
 	}
-	fr.off += int64(frameHeader) + int64(size) - 1
-	return b[0], b[1:], off, nil
+	body := fr.buf[:fh.n]
+	if _, err := io.ReadFull(fr.r, body); err != nil {
+		return fh, nil, off, &badFrame{off: off, head: head, torn: true, reason: "torn frame: " + err.Error()}
+	}
+	fr.off = off + hs + fh.n
+	if !fh.bodyOK(fr.s.v1, body) {
+		return fh, nil, off, &badFrame{off: off, head: head, reason: "checksum mismatch"}
+	}
+	return fh, body, off, nil
 }
 
-// open opens a segment for reading, past its header. ok is false for an
-// empty file or one that is not a segment.
-func (l *Log) open(s *segment) (*os.File, *frameReader, bool, error) {
+// headAt reports whether a sound format-2 frame header with sync starts at
+// off, its frame within the file.
+func (fr *frameReader) headAt(sync *[syncSize]byte, off int64) bool {
+	var h [headV2]byte
+	if _, err := fr.f.ReadAt(h[:], off); err != nil {
+		return false
+	}
+	fh, ok := parseHead(sync, h[:])
+	return ok && off+headV2+fh.n <= fr.size
+}
+
+// resync finds the first offset from from on where a sound frame header
+// starts: the segment's sync value, then a header matching its checksum.
+// It returns -1 if there is none, and the offsets of the sync values it
+// passed (frames whose header is damaged).
+func (fr *frameReader) resync(from int64) (int64, []int64, error) {
+	var passed []int64
+	buf := make([]byte, min(1<<20, max(fr.size-from, syncSize)))
+	for pos := from; pos+syncSize <= fr.size; {
+		n, err := fr.f.ReadAt(buf, pos)
+		if err != nil && err != io.EOF {
+			return -1, passed, err
+		}
+		chunk := buf[:n]
+		for i := 0; ; {
+			j := bytes.Index(chunk[i:], fr.s.sync[:])
+			if j < 0 {
+				break
+			}
+			q := pos + int64(i+j)
+			if fr.headAt(&fr.s.sync, q) {
+				return q, passed, nil
+			}
+			passed = append(passed, q)
+			i += j + 1
+		}
+		if pos+int64(n) >= fr.size {
+			break
+		}
+		pos += int64(n - (syncSize - 1)) // a sync value may straddle the chunks
+	}
+	return -1, passed, nil
+}
+
+// openSegment opens s for reading and learns its format from its header;
+// the reader is past the header. ok is false for an empty file (created,
+// then a crash before its header). A segment header that does not read is
+// recovered from the first frame when that frame's header is sound.
+func (l *Log) openSegment(s *segment) (*frameReader, bool, error) {
 	f, err := os.Open(s.path)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
-	fr := &frameReader{r: bufio.NewReaderSize(f, 1<<20), off: headerSize}
-	var h [headerSize]byte
-	n, err := io.ReadFull(fr.r, h[:])
-	if n == 0 && err == io.EOF {
+	info, err := f.Stat()
+	if err != nil {
 		_ = f.Close()
-		return nil, nil, false, nil // created, then a crash before its header
+		return nil, false, err
 	}
-	if err != nil || string(h[:]) != header {
+	fr := &frameReader{f: f, s: s, size: info.Size()}
+	var h [segHeadV2 + syncSize]byte
+	n, _ := f.ReadAt(h[:], 0)
+	first := func(sync []byte) bool { // a sound frame at the start, with this sync value
+		var v [syncSize]byte
+		copy(v[:], sync)
+		return fr.headAt(&v, segHeadV2)
+	}
+	switch {
+	case n == 0:
 		_ = f.Close()
-		return nil, nil, false, &errBadFrame{0, "bad segment header"}
+		return nil, false, nil
+	case n >= int(segHeadV1) && string(h[:len(magicV1)]) == magicV1:
+		s.v1, s.hdr = true, segHeadV1
+	case n >= int(segHeadV2) && string(h[:len(magicV2)]) == magicV2 &&
+		(fr.size == segHeadV2 || first(h[len(magicV2):segHeadV2]) || n < len(h) || !first(h[segHeadV2:])):
+		s.hdr = segHeadV2
+		copy(s.sync[:], h[len(magicV2):segHeadV2])
+	case n == len(h) && first(h[segHeadV2:]):
+		s.hdr = segHeadV2
+		copy(s.sync[:], h[segHeadV2:])
+		fr.recovered = true
+	default:
+		_ = f.Close()
+		return nil, false, &badFrame{off: 0, reason: "bad segment header"}
 	}
-	return f, fr, true, nil
+	fr.r = bufio.NewReaderSize(f, int(min(1<<20, max(fr.size, 4096))))
+	if err := fr.seek(s.hdr); err != nil {
+		_ = f.Close()
+		return nil, false, err
+	}
+	return fr, true, nil
 }
 
-// scan is Open's pass over one segment: it collects the markers and finds
-// where the valid frames end. It reports false for a segment to leave out
-// (empty, or not a segment: renamed to .corrupt).
+// scan is Open's pass over one segment: it collects the markers, notes the
+// damaged stretches and finds where the valid frames end. It reports false
+// for a segment to leave out (empty, or not a segment: renamed to .corrupt).
 func (l *Log) scan(s *segment) (bool, error) {
-	f, fr, ok, err := l.open(s)
-	var bad *errBadFrame
+	fr, ok, err := l.openSegment(s)
+	var bad *badFrame
 	if errors.As(err, &bad) {
 		l.stats.Corrupt++
 		if rerr := os.Rename(s.path, s.path+".corrupt"); rerr != nil {
@@ -376,29 +667,38 @@ func (l *Log) scan(s *segment) (bool, error) {
 		_ = os.Remove(s.path) // empty: created just before a crash
 		return false, nil
 	}
-	defer f.Close()
+	defer fr.f.Close()
 	l.stats.Segments++
+	if fr.recovered {
+		l.log.Warn("write-ahead log: damaged segment header; its frames are read with the sync value of its first frame", "file", s.path)
+	}
 	for {
-		kind, body, _, err := fr.next()
+		fh, body, _, err := fr.next()
 		if err == io.EOF {
 			break
 		}
 		if errors.As(err, &bad) {
-			size := bad.off
-			if info, serr := f.Stat(); serr == nil {
-				size = info.Size()
+			more, err := l.skipDamage(fr, bad)
+			if err != nil {
+				return false, err
 			}
-			l.stats.Corrupt++
-			l.stats.Truncated += size - bad.off
-			l.log.Warn("write-ahead log: torn or corrupt frame (a crash mid-write?); the rest of the segment is skipped",
-				"file", s.path, "offset", bad.off, "reason", bad.reason, "bytesSkipped", size-bad.off)
-			break
+			if !more {
+				break
+			}
+			continue
 		}
 		if err != nil {
 			return false, err
 		}
-		if kind == kindDone {
+		switch fh.kind {
+		case kindDone:
 			for _, p := range decodeMarker(body) {
+				l.done[p] = struct{}{}
+				s.marks[p.Seg] = struct{}{}
+			}
+		case kindCopy:
+			// A copy stands for its origin: the original is done.
+			if p, _, ok := splitCopy(body); ok {
 				l.done[p] = struct{}{}
 				s.marks[p.Seg] = struct{}{}
 			}
@@ -408,12 +708,156 @@ func (l *Log) scan(s *segment) (bool, error) {
 	return true, nil
 }
 
+// skipDamage notes the damaged stretch starting at bad and moves the reader
+// past it, to the next sound frame; more is false when none is left.
+func (l *Log) skipDamage(fr *frameReader, bad *badFrame) (more bool, err error) {
+	s := fr.s
+	d := damage{s: s, off: bad.off, head: bad.head, torn: bad.torn, reason: bad.reason}
+	resume := int64(-1)
+	switch {
+	case bad.head != nil && !bad.torn:
+		// The header is sound: the frame's length is known.
+		resume = bad.off + headV2 + bad.head.n
+	case bad.head == nil && !s.v1:
+		d.starts = []int64{bad.off}
+		var passed []int64
+		if resume, passed, err = fr.resync(bad.off + 1); err != nil {
+			return false, err
+		}
+		d.starts = append(d.starts, passed...)
+	}
+	l.stats.Corrupt++
+	if resume >= 0 {
+		d.end = resume
+		d.torn = false
+		if s.skip == nil {
+			s.skip = map[int64]int64{}
+		}
+		s.skip[bad.off] = resume
+		l.damage = append(l.damage, d)
+		return true, fr.seek(resume)
+	}
+	d.end, d.tail = fr.size, true
+	if !d.torn {
+		d.torn, err = zeroes(fr.f, bad.off, fr.size)
+		if err != nil {
+			return false, err
+		}
+	}
+	l.damage = append(l.damage, d)
+	fr.off = bad.off
+	return false, nil
+}
+
+// zeroes reports whether f holds only zero bytes from off to end: space
+// the file system allocated but a crash kept from being written.
+func zeroes(f *os.File, off, end int64) (bool, error) {
+	buf := make([]byte, min(1<<20, end-off))
+	for off < end {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
+		if n == 0 && err != nil {
+			return false, err
+		}
+		for _, c := range buf[:n] {
+			if c != 0 {
+				return false, nil
+			}
+		}
+		off += int64(n)
+	}
+	return true, nil
+}
+
+// reportDamage logs each damaged stretch Open skipped with what it cost,
+// now that the markers of every segment are known.
+func (l *Log) reportDamage() {
+	for _, d := range l.damage {
+		notDone := func(off int64) bool {
+			_, done := l.done[Pos{d.s.num, off}]
+			return !done
+		}
+		var lost Loss
+		switch {
+		case d.head != nil && d.head.kind == kindDone:
+			lost.Markers = 1
+		case d.head != nil && d.head.kind == kindCopy:
+			// If its original is still there, that is replayed instead.
+			if notDone(d.off) && !l.originKept(d) {
+				lost.Calls, lost.Records = 1, int(d.head.count)
+			}
+		case d.head != nil && notDone(d.off):
+			lost.Calls, lost.Records = 1, int(d.head.count)
+		case d.head == nil:
+			for _, off := range d.starts {
+				if notDone(off) {
+					lost.Unreadable++
+				}
+			}
+		}
+		bytes := d.end - d.off
+		if d.torn {
+			l.stats.Loss.TornBytes += bytes
+			args := []any{"file", d.s.path, "offset", d.off, "bytes", bytes, "reason", d.reason}
+			if d.head != nil && d.head.kind != kindDone {
+				args = append(args, "calls", 1, "records", d.head.count)
+			}
+			l.log.Warn("write-ahead log: torn frame at the end of a segment (a write cut short by a crash) skipped; when every append is synced its call was never acknowledged", args...)
+			continue
+		}
+		l.stats.Loss.Bytes += bytes
+		l.stats.Loss.Calls += lost.Calls
+		l.stats.Loss.Records += lost.Records
+		l.stats.Loss.Unreadable += lost.Unreadable
+		l.stats.Loss.Markers += lost.Markers
+		resumed := any(d.end)
+		if d.tail {
+			resumed = "end of segment"
+		}
+		l.log.Warn("write-ahead log: damaged frames skipped; acknowledged calls lost",
+			"file", d.s.path, "offset", d.off, "bytes", bytes, "resumedAt", resumed, "reason", d.reason,
+			"calls", lost.Calls, "records", lost.Records, "unreadableFrames", lost.Unreadable, "markers", lost.Markers)
+	}
+	l.damage = nil
+}
+
+// originKept reports whether the damaged copy d names, as far as its
+// damaged body can be read, an original still in the log and not done.
+func (l *Log) originKept(d damage) bool {
+	var b [2 * binary.MaxVarintLen64]byte
+	f, err := os.Open(d.s.path)
+	if err != nil {
+		return false
+	}
+	n, _ := f.ReadAt(b[:min(int64(len(b)), d.head.n)], d.off+headV2)
+	_ = f.Close()
+	p, _, ok := splitCopy(b[:n])
+	s := l.segs[p.Seg]
+	if _, done := l.done[p]; !ok || s == nil || done {
+		return false
+	}
+	if f, err = os.Open(s.path); err != nil {
+		return false
+	}
+	defer f.Close()
+	h := make([]byte, s.headSize())
+	if _, err := f.ReadAt(h, p.Off); err != nil {
+		return false
+	}
+	var fh frameHead
+	if s.v1 {
+		fh, ok = parseHeadV1(h)
+	} else {
+		fh, ok = parseHead(&s.sync, h)
+	}
+	return ok && (fh.kind == kindData || fh.kind == kindCopy)
+}
+
 // Replay calls fn for every data frame not yet done, oldest first, with
 // its position and payload (valid only during the call). fn returns true to
 // keep the frame: the caller will call Done with its position once it is
 // delivered. A frame it does not keep holds nothing (its segment is deleted
 // when the rest is done) but is offered again while its segment exists.
-// Done may be called while Replay runs.
+// Done may be called while Replay runs. The stats include what Open found.
 func (l *Log) Replay(fn func(pos Pos, payload []byte) bool) (Stats, error) {
 	l.mu.Lock()
 	old := l.old
@@ -434,6 +878,7 @@ func (l *Log) Replay(fn func(pos Pos, payload []byte) bool) (Stats, error) {
 			}
 		}
 		s.marks = nil
+		s.skip = nil
 	}
 	l.done = nil
 	l.replaying = false
@@ -445,17 +890,31 @@ func (l *Log) Replay(fn func(pos Pos, payload []byte) bool) (Stats, error) {
 }
 
 func (l *Log) replay(s *segment, fn func(Pos, []byte) bool) error {
-	f, fr, ok, err := l.open(s)
+	fr, ok, err := l.openSegment(s)
 	if err != nil || !ok {
 		return err
 	}
-	defer f.Close()
+	defer fr.f.Close()
 	for fr.off < s.end {
-		kind, body, off, err := fr.next()
+		if to, ok := s.skip[fr.off]; ok {
+			if err := fr.seek(to); err != nil {
+				return err
+			}
+			continue
+		}
+		fh, body, off, err := fr.next()
 		if err != nil {
 			return err // the file changed since Open
 		}
-		if kind != kindData {
+		size := s.headSize() + int64(len(body))
+		switch fh.kind {
+		case kindData:
+		case kindCopy:
+			var ok bool
+			if _, body, ok = splitCopy(body); !ok {
+				continue
+			}
+		default:
 			continue
 		}
 		pos := Pos{s.num, off}
@@ -465,14 +924,14 @@ func (l *Log) replay(s *segment, fn func(Pos, []byte) bool) error {
 		}
 		l.mu.Lock()
 		// Live before fn: a Done may come before fn returns.
-		s.frames[off] = liveFrame{size: frameHeader + int64(len(body)), key: pos}
+		s.add(off, liveFrame{size: size, key: pos})
 		l.mu.Unlock()
 		keep := fn(pos, body)
 		l.mu.Lock()
 		if keep {
 			l.stats.Frames++
 		} else {
-			delete(s.frames, off)
+			s.remove(off)
 			l.stats.Skipped++
 		}
 		l.mu.Unlock()
@@ -483,15 +942,50 @@ func (l *Log) replay(s *segment, fn func(Pos, []byte) bool) error {
 // frames is a pool of frame buffers.
 var frames = sync.Pool{New: func() any { return new([]byte) }}
 
-// frame builds [length][crc][kind][body] in a pooled buffer.
-func frame(kind byte, body []byte) *[]byte {
+// frame builds a frame of kind with count and body in a pooled buffer. Its
+// first syncSize bytes are for the sync value of the segment it goes to,
+// which no checksum covers (setSync).
+func frame(kind byte, count uint32, body []byte) *[]byte {
+	return copyFrame(kind, count, nil, body)
+}
+
+// copyFrame builds a frame whose body is prefix and body.
+func copyFrame(kind byte, count uint32, prefix, body []byte) *[]byte {
 	bp := frames.Get().(*[]byte)
-	b := append((*bp)[:0], 0, 0, 0, 0, 0, 0, 0, 0, kind)
-	b = append(b, body...)
-	binary.LittleEndian.PutUint32(b[0:4], uint32(len(b)-8))
-	binary.LittleEndian.PutUint32(b[4:8], crc32.Checksum(b[8:], crcTable))
+	b := append((*bp)[:0], make([]byte, headV2)...)
+	b = append(append(b, prefix...), body...)
+	binary.LittleEndian.PutUint32(b[12:16], uint32(len(b)-headV2))
+	b[16] = kind
+	binary.LittleEndian.PutUint32(b[17:21], count)
+	binary.LittleEndian.PutUint32(b[21:25], crc32.Checksum(b[headV2:], crcTable))
+	binary.LittleEndian.PutUint32(b[8:12], crc32.Checksum(b[12:headV2], crcTable))
 	*bp = b
 	return bp
+}
+
+// splitCopy returns a copy frame's origin and payload.
+func splitCopy(body []byte) (Pos, []byte, bool) {
+	seg, k := binary.Uvarint(body)
+	if k <= 0 {
+		return Pos{}, nil, false
+	}
+	off, j := binary.Uvarint(body[k:])
+	if j <= 0 {
+		return Pos{}, nil, false
+	}
+	return Pos{seg, int64(off)}, body[k+j:], true
+}
+
+func setSync(b []byte, s *segment) { copy(b[:syncSize], s.sync[:]) }
+
+// markerFrame builds a done frame listing pos.
+func markerFrame(pos []Pos) *[]byte {
+	bp := frames.Get().(*[]byte)
+	body := encodeMarker((*bp)[:0], pos)
+	*bp = body
+	fp := frame(kindDone, 0, body)
+	release(bp)
+	return fp
 }
 
 func release(bp *[]byte) {
@@ -500,14 +994,15 @@ func release(bp *[]byte) {
 	}
 }
 
-// Append writes a data frame and returns its position, once it is durable
-// as the policy says. The caller must call Done with the position when the
-// frame's delivery is done.
-func (l *Log) Append(payload []byte) (Pos, error) {
+// Append writes a data frame of records records and returns its position,
+// once it is durable as the policy says. The caller must call Done with the
+// position when the frame's delivery is done. On a full disk the error
+// satisfies IsNoSpace, and nothing of the frame stays in the log.
+func (l *Log) Append(payload []byte, records int) (Pos, error) {
 	if len(payload) > MaxPayload {
 		return Pos{}, fmt.Errorf("wal: payload of %d bytes exceeds %d", len(payload), MaxPayload)
 	}
-	bp := frame(kindData, payload)
+	bp := frame(kindData, uint32(records), payload)
 	defer release(bp)
 	b := *bp
 	l.mu.Lock()
@@ -521,25 +1016,45 @@ func (l *Log) Append(payload []byte) (Pos, error) {
 	if err := l.rotateLocked(int64(len(b))); err != nil {
 		return Pos{}, err
 	}
+	setSync(b, l.active)
 	pos := Pos{l.active.num, l.size}
 	if err := l.writeLocked(b); err != nil {
 		return Pos{}, err
 	}
+	l.appended += int64(len(b))
 	seg := l.active
-	seg.frames[pos.Off] = liveFrame{size: int64(len(b)), key: pos}
+	seg.add(pos.Off, liveFrame{size: int64(len(b)), key: pos})
 	if l.opts.Sync == SyncAlways {
 		if err := l.waitDurableLocked(l.gen); err != nil {
-			delete(seg.frames, pos.Off)
+			seg.remove(pos.Off)
 			return Pos{}, err
 		}
 	}
 	return pos, nil
 }
 
+// Probe reports whether the log can write now: it starts the active
+// segment if there is none (its header synced), else writes an empty
+// marker, not waited for. On a full disk the error satisfies IsNoSpace.
+func (l *Log) Probe() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	if l.err != nil {
+		return l.err
+	}
+	if l.active == nil {
+		return l.rotateLocked(0)
+	}
+	return l.writeMarkerLocked(nil)
+}
+
 // writeLocked appends b to the active segment. A failed write is cut back
 // off the file, so that later frames stay readable.
 func (l *Log) writeLocked(b []byte) error {
-	if _, err := l.f.Write(b); err != nil {
+	if err := l.write(l.f, b); err != nil {
 		if terr := l.f.Truncate(l.size); terr != nil {
 			l.err = fmt.Errorf("wal: write failed (%v) and could not be undone: %w", err, terr)
 			l.cond.Broadcast()
@@ -548,16 +1063,20 @@ func (l *Log) writeLocked(b []byte) error {
 	}
 	l.size += int64(len(b))
 	l.dirty = true
+	l.armLocked()
+	return nil
+}
+
+// armLocked schedules a background sync within SyncInterval, for whatever
+// no append waits for (interval policy, markers).
+func (l *Log) armLocked() {
 	if !l.armed {
-		// Whatever no append waits for (interval policy, markers) is
-		// synced within SyncInterval.
 		l.armed = true
 		select {
 		case l.kick <- struct{}{}:
 		default:
 		}
 	}
-	return nil
 }
 
 // waitDurableLocked returns once every write of generation gen is on disk.
@@ -572,6 +1091,10 @@ func (l *Log) waitDurableLocked(gen uint64) error {
 		g := l.gen
 		l.gen++
 		l.dirty = false
+		if l.f == nil { // nothing written yet
+			l.synced = g
+			break
+		}
 		l.syncing = true
 		f := l.f
 		l.mu.Unlock()
@@ -591,10 +1114,18 @@ func (l *Log) waitDurableLocked(gen uint64) error {
 	return l.err
 }
 
-// rotateLocked starts a new segment when a frame of n bytes would take the
-// active one past SegmentSize.
+// rotateLocked starts the active segment if there is none, or a new one
+// when a frame of n bytes would take the active one past SegmentSize.
 func (l *Log) rotateLocked(n int64) error {
-	full := func() bool { return l.size > headerSize && l.size+n > l.opts.SegmentSize }
+	if l.active == nil {
+		s, f, err := l.createLocked()
+		if err != nil {
+			return fmt.Errorf("wal: starting a segment: %w", err)
+		}
+		l.active, l.f, l.size = s, f, s.hdr
+		return nil
+	}
+	full := func() bool { return l.size > l.active.hdr && l.size+n > l.opts.SegmentSize }
 	if !full() {
 		return nil
 	}
@@ -619,10 +1150,11 @@ func (l *Log) rotateLocked(n int64) error {
 	l.dirty = false
 	l.cond.Broadcast()
 	old, oldF, oldSize := l.active, l.f, l.size
-	if err := l.create(old.num + 1); err != nil {
-		l.active, l.f, l.size = old, oldF, oldSize
+	s, f, err := l.createLocked()
+	if err != nil {
 		return fmt.Errorf("wal: starting a segment: %w", err)
 	}
+	l.active, l.f, l.size = s, f, s.hdr
 	_ = oldF.Close()
 	old.end = oldSize
 	l.signal() // the old segment may go, or another be compacted
@@ -642,34 +1174,48 @@ func (l *Log) Done(pos ...Pos) {
 	if l.closed {
 		return
 	}
+	// The frames leave the live sets first, under this one hold of the
+	// lock: writing the marker may wait for a sync (a rotation), and
+	// compaction must not move them meanwhile.
 	var buf [16]Pos
 	cur := buf[:0]
+	var cold []Pos // frames of the compaction segment: its own markers say they are done
+	var from []*segment
+	drained := false
 	for _, p := range pos {
 		if to, ok := l.moved[p]; ok {
 			delete(l.moved, p)
 			p = to
 		}
-		cur = append(cur, p)
-	}
-	wrote := false
-	if l.err == nil {
-		wrote = l.writeMarkerLocked(cur) == nil
-	}
-	drained := false
-	for _, p := range cur {
 		s := l.segs[p.Seg]
 		if s == nil {
 			continue
 		}
-		if _, ok := s.frames[p.Off]; !ok {
+		if _, ok := s.remove(p.Off); !ok {
 			continue
-		}
-		delete(s.frames, p.Off)
-		if s != l.active && wrote {
-			l.active.deps[s.num] = struct{}{}
 		}
 		if len(s.frames) == 0 {
 			drained = true
+		}
+		if s == l.cold {
+			cold = append(cold, p)
+			continue
+		}
+		cur = append(cur, p)
+		from = append(from, s)
+	}
+	if l.err == nil {
+		if len(cold) > 0 {
+			l.writeColdMarkerLocked(cold)
+		}
+		if len(cur) > 0 && l.writeMarkerLocked(cur) == nil {
+			// The marker is in the active segment now (it may have
+			// rotated): it keeps every other segment it concerns.
+			for _, s := range from {
+				if s != l.active && l.segs[s.num] == s {
+					l.active.deps[s.num] = struct{}{}
+				}
+			}
 		}
 	}
 	if drained {
@@ -677,16 +1223,79 @@ func (l *Log) Done(pos ...Pos) {
 	}
 }
 
-// writeMarkerLocked writes a marker saying the frames at pos are done.
+// writeMarkerLocked writes a marker saying the frames at pos are done to
+// the active segment.
 func (l *Log) writeMarkerLocked(pos []Pos) error {
-	bp := frames.Get().(*[]byte)
-	body := encodeMarker((*bp)[:0], pos)
-	*bp = body
-	fp := frame(kindDone, body)
-	release(bp)
+	fp := markerFrame(pos)
 	defer release(fp)
-	_ = l.rotateLocked(int64(len(*fp)))
-	return l.writeLocked(*fp)
+	b := *fp
+	if err := l.rotateLocked(int64(len(b))); err != nil && l.active == nil {
+		return err
+	}
+	setSync(b, l.active)
+	return l.writeLocked(b)
+}
+
+// writeColdMarkerLocked writes a marker about frames of the compaction
+// segment to that segment (not waited for; the run goroutine syncs it).
+func (l *Log) writeColdMarkerLocked(pos []Pos) {
+	fp := markerFrame(pos)
+	defer release(fp)
+	if _, err := l.writeColdLocked(*fp); err == nil {
+		l.coldDirty = true
+		l.armLocked()
+	}
+}
+
+// writeColdLocked appends b to the compaction segment, setting its sync
+// value; a failed write is cut back off the file.
+func (l *Log) writeColdLocked(b []byte) (int64, error) {
+	setSync(b, l.cold)
+	off := l.coldSize
+	if err := l.write(l.coldF, b); err != nil {
+		if terr := l.coldF.Truncate(off); terr != nil {
+			l.err = fmt.Errorf("wal: write failed (%v) and could not be undone: %w", err, terr)
+			l.cond.Broadcast()
+		}
+		return 0, fmt.Errorf("wal: %w", err)
+	}
+	l.coldSize += int64(len(b))
+	return off, nil
+}
+
+// coldRoomLocked makes sure the compaction segment exists and has room for
+// n more bytes, starting a new one (the full one synced and closed) if
+// needed. Only the run goroutine calls it.
+func (l *Log) coldRoomLocked(n int64) error {
+	if l.cold != nil && (l.coldSize == l.cold.hdr || l.coldSize+n <= l.opts.SegmentSize) {
+		return nil
+	}
+	if l.cold != nil {
+		l.sealColdLocked(true)
+		if l.err != nil {
+			return l.err
+		}
+	}
+	s, f, err := l.createLocked()
+	if err != nil {
+		return fmt.Errorf("wal: starting a compaction segment: %w", err)
+	}
+	l.cold, l.coldF, l.coldSize = s, f, s.hdr
+	return nil
+}
+
+// sealColdLocked closes the compaction segment, synced first if sync: it
+// is a segment like the others from now on.
+func (l *Log) sealColdLocked(sync bool) {
+	if sync {
+		if err := fdatasync(l.coldF); err != nil && l.err == nil {
+			l.err = fmt.Errorf("wal: sync failed: %w", err)
+			l.cond.Broadcast()
+		}
+	}
+	_ = l.coldF.Close()
+	l.cold.end = l.coldSize
+	l.cold, l.coldF, l.coldDirty = nil, nil, false
 }
 
 func encodeMarker(b []byte, pos []Pos) []byte {
@@ -748,35 +1357,71 @@ func (l *Log) run() {
 			if l.dirty && l.err == nil {
 				_ = l.waitDurableLocked(l.gen)
 			}
+			var cold *os.File
+			if l.coldDirty && l.err == nil {
+				cold, l.coldDirty = l.coldF, false
+			}
 			l.mu.Unlock()
+			if cold != nil {
+				l.syncCold(cold)
+			}
 		case <-l.wake:
 			l.maintain()
 		}
 	}
 }
 
-// maintain deletes the segments that are no longer needed and truncates
-// the active one if everything in it is done. Files go oldest first, and
-// before the truncation: a newer segment's markers must never disappear
-// while the frames they mark are still on disk.
+// syncCold syncs the compaction segment's file; only the run goroutine
+// closes it, so it does so without the lock.
+func (l *Log) syncCold(f *os.File) error {
+	err := fdatasync(f)
+	if err != nil {
+		l.mu.Lock()
+		if l.err == nil {
+			l.err = fmt.Errorf("wal: sync failed: %w", err)
+			l.cond.Broadcast()
+		}
+		err = l.err
+		l.mu.Unlock()
+	}
+	return err
+}
+
+// maintain deletes the segments that are no longer needed, compacts, and
+// truncates the active segment if everything in it is done. A segment's
+// file goes only once no segment still kept depends on it, and before the
+// truncation: a segment's markers must never disappear while the frames
+// they mark are still on disk.
 func (l *Log) maintain() {
 	l.mu.Lock()
 	remove := l.sweepLocked()
 	l.mu.Unlock()
 	l.remove(remove)
 
-	if l.compactSegments() {
+	emptied, more := l.compactSegments()
+	if emptied {
 		l.mu.Lock()
 		remove = l.sweepLocked()
 		l.mu.Unlock()
 		l.remove(remove)
 	}
+	if more {
+		l.signal() // the rest next time round, after whatever else waits
+	}
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if c := l.cold; c != nil && len(c.frames) == 0 && len(c.deps) == 0 && l.err == nil {
+		// Every copy in it is done: close it, for the sweep to delete.
+		l.sealColdLocked(false)
+		remove := l.sweepLocked()
+		l.mu.Unlock()
+		l.remove(remove)
+		l.mu.Lock()
+	}
 	drained := func() bool {
 		a := l.active
-		return !l.replaying && !l.closed && len(a.frames) == 0 && len(a.deps) == 0 && l.size > headerSize && l.err == nil
+		return a != nil && !l.replaying && !l.closed && len(a.frames) == 0 && len(a.deps) == 0 && l.size > a.hdr && l.err == nil
 	}
 	if !drained() {
 		return
@@ -787,67 +1432,89 @@ func (l *Log) maintain() {
 	if !drained() {
 		return
 	}
-	if err := l.f.Truncate(headerSize); err != nil {
+	if err := l.f.Truncate(l.active.hdr); err != nil {
 		l.log.Warn("write-ahead log: truncating the active segment", "error", err)
 		return
 	}
-	l.size = headerSize
+	l.size = l.active.hdr
 	l.dirty = true
 	_ = l.waitDurableLocked(l.gen)
 }
 
-// compactSegments copies the live frames of mostly delivered segments to
-// the active one when more than CompactAfter segments besides it are kept,
-// oldest first, at most about a segment's worth of frames per call. It
-// reports whether any segment was emptied.
-func (l *Log) compactSegments() bool {
+// compactSegments copies the live frames of segments at most half live,
+// and of the oldest live segment other segments depend on, to the
+// compaction segment, when more than CompactAfter segments besides the
+// active one are kept: oldest first, at most about a segment's worth of
+// frames per call, and at most CompactRatio bytes per byte appended since
+// Open, plus a segment. It reports whether any segment was emptied, and
+// whether more was to copy than one call copies.
+func (l *Log) compactSegments() (emptied, more bool) {
 	type todo struct {
 		s      *segment
 		offs   []int64
 		frames map[int64]liveFrame
 	}
 	l.mu.Lock()
-	if l.replaying || l.closed || l.err != nil || l.opts.CompactAfter < 0 || len(l.segs)-1 <= l.opts.CompactAfter {
+	if l.replaying || l.closed || l.err != nil || l.opts.CompactAfter < 0 {
 		l.mu.Unlock()
-		return false
+		return false, false
 	}
-	var nums []uint64
-	for n, s := range l.segs {
-		if s != l.active && len(s.frames) > 0 {
-			nums = append(nums, n)
+	var kept []*segment
+	for _, s := range l.segs {
+		if s != l.active && s != l.cold {
+			kept = append(kept, s)
 		}
 	}
-	slices.Sort(nums)
+	if len(kept) <= l.opts.CompactAfter {
+		l.mu.Unlock()
+		return false, false
+	}
+	budget := int64(l.opts.CompactRatio*float64(l.appended)) + l.opts.SegmentSize - l.compact.Bytes
+	pinned := map[uint64]bool{}
+	for _, t := range l.segs {
+		for n := range t.deps {
+			pinned[n] = true
+		}
+	}
+	slices.SortFunc(kept, func(a, b *segment) int { return cmp.Compare(a.num, b.num) })
 	var work []todo
-	var budget int64
-	for i, n := range nums {
-		s := l.segs[n]
-		var live int64
-		for _, f := range s.frames {
-			live += f.size
-		}
-		// The oldest segment with live frames is always copied: newer
-		// segments holding markers about its frames cannot go before it,
-		// nor those holding markers about theirs, and so on. Another is
-		// copied only if at most half of it is live.
-		if i > 0 && 2*live > s.end-headerSize {
+	var spent int64
+	root := true
+	for _, s := range kept {
+		if s.live == 0 {
 			continue
 		}
-		if budget > 0 && budget+live > l.opts.SegmentSize {
+		// The oldest segment others depend on is copied whatever its live
+		// share: the segments holding markers about its frames cannot go
+		// before it, nor those holding markers about theirs, and so on.
+		// Another is copied only if at most half of it is live — half of
+		// a whole segment, so that segments cut short (by a frame that did
+		// not fit) are gathered too, and the files stay few.
+		isRoot := root && pinned[s.num]
+		if pinned[s.num] {
+			root = false
+		}
+		if !isRoot && 2*s.live > max(s.end-s.hdr, l.opts.SegmentSize) {
+			continue
+		}
+		if spent+s.live > budget {
+			break // until more is appended
+		}
+		if spent > 0 && spent+s.live > l.opts.SegmentSize {
+			more = true
 			break
 		}
-		budget += live
+		spent += s.live
 		t := todo{s: s, frames: maps.Clone(s.frames)}
 		t.offs = slices.Sorted(maps.Keys(t.frames))
 		work = append(work, t)
 	}
 	l.mu.Unlock()
 
-	emptied := false
 	for _, t := range work {
 		// A kept segment other than the active one is never written again,
 		// so its frames are read without the lock.
-		raw, err := readFrames(t.s.path, t.offs, t.frames)
+		raw, err := readFrames(t.s, t.offs, t.frames)
 		if err != nil {
 			l.log.Warn("write-ahead log: compaction could not read a segment; it is kept as it is", "file", t.s.path, "error", err)
 			continue
@@ -856,111 +1523,144 @@ func (l *Log) compactSegments() bool {
 			emptied = true
 		}
 	}
-	return emptied
+	return emptied, more
 }
 
-// readFrames reads the frames at offs of the segment at path, each checked
-// against its CRC.
-func readFrames(path string, offs []int64, frames map[int64]liveFrame) ([][]byte, error) {
-	f, err := os.Open(path)
+// rawFrame is a data frame read back: its record count and payload.
+type rawFrame struct {
+	count   uint32
+	payload []byte
+}
+
+// readFrames reads the data frames (or copies) at offs of s, each checked
+// against its checksums.
+func readFrames(s *segment, offs []int64, frames map[int64]liveFrame) ([]rawFrame, error) {
+	f, err := os.Open(s.path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	out := make([][]byte, len(offs))
+	hs := s.headSize()
+	out := make([]rawFrame, len(offs))
 	for i, off := range offs {
 		b := make([]byte, frames[off].size)
 		if _, err := f.ReadAt(b, off); err != nil {
 			return nil, fmt.Errorf("frame at offset %d: %w", off, err)
 		}
-		if int64(binary.LittleEndian.Uint32(b[0:4])) != int64(len(b))-8 || b[8] != kindData ||
-			binary.LittleEndian.Uint32(b[4:8]) != crc32.Checksum(b[8:], crcTable) {
+		var fh frameHead
+		var ok bool
+		if s.v1 {
+			fh, ok = parseHeadV1(b)
+		} else {
+			fh, ok = parseHead(&s.sync, b)
+		}
+		if !ok || fh.kind == kindDone || hs+fh.n != int64(len(b)) || !fh.bodyOK(s.v1, b[hs:]) {
 			return nil, fmt.Errorf("frame at offset %d: not the data frame written there", off)
 		}
-		out[i] = b
+		payload := b[hs:]
+		if fh.kind == kindCopy {
+			if _, payload, ok = splitCopy(payload); !ok {
+				return nil, fmt.Errorf("frame at offset %d: a malformed copy", off)
+			}
+		}
+		out[i] = rawFrame{count: fh.count, payload: payload}
 	}
 	return out, nil
 }
 
-// moveFrames appends the frames raw, read from s at offs, to the active
-// segment (those still live), then a marker saying the originals are done,
-// waits for both to be on disk and points Done at the copies. It reports
-// whether s is left without live frames.
-func (l *Log) moveFrames(s *segment, offs []int64, raw [][]byte) bool {
+// moveFrames appends copies of the frames raw, read from s at offs, to the
+// compaction segment (those still live), and points Done at the copies.
+// Each copy names the frame it stands for: once it is in the log, a
+// restart replays the copy and not the original, and a copy torn by a
+// crash leaves the original replayed, so each frame comes back once either
+// way. It returns once the copies are on disk, and reports whether s is
+// left without live frames. Only the run goroutine calls it, and only it
+// deletes segments: s stays until this returns.
+func (l *Log) moveFrames(s *segment, offs []int64, raw []rawFrame) bool {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed || l.err != nil || l.segs[s.num] != s {
+		l.mu.Unlock()
 		return false
 	}
-	var from []Pos
+	var moved int
 	var bytes int64
+	var prefix [2 * binary.MaxVarintLen64]byte
 	for i, off := range offs {
 		f, ok := s.frames[off]
 		if !ok {
 			continue // done since it was read
 		}
-		if err := l.rotateLocked(int64(len(raw[i]))); err != nil {
+		origin := binary.AppendUvarint(binary.AppendUvarint(prefix[:0], s.num), uint64(off))
+		fp := copyFrame(kindCopy, raw[i].count, origin, raw[i].payload)
+		n := int64(len(*fp))
+		if err := l.coldRoomLocked(n); err != nil {
+			release(fp)
 			break
 		}
-		to := Pos{l.active.num, l.size}
-		if err := l.writeLocked(raw[i]); err != nil {
+		to, err := l.writeColdLocked(*fp)
+		release(fp)
+		if err != nil {
 			break
 		}
-		l.active.frames[to.Off] = f
-		delete(s.frames, off)
-		l.moved[f.key] = to
-		from = append(from, Pos{s.num, off})
-		bytes += int64(len(raw[i]))
+		// The copy marks the original done: the compaction segment must
+		// outlive s.
+		l.cold.deps[s.num] = struct{}{}
+		l.cold.add(to, liveFrame{size: n, key: f.key})
+		s.remove(off)
+		l.moved[f.key] = Pos{l.cold.num, to}
+		moved++
+		bytes += n
 	}
-	if len(from) == 0 {
+	if moved == 0 {
+		l.mu.Unlock()
 		return false
 	}
-	// The marker keeps a restart after this point from replaying both the
-	// originals and the copies; until it is on disk a crash replays both
-	// (at least once).
-	if err := l.writeMarkerLocked(from); err == nil {
-		l.active.deps[s.num] = struct{}{}
-	}
-	if err := l.waitDurableLocked(l.gen); err != nil {
+	l.compact.Frames += moved
+	l.compact.Bytes += bytes
+	cf := l.coldF // a compaction segment sealed meanwhile was synced then
+	l.mu.Unlock()
+	if l.syncCold(cf) != nil {
 		return false // the sticky error stops the log; nothing is deleted
 	}
-	l.compact.Frames += len(from)
-	l.compact.Bytes += bytes
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if len(s.frames) > 0 {
 		return false
 	}
 	l.compact.Segments++
-	l.log.Info("write-ahead log: segment compacted", "file", s.path, "framesCopied", len(from), "bytesCopied", bytes)
+	l.log.Info("write-ahead log: segment compacted", "file", s.path, "framesCopied", moved, "bytesCopied", bytes)
 	return true
 }
 
-// sweepLocked forgets, oldest first, every segment but the active one whose
-// frames are all done and whose markers concern no segment still kept. It
-// returns their files, for the caller to remove.
+// sweepLocked forgets every segment but the active and compaction ones
+// whose frames are all done and on which no segment still kept depends
+// (its markers concern no segment still kept). It returns their files in
+// an order safe to remove them in: a segment after those its markers
+// concern. After a failed sync it keeps everything.
 func (l *Log) sweepLocked() []string {
-	if l.replaying {
+	if l.replaying || l.err != nil {
 		return nil
 	}
-	var nums []uint64
-	for n, s := range l.segs {
-		if s != l.active && len(s.frames) == 0 {
-			nums = append(nums, n)
-		}
-	}
-	slices.Sort(nums)
 	var out []string
-	for _, n := range nums {
-		s := l.segs[n]
-		if len(s.deps) > 0 {
-			continue
+	for {
+		var nums []uint64
+		for n, s := range l.segs {
+			if s != l.active && s != l.cold && len(s.frames) == 0 && len(s.deps) == 0 {
+				nums = append(nums, n)
+			}
 		}
-		delete(l.segs, n)
-		out = append(out, s.path)
-		for _, t := range l.segs {
-			delete(t.deps, n)
+		if len(nums) == 0 {
+			return out
+		}
+		slices.Sort(nums)
+		for _, n := range nums {
+			out = append(out, l.segs[n].path)
+			delete(l.segs, n)
+			for _, t := range l.segs {
+				delete(t.deps, n)
+			}
 		}
 	}
-	return out
 }
 
 func (l *Log) remove(paths []string) {
@@ -991,18 +1691,24 @@ func (l *Log) Close() error {
 		l.cond.Wait()
 	}
 	l.replaying = false
-	remove := l.sweepLocked()
 	var err error
-	if a := l.active; len(a.frames) == 0 && len(a.deps) == 0 {
-		err = l.f.Close()
-		remove = append(remove, a.path)
-		delete(l.segs, a.num)
-	} else {
-		if l.dirty {
+	if a := l.active; a != nil {
+		if l.dirty && (len(a.frames) > 0 || len(a.deps) > 0) {
 			err = fdatasync(l.f)
 		}
 		err = errors.Join(err, l.f.Close())
+		a.end = l.size
+		l.active, l.f = nil, nil
 	}
+	if c := l.cold; c != nil {
+		if l.coldDirty && (len(c.frames) > 0 || len(c.deps) > 0) {
+			err = errors.Join(err, fdatasync(l.coldF))
+		}
+		err = errors.Join(err, l.coldF.Close())
+		c.end = l.coldSize
+		l.cold, l.coldF = nil, nil
+	}
+	remove := l.sweepLocked()
 	l.cond.Broadcast()
 	l.remove(remove)
 	return err
@@ -1023,5 +1729,7 @@ func (l *Log) Live() (frames, segments int) {
 func (l *Log) Compacted() CompactStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.compact
+	c := l.compact
+	c.Appended = l.appended
+	return c
 }
