@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sort"
 	"time"
+
+	"github.com/firehose-local/firehose-local/delivery"
 )
 
 // health answers GET /_local/health once the server is ready.
@@ -63,7 +65,7 @@ func (s *Server) flushHandler(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Flush(name, region string, timeout time.Duration) (results []flushResult, found bool) {
 	type pending struct {
 		st      *stream
-		batches []*batch
+		batches []*delivery.Batch
 	}
 	var matched []*stream
 	s.mu.Lock()
@@ -84,9 +86,9 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 	// First through the transform function, then to the destination.
 	var procErr string
 	for _, st := range matched {
-		for _, b := range st.pipe.flushProcessing() {
+		for _, b := range st.pipe.FlushProcessing() {
 			select {
-			case <-b.done:
+			case <-b.Done():
 			case <-ctx.Done():
 				procErr = "processing not finished after " + timeout.String()
 			}
@@ -94,23 +96,21 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 	}
 	var all []pending
 	for _, st := range matched {
-		all = append(all, pending{st, st.pipe.flush()})
+		all = append(all, pending{st, st.pipe.Flush()})
 	}
 	for _, p := range all {
 		res := flushResult{Stream: p.st.name, Region: p.st.region, Error: procErr}
 	wait:
 		for _, b := range p.batches {
 			select {
-			case <-b.done:
+			case <-b.Done():
 				res.Objects++
 			case <-ctx.Done():
-				p.st.pipe.mu.Lock()
-				if b.err != nil {
-					res.Error = "delivery not finished after " + timeout.String() + "; still retrying: " + b.err.Error()
+				if err := p.st.pipe.Err(b); err != nil {
+					res.Error = "delivery not finished after " + timeout.String() + "; still retrying: " + err.Error()
 				} else {
 					res.Error = "delivery not finished after " + timeout.String()
 				}
-				p.st.pipe.mu.Unlock()
 				break wait
 			}
 		}
@@ -126,7 +126,7 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 // interval or flush) has been delivered or dropped. Unlike Flush it leaves
 // open buffers alone, so tests can check exactly when a trigger fires.
 func (s *Server) WaitDelivered(ctx context.Context) error {
-	var pipes []*pipeline
+	var pipes []*delivery.Pipeline
 	s.mu.Lock()
 	for _, byName := range s.streams {
 		for _, st := range byName {
@@ -134,14 +134,11 @@ func (s *Server) WaitDelivered(ctx context.Context) error {
 		}
 	}
 	s.mu.Unlock()
-	wait := func(queue func(p *pipeline) []*batch) error {
+	wait := func(queue func(p *delivery.Pipeline) []*delivery.Batch) error {
 		for _, p := range pipes {
-			p.mu.Lock()
-			pending := queue(p)
-			p.mu.Unlock()
-			for _, b := range pending {
+			for _, b := range queue(p) {
 				select {
-				case <-b.done:
+				case <-b.Done():
 				case <-ctx.Done():
 					return ctx.Err()
 				}
@@ -149,8 +146,9 @@ func (s *Server) WaitDelivered(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := wait(func(p *pipeline) []*batch { return append([]*batch(nil), p.proc.queue...) }); err != nil {
+	// The processor's queue first: what it hands on joins the delivery queue.
+	if err := wait(func(p *delivery.Pipeline) []*delivery.Batch { _, proc := p.Queued(); return proc }); err != nil {
 		return err
 	}
-	return wait(func(p *pipeline) []*batch { return append([]*batch(nil), p.queue...) })
+	return wait(func(p *delivery.Pipeline) []*delivery.Batch { q, _ := p.Queued(); return q })
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/firehose-local/firehose-local/console"
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/internal/demo"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/protocol"
@@ -146,7 +147,7 @@ func (b consoleBackend) Streams() []console.Stream {
 	now := s.clock.Now()
 	type item struct {
 		view console.Stream
-		pipe *pipeline
+		pipe *delivery.Pipeline
 	}
 	var items []item
 	s.mu.Lock()
@@ -163,7 +164,8 @@ func (b consoleBackend) Streams() []console.Stream {
 	for i, it := range items {
 		out[i] = it.view
 		if it.pipe != nil {
-			out[i].Buffer, out[i].Interval = it.pipe.bufferState(now)
+			b, interval := it.pipe.BufferState(now)
+			out[i].Buffer, out[i].Interval = console.Buffer(b), interval
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -204,46 +206,12 @@ func consoleStream(st *stream, now time.Time, delay time.Duration) console.Strea
 		s3d, hints, pc = &e.S3DestinationDescription, &e.BufferingHints, e.ProcessingConfiguration
 	}
 	if s3d != nil {
-		v.Bucket = bucketFromARN(s3d.BucketARN)
+		v.Bucket = delivery.BucketFromARN(s3d.BucketARN)
 		v.Prefix, v.ErrorPrefix = deref(s3d.Prefix), deref(s3d.ErrorOutputPrefix)
 		v.Compression = s3d.CompressionFormat
 	}
-	v.BufferSizeMB, v.BufferSeconds = bufferingHints(hints)
+	v.BufferSizeMB, v.BufferSeconds = delivery.BufferingHints(hints)
 	v.Interval = time.Duration(v.BufferSeconds) * time.Second
-	if proc, _ := parseProcessing(pc, 0); proc != nil {
-		v.LambdaARN = proc.lambdaARN
-	}
+	v.LambdaARN = delivery.LambdaARN(pc)
 	return v
-}
-
-// bufferState reads the pipeline's buffers and queues, for the console. It
-// also returns the buffering interval in force.
-func (p *pipeline) bufferState(now time.Time) (console.Buffer, time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := console.Buffer{SizeLimit: p.cfg.sizeLimit}
-	if p.buf != nil {
-		b.Bytes, b.Records = len(p.buf.data), len(p.buf.ends)
-		if p.timer != nil {
-			b.Timer, b.FiresIn = true, max(0, p.timerAt.Sub(now))
-		}
-	}
-	if c := p.cfg.proc; c != nil {
-		if pb := p.proc.buf; pb != nil {
-			b.ProcBytes, b.ProcRecords = len(pb.data), len(pb.ends)
-			if p.proc.timer != nil {
-				// The processor's interval starts with its first record.
-				b.ProcTimer, b.ProcFiresIn = true, max(0, pb.first.Add(c.interval).Sub(now))
-			}
-		}
-		b.ProcQueued = len(p.proc.queue)
-	}
-	b.Queued = len(p.queue)
-	for _, q := range p.queue {
-		b.QueuedBytes += len(q.data)
-	}
-	if len(p.queue) > 0 && p.queue[0].err != nil {
-		b.DeliveryError = p.queue[0].err.Error()
-	}
-	return b, p.cfg.interval
 }

@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/firehose-local/firehose-local/emulator/wal"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/wal"
 )
 
 // Drain-only mode, with a data directory. When the write-ahead log cannot

@@ -9,21 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/firehose-local/firehose-local/emulator/wal"
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/internal/fsutil"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/wal"
 )
 
 // Durability with Config.DataDir. Every accepted PutRecord(Batch) call is
 // one frame of the write-ahead log (DataDir/wal) before it is answered. The
 // frame is done — a marker says so in the log — once every batch holding
 // its records is delivered (or dropped, or discarded with its stream): a
-// walHold counts those batches. A Lambda processor's batch hands its holds
+// delivery.Hold counts those batches. A Lambda processor's batch hands its holds
 // on to the batches its results went to, so source records are done only
 // when their results are written. Delivery stream definitions are kept in
 // DataDir/firehose/streams.json, rewritten atomically on every change.
@@ -45,56 +45,6 @@ const (
 	FsyncInterval FsyncPolicy = "interval"
 )
 
-// walHold is one logged put call on its way to delivery. n counts the
-// batches holding records of it, plus one for whoever is placing them.
-type walHold struct {
-	pos wal.Pos
-	n   atomic.Int32
-}
-
-// hold records that b holds records of h's frame.
-func (b *batch) hold(h *walHold) {
-	if h == nil {
-		return
-	}
-	if n := len(b.holds); n > 0 && b.holds[n-1] == h {
-		return
-	}
-	h.n.Add(1)
-	b.holds = append(b.holds, h)
-}
-
-// inherit makes b hold every frame in holds too.
-func (b *batch) inherit(holds []*walHold) {
-	for _, h := range holds {
-		b.hold(h)
-	}
-}
-
-// releaseHolds lets go of b's holds: frames no batch holds any more are
-// done in the log.
-func (s *Server) releaseHolds(b *batch) {
-	if len(b.holds) == 0 {
-		return
-	}
-	var buf [16]wal.Pos
-	done := buf[:0]
-	for _, h := range b.holds {
-		if h.n.Add(-1) == 0 {
-			done = append(done, h.pos)
-		}
-	}
-	b.holds = nil
-	s.wal.Done(done...)
-}
-
-// releaseHold lets go of the hold of whoever placed h's records.
-func (s *Server) releaseHold(h *walHold) {
-	if h.n.Add(-1) == 0 {
-		s.wal.Done(h.pos)
-	}
-}
-
 // errNotLogged is a record's result when the write-ahead log failed.
 var errNotLogged = errors.New("the record could not be written to the write-ahead log")
 
@@ -103,14 +53,14 @@ var errNotLogged = errors.New("the record could not be written to the write-ahea
 // write-ahead log first. results gets each record's error, if any.
 func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []error) {
 	if s.wal == nil {
-		st.pipe.put(records, now, results)
+		st.pipe.Put(records, now, results)
 		return
 	}
 	accepted := records
 	refused := 0
 	for i, r := range records {
-		if !s.reserve(len(r)) {
-			results[i] = errSlowDown
+		if !s.pending.Reserve(len(r)) {
+			results[i] = delivery.ErrSlowDown
 			refused++
 		}
 	}
@@ -129,7 +79,7 @@ func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []e
 		for i, r := range records {
 			if results[i] == nil {
 				results[i] = err
-				s.release(len(r))
+				s.pending.Release(len(r))
 			}
 		}
 	}
@@ -150,12 +100,11 @@ func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []e
 		fail(errNotLogged)
 		return
 	}
-	h := &walHold{pos: pos}
-	h.n.Store(1)
-	if !st.pipe.putLogged(accepted, now, h) {
-		fail(errSlowDown) // the stream was deleted meanwhile
+	h := delivery.NewHold(pos)
+	if !st.pipe.PutLogged(accepted, now, h) {
+		fail(delivery.ErrSlowDown) // the stream was deleted meanwhile
 	}
-	s.releaseHold(h)
+	s.deps.Release(h)
 }
 
 var payloads = sync.Pool{New: func() any { return new([]byte) }}
@@ -264,6 +213,7 @@ func (s *Server) startDurable() error {
 		return fmt.Errorf("writing the write-ahead log: %w", full)
 	}
 	s.wal = log
+	s.deps.Log = log
 	streams := map[*stream]int{}
 	stats, err := log.Replay(func(pos wal.Pos, payload []byte) bool {
 		lr, err := decodeRecords(payload)
@@ -283,14 +233,13 @@ func (s *Server) startDurable() error {
 		}
 		// Acknowledged records come back whatever the pending bound says.
 		s.pending.Add(int64(size))
-		h := &walHold{pos: pos}
-		h.n.Store(1)
-		if !st.pipe.putLogged(lr.records, lr.arrival, h) {
+		h := delivery.NewHold(pos)
+		if !st.pipe.PutLogged(lr.records, lr.arrival, h) {
 			s.pending.Add(-int64(size))
 			return false
 		}
 		streams[st] += len(lr.records)
-		s.releaseHold(h)
+		s.deps.Release(h)
 		return true
 	})
 	if err != nil {

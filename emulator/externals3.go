@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/firehose-local/firehose-local/s3fake"
 )
 
 // ExternalS3 delivers objects to an S3-compatible endpoint (MinIO, Ceph,
@@ -50,4 +51,11 @@ func (e *ExternalS3) PutObject(ctx context.Context, bucket, key string, body []b
 	}
 	_, err := e.client.PutObject(ctx, in)
 	return err
+}
+
+// builtinStore writes to the built-in S3 through Go, not over HTTP.
+type builtinStore struct{ s3 *s3fake.S3 }
+
+func (b builtinStore) PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error {
+	return b.s3.PutObject(ctx, bucket, key, body, s3fake.ObjectMeta{ContentType: meta.ContentType, ContentEncoding: meta.ContentEncoding})
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -59,7 +60,7 @@ func (s *Server) lookup(region, name string) (*stream, *protocol.Error) {
 func (s *Server) remove(st *stream) {
 	delete(s.streams[st.region], st.name)
 	if st.pipe != nil {
-		st.pipe.discard()
+		st.pipe.Discard()
 	}
 }
 
@@ -86,10 +87,10 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 	switch {
 	case in.HttpEndpointDestinationConfiguration != nil:
 		h := *in.HttpEndpointDestinationConfiguration
-		if err := checkHTTPDestination(&h); err != nil {
+		if err := delivery.CheckHTTP(&h); err != nil {
 			return nil, err
 		}
-		if err := checkEndpointURL(h.EndpointConfiguration.Url, "httpEndpointDestinationConfiguration.endpointConfiguration.url"); err != nil {
+		if err := delivery.CheckEndpointURL(h.EndpointConfiguration.Url, "httpEndpointDestinationConfiguration.endpointConfiguration.url"); err != nil {
 			return nil, err
 		}
 		dest.HTTP = &h
@@ -97,11 +98,11 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 		d := *in.ExtendedS3DestinationConfiguration
 		dest.S3 = &d
 	default:
-		d := extendedS3(in.S3DestinationConfiguration)
+		d := delivery.ExtendedS3(in.S3DestinationConfiguration)
 		dest.S3 = &d
 	}
 	if dest.S3 != nil {
-		if err := checkS3Destination(dest.S3); err != nil {
+		if err := delivery.CheckS3(dest.S3); err != nil {
 			return nil, err
 		}
 	}
@@ -138,32 +139,6 @@ func (s *Server) createDeliveryStream(region string, body []byte, doc map[string
 	st.pipe = s.newPipeline(st)
 	s.saveStreamsLocked()
 	return protocol.CreateDeliveryStreamOutput{DeliveryStreamARN: st.arn}, nil
-}
-
-// checkS3Destination applies the rules AWS checks beyond the model's
-// constraints, and refuses by name what firehose-local does not implement.
-func checkS3Destination(d *protocol.ExtendedS3DestinationConfiguration) *protocol.Error {
-	if h := d.BufferingHints; h != nil && (h.SizeInMBs == nil) != (h.IntervalInSeconds == nil) {
-		return protocol.NewError(protocol.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
-	}
-	if e := d.EncryptionConfiguration; e != nil && e.NoEncryptionConfig != "" && e.KMSEncryptionConfig != nil {
-		return protocol.NewError(protocol.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
-	}
-	if _, err := parseProcessing(d.ProcessingConfiguration, 0); err != nil {
-		return err
-	}
-	if d.S3BackupMode == "Enabled" {
-		return protocol.Unsupported("S3BackupMode Enabled")
-	}
-	if tz := d.CustomTimeZone; tz != nil && *tz != "" {
-		if _, err := time.LoadLocation(*tz); err != nil {
-			return protocol.NewError(protocol.ErrInvalidArgument, "CustomTimeZone %s is not a valid time zone.", *tz)
-		}
-	}
-	if err := protocol.ValidatePrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix), false); err != nil {
-		return protocol.NewError(protocol.ErrInvalidArgument, "%s", err.Error())
-	}
-	return nil
 }
 
 func deref(p *string) string {
@@ -258,7 +233,7 @@ func (s *Server) deleteDeliveryStream(region string, body []byte, _ map[string]a
 		st.goneAt = now.Add(s.cfg.TransitionDelay)
 		s.saveStreamsLocked()
 		// AWS discards a deleted stream's buffered records.
-		st.pipe.discard()
+		st.pipe.Discard()
 	}
 	if s.cfg.TransitionDelay == 0 {
 		s.remove(st)
@@ -274,7 +249,7 @@ func (s *Server) updateDestination(region string, body []byte, doc map[string]an
 	// A new endpoint URL is checked before taking the lock: the check may
 	// resolve a host name.
 	if u := in.HttpEndpointDestinationUpdate; u != nil && u.EndpointConfiguration != nil {
-		if err := checkEndpointURL(u.EndpointConfiguration.Url, "httpEndpointDestinationUpdate.endpointConfiguration.url"); err != nil {
+		if err := delivery.CheckEndpointURL(u.EndpointConfiguration.Url, "httpEndpointDestinationUpdate.endpointConfiguration.url"); err != nil {
 			return nil, err
 		}
 	}
@@ -307,7 +282,7 @@ func (s *Server) updateDestination(region string, body []byte, doc map[string]an
 		return nil, err
 	}
 	// Records buffered under the old configuration are delivered with it.
-	st.pipe.reconfigure(next, st.version+1)
+	st.pipe.Reconfigure(next, st.version+1)
 	st.dest = next
 	st.version++
 	st.updatedAt = s.clock.Now()
@@ -334,7 +309,7 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 		if err != nil {
 			return next, err
 		}
-		if err := checkHTTPDestination(&merged); err != nil {
+		if err := delivery.CheckHTTP(&merged); err != nil {
 			return next, err
 		}
 		if st.dest.HTTP != nil && st.dest.HTTP.S3BackupMode == "AllData" && merged.S3BackupMode == "FailedDataOnly" {
@@ -353,7 +328,7 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 		if err != nil {
 			return next, err
 		}
-		if err := checkS3Destination(&merged); err != nil {
+		if err := delivery.CheckS3(&merged); err != nil {
 			return next, err
 		}
 		if st.dest.S3 != nil && st.dest.S3.S3BackupMode == "Enabled" && merged.S3BackupMode == "Disabled" {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 )
@@ -89,7 +90,7 @@ func (s *Server) Lambda() *lambdaapi.Service { return s.lambda }
 func (s *Server) invokeFunction(ctx context.Context, region, ref string, payload []byte) (lambdarunner.Result, error) {
 	res, err := s.lambda.Invoke(ctx, region, ref, payload)
 	if errors.Is(err, lambdaapi.ErrFunctionNotFound) {
-		return res, fmt.Errorf("%w: %v", ErrFunctionNotFound, err)
+		return res, fmt.Errorf("%w: %v", delivery.ErrFunctionNotFound, err)
 	}
 	return res, err
 }

@@ -3,7 +3,7 @@ package emulator
 import (
 	"path/filepath"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 )
 
 // startLogs opens the CloudWatch Logs store (persisted under

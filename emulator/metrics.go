@@ -5,12 +5,12 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 )
 
@@ -55,33 +55,6 @@ import (
 // region and function_name. The Go runtime and process collectors are
 // included too.
 
-// durationBuckets suit both quick transforms and slow ones, in seconds.
-var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}
-
-// streamMetrics are one delivery stream's counters. The hot path only adds
-// to atomics; the collector reads them at scrape time.
-type streamMetrics struct {
-	incomingRecords, incomingBytes, throttled atomic.Int64
-	// Delivery to the destination: S3, or the HTTP endpoint.
-	delivRecords, delivBytes, delivSuccess, delivAttempts atomic.Int64
-	// Writes of S3 backup and error-output objects of an HTTP endpoint
-	// destination, counted as DeliveryToS3 like AWS does for the backup.
-	backupRecords, backupBytes, backupSuccess, backupAttempts atomic.Int64
-
-	procSuccess, procAttempts  atomic.Int64
-	procOKRecords, procOKBytes atomic.Int64
-	procDuration               prometheus.Histogram // labelled with the stream
-}
-
-func newStreamMetrics(region, name string) *streamMetrics {
-	return &streamMetrics{procDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:        "firehose_execute_processing_duration_seconds",
-		Help:        "Transform invocation time (CloudWatch ExecuteProcessing.Duration).",
-		Buckets:     durationBuckets,
-		ConstLabels: prometheus.Labels{"region": region, "delivery_stream": name},
-	})}
-}
-
 // functionMetrics are one Lambda function's counters.
 type functionMetrics struct {
 	region, name        string
@@ -106,7 +79,7 @@ func (f *functionStats) observe(fn *lambdarunner.Function, res lambdarunner.Resu
 		m = &functionMetrics{region: fn.Region, name: fn.Name, duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:        "lambda_duration_seconds",
 			Help:        "Function run time (Lambda Duration).",
-			Buckets:     durationBuckets,
+			Buckets:     delivery.DurationBuckets,
 			ConstLabels: prometheus.Labels{"region": fn.Region, "function_name": fn.Name},
 		})}
 		f.byFn[arn] = m
@@ -184,7 +157,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	now := s.clock.Now()
 	type entry struct {
 		region, name string
-		p            *pipeline
+		p            *delivery.Pipeline
 	}
 	s.mu.Lock()
 	entries := make([]entry, 0, len(s.streams))
@@ -206,38 +179,38 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v.Load()), labels...)
 	}
 	for _, e := range entries {
-		m, l := e.p.m, []string{e.region, e.name}
-		counter(descIncomingRecords, &m.incomingRecords, l...)
-		counter(descIncomingBytes, &m.incomingBytes, l...)
-		counter(descThrottled, &m.throttled, l...)
-		oldest, isHTTP, hasProc := e.p.oldestUndelivered()
+		m, l := e.p.Metrics(), []string{e.region, e.name}
+		counter(descIncomingRecords, &m.IncomingRecords, l...)
+		counter(descIncomingBytes, &m.IncomingBytes, l...)
+		counter(descThrottled, &m.Throttled, l...)
+		oldest, isHTTP, hasProc := e.p.OldestUndelivered()
 		freshness := 0.0
 		if !oldest.IsZero() {
 			freshness = max(now.Sub(oldest).Seconds(), 0)
 		}
 		if isHTTP {
-			counter(descHTTPRecords, &m.delivRecords, l...)
-			counter(descHTTPBytes, &m.delivBytes, l...)
-			counter(descHTTPSuccess, &m.delivSuccess, l...)
-			counter(descHTTPAttempts, &m.delivAttempts, l...)
+			counter(descHTTPRecords, &m.DelivRecords, l...)
+			counter(descHTTPBytes, &m.DelivBytes, l...)
+			counter(descHTTPSuccess, &m.DelivSuccess, l...)
+			counter(descHTTPAttempts, &m.DelivAttempts, l...)
 			ch <- prometheus.MustNewConstMetric(descHTTPFreshness, prometheus.GaugeValue, freshness, l...)
-			counter(descS3Records, &m.backupRecords, l...)
-			counter(descS3Bytes, &m.backupBytes, l...)
-			counter(descS3Success, &m.backupSuccess, l...)
-			counter(descS3Attempts, &m.backupAttempts, l...)
+			counter(descS3Records, &m.BackupRecords, l...)
+			counter(descS3Bytes, &m.BackupBytes, l...)
+			counter(descS3Success, &m.BackupSuccess, l...)
+			counter(descS3Attempts, &m.BackupAttempts, l...)
 		} else {
-			counter(descS3Records, &m.delivRecords, l...)
-			counter(descS3Bytes, &m.delivBytes, l...)
-			counter(descS3Success, &m.delivSuccess, l...)
-			counter(descS3Attempts, &m.delivAttempts, l...)
+			counter(descS3Records, &m.DelivRecords, l...)
+			counter(descS3Bytes, &m.DelivBytes, l...)
+			counter(descS3Success, &m.DelivSuccess, l...)
+			counter(descS3Attempts, &m.DelivAttempts, l...)
 			ch <- prometheus.MustNewConstMetric(descS3Freshness, prometheus.GaugeValue, freshness, l...)
 		}
-		if hasProc || m.procAttempts.Load() > 0 {
-			counter(descProcSuccess, &m.procSuccess, l...)
-			counter(descProcAttempts, &m.procAttempts, l...)
-			counter(descProcOKRecords, &m.procOKRecords, l...)
-			counter(descProcOKBytes, &m.procOKBytes, l...)
-			m.procDuration.Collect(ch)
+		if hasProc || m.ProcAttempts.Load() > 0 {
+			counter(descProcSuccess, &m.ProcSuccess, l...)
+			counter(descProcAttempts, &m.ProcAttempts, l...)
+			counter(descProcOKRecords, &m.ProcOKRecords, l...)
+			counter(descProcOKBytes, &m.ProcOKBytes, l...)
+			m.ProcDuration.Collect(ch)
 		}
 	}
 
@@ -285,42 +258,6 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descLambdaErrors, &m.errors, l...)
 		m.duration.Collect(ch)
 	}
-}
-
-// oldestUndelivered returns the arrival time of the oldest record still in
-// the pipeline (zero when none), whether the destination is an HTTP
-// endpoint, and whether it has a processor.
-func (p *pipeline) oldestUndelivered() (oldest time.Time, isHTTP, hasProc bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	consider := func(b *batch) {
-		if b == nil || len(b.arrivals) == 0 || b.errorType != "" || b.backup {
-			return
-		}
-		select {
-		case <-b.done: // delivered, not yet off the queue
-			return
-		default:
-		}
-		t := time.UnixMilli(b.arrivals[0])
-		for _, a := range b.arrivals[1:] {
-			if a < b.arrivals[0] {
-				t = time.UnixMilli(a)
-			}
-		}
-		if oldest.IsZero() || t.Before(oldest) {
-			oldest = t
-		}
-	}
-	consider(p.proc.buf)
-	for _, b := range p.proc.queue {
-		consider(b)
-	}
-	consider(p.buf)
-	for _, b := range p.queue {
-		consider(b)
-	}
-	return oldest, p.cfg.http != nil, p.cfg.proc != nil
 }
 
 // metricsHandler builds, on first use, the registry GET /metrics serves:

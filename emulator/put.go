@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -40,21 +41,21 @@ func (s *Server) putRecord(region string, body []byte) (any, *protocol.Error) {
 	if err != nil {
 		return nil, err
 	}
-	m := st.pipe.m
+	m := st.pipe.Metrics()
 	if s.draining() {
-		m.throttled.Add(1)
+		m.Throttled.Add(1)
 		return nil, drainError()
 	}
 	var res [1]error
 	s.ingest(st, [][]byte{data}, s.clock.Now(), res[:])
 	if res[0] != nil {
-		if res[0] == errSlowDown || res[0] == errDraining {
-			m.throttled.Add(1)
+		if res[0] == delivery.ErrSlowDown || res[0] == errDraining {
+			m.Throttled.Add(1)
 		}
 		return nil, putError(res[0])
 	}
-	m.incomingRecords.Add(1)
-	m.incomingBytes.Add(int64(len(data)))
+	m.IncomingRecords.Add(1)
+	m.IncomingBytes.Add(int64(len(data)))
 	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
 }
 
@@ -69,7 +70,7 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 	}
 	// In drain-only mode nothing is accepted: the whole call is refused.
 	if s.draining() {
-		st.pipe.m.throttled.Add(int64(len(records)))
+		st.pipe.Metrics().Throttled.Add(int64(len(records)))
 		return nil, drainError()
 	}
 	results := make([]error, len(records))
@@ -77,7 +78,7 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 	var n, bytes int64
 	for i, r := range results {
 		if r == errDraining {
-			st.pipe.m.throttled.Add(int64(len(records)))
+			st.pipe.Metrics().Throttled.Add(int64(len(records)))
 			return nil, drainError()
 		}
 		if r == nil {
@@ -97,18 +98,18 @@ func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Erro
 		e := &out.RequestResponses[i]
 		if r != nil {
 			e.ErrorCode, e.ErrorMessage = putErrorText(r)
-			if r == errSlowDown {
+			if r == delivery.ErrSlowDown {
 				throttled++
 			}
 			continue
 		}
 		e.RecordId, ids = ids[:recordIDLen], ids[recordIDLen:]
 	}
-	m := st.pipe.m
-	m.incomingRecords.Add(n)
-	m.incomingBytes.Add(bytes)
+	m := st.pipe.Metrics()
+	m.IncomingRecords.Add(n)
+	m.IncomingBytes.Add(bytes)
 	if throttled > 0 {
-		m.throttled.Add(throttled)
+		m.Throttled.Add(throttled)
 	}
 	return out, nil
 }

@@ -18,14 +18,15 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/console"
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
-	"github.com/firehose-local/firehose-local/emulator/wal"
+	"github.com/firehose-local/firehose-local/cwlogs"
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
+	"github.com/firehose-local/firehose-local/wal"
 )
 
 // Account is the account ID every resource belongs to.
@@ -148,7 +149,8 @@ type Server struct {
 	mu      sync.Mutex
 	streams map[string]map[string]*stream // region → name → stream
 
-	pending atomic.Int64 // record bytes buffered or queued for delivery
+	pending *delivery.Budget // record bytes buffered or queued for delivery
+	deps    *delivery.Deps   // what every stream's pipeline shares
 
 	bodies *reqbody.Budget // request body bytes held (Config.MaxBodyBytesInFlight)
 
@@ -190,7 +192,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Clock = SystemClock{}
 	}
 	if cfg.HTTPEndpointTimeout == 0 {
-		cfg.HTTPEndpointTimeout = defaultHTTPEndpointTimeout
+		cfg.HTTPEndpointTimeout = delivery.DefaultHTTPEndpointTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -223,6 +225,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.abortCtx, s.abort = context.WithCancel(context.Background())
 	s.aborted = s.abortCtx.Done()
+	s.pending = delivery.NewBudget(cfg.MaxPendingBytes)
 	if s.store == nil {
 		s.store = builtinStore{s3}
 	}
@@ -238,6 +241,12 @@ func New(cfg Config) (*Server, error) {
 		_ = s.logs.Close()
 		s.removeTempDirs()
 		return nil, fmt.Errorf("starting the Lambda service: %w", err)
+	}
+	s.deps = &delivery.Deps{
+		Clock: s.clock, Logger: s.log, Store: s.store, Invoke: s.invokeFunction,
+		Annotate: s.invocations.annotate, Pending: s.pending, Logs: s.logs,
+		Abort: s.abortCtx, WG: &s.wg,
+		HTTPEndpointTimeout: cfg.HTTPEndpointTimeout, MaxBufferInterval: cfg.MaxBufferInterval, EndpointRewrites: cfg.EndpointRewrites,
 	}
 	if err := s.startDurable(); err != nil {
 		_ = s.lambda.Close()
@@ -345,7 +354,7 @@ func (s *Server) Close(ctx context.Context) error {
 		s.mu.Lock()
 		for _, byName := range s.streams {
 			for _, st := range byName {
-				st.pipe.close()
+				st.pipe.Close()
 			}
 		}
 		s.mu.Unlock()
@@ -392,25 +401,9 @@ func (s *Server) removeTempDirs() {
 	}
 }
 
-// reserve accounts n more pending bytes, unless that passes the bound.
-func (s *Server) reserve(n int) bool {
-	if s.pending.Add(int64(n)) > s.cfg.MaxPendingBytes {
-		s.pending.Add(-int64(n))
-		return false
-	}
-	return true
-}
-
-func (s *Server) release(n int) { s.pending.Add(-int64(n)) }
-
-// isAborted reports whether shutdown stopped waiting for deliveries.
-func (s *Server) isAborted() bool {
-	select {
-	case <-s.aborted:
-		return true
-	default:
-		return false
-	}
+// newPipeline starts st's delivery pipeline.
+func (s *Server) newPipeline(st *stream) *delivery.Pipeline {
+	return delivery.New(s.deps, delivery.Stream{Name: st.name, ARN: st.arn, Region: st.region}, st.dest, st.version)
 }
 
 // model is the Firehose model requests are validated against, with http://

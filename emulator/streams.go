@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -43,7 +44,7 @@ type stream struct {
 	source            *protocol.DirectPutSourceConfiguration
 	tags              map[string]*string
 	sse               sseState
-	pipe              *pipeline // records in, objects out
+	pipe              *delivery.Pipeline // records in, objects out
 }
 
 // sseState is the stream's server-side encryption. configured is false
@@ -93,7 +94,7 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 		DeliveryStreamType:   s.typ,
 		VersionId:            strconv.Itoa(s.version),
 		CreateTimestamp:      protocol.Epoch(s.createdAt),
-		Destinations:         []protocol.DestinationDescription{s.dest.describe()},
+		Destinations:         []protocol.DestinationDescription{describeDestination(s.dest)},
 	}
 	if !s.updatedAt.IsZero() {
 		d.LastUpdateTimestamp = protocol.Epoch(s.updatedAt)
@@ -112,49 +113,24 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 
 // destination is a stream's one destination, as configured: exactly one
 // member is set.
-type destination struct {
-	S3   *protocol.ExtendedS3DestinationConfiguration
-	HTTP *protocol.HttpEndpointDestinationConfiguration
-}
+type destination = delivery.Spec
 
-func (d destination) describe() protocol.DestinationDescription {
+func describeDestination(d destination) protocol.DestinationDescription {
 	if d.HTTP != nil {
 		return describeHTTP(*d.HTTP)
 	}
 	return describeS3(*d.S3)
 }
 
-// s3Backup is an HTTP endpoint destination's S3Configuration (where failed
-// and, with AllData, all records go) in the form S3 destinations are kept.
-func s3Backup(h protocol.HttpEndpointDestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
-	return extendedS3(h.S3Configuration)
-}
-
-// extendedS3 is a (legacy) S3DestinationConfiguration in the form S3
-// destinations are kept.
-func extendedS3(c *protocol.S3DestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
-	if c == nil {
-		return protocol.ExtendedS3DestinationConfiguration{}
-	}
-	return protocol.ExtendedS3DestinationConfiguration{
-		RoleARN: c.RoleARN, BucketARN: c.BucketARN, Prefix: c.Prefix, ErrorOutputPrefix: c.ErrorOutputPrefix,
-		BufferingHints: c.BufferingHints, CompressionFormat: c.CompressionFormat,
-		EncryptionConfiguration: c.EncryptionConfiguration, CloudWatchLoggingOptions: c.CloudWatchLoggingOptions,
-	}
-}
-
 // Defaults of the HTTP endpoint destination (API reference, Terraform docs).
-const (
-	defaultHTTPRetrySeconds = 300
-	defaultHTTPBackupMode   = "FailedDataOnly"
-)
+const defaultHTTPBackupMode = "FailedDataOnly"
 
 // describeHTTP renders an HTTP endpoint destination with its defaults
 // materialised, the S3 backup nested as S3DestinationDescription, and
 // without the write-only AccessKey.
 func describeHTTP(h protocol.HttpEndpointDestinationConfiguration) protocol.DestinationDescription {
-	size, interval := bufferingHints(h.BufferingHints)
-	retry := httpRetrySeconds(h)
+	size, interval := delivery.BufferingHints(h.BufferingHints)
+	retry := delivery.HTTPRetrySeconds(h)
 	backup := h.S3BackupMode
 	if backup == "" {
 		backup = defaultHTTPBackupMode
@@ -181,18 +157,10 @@ func describeHTTP(h protocol.HttpEndpointDestinationConfiguration) protocol.Dest
 			RoleARN:                     h.RoleARN,
 			RetryOptions:                &protocol.HttpEndpointRetryOptions{DurationInSeconds: &retry},
 			S3BackupMode:                backup,
-			S3DestinationDescription:    describeS3(s3Backup(h)).S3DestinationDescription,
+			S3DestinationDescription:    describeS3(delivery.S3Backup(h)).S3DestinationDescription,
 			SecretsManagerConfiguration: h.SecretsManagerConfiguration,
 		},
 	}
-}
-
-// httpRetrySeconds is RetryOptions.DurationInSeconds, default 300.
-func httpRetrySeconds(h protocol.HttpEndpointDestinationConfiguration) int {
-	if h.RetryOptions != nil && h.RetryOptions.DurationInSeconds != nil {
-		return *h.RetryOptions.DurationInSeconds
-	}
-	return defaultHTTPRetrySeconds
 }
 
 func loggingOptions(l *protocol.CloudWatchLoggingOptions) *protocol.CloudWatchLoggingOptions {
@@ -204,7 +172,7 @@ func loggingOptions(l *protocol.CloudWatchLoggingOptions) *protocol.CloudWatchLo
 }
 
 func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.DestinationDescription {
-	size, interval := bufferingHints(c.BufferingHints)
+	size, interval := delivery.BufferingHints(c.BufferingHints)
 	enc := protocol.EncryptionConfiguration{NoEncryptionConfig: "NoEncryption"}
 	if c.EncryptionConfiguration != nil && c.EncryptionConfiguration.KMSEncryptionConfig != nil {
 		enc = protocol.EncryptionConfiguration{KMSEncryptionConfig: c.EncryptionConfiguration.KMSEncryptionConfig}
@@ -220,7 +188,7 @@ func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.Destinat
 		Prefix:                   prefix,
 		ErrorOutputPrefix:        c.ErrorOutputPrefix,
 		BufferingHints:           protocol.BufferingHints{SizeInMBs: &size, IntervalInSeconds: &interval},
-		CompressionFormat:        compressionFormat(c),
+		CompressionFormat:        delivery.CompressionFormat(c),
 		EncryptionConfiguration:  enc,
 		CloudWatchLoggingOptions: logging,
 	}
@@ -240,26 +208,6 @@ func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.Destinat
 			CustomTimeZone:           c.CustomTimeZone,
 		},
 	}
-}
-
-// bufferingHints returns the destination's buffer size in MiB and interval
-// in seconds, with AWS's defaults of 5 MiB and 300 s.
-func bufferingHints(h *protocol.BufferingHints) (sizeMB, intervalS int) {
-	sizeMB, intervalS = 5, 300
-	if h != nil && h.SizeInMBs != nil {
-		sizeMB = *h.SizeInMBs
-	}
-	if h != nil && h.IntervalInSeconds != nil {
-		intervalS = *h.IntervalInSeconds
-	}
-	return sizeMB, intervalS
-}
-
-func compressionFormat(c protocol.ExtendedS3DestinationConfiguration) string {
-	if c.CompressionFormat == "" {
-		return "UNCOMPRESSED"
-	}
-	return c.CompressionFormat
 }
 
 // sortedTags returns the stream's tags ordered by key.

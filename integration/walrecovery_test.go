@@ -13,7 +13,7 @@ import (
 )
 
 // walFrames returns the offsets and sizes of the frames of a write-ahead log
-// segment, read by its documented format (emulator/wal): a 16-byte header,
+// segment, read by its documented format (package wal): a 16-byte header,
 // then frames of a 25-byte header — its body length at byte 12 — and body.
 func walFrames(t *testing.T, b []byte) (offs, sizes []int) {
 	t.Helper()

@@ -1,4 +1,4 @@
-package emulator
+package delivery
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
@@ -60,7 +60,7 @@ type errorEvent struct {
 // logError writes one error event for a batch of cfg, to the backup's
 // target when backup is true, else the destination's. It does nothing when
 // that logging is off.
-func (p *pipeline) logError(cfg destConfig, backup bool, code, message, processor string) {
+func (p *Pipeline) logError(cfg destConfig, backup bool, code, message, processor string) {
 	t := cfg.logDest
 	if backup {
 		t = cfg.logBackup
@@ -84,7 +84,7 @@ func (p *pipeline) logError(cfg destConfig, backup bool, code, message, processo
 		ErrorCode:               code,
 		Processor:               processor,
 	})
-	p.s.logs.Append(group, t.stream, cwlogs.Event{Message: string(b), Timestamp: p.s.clock.Now()})
+	p.d.Logs.Append(group, t.stream, cwlogs.Event{Message: string(b), Timestamp: p.d.Clock.Now()})
 }
 
 func marshalNoEscape(v any) ([]byte, error) {

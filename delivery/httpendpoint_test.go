@@ -1,4 +1,4 @@
-package emulator
+package delivery
 
 import "testing"
 
@@ -26,12 +26,12 @@ func TestRewriteURL(t *testing.T) {
 func TestCheckEndpointURL(t *testing.T) {
 	for _, ok := range []string{"https://example.com", "http://127.0.0.1:9", "http://localhost/x", "http://api.localhost",
 		"http://10.0.0.1", "http://172.16.5.5", "http://192.168.1.1", "http://[::1]:8080", "http://[fd00::1]/"} {
-		if err := checkEndpointURL(ok, "u"); err != nil {
+		if err := CheckEndpointURL(ok, "u"); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"http://8.8.8.8/", "http://172.32.0.1/", "http://[2001:db8::1]/", "https://", "http:///x"} {
-		if err := checkEndpointURL(bad, "u"); err == nil {
+		if err := CheckEndpointURL(bad, "u"); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}

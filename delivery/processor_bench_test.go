@@ -1,4 +1,4 @@
-package emulator
+package delivery
 
 import (
 	"encoding/base64"

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 )
 
 func storeMessages(s *cwlogs.Store, g, st string) []string {

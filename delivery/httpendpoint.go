@@ -1,4 +1,4 @@
-package emulator
+package delivery
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ import (
 // The HTTP endpoint delivery contract (AWS "HTTP endpoint delivery request
 // and response specifications" and "Troubleshooting HTTP endpoints").
 const (
-	defaultHTTPEndpointTimeout = 3 * time.Minute
+	DefaultHTTPEndpointTimeout = 3 * time.Minute
 	maxRequestRecords          = 10000
 	maxRequestBody             = 64 << 20 // the JSON body, before compression
 	maxResponseBody            = 1 << 20
@@ -90,7 +90,7 @@ type httpConfig struct {
 
 func newHTTPConfig(h protocol.HttpEndpointDestinationConfiguration, rewrites []EndpointRewrite) *httpConfig {
 	c := &httpConfig{
-		retry:   time.Duration(httpRetrySeconds(h)) * time.Second,
+		retry:   time.Duration(HTTPRetrySeconds(h)) * time.Second,
 		allData: h.S3BackupMode == "AllData",
 	}
 	if e := h.EndpointConfiguration; e != nil {
@@ -129,11 +129,11 @@ func commonAttributesHeader(attrs []protocol.HttpEndpointCommonAttribute) string
 	return sb.String()
 }
 
-// checkHTTPDestination applies the rules AWS checks beyond the model's
+// CheckHTTP applies the rules AWS checks beyond the model's
 // constraints to an HTTP endpoint destination (except the URL's, see
-// checkEndpointURL), and refuses by name what firehose-local does not
+// CheckEndpointURL), and refuses by name what firehose-local does not
 // implement.
-func checkHTTPDestination(h *protocol.HttpEndpointDestinationConfiguration) *protocol.Error {
+func CheckHTTP(h *protocol.HttpEndpointDestinationConfiguration) *protocol.Error {
 	if h.EndpointConfiguration == nil || h.S3Configuration == nil {
 		return protocol.NewError(protocol.ErrInvalidArgument, "EndpointConfiguration and S3Configuration are required for an HTTP endpoint destination.")
 	}
@@ -155,15 +155,15 @@ func checkHTTPDestination(h *protocol.HttpEndpointDestinationConfiguration) *pro
 	if _, err := parseProcessing(h.ProcessingConfiguration, 0); err != nil {
 		return err
 	}
-	backup := s3Backup(*h)
-	return checkS3Destination(&backup)
+	backup := S3Backup(*h)
+	return CheckS3(&backup)
 }
 
-// checkEndpointURL enforces the model's https:// pattern, except that
+// CheckEndpointURL enforces the model's https:// pattern, except that
 // http:// is accepted for loopback and private hosts (a deliberate
 // difference, for local receivers). path is the member's path in AWS's
 // ValidationException, e.g. httpEndpointDestinationConfiguration.endpointConfiguration.url.
-func checkEndpointURL(raw, path string) *protocol.Error {
+func CheckEndpointURL(raw, path string) *protocol.Error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return protocol.NewError(protocol.ErrInvalidArgument, "EndpointConfiguration.Url %s is not a valid URL.", raw)
@@ -197,6 +197,13 @@ func localHost(host string) bool {
 	return true
 }
 
+// httpEndpoint sends each batch to an HTTP endpoint in AWS's request
+// contract, its failures to the S3 backup.
+type httpEndpoint struct{}
+
+func (httpEndpoint) Deliver(p *Pipeline, b *Batch) bool { return p.deliverHTTP(b) }
+func (httpEndpoint) Name(b *Batch) string               { return b.cfg.http.logName }
+
 // httpFailure is why one request attempt did not succeed.
 type httpFailure struct {
 	code, message string
@@ -207,7 +214,7 @@ type httpFailure struct {
 // records and 64 MiB of JSON each, in order. Each request is retried on its
 // own; records the endpoint never accepts go to the S3 backup. It reports
 // false if shutdown abandoned the batch.
-func (p *pipeline) deliverHTTP(b *batch) bool {
+func (p *Pipeline) deliverHTTP(b *Batch) bool {
 	if p.client == nil {
 		p.client = newEndpointClient()
 	}
@@ -233,7 +240,7 @@ func newEndpointClient() *http.Client {
 }
 
 // requestEnd returns the end of the request that starts at record start.
-func requestEnd(b *batch, start int) int {
+func requestEnd(b *Batch, start int) int {
 	size, end := requestOverhead, start
 	for end < len(b.ends) && end-start < maxRequestRecords {
 		n := base64.StdEncoding.EncodedLen(len(record(b, end))) + recordOverhead
@@ -247,7 +254,7 @@ func requestEnd(b *batch, start int) int {
 }
 
 // requestBody renders {"requestId":…,"timestamp":…,"records":[{"data":…},…]}.
-func requestBody(id string, ms int64, b *batch, start, end int) []byte {
+func requestBody(id string, ms int64, b *Batch, start, end int) []byte {
 	n := requestOverhead
 	for i := start; i < end; i++ {
 		n += base64.StdEncoding.EncodedLen(len(record(b, i))) + recordOverhead
@@ -283,10 +290,10 @@ func gzipBytes(b []byte) []byte {
 // server clock, counted from the first failure and leaving out the time
 // spent waiting for responses; then the records go to the S3 backup. It
 // returns false when the stream was deleted or shutdown gave up waiting.
-func (p *pipeline) sendRequest(b *batch, start, end int) bool {
+func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 	h := b.cfg.http
 	id := uuid.NewString()
-	body := requestBody(id, p.s.clock.Now().UnixMilli(), b, start, end)
+	body := requestBody(id, p.d.Clock.Now().UnixMilli(), b, start, end)
 	bytesIn := len(body)
 	if h.gzip {
 		body = gzipBytes(body)
@@ -296,7 +303,7 @@ func (p *pipeline) sendRequest(b *batch, start, end int) bool {
 	go func() {
 		select {
 		case <-p.discarded:
-		case <-p.s.aborted:
+		case <-p.d.Abort.Done():
 		case <-ctx.Done():
 		}
 		cancel()
@@ -309,16 +316,16 @@ func (p *pipeline) sendRequest(b *batch, start, end int) bool {
 	for {
 		attempts++
 		fail = p.attempt(ctx, h, id, body)
-		p.m.delivAttempts.Add(1)
+		p.m.DelivAttempts.Add(1)
 		if ctx.Err() != nil {
 			p.log.Error("HTTP endpoint delivery abandoned (stream deleted or shutdown deadline reached): records not delivered",
 				"endpoint", h.logName, "requestId", id, "records", len(b.ends)-start)
 			return false
 		}
 		if fail == nil {
-			p.m.delivSuccess.Add(1)
-			p.m.delivRecords.Add(int64(records))
-			p.m.delivBytes.Add(int64(bytesIn))
+			p.m.DelivSuccess.Add(1)
+			p.m.DelivRecords.Add(int64(records))
+			p.m.DelivBytes.Add(int64(bytesIn))
 			p.log.Debug("delivered to the HTTP endpoint", "endpoint", h.logName, "requestId", id, "records", records, "attempts", attempts)
 			return true
 		}
@@ -342,11 +349,11 @@ func (p *pipeline) sendRequest(b *batch, start, end int) bool {
 			break
 		}
 		wait := min(jitter(backoff), remaining)
-		before := p.s.clock.Now()
+		before := p.d.Clock.Now()
 		if !p.wait(b, wait) {
 			return false
 		}
-		elapsed += p.s.clock.Now().Sub(before)
+		elapsed += p.d.Clock.Now().Sub(before)
 		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	return p.backupFailed(b, start, end, attempts, fail, id)
@@ -359,8 +366,8 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // attempt makes one request and judges the response as Firehose does.
-func (p *pipeline) attempt(ctx context.Context, h *httpConfig, id string, body []byte) *httpFailure {
-	timeout := p.s.cfg.HTTPEndpointTimeout
+func (p *Pipeline) attempt(ctx context.Context, h *httpConfig, id string, body []byte) *httpFailure {
+	timeout := p.d.HTTPEndpointTimeout
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, h.url, bytes.NewReader(body))
@@ -507,8 +514,8 @@ type httpErrorDocument struct {
 // backupFailed writes records [start, end) of b, which the endpoint never
 // accepted, to the S3 backup as http-endpoint-failed error documents. It
 // reports false if shutdown abandoned them.
-func (p *pipeline) backupFailed(b *batch, start, end, attempts int, f *httpFailure, id string) bool {
-	now := p.s.clock.Now().UnixMilli()
+func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailure, id string) bool {
+	now := p.d.Clock.Now().UnixMilli()
 	n := end - start
 	base := recordIDSeq.Add(uint64(n)) - uint64(n)
 	var lines bytes.Buffer
@@ -525,7 +532,7 @@ func (p *pipeline) backupFailed(b *batch, start, end, attempts int, f *httpFailu
 			DataID:                 fmt.Sprintf("%s%020d.0", recordIDPrefix, base+uint64(i-start)),
 		})
 	}
-	eb := &batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
+	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
 		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}
 	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
 		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)

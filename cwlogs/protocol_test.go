@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 )
 
 // rawCall sends a JSON 1.1 request without the SDK.

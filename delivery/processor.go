@@ -1,4 +1,4 @@
-package emulator
+package delivery
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 )
@@ -109,28 +110,37 @@ func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Dura
 	return cfg, nil
 }
 
+// LambdaARN is the function a valid ProcessingConfiguration runs, "" when
+// processing is off.
+func LambdaARN(pc *protocol.ProcessingConfiguration) string {
+	if c, _ := parseProcessing(pc, 0); c != nil {
+		return c.lambdaARN
+	}
+	return ""
+}
+
 // procStage is the processor's buffer and queue; the pipeline's mutex
 // guards it. Records wait here, are sent through the function in batches,
 // and what the function returns Ok goes on to the destination buffer.
 type procStage struct {
-	buf      *batch
-	timer    Timer
-	queue    []*batch
-	inflight *batch
+	buf      *Batch
+	timer    clock.Timer
+	queue    []*Batch
+	inflight *Batch
 	wake     chan struct{}
 	closed   bool
 }
 
-func (p *pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time, h *walHold) {
+func (p *Pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time, h *Hold) {
 	c := p.cfg.proc
 	if b := p.proc.buf; b != nil && (len(b.data)+len(r) > c.sizeLimit || eventSize(len(b.data)+len(r), len(b.ends)+1) > maxInvokePayload) {
 		p.procCutLocked()
 	}
 	if p.proc.buf == nil {
-		b := &batch{cfg: p.cfg, first: arrival, done: make(chan struct{})}
+		b := &Batch{cfg: p.cfg, first: arrival, done: make(chan struct{})}
 		p.proc.buf = b
 		if c.interval > 0 {
-			p.proc.timer = p.s.clock.AfterFunc(c.interval, func() {
+			p.proc.timer = p.d.Clock.AfterFunc(c.interval, func() {
 				p.mu.Lock()
 				defer p.mu.Unlock()
 				if p.proc.buf == b {
@@ -155,7 +165,7 @@ func eventSize(n, count int) int {
 	return (n+2)/3*4 + count*perRecordEventOverhead + 512
 }
 
-func (p *pipeline) procCutLocked() {
+func (p *Pipeline) procCutLocked() {
 	if p.proc.buf == nil {
 		return
 	}
@@ -173,25 +183,25 @@ func (p *pipeline) procCutLocked() {
 	}
 }
 
-// flushProcessing cuts the processor's buffer and returns the batches still
+// FlushProcessing cuts the processor's buffer and returns the batches still
 // to be processed.
-func (p *pipeline) flushProcessing() []*batch {
+func (p *Pipeline) FlushProcessing() []*Batch {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.procCutLocked()
-	return append([]*batch(nil), p.proc.queue...)
+	return append([]*Batch(nil), p.proc.queue...)
 }
 
 // procDiscardLocked drops the processor's records (stream deleted) and
 // returns how many there were.
-func (p *pipeline) procDiscardLocked() int {
+func (p *Pipeline) procDiscardLocked() int {
 	p.procCutLocked()
 	n := 0
 	for _, b := range p.proc.queue {
 		n += len(b.ends)
 		if b != p.proc.inflight {
-			p.s.release(len(b.data))
-			p.s.releaseHolds(b)
+			p.d.Pending.Release(len(b.data))
+			p.releaseHolds(b)
 			close(b.done)
 		}
 	}
@@ -205,8 +215,8 @@ func (p *pipeline) procDiscardLocked() int {
 
 // runProcessing sends processor batches through the function in order. When
 // the stage is closed and drained it closes the delivery stage.
-func (p *pipeline) runProcessing() {
-	defer p.s.wg.Done()
+func (p *Pipeline) runProcessing() {
+	defer p.d.WG.Done()
 	defer p.closeDelivery()
 	for {
 		p.mu.Lock()
@@ -290,7 +300,7 @@ var recordIDSeq atomic.Uint64
 // invocation NumberOfRetries times, and hands the outcome on: Ok records to
 // the destination buffer, ProcessingFailed records (or the whole batch, when
 // every attempt failed) to the error output. Nothing is dropped silently.
-func (p *pipeline) process(b *batch) {
+func (p *Pipeline) process(b *Batch) {
 	cfg := b.cfg.proc
 	n := len(b.ends)
 	ids := make([]string, n)
@@ -307,7 +317,7 @@ func (p *pipeline) process(b *batch) {
 	go func() {
 		select {
 		case <-p.discarded:
-		case <-p.s.aborted:
+		case <-p.d.Abort.Done():
 		case <-ctx.Done():
 		}
 		cancel()
@@ -320,20 +330,20 @@ func (p *pipeline) process(b *batch) {
 	attempts := 0
 	for attempts < 1+cfg.retries {
 		attempts++
-		start := p.s.clock.Now()
-		res, err := p.s.invokeFunction(ctx, region, cfg.lambdaARN, payload)
+		start := p.d.Clock.Now()
+		res, err := p.d.Invoke(ctx, region, cfg.lambdaARN, payload)
 		out, fnErr := res.Payload, res.FunctionError
-		p.m.procAttempts.Add(1)
-		p.m.procDuration.Observe(p.s.clock.Now().Sub(start).Seconds())
+		p.m.ProcAttempts.Add(1)
+		p.m.ProcDuration.Observe(p.d.Clock.Now().Sub(start).Seconds())
 		if err == nil && fnErr == "" {
-			p.m.procSuccess.Add(1)
+			p.m.ProcSuccess.Add(1)
 		}
 		if ctx.Err() != nil {
 			// Stream deleted: the records are discarded. Shutdown abandoned
 			// them: with --data-dir they are processed after the next start.
 			if p.isDiscarded() {
-				p.s.release(len(b.data))
-				p.s.releaseHolds(b)
+				p.d.Pending.Release(len(b.data))
+				p.releaseHolds(b)
 				close(b.done)
 			}
 			return
@@ -353,12 +363,12 @@ func (p *pipeline) process(b *batch) {
 			results, f := parseTransformResponse(out, ids)
 			if f == nil {
 				ok, dropped, failed := countResults(results)
-				p.s.invocations.annotate(res.RequestID, p.arn, ok, dropped, failed, "")
+				p.d.annotate(res.RequestID, p.arn, ok, dropped, failed, "")
 				p.applyResults(b, results, attempts, cfg.lambdaARN)
 				return
 			}
 			fail = *f
-			p.s.invocations.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
+			p.d.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
 			p.log.Warn("transform function response rejected", "function", cfg.lambdaARN, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 		}
 		if err != nil {
@@ -379,7 +389,7 @@ func (p *pipeline) process(b *batch) {
 // numeric IDs; IDs are unique within the process.
 var recordIDPrefix = strconv.FormatInt(time.Now().UnixNano(), 10)
 
-func record(b *batch, i int) []byte {
+func record(b *Batch, i int) []byte {
 	start := 0
 	if i > 0 {
 		start = b.ends[i-1]
@@ -503,7 +513,7 @@ type failedRecord struct {
 }
 
 // applyResults hands a successful invocation's records on.
-func (p *pipeline) applyResults(b *batch, results []transformResult, attempts int, lambdaARN string) {
+func (p *Pipeline) applyResults(b *Batch, results []transformResult, attempts int, lambdaARN string) {
 	var failed []failedRecord
 	for i, r := range results {
 		if r.result == "ProcessingFailed" {
@@ -516,28 +526,28 @@ func (p *pipeline) applyResults(b *batch, results []transformResult, attempts in
 // finishProcessing moves Ok records into the destination buffer (with their
 // original arrival times) and failed records into an error-output object,
 // then marks the processor batch done.
-func (p *pipeline) finishProcessing(b *batch, results []transformResult, failed []failedRecord, attempts int, lambdaARN string) {
-	now := p.s.clock.Now().UnixMilli()
+func (p *Pipeline) finishProcessing(b *Batch, results []transformResult, failed []failedRecord, attempts int, lambdaARN string) {
+	now := p.d.Clock.Now().UnixMilli()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer close(b.done)
-	p.s.release(len(b.data))
+	p.d.Pending.Release(len(b.data))
 	// The source records are done in the write-ahead log once every batch
 	// their results went to is: those batches take over b's holds.
-	defer p.s.releaseHolds(b)
+	defer p.releaseHolds(b)
 	if p.closed {
 		return
 	}
-	var last *batch
+	var last *Batch
 	for i, r := range results {
 		if r.result == "Ok" {
-			p.s.pending.Add(int64(len(r.data)))
+			p.d.Pending.Add(int64(len(r.data)))
 			if ob := p.appendLocked(r.data, b.arrivals[i], time.UnixMilli(b.arrivals[i])); ob != last {
 				ob.inherit(b.holds)
 				last = ob
 			}
-			p.m.procOKRecords.Add(1)
-			p.m.procOKBytes.Add(int64(len(r.data)))
+			p.m.ProcOKRecords.Add(1)
+			p.m.ProcOKBytes.Add(int64(len(r.data)))
 		}
 	}
 	if len(failed) == 0 {
@@ -556,12 +566,12 @@ func (p *pipeline) finishProcessing(b *batch, results []transformResult, failed 
 			LambdaARN:              lambdaARN,
 		})
 	}
-	eb := &batch{cfg: p.cfg, data: lines.Bytes(), first: time.UnixMilli(b.arrivals[failed[0].index]),
+	eb := &Batch{cfg: p.cfg, data: lines.Bytes(), first: time.UnixMilli(b.arrivals[failed[0].index]),
 		done: make(chan struct{}), retryNow: make(chan struct{}, 1), errorType: "processing-failed"}
 	eb.ends = []int{len(eb.data)}
 	eb.arrivals = []int64{b.arrivals[failed[0].index]}
 	eb.inherit(b.holds)
-	p.s.pending.Add(int64(len(eb.data)))
+	p.d.Pending.Add(int64(len(eb.data)))
 	// Error output goes ahead of the open destination buffer, in order with
 	// the other cut batches.
 	p.queue = append(p.queue, eb)

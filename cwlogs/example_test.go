@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 )
 
 // Lambda output reaches the store through LambdaSink.

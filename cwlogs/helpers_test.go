@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/firehose-local/firehose-local/emulator/cwlogs"
+	"github.com/firehose-local/firehose-local/cwlogs"
 )
 
 // t0 is the fake clock's start: every test's "now".

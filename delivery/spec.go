@@ -1,0 +1,97 @@
+package delivery
+
+import (
+	"context"
+	"strings"
+
+	"github.com/firehose-local/firehose-local/protocol"
+)
+
+// Spec is a stream's one destination, as configured: exactly one member is
+// set. (A new destination adds its configuration here, and a file that
+// implements Destination.)
+type Spec struct {
+	S3   *protocol.ExtendedS3DestinationConfiguration
+	HTTP *protocol.HttpEndpointDestinationConfiguration
+}
+
+// ObjectStore is where delivered objects go: the built-in S3, or an
+// external S3-compatible store.
+type ObjectStore interface {
+	PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error
+}
+
+// ObjectMeta is what Firehose sets on a delivered object.
+type ObjectMeta struct {
+	ContentType     string
+	ContentEncoding string
+	KMSKeyARN       string // server-side encryption with this key, where the store supports it
+}
+
+// S3Backup is an HTTP endpoint destination's S3Configuration (where failed
+// and, with AllData, all records go) in the form S3 destinations are kept.
+func S3Backup(h protocol.HttpEndpointDestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
+	return ExtendedS3(h.S3Configuration)
+}
+
+// ExtendedS3 is a (legacy) S3DestinationConfiguration in the form S3
+// destinations are kept.
+func ExtendedS3(c *protocol.S3DestinationConfiguration) protocol.ExtendedS3DestinationConfiguration {
+	if c == nil {
+		return protocol.ExtendedS3DestinationConfiguration{}
+	}
+	return protocol.ExtendedS3DestinationConfiguration{
+		RoleARN: c.RoleARN, BucketARN: c.BucketARN, Prefix: c.Prefix, ErrorOutputPrefix: c.ErrorOutputPrefix,
+		BufferingHints: c.BufferingHints, CompressionFormat: c.CompressionFormat,
+		EncryptionConfiguration: c.EncryptionConfiguration, CloudWatchLoggingOptions: c.CloudWatchLoggingOptions,
+	}
+}
+
+// DefaultHTTPRetrySeconds is an HTTP endpoint destination's default
+// RetryOptions.DurationInSeconds.
+const DefaultHTTPRetrySeconds = 300
+
+// HTTPRetrySeconds is RetryOptions.DurationInSeconds, default 300.
+func HTTPRetrySeconds(h protocol.HttpEndpointDestinationConfiguration) int {
+	if h.RetryOptions != nil && h.RetryOptions.DurationInSeconds != nil {
+		return *h.RetryOptions.DurationInSeconds
+	}
+	return DefaultHTTPRetrySeconds
+}
+
+// BufferingHints returns the destination's buffer size in MiB and interval
+// in seconds, with AWS's defaults of 5 MiB and 300 s.
+func BufferingHints(h *protocol.BufferingHints) (sizeMB, intervalS int) {
+	sizeMB, intervalS = 5, 300
+	if h != nil && h.SizeInMBs != nil {
+		sizeMB = *h.SizeInMBs
+	}
+	if h != nil && h.IntervalInSeconds != nil {
+		intervalS = *h.IntervalInSeconds
+	}
+	return sizeMB, intervalS
+}
+
+// CompressionFormat is the destination's compression, UNCOMPRESSED by
+// default.
+func CompressionFormat(c protocol.ExtendedS3DestinationConfiguration) string {
+	if c.CompressionFormat == "" {
+		return "UNCOMPRESSED"
+	}
+	return c.CompressionFormat
+}
+
+// BucketFromARN is the bucket name of an S3 bucket ARN.
+func BucketFromARN(arn string) string {
+	if i := strings.Index(arn, ":::"); i >= 0 {
+		return arn[i+3:]
+	}
+	return arn
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

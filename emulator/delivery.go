@@ -1,0 +1,18 @@
+package emulator
+
+import "github.com/firehose-local/firehose-local/delivery"
+
+// ObjectStore is where delivered objects go: the built-in S3, or an
+// external S3-compatible store (Config.Store).
+type ObjectStore = delivery.ObjectStore
+
+// ObjectMeta is what Firehose sets on a delivered object.
+type ObjectMeta = delivery.ObjectMeta
+
+// EndpointRewrite sends HTTP endpoint deliveries for URLs starting with
+// From to To instead (Config.EndpointRewrites).
+type EndpointRewrite = delivery.EndpointRewrite
+
+// ErrFunctionNotFound is what invoking a transform returns (wrapped) for a
+// function that does not exist.
+var ErrFunctionNotFound = delivery.ErrFunctionNotFound
