@@ -298,16 +298,8 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 	if h.gzip {
 		body = gzipBytes(body)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-p.discarded:
-		case <-p.d.Abort.Done():
-		case <-ctx.Done():
-		}
-		cancel()
-	}()
+	ctx, stop := p.batchContext(context.Background(), true)
+	defer stop()
 	records := end - start
 	var elapsed time.Duration
 	backoff := httpInitialBackoff
@@ -334,7 +326,7 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 		p.mu.Unlock()
 		processor := ""
 		if b.cfg.proc != nil {
-			processor = b.cfg.proc.lambdaARN
+			processor = b.cfg.proc.processor.Name()
 		}
 		p.logError(b.cfg, false, fail.code, fail.message, processor)
 		if fail.permanent {

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -43,7 +44,8 @@ type Pipeline struct {
 	closed   bool
 	finished chan struct{} // closed when the delivery goroutine exits
 
-	discarded chan struct{} // closed when the stream is deleted
+	discarded   context.Context    // ends when the stream is deleted
+	discardDone context.CancelFunc // ends discarded
 
 	m *Metrics
 
@@ -170,18 +172,18 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 // stream's configuration version. Close or Discard stops it.
 func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 	p := &Pipeline{
-		d:         d,
-		log:       d.Logger.With("stream", id.Name, "region", id.Region),
-		stream:    id.Name,
-		arn:       id.ARN,
-		region:    id.Region,
-		cfg:       newDestConfig(dest, version, d.MaxBufferInterval, d.EndpointRewrites),
-		wake:      make(chan struct{}, 1),
-		finished:  make(chan struct{}),
-		discarded: make(chan struct{}),
-		proc:      procStage{wake: make(chan struct{}, 1)},
-		m:         NewMetrics(id.Region, id.Name),
+		d:        d,
+		log:      d.Logger.With("stream", id.Name, "region", id.Region),
+		stream:   id.Name,
+		arn:      id.ARN,
+		region:   id.Region,
+		cfg:      newDestConfig(dest, version, d.MaxBufferInterval, d.EndpointRewrites),
+		wake:     make(chan struct{}, 1),
+		finished: make(chan struct{}),
+		proc:     procStage{wake: make(chan struct{}, 1)},
+		m:        NewMetrics(id.Region, id.Name),
 	}
+	p.discarded, p.discardDone = context.WithCancel(context.Background())
 	d.WG.Add(2)
 	go p.run()
 	go p.runProcessing()
@@ -430,7 +432,7 @@ func (p *Pipeline) Discard() {
 	}
 	p.queue = nil
 	p.closed = true
-	close(p.discarded)
+	p.discardDone()
 	close(p.wake)
 }
 
@@ -520,12 +522,23 @@ func (p *Pipeline) deliver(b *Batch) {
 }
 
 // isDiscarded reports whether the stream was deleted.
-func (p *Pipeline) isDiscarded() bool {
-	select {
-	case <-p.discarded:
-		return true
-	default:
-		return false
+func (p *Pipeline) isDiscarded() bool { return p.discarded.Err() != nil }
+
+// batchContext is the one way a pipeline stops waiting on work in flight:
+// a context that ends with parent, when shutdown stops waiting for
+// deliveries, and, if discard, when the stream is deleted. Call stop when
+// done.
+func (p *Pipeline) batchContext(parent context.Context, discard bool) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	stopAbort := context.AfterFunc(p.d.Abort, cancel)
+	stopDiscard := func() bool { return false }
+	if discard {
+		stopDiscard = context.AfterFunc(p.discarded, cancel)
+	}
+	return ctx, func() {
+		stopAbort()
+		stopDiscard()
+		cancel()
 	}
 }
 
@@ -539,7 +552,7 @@ func (p *Pipeline) wait(b *Batch, d time.Duration) bool {
 	select {
 	case <-fired:
 	case <-b.retryNow:
-	case <-p.discarded:
+	case <-p.discarded.Done():
 		return false
 	case <-p.d.Abort.Done():
 		p.log.Error("shutdown deadline reached: records not delivered", "destination", b.destination(), "records", len(b.ends))

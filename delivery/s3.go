@@ -92,10 +92,10 @@ func (p *Pipeline) writeObject(b *Batch) error {
 		return err
 	}
 	meta := ObjectMeta{ContentType: "application/octet-stream", ContentEncoding: c.format.ContentEncoding(), KMSKeyARN: c.kmsKeyARN}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	timeout, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// A forced shutdown does not wait for a store that hangs.
-	stop := context.AfterFunc(p.d.Abort, cancel)
+	ctx, stop := p.batchContext(timeout, false)
 	defer stop()
 	return p.d.Store.PutObject(ctx, c.bucket, key, body, meta)
 }

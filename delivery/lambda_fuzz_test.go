@@ -43,14 +43,14 @@ func FuzzParseTransformResponse(f *testing.F) {
 			t.Fatalf("accepted a non-JSON answer %q", out)
 		}
 		for i, r := range results {
-			switch r.result {
+			switch r.Status {
 			case "Ok":
-				if r.data == nil {
+				if r.Data == nil {
 					t.Fatalf("record %d: Ok without data", i)
 				}
 			case "Dropped", "ProcessingFailed":
 			default:
-				t.Fatalf("record %d: result %q", i, r.result)
+				t.Fatalf("record %d: result %q", i, r.Status)
 			}
 		}
 	})

@@ -1,0 +1,353 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/google/uuid"
+)
+
+// The Lambda processor: Firehose's transformation contract. Records go to
+// the function as one event, base64 in JSON; its answer gives each record
+// back Ok (with new data), Dropped or ProcessingFailed. An invocation that
+// fails is retried NumberOfRetries times.
+
+// ErrFunctionNotFound is what invoking a transform returns (wrapped) for a
+// function that does not exist.
+var ErrFunctionNotFound = errors.New("function not found")
+
+// Lambda processor defaults and limits (AWS documentation).
+const (
+	defaultProcRetries   = 3
+	defaultProcSizeBytes = 1 << 20
+	defaultProcInterval  = 60 * time.Second
+	maxProcRetries       = 300
+	// maxInvokePayload is Lambda's synchronous request limit; the
+	// processor cuts its buffer before an event would pass it.
+	maxInvokePayload = 6 << 20
+	// perRecordEventOverhead bounds the JSON around one record's base64 data.
+	perRecordEventOverhead = 128
+)
+
+// parseProcessing reads a ProcessingConfiguration. It returns nil when
+// processing is off, and refuses by name every processor firehose-local does
+// not implement.
+func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Duration) (*procConfig, *protocol.Error) {
+	if pc == nil || len(pc.Processors) == 0 || (pc.Enabled != nil && !*pc.Enabled) {
+		return nil, nil
+	}
+	var cfg *procConfig
+	for _, proc := range pc.Processors {
+		if proc.Type != "Lambda" {
+			return nil, protocol.Unsupported("the " + proc.Type + " processor")
+		}
+		if cfg != nil {
+			return nil, protocol.NewError(protocol.ErrInvalidArgument, "Only one Lambda processor is supported per destination.")
+		}
+		lp := &lambdaProcessor{retries: defaultProcRetries}
+		cfg = &procConfig{processor: lp, sizeLimit: defaultProcSizeBytes, interval: defaultProcInterval, fits: fitsEvent}
+		seen := map[string]bool{}
+		for _, param := range proc.Parameters {
+			name, v := param.ParameterName, strings.TrimSpace(param.ParameterValue)
+			if seen[name] {
+				return nil, protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter %s is specified more than once.", name)
+			}
+			seen[name] = true
+			bad := func(want string) *protocol.Error {
+				return protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter %s has invalid value %s: %s.", name, param.ParameterValue, want)
+			}
+			switch name {
+			case "LambdaArn":
+				if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":lambda:") || !strings.Contains(v, ":function:") {
+					return nil, bad("expected a Lambda function ARN")
+				}
+				lp.arn = v
+			case "NumberOfRetries":
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 || n > maxProcRetries {
+					return nil, bad(fmt.Sprintf("expected an integer from 0 to %d", maxProcRetries))
+				}
+				lp.retries = n
+			case "BufferSizeInMBs":
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f < 0.2 || f > 3 {
+					return nil, bad("expected a number of MB from 0.2 to 3")
+				}
+				cfg.sizeLimit = int(f * (1 << 20))
+			case "BufferIntervalInSeconds":
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 || n > 900 {
+					return nil, bad("expected an integer from 0 to 900")
+				}
+				cfg.interval = time.Duration(n) * time.Second
+			case "RoleArn":
+				// IAM is not emulated: the role is accepted as the destination's is.
+			default:
+				return nil, protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter %s is not valid for processor type Lambda.", name)
+			}
+		}
+		if lp.arn == "" {
+			return nil, protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter LambdaArn is required for processor type Lambda.")
+		}
+	}
+	if maxInterval > 0 && cfg.interval > maxInterval {
+		cfg.interval = maxInterval
+	}
+	return cfg, nil
+}
+
+// LambdaARN is the function a valid ProcessingConfiguration runs, "" when
+// processing is off.
+func LambdaARN(pc *protocol.ProcessingConfiguration) string {
+	if c, _ := parseProcessing(pc, 0); c != nil {
+		return c.processor.Name()
+	}
+	return ""
+}
+
+// Wire shapes of the Firehose transformation contract.
+type (
+	transformEvent struct {
+		InvocationID      string           `json:"invocationId"`
+		DeliveryStreamArn string           `json:"deliveryStreamArn"`
+		Region            string           `json:"region"`
+		Records           []transformInput `json:"records"`
+	}
+	transformInput struct {
+		RecordID                    string `json:"recordId"`
+		ApproximateArrivalTimestamp int64  `json:"approximateArrivalTimestamp"`
+		Data                        []byte `json:"data"`
+	}
+	transformResponse struct {
+		Records []transformOutput `json:"records"`
+	}
+	transformOutput struct {
+		RecordID *string `json:"recordId"`
+		Result   *string `json:"result"`
+		Data     *string `json:"data"`
+	}
+	// errorDocument is one line of a processing-failed object, with the keys
+	// in the order real objects show them.
+	errorDocument struct {
+		RawData                string `json:"rawData"`
+		ErrorCode              string `json:"errorCode"`
+		ErrorMessage           string `json:"errorMessage"`
+		AttemptsMade           int    `json:"attemptsMade"`
+		ArrivalTimestamp       int64  `json:"arrivalTimestamp"`
+		AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
+		LambdaARN              string `json:"lambdaARN"`
+	}
+)
+
+// The error codes and messages Firehose writes into error documents.
+const (
+	codeFunctionError    = "Lambda.FunctionError"
+	codeProcessingFailed = "Lambda.ProcessingFailedStatus"
+	codeMissingRecordID  = "Lambda.MissingRecordId"
+	codeDuplicatedID     = "Lambda.DuplicatedRecordId"
+	codeJSONProcessing   = "Lambda.JsonProcessingException"
+	codeNotFound         = "Lambda.ResourceNotFound"
+
+	msgFunctionError    = "The Lambda function was successfully invoked but it returned an error result."
+	msgProcessingFailed = "ProcessingFailed status set for record"
+	msgMissingRecordID  = "One or more record Ids were not returned. Ensure that the Lambda function returns all received record Ids."
+	msgTimeout          = "Firehose encountered timeout errors when calling AWS Lambda. The maximum supported function timeout is 5 minutes."
+)
+
+// invocationFailure is why one attempt did not produce usable results.
+type invocationFailure struct{ code, message string }
+
+var recordIDSeq atomic.Uint64
+
+// lambdaProcessor invokes a Lambda function with each batch.
+type lambdaProcessor struct {
+	arn     string
+	retries int
+}
+
+func (l *lambdaProcessor) Name() string { return l.arn }
+
+// fitsEvent reports whether n record bytes in count records make an
+// invocation event within Lambda's synchronous payload limit.
+func fitsEvent(n, count int) bool {
+	return (n+2)/3*4+count*perRecordEventOverhead+512 <= maxInvokePayload
+}
+
+// Process sends b through the function, retrying a failed invocation
+// NumberOfRetries times.
+func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (Outcome, bool) {
+	n := len(b.ends)
+	ids := make([]string, n)
+	base := recordIDSeq.Add(uint64(n)) - uint64(n)
+	event := transformEvent{InvocationID: uuid.NewString(), DeliveryStreamArn: p.arn, Region: p.region, Records: make([]transformInput, n)}
+	for i := range n {
+		ids[i] = fmt.Sprintf("%s%020d", recordIDPrefix, base+uint64(i))
+		event.Records[i] = transformInput{RecordID: ids[i], ApproximateArrivalTimestamp: b.arrivals[i], Data: record(b, i)}
+	}
+	payload, _ := json.Marshal(event)
+	region := p.region
+	if parts := strings.Split(l.arn, ":"); len(parts) > 3 && parts[3] != "" {
+		region = parts[3]
+	}
+	var fail invocationFailure
+	attempts := 0
+	for attempts < 1+l.retries {
+		attempts++
+		start := p.d.Clock.Now()
+		res, err := p.d.Invoke(ctx, region, l.arn, payload)
+		out, fnErr := res.Payload, res.FunctionError
+		p.m.ProcAttempts.Add(1)
+		p.m.ProcDuration.Observe(p.d.Clock.Now().Sub(start).Seconds())
+		if err == nil && fnErr == "" {
+			p.m.ProcSuccess.Add(1)
+		}
+		if ctx.Err() != nil {
+			return Outcome{}, false
+		}
+		switch {
+		case errors.Is(err, ErrFunctionNotFound):
+			fail = invocationFailure{codeNotFound, fmt.Sprintf("The Lambda function %s was not found.", l.arn)}
+		case err != nil:
+			fail = invocationFailure{codeFunctionError, err.Error()}
+		case fnErr != "":
+			fail = invocationFailure{codeFunctionError, msgFunctionError}
+			if res.Failure == lambdarunner.FailureTimeout {
+				fail.message = msgTimeout
+			}
+			p.log.Warn("transform function returned an error", "function", l.arn, "attempt", attempts, "error", truncate(out, 2048))
+		default:
+			results, f := parseTransformResponse(out, ids)
+			if f == nil {
+				ok, dropped, failed := countResults(results)
+				p.d.annotate(res.RequestID, p.arn, ok, dropped, failed, "")
+				return Outcome{Results: results, Attempts: attempts}, true
+			}
+			fail = *f
+			p.d.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
+			p.log.Warn("transform function response rejected", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
+		}
+		if err != nil {
+			p.log.Warn("transform function invocation failed", "function", l.arn, "attempt", attempts, "error", err)
+		}
+		p.logError(b.cfg, false, fail.code, fail.message, l.arn)
+	}
+	return Outcome{Failure: &Failure{Code: fail.code, Message: fail.message}, Attempts: attempts}, true
+}
+
+// recordIDPrefix makes the record IDs of one server look like AWS's long
+// numeric IDs; IDs are unique within the process.
+var recordIDPrefix = strconv.FormatInt(time.Now().UnixNano(), 10)
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// parseTransformResponse checks a function's answer the way Firehose does:
+// every record ID returned exactly once, no unknown IDs, a known result, and
+// base64 data for Ok records.
+func parseTransformResponse(out []byte, ids []string) ([]Result, *invocationFailure) {
+	recs, ok := protocol.ScanTransformResponse(out)
+	if !ok {
+		var fail *invocationFailure
+		if recs, fail = decodeTransformResponse(out); fail != nil {
+			return nil, fail
+		}
+	}
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+	}
+	results := make([]Result, len(ids))
+	seen := make([]bool, len(ids))
+	for _, r := range recs {
+		if !r.HasRecordID {
+			return nil, &invocationFailure{codeJSONProcessing, "A record in the Lambda response has no recordId."}
+		}
+		i, ok := index[string(r.RecordID)]
+		if !ok {
+			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The Lambda response contains record Id %q, which was not in the request.", r.RecordID)}
+		}
+		if seen[i] {
+			return nil, &invocationFailure{codeDuplicatedID, fmt.Sprintf("Record Id %s was returned more than once by the Lambda function.", r.RecordID)}
+		}
+		seen[i] = true
+		switch result := string(r.Result); result {
+		case "Ok":
+			if !r.HasData {
+				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result Ok but no data.", r.RecordID)}
+			}
+			data := make([]byte, base64.StdEncoding.DecodedLen(len(r.Data)))
+			n, err := base64.StdEncoding.Decode(data, r.Data)
+			if err != nil {
+				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", r.RecordID, err)}
+			}
+			results[i] = Result{Status: "Ok", Data: data[:n:n]}
+		case "Dropped":
+			results[i] = Result{Status: "Dropped"}
+		case "ProcessingFailed":
+			results[i] = Result{Status: "ProcessingFailed", Code: codeProcessingFailed, Message: msgProcessingFailed}
+		default:
+			return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("Record %s has result %q; it must be Ok, Dropped or ProcessingFailed.", r.RecordID, result)}
+		}
+	}
+	for _, s := range seen {
+		if !s {
+			return nil, &invocationFailure{codeMissingRecordID, msgMissingRecordID}
+		}
+	}
+	return results, nil
+}
+
+// decodeTransformResponse reads a transform's answer with encoding/json,
+// for what protocol.ScanTransformResponse leaves to it.
+func decodeTransformResponse(out []byte) ([]protocol.TransformRecord, *invocationFailure) {
+	var resp transformResponse
+	dec := json.NewDecoder(bytes.NewReader(out))
+	if err := dec.Decode(&resp); err != nil || resp.Records == nil {
+		msg := "The response from the Lambda function is not valid JSON with a records array"
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		return nil, &invocationFailure{codeJSONProcessing, msg + "."}
+	}
+	recs := make([]protocol.TransformRecord, len(resp.Records))
+	for i, r := range resp.Records {
+		if r.RecordID != nil {
+			recs[i].RecordID, recs[i].HasRecordID = []byte(*r.RecordID), true
+		}
+		if r.Result != nil {
+			recs[i].Result, recs[i].HasResult = []byte(*r.Result), true
+		}
+		if r.Data != nil {
+			recs[i].Data, recs[i].HasData = []byte(*r.Data), true
+		}
+	}
+	return recs, nil
+}
+
+func countResults(results []Result) (ok, dropped, failed int) {
+	for _, r := range results {
+		switch r.Status {
+		case "Ok":
+			ok++
+		case "Dropped":
+			dropped++
+		default:
+			failed++
+		}
+	}
+	return ok, dropped, failed
+}
