@@ -26,7 +26,9 @@
 // -compare-bin adds another firehose-local binary (say, a build from before
 // a change) as a column of the same run. -durable adds the same binary with
 // --data-dir and --fsync always, and with --fsync interval, reported as
-// ratios against firehose-local in memory. Results are printed as Markdown.
+// ratios against firehose-local in memory. -wal-compaction measures the
+// write-ahead log's compaction instead (walcompact.go). Results are printed
+// as Markdown.
 package main
 
 import (
@@ -69,6 +71,10 @@ type options struct {
 	compareLabel     string
 	check            bool
 	durable          bool
+	walCompaction    bool
+	walMB            float64
+	walSegment       string
+	walHeld          float64
 }
 
 func main() {
@@ -91,6 +97,10 @@ func main() {
 	flag.StringVar(&o.compareLabel, "compare-label", "", "comma-separated column labels for -compare-bin")
 	flag.BoolVar(&o.check, "check", false, "exit 1 if a target (ratio ≥ 0.8, idle RSS < 15 MiB, start-up < 10 ms; with -durable, fsync always ≥ 0.5 of in memory) is missed")
 	flag.BoolVar(&o.durable, "durable", false, "also load firehose-local with --data-dir and --fsync always, and with --fsync interval, reported against it in memory")
+	flag.BoolVar(&o.walCompaction, "wal-compaction", false, "instead of the throughput bench: write-ahead log compaction's write amplification with a failing stream beside a flowing one, for this build and each -compare-bin (see walcompact.go)")
+	flag.Float64Var(&o.walMB, "wal-mb", 40, "with -wal-compaction: MB to ingest per run")
+	flag.StringVar(&o.walSegment, "wal-segment", "64KiB", "with -wal-compaction: --wal-segment-size")
+	flag.Float64Var(&o.walHeld, "wal-held", 0.05, "with -wal-compaction: the share of the bytes sent to the failing stream")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -121,6 +131,9 @@ func main() {
 	}
 	if !slices.Contains(o.targets, targetNoop) {
 		fatalf("the no-op target is the baseline and cannot be left out")
+	}
+	if o.walCompaction && (o.walMB <= 0 || o.walHeld <= 0 || o.walHeld >= 1) {
+		fatalf("-wal-mb must be positive and -wal-held between 0 and 1")
 	}
 	ok, err := run(o)
 	if err != nil {
@@ -195,7 +208,10 @@ func run(o options) (bool, error) {
 		os.Exit(130)
 	}()
 
-	needFL := slices.Contains(o.targets, targetFL)
+	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction
+	if o.walCompaction {
+		o.startupRuns = 0
+	}
 	bin := o.bin
 	if bin == "" && (needFL || o.startupRuns > 0) {
 		bin = filepath.Join(tmp, "firehose-local")
@@ -221,6 +237,9 @@ func run(o options) (bool, error) {
 				fls = append(fls, &target{name: targetFL + " " + label, kind: targetFL, bin: bin, peakRSS: map[int]int64{}})
 			}
 		}
+	}
+	if o.walCompaction {
+		return true, runWALCompaction(o, fls, tmp)
 	}
 	// The durable targets: the same binary with a write-ahead log.
 	var durables []*target

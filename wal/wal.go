@@ -184,7 +184,9 @@ type Loss struct {
 	// Records the records in them.
 	Calls, Records int
 	// Unreadable are frames whose header was damaged too, not known to be
-	// done: each is a lost call of unknown size, or a done marker.
+	// done: each is a lost call of unknown size, or a done marker. They
+	// are the frames that could be told apart: where the sync values that
+	// start them are damaged too, a stretch of several counts as one.
 	Unreadable int
 	// Markers are done markers whose body was damaged: the calls they
 	// marked may be delivered again.
