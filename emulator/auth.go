@@ -8,12 +8,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
@@ -65,12 +63,14 @@ const (
 	msgMissingToken = "Missing Authentication Token"
 )
 
-// authenticator checks every request's signature before the router sees it.
-// It classifies requests the way routes does:
+// authenticator checks requests' signatures, as each route of the route
+// table asks (routes): with its API's service in the scope and its API's
+// errors.
 //
 //	GET /_local/health                open: health checks carry no credentials
-//	CORS preflight (OPTIONS)          open: never signed; the router's browser
-//	                                  guard answers or refuses them
+//	CORS preflight (OPTIONS)          open: never signed; the browser guard,
+//	                                  in front of the authenticator, answers
+//	                                  or refuses them
 //	/_local/..., /metrics             any service in the scope; 403 {"error"}
 //	X-Amz-Target: Firehose_20150804.* service firehose; JSON 1.1 errors
 //	X-Amz-Target: Logs_20140328.*     service logs; JSON 1.1 errors
@@ -90,11 +90,10 @@ const (
 type authenticator struct {
 	v      *sigv4.Verifier
 	bodies *reqbody.Budget
-	next   http.Handler
 }
 
 // newAuthenticator accepts cfg's credentials and fn, the functions'.
-func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, bodies *reqbody.Budget, next http.Handler) *authenticator {
+func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, bodies *reqbody.Budget) *authenticator {
 	creds := make(map[string]string, len(cfg.Credentials)+1)
 	for k, v := range cfg.Credentials {
 		creds[k] = v
@@ -106,45 +105,70 @@ func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, bodies *reqb
 			Now:    cfg.Now,
 		},
 		bodies: bodies,
-		next:   next,
 	}
 }
 
-func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.EscapedPath()
-	target := r.Header.Get("X-Amz-Target")
-	switch {
-	case path == "/_local/health", browserguard.IsPreflight(r):
-		// CORS preflights carry no signature, on AWS either; the browser
-		// guard answers or refuses them.
-		a.next.ServeHTTP(w, r)
-	case strings.HasPrefix(path, "/_local/"), path == "/metrics":
-		a.json(w, r, "", maxJSONBody, localThrottle(), true, func(e *protocol.Error) {
+// middleware is a route's signature check; a nil authenticator (no
+// Config.Auth) checks nothing.
+type middleware func(http.Handler) http.Handler
+
+func (a *authenticator) wrap(check func(w http.ResponseWriter, r *http.Request, next http.Handler)) middleware {
+	if a == nil {
+		return func(h http.Handler) http.Handler { return h }
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if browserguard.IsPreflight(r) {
+				// CORS preflights carry no signature, on AWS either; the
+				// browser guard in front has allowed this one.
+				next.ServeHTTP(w, r)
+				return
+			}
+			check(w, r, next)
+		})
+	}
+}
+
+// local checks the admin endpoints', /metrics' and the console's requests:
+// any service in the scope, errors as {"error"} with 403.
+func (a *authenticator) local() middleware {
+	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		a.json(w, r, next, "", maxJSONBody, localThrottle(), true, func(e *protocol.Error) {
 			status := http.StatusForbidden
 			if e.Type == protocol.ErrServiceUnavailable || e.Type == protocol.ErrRequestEntityTooLarge {
 				status = e.Status
 			}
 			writeLocalJSON(w, status, map[string]string{"error": e.Type + ": " + e.Message})
 		})
-	case target != "":
-		service, throttle, pooled := "", protocol.NewError(errThrottling, msgRateExceeded), false
-		switch {
-		case strings.HasPrefix(target, firehoseTargetPrefix):
-			service, throttle, pooled = "firehose", firehoseThrottle(), true
-		case strings.HasPrefix(target, cwlogs.TargetPrefix):
-			service, throttle = "logs", logsThrottle()
-		}
-		a.json(w, r, service, maxJSONBody, throttle, pooled, func(e *protocol.Error) { writeAWSError(w, e) })
-	case strings.HasPrefix(path, "/2015-03-31/"):
-		a.json(w, r, "lambda", lambdaapi.MaxRequestBytes, lambdaThrottle(), false, func(e *protocol.Error) { writeLambdaError(w, e) })
-	default:
+	})
+}
+
+// jsonAPI checks a JSON 1.1 API's requests (service "" for any), with its
+// throttling error past the body budget.
+func (a *authenticator) jsonAPI(service string, throttle func() *protocol.Error, pooled bool) middleware {
+	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		a.json(w, r, next, service, maxJSONBody, throttle(), pooled, func(e *protocol.Error) { writeAWSError(w, e) })
+	})
+}
+
+// lambdaAPI checks the Lambda REST API's requests.
+func (a *authenticator) lambdaAPI() middleware {
+	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		a.json(w, r, next, "lambda", lambdaapi.MaxRequestBytes, lambdaThrottle(), false, func(e *protocol.Error) { writeLambdaError(w, e) })
+	})
+}
+
+// s3API checks S3's requests: the signature whole, from the request line
+// and headers; s3fake checks the body against it as it is read.
+func (a *authenticator) s3API() middleware {
+	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		res, err := a.v.Verify(r, sigv4.Target{Service: "s3", S3: true})
 		if err != nil {
 			s3fake.WriteAuthError(w, r, err)
 			return
 		}
-		a.next.ServeHTTP(w, r.WithContext(s3fake.WithSignature(r.Context(), res)))
-	}
+		next.ServeHTTP(w, r.WithContext(s3fake.WithSignature(r.Context(), res)))
+	})
 }
 
 // json verifies a request whose signature covers the SHA-256 of its body.
@@ -155,7 +179,7 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // handlers known to keep nothing of the body once they return: Firehose's
 // and the admin endpoints' (Lambda's and CloudWatch Logs' get buffers of
 // their own, the GC's to free).
-func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service string, limit int64, throttle *protocol.Error, pooled bool, fail func(*protocol.Error)) {
+func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.Handler, service string, limit int64, throttle *protocol.Error, pooled bool, fail func(*protocol.Error)) {
 	pc, verr := a.v.Precheck(r, sigv4.Target{Service: service})
 	if verr != nil {
 		fail(jsonAuthError(verr))
@@ -172,7 +196,7 @@ func (a *authenticator) json(w http.ResponseWriter, r *http.Request, service str
 		fail(jsonAuthError(verr))
 		return
 	}
-	a.next.ServeHTTP(w, withBody(r, body.Bytes))
+	next.ServeHTTP(w, withBody(r, body.Bytes))
 }
 
 // jsonAuthError is the JSON-protocol error for a failed verification:

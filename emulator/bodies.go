@@ -105,6 +105,9 @@ func firehoseThrottle() *protocol.Error {
 
 func logsThrottle() *protocol.Error { return protocol.NewError(errThrottling, msgRateExceeded) }
 
+// otherThrottle is the throttling error of a JSON 1.1 target no API serves.
+func otherThrottle() *protocol.Error { return protocol.NewError(errThrottling, msgRateExceeded) }
+
 func lambdaThrottle() *protocol.Error {
 	return &protocol.Error{Type: errTooManyRequests, Message: "Rate Exceeded.", Status: http.StatusTooManyRequests}
 }

@@ -34,13 +34,18 @@ const (
 //	/2015-03-31/...                   the Lambda REST API
 //	everything else                   S3, path-style or virtual-hosted
 func (s *Server) routes() http.Handler {
-	g := &s.browsers
-	local := func(h http.Handler) http.Handler { return g.Handler(browserguard.ModeLocal, denyLocal, h) }
-	jsonAPI := func(h http.Handler) http.Handler { return g.Handler(browserguard.ModeAPI, denyJSON, h) }
+	g, a := &s.browsers, s.auth
+	// Each route: the browser guard first, then the signature check of its
+	// API (with Config.Auth), then its handler.
+	local := func(h http.Handler) http.Handler { return g.Handler(browserguard.ModeLocal, denyLocal, a.local()(h)) }
+	jsonAPI := func(m middleware, h http.Handler) http.Handler {
+		return g.Handler(browserguard.ModeAPI, denyJSON, m(h))
+	}
 	r := mux.NewRouter()
 	r.SkipClean(true)
 	r.UseEncodedPath()
-	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.health)))
+	// Health checks carry no credentials.
+	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).Handler(g.Handler(browserguard.ModeLocal, denyLocal, http.HandlerFunc(s.health)))
 	r.Path("/_local/flush").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.flushHandler)))
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
 	// The web console; before the /_local/ catch-all. Its forms are read
@@ -53,14 +58,15 @@ func (s *Server) routes() http.Handler {
 	})))
 	// A browser app's preflight for a JSON API names X-Amz-Target.
 	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return browserguard.PreflightFor("X-Amz-Target")(r) }).
-		Handler(jsonAPI(http.NotFoundHandler()))
-	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).Handler(jsonAPI(http.HandlerFunc(s.firehoseAPI)))
-	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies})))
-	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Handler(g.Handler(browserguard.ModeAPI, denyJSON, http.NotFoundHandler()))
+	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).Handler(jsonAPI(a.jsonAPI("firehose", firehoseThrottle, true), http.HandlerFunc(s.firehoseAPI)))
+	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(a.jsonAPI("logs", logsThrottle, false),
+		cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies})))
+	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(a.jsonAPI("", otherThrottle, false), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
 	})))
-	r.PathPrefix("/2015-03-31/").Handler(g.Handler(browserguard.ModeAPI, denyLambda, s.lambda.Handler()))
-	r.PathPrefix("/").Handler(g.Handler(browserguard.ModeS3, s3fake.WriteBrowserRefusal, s.s3.Handler()))
+	r.PathPrefix("/2015-03-31/").Handler(g.Handler(browserguard.ModeAPI, denyLambda, a.lambdaAPI()(s.lambda.Handler())))
+	r.PathPrefix("/").Handler(g.Handler(browserguard.ModeS3, s3fake.WriteBrowserRefusal, a.s3API()(s.s3.Handler())))
 	return r
 }
 

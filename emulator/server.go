@@ -145,6 +145,7 @@ type Server struct {
 	tempDirs []string // removed by Close
 
 	browsers browserguard.Policy // what web pages may do
+	auth     *authenticator      // with Config.Auth: checks signatures per route
 
 	mu      sync.Mutex
 	streams map[string]map[string]*stream // region → name → stream
@@ -267,10 +268,10 @@ func New(cfg Config) (*Server, error) {
 		debug.FreeOSMemory()
 	}()
 	s.console = s.newConsole()
-	s.handler = s.routes()
 	if cfg.Auth != nil {
-		s.handler = newAuthenticator(cfg.Auth, s.fnCreds, s.bodies, s.handler)
+		s.auth = newAuthenticator(cfg.Auth, s.fnCreds, s.bodies)
 	}
+	s.handler = s.routes()
 	s.handler = s.guardBodies(s.handler)
 	s.ready.Store(true)
 	return s, nil
