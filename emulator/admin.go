@@ -25,7 +25,9 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
-type flushResult struct {
+// FlushResult is what Flush did for one stream: the objects written, or
+// why it did not finish.
+type FlushResult struct {
 	Stream  string `json:"stream"`
 	Region  string `json:"region"`
 	Objects int    `json:"objects"`
@@ -45,7 +47,9 @@ func (s *Server) flushHandler(w http.ResponseWriter, r *http.Request) {
 		}
 		timeout = d
 	}
-	results, found := s.Flush(q.Get("stream"), q.Get("region"), timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	results, found := s.Flush(ctx, q.Get("stream"), q.Get("region"))
 	if q.Get("stream") != "" && !found {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no delivery stream named " + q.Get("stream")})
 		return
@@ -60,9 +64,13 @@ func (s *Server) flushHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 // Flush delivers everything buffered in the named stream (every stream when
-// name is empty; every region when region is empty) and waits up to timeout
-// for the objects to be written. found reports whether any stream matched.
-func (s *Server) Flush(name, region string, timeout time.Duration) (results []flushResult, found bool) {
+// name is empty; every region when region is empty) and waits until the
+// objects are written or ctx ends. found reports whether any stream matched.
+func (s *Server) Flush(ctx context.Context, name, region string) (results []FlushResult, found bool) {
+	within := ""
+	if dl, ok := ctx.Deadline(); ok {
+		within = " after " + time.Until(dl).Round(time.Millisecond).String()
+	}
 	type pending struct {
 		st      *stream
 		batches []*delivery.Batch
@@ -81,8 +89,6 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 		}
 	}
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
 	// First through the transform function, then to the destination.
 	var procErr string
 	for _, st := range matched {
@@ -90,7 +96,7 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 			select {
 			case <-b.Done():
 			case <-ctx.Done():
-				procErr = "processing not finished after " + timeout.String()
+				procErr = "processing not finished" + within
 			}
 		}
 	}
@@ -99,7 +105,7 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 		all = append(all, pending{st, st.pipe.Flush()})
 	}
 	for _, p := range all {
-		res := flushResult{Stream: p.st.name, Region: p.st.region, Error: procErr}
+		res := FlushResult{Stream: p.st.name, Region: p.st.region, Error: procErr}
 	wait:
 		for _, b := range p.batches {
 			select {
@@ -107,9 +113,9 @@ func (s *Server) Flush(name, region string, timeout time.Duration) (results []fl
 				res.Objects++
 			case <-ctx.Done():
 				if err := p.st.pipe.Err(b); err != nil {
-					res.Error = "delivery not finished after " + timeout.String() + "; still retrying: " + err.Error()
+					res.Error = "delivery not finished" + within + "; still retrying: " + err.Error()
 				} else {
-					res.Error = "delivery not finished after " + timeout.String()
+					res.Error = "delivery not finished" + within
 				}
 				break wait
 			}

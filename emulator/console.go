@@ -6,6 +6,7 @@ package emulator
 // paths as the admin endpoint and the API.
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -103,7 +104,9 @@ func (c handlerClient) Do(req *http.Request) (*http.Response, error) {
 }
 
 func (b consoleBackend) Flush(region, name string) ([]console.FlushResult, bool) {
-	results, found := b.s.Flush(name, region, consoleFlushTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), consoleFlushTimeout)
+	defer cancel()
+	results, found := b.s.Flush(ctx, name, region)
 	out := make([]console.FlushResult, len(results))
 	for i, r := range results {
 		out[i] = console.FlushResult{Stream: r.Stream, Region: r.Region, Objects: r.Objects, Error: r.Error}

@@ -325,7 +325,9 @@ func (s *Server) Start(addr string) (net.Addr, error) {
 		_ = l.Close()
 		return nil, errors.New("the server is closed")
 	}
+	s.background.Add(1)
 	go func() {
+		defer s.background.Done()
 		if err := s.Serve(l); err != nil {
 			s.log.Error("serve", "error", err)
 		}

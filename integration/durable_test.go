@@ -310,7 +310,7 @@ func TestDataDirReplaysThroughTheProcessor(t *testing.T) {
 	createStream(t, env.Firehose, "s", transformDest(fnARNPrefix+"upper", "0"))
 	putBatch(t, env.Firehose, "s", []byte("a\n"), []byte("drop me\n"), []byte("fail me\n"))
 	// Processed now; the delivery of the results hangs.
-	if res, _ := env.Server.Flush("s", "", 2*time.Second); len(res) != 1 || !strings.Contains(res[0].Error, "delivery not finished") {
+	if res, _ := env.Server.Flush(ctxFor(t, 2*time.Second), "s", ""); len(res) != 1 || !strings.Contains(res[0].Error, "delivery not finished") {
 		t.Fatalf("flush: %+v", res)
 	}
 	abandon(t, env)

@@ -200,7 +200,7 @@ func TestSoak(t *testing.T) {
 	// never deleted arrives once or more (the SDK may re-send a batch).
 	fctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if results, _ := srv.Flush("", "", time.Minute); len(results) == 0 {
+	if results, _ := srv.Flush(ctxFor(t, time.Minute), "", ""); len(results) == 0 {
 		t.Fatal("flush found no stream")
 	}
 	if err := srv.WaitDelivered(fctx); err != nil {
