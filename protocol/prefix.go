@@ -286,29 +286,91 @@ func prefixSyntaxRuleError(field string, err error) error {
 // expressions.
 var prefixDefaultTimePath = javatime.MustCompile(prefixDefaultTimeLayout)
 
+// KeyPrefixes is a destination's Prefix and ErrorOutputPrefix, parsed once
+// by ParseKeyPrefixes and evaluated for each object by Data and Error. It is
+// immutable and safe for concurrent use.
+type KeyPrefixes struct {
+	data     keyPrefix // Prefix
+	errorOut keyPrefix // ErrorOutputPrefix
+}
+
+// keyPrefix is one parsed prefix: static text (tmpl nil) or a template with
+// expressions.
+type keyPrefix struct {
+	src  string
+	tmpl *PrefixTemplate
+}
+
+// parseKeyPrefix parses s unless it is static text.
+func parseKeyPrefix(s string) (keyPrefix, error) {
+	if !strings.Contains(s, "!{") {
+		return keyPrefix{src: s}, nil
+	}
+	t, err := ParsePrefix(s)
+	if err != nil {
+		return keyPrefix{}, err
+	}
+	return keyPrefix{src: s, tmpl: t}, nil
+}
+
+// ParseKeyPrefixes parses a destination's Prefix and ErrorOutputPrefix for
+// Data and Error. It checks syntax only, as ParsePrefix does, and returns
+// ParsePrefix's error for Prefix, then for ErrorOutputPrefix: unlike
+// ErrorKeyPrefix, which parses only the prefix it evaluates, it fails when
+// either is invalid. The placement rules are ValidatePrefixes's; a Prefix with
+// expressions and an empty ErrorOutputPrefix parses, and Error then fails as
+// ErrorKeyPrefix does.
+//
+// Evaluating the result gives exactly what DataKeyPrefix and ErrorKeyPrefix
+// give for the same prefixes, without parsing them again.
+func ParseKeyPrefixes(prefix, errorOutputPrefix string) (*KeyPrefixes, error) {
+	d, err := parseKeyPrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	e, err := parseKeyPrefix(errorOutputPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return &KeyPrefixes{data: d, errorOut: e}, nil
+}
+
 // DataKeyPrefix returns the evaluated S3 key prefix for delivered data. When
 // the prefix has no expressions the default time path yyyy/MM/dd/HH/ is
 // appended by plain concatenation ("legacy" -> "legacy2026/07/13/14/"; an
 // empty prefix gives just the time path). loc is the CustomTimeZone (nil =
 // UTC); rnd feeds !{firehose:random-string} (nil = crypto/rand).
+//
+// It parses prefix on every call; ParseKeyPrefixes and Data do it once.
 func DataKeyPrefix(prefix string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
-	tm := prefixIn(t, loc)
-	buf := make([]byte, 0, len(prefix)+len(prefixDefaultTimeLayout)+8)
-	if !strings.Contains(prefix, "!{") {
-		buf = append(buf, prefix...)
-		buf = prefixDefaultTimePath.Append(buf, tm)
-		return prefixFinish(buf)
-	}
-	p, err := ParsePrefix(prefix)
+	d, err := parseKeyPrefix(prefix)
 	if err != nil {
 		return "", err
 	}
-	buf, err = p.tmplEval(buf, tm, "", rnd)
+	k := KeyPrefixes{data: d}
+	return k.Data(t, loc, rnd)
+}
+
+// Data returns the evaluated S3 key prefix for delivered data at t, as
+// DataKeyPrefix does.
+func (k *KeyPrefixes) Data(t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
+	tm := prefixIn(t, loc)
+	buf := make([]byte, 0, len(k.data.src)+len(prefixDefaultTimeLayout)+8)
+	if k.data.tmpl == nil {
+		buf = append(buf, k.data.src...)
+		buf = prefixDefaultTimePath.Append(buf, tm)
+		return prefixFinish(buf)
+	}
+	buf, err := k.data.tmpl.tmplEval(buf, tm, "", rnd)
 	if err != nil {
 		return "", err
 	}
 	return prefixFinish(buf)
 }
+
+// errPrefixNoErrorType is the error of ErrorKeyPrefix and Error for an
+// empty error type.
+var errPrefixNoErrorType = errors.New("error output type must not be empty")
 
 // ErrorKeyPrefix returns the evaluated key prefix for error output of the
 // given type (e.g. "processing-failed"):
@@ -322,36 +384,53 @@ func DataKeyPrefix(prefix string, t time.Time, loc *time.Location, rnd io.Reader
 //     inserted (a static ErrorOutputPrefix need not contain it).
 //   - ErrorOutputPrefix with expressions: evaluated as-is; every
 //     !{firehose:error-output-type} becomes errorType.
+//
+// It parses only the prefix it uses (Prefix when ErrorOutputPrefix is empty,
+// else ErrorOutputPrefix), on every call; ParseKeyPrefixes and Error parse
+// both once.
 func ErrorKeyPrefix(prefix, errorOutputPrefix, errorType string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
 	if errorType == "" {
-		return "", errors.New("error output type must not be empty")
+		return "", errPrefixNoErrorType
+	}
+	var k KeyPrefixes
+	var err error
+	if errorOutputPrefix == "" {
+		k.data, err = parseKeyPrefix(prefix)
+	} else {
+		k.errorOut, err = parseKeyPrefix(errorOutputPrefix)
+	}
+	if err != nil {
+		return "", err
+	}
+	return k.Error(errorType, t, loc, rnd)
+}
+
+// Error returns the evaluated key prefix for error output of the given type
+// at t, as ErrorKeyPrefix does.
+func (k *KeyPrefixes) Error(errorType string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
+	if errorType == "" {
+		return "", errPrefixNoErrorType
 	}
 	tm := prefixIn(t, loc)
-	if errorOutputPrefix == "" {
-		if strings.Contains(prefix, "!{") {
-			if _, err := ParsePrefix(prefix); err != nil {
-				return "", err
-			}
+	e := k.errorOut
+	if e.src == "" {
+		if k.data.tmpl != nil {
 			return "", errors.New("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
 		}
-		buf := make([]byte, 0, len(prefix)+len(errorType)+len(prefixDefaultTimeLayout)+8)
-		buf = append(buf, prefix...)
+		buf := make([]byte, 0, len(k.data.src)+len(errorType)+len(prefixDefaultTimeLayout)+8)
+		buf = append(buf, k.data.src...)
 		buf = append(buf, errorType...)
 		buf = append(buf, '/')
 		buf = prefixDefaultTimePath.Append(buf, tm)
 		return prefixFinish(buf)
 	}
-	buf := make([]byte, 0, len(errorOutputPrefix)+len(errorType)+len(prefixDefaultTimeLayout)+8)
-	if !strings.Contains(errorOutputPrefix, "!{") {
-		buf = append(buf, errorOutputPrefix...)
+	buf := make([]byte, 0, len(e.src)+len(errorType)+len(prefixDefaultTimeLayout)+8)
+	if e.tmpl == nil {
+		buf = append(buf, e.src...)
 		buf = prefixDefaultTimePath.Append(buf, tm)
 		return prefixFinish(buf)
 	}
-	e, err := ParsePrefix(errorOutputPrefix)
-	if err != nil {
-		return "", err
-	}
-	buf, err = e.tmplEval(buf, tm, errorType, rnd)
+	buf, err := e.tmpl.tmplEval(buf, tm, errorType, rnd)
 	if err != nil {
 		return "", err
 	}
