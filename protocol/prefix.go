@@ -20,17 +20,8 @@ package protocol
 //     an unknown namespace or firehose value are all syntax errors. A '!' or
 //     '{' or '}' on its own is literal text.
 //   - The timestamp pattern follows java.time.format.DateTimeFormatter.ofPattern
-//     with Locale.US: English month/day names, AM/PM, and week fields (Y, w, W,
-//     e, c) of WeekFields.of(Locale.US): weeks start on Sunday and the week
-//     containing January 1 is week 1. Supported letters: G u y Y Q q M L w W D
-//     d E e c a h K k H m s S A n N g V z O X x Z, quotes and [optional]
-//     sections (always printed when formatting). Unknown letters and the
-//     reserved characters # { } are errors, as in Java; B, F (its meaning
-//     changed in JDK 19), p and v are valid in Java but rejected here. Output
-//     was checked against JDK 17 and JDK 25 for every letter and count; the
-//     only known differences are zone names (z), which come from Go's tzdata
-//     abbreviations (numeric ones print as GMT+hh:mm like JDK 25; historical
-//     LMT names and most "zzzz" long names differ from Java).
+//     with Locale.US, as package javatime implements it (see its
+//     documentation for the letters supported and the known differences).
 //   - !{firehose:random-string} yields 11 lowercase hexadecimal characters,
 //     like the AWS documentation example "5abf82daaa5".
 //   - The 512-character limit applies to the whole evaluated prefix, including
@@ -41,10 +32,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/firehose-local/firehose-local/protocol/javatime"
 )
 
 // prefixMaxEvaluatedLen is the maximum length of an evaluated prefix.
@@ -86,9 +78,9 @@ const (
 // tmplSegment is one piece of a parsed prefix: literal text or an expression.
 type tmplSegment struct {
 	kind  tmplSegKind
-	text  string   // literal text, or the expression source "!{ns:value}"
-	value string   // the expression value (pattern, firehose value, key)
-	ops   []tmplOp // compiled timestamp pattern
+	text  string              // literal text, or the expression source "!{ns:value}"
+	value string              // the expression value (pattern, firehose value, key)
+	time  *javatime.Formatter // compiled timestamp pattern
 }
 
 // PrefixTemplate is a parsed Prefix or ErrorOutputPrefix.
@@ -173,11 +165,11 @@ func tmplParseExpression(inner string) (tmplSegment, string) {
 	}
 	switch ns {
 	case prefixNSTimestamp:
-		ops, err := tmplCompileJava(val)
+		f, err := javatime.Compile(val)
 		if err != nil {
 			return tmplSegment{}, "invalid timestamp pattern: " + err.Error()
 		}
-		return tmplSegment{kind: tmplSegTimestamp, value: val, ops: ops}, ""
+		return tmplSegment{kind: tmplSegTimestamp, value: val, time: f}, ""
 	case prefixNSFirehose:
 		switch val {
 		case prefixValRandomString:
@@ -290,29 +282,95 @@ func prefixSyntaxRuleError(field string, err error) error {
 	return errors.New(prefixConstraintLeadIn + field + " is invalid: " + err.Error())
 }
 
+// prefixDefaultTimePath is the time path appended to a prefix without
+// expressions.
+var prefixDefaultTimePath = javatime.MustCompile(prefixDefaultTimeLayout)
+
+// KeyPrefixes is a destination's Prefix and ErrorOutputPrefix, parsed once
+// by ParseKeyPrefixes and evaluated for each object by Data and Error. It is
+// immutable and safe for concurrent use.
+type KeyPrefixes struct {
+	data     keyPrefix // Prefix
+	errorOut keyPrefix // ErrorOutputPrefix
+}
+
+// keyPrefix is one parsed prefix: static text (tmpl nil) or a template with
+// expressions.
+type keyPrefix struct {
+	src  string
+	tmpl *PrefixTemplate
+}
+
+// parseKeyPrefix parses s unless it is static text.
+func parseKeyPrefix(s string) (keyPrefix, error) {
+	if !strings.Contains(s, "!{") {
+		return keyPrefix{src: s}, nil
+	}
+	t, err := ParsePrefix(s)
+	if err != nil {
+		return keyPrefix{}, err
+	}
+	return keyPrefix{src: s, tmpl: t}, nil
+}
+
+// ParseKeyPrefixes parses a destination's Prefix and ErrorOutputPrefix for
+// Data and Error. It checks syntax only, as ParsePrefix does, and returns
+// ParsePrefix's error for Prefix, then for ErrorOutputPrefix: unlike
+// ErrorKeyPrefix, which parses only the prefix it evaluates, it fails when
+// either is invalid. The placement rules are ValidatePrefixes's; a Prefix with
+// expressions and an empty ErrorOutputPrefix parses, and Error then fails as
+// ErrorKeyPrefix does.
+//
+// Evaluating the result gives exactly what DataKeyPrefix and ErrorKeyPrefix
+// give for the same prefixes, without parsing them again.
+func ParseKeyPrefixes(prefix, errorOutputPrefix string) (*KeyPrefixes, error) {
+	d, err := parseKeyPrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	e, err := parseKeyPrefix(errorOutputPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return &KeyPrefixes{data: d, errorOut: e}, nil
+}
+
 // DataKeyPrefix returns the evaluated S3 key prefix for delivered data. When
 // the prefix has no expressions the default time path yyyy/MM/dd/HH/ is
 // appended by plain concatenation ("legacy" -> "legacy2026/07/13/14/"; an
 // empty prefix gives just the time path). loc is the CustomTimeZone (nil =
 // UTC); rnd feeds !{firehose:random-string} (nil = crypto/rand).
+//
+// It parses prefix on every call; ParseKeyPrefixes and Data do it once.
 func DataKeyPrefix(prefix string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
-	tm := prefixIn(t, loc)
-	buf := make([]byte, 0, len(prefix)+len(prefixDefaultTimeLayout)+8)
-	if !strings.Contains(prefix, "!{") {
-		buf = append(buf, prefix...)
-		buf = tmplFormat(buf, tmplDefaultTimePath, tm)
-		return prefixFinish(buf)
-	}
-	p, err := ParsePrefix(prefix)
+	d, err := parseKeyPrefix(prefix)
 	if err != nil {
 		return "", err
 	}
-	buf, err = p.tmplEval(buf, tm, "", rnd)
+	k := KeyPrefixes{data: d}
+	return k.Data(t, loc, rnd)
+}
+
+// Data returns the evaluated S3 key prefix for delivered data at t, as
+// DataKeyPrefix does.
+func (k *KeyPrefixes) Data(t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
+	tm := prefixIn(t, loc)
+	buf := make([]byte, 0, len(k.data.src)+len(prefixDefaultTimeLayout)+8)
+	if k.data.tmpl == nil {
+		buf = append(buf, k.data.src...)
+		buf = prefixDefaultTimePath.Append(buf, tm)
+		return prefixFinish(buf)
+	}
+	buf, err := k.data.tmpl.tmplEval(buf, tm, "", rnd)
 	if err != nil {
 		return "", err
 	}
 	return prefixFinish(buf)
 }
+
+// errPrefixNoErrorType is the error of ErrorKeyPrefix and Error for an
+// empty error type.
+var errPrefixNoErrorType = errors.New("error output type must not be empty")
 
 // ErrorKeyPrefix returns the evaluated key prefix for error output of the
 // given type (e.g. "processing-failed"):
@@ -326,50 +384,57 @@ func DataKeyPrefix(prefix string, t time.Time, loc *time.Location, rnd io.Reader
 //     inserted (a static ErrorOutputPrefix need not contain it).
 //   - ErrorOutputPrefix with expressions: evaluated as-is; every
 //     !{firehose:error-output-type} becomes errorType.
+//
+// It parses only the prefix it uses (Prefix when ErrorOutputPrefix is empty,
+// else ErrorOutputPrefix), on every call; ParseKeyPrefixes and Error parse
+// both once.
 func ErrorKeyPrefix(prefix, errorOutputPrefix, errorType string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
 	if errorType == "" {
-		return "", errors.New("error output type must not be empty")
+		return "", errPrefixNoErrorType
 	}
-	tm := prefixIn(t, loc)
+	var k KeyPrefixes
+	var err error
 	if errorOutputPrefix == "" {
-		if strings.Contains(prefix, "!{") {
-			if _, err := ParsePrefix(prefix); err != nil {
-				return "", err
-			}
-			return "", errors.New("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
-		}
-		buf := make([]byte, 0, len(prefix)+len(errorType)+len(prefixDefaultTimeLayout)+8)
-		buf = append(buf, prefix...)
-		buf = append(buf, errorType...)
-		buf = append(buf, '/')
-		buf = tmplFormat(buf, tmplDefaultTimePath, tm)
-		return prefixFinish(buf)
+		k.data, err = parseKeyPrefix(prefix)
+	} else {
+		k.errorOut, err = parseKeyPrefix(errorOutputPrefix)
 	}
-	buf := make([]byte, 0, len(errorOutputPrefix)+len(errorType)+len(prefixDefaultTimeLayout)+8)
-	if !strings.Contains(errorOutputPrefix, "!{") {
-		buf = append(buf, errorOutputPrefix...)
-		buf = tmplFormat(buf, tmplDefaultTimePath, tm)
-		return prefixFinish(buf)
-	}
-	e, err := ParsePrefix(errorOutputPrefix)
 	if err != nil {
 		return "", err
 	}
-	buf, err = e.tmplEval(buf, tm, errorType, rnd)
+	return k.Error(errorType, t, loc, rnd)
+}
+
+// Error returns the evaluated key prefix for error output of the given type
+// at t, as ErrorKeyPrefix does.
+func (k *KeyPrefixes) Error(errorType string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
+	if errorType == "" {
+		return "", errPrefixNoErrorType
+	}
+	tm := prefixIn(t, loc)
+	e := k.errorOut
+	if e.src == "" {
+		if k.data.tmpl != nil {
+			return "", errors.New("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
+		}
+		buf := make([]byte, 0, len(k.data.src)+len(errorType)+len(prefixDefaultTimeLayout)+8)
+		buf = append(buf, k.data.src...)
+		buf = append(buf, errorType...)
+		buf = append(buf, '/')
+		buf = prefixDefaultTimePath.Append(buf, tm)
+		return prefixFinish(buf)
+	}
+	buf := make([]byte, 0, len(e.src)+len(errorType)+len(prefixDefaultTimeLayout)+8)
+	if e.tmpl == nil {
+		buf = append(buf, e.src...)
+		buf = prefixDefaultTimePath.Append(buf, tm)
+		return prefixFinish(buf)
+	}
+	buf, err := e.tmpl.tmplEval(buf, tm, errorType, rnd)
 	if err != nil {
 		return "", err
 	}
 	return prefixFinish(buf)
-}
-
-// FormatJavaTime formats t (in its own location) with a Java
-// DateTimeFormatter pattern, e.g. "yyyy/MM/dd" or "yyyy'-'MM'-'dd".
-func FormatJavaTime(pattern string, t time.Time) (string, error) {
-	ops, err := tmplCompileJava(pattern)
-	if err != nil {
-		return "", err
-	}
-	return string(tmplFormat(make([]byte, 0, len(pattern)+16), ops, t)), nil
 }
 
 func prefixIn(t time.Time, loc *time.Location) time.Time {
@@ -414,7 +479,7 @@ func (t *PrefixTemplate) tmplEval(buf []byte, tm time.Time, errorType string, rn
 		case tmplSegLiteral:
 			buf = append(buf, s.text...)
 		case tmplSegTimestamp:
-			buf = tmplFormat(buf, s.ops, tm)
+			buf = s.time.Append(buf, tm)
 		case tmplSegRandom:
 			var err error
 			if buf, err = prefixAppendRandom(buf, rnd); err != nil {
@@ -450,484 +515,4 @@ func prefixAppendRandom(buf []byte, rnd io.Reader) ([]byte, error) {
 		buf = append(buf, hex[v&0x0f])
 	}
 	return buf, nil
-}
-
-// ---------------------------------------------------------------------------
-// Java DateTimeFormatter patterns.
-
-// tmplOp is one compiled element of a Java pattern: a literal (letter == 0)
-// or a field letter repeated count times.
-type tmplOp struct {
-	letter byte
-	count  int
-	lit    string
-}
-
-var tmplDefaultTimePath = func() []tmplOp {
-	ops, err := tmplCompileJava(prefixDefaultTimeLayout)
-	if err != nil {
-		panic(err)
-	}
-	return ops
-}()
-
-// tmplCompileJava compiles a DateTimeFormatter pattern, rejecting what
-// DateTimeFormatter.ofPattern rejects (unknown letters, too many letters,
-// unterminated quotes, reserved characters #{}, an unmatched ']') and the
-// rarely used letters this emulator does not implement.
-func tmplCompileJava(p string) ([]tmplOp, error) {
-	var ops []tmplOp
-	addLit := func(s string) {
-		if n := len(ops); n > 0 && ops[n-1].letter == 0 {
-			ops[n-1].lit += s
-			return
-		}
-		ops = append(ops, tmplOp{lit: s})
-	}
-	depth := 0
-	for pos := 0; pos < len(p); {
-		c := p[pos]
-		switch {
-		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			start := pos
-			for pos < len(p) && p[pos] == c {
-				pos++
-			}
-			count := pos - start
-			if err := tmplCheckLetter(c, count); err != nil {
-				return nil, err
-			}
-			ops = append(ops, tmplOp{letter: c, count: count})
-		case c == '\'':
-			start := pos
-			pos++
-			for ; pos < len(p); pos++ {
-				if p[pos] == '\'' {
-					if pos+1 < len(p) && p[pos+1] == '\'' {
-						pos++
-					} else {
-						break
-					}
-				}
-			}
-			if pos >= len(p) {
-				return nil, fmt.Errorf("pattern ends with an incomplete string literal: %s", p)
-			}
-			str := p[start+1 : pos]
-			pos++
-			if str == "" {
-				addLit("'")
-			} else {
-				addLit(strings.ReplaceAll(str, "''", "'"))
-			}
-		case c == '[':
-			depth++
-			pos++
-		case c == ']':
-			if depth == 0 {
-				return nil, errors.New("pattern invalid as it contains ] without previous [")
-			}
-			depth--
-			pos++
-		case c == '{' || c == '}' || c == '#':
-			return nil, fmt.Errorf("pattern includes reserved character: '%c'", c)
-		default:
-			// Copy a run of literal bytes (including multi-byte UTF-8).
-			start := pos
-			for pos < len(p) {
-				d := p[pos]
-				if d >= 'a' && d <= 'z' || d >= 'A' && d <= 'Z' || d == '\'' || d == '[' || d == ']' || d == '{' || d == '}' || d == '#' {
-					break
-				}
-				pos++
-			}
-			addLit(p[start:pos])
-		}
-	}
-	return ops, nil
-}
-
-// tmplCheckLetter validates a pattern letter and its repeat count, following
-// DateTimeFormatterBuilder.appendPattern (JDK 11+).
-func tmplCheckLetter(c byte, n int) error {
-	limit := 0 // maximum repeat count, 0 when handled in the switch
-	switch c {
-	case 'G', 'M', 'L', 'Q', 'q', 'E', 'e':
-		limit = 5
-	case 'c':
-		if n == 2 {
-			return errors.New(`invalid pattern "cc"`)
-		}
-		limit = 5
-	case 'u', 'y', 'Y', 'A', 'n', 'N', 'g':
-		limit = 19
-	case 'W':
-		limit = 1
-	case 'd', 'h', 'H', 'k', 'K', 'm', 's', 'w':
-		limit = 2
-	case 'D':
-		limit = 3
-	case 'a':
-		limit = 1
-	case 'S':
-		limit = 9
-	case 'V':
-		if n != 2 {
-			return fmt.Errorf("pattern letter count must be 2: %c", c)
-		}
-	case 'z':
-		limit = 4
-	case 'O':
-		if n != 1 && n != 4 {
-			return fmt.Errorf("pattern letter count must be 1 or 4: %c", c)
-		}
-	case 'Z', 'X', 'x':
-		limit = 5
-	case 'B', 'F', 'p', 'v':
-		// Valid in Java but not implemented: B (day period, JDK 16+), F (its
-		// meaning changed in JDK 19), p (pad modifier), v (generic zone name).
-		return fmt.Errorf("unsupported pattern letter: %c", c)
-	default:
-		return fmt.Errorf("unknown pattern letter: %c", c)
-	}
-	if limit > 0 && n > limit {
-		return fmt.Errorf("too many pattern letters: %c", c)
-	}
-	return nil
-}
-
-var (
-	tmplQuarterFull = [4]string{"1st quarter", "2nd quarter", "3rd quarter", "4th quarter"}
-	// tmplZoneFull maps common zone abbreviations to the long names Java prints
-	// for "zzzz"; other zones fall back to the abbreviation.
-	tmplZoneFull = map[string]string{
-		"UTC": "Coordinated Universal Time", "GMT": "Greenwich Mean Time",
-		"JST": "Japan Standard Time", "KST": "Korean Standard Time",
-		"EST": "Eastern Standard Time", "EDT": "Eastern Daylight Time",
-		"CST": "Central Standard Time", "CDT": "Central Daylight Time",
-		"MST": "Mountain Standard Time", "MDT": "Mountain Daylight Time",
-		"PST": "Pacific Standard Time", "PDT": "Pacific Daylight Time",
-		"BST": "British Summer Time", "CET": "Central European Standard Time",
-		"CEST": "Central European Summer Time",
-	}
-)
-
-// tmplFormat appends t formatted with compiled ops.
-func tmplFormat(buf []byte, ops []tmplOp, t time.Time) []byte {
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	nanos := t.Nanosecond()
-	for _, op := range ops {
-		n := op.count
-		switch op.letter {
-		case 0:
-			buf = append(buf, op.lit...)
-		case 'G':
-			ad := year > 0
-			switch {
-			case n == 4 && ad:
-				buf = append(buf, "Anno Domini"...)
-			case n == 4:
-				buf = append(buf, "Before Christ"...)
-			case n == 5 && ad:
-				buf = append(buf, 'A')
-			case n == 5:
-				buf = append(buf, 'B')
-			case ad:
-				buf = append(buf, "AD"...)
-			default:
-				buf = append(buf, "BC"...)
-			}
-		case 'u':
-			buf = tmplAppendYear(buf, int64(year), n)
-		case 'y':
-			yoe := year
-			if yoe <= 0 {
-				yoe = 1 - yoe
-			}
-			buf = tmplAppendYear(buf, int64(yoe), n)
-		case 'Y':
-			wby, _ := tmplWeekUS(t)
-			buf = tmplAppendYear(buf, int64(wby), n)
-		case 'w':
-			_, w := tmplWeekUS(t)
-			buf = tmplAppendPadded(buf, int64(w), n)
-		case 'D':
-			buf = tmplAppendPadded(buf, int64(t.YearDay()), n)
-		case 'M', 'L':
-			buf = tmplAppendText(buf, int64(month), n, month.String())
-		case 'Q', 'q':
-			q := (int(month)-1)/3 + 1
-			switch n {
-			case 3:
-				buf = append(buf, 'Q')
-				buf = strconv.AppendInt(buf, int64(q), 10)
-			case 4:
-				buf = append(buf, tmplQuarterFull[q-1]...)
-			case 5:
-				buf = strconv.AppendInt(buf, int64(q), 10)
-			default:
-				buf = tmplAppendPadded(buf, int64(q), n)
-			}
-		case 'd':
-			buf = tmplAppendPadded(buf, int64(day), n)
-		case 'E':
-			name := t.Weekday().String()
-			switch {
-			case n == 4:
-				buf = append(buf, name...)
-			case n == 5:
-				buf = append(buf, name[0])
-			default:
-				buf = append(buf, name[:3]...)
-			}
-		case 'e', 'c':
-			// Localized day-of-week; Locale.US weeks start on Sunday (= 1).
-			if n <= 2 {
-				buf = tmplAppendPadded(buf, int64(t.Weekday())+1, n)
-				break
-			}
-			name := t.Weekday().String()
-			switch n {
-			case 4:
-				buf = append(buf, name...)
-			case 5:
-				buf = append(buf, name[0])
-			default:
-				buf = append(buf, name[:3]...)
-			}
-		case 'W':
-			// Week-of-month, Locale.US: Sunday-based weeks, the week holding
-			// the 1st is week 1.
-			first := (int(t.Weekday()) - (day-1)%7 + 7) % 7
-			buf = tmplAppendPadded(buf, int64((day-1+first)/7+1), n)
-		case 'g':
-			// Modified Julian Day of the local date.
-			days := time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix()/86400 + 40587
-			if days < 0 {
-				buf = append(buf, '-')
-				days = -days
-			}
-			buf = tmplAppendPadded(buf, days, n)
-		case 'a':
-			if hour < 12 {
-				buf = append(buf, "AM"...)
-			} else {
-				buf = append(buf, "PM"...)
-			}
-		case 'H':
-			buf = tmplAppendPadded(buf, int64(hour), n)
-		case 'k':
-			h := hour
-			if h == 0 {
-				h = 24
-			}
-			buf = tmplAppendPadded(buf, int64(h), n)
-		case 'K':
-			buf = tmplAppendPadded(buf, int64(hour%12), n)
-		case 'h':
-			h := hour % 12
-			if h == 0 {
-				h = 12
-			}
-			buf = tmplAppendPadded(buf, int64(h), n)
-		case 'm':
-			buf = tmplAppendPadded(buf, int64(minute), n)
-		case 's':
-			buf = tmplAppendPadded(buf, int64(sec), n)
-		case 'S':
-			var digits [9]byte
-			v := nanos
-			for i := 8; i >= 0; i-- {
-				digits[i] = byte('0' + v%10)
-				v /= 10
-			}
-			buf = append(buf, digits[:n]...)
-		case 'A':
-			ms := int64(hour*3600+minute*60+sec)*1000 + int64(nanos/1e6)
-			buf = tmplAppendPadded(buf, ms, n)
-		case 'n':
-			buf = tmplAppendPadded(buf, int64(nanos), n)
-		case 'N':
-			ns := int64(hour*3600+minute*60+sec)*1e9 + int64(nanos)
-			buf = tmplAppendPadded(buf, ns, n)
-		case 'V':
-			buf = append(buf, t.Location().String()...)
-		case 'z':
-			// Go has tzdata abbreviations only. Numeric ones ("+04") print as
-			// the localized offset, as recent JDKs (CLDR 42+) do ("GMT+04:00").
-			name, off := t.Zone()
-			if name == "" || name[0] == '+' || name[0] == '-' {
-				buf = tmplAppendLocalizedOffset(buf, off, true)
-				break
-			}
-			if n == 4 {
-				if full, ok := tmplZoneFull[name]; ok {
-					name = full
-				}
-			}
-			buf = append(buf, name...)
-		case 'O':
-			_, off := t.Zone()
-			buf = tmplAppendLocalizedOffset(buf, off, n == 4)
-		case 'Z':
-			_, off := t.Zone()
-			switch {
-			case n == 4:
-				buf = tmplAppendLocalizedOffset(buf, off, true)
-			case n == 5:
-				buf = tmplAppendOffset(buf, off, 6, "Z")
-			default:
-				buf = tmplAppendOffset(buf, off, 3, "+0000")
-			}
-		case 'X', 'x':
-			_, off := t.Zone()
-			typ := n + 1
-			if n == 1 {
-				typ = 1
-			}
-			zero := "Z"
-			if op.letter == 'x' {
-				switch {
-				case n == 1:
-					zero = "+00"
-				case n%2 == 0:
-					zero = "+0000"
-				default:
-					zero = "+00:00"
-				}
-			}
-			buf = tmplAppendOffset(buf, off, typ, zero)
-		}
-	}
-	return buf
-}
-
-// tmplAppendYear formats a year field like DateTimeFormatterBuilder: two
-// letters print the last two digits; fewer than four use SignStyle.NORMAL;
-// four or more use SignStyle.EXCEEDS_PAD ('+' when wider than the pattern).
-func tmplAppendYear(buf []byte, v int64, n int) []byte {
-	if n == 2 {
-		if v < 0 {
-			v = -v
-		}
-		return tmplAppendPadded(buf, v%100, 2)
-	}
-	if v < 0 {
-		buf = append(buf, '-')
-		return tmplAppendPadded(buf, -v, n)
-	}
-	if n >= 4 && tmplDigits(v) > n {
-		buf = append(buf, '+')
-	}
-	return tmplAppendPadded(buf, v, n)
-}
-
-func tmplDigits(v int64) int {
-	d := 1
-	for v >= 10 {
-		v /= 10
-		d++
-	}
-	return d
-}
-
-// tmplAppendPadded appends a non-negative v zero-padded to width digits.
-func tmplAppendPadded(buf []byte, v int64, width int) []byte {
-	for d := tmplDigits(v); d < width; d++ {
-		buf = append(buf, '0')
-	}
-	return strconv.AppendInt(buf, v, 10)
-}
-
-// tmplAppendText formats a number/text field (M, L): 1-2 letters numeric,
-// 3 short text, 4 full text, 5 narrow text.
-func tmplAppendText(buf []byte, v int64, n int, full string) []byte {
-	switch n {
-	case 3:
-		return append(buf, full[:3]...)
-	case 4:
-		return append(buf, full...)
-	case 5:
-		return append(buf, full[0])
-	}
-	return tmplAppendPadded(buf, v, n)
-}
-
-// tmplWeekUS returns the week-based-year and week-of-week-based-year of
-// WeekFields.of(Locale.US): weeks run Sunday..Saturday and week 1 is the
-// week that contains January 1.
-func tmplWeekUS(t time.Time) (int, int) {
-	year, month, day := t.Date()
-	d := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
-	sunday := d.AddDate(0, 0, -int(d.Weekday()))
-	if sat := sunday.AddDate(0, 0, 6); sat.Year() > year {
-		return year + 1, 1
-	}
-	jan1 := time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)
-	firstSunday := jan1.AddDate(0, 0, -int(jan1.Weekday()))
-	return year, int(sunday.Sub(firstSunday).Hours()/24)/7 + 1
-}
-
-// tmplAppendOffset implements OffsetIdPrinterParser. typ indexes the JDK
-// pattern table: 1 "+HHmm", 3 "+HHMM", 4 "+HH:MM", 5 "+HHMMss", 6 "+HH:MM:ss".
-func tmplAppendOffset(buf []byte, total, typ int, zero string) []byte {
-	if total == 0 {
-		return append(buf, zero...)
-	}
-	abs := total
-	sign := byte('+')
-	if abs < 0 {
-		abs, sign = -abs, '-'
-	}
-	h, m, s := (abs/3600)%100, (abs/60)%60, abs%60
-	colon := typ%2 == 0
-	buf = append(buf, sign, byte('0'+h/10), byte('0'+h%10))
-	if typ >= 3 || m > 0 {
-		if colon {
-			buf = append(buf, ':')
-		}
-		buf = append(buf, byte('0'+m/10), byte('0'+m%10))
-		if typ >= 7 || (typ >= 5 && s > 0) {
-			if colon {
-				buf = append(buf, ':')
-			}
-			buf = append(buf, byte('0'+s/10), byte('0'+s%10))
-		}
-	}
-	return buf
-}
-
-// tmplAppendLocalizedOffset implements "O" (short: GMT+9, GMT+5:30) and
-// "OOOO"/"ZZZZ" (full: GMT+09:00); a zero offset prints "GMT".
-func tmplAppendLocalizedOffset(buf []byte, total int, full bool) []byte {
-	buf = append(buf, "GMT"...)
-	if total == 0 {
-		return buf
-	}
-	abs := total
-	sign := byte('+')
-	if abs < 0 {
-		abs, sign = -abs, '-'
-	}
-	h, m, s := (abs/3600)%100, (abs/60)%60, abs%60
-	buf = append(buf, sign)
-	if full {
-		buf = append(buf, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
-		if s != 0 {
-			buf = append(buf, ':', byte('0'+s/10), byte('0'+s%10))
-		}
-		return buf
-	}
-	if h >= 10 {
-		buf = append(buf, byte('0'+h/10))
-	}
-	buf = append(buf, byte('0'+h%10))
-	if m != 0 || s != 0 {
-		buf = append(buf, ':', byte('0'+m/10), byte('0'+m%10))
-		if s != 0 {
-			buf = append(buf, ':', byte('0'+s/10), byte('0'+s%10))
-		}
-	}
-	return buf
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // the zones the tests use, whatever the machine has
+
+	"github.com/firehose-local/firehose-local/protocol/javatime"
 )
 
 // prefixTestTime is the instant of the AWS documentation examples:
@@ -32,92 +34,93 @@ func prefixTestLoc(t testing.TB, name string) *time.Location {
 	return loc
 }
 
+var prefixSpecCases = []struct {
+	name      string
+	prefix    string
+	errPrefix string
+	at        time.Time
+	wantData  string
+	wantError string // for error type processing-failed
+}{
+	{
+		name:      "doc: Prefix unset, ErrorOutputPrefix with error-output-type",
+		errPrefix: "myFirehoseFailures/!{firehose:error-output-type}/",
+		at:        prefixTestTime,
+		wantData:  "2018/08/27/10/",
+		wantError: "myFirehoseFailures/processing-failed/",
+	},
+	{
+		name:      "doc: year and month expressions",
+		prefix:    "myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/",
+		errPrefix: "myErrorPrefix/!{firehose:error-output-type}/",
+		at:        prefixTestTime,
+		wantData:  "myPrefix/year=2018/month=08/",
+		wantError: "myErrorPrefix/processing-failed/",
+	},
+	{
+		name:      "doc: timestamp with slashes in both prefixes",
+		prefix:    "!{timestamp:yyyy/MM/dd}",
+		errPrefix: "myFirehoseFailures/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}",
+		at:        prefixTestTime,
+		wantData:  "2018/08/27",
+		wantError: "myFirehoseFailures/processing-failed/2018/08/27",
+	},
+	{
+		name:      "doc: hive-style partitions",
+		prefix:    "myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+		errPrefix: "myErrorPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/!{firehose:error-output-type}",
+		at:        prefixTestTime,
+		wantData:  "myPrefix/year=2018/month=08/day=27/hour=10/",
+		wantError: "myErrorPrefix/year=2018/month=08/day=27/hour=10/processing-failed",
+	},
+	{
+		name:      "quoted dashes (aws cli gist)",
+		prefix:    "test_hose/dt=!{timestamp:yyyy'-'MM'-'dd}/h=!{timestamp:HH}/",
+		errPrefix: "test_hose/processing-failed/dt=!{timestamp:yyyy'-'MM'-'dd}/h=!{timestamp:HH}/!{firehose:error-output-type}",
+		at:        prefixTestTime,
+		wantData:  "test_hose/dt=2018-08-27/h=10/",
+		wantError: "test_hose/processing-failed/dt=2018-08-27/h=10/processing-failed",
+	},
+	{
+		name:      "spec 7.2: default prefix",
+		at:        time.Date(2025, 3, 4, 11, 48, 32, 0, time.UTC),
+		wantData:  "2025/03/04/11/",
+		wantError: "processing-failed/2025/03/04/11/",
+	},
+	{
+		name:      "spec 7.2: static prefix is concatenated without a slash",
+		prefix:    "legacy",
+		at:        time.Date(2026, 7, 13, 14, 5, 0, 0, time.UTC),
+		wantData:  "legacy2026/07/13/14/",
+		wantError: "legacyprocessing-failed/2026/07/13/14/",
+	},
+	{
+		name:      "spec 6.5: real error key with static prefix and no ErrorOutputPrefix",
+		prefix:    "ho-it-sec-test/retries/",
+		at:        time.Date(2025, 3, 4, 11, 48, 32, 0, time.UTC),
+		wantData:  "ho-it-sec-test/retries/2025/03/04/11/",
+		wantError: "ho-it-sec-test/retries/processing-failed/2025/03/04/11/",
+	},
+	{
+		name:      "static ErrorOutputPrefix gets the time path appended",
+		prefix:    "data/!{timestamp:yyyy}/",
+		errPrefix: "errors/",
+		at:        prefixTestTime,
+		wantData:  "data/2018/",
+		wantError: "errors/2018/08/27/10/",
+	},
+	{
+		name:      "error-output-type repeated",
+		prefix:    "d/",
+		errPrefix: "!{firehose:error-output-type}/x/!{firehose:error-output-type}/",
+		at:        prefixTestTime,
+		wantData:  "d/2018/08/27/10/",
+		wantError: "processing-failed/x/processing-failed/",
+	},
+}
+
 func TestPrefixSpecExamples(t *testing.T) {
-	cases := []struct {
-		name      string
-		prefix    string
-		errPrefix string
-		at        time.Time
-		wantData  string
-		wantError string // for error type processing-failed
-	}{
-		{
-			name:      "doc: Prefix unset, ErrorOutputPrefix with error-output-type",
-			errPrefix: "myFirehoseFailures/!{firehose:error-output-type}/",
-			at:        prefixTestTime,
-			wantData:  "2018/08/27/10/",
-			wantError: "myFirehoseFailures/processing-failed/",
-		},
-		{
-			name:      "doc: year and month expressions",
-			prefix:    "myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/",
-			errPrefix: "myErrorPrefix/!{firehose:error-output-type}/",
-			at:        prefixTestTime,
-			wantData:  "myPrefix/year=2018/month=08/",
-			wantError: "myErrorPrefix/processing-failed/",
-		},
-		{
-			name:      "doc: timestamp with slashes in both prefixes",
-			prefix:    "!{timestamp:yyyy/MM/dd}",
-			errPrefix: "myFirehoseFailures/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}",
-			at:        prefixTestTime,
-			wantData:  "2018/08/27",
-			wantError: "myFirehoseFailures/processing-failed/2018/08/27",
-		},
-		{
-			name:      "doc: hive-style partitions",
-			prefix:    "myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
-			errPrefix: "myErrorPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/!{firehose:error-output-type}",
-			at:        prefixTestTime,
-			wantData:  "myPrefix/year=2018/month=08/day=27/hour=10/",
-			wantError: "myErrorPrefix/year=2018/month=08/day=27/hour=10/processing-failed",
-		},
-		{
-			name:      "quoted dashes (aws cli gist)",
-			prefix:    "test_hose/dt=!{timestamp:yyyy'-'MM'-'dd}/h=!{timestamp:HH}/",
-			errPrefix: "test_hose/processing-failed/dt=!{timestamp:yyyy'-'MM'-'dd}/h=!{timestamp:HH}/!{firehose:error-output-type}",
-			at:        prefixTestTime,
-			wantData:  "test_hose/dt=2018-08-27/h=10/",
-			wantError: "test_hose/processing-failed/dt=2018-08-27/h=10/processing-failed",
-		},
-		{
-			name:      "spec 7.2: default prefix",
-			at:        time.Date(2025, 3, 4, 11, 48, 32, 0, time.UTC),
-			wantData:  "2025/03/04/11/",
-			wantError: "processing-failed/2025/03/04/11/",
-		},
-		{
-			name:      "spec 7.2: static prefix is concatenated without a slash",
-			prefix:    "legacy",
-			at:        time.Date(2026, 7, 13, 14, 5, 0, 0, time.UTC),
-			wantData:  "legacy2026/07/13/14/",
-			wantError: "legacyprocessing-failed/2026/07/13/14/",
-		},
-		{
-			name:      "spec 6.5: real error key with static prefix and no ErrorOutputPrefix",
-			prefix:    "ho-it-sec-test/retries/",
-			at:        time.Date(2025, 3, 4, 11, 48, 32, 0, time.UTC),
-			wantData:  "ho-it-sec-test/retries/2025/03/04/11/",
-			wantError: "ho-it-sec-test/retries/processing-failed/2025/03/04/11/",
-		},
-		{
-			name:      "static ErrorOutputPrefix gets the time path appended",
-			prefix:    "data/!{timestamp:yyyy}/",
-			errPrefix: "errors/",
-			at:        prefixTestTime,
-			wantData:  "data/2018/",
-			wantError: "errors/2018/08/27/10/",
-		},
-		{
-			name:      "error-output-type repeated",
-			prefix:    "d/",
-			errPrefix: "!{firehose:error-output-type}/x/!{firehose:error-output-type}/",
-			at:        prefixTestTime,
-			wantData:  "d/2018/08/27/10/",
-			wantError: "processing-failed/x/processing-failed/",
-		},
-	}
-	for _, tc := range cases {
+	for _, tc := range prefixSpecCases {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := ValidatePrefixes(tc.prefix, tc.errPrefix, false); err != nil {
 				t.Fatalf("ValidatePrefixes: %v", err)
@@ -134,19 +137,20 @@ func TestPrefixSpecExamples(t *testing.T) {
 	}
 }
 
+var prefixQuotedCases = []struct{ prefix, want string }{
+	{"!{timestamp:yyyy'-'MM'-'dd}", "2018-08-27"},
+	{"!{timestamp:'year='yyyy}/", "year=2018/"},
+	{"!{timestamp:''yyyy''}", "'2018'"},
+	{"!{timestamp:'it''s' yyyy}", "it's 2018"},
+	{"!{timestamp:'yyyy'}", "yyyy"},
+	{"!{timestamp:'dt='yyyy-MM-dd'/hr='HH}/", "dt=2018-08-27/hr=10/"},
+	{"!{timestamp:yyyy'/'MM'/'dd'/'}", "2018/08/27/"},
+	{"a!b{c}d/!{timestamp:yyyy}", "a!b{c}d/2018"},
+	{"!!{timestamp:yyyy}!", "!2018!"},
+}
+
 func TestPrefixQuotedLiterals(t *testing.T) {
-	cases := []struct{ prefix, want string }{
-		{"!{timestamp:yyyy'-'MM'-'dd}", "2018-08-27"},
-		{"!{timestamp:'year='yyyy}/", "year=2018/"},
-		{"!{timestamp:''yyyy''}", "'2018'"},
-		{"!{timestamp:'it''s' yyyy}", "it's 2018"},
-		{"!{timestamp:'yyyy'}", "yyyy"},
-		{"!{timestamp:'dt='yyyy-MM-dd'/hr='HH}/", "dt=2018-08-27/hr=10/"},
-		{"!{timestamp:yyyy'/'MM'/'dd'/'}", "2018/08/27/"},
-		{"a!b{c}d/!{timestamp:yyyy}", "a!b{c}d/2018"},
-		{"!!{timestamp:yyyy}!", "!2018!"},
-	}
-	for _, tc := range cases {
+	for _, tc := range prefixQuotedCases {
 		got, err := DataKeyPrefix(tc.prefix, prefixTestTime, nil, nil)
 		if err != nil || got != tc.want {
 			t.Errorf("DataKeyPrefix(%q) = %q, %v; want %q", tc.prefix, got, err, tc.want)
@@ -234,119 +238,121 @@ func TestPrefixRandomString(t *testing.T) {
 	}
 }
 
+const prefixTestLead = "Ths supplied prefix(es) do not satisfy the following constraint: "
+
+var prefixValidateCases = []struct {
+	name      string
+	prefix    string
+	errPrefix string
+	dynamic   bool
+	want      string // "" = valid
+}{
+	{name: "both empty"},
+	{name: "static prefix without error prefix", prefix: "logs/"},
+	{name: "static prefix with static error prefix", prefix: "logs/", errPrefix: "errors/"},
+	{name: "expressions in both", prefix: "d/!{timestamp:yyyy}/", errPrefix: "e/!{firehose:error-output-type}/!{timestamp:yyyy}/"},
+	{name: "expression prefix with static error prefix", prefix: "d/!{timestamp:yyyy}/", errPrefix: "errors/"},
+	{name: "random-string in both", prefix: "!{firehose:random-string}/", errPrefix: "!{firehose:error-output-type}/!{firehose:random-string}/"},
+	{
+		name: "dynamic partitioning with keys", dynamic: true,
+		prefix:    "customer_id=!{partitionKeyFromQuery:customer_id}/device=!{partitionKeyFromLambda:device}/year=!{timestamp:yyyy}/",
+		errPrefix: "errors/!{firehose:error-output-type}/",
+	},
+	{
+		name:   "AWS: expressions in Prefix need an ErrorOutputPrefix",
+		prefix: "data/!{timestamp:yyyy}/",
+		want:   "Ths supplied prefix(es) do not satisfy the following constraint: ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
+	},
+	{
+		name:   "random-string in Prefix needs an ErrorOutputPrefix",
+		prefix: "data/!{firehose:random-string}/",
+		want:   prefixTestLead + "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
+	},
+	{
+		name: "dynamic partitioning without ErrorOutputPrefix", dynamic: true,
+		prefix: "!{partitionKeyFromQuery:customer_id}/",
+		want:   prefixTestLead + "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
+	},
+	{
+		name:      "error-output-type in Prefix",
+		prefix:    "data/!{firehose:error-output-type}/",
+		errPrefix: "e/!{firehose:error-output-type}/",
+		want:      prefixTestLead + "Prefix cannot contain !{firehose:error-output-type}; it is only valid in ErrorOutputPrefix",
+	},
+	{
+		name:      "error prefix with expressions but no error-output-type",
+		prefix:    "d/!{timestamp:yyyy}/",
+		errPrefix: "e/!{timestamp:yyyy}/",
+		want: prefixTestLead + "ErrorOutputPrefix contains the expression !{timestamp:yyyy} but no !{firehose:error-output-type}; " +
+			"an ErrorOutputPrefix that contains expressions must include !{firehose:error-output-type} at least once",
+	},
+	{
+		name:      "error prefix with only random-string",
+		errPrefix: "e/!{firehose:random-string}/",
+		want: prefixTestLead + "ErrorOutputPrefix contains the expression !{firehose:random-string} but no !{firehose:error-output-type}; " +
+			"an ErrorOutputPrefix that contains expressions must include !{firehose:error-output-type} at least once",
+	},
+	{
+		name: "partition key in error prefix", dynamic: true,
+		prefix:    "!{partitionKeyFromQuery:customer_id}/",
+		errPrefix: "e/!{firehose:error-output-type}/!{partitionKeyFromQuery:customer_id}/",
+		want: prefixTestLead + "ErrorOutputPrefix cannot contain !{partitionKeyFromQuery:customer_id}; " +
+			"partitionKeyFromQuery and partitionKeyFromLambda expressions are only valid in Prefix",
+	},
+	{
+		name:      "partition key without dynamic partitioning",
+		prefix:    "year=!{timestamp:yyyy}/device=!{partitionKeyFromLambda:device}/",
+		errPrefix: "e/!{firehose:error-output-type}/",
+		want:      prefixTestLead + "Prefix cannot contain !{partitionKeyFromLambda:device} when dynamic partitioning is not enabled",
+	},
+	{
+		name: "dynamic partitioning without partition keys", dynamic: true,
+		prefix:    "year=!{timestamp:yyyy}/",
+		errPrefix: "e/!{firehose:error-output-type}/",
+		want: prefixTestLead + "Prefix must contain at least one !{partitionKeyFromQuery:key} or " +
+			"!{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled",
+	},
+	{
+		name: "dynamic partitioning with empty prefix", dynamic: true,
+		want: prefixTestLead + "Prefix must contain at least one !{partitionKeyFromQuery:key} or " +
+			"!{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled",
+	},
+	{
+		name:   "unterminated expression in Prefix",
+		prefix: "data/!{timestamp:yyyy",
+		want: prefixTestLead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
+			"the invalid expression '!{timestamp:yyyy': expression is not terminated by '}'",
+	},
+	{
+		name:      "unknown namespace in ErrorOutputPrefix",
+		errPrefix: "e/!{foo:bar}/",
+		want: prefixTestLead + "'!{' can only start a valid !{namespace:value} expression, but ErrorOutputPrefix contains " +
+			"the invalid expression '!{foo:bar}': unknown namespace 'foo' (expected timestamp, firehose, partitionKeyFromQuery or partitionKeyFromLambda)",
+	},
+	{
+		name:      "unknown firehose value",
+		prefix:    "d/!{firehose:uuid}/",
+		errPrefix: "e/",
+		want: prefixTestLead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
+			"the invalid expression '!{firehose:uuid}': unknown firehose value 'uuid' (expected random-string or error-output-type)",
+	},
+	{
+		name:      "invalid timestamp pattern",
+		prefix:    "d/!{timestamp:yyyy-bb}/",
+		errPrefix: "e/!{firehose:error-output-type}",
+		want: prefixTestLead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
+			"the invalid expression '!{timestamp:yyyy-bb}': invalid timestamp pattern: unknown pattern letter: b",
+	},
+	{
+		name:   "syntax is checked before the ErrorOutputPrefix rule",
+		prefix: "!{:yyyy}",
+		want: prefixTestLead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
+			"the invalid expression '!{:yyyy}': namespace is empty",
+	},
+}
+
 func TestPrefixValidate(t *testing.T) {
-	const lead = "Ths supplied prefix(es) do not satisfy the following constraint: "
-	cases := []struct {
-		name      string
-		prefix    string
-		errPrefix string
-		dynamic   bool
-		want      string // "" = valid
-	}{
-		{name: "both empty"},
-		{name: "static prefix without error prefix", prefix: "logs/"},
-		{name: "static prefix with static error prefix", prefix: "logs/", errPrefix: "errors/"},
-		{name: "expressions in both", prefix: "d/!{timestamp:yyyy}/", errPrefix: "e/!{firehose:error-output-type}/!{timestamp:yyyy}/"},
-		{name: "expression prefix with static error prefix", prefix: "d/!{timestamp:yyyy}/", errPrefix: "errors/"},
-		{name: "random-string in both", prefix: "!{firehose:random-string}/", errPrefix: "!{firehose:error-output-type}/!{firehose:random-string}/"},
-		{
-			name: "dynamic partitioning with keys", dynamic: true,
-			prefix:    "customer_id=!{partitionKeyFromQuery:customer_id}/device=!{partitionKeyFromLambda:device}/year=!{timestamp:yyyy}/",
-			errPrefix: "errors/!{firehose:error-output-type}/",
-		},
-		{
-			name:   "AWS: expressions in Prefix need an ErrorOutputPrefix",
-			prefix: "data/!{timestamp:yyyy}/",
-			want:   "Ths supplied prefix(es) do not satisfy the following constraint: ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
-		},
-		{
-			name:   "random-string in Prefix needs an ErrorOutputPrefix",
-			prefix: "data/!{firehose:random-string}/",
-			want:   lead + "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
-		},
-		{
-			name: "dynamic partitioning without ErrorOutputPrefix", dynamic: true,
-			prefix: "!{partitionKeyFromQuery:customer_id}/",
-			want:   lead + "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
-		},
-		{
-			name:      "error-output-type in Prefix",
-			prefix:    "data/!{firehose:error-output-type}/",
-			errPrefix: "e/!{firehose:error-output-type}/",
-			want:      lead + "Prefix cannot contain !{firehose:error-output-type}; it is only valid in ErrorOutputPrefix",
-		},
-		{
-			name:      "error prefix with expressions but no error-output-type",
-			prefix:    "d/!{timestamp:yyyy}/",
-			errPrefix: "e/!{timestamp:yyyy}/",
-			want: lead + "ErrorOutputPrefix contains the expression !{timestamp:yyyy} but no !{firehose:error-output-type}; " +
-				"an ErrorOutputPrefix that contains expressions must include !{firehose:error-output-type} at least once",
-		},
-		{
-			name:      "error prefix with only random-string",
-			errPrefix: "e/!{firehose:random-string}/",
-			want: lead + "ErrorOutputPrefix contains the expression !{firehose:random-string} but no !{firehose:error-output-type}; " +
-				"an ErrorOutputPrefix that contains expressions must include !{firehose:error-output-type} at least once",
-		},
-		{
-			name: "partition key in error prefix", dynamic: true,
-			prefix:    "!{partitionKeyFromQuery:customer_id}/",
-			errPrefix: "e/!{firehose:error-output-type}/!{partitionKeyFromQuery:customer_id}/",
-			want: lead + "ErrorOutputPrefix cannot contain !{partitionKeyFromQuery:customer_id}; " +
-				"partitionKeyFromQuery and partitionKeyFromLambda expressions are only valid in Prefix",
-		},
-		{
-			name:      "partition key without dynamic partitioning",
-			prefix:    "year=!{timestamp:yyyy}/device=!{partitionKeyFromLambda:device}/",
-			errPrefix: "e/!{firehose:error-output-type}/",
-			want:      lead + "Prefix cannot contain !{partitionKeyFromLambda:device} when dynamic partitioning is not enabled",
-		},
-		{
-			name: "dynamic partitioning without partition keys", dynamic: true,
-			prefix:    "year=!{timestamp:yyyy}/",
-			errPrefix: "e/!{firehose:error-output-type}/",
-			want: lead + "Prefix must contain at least one !{partitionKeyFromQuery:key} or " +
-				"!{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled",
-		},
-		{
-			name: "dynamic partitioning with empty prefix", dynamic: true,
-			want: lead + "Prefix must contain at least one !{partitionKeyFromQuery:key} or " +
-				"!{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled",
-		},
-		{
-			name:   "unterminated expression in Prefix",
-			prefix: "data/!{timestamp:yyyy",
-			want: lead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
-				"the invalid expression '!{timestamp:yyyy': expression is not terminated by '}'",
-		},
-		{
-			name:      "unknown namespace in ErrorOutputPrefix",
-			errPrefix: "e/!{foo:bar}/",
-			want: lead + "'!{' can only start a valid !{namespace:value} expression, but ErrorOutputPrefix contains " +
-				"the invalid expression '!{foo:bar}': unknown namespace 'foo' (expected timestamp, firehose, partitionKeyFromQuery or partitionKeyFromLambda)",
-		},
-		{
-			name:      "unknown firehose value",
-			prefix:    "d/!{firehose:uuid}/",
-			errPrefix: "e/",
-			want: lead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
-				"the invalid expression '!{firehose:uuid}': unknown firehose value 'uuid' (expected random-string or error-output-type)",
-		},
-		{
-			name:      "invalid timestamp pattern",
-			prefix:    "d/!{timestamp:yyyy-bb}/",
-			errPrefix: "e/!{firehose:error-output-type}",
-			want: lead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
-				"the invalid expression '!{timestamp:yyyy-bb}': invalid timestamp pattern: unknown pattern letter: b",
-		},
-		{
-			name:   "syntax is checked before the ErrorOutputPrefix rule",
-			prefix: "!{:yyyy}",
-			want: lead + "'!{' can only start a valid !{namespace:value} expression, but Prefix contains " +
-				"the invalid expression '!{:yyyy}': namespace is empty",
-		},
-	}
-	for _, tc := range cases {
+	for _, tc := range prefixValidateCases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ValidatePrefixes(tc.prefix, tc.errPrefix, tc.dynamic)
 			switch {
@@ -361,27 +367,54 @@ func TestPrefixValidate(t *testing.T) {
 	}
 }
 
+var prefixParseValid = []struct {
+	s    string
+	expr bool
+}{
+	{"", false},
+	{"plain/path/", false},
+	{"!", false},
+	{"{}", false},
+	{"a!b{c}d", false},
+	{"}{!", false},
+	{"! {timestamp:yyyy}", false},
+	{"!{timestamp:yyyy}", true},
+	{"!!{firehose:random-string}", true},
+	{"x/!{partitionKeyFromQuery:customer_id}/", true},
+	{"x/!{partitionKeyFromLambda:k}/", true},
+	{"!{firehose:error-output-type}", true},
+	{"!{timestamp:yyyy}}", true},
+	{"ü/!{timestamp:'ü'yyyy}/日本", true},
+}
+
+var prefixParseInvalid = []struct{ s, reason string }{
+	{"!{", "expression is not terminated by '}'"},
+	{"abc!{", "expression is not terminated by '}'"},
+	{"data/!{timestamp:yyyy", "expression is not terminated by '}'"},
+	{"!{timestamp:yyyy!{firehose:random-string}", "not terminated by '}' before the next '!{'"},
+	{"!{timestamp:yyyy/!{firehose:random-string}}", "not terminated by '}' before the next '!{'"},
+	{"!{}", "expected the form !{namespace:value}"},
+	{"!{timestamp}", "expected the form !{namespace:value}"},
+	{"!{:yyyy}", "namespace is empty"},
+	{"!{timestamp:}", "value is empty"},
+	{"!{firehose:}", "value is empty"},
+	{"!{partitionKeyFromQuery:}", "value is empty"},
+	{"!{foo:bar}", "unknown namespace 'foo'"},
+	{"!{Timestamp:yyyy}", "unknown namespace 'Timestamp'"},
+	{"!{ timestamp:yyyy}", "unknown namespace ' timestamp'"},
+	{"!{firehose:uuid}", "unknown firehose value 'uuid'"},
+	{"!{firehose:Random-String}", "unknown firehose value 'Random-String'"},
+	{"!{timestamp:yyyy-bb}", "unknown pattern letter: b"},
+	{"!{timestamp:yyyy'}", "incomplete string literal"},
+	{"!{timestamp:dddd}", "too many pattern letters: d"},
+	{"!{timestamp:yyyy#}", "reserved character: '#'"},
+	{"!{timestamp:yyyy{}", "reserved character: '{'"},
+	{"!{timestamp:]}", "] without previous ["},
+	{"ok/!{timestamp:yyyy}/then/!{bad}", "expected the form"},
+}
+
 func TestPrefixParse(t *testing.T) {
-	valid := []struct {
-		s    string
-		expr bool
-	}{
-		{"", false},
-		{"plain/path/", false},
-		{"!", false},
-		{"{}", false},
-		{"a!b{c}d", false},
-		{"}{!", false},
-		{"! {timestamp:yyyy}", false},
-		{"!{timestamp:yyyy}", true},
-		{"!!{firehose:random-string}", true},
-		{"x/!{partitionKeyFromQuery:customer_id}/", true},
-		{"x/!{partitionKeyFromLambda:k}/", true},
-		{"!{firehose:error-output-type}", true},
-		{"!{timestamp:yyyy}}", true},
-		{"ü/!{timestamp:'ü'yyyy}/日本", true},
-	}
-	for _, tc := range valid {
+	for _, tc := range prefixParseValid {
 		p, err := ParsePrefix(tc.s)
 		if err != nil {
 			t.Errorf("ParsePrefix(%q): %v", tc.s, err)
@@ -392,32 +425,7 @@ func TestPrefixParse(t *testing.T) {
 		}
 	}
 
-	invalid := []struct{ s, reason string }{
-		{"!{", "expression is not terminated by '}'"},
-		{"abc!{", "expression is not terminated by '}'"},
-		{"data/!{timestamp:yyyy", "expression is not terminated by '}'"},
-		{"!{timestamp:yyyy!{firehose:random-string}", "not terminated by '}' before the next '!{'"},
-		{"!{timestamp:yyyy/!{firehose:random-string}}", "not terminated by '}' before the next '!{'"},
-		{"!{}", "expected the form !{namespace:value}"},
-		{"!{timestamp}", "expected the form !{namespace:value}"},
-		{"!{:yyyy}", "namespace is empty"},
-		{"!{timestamp:}", "value is empty"},
-		{"!{firehose:}", "value is empty"},
-		{"!{partitionKeyFromQuery:}", "value is empty"},
-		{"!{foo:bar}", "unknown namespace 'foo'"},
-		{"!{Timestamp:yyyy}", "unknown namespace 'Timestamp'"},
-		{"!{ timestamp:yyyy}", "unknown namespace ' timestamp'"},
-		{"!{firehose:uuid}", "unknown firehose value 'uuid'"},
-		{"!{firehose:Random-String}", "unknown firehose value 'Random-String'"},
-		{"!{timestamp:yyyy-bb}", "unknown pattern letter: b"},
-		{"!{timestamp:yyyy'}", "incomplete string literal"},
-		{"!{timestamp:dddd}", "too many pattern letters: d"},
-		{"!{timestamp:yyyy#}", "reserved character: '#'"},
-		{"!{timestamp:yyyy{}", "reserved character: '{'"},
-		{"!{timestamp:]}", "] without previous ["},
-		{"ok/!{timestamp:yyyy}/then/!{bad}", "expected the form"},
-	}
-	for _, tc := range invalid {
+	for _, tc := range prefixParseInvalid {
 		p, err := ParsePrefix(tc.s)
 		if err == nil {
 			t.Errorf("ParsePrefix(%q) = %+v; want error containing %q", tc.s, p, tc.reason)
@@ -468,23 +476,24 @@ func TestPrefixEvaluationErrors(t *testing.T) {
 	}
 }
 
+const prefixTestTimePath = "2018/08/27/10/" // 14 characters
+var prefixMaxLengthCases = []struct {
+	name   string
+	prefix string
+	ok     bool
+}{
+	{"static prefix + time path = 512", strings.Repeat("a", 512-len(prefixTestTimePath)), true},
+	{"static prefix + time path = 513", strings.Repeat("a", 513-len(prefixTestTimePath)), false},
+	{"expression prefix = 512", strings.Repeat("a", 508) + "!{timestamp:yyyy}", true},
+	{"expression prefix = 513", strings.Repeat("a", 509) + "!{timestamp:yyyy}", false},
+	{"random strings push it over", strings.Repeat("a", 500) + "!{firehose:random-string}!{firehose:random-string}", false},
+	{"BMP runes count once", strings.Repeat("é", 508) + "!{timestamp:yyyy}", true},
+	{"supplementary runes count twice (UTF-16)", strings.Repeat("😀", 254) + "!{timestamp:yyyyy}", false},
+	{"supplementary runes at the limit", strings.Repeat("😀", 254) + "!{timestamp:yyyy}", true},
+}
+
 func TestPrefixMaxLength(t *testing.T) {
-	const timePath = "2018/08/27/10/" // 14 characters
-	cases := []struct {
-		name   string
-		prefix string
-		ok     bool
-	}{
-		{"static prefix + time path = 512", strings.Repeat("a", 512-len(timePath)), true},
-		{"static prefix + time path = 513", strings.Repeat("a", 513-len(timePath)), false},
-		{"expression prefix = 512", strings.Repeat("a", 508) + "!{timestamp:yyyy}", true},
-		{"expression prefix = 513", strings.Repeat("a", 509) + "!{timestamp:yyyy}", false},
-		{"random strings push it over", strings.Repeat("a", 500) + "!{firehose:random-string}!{firehose:random-string}", false},
-		{"BMP runes count once", strings.Repeat("é", 508) + "!{timestamp:yyyy}", true},
-		{"supplementary runes count twice (UTF-16)", strings.Repeat("😀", 254) + "!{timestamp:yyyyy}", false},
-		{"supplementary runes at the limit", strings.Repeat("😀", 254) + "!{timestamp:yyyy}", true},
-	}
-	for _, tc := range cases {
+	for _, tc := range prefixMaxLengthCases {
 		got, err := DataKeyPrefix(tc.prefix, prefixTestTime, nil, prefixTestZeroReader{})
 		if tc.ok && err != nil {
 			t.Errorf("%s: unexpected error %v", tc.name, err)
@@ -499,126 +508,6 @@ func TestPrefixMaxLength(t *testing.T) {
 	}
 	if _, err := ErrorKeyPrefix(strings.Repeat("p", 490), "", "processing-failed", prefixTestTime, nil, nil); err == nil {
 		t.Error("ErrorKeyPrefix: over-long default error prefix accepted")
-	}
-}
-
-// TestJavaFormat checks FormatJavaTime against the output of JDK 17's
-// DateTimeFormatter.ofPattern(pattern, Locale.US).format(zonedDateTime).
-func TestJavaFormat(t *testing.T) {
-	tokyo := prefixTestLoc(t, "Asia/Tokyo")
-	newYork := prefixTestLoc(t, "America/New_York")
-	kolkata := prefixTestLoc(t, "Asia/Kolkata")
-	stJohns := prefixTestLoc(t, "America/St_Johns")
-	doc := prefixTestTime // 2018-08-27T10:30:00.123456789Z, a Monday
-	at := func(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
-	cases := []struct {
-		pattern string
-		t       time.Time
-		want    string
-	}{
-		{"yyyy/MM/dd/HH/", doc, "2018/08/27/10/"},
-		{"y yy yyy yyyy yyyyy", doc, "2018 18 2018 2018 02018"},
-		{"u uu uuuu", doc, "2018 18 2018"},
-		{"M MM MMM MMMM MMMMM", doc, "8 08 Aug August A"},
-		{"L LL LLL LLLL", doc, "8 08 Aug August"},
-		{"d dd D DD DDD", doc, "27 27 239 239 239"},
-		{"H HH h hh k kk K KK a", doc, "10 10 10 10 10 10 10 10 AM"},
-		{"m mm s ss", doc, "30 30 0 00"},
-		{"S SSS SSSSSS SSSSSSSSS", doc, "1 123 123456 123456789"},
-		{"E EE EEE EEEE EEEEE", doc, "Mon Mon Mon Monday M"},
-		{"e ee eee eeee c ccc", doc, "2 02 Mon Monday 2 Mon"},
-		{"Q QQ QQQ QQQQ QQQQQ q", doc, "3 03 Q3 3rd quarter 3 3"},
-		{"G GGGG GGGGG", doc, "AD Anno Domini A"},
-		{"w ww W Y YY YYYY", doc, "35 35 5 2018 18 2018"},
-		{"YYYY-'W'ww yyyy-MM-dd E", at(1546128000), "2019-W01 2018-12-30 Sun"},
-		{"YYYY ww D", at(1546128000), "2019 01 364"},
-		{"YYYY ww yyyy D", at(1483142400), "2016 53 2016 366"},
-		{"A n N g", doc, "37800123 123456789 37800123456789 58357"},
-		{"Z ZZZZ ZZZZZ X XX XXX XXXXX x xx xxx O OOOO VV z zzzz", doc,
-			"+0000 GMT Z Z Z Z Z +00 +0000 +00:00 GMT GMT UTC UTC Coordinated Universal Time"},
-		{"Z ZZZZ ZZZZZ X XX XXX XXXX XXXXX x xx xxx O OOOO VV z zzzz", doc.In(tokyo),
-			"+0900 GMT+09:00 +09:00 +09 +0900 +09:00 +0900 +09:00 +09 +0900 +09:00 GMT+9 GMT+09:00 Asia/Tokyo JST Japan Standard Time"},
-		{"Z ZZZZ ZZZZZ X XX XXX x xx xxx O OOOO VV z", doc.In(newYork),
-			"-0400 GMT-04:00 -04:00 -04 -0400 -04:00 -04 -0400 -04:00 GMT-4 GMT-04:00 America/New_York EDT"},
-		{"yyyy-MM-dd HH:mm Z z", at(1516000000).In(newYork), "2018-01-15 02:06 -0500 EST"},
-		{"X XX XXX O OOOO z", doc.In(kolkata), "+0530 +0530 +05:30 GMT+5:30 GMT+05:30 IST"},
-		{"X XX XXX O OOOO", doc.In(stJohns), "-0230 -0230 -02:30 GMT-2:30 GMT-02:30"},
-		{"yyyy'-'MM'-'dd", doc, "2018-08-27"},
-		{"''yyyy''", doc, "'2018'"},
-		{"'it''s' yyyy", doc, "it's 2018"},
-		{"'yyyy'", doc, "yyyy"},
-		{"[yyyy][MM]", doc, "201808"},
-		{"yyyy[-MM", doc, "2018-08"},
-		{"/_-.=é ü", doc, "/_-.=é ü"},
-		{"yyyy-MM-dd'T'HH:mm:ss.SSSXXX", doc.Truncate(time.Second), "2018-08-27T10:30:00.000Z"},
-		{"hh:mm a", doc, "10:30 AM"},
-		{"hh:mm a k K", at(1535322600), "10:30 PM 22 10"},
-		{"h k K H a", at(1535328000), "12 24 0 0 AM"},
-		{"G y u yy", at(-62135596800), "AD 1 1 01"},
-		{"G y u yy GGGG", at(-62167219200), "BC 1 0 01 Before Christ"},
-		{"G y u", at(-62198755200), "BC 2 -1"},
-		{"yyyy y uuuu yyyyyy", at(327628800000), "+12352 12352 +12352 012352"},
-		{"y yyy yyyy yy", at(-30610224000), "1000 1000 1000 00"},
-		{"", doc, ""},
-	}
-	for _, tc := range cases {
-		got, err := FormatJavaTime(tc.pattern, tc.t)
-		if err != nil || got != tc.want {
-			t.Errorf("FormatJavaTime(%q, %s) = %q, %v; want %q", tc.pattern, tc.t, got, err, tc.want)
-		}
-	}
-
-	// Patterns DateTimeFormatter.ofPattern rejects (and letters not implemented).
-	invalid := []struct{ pattern, want string }{
-		{"b", "unknown pattern letter: b"},
-		{"I", "unknown pattern letter: I"},
-		{"yyyy#", "reserved character: '#'"},
-		{"yyyy{", "reserved character: '{'"},
-		{"'abc", "incomplete string literal"},
-		{"]", "] without previous ["},
-		{"aa", "too many pattern letters: a"},
-		{"ddd", "too many pattern letters: d"},
-		{"DDDD", "too many pattern letters: D"},
-		{"MMMMMM", "too many pattern letters: M"},
-		{"ZZZZZZ", "too many pattern letters: Z"},
-		{"zzzzz", "too many pattern letters: z"},
-		{"ww www", "too many pattern letters: w"},
-		{"WW", "too many pattern letters: W"},
-		{"SSSSSSSSSS", "too many pattern letters: S"},
-		{"V", "pattern letter count must be 2: V"},
-		{"OO", "pattern letter count must be 1 or 4: O"},
-		{"cc", `invalid pattern "cc"`},
-		{"B", "unsupported pattern letter: B"},
-		{"F", "unsupported pattern letter: F"},
-		{"ppH", "unsupported pattern letter: p"},
-		{"v", "unsupported pattern letter: v"},
-	}
-	for _, tc := range invalid {
-		got, err := FormatJavaTime(tc.pattern, doc)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("FormatJavaTime(%q) = %q, %v; want error containing %q", tc.pattern, got, err, tc.want)
-		}
-	}
-}
-
-func TestJavaWeekFieldsUS(t *testing.T) {
-	// WeekFields.of(Locale.US): Sunday-first weeks, week 1 contains January 1.
-	cases := []struct {
-		date time.Time
-		want string // "YYYY ww W e"
-	}{
-		{time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), "2016 01 1 6"},   // Friday
-		{time.Date(2016, 1, 3, 0, 0, 0, 0, time.UTC), "2016 02 2 1"},   // Sunday starts week 2
-		{time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), "2016 53 5 7"}, // Saturday, same week-year
-		{time.Date(2017, 12, 31, 0, 0, 0, 0, time.UTC), "2018 01 6 1"}, // Sunday in the week of Jan 1 2018
-		{time.Date(2018, 12, 30, 0, 0, 0, 0, time.UTC), "2019 01 6 1"},
-		{time.Date(2021, 1, 2, 0, 0, 0, 0, time.UTC), "2021 01 1 7"},
-	}
-	for _, tc := range cases {
-		got, err := FormatJavaTime("YYYY ww W e", tc.date)
-		if err != nil || got != tc.want {
-			t.Errorf("%s: got %q, %v; want %q", tc.date.Format("2006-01-02"), got, err, tc.want)
-		}
 	}
 }
 
@@ -662,7 +551,10 @@ func FuzzParsePrefix(f *testing.F) {
 		}
 		_, _ = ErrorKeyPrefix(s, s, "processing-failed", at, nil, prefixTestZeroReader{})
 		_, _ = ErrorKeyPrefix(s, "", "processing-failed", at, nil, prefixTestZeroReader{})
-		_, _ = FormatJavaTime(s, at)
+		_, _ = javatime.Format(s, at)
+		for _, pair := range [][2]string{{s, s}, {s, ""}, {"", s}} {
+			prefixCheckParsedOnce(t, pair[0], pair[1], []time.Time{at}, []*time.Location{nil})
+		}
 	})
 }
 
@@ -680,6 +572,18 @@ func BenchmarkPrefixDataKey(b *testing.B) {
 		const p = "myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/!{firehose:random-string}/"
 		for b.Loop() {
 			if _, err := DataKeyPrefix(p, prefixTestTime, nil, prefixTestZeroReader{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("expressions-parsed-once", func(b *testing.B) {
+		b.ReportAllocs()
+		k, err := ParseKeyPrefixes("myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/!{firehose:random-string}/", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := k.Data(prefixTestTime, nil, prefixTestZeroReader{}); err != nil {
 				b.Fatal(err)
 			}
 		}
