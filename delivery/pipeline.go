@@ -68,6 +68,8 @@ type destConfig struct {
 	bucket    string
 	prefix    string
 	errPrefix string
+	keys      *protocol.KeyPrefixes // prefix and errPrefix, parsed once
+	keysErr   error                 // why they did not parse (checked when accepted)
 	sizeLimit int
 	interval  time.Duration
 	format    compression.Format
@@ -150,6 +152,7 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 	if maxInterval > 0 && c.interval > maxInterval {
 		c.interval = maxInterval
 	}
+	c.keys, c.keysErr = protocol.ParseKeyPrefixes(c.prefix, c.errPrefix)
 	c.ext = c.format.Extension()
 	c.logDest = newLogTarget(d.CloudWatchLoggingOptions, streamDestinationDelivery)
 	if d.FileExtension != nil && *d.FileExtension != "" {

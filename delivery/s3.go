@@ -76,12 +76,11 @@ func (p *Pipeline) countS3(b *Batch, ok bool) {
 // writeObject compresses the batch and writes it under its key.
 func (p *Pipeline) writeObject(b *Batch) error {
 	c := b.cfg
-	var prefix string
-	var err error
-	if b.errorType != "" {
-		prefix, err = protocol.ErrorKeyPrefix(c.prefix, c.errPrefix, b.errorType, b.first, c.loc, nil)
-	} else {
-		prefix, err = protocol.DataKeyPrefix(c.prefix, b.first, c.loc, nil)
+	prefix, err := "", c.keysErr
+	if err == nil && b.errorType != "" {
+		prefix, err = c.keys.Error(b.errorType, b.first, c.loc, nil)
+	} else if err == nil {
+		prefix, err = c.keys.Data(b.first, c.loc, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("evaluating prefix: %w", err)
