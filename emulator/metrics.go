@@ -155,35 +155,15 @@ var (
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.s
 	now := s.clock.Now()
-	type entry struct {
-		region, name string
-		p            *delivery.Pipeline
-	}
-	s.mu.Lock()
-	entries := make([]entry, 0, len(s.streams))
-	for region, byName := range s.streams {
-		for name, st := range byName {
-			if st.pipe != nil {
-				entries = append(entries, entry{region, name, st.pipe})
-			}
-		}
-	}
-	s.mu.Unlock()
-	sort.Slice(entries, func(i, j int) bool {
-		if entries[i].region != entries[j].region {
-			return entries[i].region < entries[j].region
-		}
-		return entries[i].name < entries[j].name
-	})
 	counter := func(d *prometheus.Desc, v *atomic.Int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v.Load()), labels...)
 	}
-	for _, e := range entries {
-		m, l := e.p.Metrics(), []string{e.region, e.name}
+	for _, e := range s.fh.Pipelines() {
+		m, l := e.Pipe.Metrics(), []string{e.Region, e.Name}
 		counter(descIncomingRecords, &m.IncomingRecords, l...)
 		counter(descIncomingBytes, &m.IncomingBytes, l...)
 		counter(descThrottled, &m.Throttled, l...)
-		oldest, isHTTP, hasProc := e.p.OldestUndelivered()
+		oldest, isHTTP, hasProc := e.Pipe.OldestUndelivered()
 		freshness := 0.0
 		if !oldest.IsZero() {
 			freshness = max(now.Sub(oldest).Seconds(), 0)
@@ -214,9 +194,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 
-	if s.wal != nil {
-		frames, segments := s.wal.Live()
-		c := s.wal.Compacted()
+	if log, loss, drainingNow := s.fh.WAL(); log != nil {
+		frames, segments := log.Live()
+		c := log.Compacted()
 		ch <- prometheus.MustNewConstMetric(descWALPending, prometheus.GaugeValue, float64(frames))
 		ch <- prometheus.MustNewConstMetric(descWALSegments, prometheus.GaugeValue, float64(segments))
 		ch <- prometheus.MustNewConstMetric(descWALCompactedSegments, prometheus.CounterValue, float64(c.Segments))
@@ -224,11 +204,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWALCompactedBytes, prometheus.CounterValue, float64(c.Bytes))
 		ch <- prometheus.MustNewConstMetric(descWALAppendedBytes, prometheus.CounterValue, float64(c.Appended))
 		draining := 0.0
-		if s.drain.on.Load() {
+		if drainingNow {
 			draining = 1
 		}
 		ch <- prometheus.MustNewConstMetric(descWALDraining, prometheus.GaugeValue, draining)
-		loss := s.walLoss
 		ch <- prometheus.MustNewConstMetric(descWALLostCalls, prometheus.CounterValue, float64(loss.Calls))
 		ch <- prometheus.MustNewConstMetric(descWALLostRecords, prometheus.CounterValue, float64(loss.Records))
 		ch <- prometheus.MustNewConstMetric(descWALUnreadable, prometheus.CounterValue, float64(loss.Unreadable))

@@ -111,26 +111,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	defer rb.Release() // nothing decoded from the body refers to it
 	body := rb.Bytes
 	region := protocol.RequestRegion(r, s.cfg.Region)
-	var out any
-	var apiErr *protocol.Error
-	switch op {
-	case "PutRecord":
-		out, apiErr = s.putRecord(region, body)
-	case "PutRecordBatch":
-		out, apiErr = s.putRecordBatch(region, body)
-	default:
-		fn, ok := firehoseOps[op]
-		if !ok {
-			writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", op))
-			return
-		}
-		doc, verr := s.model().DecodeAndValidate(op, body)
-		if verr != nil {
-			writeAWSError(w, verr)
-			return
-		}
-		out, apiErr = fn(s, region, body, doc)
-	}
+	out, apiErr := s.fh.Call(region, op, body)
 	if apiErr != nil {
 		writeAWSError(w, apiErr)
 		return
@@ -140,14 +121,14 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 
 // jsonAppender is a response that encodes itself without reflection (the
 // PutRecordBatch response, on the hot path).
-type jsonAppender interface{ appendJSON([]byte) []byte }
+type jsonAppender interface{ AppendJSON([]byte) []byte }
 
 var respBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func writeAWSJSON(w http.ResponseWriter, status int, v any) {
 	if a, ok := v.(jsonAppender); ok {
 		bp := respBufs.Get().(*[]byte)
-		b := a.appendJSON((*bp)[:0])
+		b := a.AppendJSON((*bp)[:0])
 		writeJSONBody(w, status, b)
 		if cap(b) <= 1<<20 {
 			*bp = b[:0]

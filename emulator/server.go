@@ -20,13 +20,13 @@ import (
 	"github.com/firehose-local/firehose-local/console"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/delivery"
+	"github.com/firehose-local/firehose-local/firehose"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/s3fake"
-	"github.com/firehose-local/firehose-local/wal"
 )
 
 // Account is the account ID every resource belongs to.
@@ -126,7 +126,6 @@ type Server struct {
 	s3      *s3fake.S3
 	store   ObjectStore
 	handler http.Handler
-	ids     *recordIDs
 	// functionStats are the Lambda metrics; metricsHandler serves them and
 	// the streams' at GET /metrics.
 	functionStats functionStats
@@ -147,17 +146,13 @@ type Server struct {
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
 
-	mu      sync.Mutex
-	streams map[string]map[string]*stream // region → name → stream
+	mu sync.Mutex // guards closing, listeners and httpSrv
 
-	pending *delivery.Budget // record bytes buffered or queued for delivery
-	deps    *delivery.Deps   // what every stream's pipeline shares
+	fh      *firehose.Service // the Firehose API, its streams and their durable state
+	pending *delivery.Budget  // record bytes buffered or queued for delivery
+	deps    *delivery.Deps    // what every stream's pipeline shares
 
 	bodies *reqbody.Budget // request body bytes held (Config.MaxBodyBytesInFlight)
-
-	wal     *wal.Log // with DataDir: records acknowledged and not yet delivered
-	walLoss wal.Loss // what damage to the log cost, found at start
-	drain   drainState
 
 	wg         sync.WaitGroup     // delivery goroutines
 	background sync.WaitGroup     // New's own goroutines, waited for by Close
@@ -217,8 +212,6 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		s3:      s3,
 		store:   cfg.Store,
-		ids:     newRecordIDs(),
-		streams: map[string]map[string]*stream{},
 		bodies:  bodies,
 
 		invocations: newInvocations(),
@@ -249,7 +242,11 @@ func New(cfg Config) (*Server, error) {
 		Abort: s.abortCtx, WG: &s.wg,
 		HTTPEndpointTimeout: cfg.HTTPEndpointTimeout, MaxBufferInterval: cfg.MaxBufferInterval, EndpointRewrites: cfg.EndpointRewrites,
 	}
-	if err := s.startDurable(); err != nil {
+	fh, err := firehose.Open(firehose.Config{
+		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,
+		TransitionDelay: cfg.TransitionDelay, MaxBufferInterval: cfg.MaxBufferInterval, Clock: s.clock, Logger: s.log,
+	}, s.deps)
+	if err != nil {
 		_ = s.lambda.Close()
 		_ = s.runner.Close()
 		_ = s3.Close()
@@ -257,6 +254,7 @@ func New(cfg Config) (*Server, error) {
 		s.removeTempDirs()
 		return nil, err
 	}
+	s.fh = fh
 	// The model is parsed on first use; start now, in the background, so the
 	// server answers its health check before those milliseconds.
 	s.background.Add(1)
@@ -354,13 +352,7 @@ func (s *Server) Close(ctx context.Context) error {
 		for _, l := range listeners {
 			_ = l.Close() // Start's, even if its Serve has not begun
 		}
-		s.mu.Lock()
-		for _, byName := range s.streams {
-			for _, st := range byName {
-				st.pipe.Close()
-			}
-		}
-		s.mu.Unlock()
+		s.fh.CloseStreams()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -379,11 +371,9 @@ func (s *Server) Close(ctx context.Context) error {
 		if cerr := s.runner.Close(); err == nil {
 			err = cerr
 		}
-		if s.wal != nil {
-			// What shutdown abandoned stays in the log for the next start.
-			if cerr := s.wal.Close(); err == nil {
-				err = cerr
-			}
+		// What shutdown abandoned stays in the log for the next start.
+		if cerr := s.fh.Close(); err == nil {
+			err = cerr
 		}
 		if cerr := s.s3.Close(); err == nil {
 			err = cerr
@@ -402,11 +392,6 @@ func (s *Server) removeTempDirs() {
 	for _, d := range s.tempDirs {
 		_ = os.RemoveAll(d)
 	}
-}
-
-// newPipeline starts st's delivery pipeline.
-func (s *Server) newPipeline(st *stream) *delivery.Pipeline {
-	return delivery.New(s.deps, delivery.Stream{Name: st.name, ARN: st.arn, Region: st.region}, st.dest, st.version)
 }
 
 // model is the Firehose model requests are validated against, with http://

@@ -1,4 +1,4 @@
-package emulator
+package firehose
 
 import (
 	"encoding/json"
@@ -28,7 +28,7 @@ func TestPutRecordBatchAppendJSONMatchesEncodingJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := (&putRecordBatchOutput{o}).appendJSON(nil)
+			got := (&putRecordBatchOutput{o}).AppendJSON(nil)
 			if string(got) != string(want) {
 				t.Fatalf("appendJSON:\n%s\nencoding/json:\n%s", got, want)
 			}

@@ -1,4 +1,4 @@
-package emulator
+package firehose
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ type drainState struct {
 }
 
 // enterDrain switches to drain-only mode because the log could not write.
-func (s *Server) enterDrain(err error) {
+func (s *Service) enterDrain(err error) {
 	d := &s.drain
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -58,7 +58,7 @@ func (s *Server) enterDrain(err error) {
 
 // draining reports whether the server is in drain-only mode, after trying
 // the log again if the last try is drainProbeInterval old.
-func (s *Server) draining() bool {
+func (s *Service) draining() bool {
 	d := &s.drain
 	if !d.on.Load() {
 		return false
@@ -82,7 +82,7 @@ func (s *Server) draining() bool {
 }
 
 // drainStatus is what GET /_local/health says in drain-only mode.
-func (s *Server) drainStatus() map[string]any {
+func (s *Service) drainStatus() map[string]any {
 	d := &s.drain
 	d.mu.Lock()
 	defer d.mu.Unlock()

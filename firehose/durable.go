@@ -1,4 +1,4 @@
-package emulator
+package firehose
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ var errNotLogged = errors.New("the record could not be written to the write-ahea
 // ingest puts records that arrived at now into the stream: straight into
 // its buffers in memory, or, with a data directory, through the
 // write-ahead log first. results gets each record's error, if any.
-func (s *Server) ingest(st *stream, records [][]byte, now time.Time, results []error) {
+func (s *Service) ingest(st *stream, records [][]byte, now time.Time, results []error) {
 	if s.wal == nil {
 		st.pipe.Put(records, now, results)
 		return
@@ -188,7 +188,7 @@ func decodeRecords(b []byte) (loggedRecords, error) {
 // startDurable loads the stream definitions and replays the write-ahead
 // log, with a data directory. Neither needs free space: on a full disk the
 // server starts in drain-only mode (see drain.go).
-func (s *Server) startDurable() error {
+func (s *Service) startDurable() error {
 	if s.cfg.DataDir == "" {
 		return nil
 	}
@@ -296,14 +296,14 @@ type storedSSE struct {
 	Toggles []time.Time `json:"toggles,omitempty"`
 }
 
-func (s *Server) streamsPath() string {
+func (s *Service) streamsPath() string {
 	return filepath.Join(s.cfg.DataDir, "firehose", streamsFile)
 }
 
 // saveStreamsLocked writes every stream's definition, atomically, after a
 // control-plane change. The caller holds s.mu. Deleting streams are left
 // out: a restart completes their deletion.
-func (s *Server) saveStreamsLocked() {
+func (s *Service) saveStreamsLocked() {
 	if s.cfg.DataDir == "" {
 		return
 	}
@@ -335,7 +335,7 @@ func (s *Server) saveStreamsLocked() {
 
 // loadStreams reads the stream definitions saved in the data directory.
 // Every stream comes back ACTIVE, its encryption settled.
-func (s *Server) loadStreams() error {
+func (s *Service) loadStreams() error {
 	b, err := os.ReadFile(s.streamsPath())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

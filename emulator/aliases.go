@@ -1,6 +1,9 @@
 package emulator
 
-import "github.com/firehose-local/firehose-local/delivery"
+import (
+	"github.com/firehose-local/firehose-local/delivery"
+	"github.com/firehose-local/firehose-local/firehose"
+)
 
 // ObjectStore is where delivered objects go: the built-in S3, or an
 // external S3-compatible store (Config.Store).
@@ -16,3 +19,16 @@ type EndpointRewrite = delivery.EndpointRewrite
 // ErrFunctionNotFound is what invoking a transform returns (wrapped) for a
 // function that does not exist.
 var ErrFunctionNotFound = delivery.ErrFunctionNotFound
+
+// FsyncPolicy is when an acknowledged record reaches the disk (see
+// Config.Fsync).
+type FsyncPolicy = firehose.FsyncPolicy
+
+// Fsync policies.
+const (
+	FsyncAlways   = firehose.FsyncAlways
+	FsyncInterval = firehose.FsyncInterval
+)
+
+// DestinationID is the ID AWS gives a stream's only destination.
+const DestinationID = firehose.DestinationID

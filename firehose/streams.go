@@ -1,4 +1,4 @@
-package emulator
+package firehose
 
 import (
 	"sort"

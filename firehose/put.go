@@ -1,4 +1,4 @@
-package emulator
+package firehose
 
 import (
 	"crypto/rand"
@@ -13,7 +13,7 @@ import (
 )
 
 // putTarget finds an ACTIVE, Direct PUT stream to put records to.
-func (s *Server) putTarget(region, name string) (*stream, bool, *protocol.Error) {
+func (s *Service) putTarget(region, name string) (*stream, bool, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, name)
@@ -32,7 +32,7 @@ func (s *Server) putTarget(region, name string) (*stream, bool, *protocol.Error)
 	return st, st.sse.status(now, s.cfg.TransitionDelay) == sseEnabled, nil
 }
 
-func (s *Server) putRecord(region string, body []byte) (any, *protocol.Error) {
+func (s *Service) putRecord(region string, body []byte) (any, *protocol.Error) {
 	name, data, err := protocol.DecodePutRecord(body)
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (s *Server) putRecord(region string, body []byte) (any, *protocol.Error) {
 	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
 }
 
-func (s *Server) putRecordBatch(region string, body []byte) (any, *protocol.Error) {
+func (s *Service) putRecordBatch(region string, body []byte) (any, *protocol.Error) {
 	name, records, err := protocol.DecodePutRecordBatch(body)
 	if err != nil {
 		return nil, err
@@ -138,10 +138,10 @@ type putRecordBatchOutput struct {
 	protocol.PutRecordBatchOutput
 }
 
-// appendJSON appends the response as json.Marshal would encode it. Every
+// AppendJSON appends the response as json.Marshal would encode it. Every
 // string in it is a base64 RecordId or one of the constant error texts,
 // none of which needs escaping.
-func (o *putRecordBatchOutput) appendJSON(b []byte) []byte {
+func (o *putRecordBatchOutput) AppendJSON(b []byte) []byte {
 	b = append(b, `{"FailedPutCount":`...)
 	b = strconv.AppendInt(b, int64(o.FailedPutCount), 10)
 	b = append(b, `,"Encrypted":`...)

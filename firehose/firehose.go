@@ -1,4 +1,4 @@
-package emulator
+package firehose
 
 import (
 	"encoding/json"
@@ -12,19 +12,19 @@ import (
 )
 
 // firehoseOp runs one control-plane operation on a validated request.
-type firehoseOp func(s *Server, region string, body []byte, doc map[string]any) (any, *protocol.Error)
+type firehoseOp func(s *Service, region string, body []byte, doc map[string]any) (any, *protocol.Error)
 
 var firehoseOps = map[string]firehoseOp{
-	"CreateDeliveryStream":          (*Server).createDeliveryStream,
-	"DescribeDeliveryStream":        (*Server).describeDeliveryStream,
-	"ListDeliveryStreams":           (*Server).listDeliveryStreams,
-	"DeleteDeliveryStream":          (*Server).deleteDeliveryStream,
-	"UpdateDestination":             (*Server).updateDestination,
-	"TagDeliveryStream":             (*Server).tagDeliveryStream,
-	"UntagDeliveryStream":           (*Server).untagDeliveryStream,
-	"ListTagsForDeliveryStream":     (*Server).listTagsForDeliveryStream,
-	"StartDeliveryStreamEncryption": (*Server).startDeliveryStreamEncryption,
-	"StopDeliveryStreamEncryption":  (*Server).stopDeliveryStreamEncryption,
+	"CreateDeliveryStream":          (*Service).createDeliveryStream,
+	"DescribeDeliveryStream":        (*Service).describeDeliveryStream,
+	"ListDeliveryStreams":           (*Service).listDeliveryStreams,
+	"DeleteDeliveryStream":          (*Service).deleteDeliveryStream,
+	"UpdateDestination":             (*Service).updateDestination,
+	"TagDeliveryStream":             (*Service).tagDeliveryStream,
+	"UntagDeliveryStream":           (*Service).untagDeliveryStream,
+	"ListTagsForDeliveryStream":     (*Service).listTagsForDeliveryStream,
+	"StartDeliveryStreamEncryption": (*Service).startDeliveryStreamEncryption,
+	"StopDeliveryStreamEncryption":  (*Service).stopDeliveryStreamEncryption,
 }
 
 type empty struct{}
@@ -39,13 +39,13 @@ func decodeInto(body []byte, v any) *protocol.Error {
 	return nil
 }
 
-func (s *Server) arn(region, name string) string {
+func (s *Service) arn(region, name string) string {
 	return "arn:aws:firehose:" + region + ":" + s.account + ":deliverystream/" + name
 }
 
 // lookup returns the named stream, removing it first if its deletion has
 // completed. The caller holds s.mu.
-func (s *Server) lookup(region, name string) (*stream, *protocol.Error) {
+func (s *Service) lookup(region, name string) (*stream, *protocol.Error) {
 	st := s.streams[region][name]
 	if st != nil && st.deleting && !s.clock.Now().Before(st.goneAt) {
 		s.remove(st)
@@ -57,14 +57,14 @@ func (s *Server) lookup(region, name string) (*stream, *protocol.Error) {
 	return st, nil
 }
 
-func (s *Server) remove(st *stream) {
+func (s *Service) remove(st *stream) {
 	delete(s.streams[st.region], st.name)
 	if st.pipe != nil {
 		st.pipe.Discard()
 	}
 }
 
-func (s *Server) createDeliveryStream(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
+func (s *Service) createDeliveryStream(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
 	var in protocol.CreateDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func sseInput(in *protocol.DeliveryStreamEncryptionConfigurationInput) (*sseStat
 	return &sseState{configured: true, enabled: true, keyType: in.KeyType, keyARN: in.KeyARN}, nil
 }
 
-func (s *Server) describeDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) describeDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.DescribeDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func (s *Server) describeDeliveryStream(region string, body []byte, _ map[string
 	return protocol.DescribeDeliveryStreamOutput{DeliveryStreamDescription: d}, nil
 }
 
-func (s *Server) listDeliveryStreams(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) listDeliveryStreams(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.ListDeliveryStreamsInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func (s *Server) listDeliveryStreams(region string, body []byte, _ map[string]an
 	return out, nil
 }
 
-func (s *Server) deleteDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) deleteDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.DeleteDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -241,7 +241,7 @@ func (s *Server) deleteDeliveryStream(region string, body []byte, _ map[string]a
 	return empty{}, nil
 }
 
-func (s *Server) updateDestination(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
+func (s *Service) updateDestination(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
 	var in protocol.UpdateDestinationInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -410,7 +410,7 @@ func deepMerge(dst, src map[string]any) {
 	}
 }
 
-func (s *Server) tagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) tagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.TagDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -437,7 +437,7 @@ func (s *Server) tagDeliveryStream(region string, body []byte, _ map[string]any)
 	return empty{}, nil
 }
 
-func (s *Server) untagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) untagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.UntagDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -455,7 +455,7 @@ func (s *Server) untagDeliveryStream(region string, body []byte, _ map[string]an
 	return empty{}, nil
 }
 
-func (s *Server) listTagsForDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) listTagsForDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.ListTagsForDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -482,7 +482,7 @@ func (s *Server) listTagsForDeliveryStream(region string, body []byte, _ map[str
 	return out, nil
 }
 
-func (s *Server) startDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) startDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.StartDeliveryStreamEncryptionInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -498,7 +498,7 @@ func (s *Server) startDeliveryStreamEncryption(region string, body []byte, _ map
 	return s.toggleSSE(region, in.DeliveryStreamName, next)
 }
 
-func (s *Server) stopDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) stopDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
 	var in protocol.StopDeliveryStreamEncryptionInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -508,7 +508,7 @@ func (s *Server) stopDeliveryStreamEncryption(region string, body []byte, _ map[
 
 // toggleSSE starts (next != nil) or stops server-side encryption, moving the
 // status through ENABLING or DISABLING.
-func (s *Server) toggleSSE(region, name string, next *sseState) (any, *protocol.Error) {
+func (s *Service) toggleSSE(region, name string, next *sseState) (any, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, name)
