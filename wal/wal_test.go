@@ -45,11 +45,46 @@ func segFiles(t *testing.T, dir string) []string {
 	return m
 }
 
-// crashCopy copies the log's directory as it is on disk now, as if the
-// process had been killed at this moment.
+// crashCopy copies the log's directory as it is on disk at one moment, as
+// if the process had been killed then. The caller holds l.mu (or the log
+// is closed or idle), so that no frame is written and no segment created
+// while it copies. Segments are deleted without the lock, though: the run
+// goroutine removes the files sweepLocked chose after unlocking (Log.remove),
+// in the order sweepLocked gave, a segment before those whose markers
+// concern it. A copy that reads the files one by one while such a batch is
+// under way can hold a segment read just before its deletion and lack a
+// later one of the batch deleted just before its turn: say a segment whose
+// data frames are all done without the segment holding the markers that
+// say so, which would replay delivered frames. No crash leaves that state,
+// since a crash stops the deletions at a point of their order; so a copy
+// that finds a listed file gone is taken again. With l.mu held at most one
+// batch is under way (the run goroutine takes the lock before sweeping
+// again), so the copy settles once that batch is done: then every file
+// listed was still there when read, and unchanged since it was listed, so
+// the copy is the directory at the moment it was listed.
 func crashCopy(t *testing.T, dir string) string {
 	t.Helper()
 	out := t.TempDir()
+	deadline := time.Now().Add(10 * time.Second)
+	for !copyDir(t, dir, out) {
+		if time.Now().After(deadline) {
+			t.Fatalf("crashCopy: files of %s kept disappearing while copied", dir)
+		}
+		time.Sleep(time.Millisecond)
+		if err := os.RemoveAll(out); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(out, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// copyDir copies the files of dir to out; it reports false if a file it
+// listed was gone before it was read.
+func copyDir(t *testing.T, dir, out string) bool {
+	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +92,7 @@ func crashCopy(t *testing.T, dir string) string {
 	for _, e := range entries {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if os.IsNotExist(err) {
-			continue // deleted meanwhile
+			return false // deleted meanwhile: the copy is no moment's state
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -66,7 +101,7 @@ func crashCopy(t *testing.T, dir string) string {
 			t.Fatal(err)
 		}
 	}
-	return out
+	return true
 }
 
 func mustAppend(t *testing.T, l *Log, s string) Pos {
@@ -487,7 +522,7 @@ func TestCompactionFreesSegmentsPinnedByASlowCaller(t *testing.T) {
 		t.Fatalf("%d live frames, want %d", frames, len(stuck))
 	}
 	// Under the lock, a compaction's copies and marker are either both in
-	// the files or neither (segments removed meanwhile hold nothing live).
+	// the files or neither (and crashCopy waits out a deletion under way).
 	l.mu.Lock()
 	crashed := crashCopy(t, dir)
 	l.mu.Unlock()
