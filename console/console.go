@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firehose-local/firehose-local/delivery"
+
 	"github.com/firehose-local/firehose-local/internal/demo"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/s3fake"
@@ -93,27 +95,8 @@ type Stream struct {
 	Buffer Buffer
 }
 
-// Buffer is what a stream holds at one moment.
-type Buffer struct {
-	Bytes, Records int
-	SizeLimit      int
-	// FiresIn is how long until the buffering interval cuts the buffer;
-	// Timer is false when no interval is running.
-	FiresIn time.Duration
-	Timer   bool
-
-	// The transform function's own buffer, in front of the destination's.
-	ProcBytes, ProcRecords int
-	ProcFiresIn            time.Duration
-	ProcTimer              bool
-	ProcQueued             int
-
-	// Queued batches wait for (or are in) delivery; QueuedBytes is their
-	// size before compression. DeliveryError is the last failure of the
-	// oldest one, while it is being retried.
-	Queued, QueuedBytes int
-	DeliveryError       string
-}
+// Buffer is what a stream holds at one moment: its pipeline's state.
+type Buffer = delivery.BufferState
 
 // FlushResult is what a flush did for one stream.
 type FlushResult struct {

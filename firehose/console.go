@@ -34,7 +34,7 @@ func (s *Service) ConsoleStreams() []console.Stream {
 		out[i] = it.view
 		if it.pipe != nil {
 			b, interval := it.pipe.BufferState(now)
-			out[i].Buffer, out[i].Interval = console.Buffer(b), interval
+			out[i].Buffer, out[i].Interval = b, interval
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -13,7 +13,7 @@
 // Run by integration/browser_attack_test.go, which checks that nothing was
 // created, invoked, read or written. Prints one JSON line: what each page
 // saw.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./launch.mjs";
 
 const [emu, attackURL, rebindHost] = process.argv.slice(2);
 if (!emu || !attackURL || !rebindHost) {
@@ -23,23 +23,12 @@ if (!emu || !attackURL || !rebindHost) {
 const emuPort = new URL(emu).port;
 const rebindOrigin = `http://${rebindHost}:${emuPort}`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    `--host-resolver-rules=MAP ${rebindHost} 127.0.0.1`,
-    // Chromium's own protections for local addresses are turned off, so
-    // that only the emulator's defend it.
-    "--disable-features=PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests,LocalNetworkAccessChecks",
-  ],
-});
+const browser = await launchChromium([
+  `--host-resolver-rules=MAP ${rebindHost} 127.0.0.1`,
+  // Chromium's own protections for local addresses are turned off, so that
+  // only the emulator's defend it.
+  "--disable-features=PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests,LocalNetworkAccessChecks",
+]);
 
 async function runAttackPage(context, url) {
   const page = await context.newPage();

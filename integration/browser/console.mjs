@@ -7,7 +7,7 @@
 //
 // Run by integration/console_browser_test.go. Exits non-zero on the first
 // failed step, saying which.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./launch.mjs";
 
 const [base, screenshot] = process.argv.slice(2);
 if (!base || !screenshot) {
@@ -32,19 +32,7 @@ async function expectFlash(page, text) {
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 let failed = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1360, height: 820 } });
