@@ -115,40 +115,6 @@ func LambdaARN(pc *protocol.ProcessingConfiguration) string {
 	return ""
 }
 
-// Wire shapes of the Firehose transformation contract.
-type (
-	transformEvent struct {
-		InvocationID      string           `json:"invocationId"`
-		DeliveryStreamArn string           `json:"deliveryStreamArn"`
-		Region            string           `json:"region"`
-		Records           []transformInput `json:"records"`
-	}
-	transformInput struct {
-		RecordID                    string `json:"recordId"`
-		ApproximateArrivalTimestamp int64  `json:"approximateArrivalTimestamp"`
-		Data                        []byte `json:"data"`
-	}
-	transformResponse struct {
-		Records []transformOutput `json:"records"`
-	}
-	transformOutput struct {
-		RecordID *string `json:"recordId"`
-		Result   *string `json:"result"`
-		Data     *string `json:"data"`
-	}
-	// errorDocument is one line of a processing-failed object, with the keys
-	// in the order real objects show them.
-	errorDocument struct {
-		RawData                string `json:"rawData"`
-		ErrorCode              string `json:"errorCode"`
-		ErrorMessage           string `json:"errorMessage"`
-		AttemptsMade           int    `json:"attemptsMade"`
-		ArrivalTimestamp       int64  `json:"arrivalTimestamp"`
-		AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
-		LambdaARN              string `json:"lambdaARN"`
-	}
-)
-
 // The error codes and messages Firehose writes into error documents.
 const (
 	codeFunctionError    = "Lambda.FunctionError"
@@ -189,10 +155,10 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 	n := len(b.ends)
 	ids := make([]string, n)
 	base := recordIDSeq.Add(uint64(n)) - uint64(n)
-	event := transformEvent{InvocationID: uuid.NewString(), DeliveryStreamArn: p.arn, Region: p.region, Records: make([]transformInput, n)}
+	event := protocol.TransformEvent{InvocationID: uuid.NewString(), DeliveryStreamArn: p.arn, Region: p.region, Records: make([]protocol.TransformEventRecord, n)}
 	for i := range n {
 		ids[i] = fmt.Sprintf("%s%020d", recordIDPrefix, base+uint64(i))
-		event.Records[i] = transformInput{RecordID: ids[i], ApproximateArrivalTimestamp: b.arrivals[i], Data: record(b, i)}
+		event.Records[i] = protocol.TransformEventRecord{RecordID: ids[i], ApproximateArrivalTimestamp: b.arrivals[i], Data: record(b, i)}
 	}
 	payload, _ := json.Marshal(event)
 	region := p.region
@@ -314,7 +280,7 @@ func parseTransformResponse(out []byte, ids []string) ([]Result, *invocationFail
 // decodeTransformResponse reads a transform's answer with encoding/json,
 // for what protocol.ScanTransformResponse leaves to it.
 func decodeTransformResponse(out []byte) ([]protocol.TransformRecord, *invocationFailure) {
-	var resp transformResponse
+	var resp protocol.TransformResponse
 	dec := json.NewDecoder(bytes.NewReader(out))
 	if err := dec.Decode(&resp); err != nil || resp.Records == nil {
 		msg := "The response from the Lambda function is not valid JSON with a records array"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/clock"
+	"github.com/firehose-local/firehose-local/protocol"
 )
 
 // A Processor transforms a destination's records before delivery, as one
@@ -256,7 +257,7 @@ func (p *Pipeline) finishProcessing(b *Batch, results []Result, failed []failedR
 	var lines bytes.Buffer
 	enc := json.NewEncoder(&lines)
 	for _, f := range failed {
-		_ = enc.Encode(errorDocument{
+		_ = enc.Encode(protocol.ProcessingErrorDocument{
 			RawData:                base64.StdEncoding.EncodeToString(record(b, f.index)),
 			ErrorCode:              f.code,
 			ErrorMessage:           f.message,

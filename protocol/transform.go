@@ -18,8 +18,51 @@ package protocol
 //
 //	struct{ Records []struct{ RecordID, Result, Data *string } }
 //
-// (emulator's FuzzTransformScanMatches checks this). What follows the
+// (delivery's FuzzTransformScanMatches checks this). What follows the
 // top-level object is not read, as json.Decoder.Decode does not read it.
+
+// The Firehose data transformation contract: the event a Lambda transform
+// is invoked with, the answer it returns, and the error document Firehose
+// writes for a record that could not be transformed.
+type (
+	// TransformEvent is what a transform function is invoked with.
+	TransformEvent struct {
+		InvocationID      string                 `json:"invocationId"`
+		DeliveryStreamArn string                 `json:"deliveryStreamArn"`
+		Region            string                 `json:"region"`
+		Records           []TransformEventRecord `json:"records"`
+	}
+	// TransformEventRecord is one record of a TransformEvent; Data is
+	// base64 in JSON.
+	TransformEventRecord struct {
+		RecordID                    string `json:"recordId"`
+		ApproximateArrivalTimestamp int64  `json:"approximateArrivalTimestamp"`
+		Data                        []byte `json:"data"`
+	}
+	// TransformResponse is a transform's answer, as encoding/json reads it
+	// (ScanTransformResponse reads its common shape faster).
+	TransformResponse struct {
+		Records []TransformResponseRecord `json:"records"`
+	}
+	// TransformResponseRecord is one record of a TransformResponse: Result
+	// Ok, Dropped or ProcessingFailed, and for Ok the new data in base64.
+	TransformResponseRecord struct {
+		RecordID *string `json:"recordId"`
+		Result   *string `json:"result"`
+		Data     *string `json:"data"`
+	}
+	// ProcessingErrorDocument is one line of a processing-failed object,
+	// with the keys in the order real objects show them.
+	ProcessingErrorDocument struct {
+		RawData                string `json:"rawData"`
+		ErrorCode              string `json:"errorCode"`
+		ErrorMessage           string `json:"errorMessage"`
+		AttemptsMade           int    `json:"attemptsMade"`
+		ArrivalTimestamp       int64  `json:"arrivalTimestamp"`
+		AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
+		LambdaARN              string `json:"lambdaARN"`
+	}
+)
 
 // TransformRecord is one record of a transform's answer. The slices point
 // into the answer; the Has fields say whether the member was there.
