@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // TargetPrefix starts the X-Amz-Target header of every CloudWatch Logs
@@ -33,13 +33,13 @@ var logsModelJSON []byte
 
 var (
 	modelOnce sync.Once
-	logsModel *protocol.Model
+	logsModel *awsjson.Model
 )
 
 // Model returns the embedded CloudWatch Logs model, parsed once.
-func Model() *protocol.Model {
+func Model() *awsjson.Model {
 	modelOnce.Do(func() {
-		m, err := protocol.ParseModel(logsModelJSON)
+		m, err := awsjson.ParseModel(logsModelJSON)
 		if err != nil {
 			panic("cwlogs: embedded logs model: " + err.Error())
 		}
@@ -59,20 +59,20 @@ const (
 	errTooManyTags      = "TooManyTagsException"
 )
 
-func invalidParameter(format string, args ...any) *protocol.Error {
-	return protocol.NewError(errInvalidParameter, format, args...)
+func invalidParameter(format string, args ...any) *awsjson.Error {
+	return awsjson.NewError(errInvalidParameter, format, args...)
 }
 
 var (
-	errNoGroup      = protocol.NewError(errResourceNotFound, "The specified log group does not exist.")
-	errNoStream     = protocol.NewError(errResourceNotFound, "The specified log stream does not exist.")
-	errGroupDup     = protocol.NewError(errAlreadyExists, "The specified log group already exists")
-	errStreamDup    = protocol.NewError(errAlreadyExists, "The specified log stream already exists")
-	errBadToken     = protocol.NewError(errInvalidParameter, "The specified nextToken is invalid.")
-	errGroupLimit   = protocol.NewError(errLimitExceeded, "Resource limit exceeded.")
-	errNameOrID     = protocol.NewError(errInvalidParameter, "Either logGroupName or logGroupIdentifier must be specified.")
-	errNameAndID    = protocol.NewError(errValidation, "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
-	errProtectedDel = protocol.NewError(errValidation, "The log group has deletion protection enabled. Disable deletion protection before deleting the log group.")
+	errNoGroup      = awsjson.NewError(errResourceNotFound, "The specified log group does not exist.")
+	errNoStream     = awsjson.NewError(errResourceNotFound, "The specified log stream does not exist.")
+	errGroupDup     = awsjson.NewError(errAlreadyExists, "The specified log group already exists")
+	errStreamDup    = awsjson.NewError(errAlreadyExists, "The specified log stream already exists")
+	errBadToken     = awsjson.NewError(errInvalidParameter, "The specified nextToken is invalid.")
+	errGroupLimit   = awsjson.NewError(errLimitExceeded, "Resource limit exceeded.")
+	errNameOrID     = awsjson.NewError(errInvalidParameter, "Either logGroupName or logGroupIdentifier must be specified.")
+	errNameAndID    = awsjson.NewError(errValidation, "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+	errProtectedDel = awsjson.NewError(errValidation, "The log group has deletion protection enabled. Disable deletion protection before deleting the log group.")
 )
 
 // APIOptions configures the API handler.
@@ -121,17 +121,17 @@ type call struct {
 }
 
 // decode unmarshals the (already validated) body into v.
-func (c *call) decode(v any) *protocol.Error {
+func (c *call) decode(v any) *awsjson.Error {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {
-		return protocol.NewError(protocol.ErrSerialization, "Could not parse the request body: %s", err)
+		return awsjson.NewError(awsjson.ErrSerialization, "Could not parse the request body: %s", err)
 	}
 	return nil
 }
 
-type opFunc func(*API, *call) (any, *protocol.Error)
+type opFunc func(*API, *call) (any, *awsjson.Error)
 
 // operations are the operations the API implements. Every other operation
 // of the model is refused with InvalidParameterException naming it (see
@@ -165,15 +165,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, TargetPrefix)
 	if !ok {
-		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", target))
+		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Unknown operation %s.", target))
 		return
 	}
 	if r.Method != http.MethodPost {
-		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "CloudWatch Logs operations must be sent with POST."))
+		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "CloudWatch Logs operations must be sent with POST."))
 		return
 	}
-	if !protocol.JSONContentType(r.Header.Get("Content-Type")) {
-		writeError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+	if !awsjson.JSONContentType(r.Header.Get("Content-Type")) {
+		writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
 	rb, err := readBody(w, r, a.opts.Bodies)
@@ -181,22 +181,22 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
+			writeError(w, awsjson.NewError(awsjson.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
 		case errors.Is(err, reqbody.ErrBusy):
-			writeError(w, protocol.NewError(errThrottling, "Rate exceeded"))
+			writeError(w, awsjson.NewError(errThrottling, "Rate exceeded"))
 		default:
-			writeError(w, protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err))
+			writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Could not read the request body: %s", err))
 		}
 		return
 	}
 	defer rb.Release()
 	body := rb.Bytes
 	if _, inModel := Model().Operations[op]; !inModel {
-		writeError(w, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", target))
+		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Unknown operation %s.", target))
 		return
 	}
 	if _, verr := Model().DecodeAndValidate(op, body); verr != nil {
-		if verr.Type == protocol.ErrValidation {
+		if verr.Type == awsjson.ErrValidation {
 			// CloudWatch Logs reports constraint violations as
 			// InvalidParameterException, with the usual message.
 			verr = invalidParameter("%s", verr.Message)
@@ -210,7 +210,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, invalidParameter("firehose-local does not support the CloudWatch Logs operation %s yet.", op))
 		return
 	}
-	out, apiErr := fn(a, &call{region: protocol.RequestRegion(r, a.opts.Region), body: body})
+	out, apiErr := fn(a, &call{region: awsjson.RequestRegion(r, a.opts.Region), body: body})
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
@@ -221,7 +221,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeError(w, protocol.NewError(protocol.ErrInternalFailure, "encoding the response: %s", err))
+		writeError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", err))
 		return
 	}
 	h := w.Header()
@@ -251,13 +251,13 @@ func readBody(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget) (r
 	return budget.Read(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 }
 
-func writeError(w http.ResponseWriter, e *protocol.Error) {
+func writeError(w http.ResponseWriter, e *awsjson.Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/x-amz-json-1.1")
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	h.Set("X-Amzn-ErrorType", e.Type)
 	w.WriteHeader(e.Status)
-	_, _ = w.Write(protocol.MarshalError(e))
+	_, _ = w.Write(awsjson.MarshalError(e))
 }
 
 // groupARN is a log group's ARN as DescribeLogGroups' logGroupArn (and
@@ -281,7 +281,7 @@ func groupNameFromIdentifier(id string) string {
 
 // groupName resolves the logGroupName / logGroupIdentifier pair that most
 // read operations take: exactly one must be given.
-func groupName(name, id *string) (string, *protocol.Error) {
+func groupName(name, id *string) (string, *awsjson.Error) {
 	switch {
 	case name != nil && id != nil:
 		return "", errNameAndID

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // PutLogEvents' limits.
@@ -35,7 +35,7 @@ type rejectedInfo struct {
 	ExpiredLogEventEndIndex  *int `json:"expiredLogEventEndIndex,omitempty"`
 }
 
-func (a *API) putLogEvents(c *call) (any, *protocol.Error) {
+func (a *API) putLogEvents(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName  string `json:"logGroupName"`
 		LogStreamName string `json:"logStreamName"`
@@ -117,7 +117,7 @@ type outputEvent struct {
 	IngestionTime int64  `json:"ingestionTime"`
 }
 
-func (a *API) getLogEvents(c *call) (any, *protocol.Error) {
+func (a *API) getLogEvents(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName       *string `json:"logGroupName"`
 		LogGroupIdentifier *string `json:"logGroupIdentifier"`
@@ -243,7 +243,7 @@ type filteredEvent struct {
 	EventID       string `json:"eventId"`
 }
 
-func (a *API) filterLogEvents(c *call) (any, *protocol.Error) {
+func (a *API) filterLogEvents(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName        *string  `json:"logGroupName"`
 		LogGroupIdentifier  *string  `json:"logGroupIdentifier"`

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // maxListLimit is DescribeLogGroups' and DescribeLogStreams' page size
@@ -47,7 +47,7 @@ type logStreamOut struct {
 
 type empty struct{}
 
-func (a *API) createLogGroup(c *call) (any, *protocol.Error) {
+func (a *API) createLogGroup(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName              string            `json:"logGroupName"`
 		KmsKeyID                  string            `json:"kmsKeyId"`
@@ -76,7 +76,7 @@ func (a *API) createLogGroup(c *call) (any, *protocol.Error) {
 	return empty{}, nil
 }
 
-func (a *API) deleteLogGroup(c *call) (any, *protocol.Error) {
+func (a *API) deleteLogGroup(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName string `json:"logGroupName"`
 	}
@@ -97,7 +97,7 @@ func (a *API) deleteLogGroup(c *call) (any, *protocol.Error) {
 	return empty{}, nil
 }
 
-func (a *API) describeLogGroups(c *call) (any, *protocol.Error) {
+func (a *API) describeLogGroups(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupNamePrefix  *string  `json:"logGroupNamePrefix"`
 		LogGroupNamePattern *string  `json:"logGroupNamePattern"`
@@ -184,7 +184,7 @@ func (a *API) describeGroup(region string, g *group, brief bool) logGroupOut {
 	return out
 }
 
-func (a *API) createLogStream(c *call) (any, *protocol.Error) {
+func (a *API) createLogStream(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName  string `json:"logGroupName"`
 		LogStreamName string `json:"logStreamName"`
@@ -206,7 +206,7 @@ func (a *API) createLogStream(c *call) (any, *protocol.Error) {
 	return empty{}, nil
 }
 
-func (a *API) deleteLogStream(c *call) (any, *protocol.Error) {
+func (a *API) deleteLogStream(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName  string `json:"logGroupName"`
 		LogStreamName string `json:"logStreamName"`
@@ -226,13 +226,13 @@ func (a *API) deleteLogStream(c *call) (any, *protocol.Error) {
 		return nil, errNoStream
 	}
 	if g.protected {
-		return nil, protocol.NewError(errValidation, "The log group has deletion protection enabled. Disable deletion protection before deleting its log streams.")
+		return nil, awsjson.NewError(errValidation, "The log group has deletion protection enabled. Disable deletion protection before deleting its log streams.")
 	}
 	s.deleteStream(st)
 	return empty{}, nil
 }
 
-func (a *API) describeLogStreams(c *call) (any, *protocol.Error) {
+func (a *API) describeLogStreams(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName        *string `json:"logGroupName"`
 		LogGroupIdentifier  *string `json:"logGroupIdentifier"`
@@ -350,7 +350,7 @@ func (a *API) describeStream(region string, st *stream) logStreamOut {
 // PutLogEvents returns and DescribeLogStreams shows.
 func sequenceToken(st *stream) string { return fmt.Sprintf("%056d", st.puts) }
 
-func (a *API) putRetentionPolicy(c *call) (any, *protocol.Error) {
+func (a *API) putRetentionPolicy(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName    string `json:"logGroupName"`
 		RetentionInDays int    `json:"retentionInDays"`
@@ -363,10 +363,10 @@ func (a *API) putRetentionPolicy(c *call) (any, *protocol.Error) {
 		for i, d := range retentionDays {
 			vals[i] = strconv.Itoa(d)
 		}
-		v := protocol.Violation(strconv.Itoa(in.RetentionInDays), "retentionInDays", "satisfy enum value set: ["+strings.Join(vals, ", ")+"]")
-		return nil, invalidParameter("%s", protocol.ValidationError([]string{v}).Message)
+		v := awsjson.Violation(strconv.Itoa(in.RetentionInDays), "retentionInDays", "satisfy enum value set: ["+strings.Join(vals, ", ")+"]")
+		return nil, invalidParameter("%s", awsjson.ValidationError([]string{v}).Message)
 	}
-	return a.updateGroup(in.LogGroupName, func(s *Store, g *group) *protocol.Error {
+	return a.updateGroup(in.LogGroupName, func(s *Store, g *group) *awsjson.Error {
 		g.retention = in.RetentionInDays
 		for _, st := range g.streams {
 			s.expire(st)
@@ -375,20 +375,20 @@ func (a *API) putRetentionPolicy(c *call) (any, *protocol.Error) {
 	})
 }
 
-func (a *API) deleteRetentionPolicy(c *call) (any, *protocol.Error) {
+func (a *API) deleteRetentionPolicy(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName string `json:"logGroupName"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	return a.updateGroup(in.LogGroupName, func(_ *Store, g *group) *protocol.Error {
+	return a.updateGroup(in.LogGroupName, func(_ *Store, g *group) *awsjson.Error {
 		g.retention = 0
 		return nil
 	})
 }
 
-func (a *API) putDeletionProtection(c *call) (any, *protocol.Error) {
+func (a *API) putDeletionProtection(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupIdentifier        string `json:"logGroupIdentifier"`
 		DeletionProtectionEnabled bool   `json:"deletionProtectionEnabled"`
@@ -396,7 +396,7 @@ func (a *API) putDeletionProtection(c *call) (any, *protocol.Error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	return a.updateGroup(groupNameFromIdentifier(in.LogGroupIdentifier), func(_ *Store, g *group) *protocol.Error {
+	return a.updateGroup(groupNameFromIdentifier(in.LogGroupIdentifier), func(_ *Store, g *group) *awsjson.Error {
 		g.protected = in.DeletionProtectionEnabled
 		return nil
 	})
@@ -404,7 +404,7 @@ func (a *API) putDeletionProtection(c *call) (any, *protocol.Error) {
 
 // updateGroup changes a group's attributes under the lock and journals
 // them.
-func (a *API) updateGroup(name string, fn func(*Store, *group) *protocol.Error) (any, *protocol.Error) {
+func (a *API) updateGroup(name string, fn func(*Store, *group) *awsjson.Error) (any, *awsjson.Error) {
 	s := a.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -421,9 +421,9 @@ func (a *API) updateGroup(name string, fn func(*Store, *group) *protocol.Error) 
 
 // groupFromARN resolves a tagging resourceArn: only log groups have tags
 // here.
-func groupFromARN(arn string) (string, *protocol.Error) {
+func groupFromARN(arn string) (string, *awsjson.Error) {
 	if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":log-group:") {
-		return "", protocol.NewError(errResourceNotFound, "The specified resource does not exist.")
+		return "", awsjson.NewError(errResourceNotFound, "The specified resource does not exist.")
 	}
 	return groupNameFromIdentifier(arn), nil
 }
@@ -432,7 +432,7 @@ type tagsOut struct {
 	Tags map[string]string `json:"tags"`
 }
 
-func (a *API) listTags(name string) (any, *protocol.Error) {
+func (a *API) listTags(name string) (any, *awsjson.Error) {
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -447,8 +447,8 @@ func (a *API) listTags(name string) (any, *protocol.Error) {
 	return tagsOut{tags}, nil
 }
 
-func (a *API) setTags(name string, add map[string]string, remove []string) (any, *protocol.Error) {
-	return a.updateGroup(name, func(_ *Store, g *group) *protocol.Error {
+func (a *API) setTags(name string, add map[string]string, remove []string) (any, *awsjson.Error) {
+	return a.updateGroup(name, func(_ *Store, g *group) *awsjson.Error {
 		tags := maps.Clone(g.tags)
 		if tags == nil {
 			tags = map[string]string{}
@@ -458,14 +458,14 @@ func (a *API) setTags(name string, add map[string]string, remove []string) (any,
 			delete(tags, k)
 		}
 		if len(tags) > maxTags {
-			return protocol.NewError(errTooManyTags, "A resource can have no more than %d tags.", maxTags)
+			return awsjson.NewError(errTooManyTags, "A resource can have no more than %d tags.", maxTags)
 		}
 		g.tags = tags
 		return nil
 	})
 }
 
-func (a *API) listTagsForResource(c *call) (any, *protocol.Error) {
+func (a *API) listTagsForResource(c *call) (any, *awsjson.Error) {
 	var in struct {
 		ResourceArn string `json:"resourceArn"`
 	}
@@ -479,7 +479,7 @@ func (a *API) listTagsForResource(c *call) (any, *protocol.Error) {
 	return a.listTags(name)
 }
 
-func (a *API) tagResource(c *call) (any, *protocol.Error) {
+func (a *API) tagResource(c *call) (any, *awsjson.Error) {
 	var in struct {
 		ResourceArn string            `json:"resourceArn"`
 		Tags        map[string]string `json:"tags"`
@@ -494,7 +494,7 @@ func (a *API) tagResource(c *call) (any, *protocol.Error) {
 	return a.setTags(name, in.Tags, nil)
 }
 
-func (a *API) untagResource(c *call) (any, *protocol.Error) {
+func (a *API) untagResource(c *call) (any, *awsjson.Error) {
 	var in struct {
 		ResourceArn string   `json:"resourceArn"`
 		TagKeys     []string `json:"tagKeys"`
@@ -509,7 +509,7 @@ func (a *API) untagResource(c *call) (any, *protocol.Error) {
 	return a.setTags(name, nil, in.TagKeys)
 }
 
-func (a *API) listTagsLogGroup(c *call) (any, *protocol.Error) {
+func (a *API) listTagsLogGroup(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName string `json:"logGroupName"`
 	}
@@ -519,7 +519,7 @@ func (a *API) listTagsLogGroup(c *call) (any, *protocol.Error) {
 	return a.listTags(in.LogGroupName)
 }
 
-func (a *API) tagLogGroup(c *call) (any, *protocol.Error) {
+func (a *API) tagLogGroup(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName string            `json:"logGroupName"`
 		Tags         map[string]string `json:"tags"`
@@ -530,7 +530,7 @@ func (a *API) tagLogGroup(c *call) (any, *protocol.Error) {
 	return a.setTags(in.LogGroupName, in.Tags, nil)
 }
 
-func (a *API) untagLogGroup(c *call) (any, *protocol.Error) {
+func (a *API) untagLogGroup(c *call) (any, *awsjson.Error) {
 	var in struct {
 		LogGroupName string   `json:"logGroupName"`
 		Tags         []string `json:"tags"`

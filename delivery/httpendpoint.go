@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // The HTTP endpoint delivery contract (AWS "HTTP endpoint delivery request
@@ -133,12 +134,12 @@ func commonAttributesHeader(attrs []protocol.HttpEndpointCommonAttribute) string
 // constraints to an HTTP endpoint destination (except the URL's, see
 // CheckEndpointURL), and refuses by name what firehose-local does not
 // implement.
-func CheckHTTP(h *protocol.HttpEndpointDestinationConfiguration) *protocol.Error {
+func CheckHTTP(h *protocol.HttpEndpointDestinationConfiguration) *awsjson.Error {
 	if h.EndpointConfiguration == nil || h.S3Configuration == nil {
-		return protocol.NewError(protocol.ErrInvalidArgument, "EndpointConfiguration and S3Configuration are required for an HTTP endpoint destination.")
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "EndpointConfiguration and S3Configuration are required for an HTTP endpoint destination.")
 	}
 	if b := h.BufferingHints; b != nil && (b.SizeInMBs == nil) != (b.IntervalInSeconds == nil) {
-		return protocol.NewError(protocol.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
 	}
 	if sm := h.SecretsManagerConfiguration; sm != nil && sm.Enabled != nil && *sm.Enabled {
 		return protocol.Unsupported("SecretsManagerConfiguration with Enabled true")
@@ -147,7 +148,7 @@ func CheckHTTP(h *protocol.HttpEndpointDestinationConfiguration) *protocol.Error
 		seen := map[string]bool{}
 		for _, a := range rc.CommonAttributes {
 			if seen[a.AttributeName] {
-				return protocol.NewError(protocol.ErrInvalidArgument, "RequestConfiguration.CommonAttributes contains the attribute name %s more than once.", a.AttributeName)
+				return awsjson.NewError(awsjson.ErrInvalidArgument, "RequestConfiguration.CommonAttributes contains the attribute name %s more than once.", a.AttributeName)
 			}
 			seen[a.AttributeName] = true
 		}
@@ -163,15 +164,15 @@ func CheckHTTP(h *protocol.HttpEndpointDestinationConfiguration) *protocol.Error
 // http:// is accepted for loopback and private hosts (a deliberate
 // difference, for local receivers). path is the member's path in AWS's
 // ValidationException, e.g. httpEndpointDestinationConfiguration.endpointConfiguration.url.
-func CheckEndpointURL(raw, path string) *protocol.Error {
+func CheckEndpointURL(raw, path string) *awsjson.Error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return protocol.NewError(protocol.ErrInvalidArgument, "EndpointConfiguration.Url %s is not a valid URL.", raw)
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "EndpointConfiguration.Url %s is not a valid URL.", raw)
 	}
 	if u.Scheme == "https" || localHost(u.Hostname()) {
 		return nil
 	}
-	return protocol.ValidationError([]string{protocol.Violation(raw, path, "satisfy regular expression pattern: https://.*")})
+	return awsjson.ValidationError([]string{awsjson.Violation(raw, path, "satisfy regular expression pattern: https://.*")})
 }
 
 // localHost reports whether host is localhost, a loopback or private

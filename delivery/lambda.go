@@ -14,6 +14,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/google/uuid"
 )
 
@@ -42,7 +43,7 @@ const (
 // parseProcessing reads a ProcessingConfiguration. It returns nil when
 // processing is off, and refuses by name every processor firehose-local does
 // not implement.
-func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Duration) (*procConfig, *protocol.Error) {
+func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Duration) (*procConfig, *awsjson.Error) {
 	if pc == nil || len(pc.Processors) == 0 || (pc.Enabled != nil && !*pc.Enabled) {
 		return nil, nil
 	}
@@ -52,7 +53,7 @@ func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Dura
 			return nil, protocol.Unsupported("the " + proc.Type + " processor")
 		}
 		if cfg != nil {
-			return nil, protocol.NewError(protocol.ErrInvalidArgument, "Only one Lambda processor is supported per destination.")
+			return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Only one Lambda processor is supported per destination.")
 		}
 		lp := &lambdaProcessor{retries: defaultProcRetries}
 		cfg = &procConfig{processor: lp, sizeLimit: defaultProcSizeBytes, interval: defaultProcInterval, fits: fitsEvent}
@@ -60,11 +61,11 @@ func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Dura
 		for _, param := range proc.Parameters {
 			name, v := param.ParameterName, strings.TrimSpace(param.ParameterValue)
 			if seen[name] {
-				return nil, protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter %s is specified more than once.", name)
+				return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter %s is specified more than once.", name)
 			}
 			seen[name] = true
-			bad := func(want string) *protocol.Error {
-				return protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter %s has invalid value %s: %s.", name, param.ParameterValue, want)
+			bad := func(want string) *awsjson.Error {
+				return awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter %s has invalid value %s: %s.", name, param.ParameterValue, want)
 			}
 			switch name {
 			case "LambdaArn":
@@ -93,11 +94,11 @@ func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Dura
 			case "RoleArn":
 				// IAM is not emulated: the role is accepted as the destination's is.
 			default:
-				return nil, protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter %s is not valid for processor type Lambda.", name)
+				return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter %s is not valid for processor type Lambda.", name)
 			}
 		}
 		if lp.arn == "" {
-			return nil, protocol.NewError(protocol.ErrInvalidArgument, "Processor parameter LambdaArn is required for processor type Lambda.")
+			return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter LambdaArn is required for processor type Lambda.")
 		}
 	}
 	if maxInterval > 0 && cfg.interval > maxInterval {

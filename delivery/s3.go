@@ -9,6 +9,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/compression"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/google/uuid"
 )
 
@@ -117,12 +118,12 @@ func objectName(stream string, c destConfig, first time.Time) string {
 
 // CheckS3 applies the rules AWS checks beyond the model's
 // constraints, and refuses by name what firehose-local does not implement.
-func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *protocol.Error {
+func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *awsjson.Error {
 	if h := d.BufferingHints; h != nil && (h.SizeInMBs == nil) != (h.IntervalInSeconds == nil) {
-		return protocol.NewError(protocol.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
 	}
 	if e := d.EncryptionConfiguration; e != nil && e.NoEncryptionConfig != "" && e.KMSEncryptionConfig != nil {
-		return protocol.NewError(protocol.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
 	}
 	if _, err := parseProcessing(d.ProcessingConfiguration, 0); err != nil {
 		return err
@@ -132,11 +133,11 @@ func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *protocol.Error {
 	}
 	if tz := d.CustomTimeZone; tz != nil && *tz != "" {
 		if _, err := time.LoadLocation(*tz); err != nil {
-			return protocol.NewError(protocol.ErrInvalidArgument, "CustomTimeZone %s is not a valid time zone.", *tz)
+			return awsjson.NewError(awsjson.ErrInvalidArgument, "CustomTimeZone %s is not a valid time zone.", *tz)
 		}
 	}
 	if err := protocol.ValidatePrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix), false); err != nil {
-		return protocol.NewError(protocol.ErrInvalidArgument, "%s", err.Error())
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "%s", err.Error())
 	}
 	return nil
 }

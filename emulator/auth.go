@@ -16,7 +16,7 @@ import (
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/protocol/sigv4"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
@@ -133,9 +133,9 @@ func (a *authenticator) wrap(check func(w http.ResponseWriter, r *http.Request, 
 // any service in the scope, errors as {"error"} with 403.
 func (a *authenticator) local() middleware {
 	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		a.json(w, r, next, "", maxJSONBody, localThrottle(), true, func(e *protocol.Error) {
+		a.json(w, r, next, "", maxJSONBody, localThrottle(), true, func(e *awsjson.Error) {
 			status := http.StatusForbidden
-			if e.Type == protocol.ErrServiceUnavailable || e.Type == protocol.ErrRequestEntityTooLarge {
+			if e.Type == awsjson.ErrServiceUnavailable || e.Type == awsjson.ErrRequestEntityTooLarge {
 				status = e.Status
 			}
 			writeLocalJSON(w, status, map[string]string{"error": e.Type + ": " + e.Message})
@@ -145,16 +145,16 @@ func (a *authenticator) local() middleware {
 
 // jsonAPI checks a JSON 1.1 API's requests (service "" for any), with its
 // throttling error past the body budget.
-func (a *authenticator) jsonAPI(service string, throttle func() *protocol.Error, pooled bool) middleware {
+func (a *authenticator) jsonAPI(service string, throttle func() *awsjson.Error, pooled bool) middleware {
 	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		a.json(w, r, next, service, maxJSONBody, throttle(), pooled, func(e *protocol.Error) { writeAWSError(w, e) })
+		a.json(w, r, next, service, maxJSONBody, throttle(), pooled, func(e *awsjson.Error) { writeAWSError(w, e) })
 	})
 }
 
 // lambdaAPI checks the Lambda REST API's requests.
 func (a *authenticator) lambdaAPI() middleware {
 	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		a.json(w, r, next, "lambda", lambdaapi.MaxRequestBytes, lambdaThrottle(), false, func(e *protocol.Error) { writeLambdaError(w, e) })
+		a.json(w, r, next, "lambda", lambdaapi.MaxRequestBytes, lambdaThrottle(), false, func(e *awsjson.Error) { writeLambdaError(w, e) })
 	})
 }
 
@@ -179,7 +179,7 @@ func (a *authenticator) s3API() middleware {
 // handlers known to keep nothing of the body once they return: Firehose's
 // and the admin endpoints' (Lambda's and CloudWatch Logs' get buffers of
 // their own, the GC's to free).
-func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.Handler, service string, limit int64, throttle *protocol.Error, pooled bool, fail func(*protocol.Error)) {
+func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.Handler, service string, limit int64, throttle *awsjson.Error, pooled bool, fail func(*awsjson.Error)) {
 	pc, verr := a.v.Precheck(r, sigv4.Target{Service: service})
 	if verr != nil {
 		fail(jsonAuthError(verr))
@@ -204,9 +204,9 @@ func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.H
 // IncompleteSignatureException or MissingAuthenticationTokenException.
 // JSON 1.1 services answer them with 400 (CloudWatch Logs and Firehose
 // have been observed to); writeLambdaError makes it 403 for Lambda.
-func jsonAuthError(e *sigv4.Error) *protocol.Error {
-	mk := func(typ, msg string) *protocol.Error {
-		return &protocol.Error{Type: typ, Message: msg, Status: http.StatusBadRequest}
+func jsonAuthError(e *sigv4.Error) *awsjson.Error {
+	mk := func(typ, msg string) *awsjson.Error {
+		return &awsjson.Error{Type: typ, Message: msg, Status: http.StatusBadRequest}
 	}
 	switch e.Kind {
 	case sigv4.KindMissing:
@@ -228,14 +228,14 @@ func jsonAuthError(e *sigv4.Error) *protocol.Error {
 // Lambda's 413 RequestEntityTooLargeException, one that could not be read
 // its 400 InvalidRequestContentException, a body past the budget its 429
 // TooManyRequestsException.
-func writeLambdaError(w http.ResponseWriter, e *protocol.Error) {
+func writeLambdaError(w http.ResponseWriter, e *awsjson.Error) {
 	status := http.StatusForbidden
 	switch e.Type {
-	case protocol.ErrRequestEntityTooLarge:
+	case awsjson.ErrRequestEntityTooLarge:
 		status = http.StatusRequestEntityTooLarge
-	case protocol.ErrSerialization:
+	case awsjson.ErrSerialization:
 		status = http.StatusBadRequest
-		e = &protocol.Error{Type: "InvalidRequestContentException", Message: e.Message}
+		e = &awsjson.Error{Type: "InvalidRequestContentException", Message: e.Message}
 	case errTooManyRequests:
 		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", "1")

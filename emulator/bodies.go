@@ -11,7 +11,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 
@@ -87,40 +87,40 @@ func withBody(r *http.Request, body []byte) *http.Request {
 // bodyError is the JSON-protocol error for a body that could not be read:
 // too large, past the budget (the API's throttling error, given), or a
 // read failure.
-func bodyError(err error, limit int64, throttle *protocol.Error) *protocol.Error {
+func bodyError(err error, limit int64, throttle *awsjson.Error) *awsjson.Error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return protocol.NewError(protocol.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit)
+		return awsjson.NewError(awsjson.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit)
 	case errors.Is(err, reqbody.ErrBusy):
 		return throttle
 	}
-	return protocol.NewError(protocol.ErrSerialization, "Could not read the request body: %s", err)
+	return awsjson.NewError(awsjson.ErrSerialization, "Could not read the request body: %s", err)
 }
 
 // Each API's throttling error, for a body past the budget.
-func firehoseThrottle() *protocol.Error {
-	return protocol.NewError(protocol.ErrServiceUnavailable, msgSlowDown)
+func firehoseThrottle() *awsjson.Error {
+	return awsjson.NewError(awsjson.ErrServiceUnavailable, msgSlowDown)
 }
 
-func logsThrottle() *protocol.Error { return protocol.NewError(errThrottling, msgRateExceeded) }
+func logsThrottle() *awsjson.Error { return awsjson.NewError(errThrottling, msgRateExceeded) }
 
 // otherThrottle is the throttling error of a JSON 1.1 target no API serves.
-func otherThrottle() *protocol.Error { return protocol.NewError(errThrottling, msgRateExceeded) }
+func otherThrottle() *awsjson.Error { return awsjson.NewError(errThrottling, msgRateExceeded) }
 
-func lambdaThrottle() *protocol.Error {
-	return &protocol.Error{Type: errTooManyRequests, Message: "Rate Exceeded.", Status: http.StatusTooManyRequests}
+func lambdaThrottle() *awsjson.Error {
+	return &awsjson.Error{Type: errTooManyRequests, Message: "Rate Exceeded.", Status: http.StatusTooManyRequests}
 }
 
-func localThrottle() *protocol.Error {
-	return &protocol.Error{Type: protocol.ErrServiceUnavailable, Message: msgSlowDown, Status: http.StatusServiceUnavailable}
+func localThrottle() *awsjson.Error {
+	return &awsjson.Error{Type: awsjson.ErrServiceUnavailable, Message: msgSlowDown, Status: http.StatusServiceUnavailable}
 }
 
 // buffered reads the body of a request to h (at most limit bytes, counted
 // against the budget) before h runs, unless the authenticator has, and
 // answers with fail when it cannot. It serves the web console's forms,
 // which would otherwise be read by ParseForm outside the budget.
-func (s *Server) buffered(limit int64, fail func(http.ResponseWriter, *protocol.Error), h http.Handler) http.Handler {
+func (s *Server) buffered(limit int64, fail func(http.ResponseWriter, *awsjson.Error), h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := reqbody.FromContext(r.Context()); ok || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 			h.ServeHTTP(w, r)

@@ -13,7 +13,7 @@ import (
 	"github.com/firehose-local/firehose-local/console"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 
@@ -50,7 +50,7 @@ func (s *Server) routes() http.Handler {
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
 	// The web console; before the /_local/ catch-all. Its forms are read
 	// within the body budget.
-	r.PathPrefix(console.Prefix).Handler(local(s.buffered(maxJSONBody, func(w http.ResponseWriter, e *protocol.Error) {
+	r.PathPrefix(console.Prefix).Handler(local(s.buffered(maxJSONBody, func(w http.ResponseWriter, e *awsjson.Error) {
 		writeLocalJSON(w, e.Status, map[string]string{"error": e.Type + ": " + e.Message})
 	}, s.console)))
 	r.PathPrefix("/_local/").Handler(local(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +63,7 @@ func (s *Server) routes() http.Handler {
 	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(a.jsonAPI("logs", logsThrottle, false),
 		cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies})))
 	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(a.jsonAPI("", otherThrottle, false), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
+		writeAWSError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
 	})))
 	r.PathPrefix("/2015-03-31/").Handler(g.Handler(browserguard.ModeAPI, denyLambda, a.lambdaAPI()(s.lambda.Handler())))
 	r.PathPrefix("/").Handler(g.Handler(browserguard.ModeS3, s3fake.WriteBrowserRefusal, a.s3API()(s.s3.Handler())))
@@ -77,12 +77,12 @@ func denyLocal(w http.ResponseWriter, _ *http.Request, reason string) {
 
 // denyJSON refuses a browser's request to a JSON 1.1 API.
 func denyJSON(w http.ResponseWriter, _ *http.Request, reason string) {
-	writeAWSError(w, &protocol.Error{Type: "AccessDeniedException", Message: reason, Status: http.StatusForbidden})
+	writeAWSError(w, &awsjson.Error{Type: "AccessDeniedException", Message: reason, Status: http.StatusForbidden})
 }
 
 // denyLambda refuses a browser's request to the Lambda API.
 func denyLambda(w http.ResponseWriter, _ *http.Request, reason string) {
-	writeLambdaError(w, &protocol.Error{Type: "AccessDeniedException", Message: reason, Status: http.StatusForbidden})
+	writeLambdaError(w, &awsjson.Error{Type: "AccessDeniedException", Message: reason, Status: http.StatusForbidden})
 }
 
 func hasTargetPrefix(prefix string) mux.MatcherFunc {
@@ -96,11 +96,11 @@ func hasTargetPrefix(prefix string) mux.MatcherFunc {
 func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), firehoseTargetPrefix)
 	if r.Method != http.MethodPost {
-		writeAWSError(w, protocol.NewError(protocol.ErrUnknownOperation, "Firehose operations must be sent with POST."))
+		writeAWSError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Firehose operations must be sent with POST."))
 		return
 	}
-	if !protocol.JSONContentType(r.Header.Get("Content-Type")) {
-		writeAWSError(w, protocol.NewError(protocol.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+	if !awsjson.JSONContentType(r.Header.Get("Content-Type")) {
+		writeAWSError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
 	rb, err := s.readBody(w, r)
@@ -110,7 +110,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rb.Release() // nothing decoded from the body refers to it
 	body := rb.Bytes
-	region := protocol.RequestRegion(r, s.cfg.Region)
+	region := awsjson.RequestRegion(r, s.cfg.Region)
 	out, apiErr := s.fh.Call(region, op, body)
 	if apiErr != nil {
 		writeAWSError(w, apiErr)
@@ -138,7 +138,7 @@ func writeAWSJSON(w http.ResponseWriter, status int, v any) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeAWSError(w, protocol.NewError(protocol.ErrInternalFailure, "encoding the response: %s", err))
+		writeAWSError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", err))
 		return
 	}
 	writeJSONBody(w, status, b)
@@ -155,13 +155,13 @@ func writeJSONBody(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-func writeAWSError(w http.ResponseWriter, e *protocol.Error) {
+func writeAWSError(w http.ResponseWriter, e *awsjson.Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/x-amz-json-1.1")
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	h.Set("X-Amzn-ErrorType", e.Type)
 	w.WriteHeader(e.Status)
-	_, _ = w.Write(protocol.MarshalError(e))
+	_, _ = w.Write(awsjson.MarshalError(e))
 }
 
 func writeLocalJSON(w http.ResponseWriter, status int, v any) {

@@ -26,6 +26,7 @@ import (
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 
@@ -396,4 +397,4 @@ func (s *Server) removeTempDirs() {
 
 // model is the Firehose model requests are validated against, with http://
 // endpoint URLs allowed for local receivers. It is parsed once, on first use.
-func (s *Server) model() *protocol.Model { return protocol.LocalFirehoseModel() }
+func (s *Server) model() *awsjson.Model { return protocol.LocalFirehoseModel() }

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/wal"
 )
 
@@ -97,7 +97,7 @@ func (s *Service) drainStatus() map[string]any {
 }
 
 // drainError is the answer to a put in drain-only mode.
-func drainError() *protocol.Error {
-	return protocol.NewError(protocol.ErrServiceUnavailable,
+func drainError() *awsjson.Error {
+	return awsjson.NewError(awsjson.ErrServiceUnavailable,
 		"firehose-local cannot write its write-ahead log (no space left on its disk): it delivers the records it holds and accepts new ones once it can write again. See GET /_local/health.")
 }

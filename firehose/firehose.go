@@ -9,10 +9,11 @@ import (
 
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // firehoseOp runs one control-plane operation on a validated request.
-type firehoseOp func(s *Service, region string, body []byte, doc map[string]any) (any, *protocol.Error)
+type firehoseOp func(s *Service, region string, body []byte, doc map[string]any) (any, *awsjson.Error)
 
 var firehoseOps = map[string]firehoseOp{
 	"CreateDeliveryStream":          (*Service).createDeliveryStream,
@@ -29,12 +30,12 @@ var firehoseOps = map[string]firehoseOp{
 
 type empty struct{}
 
-func decodeInto(body []byte, v any) *protocol.Error {
+func decodeInto(body []byte, v any) *awsjson.Error {
 	if len(body) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return protocol.NewError(protocol.ErrSerialization, "Could not parse the request body: %s", err)
+		return awsjson.NewError(awsjson.ErrSerialization, "Could not parse the request body: %s", err)
 	}
 	return nil
 }
@@ -45,7 +46,7 @@ func (s *Service) arn(region, name string) string {
 
 // lookup returns the named stream, removing it first if its deletion has
 // completed. The caller holds s.mu.
-func (s *Service) lookup(region, name string) (*stream, *protocol.Error) {
+func (s *Service) lookup(region, name string) (*stream, *awsjson.Error) {
 	st := s.streams[region][name]
 	if st != nil && st.deleting && !s.clock.Now().Before(st.goneAt) {
 		s.remove(st)
@@ -64,14 +65,14 @@ func (s *Service) remove(st *stream) {
 	}
 }
 
-func (s *Service) createDeliveryStream(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
+func (s *Service) createDeliveryStream(region string, body []byte, doc map[string]any) (any, *awsjson.Error) {
 	var in protocol.CreateDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
 	}
 	dests := protocol.DestinationMembers(doc, "DestinationConfiguration")
 	if len(dests) != 1 {
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Exactly one destination configuration is supported for a Firehose")
+		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Exactly one destination configuration is supported for a Firehose")
 	}
 	if err := protocol.CheckSupported(s.model(), "CreateDeliveryStreamInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
@@ -115,10 +116,10 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	if existing, _ := s.lookup(region, in.DeliveryStreamName); existing != nil {
-		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under accountId %s already exists", in.DeliveryStreamName, s.account)
+		return nil, awsjson.NewError(awsjson.ErrResourceInUse, "Firehose %s under accountId %s already exists", in.DeliveryStreamName, s.account)
 	}
 	if len(s.streams[region]) >= maxStreamsPerRegion {
-		return nil, protocol.NewError(protocol.ErrLimitExceeded, "You have already consumed your firehose quota of %d hoses.", maxStreamsPerRegion)
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "You have already consumed your firehose quota of %d hoses.", maxStreamsPerRegion)
 	}
 	st := &stream{
 		name: in.DeliveryStreamName, region: region, arn: s.arn(region, in.DeliveryStreamName), typ: typ, incarnation: newIncarnation(),
@@ -149,20 +150,20 @@ func deref(p *string) string {
 }
 
 // sseInput checks a DeliveryStreamEncryptionConfigurationInput.
-func sseInput(in *protocol.DeliveryStreamEncryptionConfigurationInput) (*sseState, *protocol.Error) {
+func sseInput(in *protocol.DeliveryStreamEncryptionConfigurationInput) (*sseState, *awsjson.Error) {
 	if in == nil {
 		return nil, nil
 	}
 	switch {
 	case in.KeyType == "CUSTOMER_MANAGED_CMK" && in.KeyARN == nil:
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK.")
+		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK.")
 	case in.KeyType == "AWS_OWNED_CMK" && in.KeyARN != nil:
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "KeyARN must not be specified when KeyType is AWS_OWNED_CMK.")
+		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "KeyARN must not be specified when KeyType is AWS_OWNED_CMK.")
 	}
 	return &sseState{configured: true, enabled: true, keyType: in.KeyType, keyARN: in.KeyARN}, nil
 }
 
-func (s *Service) describeDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) describeDeliveryStream(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.DescribeDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -180,7 +181,7 @@ func (s *Service) describeDeliveryStream(region string, body []byte, _ map[strin
 	return protocol.DescribeDeliveryStreamOutput{DeliveryStreamDescription: d}, nil
 }
 
-func (s *Service) listDeliveryStreams(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) listDeliveryStreams(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.ListDeliveryStreamsInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -213,7 +214,7 @@ func (s *Service) listDeliveryStreams(region string, body []byte, _ map[string]a
 	return out, nil
 }
 
-func (s *Service) deleteDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) deleteDeliveryStream(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.DeleteDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -226,7 +227,7 @@ func (s *Service) deleteDeliveryStream(region string, body []byte, _ map[string]
 	}
 	now := s.clock.Now()
 	if st.status(now) == StatusCreating {
-		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is in CREATING state and cannot be deleted.", st.name, s.account)
+		return nil, awsjson.NewError(awsjson.ErrResourceInUse, "Firehose %s under account %s is in CREATING state and cannot be deleted.", st.name, s.account)
 	}
 	if !st.deleting {
 		st.deleting = true
@@ -241,7 +242,7 @@ func (s *Service) deleteDeliveryStream(region string, body []byte, _ map[string]
 	return empty{}, nil
 }
 
-func (s *Service) updateDestination(region string, body []byte, doc map[string]any) (any, *protocol.Error) {
+func (s *Service) updateDestination(region string, body []byte, doc map[string]any) (any, *awsjson.Error) {
 	var in protocol.UpdateDestinationInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -260,19 +261,19 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 		return nil, err
 	}
 	if status := st.status(s.clock.Now()); status != StatusActive {
-		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is not ACTIVE (it is %s).", st.name, s.account, status)
+		return nil, awsjson.NewError(awsjson.ErrResourceInUse, "Firehose %s under account %s is not ACTIVE (it is %s).", st.name, s.account, status)
 	}
 	if in.CurrentDeliveryStreamVersionId != strconv.Itoa(st.version) {
-		return nil, protocol.NewError(protocol.ErrConcurrentModification,
+		return nil, awsjson.NewError(awsjson.ErrConcurrentModification,
 			"Cannot update firehose: %s since the current version id: %d and the specified version id: %s do not match",
 			st.name, st.version, in.CurrentDeliveryStreamVersionId)
 	}
 	if in.DestinationId != DestinationID {
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Destination Id %s not found for Firehose %s.", in.DestinationId, st.name)
+		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Destination Id %s not found for Firehose %s.", in.DestinationId, st.name)
 	}
 	updates := protocol.DestinationMembers(doc, "DestinationUpdate")
 	if len(updates) != 1 {
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Exactly one destination update is supported for a Firehose")
+		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Exactly one destination update is supported for a Firehose")
 	}
 	if err := protocol.CheckSupported(s.model(), "UpdateDestinationInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
@@ -294,7 +295,7 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 // destination. An update of the same destination type merges into it; one of
 // another type (S3 and HTTP endpoint, either way) replaces it and must carry
 // every required member, as on AWS.
-func mergeUpdate(st *stream, member string, update map[string]any) (destination, *protocol.Error) {
+func mergeUpdate(st *stream, member string, update map[string]any) (destination, *awsjson.Error) {
 	var next destination
 	switch member {
 	case "HttpEndpointDestinationUpdate":
@@ -302,7 +303,7 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 		if st.dest.HTTP != nil {
 			cur = *st.dest.HTTP
 		} else if !hasMembers(update, "EndpointConfiguration") || !hasMembers(update, "S3Update", "RoleARN") || !hasMembers(update, "S3Update", "BucketARN") {
-			return next, protocol.NewError(protocol.ErrInvalidArgument,
+			return next, awsjson.NewError(awsjson.ErrInvalidArgument,
 				"Changing the destination of Firehose %s to an HTTP endpoint requires HttpEndpointDestinationUpdate.EndpointConfiguration and S3Update with RoleARN and BucketARN.", st.name)
 		}
 		merged, err := mergeHTTPUpdate(cur, update)
@@ -313,7 +314,7 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 			return next, err
 		}
 		if st.dest.HTTP != nil && st.dest.HTTP.S3BackupMode == "AllData" && merged.S3BackupMode == "FailedDataOnly" {
-			return next, protocol.NewError(protocol.ErrInvalidArgument, "S3BackupMode cannot be changed from AllData to FailedDataOnly.")
+			return next, awsjson.NewError(awsjson.ErrInvalidArgument, "S3BackupMode cannot be changed from AllData to FailedDataOnly.")
 		}
 		next.HTTP = &merged
 	default: // ExtendedS3DestinationUpdate, S3DestinationUpdate
@@ -321,7 +322,7 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 		if st.dest.S3 != nil {
 			cur = *st.dest.S3
 		} else if !hasMembers(update, "RoleARN") || !hasMembers(update, "BucketARN") {
-			return next, protocol.NewError(protocol.ErrInvalidArgument,
+			return next, awsjson.NewError(awsjson.ErrInvalidArgument,
 				"Changing the destination of Firehose %s to Amazon S3 requires %s.RoleARN and %s.BucketARN.", st.name, member, member)
 		}
 		merged, err := mergeS3Update(cur, update)
@@ -332,7 +333,7 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 			return next, err
 		}
 		if st.dest.S3 != nil && st.dest.S3.S3BackupMode == "Enabled" && merged.S3BackupMode == "Disabled" {
-			return next, protocol.NewError(protocol.ErrInvalidArgument, "S3BackupMode cannot be changed from Enabled to Disabled.")
+			return next, awsjson.NewError(awsjson.ErrInvalidArgument, "S3BackupMode cannot be changed from Enabled to Disabled.")
 		}
 		next.S3 = &merged
 	}
@@ -359,7 +360,7 @@ func hasMembers(doc map[string]any, path ...string) bool {
 // current configuration, member by member; its S3Update merges into
 // S3Configuration. Members the update omits keep their values, the
 // EndpointConfiguration's AccessKey included.
-func mergeHTTPUpdate(cur protocol.HttpEndpointDestinationConfiguration, update map[string]any) (protocol.HttpEndpointDestinationConfiguration, *protocol.Error) {
+func mergeHTTPUpdate(cur protocol.HttpEndpointDestinationConfiguration, update map[string]any) (protocol.HttpEndpointDestinationConfiguration, *awsjson.Error) {
 	b, _ := json.Marshal(cur)
 	var base map[string]any
 	_ = json.Unmarshal(b, &base)
@@ -374,7 +375,7 @@ func mergeHTTPUpdate(cur protocol.HttpEndpointDestinationConfiguration, update m
 	b, _ = json.Marshal(base)
 	var out protocol.HttpEndpointDestinationConfiguration
 	if err := json.Unmarshal(b, &out); err != nil {
-		return out, protocol.NewError(protocol.ErrSerialization, "Could not merge the destination update: %s", err)
+		return out, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
 	}
 	return out, nil
 }
@@ -382,7 +383,7 @@ func mergeHTTPUpdate(cur protocol.HttpEndpointDestinationConfiguration, update m
 // mergeS3Update merges an S3 or ExtendedS3 destination update into the
 // current configuration: members the update omits keep their values, and
 // nested structures merge member by member.
-func mergeS3Update(cur protocol.ExtendedS3DestinationConfiguration, update map[string]any) (protocol.ExtendedS3DestinationConfiguration, *protocol.Error) {
+func mergeS3Update(cur protocol.ExtendedS3DestinationConfiguration, update map[string]any) (protocol.ExtendedS3DestinationConfiguration, *awsjson.Error) {
 	b, _ := json.Marshal(cur)
 	var base map[string]any
 	_ = json.Unmarshal(b, &base)
@@ -390,7 +391,7 @@ func mergeS3Update(cur protocol.ExtendedS3DestinationConfiguration, update map[s
 	b, _ = json.Marshal(base)
 	var out protocol.ExtendedS3DestinationConfiguration
 	if err := json.Unmarshal(b, &out); err != nil {
-		return out, protocol.NewError(protocol.ErrSerialization, "Could not merge the destination update: %s", err)
+		return out, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
 	}
 	return out, nil
 }
@@ -410,7 +411,7 @@ func deepMerge(dst, src map[string]any) {
 	}
 }
 
-func (s *Service) tagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) tagDeliveryStream(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.TagDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -428,7 +429,7 @@ func (s *Service) tagDeliveryStream(region string, body []byte, _ map[string]any
 		}
 	}
 	if n > maxTagsPerStream {
-		return nil, protocol.NewError(protocol.ErrLimitExceeded, "Firehose %s under account %s would have %d tags; the limit is %d.", st.name, s.account, n, maxTagsPerStream)
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "Firehose %s under account %s would have %d tags; the limit is %d.", st.name, s.account, n, maxTagsPerStream)
 	}
 	for _, t := range in.Tags {
 		st.tags[t.Key] = t.Value
@@ -437,7 +438,7 @@ func (s *Service) tagDeliveryStream(region string, body []byte, _ map[string]any
 	return empty{}, nil
 }
 
-func (s *Service) untagDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) untagDeliveryStream(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.UntagDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -455,7 +456,7 @@ func (s *Service) untagDeliveryStream(region string, body []byte, _ map[string]a
 	return empty{}, nil
 }
 
-func (s *Service) listTagsForDeliveryStream(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) listTagsForDeliveryStream(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.ListTagsForDeliveryStreamInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -482,7 +483,7 @@ func (s *Service) listTagsForDeliveryStream(region string, body []byte, _ map[st
 	return out, nil
 }
 
-func (s *Service) startDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) startDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.StartDeliveryStreamEncryptionInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -498,7 +499,7 @@ func (s *Service) startDeliveryStreamEncryption(region string, body []byte, _ ma
 	return s.toggleSSE(region, in.DeliveryStreamName, next)
 }
 
-func (s *Service) stopDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *protocol.Error) {
+func (s *Service) stopDeliveryStreamEncryption(region string, body []byte, _ map[string]any) (any, *awsjson.Error) {
 	var in protocol.StopDeliveryStreamEncryptionInput
 	if err := decodeInto(body, &in); err != nil {
 		return nil, err
@@ -508,7 +509,7 @@ func (s *Service) stopDeliveryStreamEncryption(region string, body []byte, _ map
 
 // toggleSSE starts (next != nil) or stops server-side encryption, moving the
 // status through ENABLING or DISABLING.
-func (s *Service) toggleSSE(region, name string, next *sseState) (any, *protocol.Error) {
+func (s *Service) toggleSSE(region, name string, next *sseState) (any, *awsjson.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, name)
@@ -517,14 +518,14 @@ func (s *Service) toggleSSE(region, name string, next *sseState) (any, *protocol
 	}
 	now := s.clock.Now()
 	if st.typ != "DirectPut" {
-		return nil, protocol.NewError(protocol.ErrInvalidArgument, "Server-side encryption is only supported for DirectPut Firehose streams.")
+		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Server-side encryption is only supported for DirectPut Firehose streams.")
 	}
 	if status := st.status(now); status != StatusActive {
-		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is not ACTIVE (it is %s).", st.name, s.account, status)
+		return nil, awsjson.NewError(awsjson.ErrResourceInUse, "Firehose %s under account %s is not ACTIVE (it is %s).", st.name, s.account, status)
 	}
 	switch st.sse.status(now, s.cfg.TransitionDelay) {
 	case sseEnabling, sseDisabling:
-		return nil, protocol.NewError(protocol.ErrResourceInUse, "Firehose %s under account %s is already changing its encryption status.", st.name, s.account)
+		return nil, awsjson.NewError(awsjson.ErrResourceInUse, "Firehose %s under account %s is already changing its encryption status.", st.name, s.account)
 	}
 	recent := st.sse.toggles[:0]
 	for _, t := range st.sse.toggles {
@@ -534,7 +535,7 @@ func (s *Service) toggleSSE(region, name string, next *sseState) (any, *protocol
 	}
 	st.sse.toggles = recent
 	if len(recent) >= maxSSEToggles {
-		return nil, protocol.NewError(protocol.ErrLimitExceeded, "Firehose %s under account %s has reached the limit of %d StartDeliveryStreamEncryption and StopDeliveryStreamEncryption calls in 24 hours.", st.name, s.account, maxSSEToggles)
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "Firehose %s under account %s has reached the limit of %d StartDeliveryStreamEncryption and StopDeliveryStreamEncryption calls in 24 hours.", st.name, s.account, maxSSEToggles)
 	}
 	toggles := append(st.sse.toggles, now)
 	if next != nil {

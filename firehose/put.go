@@ -10,10 +10,11 @@ import (
 
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // putTarget finds an ACTIVE, Direct PUT stream to put records to.
-func (s *Service) putTarget(region, name string) (*stream, bool, *protocol.Error) {
+func (s *Service) putTarget(region, name string) (*stream, bool, *awsjson.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, name)
@@ -22,7 +23,7 @@ func (s *Service) putTarget(region, name string) (*stream, bool, *protocol.Error
 	}
 	now := s.clock.Now()
 	if st.typ != "DirectPut" {
-		return nil, false, protocol.NewError(protocol.ErrInvalidArgument, "This operation is not permitted on %s delivery stream type.", st.typ)
+		return nil, false, awsjson.NewError(awsjson.ErrInvalidArgument, "This operation is not permitted on %s delivery stream type.", st.typ)
 	}
 	if st.status(now) != StatusActive {
 		// AWS's exact answer for a CREATING or DELETING stream is not
@@ -32,7 +33,7 @@ func (s *Service) putTarget(region, name string) (*stream, bool, *protocol.Error
 	return st, st.sse.status(now, s.cfg.TransitionDelay) == sseEnabled, nil
 }
 
-func (s *Service) putRecord(region string, body []byte) (any, *protocol.Error) {
+func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 	name, data, err := protocol.DecodePutRecord(body)
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (s *Service) putRecord(region string, body []byte) (any, *protocol.Error) {
 	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
 }
 
-func (s *Service) putRecordBatch(region string, body []byte) (any, *protocol.Error) {
+func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Error) {
 	name, records, err := protocol.DecodePutRecordBatch(body)
 	if err != nil {
 		return nil, err
@@ -118,17 +119,17 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *protocol.Err
 // accepted. Neither needs escaping in JSON.
 func putErrorText(err error) (code, message string) {
 	if err == errNotLogged {
-		return protocol.ErrInternalFailure, "firehose-local could not write the record to its write-ahead log; see its log."
+		return awsjson.ErrInternalFailure, "firehose-local could not write the record to its write-ahead log; see its log."
 	}
-	return protocol.ErrServiceUnavailable, "Slow down."
+	return awsjson.ErrServiceUnavailable, "Slow down."
 }
 
-func putError(err error) *protocol.Error {
+func putError(err error) *awsjson.Error {
 	if err == errDraining {
 		return drainError()
 	}
 	code, msg := putErrorText(err)
-	return protocol.NewError(code, "%s", msg)
+	return awsjson.NewError(code, "%s", msg)
 }
 
 // putRecordBatchOutput is PutRecordBatch's response. encoding/json encodes

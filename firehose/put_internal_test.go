@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // The hand-written PutRecordBatch response is byte for byte what
@@ -18,8 +19,8 @@ func TestPutRecordBatchAppendJSONMatchesEncodingJSON(t *testing.T) {
 			{RecordId: ids.next()}, {RecordId: ids.next()}}},
 		"mixed": {FailedPutCount: 2, RequestResponses: []protocol.PutRecordBatchResponseEntry{
 			{RecordId: ids.next()},
-			{ErrorCode: protocol.ErrServiceUnavailable, ErrorMessage: "Slow down."},
-			{ErrorCode: protocol.ErrInternalFailure, ErrorMessage: "firehose-local could not write the record to its write-ahead log; see its log."},
+			{ErrorCode: awsjson.ErrServiceUnavailable, ErrorMessage: "Slow down."},
+			{ErrorCode: awsjson.ErrInternalFailure, ErrorMessage: "firehose-local could not write the record to its write-ahead log; see its log."},
 		}},
 	}
 	for name, o := range cases {

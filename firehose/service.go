@@ -15,6 +15,7 @@ import (
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/wal"
 )
 
@@ -71,12 +72,12 @@ func (s *Service) newPipeline(st *stream) *delivery.Pipeline {
 
 // model is the Firehose model requests are validated against, with http://
 // endpoint URLs allowed for local receivers.
-func (s *Service) model() *protocol.Model { return protocol.LocalFirehoseModel() }
+func (s *Service) model() *awsjson.Model { return protocol.LocalFirehoseModel() }
 
 // Call runs the Firehose operation op with a JSON 1.1 request body for
 // region. The answer is a value to encode as JSON (some encode themselves:
 // see AppendJSON), or an AWS error.
-func (s *Service) Call(region, op string, body []byte) (any, *protocol.Error) {
+func (s *Service) Call(region, op string, body []byte) (any, *awsjson.Error) {
 	switch op {
 	case "PutRecord":
 		return s.putRecord(region, body)
@@ -85,7 +86,7 @@ func (s *Service) Call(region, op string, body []byte) (any, *protocol.Error) {
 	}
 	fn, ok := firehoseOps[op]
 	if !ok {
-		return nil, protocol.NewError(protocol.ErrUnknownOperation, "Unknown operation %s.", op)
+		return nil, awsjson.NewError(awsjson.ErrUnknownOperation, "Unknown operation %s.", op)
 	}
 	doc, verr := s.model().DecodeAndValidate(op, body)
 	if verr != nil {

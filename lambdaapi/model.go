@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 //go:generate go run gen_model.go -in testdata/lambda-2015-03-31.json
@@ -33,7 +34,7 @@ var servedOps = []string{
 // (members bound to the URI, the query string and headers), so that each
 // part is validated with protocol's model-driven validator.
 type apiModel struct {
-	m         *protocol.Model
+	m         *awsjson.Model
 	ops       []restOp          // every operation under /2015-03-31/, to name refused ones
 	bodyShape map[string]string // served operation → its synthetic body shape
 	runtimes  []string          // the model's Runtime enum
@@ -136,7 +137,7 @@ func prepareModel(raw []byte) (*apiModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := protocol.ParseModel(prepared)
+	m, err := awsjson.ParseModel(prepared)
 	if err != nil {
 		return nil, fmt.Errorf("lambda model: %w", err)
 	}
@@ -194,11 +195,11 @@ func (am *apiModel) checkSupported(op string, doc map[string]any, t any) error {
 // fromProtocol converts the validator's JSON 1.1 errors to Lambda's:
 // constraint violations stay ValidationException; bodies that are not JSON
 // of the right types become InvalidRequestContentException.
-func fromProtocol(e *protocol.Error) *apiError {
+func fromProtocol(e *awsjson.Error) *apiError {
 	switch e.Type {
-	case protocol.ErrValidation:
+	case awsjson.ErrValidation:
 		return newError(errValidation, "%s", e.Message)
-	case protocol.ErrSerialization:
+	case awsjson.ErrSerialization:
 		return newError(errInvalidRequestContent, "Could not parse request body into json: %s", e.Message)
 	}
 	return &apiError{Type: e.Type, Message: e.Message, Status: e.Status}

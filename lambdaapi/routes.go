@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
-	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // request is what every operation handler gets.
@@ -61,7 +61,7 @@ var routes = []route{
 // serveHTTP dispatches a request under /2015-03-31/ and renders its result
 // or error.
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	req := &request{r: r, id: uuid.NewString(), region: protocol.RequestRegion(r, s.cfg.DefaultRegion), budget: s.cfg.Bodies}
+	req := &request{r: r, id: uuid.NewString(), region: awsjson.RequestRegion(r, s.cfg.DefaultRegion), budget: s.cfg.Bodies}
 	defer req.body.Release()
 	resp, err := s.dispatch(req)
 	if err != nil {

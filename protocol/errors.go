@@ -1,74 +1,14 @@
 package protocol
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-)
-
-// Error types returned by the Firehose API. The names are the exception
-// shape names of the model (or the generic JSON 1.1 errors AWS sends).
-const (
-	ErrValidation             = "ValidationException"
-	ErrInvalidArgument        = "InvalidArgumentException"
-	ErrResourceNotFound       = "ResourceNotFoundException"
-	ErrResourceInUse          = "ResourceInUseException"
-	ErrLimitExceeded          = "LimitExceededException"
-	ErrConcurrentModification = "ConcurrentModificationException"
-	ErrServiceUnavailable     = "ServiceUnavailableException"
-	ErrInvalidKMSResource     = "InvalidKMSResourceException"
-	ErrSerialization          = "SerializationException"
-	ErrUnknownOperation       = "UnknownOperationException"
-	ErrInternalFailure        = "InternalFailure"
-	ErrRequestEntityTooLarge  = "RequestEntityTooLargeException"
-)
-
-// Error is an AWS JSON 1.1 error: it renders as
-// {"__type": Type, "message": Message} with HTTP status Status.
-type Error struct {
-	Type    string
-	Message string
-	Status  int
-}
-
-func (e *Error) Error() string { return e.Type + ": " + e.Message }
-
-// NewError builds an Error with the HTTP status AWS uses for typ: 503 for
-// ServiceUnavailableException, 500 for InternalFailure, 413 for an oversized
-// body, and 400 for every other (client) error.
-func NewError(typ, format string, args ...any) *Error {
-	msg := format
-	if len(args) > 0 {
-		msg = fmt.Sprintf(format, args...)
-	}
-	status := http.StatusBadRequest
-	switch typ {
-	case ErrServiceUnavailable:
-		status = http.StatusServiceUnavailable
-	case ErrInternalFailure:
-		status = http.StatusInternalServerError
-	case ErrRequestEntityTooLarge:
-		status = http.StatusRequestEntityTooLarge
-	}
-	return &Error{Type: typ, Message: msg, Status: status}
-}
+import "github.com/firehose-local/firehose-local/protocol/awsjson"
 
 // NotFound is AWS's ResourceNotFoundException for a delivery stream.
-func NotFound(name, account string) *Error {
-	return NewError(ErrResourceNotFound, "Firehose %s under account %s not found.", name, account)
+func NotFound(name, account string) *awsjson.Error {
+	return awsjson.NewError(awsjson.ErrResourceNotFound, "Firehose %s under account %s not found.", name, account)
 }
 
 // Unsupported refuses a configuration firehose-local does not implement yet,
 // naming it, so that nothing is accepted and then silently ignored.
-func Unsupported(what string) *Error {
-	return NewError(ErrInvalidArgument, "firehose-local does not support %s yet.", what)
-}
-
-// MarshalError renders e as the JSON body AWS sends.
-func MarshalError(e *Error) []byte {
-	b, _ := json.Marshal(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}{e.Type, e.Message})
-	return b
+func Unsupported(what string) *awsjson.Error {
+	return awsjson.NewError(awsjson.ErrInvalidArgument, "firehose-local does not support %s yet.", what)
 }

@@ -3,11 +3,13 @@ package protocol
 import (
 	"regexp"
 	"sync"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 var (
 	localModelOnce sync.Once
-	localModel     *Model
+	localModel     *awsjson.Model
 )
 
 // LocalFirehoseModel is the Firehose model with the one constraint
@@ -17,18 +19,16 @@ var (
 // and private hosts (and answer the model's own ValidationException for the
 // rest); see docs/differences.md. Messages still quote the model's pattern.
 // Every other shape is the embedded model's, shared with FirehoseModel.
-func LocalFirehoseModel() *Model {
+func LocalFirehoseModel() *awsjson.Model {
 	localModelOnce.Do(func() {
 		base := FirehoseModel()
 		m := *base
-		m.Shapes = make(map[string]*Shape, len(base.Shapes))
+		m.Shapes = make(map[string]*awsjson.Shape, len(base.Shapes))
 		for name, s := range base.Shapes {
 			m.Shapes[name] = s
 		}
 		if url, ok := base.Shapes[HTTPEndpointURLShape]; ok {
-			relaxed := *url
-			relaxed.re = regexp.MustCompile(`^(?:https?://.*)$`)
-			m.Shapes[HTTPEndpointURLShape] = &relaxed
+			m.Shapes[HTTPEndpointURLShape] = url.WithPattern(regexp.MustCompile(`^(?:https?://.*)$`))
 		}
 		localModel = &m
 	})

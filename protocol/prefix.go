@@ -368,7 +368,7 @@ func (k *KeyPrefixes) Data(t time.Time, loc *time.Location, rnd io.Reader) (stri
 	return prefixFinish(buf)
 }
 
-// errPrefixNoErrorType is the error of ErrorKeyPrefix and Error for an
+// errPrefixNoErrorType is the error of ErrorKeyPrefix and KeyPrefixes.Error for an
 // empty error type.
 var errPrefixNoErrorType = errors.New("error output type must not be empty")
 
@@ -386,7 +386,7 @@ var errPrefixNoErrorType = errors.New("error output type must not be empty")
 //     !{firehose:error-output-type} becomes errorType.
 //
 // It parses only the prefix it uses (Prefix when ErrorOutputPrefix is empty,
-// else ErrorOutputPrefix), on every call; ParseKeyPrefixes and Error parse
+// else ErrorOutputPrefix), on every call; ParseKeyPrefixes and KeyPrefixes.Error parse
 // both once.
 func ErrorKeyPrefix(prefix, errorOutputPrefix, errorType string, t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
 	if errorType == "" {

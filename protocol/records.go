@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // Data-plane limits of PutRecord and PutRecordBatch.
@@ -54,7 +56,7 @@ const maxNestingDepth = 10000
 
 // DecodePutRecord decodes and validates a PutRecord body. It is the data
 // plane's fast path and answers as the model-driven validator does.
-func DecodePutRecord(body []byte) (stream string, data []byte, err *Error) {
+func DecodePutRecord(body []byte) (stream string, data []byte, err *awsjson.Error) {
 	d := decoder{b: body}
 	var name nameMember
 	var rec struct {
@@ -97,14 +99,14 @@ func DecodePutRecord(body []byte) (stream string, data []byte, err *Error) {
 		checkRecordSize(rec.data, "record.data", &v)
 	}
 	if len(v) > 0 {
-		return "", nil, ValidationError(v)
+		return "", nil, awsjson.ValidationError(v)
 	}
 	return stream, rec.data, nil
 }
 
 // DecodePutRecordBatch decodes and validates a PutRecordBatch body,
 // including the 4 MiB limit on the batch. The records share one buffer.
-func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *Error) {
+func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *awsjson.Error) {
 	d := decoder{b: body}
 	var name nameMember
 	var recs struct {
@@ -165,9 +167,9 @@ func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *Er
 	} else {
 		n := len(recs.list)
 		if n < 1 {
-			v = append(v, Violation(javaString([]any{}, nil), "records", "have length greater than or equal to 1"))
+			v = append(v, awsjson.Violation(awsjson.JavaString([]any{}, nil), "records", "have length greater than or equal to 1"))
 		} else if n > MaxBatchRecords {
-			v = append(v, Violation(fmt.Sprintf("[%d records]", n), "records", fmt.Sprintf("have length less than or equal to %d", MaxBatchRecords)))
+			v = append(v, awsjson.Violation(fmt.Sprintf("[%d records]", n), "records", fmt.Sprintf("have length less than or equal to %d", MaxBatchRecords)))
 		}
 		for i, r := range recs.list {
 			if r == nil {
@@ -178,14 +180,14 @@ func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *Er
 		}
 	}
 	if len(v) > 0 {
-		return "", nil, ValidationError(v)
+		return "", nil, awsjson.ValidationError(v)
 	}
 	total := 0
 	for _, r := range recs.list {
 		total += len(r)
 	}
 	if total > MaxBatchSize {
-		return "", nil, NewError(ErrInvalidArgument, "Records size exceeds 4 MB limit")
+		return "", nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Records size exceeds 4 MB limit")
 	}
 	return stream, recs.list, nil
 }
@@ -229,7 +231,7 @@ func (n *nameMember) check(v *[]string) string {
 // Like encoding/json, the decoder reports the first one in the body.
 type typeErr struct {
 	off int
-	err *Error
+	err *awsjson.Error
 }
 
 func (a typeErr) or(b typeErr) typeErr {
@@ -239,7 +241,7 @@ func (a typeErr) or(b typeErr) typeErr {
 	return a
 }
 
-func firstError(errs ...typeErr) *Error {
+func firstError(errs ...typeErr) *awsjson.Error {
 	var first typeErr
 	for _, e := range errs {
 		first = first.or(e)
@@ -299,7 +301,7 @@ func (d *decoder) null() {
 // skips it.
 // depth is that of the enclosing container.
 func (d *decoder) typeError(depth int, field, typ string) typeErr {
-	e := typeErr{off: d.i, err: NewError(ErrSerialization, "Unexpected value type at '%s': expected %s", field, typ)}
+	e := typeErr{off: d.i, err: awsjson.NewError(awsjson.ErrSerialization, "Unexpected value type at '%s': expected %s", field, typ)}
 	d.skipValue(depth)
 	return e
 }
@@ -455,7 +457,7 @@ func (d *decoder) blob(arena *[]byte) ([]byte, typeErr) {
 	dst := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
 	n, err := base64.StdEncoding.Decode(dst, text)
 	if err != nil {
-		return nil, typeErr{off: start, err: NewError(ErrSerialization, "Could not parse the request body: %s", err)}
+		return nil, typeErr{off: start, err: awsjson.NewError(awsjson.ErrSerialization, "Could not parse the request body: %s", err)}
 	}
 	return dst[:n:n], typeErr{}
 }
@@ -681,14 +683,14 @@ func (d *decoder) number() {
 
 // syntaxError is the SerializationException for a body that is not JSON,
 // with encoding/json's description of the problem.
-func (d *decoder) syntaxError() *Error {
+func (d *decoder) syntaxError() *awsjson.Error {
 	var raw json.RawMessage
 	err := json.Unmarshal(d.b, &raw)
 	if err == nil {
 		// The scanner and encoding/json disagree; say so rather than guess.
-		return NewError(ErrSerialization, "Could not parse the request body")
+		return awsjson.NewError(awsjson.ErrSerialization, "Could not parse the request body")
 	}
-	return NewError(ErrSerialization, "Could not parse the request body: %s", err)
+	return awsjson.NewError(awsjson.ErrSerialization, "Could not parse the request body: %s", err)
 }
 
 func checkStreamName(name *string, v *[]string) string {
@@ -696,15 +698,15 @@ func checkStreamName(name *string, v *[]string) string {
 		*v = append(*v, "Value null at 'deliveryStreamName' failed to satisfy constraint: Member must not be null")
 		return ""
 	}
-	n := javaLength(*name)
+	n := awsjson.JavaLength(*name)
 	if n < 1 {
-		*v = append(*v, Violation(*name, "deliveryStreamName", "have length greater than or equal to 1"))
+		*v = append(*v, awsjson.Violation(*name, "deliveryStreamName", "have length greater than or equal to 1"))
 	}
 	if n > 64 {
-		*v = append(*v, Violation(*name, "deliveryStreamName", "have length less than or equal to 64"))
+		*v = append(*v, awsjson.Violation(*name, "deliveryStreamName", "have length less than or equal to 64"))
 	}
 	if !validStreamName(*name) {
-		*v = append(*v, Violation(*name, "deliveryStreamName", "satisfy regular expression pattern: "+streamNamePattern))
+		*v = append(*v, awsjson.Violation(*name, "deliveryStreamName", "satisfy regular expression pattern: "+streamNamePattern))
 	}
 	return *name
 }
@@ -725,6 +727,6 @@ func validStreamName(s string) bool {
 
 func checkRecordSize(data []byte, path string, v *[]string) {
 	if len(data) > MaxRecordSize {
-		*v = append(*v, Violation(javaString(blobLen(len(data)), nil), path, fmt.Sprintf("have length less than or equal to %d", MaxRecordSize)))
+		*v = append(*v, awsjson.Violation(awsjson.JavaString(awsjson.BlobLen(len(data)), nil), path, fmt.Sprintf("have length less than or equal to %d", MaxRecordSize)))
 	}
 }

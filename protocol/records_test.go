@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // The decoders that DecodePutRecord and DecodePutRecordBatch replaced:
@@ -29,7 +31,7 @@ type recordWire struct {
 	Data *[]byte `json:"Data"`
 }
 
-func legacyDecodePutRecord(body []byte) (stream string, data []byte, err *Error) {
+func legacyDecodePutRecord(body []byte) (stream string, data []byte, err *awsjson.Error) {
 	var in putRecordWire
 	if e := legacyDecodeStrict(body, &in); e != nil {
 		return "", nil, e
@@ -45,12 +47,12 @@ func legacyDecodePutRecord(body []byte) (stream string, data []byte, err *Error)
 		checkRecordSize(data, "record.data", &v)
 	}
 	if len(v) > 0 {
-		return "", nil, ValidationError(v)
+		return "", nil, awsjson.ValidationError(v)
 	}
 	return stream, data, nil
 }
 
-func legacyDecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *Error) {
+func legacyDecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *awsjson.Error) {
 	var in putRecordBatchWire
 	if e := legacyDecodeStrict(body, &in); e != nil {
 		return "", nil, e
@@ -63,9 +65,9 @@ func legacyDecodePutRecordBatch(body []byte) (stream string, records [][]byte, e
 		recs := *in.Records
 		n := len(recs)
 		if n < 1 {
-			v = append(v, Violation(javaString([]any{}, nil), "records", "have length greater than or equal to 1"))
+			v = append(v, awsjson.Violation(awsjson.JavaString([]any{}, nil), "records", "have length greater than or equal to 1"))
 		} else if n > MaxBatchRecords {
-			v = append(v, Violation(fmt.Sprintf("[%d records]", n), "records", fmt.Sprintf("have length less than or equal to %d", MaxBatchRecords)))
+			v = append(v, awsjson.Violation(fmt.Sprintf("[%d records]", n), "records", fmt.Sprintf("have length less than or equal to %d", MaxBatchRecords)))
 		}
 		records = make([][]byte, n)
 		for i, r := range recs {
@@ -79,28 +81,28 @@ func legacyDecodePutRecordBatch(body []byte) (stream string, records [][]byte, e
 		}
 	}
 	if len(v) > 0 {
-		return "", nil, ValidationError(v)
+		return "", nil, awsjson.ValidationError(v)
 	}
 	total := 0
 	for _, r := range records {
 		total += len(r)
 	}
 	if total > MaxBatchSize {
-		return "", nil, NewError(ErrInvalidArgument, "Records size exceeds 4 MB limit")
+		return "", nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Records size exceeds 4 MB limit")
 	}
 	return stream, records, nil
 }
 
-func legacyDecodeStrict(body []byte, v any) *Error {
+func legacyDecodeStrict(body []byte, v any) *awsjson.Error {
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return NewError(ErrSerialization, "Unexpected value type at '%s': expected %s", typeErr.Field, typeErr.Type)
+			return awsjson.NewError(awsjson.ErrSerialization, "Unexpected value type at '%s': expected %s", typeErr.Field, typeErr.Type)
 		}
-		return NewError(ErrSerialization, "Could not parse the request body: %s", err)
+		return awsjson.NewError(awsjson.ErrSerialization, "Could not parse the request body: %s", err)
 	}
 	return nil
 }
@@ -193,7 +195,7 @@ func sameRecords(a, b [][]byte) bool {
 	return true
 }
 
-func sameErr(a, b *Error) bool {
+func sameErr(a, b *awsjson.Error) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -298,7 +300,7 @@ func FuzzDecodePutRecordBatch(f *testing.F) {
 			total := 0
 			for i, e := range list {
 				if e == nil {
-					if err == nil || err.Type != ErrValidation || !strings.Contains(err.Message, fmt.Sprintf("Value null at 'records.%d.member.data'", i+1)) {
+					if err == nil || err.Type != awsjson.ErrValidation || !strings.Contains(err.Message, fmt.Sprintf("Value null at 'records.%d.member.data'", i+1)) {
 						t.Fatalf("null record %d: %v", i+1, err)
 					}
 					return
@@ -307,7 +309,7 @@ func FuzzDecodePutRecordBatch(f *testing.F) {
 				total += len(want[i])
 			}
 			if total > MaxBatchSize {
-				if err == nil || err.Type != ErrInvalidArgument {
+				if err == nil || err.Type != awsjson.ErrInvalidArgument {
 					t.Fatalf("batch of %d bytes: %v", total, err)
 				}
 				return
@@ -356,13 +358,13 @@ func FuzzDecodePutRecord(f *testing.F) {
 
 // checkAgainstModel compares a scanner's error with the model's verdict;
 // accepted runs the checks for a body the model accepts.
-func checkAgainstModel(t *testing.T, body []byte, doc map[string]any, merr, err *Error, accepted func(map[string]any)) {
+func checkAgainstModel(t *testing.T, body []byte, doc map[string]any, merr, err *awsjson.Error, accepted func(map[string]any)) {
 	t.Helper()
 	if len(body) > 0 && !json.Valid(body) {
 		// Not JSON. The model walk reads the first value with a
 		// json.Decoder and lets a stray } or ] after it pass (dec.More),
 		// so it may even accept the body.
-		if err == nil || err.Type != ErrSerialization {
+		if err == nil || err.Type != awsjson.ErrSerialization {
 			t.Fatalf("invalid JSON: scanner %v (model %v)", err, merr)
 		}
 		return
@@ -378,12 +380,12 @@ func checkAgainstModel(t *testing.T, body []byte, doc map[string]any, merr, err 
 	switch {
 	case len(trimmed) == 0 && len(body) > 0:
 		// Whitespace: a syntax error here, {} for the model.
-		if err.Type != ErrSerialization {
+		if err.Type != awsjson.ErrSerialization {
 			t.Fatalf("whitespace body: %v", err)
 		}
 	case string(trimmed) == "null":
 		// JSON null: {} here, not an object for the model.
-		if err.Type != ErrValidation {
+		if err.Type != awsjson.ErrValidation {
 			t.Fatalf("null body: %v", err)
 		}
 	case err.Type != merr.Type:
@@ -465,7 +467,7 @@ func BenchmarkDecodePutRecordBatch(b *testing.B) {
 	body.WriteString(`]}`)
 	for _, c := range []struct {
 		name   string
-		decode func([]byte) (string, [][]byte, *Error)
+		decode func([]byte) (string, [][]byte, *awsjson.Error)
 	}{{"scanner", DecodePutRecordBatch}, {"legacy", legacyDecodePutRecordBatch}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(body.Len()))

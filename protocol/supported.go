@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // CheckSupported refuses any member of doc that the model defines but the Go
@@ -12,14 +14,14 @@ import (
 // "ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration".
 // Members the model does not define at all were already ignored by
 // validation, as AWS ignores them.
-func CheckSupported(m *Model, shape string, doc any, t reflect.Type) *Error {
+func CheckSupported(m *awsjson.Model, shape string, doc any, t reflect.Type) *awsjson.Error {
 	if p := firstUnsupported(m, shape, doc, t, ""); p != "" {
 		return Unsupported(p)
 	}
 	return nil
 }
 
-func firstUnsupported(m *Model, shapeName string, doc any, t reflect.Type, path string) string {
+func firstUnsupported(m *awsjson.Model, shapeName string, doc any, t reflect.Type, path string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}

@@ -1,4 +1,4 @@
-package protocol
+package awsjson
 
 import (
 	"bytes"
@@ -79,7 +79,7 @@ type validator struct {
 }
 
 func (v *validator) add(val any, shape *Shape, path, constraint string) {
-	v.violations = append(v.violations, Violation(javaString(val, shape), path, constraint))
+	v.violations = append(v.violations, Violation(JavaString(val, shape), path, constraint))
 }
 
 // value validates val (already known to be present and non-null) against
@@ -146,7 +146,7 @@ func (v *validator) value(shapeName string, val any, path string, top bool) *Err
 		if !ok {
 			return typeError(path, "string")
 		}
-		v.length(s, val, javaLength(str), path)
+		v.length(s, val, JavaLength(str), path)
 		if s.Pattern != "" && !s.matchPattern(str) {
 			v.add(val, s, path, "satisfy regular expression pattern: "+s.Pattern)
 		}
@@ -166,7 +166,7 @@ func (v *validator) value(shapeName string, val any, path string, top bool) *Err
 			}
 			n = len(raw)
 		}
-		v.length(s, blobLen(n), n, path)
+		v.length(s, BlobLen(n), n, path)
 	case "integer", "long":
 		num, ok := val.(json.Number)
 		if !ok {
@@ -224,12 +224,13 @@ func typeError(path, want string) *Error {
 	return NewError(ErrSerialization, "Unexpected value type at '%s': expected %s", path, want)
 }
 
-// blobLen marks a blob's decoded length for javaString.
-type blobLen int
+// BlobLen marks a blob's decoded length for JavaString, which renders
+// it as Java prints a ByteBuffer.
+type BlobLen int
 
-// javaString renders a value the way the Java service prints it in a
+// JavaString renders a value the way the Java service prints it in a
 // ValidationException message.
-func javaString(val any, s *Shape) string {
+func JavaString(val any, s *Shape) string {
 	switch x := val.(type) {
 	case string:
 		return x
@@ -237,12 +238,12 @@ func javaString(val any, s *Shape) string {
 		return string(x)
 	case bool:
 		return strconv.FormatBool(x)
-	case blobLen:
+	case BlobLen:
 		return fmt.Sprintf("java.nio.HeapByteBuffer[pos=0 lim=%d cap=%d]", int(x), int(x))
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = javaString(e, nil)
+			parts[i] = JavaString(e, nil)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
@@ -254,8 +255,8 @@ func javaString(val any, s *Shape) string {
 	return fmt.Sprint(val)
 }
 
-// javaLength is the length of s in UTF-16 code units, as Java counts it.
-func javaLength(s string) int {
+// JavaLength is the length of s in UTF-16 code units, as Java counts it.
+func JavaLength(s string) int {
 	n := 0
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])

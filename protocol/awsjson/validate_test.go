@@ -1,7 +1,8 @@
-package protocol
+package awsjson
 
 import (
 	"encoding/json"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 // shape a value just outside the constraint is a violation, and one just
 // inside is not.
 func TestEveryModelConstraintIsEnforced(t *testing.T) {
-	m := FirehoseModel()
+	m := firehoseModel(t)
 	checked := 0
 	check := func(name string, s *Shape, val any, wantViolation bool, what string) {
 		t.Helper()
@@ -80,7 +81,7 @@ func TestEveryModelConstraintIsEnforced(t *testing.T) {
 }
 
 func TestValidationMessages(t *testing.T) {
-	m := FirehoseModel()
+	m := firehoseModel(t)
 	cases := []struct {
 		op, body, typ, msg string
 	}{
@@ -113,35 +114,22 @@ func TestValidationMessages(t *testing.T) {
 }
 
 func TestJavaLength(t *testing.T) {
-	if n := javaLength("a😀é"); n != 4 {
+	if n := JavaLength("a😀é"); n != 4 {
 		t.Fatalf("javaLength = %d, want 4 (UTF-16 units)", n)
 	}
 }
 
-// FuzzDecodeRequest throws arbitrary bodies at every operation's decoder:
-// it must never panic, and must answer either a document or an AWS error.
-func FuzzDecodeRequest(f *testing.F) {
-	m := FirehoseModel()
-	ops := make([]string, 0, len(m.Operations))
-	for op := range m.Operations {
-		ops = append(ops, op)
+// firehoseModel is botocore's Firehose model, as the repository holds it
+// for the protocol package, to validate against.
+func firehoseModel(t testing.TB) *Model {
+	t.Helper()
+	b, err := os.ReadFile("../models/firehose-2015-08-04.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.Add(uint8(0), []byte(`{"DeliveryStreamName":"s","Records":[{"Data":"YQ=="}]}`))
-	f.Add(uint8(1), []byte(`{"DeliveryStreamName":"s","ExtendedS3DestinationConfiguration":{"RoleARN":"r","BucketARN":"b","BufferingHints":{"SizeInMBs":1e3}}}`))
-	f.Add(uint8(2), []byte(`{"Tags":[null,{"Key":5}]}`))
-	f.Add(uint8(3), []byte(`[`))
-	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		op := ops[int(which)%len(ops)]
-		doc, err := m.DecodeAndValidate(op, body)
-		if (doc == nil) == (err == nil) {
-			t.Fatalf("%s: doc=%v err=%v", op, doc, err)
-		}
-		if err != nil && err.Status != 400 {
-			t.Fatalf("%s: status %d for client input", op, err.Status)
-		}
-		_, _, perr := DecodePutRecordBatch(body)
-		_ = perr
-		_, _, perr = DecodePutRecord(body)
-		_ = perr
-	})
+	m, err := ParseModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

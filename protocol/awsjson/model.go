@@ -1,4 +1,8 @@
-package protocol
+// Package awsjson is what every AWS JSON 1.1 API that firehose-local serves
+// shares: error shapes, botocore models and the validation of requests
+// against them with AWS's exact messages, and reading a request's region.
+// It performs no I/O.
+package awsjson
 
 import (
 	_ "embed"
@@ -6,14 +10,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 )
 
 // The botocore service model is the authority on shapes and constraints. It
 // is embedded so that validation follows it member by member.
 //
-//go:embed models/firehose-2015-08-04.json
-var firehoseModelJSON []byte
 
 // Model is a parsed botocore service model.
 type Model struct {
@@ -87,23 +88,6 @@ func (m *orderedMembers) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var (
-	firehoseModelOnce sync.Once
-	firehoseModel     *Model
-)
-
-// FirehoseModel returns the embedded Firehose model, parsed once.
-func FirehoseModel() *Model {
-	firehoseModelOnce.Do(func() {
-		m, err := ParseModel(firehoseModelJSON)
-		if err != nil {
-			panic("protocol: embedded firehose model: " + err.Error())
-		}
-		firehoseModel = m
-	})
-	return firehoseModel
-}
-
 // ParseModel parses a botocore model and compiles its patterns.
 func ParseModel(b []byte) (*Model, error) {
 	var m Model
@@ -163,4 +147,12 @@ func (s *Shape) matchPattern(v string) bool {
 		return false
 	}
 	return s.re.MatchString(v)
+}
+
+// WithPattern returns a copy of s whose values must match re instead of the
+// model's pattern (messages still quote the model's).
+func (s *Shape) WithPattern(re *regexp.Regexp) *Shape {
+	c := *s
+	c.re = re
+	return &c
 }

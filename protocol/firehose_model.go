@@ -1,0 +1,28 @@
+package protocol
+
+import (
+	_ "embed"
+	"sync"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
+)
+
+//go:embed models/firehose-2015-08-04.json
+var firehoseModelJSON []byte
+
+var (
+	firehoseModelOnce sync.Once
+	firehoseModel     *awsjson.Model
+)
+
+// FirehoseModel returns the embedded Firehose model, parsed once.
+func FirehoseModel() *awsjson.Model {
+	firehoseModelOnce.Do(func() {
+		m, err := awsjson.ParseModel(firehoseModelJSON)
+		if err != nil {
+			panic("protocol: embedded firehose model: " + err.Error())
+		}
+		firehoseModel = m
+	})
+	return firehoseModel
+}
