@@ -3,20 +3,15 @@ package s3fake
 import (
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/johannesboyne/gofakes3"
-
-	"github.com/firehose-local/firehose-local/internal/fsutil"
+	bolt "go.etcd.io/bbolt"
 )
 
 // S3 answers CORS from each bucket's CORS configuration, as S3 does: a
@@ -25,9 +20,6 @@ import (
 // rule's Access-Control-* headers. (gofakes3 on its own answers every
 // origin with "*"; its headers are removed.) The browser guard in front of
 // the whole server decides first which origins may call at all.
-
-// corsFileName holds the buckets' CORS configurations in Options.DataDir.
-const corsFileName = "s3-cors.json"
 
 // maxCORSBody is the largest CORS configuration S3 takes (64 KB).
 const maxCORSBody = 64 << 10
@@ -52,28 +44,43 @@ type corsConfiguration struct {
 	Rules   []CORSRule `xml:"CORSRule"`
 }
 
-// corsStore keeps the buckets' CORS rules, in a file when path is set.
+// corsBucket, inside s3bolt's meta bucket of s3.db, maps a bucket's name to
+// its CORS rules (JSON), with a data directory.
+var corsBucket = []byte("s3fake/cors")
+
+// corsStore keeps the buckets' CORS rules: in memory, and in db when set.
 type corsStore struct {
 	mu    sync.Mutex
-	path  string
+	db    *bolt.DB
 	rules map[string][]CORSRule
 }
 
-func openCORSStore(dataDir string) (*corsStore, error) {
-	c := &corsStore{rules: map[string][]CORSRule{}}
-	if dataDir == "" {
+// openCORSStore reads the rules kept in db (nil: in memory only).
+func openCORSStore(db *bolt.DB) (*corsStore, error) {
+	c := &corsStore{db: db, rules: map[string][]CORSRule{}}
+	if db == nil {
 		return c, nil
 	}
-	c.path = filepath.Join(dataDir, corsFileName)
-	b, err := os.ReadFile(c.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
-	}
+	err := db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(s3boltMetaBucket)
+		if meta == nil {
+			return nil
+		}
+		b := meta.Bucket(corsBucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var rules []CORSRule
+			if err := json.Unmarshal(v, &rules); err != nil {
+				return fmt.Errorf("the CORS configuration of bucket %q: %w", k, err)
+			}
+			c.rules[string(k)] = rules
+			return nil
+		})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("s3fake: read %s: %w", c.path, err)
-	}
-	if err := json.Unmarshal(b, &c.rules); err != nil {
-		return nil, fmt.Errorf("s3fake: %s is damaged: %w", c.path, err)
+		return nil, fmt.Errorf("s3fake: reading CORS configurations: %w", err)
 	}
 	return c, nil
 }
@@ -88,29 +95,36 @@ func (c *corsStore) get(bucket string) []CORSRule {
 func (c *corsStore) set(bucket string, rules []CORSRule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old, had := c.rules[bucket]
-	if rules == nil {
-		if !had {
-			return nil
+	if _, had := c.rules[bucket]; !had && rules == nil {
+		return nil
+	}
+	if c.db != nil {
+		err := c.db.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(s3boltMetaBucket)
+			if err != nil {
+				return err
+			}
+			b, err := meta.CreateBucketIfNotExists(corsBucket)
+			if err != nil {
+				return err
+			}
+			if rules == nil {
+				return b.Delete([]byte(bucket))
+			}
+			v, err := json.Marshal(rules)
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(bucket), v)
+		})
+		if err != nil {
+			return fmt.Errorf("s3fake: saving the CORS configuration of bucket %q: %w", bucket, err)
 		}
+	}
+	if rules == nil {
 		delete(c.rules, bucket)
 	} else {
 		c.rules[bucket] = rules
-	}
-	if c.path == "" {
-		return nil
-	}
-	b, err := json.Marshal(c.rules)
-	if err == nil {
-		err = fsutil.WriteFileAtomic(c.path, b)
-	}
-	if err != nil {
-		if had {
-			c.rules[bucket] = old
-		} else {
-			delete(c.rules, bucket)
-		}
-		return fmt.Errorf("s3fake: saving CORS configurations: %w", err)
 	}
 	return nil
 }
@@ -402,15 +416,10 @@ func (w *corsWriter) apply() {
 	}
 	w.applied = true
 	h := w.ResponseWriter.Header()
-	var drop []string
 	for name := range h {
 		if strings.HasPrefix(name, "Access-Control-") {
-			drop = append(drop, name)
+			delete(h, name)
 		}
-	}
-	sort.Strings(drop)
-	for _, name := range drop {
-		delete(h, name)
 	}
 	for name, v := range w.set {
 		h[name] = v

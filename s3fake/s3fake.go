@@ -123,11 +123,7 @@ func New(opts Options) (*S3, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	cors, err := openCORSStore(opts.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	s := &S3{log: logger, cors: cors}
+	s := &S3{log: logger}
 	if opts.DataDir == "" {
 		s.backend = wrapBackend(s3mem.New())
 	} else {
@@ -154,6 +150,14 @@ func New(opts Options) (*S3, error) {
 		s.db = db
 		s.backend = guard
 	}
+	cors, err := openCORSStore(s.db)
+	if err != nil {
+		if s.db != nil {
+			_ = s.db.Close()
+		}
+		return nil, err
+	}
+	s.cors = cors
 
 	fake := gofakes3.New(s.backend,
 		gofakes3.WithLogger(slogAdapter{logger}),
