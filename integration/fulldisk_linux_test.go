@@ -10,9 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -30,48 +27,6 @@ import (
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
 	"github.com/firehose-local/firehose-local/internal/testtool"
 )
-
-// smallDisk mounts a tmpfs of size on a temporary directory: a disk that
-// fills up. Mounting needs root, as CI runs the tests; elsewhere the test
-// is skipped, unless FIREHOSE_LOCAL_REQUIRE_TOOLS=1 (as .ci/run sets),
-// when it fails.
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
-	if err != nil {
-		msg := fmt.Sprintf("mounting a %s tmpfs (needs root): %v: %s", size, err, out)
-		if os.Geteuid() != 0 {
-			testtool.Missing(t, msg, "run as root")
-		}
-		t.Fatal(msg)
-	}
-	t.Cleanup(func() { // before TempDir's removal: cleanups run last first
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fill writes a file in dir until the disk is full.
-func fill(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !strings.Contains(err.Error(), "no space left") {
-				t.Fatal(err)
-			}
-			return
-		}
-	}
-}
 
 // memStore keeps delivered objects in memory: a destination on another
 // disk than the full one.
@@ -128,7 +83,7 @@ func wantServiceUnavailable(t *testing.T, err error) {
 // and delivering every acknowledged one; as deliveries free the disk it
 // accepts records again.
 func TestDataDirFullDiskStartsDrainOnly(t *testing.T) {
-	dir := smallDisk(t, "2m")
+	dir := testtool.SmallDisk(t, "2m")
 	ctx := context.Background()
 	noRetry := func(env *emulatortest.Env) *firehose.Client { return loadClient(env.URL) }
 
@@ -187,7 +142,7 @@ func TestDataDirFullDiskStartsDrainOnly(t *testing.T) {
 	}
 	t.Logf("disk full after %d acknowledged records", len(acked))
 	abandon(t, env)
-	fill(t, dir) // whatever the log left
+	testtool.Fill(t, dir) // whatever the log left
 
 	// 2. A restart on the full disk.
 	var logs syncBuffer
