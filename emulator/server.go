@@ -28,6 +28,7 @@ import (
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
+	"github.com/firehose-local/firehose-local/statestore"
 )
 
 // Account is the account ID every resource belongs to.
@@ -35,10 +36,11 @@ const Account = "000000000000"
 
 // Config configures a Server. The zero value is a usable in-memory server.
 type Config struct {
-	// DataDir holds persistent state: the built-in S3's objects, delivery
-	// stream definitions, Lambda functions, CloudWatch Logs, and the
-	// write-ahead log of records acknowledged and not yet delivered. Empty
-	// means everything lives in memory.
+	// DataDir holds persistent state: the built-in S3's objects (s3.db),
+	// delivery stream definitions, Lambda functions and CloudWatch Logs (the
+	// state store, state.db, and the functions' code), and the write-ahead
+	// log of records acknowledged and not yet delivered (wal/). Empty means
+	// everything lives in memory.
 	DataDir string
 	// Fsync is when an acknowledged record is on disk, with DataDir:
 	// FsyncAlways (the default) before PutRecord or PutRecordBatch answers,
@@ -142,7 +144,8 @@ type Server struct {
 	fnCreds  lambdarunner.Credentials // what functions sign with, when Auth is set
 	lambda   *lambdaapi.Service
 	logs     *cwlogs.Store
-	tempDirs []string // removed by Close
+	state    *statestore.DB // with DataDir: the control plane's store (nil on a full disk)
+	tempDirs []string       // removed by Close
 
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
@@ -227,13 +230,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Auth != nil {
 		s.fnCreds = functionCredentials()
 	}
+	if err := s.openState(); err != nil {
+		_ = s3.Close()
+		return nil, err
+	}
 	if err := s.startLogs(); err != nil {
 		_ = s3.Close()
+		_ = s.state.Close()
 		return nil, fmt.Errorf("starting CloudWatch Logs: %w", err)
 	}
 	if err := s.startLambda(); err != nil {
 		_ = s3.Close()
 		_ = s.logs.Close()
+		_ = s.state.Close()
 		s.removeTempDirs()
 		return nil, fmt.Errorf("starting the Lambda service: %w", err)
 	}
@@ -244,7 +253,7 @@ func New(cfg Config) (*Server, error) {
 		HTTPEndpointTimeout: cfg.HTTPEndpointTimeout, MaxBufferInterval: cfg.MaxBufferInterval, EndpointRewrites: cfg.EndpointRewrites,
 	}
 	fh, err := firehose.Open(firehose.Config{
-		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,
+		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, State: s.state.Handle("firehose"), Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,
 		TransitionDelay: cfg.TransitionDelay, MaxBufferInterval: cfg.MaxBufferInterval, Clock: s.clock, Logger: s.log,
 	}, s.deps)
 	if err != nil {
@@ -252,6 +261,7 @@ func New(cfg Config) (*Server, error) {
 		_ = s.runner.Close()
 		_ = s3.Close()
 		_ = s.logs.Close()
+		_ = s.state.Close()
 		s.removeTempDirs()
 		return nil, err
 	}
@@ -380,6 +390,9 @@ func (s *Server) Close(ctx context.Context) error {
 			err = cerr
 		}
 		if cerr := s.logs.Close(); err == nil {
+			err = cerr
+		}
+		if cerr := s.state.Close(); err == nil {
 			err = cerr
 		}
 		s.removeTempDirs()

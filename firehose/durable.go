@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,8 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/delivery"
-	"github.com/firehose-local/firehose-local/internal/fsutil"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/statestore"
 	"github.com/firehose-local/firehose-local/wal"
 )
 
@@ -26,7 +27,8 @@ import (
 // delivery.Hold counts those batches. A Lambda processor's batch hands its holds
 // on to the batches its results went to, so source records are done only
 // when their results are written. Delivery stream definitions are kept in
-// DataDir/firehose/streams.json, rewritten atomically on every change.
+// the service's bucket of the state store (Config.State, DataDir/state.db),
+// written before the call that changed them answers.
 //
 // At start the streams are loaded, then every frame not done is put back
 // into its stream's buffers (through the processor again, if there is one).
@@ -266,8 +268,15 @@ func (s *Service) startDurable() error {
 	return nil
 }
 
-// Stream definitions on disk.
-const streamsFile = "streams.json"
+// Stream definitions in the state store: the bucket "streams" of the
+// service's bucket holds one key per stream, "<region>/<name>", its
+// storedStream in JSON. Up to a0f0eee they were in DataDir/firehose/
+// streams.json (storedStreams), which is imported once and removed.
+var streamsBucket = []byte("streams")
+
+// legacyStreamsFile is the file of firehose-local up to a0f0eee, relative
+// to the data directory; it names its import's marker too.
+const legacyStreamsFile = "firehose/streams.json"
 
 type storedStreams struct {
 	Version int            `json:"version"`
@@ -296,18 +305,27 @@ type storedSSE struct {
 	Toggles []time.Time `json:"toggles,omitempty"`
 }
 
-func (s *Service) streamsPath() string {
-	return filepath.Join(s.cfg.DataDir, "firehose", streamsFile)
-}
-
-// saveStreamsLocked writes every stream's definition, atomically, after a
-// control-plane change. The caller holds s.mu. Deleting streams are left
-// out: a restart completes their deletion.
+// saveStreamsLocked writes every stream's definition after a control-plane
+// change, in one transaction. The caller holds s.mu. Deleting streams are
+// left out: a restart completes their deletion.
 func (s *Service) saveStreamsLocked() {
-	if s.cfg.DataDir == "" {
+	h := s.cfg.State
+	if h == nil {
 		return
 	}
-	out := storedStreams{Version: 1, Streams: []storedStream{}}
+	if err := h.Update(s.writeStreamsLocked); err != nil {
+		s.log.Error("saving delivery stream definitions failed: this change is lost at the next restart", "file", h.Path(), "error", err)
+	}
+}
+
+// writeStreamsLocked makes the bucket hold every stream's definition, and
+// nothing else. The caller holds s.mu.
+func (s *Service) writeStreamsLocked(root *statestore.Bucket) error {
+	b, err := root.CreateBucketIfNotExists(streamsBucket)
+	if err != nil {
+		return err
+	}
+	want := map[string][]byte{}
 	for _, byName := range s.streams {
 		for _, st := range byName {
 			if st.deleting {
@@ -321,59 +339,164 @@ func (s *Service) saveStreamsLocked() {
 			if st.sse.configured {
 				ss.SSE = &storedSSE{Enabled: st.sse.enabled, KeyType: st.sse.keyType, KeyARN: st.sse.keyARN, Toggles: st.sse.toggles}
 			}
-			out.Streams = append(out.Streams, ss)
+			v, err := json.Marshal(ss)
+			if err != nil {
+				return err
+			}
+			want[st.region+"/"+st.name] = v
 		}
 	}
-	b, err := json.MarshalIndent(out, "", " ")
-	if err == nil {
-		err = fsutil.WriteFileAtomic(s.streamsPath(), append(b, '\n'))
-	}
+	var stale [][]byte
+	err = b.ForEach(func(k, _ []byte) error {
+		if _, ok := want[string(k)]; !ok {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return nil
+	})
 	if err != nil {
-		s.log.Error("saving delivery stream definitions failed: this change is lost at the next restart", "file", s.streamsPath(), "error", err)
+		return err
 	}
+	for _, k := range stale {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	for k, v := range want {
+		if !bytes.Equal(b.Get([]byte(k)), v) {
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-// loadStreams reads the stream definitions saved in the data directory.
-// Every stream comes back ACTIVE, its encryption settled.
+// loadStreams reads the stream definitions from the state store, and
+// imports those of streams.json, if there is one not imported yet. Every
+// stream comes back ACTIVE, its encryption settled.
 func (s *Service) loadStreams() error {
-	b, err := os.ReadFile(s.streamsPath())
-	if errors.Is(err, os.ErrNotExist) {
+	var defs []storedStream
+	h := s.cfg.State
+	if h != nil {
+		err := h.View(func(root *statestore.Bucket) error {
+			return root.Bucket(streamsBucket).ForEach(func(k, v []byte) error {
+				var ss storedStream
+				if err := json.Unmarshal(v, &ss); err != nil {
+					return fmt.Errorf("delivery stream %q: %w", k, err)
+				}
+				defs = append(defs, ss)
+				return nil
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("reading delivery stream definitions from %s: %w", h.Path(), err)
+		}
+	}
+	legacy, err := s.readStreamsFile()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ss := range append(defs, legacy...) {
+		if err := s.addStoredLocked(ss); err != nil {
+			return err
+		}
+	}
+	if n := len(defs); n > 0 {
+		s.log.Info("delivery streams loaded", "streams", n, "file", h.Path())
+	}
+	if legacy == nil || h == nil {
 		return nil
 	}
+	path := filepath.Join(s.cfg.DataDir, legacyStreamsFile)
+	err = h.Update(func(root *statestore.Bucket) error {
+		if err := s.writeStreamsLocked(root); err != nil {
+			return err
+		}
+		return root.MarkMigrated(legacyStreamsFile)
+	})
 	if err != nil {
-		return fmt.Errorf("reading delivery stream definitions: %w", err)
+		// Read again from the file at the next start.
+		s.log.Error("importing the delivery stream definitions of an earlier version into the state store failed: they are kept in memory only",
+			"file", path, "error", err)
+		return nil
+	}
+	s.log.Info("delivery stream definitions of an earlier version imported into the state store", "streams", len(legacy), "file", path)
+	removeLegacyStreams(path, s.log)
+	return nil
+}
+
+// readStreamsFile returns the definitions in streams.json, if there is one
+// that is not imported yet (one imported already is removed).
+func (s *Service) readStreamsFile() ([]storedStream, error) {
+	if s.cfg.DataDir == "" {
+		return nil, nil
+	}
+	path := filepath.Join(s.cfg.DataDir, legacyStreamsFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading delivery stream definitions: %w", err)
+	}
+	if h := s.cfg.State; h != nil {
+		done, err := h.Migrated(legacyStreamsFile)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			removeLegacyStreams(path, s.log)
+			return nil, nil
+		}
 	}
 	var in storedStreams
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&in); err != nil || in.Version != 1 {
-		return fmt.Errorf("%s is not a firehose-local stream file (version 1): %v; move it away to start without its streams", s.streamsPath(), err)
+		return nil, fmt.Errorf("%s is not a firehose-local stream file (version 1): %v; move it away to start without its streams", path, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ss := range in.Streams {
-		if (ss.S3 == nil) == (ss.HTTP == nil) || ss.Name == "" || ss.Region == "" {
-			return fmt.Errorf("%s: stream %q in %q has no valid destination", s.streamsPath(), ss.Name, ss.Region)
-		}
-		st := &stream{
-			name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
-			createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
-			dest: destination{S3: ss.S3, HTTP: ss.HTTP}, source: ss.Source, tags: ss.Tags,
-		}
-		if st.tags == nil {
-			st.tags = map[string]*string{}
-		}
-		if e := ss.SSE; e != nil {
-			st.sse = sseState{configured: true, enabled: e.Enabled, keyType: e.KeyType, keyARN: e.KeyARN, toggles: e.Toggles}
-		}
-		if s.streams[st.region] == nil {
-			s.streams[st.region] = map[string]*stream{}
-		}
-		s.streams[st.region][st.name] = st
-		st.pipe = s.newPipeline(st)
+	if in.Streams == nil {
+		in.Streams = []storedStream{}
 	}
-	if n := len(in.Streams); n > 0 {
-		s.log.Info("delivery streams loaded", "streams", n, "file", s.streamsPath())
+	return in.Streams, nil
+}
+
+// removeLegacyStreams removes an imported streams.json, and its directory
+// if nothing else is in it.
+func removeLegacyStreams(path string, log *slog.Logger) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn("removing delivery stream definitions imported into the state store already", "file", path, "error", err)
+		return
 	}
+	_ = os.Remove(filepath.Dir(path)) // fails if not empty
+}
+
+// addStoredLocked adds a stream from its stored definition, unless one of
+// the same name is there already. The caller holds s.mu.
+func (s *Service) addStoredLocked(ss storedStream) error {
+	if (ss.S3 == nil) == (ss.HTTP == nil) || ss.Name == "" || ss.Region == "" {
+		return fmt.Errorf("delivery stream %q in %q has no valid destination", ss.Name, ss.Region)
+	}
+	if s.streams[ss.Region][ss.Name] != nil {
+		return nil
+	}
+	st := &stream{
+		name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
+		createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
+		dest: destination{S3: ss.S3, HTTP: ss.HTTP}, source: ss.Source, tags: ss.Tags,
+	}
+	if st.tags == nil {
+		st.tags = map[string]*string{}
+	}
+	if e := ss.SSE; e != nil {
+		st.sse = sseState{configured: true, enabled: e.Enabled, keyType: e.KeyType, keyARN: e.KeyARN, toggles: e.Toggles}
+	}
+	if s.streams[st.region] == nil {
+		s.streams[st.region] = map[string]*stream{}
+	}
+	s.streams[st.region][st.name] = st
+	st.pipe = s.newPipeline(st)
 	return nil
 }
 

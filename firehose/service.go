@@ -16,6 +16,7 @@ import (
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
+	"github.com/firehose-local/firehose-local/statestore"
 	"github.com/firehose-local/firehose-local/wal"
 )
 
@@ -24,6 +25,7 @@ type Config struct {
 	Region            string
 	Account           string
 	DataDir           string
+	State             *statestore.Handle // with DataDir: where stream definitions are kept (nil: in memory)
 	Fsync             FsyncPolicy
 	WALSegmentSize    int64
 	TransitionDelay   time.Duration

@@ -22,6 +22,7 @@ import (
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
 	"github.com/firehose-local/firehose-local/receiver"
+	"github.com/firehose-local/firehose-local/statestore"
 )
 
 // hangingStore never finishes a write: deliveries to it are still pending
@@ -214,18 +215,24 @@ func TestDataDirRecreatedStreamGetsNoOldRecords(t *testing.T) {
 	// As if the stream had been deleted and created again just before a
 	// crash that lost the markers of the deletion: same name, new
 	// incarnation.
-	path := filepath.Join(dir, "firehose", "streams.json")
-	b, err := os.ReadFile(path)
+	state, err := statestore.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
+	err = state.Handle("firehose").Update(func(b *statestore.Bucket) error {
+		streams := b.Bucket([]byte("streams"))
+		var doc map[string]any
+		if err := json.Unmarshal(streams.Get([]byte("us-east-1/s")), &doc); err != nil {
+			return err
+		}
+		doc["incarnation"] = "recreated"
+		v, _ := json.Marshal(doc)
+		return streams.Put([]byte("us-east-1/s"), v)
+	})
+	if cerr := state.Close(); err == nil {
+		err = cerr
 	}
-	doc["streams"].([]any)[0].(map[string]any)["incarnation"] = "recreated"
-	b, _ = json.Marshal(doc)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 
