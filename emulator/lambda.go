@@ -50,6 +50,7 @@ func (s *Server) startLambda() error {
 	svc, err := lambdaapi.New(lambdaapi.Config{
 		Runner:        s.runner,
 		CodeDir:       codeDir,
+		State:         s.state.Handle("lambda"),
 		Account:       s.account,
 		DefaultRegion: s.cfg.Region,
 		Logger:        s.log.With("service", "lambda"),

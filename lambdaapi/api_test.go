@@ -857,6 +857,10 @@ func TestPersistence(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "")
 	e.create("kept", "handler")
+	e.create("deleted", "handler")
+	if _, err := e.client.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("deleted")}); err != nil {
+		t.Fatal(err)
+	}
 	before, err := e.client.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("kept")})
 	if err != nil {
 		t.Fatal(err)
@@ -877,4 +881,9 @@ func TestPersistence(t *testing.T) {
 	}
 	_, err = e.client.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("not-kept")})
 	wantAPIError(t, err, "ResourceNotFoundException", 404, "not-kept")
+	_, err = e.client.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("deleted")})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "deleted")
+	if entries, err := os.ReadDir(filepath.Join(e.codeDir, "us-east-1")); err != nil || len(entries) != 1 || entries[0].Name() != "kept" {
+		t.Fatalf("function directories: %v %v", entries, err)
+	}
 }

@@ -385,11 +385,10 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	delete(s.funcs[t.region], t.name)
 	var trash string
 	if fn.code != nil {
+		s.forget(t.region, t.name)
 		fn.code.retired = true
 		if fn.code.inflight == 0 {
 			trash = s.toTrash(s.functionDir(t.region, t.name))
-		} else if err := os.Remove(filepath.Join(s.functionDir(t.region, t.name), stateFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("removing saved function", "function", t.name, "err", err)
 		}
 	}
 	s.mu.Unlock()

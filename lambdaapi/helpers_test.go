@@ -24,6 +24,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/statestore"
 )
 
 const (
@@ -53,6 +54,7 @@ def touch(event, context):
 // env is one Service behind an httptest server, with SDK clients.
 type env struct {
 	t       *testing.T
+	state   *statestore.DB // the state store, kept across restarts
 	runner  *lambdarunner.Runner
 	svc     *lambdaapi.Service
 	srv     *httptest.Server
@@ -75,6 +77,12 @@ func newEnv(t *testing.T, codeDir string) *env {
 		codeDir = t.TempDir()
 	}
 	e := &env{t: t, codeDir: codeDir, objects: map[string][]byte{}}
+	state, err := statestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.state = state
+	t.Cleanup(func() { state.Close() }) // after the service's, which come later
 	e.runner = lambdarunner.New(lambdarunner.Options{})
 	t.Cleanup(func() { e.runner.Close() })
 	e.start()
@@ -87,6 +95,7 @@ func (e *env) start() {
 	svc, err := lambdaapi.New(lambdaapi.Config{
 		Runner:        e.runner,
 		CodeDir:       e.codeDir,
+		State:         e.state.Handle("lambda"),
 		DefaultRegion: "us-east-1",
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		GetObject: func(ctx context.Context, bucket, key string) ([]byte, error) {

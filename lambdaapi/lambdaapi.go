@@ -23,6 +23,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/statestore"
 )
 
 // Config configures a Service.
@@ -30,10 +31,13 @@ type Config struct {
 	// Runner runs the functions. Required. The Service does not close it.
 	Runner *lambdarunner.Runner
 	// CodeDir is where function code is unpacked, one directory per function
-	// and code revision. It is created if missing. Functions created through
-	// the API are saved there and restored by New; nothing under it is
+	// and code revision. It is created if missing. Nothing under it is
 	// removed by Close. Required.
 	CodeDir string
+	// State, if set, keeps the configuration of the functions created
+	// through the API: New restores them (with their code in CodeDir).
+	// Without it functions live in memory.
+	State *statestore.Handle
 	// Account owns every function. Default "000000000000".
 	Account string
 	// DefaultRegion is used when a request carries no SigV4 scope. Default
@@ -80,8 +84,8 @@ type Service struct {
 	closeOnce sync.Once
 }
 
-// New creates a Service and restores the functions saved under
-// Config.CodeDir.
+// New creates a Service and restores the functions saved in Config.State,
+// with their code in Config.CodeDir.
 func New(cfg Config) (*Service, error) {
 	if cfg.Runner == nil {
 		return nil, errors.New("lambdaapi: Config.Runner is required")

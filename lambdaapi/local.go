@@ -111,7 +111,7 @@ var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
 // copied: an edited file takes effect on the next invocation. timeout 0
 // means 3s; it is rounded up to whole seconds. A function of the same name in
 // the region is replaced (a saved one is deleted). Local functions are not
-// saved under CodeDir; UpdateFunctionCode refuses them.
+// saved; UpdateFunctionCode refuses them.
 func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, timeout time.Duration, env map[string]string) error {
 	if region == "" {
 		region = s.cfg.DefaultRegion
@@ -190,11 +190,10 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 	s.mu.Lock()
 	var trash string
 	if old := s.lookup(region, name); old != nil && old.code != nil {
+		s.forget(region, name)
 		old.code.retired = true
 		if old.code.inflight == 0 {
 			trash = s.toTrash(s.functionDir(region, name))
-		} else {
-			_ = os.Remove(filepath.Join(s.functionDir(region, name), stateFile))
 		}
 	}
 	s.put(fn)

@@ -14,33 +14,38 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/firehose-local/firehose-local/internal/fsutil"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/statestore"
 )
 
 // Layout of Config.CodeDir:
 //
-//	<region>/<name>/function.json   the function's configuration (zip functions)
 //	<region>/<name>/<rev>/task/     the unpacked code of one code revision
 //	<region>/<name>/<rev>/code.zip  the deployment package, served by GetFunction's Code.Location
 //	.staging/<uuid>/                a revision being unpacked
 //	.trash/<uuid>/                  a revision or function being removed
 //
-// Functions created through the API survive a restart with the same CodeDir;
-// functions registered with RegisterLocal live only in memory.
+// A function's configuration (functionState, which names its current
+// revision) is kept in the service's bucket of the state store
+// (Config.State): the bucket "functions" holds one key per function,
+// "<region>/<name>", its functionState in JSON, written before the call
+// that changed it answers. Functions created through the API survive a
+// restart with the same CodeDir and State; functions registered with
+// RegisterLocal live only in memory. Up to a0f0eee the configuration was
+// in <region>/<name>/function.json, imported once and removed.
 const (
-	stateFile  = "function.json"
-	taskDir    = "task"
-	zipFile    = "code.zip"
-	stagingDir = ".staging"
-	trashDir   = ".trash"
+	legacyStateFile = "function.json"
+	taskDir         = "task"
+	zipFile         = "code.zip"
+	stagingDir      = ".staging"
+	trashDir        = ".trash"
 )
 
 // lastModifiedLayout is the LastModified format Lambda uses.
 const lastModifiedLayout = "2006-01-02T15:04:05.000-0700"
 
 // functionState is everything Lambda reports about a function; it is what
-// function.json holds.
+// the state store holds.
 type functionState struct {
 	Region           string             `json:"Region"`
 	Name             string             `json:"Name"`
@@ -173,17 +178,49 @@ func (s *Service) touch(st *functionState) {
 	st.LastModified = s.now().UTC().Format(lastModifiedLayout)
 }
 
-// saveState writes function.json atomically, synced. Local functions are not saved.
-// Callers hold s.mu.
+var functionsBucket = []byte("functions")
+
+// legacyMigrated marks the import of the function.json files.
+const legacyMigrated = "function.json"
+
+func stateKey(region, name string) []byte { return []byte(region + "/" + name) }
+
+// saveState writes fn's configuration to the state store, synced. Local
+// functions are not saved. Callers hold s.mu.
 func (s *Service) saveState(fn *function) error {
-	if fn.local != nil {
+	if fn.local != nil || s.cfg.State == nil {
 		return nil
 	}
-	b, err := json.MarshalIndent(fn.st, "", "  ")
+	b, err := json.Marshal(fn.st)
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(s.functionDir(fn.st.Region, fn.st.Name), stateFile), b)
+	return s.cfg.State.Update(func(root *statestore.Bucket) error {
+		fb, err := root.CreateBucketIfNotExists(functionsBucket)
+		if err != nil {
+			return err
+		}
+		return fb.Put(stateKey(fn.st.Region, fn.st.Name), b)
+	})
+}
+
+// forget removes a function's configuration from the state store. Callers
+// hold s.mu.
+func (s *Service) forget(region, name string) {
+	if s.cfg.State == nil {
+		return
+	}
+	err := s.cfg.State.Update(func(root *statestore.Bucket) error {
+		fb, err := root.CreateBucketIfNotExists(functionsBucket)
+		if err != nil {
+			return err
+		}
+		return fb.Delete(stateKey(region, name))
+	})
+	if err != nil {
+		// Its code is removed: the next start discards it.
+		s.log.Warn("removing a deleted function from the state store", "region", region, "function", name, "err", err)
+	}
 }
 
 // newStaging returns a fresh directory to unpack a revision into.
@@ -250,14 +287,163 @@ func (s *Service) removeAll(dir string) {
 	}
 }
 
-// loadState restores the functions saved under CodeDir and removes what no
-// saved function uses (staging and trash directories, old revisions).
+// loadState restores the functions saved in the state store (and imports
+// those of function.json files), then removes from CodeDir what no
+// function uses: staging and trash directories, old revisions, the
+// directories of functions not saved.
 func (s *Service) loadState() error {
 	for _, junk := range []string{stagingDir, trashDir} {
 		if err := os.RemoveAll(filepath.Join(s.cfg.CodeDir, junk)); err != nil {
 			return err
 		}
 	}
+	var saved []functionState
+	if h := s.cfg.State; h != nil {
+		err := h.View(func(root *statestore.Bucket) error {
+			return root.Bucket(functionsBucket).ForEach(func(k, v []byte) error {
+				var st functionState
+				if err := json.Unmarshal(v, &st); err != nil {
+					s.log.Warn("discarding saved function", "key", string(k), "err", err)
+					return nil
+				}
+				saved = append(saved, st)
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var discarded []functionState
+	for _, st := range saved {
+		if !s.restore(st) {
+			discarded = append(discarded, st)
+		}
+	}
+	keepLegacy, err := s.importLegacy()
+	if err != nil {
+		return err
+	}
+	for _, st := range discarded {
+		if s.lookup(st.Region, st.Name) == nil {
+			s.forget(st.Region, st.Name)
+		}
+	}
+	return s.removeUnused(keepLegacy)
+}
+
+// restore puts back a saved function whose code is in place.
+func (s *Service) restore(st functionState) bool {
+	fdir := s.functionDir(st.Region, st.Name)
+	var err error
+	if !validRegion(st.Region) || !functionNameRE.MatchString(st.Name) || st.CodeRevision == "" ||
+		strings.ContainsAny(st.CodeRevision, `/\.`) {
+		err = errors.New("inconsistent state")
+	}
+	var code *codeRevision
+	if err == nil {
+		code = &codeRevision{dir: filepath.Join(fdir, st.CodeRevision)}
+		if fi, serr := os.Stat(code.taskDir()); serr != nil || !fi.IsDir() {
+			err = errors.New("code directory missing")
+		}
+	}
+	if err != nil {
+		s.log.Warn("discarding saved function", "region", st.Region, "function", st.Name, "err", err)
+		return false
+	}
+	s.put(&function{st: st, code: code})
+	s.log.Debug("restored function", "region", st.Region, "function", st.Name)
+	return true
+}
+
+// importLegacy imports, once, the functions whose configuration is in a
+// function.json (firehose-local up to a0f0eee), and removes those files.
+// Without a state store (or if writing it fails) they are only restored, in
+// memory, and keep reports that their files must stay.
+func (s *Service) importLegacy() (keep bool, err error) {
+	h := s.cfg.State
+	if h != nil {
+		done, err := h.Migrated(legacyMigrated)
+		if err != nil || done {
+			return false, err
+		}
+	}
+	var found, imported []functionState
+	err = s.eachFunctionDir(func(region, name string) error {
+		b, err := os.ReadFile(filepath.Join(s.functionDir(region, name), legacyStateFile))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		var st functionState
+		if err == nil {
+			err = json.Unmarshal(b, &st)
+		}
+		if err == nil && (st.Region != region || st.Name != name) {
+			err = errors.New("inconsistent state")
+		}
+		if err != nil {
+			s.log.Warn("discarding saved function", "region", region, "function", name, "err", err)
+			return nil
+		}
+		found = append(found, st)
+		if s.lookup(region, name) == nil && s.restore(st) {
+			imported = append(imported, st)
+		}
+		return nil
+	})
+	if err != nil || h == nil || len(found) == 0 {
+		return h == nil, err
+	}
+	err = h.Update(func(root *statestore.Bucket) error {
+		fb, err := root.CreateBucketIfNotExists(functionsBucket)
+		if err != nil {
+			return err
+		}
+		for _, st := range imported {
+			b, err := json.Marshal(st)
+			if err != nil {
+				return err
+			}
+			if err := fb.Put(stateKey(st.Region, st.Name), b); err != nil {
+				return err
+			}
+		}
+		return root.MarkMigrated(legacyMigrated)
+	})
+	if err != nil {
+		// Read again from the files at the next start.
+		s.log.Error("importing the functions of an earlier version into the state store failed: they are kept in memory only", "file", h.Path(), "err", err)
+		return true, nil
+	}
+	for _, st := range found {
+		_ = os.Remove(filepath.Join(s.functionDir(st.Region, st.Name), legacyStateFile))
+	}
+	s.log.Info("functions of an earlier version imported into the state store", "functions", len(imported))
+	return false, nil
+}
+
+// removeUnused removes the directories of functions that are not restored
+// and, in the others, every revision but the current one, and their
+// function.json unless keepLegacy (not imported).
+func (s *Service) removeUnused(keepLegacy bool) error {
+	return s.eachFunctionDir(func(region, name string) error {
+		fdir := s.functionDir(region, name)
+		fn := s.lookup(region, name)
+		if fn == nil || fn.code == nil {
+			return os.RemoveAll(fdir)
+		}
+		entries, _ := os.ReadDir(fdir)
+		for _, e := range entries {
+			if e.Name() != fn.st.CodeRevision && (e.Name() != legacyStateFile || !keepLegacy) {
+				_ = os.RemoveAll(filepath.Join(fdir, e.Name()))
+			}
+		}
+		return nil
+	})
+}
+
+// eachFunctionDir calls fn for every <region>/<name> directory of CodeDir.
+func (s *Service) eachFunctionDir(fn func(region, name string) error) error {
 	regions, err := os.ReadDir(s.cfg.CodeDir)
 	if err != nil {
 		return err
@@ -271,46 +457,12 @@ func (s *Service) loadState() error {
 			return err
 		}
 		for _, n := range names {
-			if !n.IsDir() {
-				continue
+			if n.IsDir() {
+				if err := fn(r.Name(), n.Name()); err != nil {
+					return err
+				}
 			}
-			s.loadFunction(r.Name(), n.Name())
 		}
 	}
 	return nil
-}
-
-// loadFunction restores one saved function; a directory that does not hold a
-// usable one is removed.
-func (s *Service) loadFunction(region, name string) {
-	fdir := s.functionDir(region, name)
-	var st functionState
-	b, err := os.ReadFile(filepath.Join(fdir, stateFile))
-	if err == nil {
-		err = json.Unmarshal(b, &st)
-	}
-	if err == nil && (st.Region != region || st.Name != name || st.CodeRevision == "" ||
-		strings.ContainsAny(st.CodeRevision, `/\.`)) {
-		err = errors.New("inconsistent state")
-	}
-	var code *codeRevision
-	if err == nil {
-		code = &codeRevision{dir: filepath.Join(fdir, st.CodeRevision)}
-		if fi, serr := os.Stat(code.taskDir()); serr != nil || !fi.IsDir() {
-			err = errors.New("code directory missing")
-		}
-	}
-	if err != nil {
-		s.log.Warn("discarding saved function", "region", region, "function", name, "err", err)
-		_ = os.RemoveAll(fdir)
-		return
-	}
-	entries, _ := os.ReadDir(fdir)
-	for _, e := range entries {
-		if e.Name() != stateFile && e.Name() != st.CodeRevision {
-			_ = os.RemoveAll(filepath.Join(fdir, e.Name()))
-		}
-	}
-	s.put(&function{st: st, code: code})
-	s.log.Debug("restored function", "region", region, "function", name)
 }
