@@ -215,7 +215,20 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr)
 		return
 	}
+	if !readOnly(op) {
+		a.store.sync() // a change answers once it is in the state store
+	}
 	writeJSON(w, out)
+}
+
+// readOnly reports whether the operation op changes nothing.
+func readOnly(op string) bool {
+	for _, p := range []string{"Describe", "Get", "Filter", "List"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

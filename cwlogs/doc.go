@@ -6,8 +6,8 @@
 //
 // # Wiring
 //
-//	store := cwlogs.New(cwlogs.Options{})            // in memory, or
-//	store, err := cwlogs.Open(dir, cwlogs.Options{})  // persisted in dir
+//	store := cwlogs.New(cwlogs.Options{})                          // in memory, or
+//	store, err := cwlogs.Open(db.Handle("logs"), "", cwlogs.Options{}) // persisted in a statestore.DB
 //	defer store.Close()
 //	api := cwlogs.NewAPI(store, cwlogs.APIOptions{Region: region, Account: account})
 //	// route requests whose X-Amz-Target starts with cwlogs.TargetPrefix to api
@@ -92,11 +92,18 @@
 //
 // # Persistence
 //
-// Open keeps an append-only JSON-lines journal (dir/logs.jsonl), replayed
-// into a fresh bounded Store on start and compacted into a snapshot on
-// start and whenever it outgrows the Store, so the directory stays bounded
-// too. A lock file keeps a second process out. Writes are flushed to the
-// OS as they happen and synced to disk on Close.
+// Open keeps groups, streams and events in the Store's bucket of the
+// server's state store (statestore, DataDir/state.db), loaded into a fresh
+// bounded Store on start. Every change goes there, evictions and
+// expirations included, so the file stays bounded too. Changes are
+// committed in groups by a writer goroutine (one synced transaction for
+// everything that changed during the previous one); the API's changes
+// answer once committed, and survive a kill -9 or a power loss; events
+// appended from inside the server (LambdaSink) do not wait, and those of
+// the last few milliseconds before a crash may be lost. Close commits the
+// rest. On a full disk the Store carries on in memory (the state store
+// keeps its last committed state) until the next start. The journal of
+// earlier releases (DataDir/logs/logs.jsonl) is imported once and removed.
 //
 // # Differences from AWS
 //

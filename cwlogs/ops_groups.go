@@ -402,7 +402,7 @@ func (a *API) putDeletionProtection(c *call) (any, *awsjson.Error) {
 	})
 }
 
-// updateGroup changes a group's attributes under the lock and journals
+// updateGroup changes a group's attributes under the lock and persists
 // them.
 func (a *API) updateGroup(name string, fn func(*Store, *group) *awsjson.Error) (any, *awsjson.Error) {
 	s := a.store
@@ -415,7 +415,7 @@ func (a *API) updateGroup(name string, fn func(*Store, *group) *awsjson.Error) (
 	if err := fn(s, g); err != nil {
 		return nil, err
 	}
-	s.logGroup(g)
+	s.persistGroup(g.name)
 	return empty{}, nil
 }
 

@@ -88,7 +88,7 @@ func (o *Options) setDefaults() {
 }
 
 // Store holds log groups, their streams and their events, in memory and
-// bounded (see Options), optionally persisted in a directory (see Open).
+// bounded (see Options), optionally persisted in a state store (see Open).
 // It is safe for concurrent use.
 type Store struct {
 	opts Options
@@ -98,7 +98,8 @@ type Store struct {
 	bytes   int64      // eventSize of every stored event
 	seq     uint64     // last ingestion sequence number given out
 	oldest  streamHeap // non-empty streams, by their oldest event
-	journal *journal   // nil when in memory only
+	nextID  uint64     // the next stream's ID
+	persist *persister // nil when in memory only
 	closed  bool
 }
 
@@ -117,6 +118,8 @@ type group struct {
 // stream is a log stream: its events sorted by (timestamp, sequence).
 type stream struct {
 	group   *group
+	id      uint64 // unique in the store, never reused: its events' key in the state store
+	gone    bool   // deleted
 	name    string
 	created int64
 	events  []event
@@ -246,22 +249,25 @@ func (s *Store) Events(groupName, streamName string) []Event {
 	return out
 }
 
-// Close writes everything to disk (for a Store from Open) and releases the
-// directory. The Store keeps serving from memory afterwards, but Append
-// does nothing and nothing more is persisted.
+// Close commits every change to the state store (for a Store from Open).
+// The Store keeps serving from memory afterwards, but Append does nothing
+// and nothing more is persisted.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
-	if s.journal == nil {
+	p := s.persist
+	if p != nil {
+		p.stopped = true
+	}
+	s.mu.Unlock()
+	if p == nil {
 		return nil
 	}
-	err := s.journal.close()
-	s.journal = nil
-	return err
+	return p.stop()
 }
 
 // groupAttrs are a group's settable attributes.
@@ -290,7 +296,7 @@ func (s *Store) createGroup(name string, a groupAttrs, now int64) (*group, error
 		streams: map[string]*stream{},
 	}
 	s.groups[name] = g
-	s.logGroup(g)
+	s.persistGroup(g.name)
 	return g, nil
 }
 
@@ -300,7 +306,7 @@ func (s *Store) deleteGroup(g *group) {
 		s.dropStream(st)
 	}
 	delete(s.groups, g.name)
-	s.log(record{Op: opDeleteGroup, G: g.name})
+	s.persistGroup(g.name)
 }
 
 // createStream adds a stream to g, first deleting the least recently
@@ -316,9 +322,10 @@ func (s *Store) createStream(g *group, name string, now int64) *stream {
 		}
 		s.deleteStream(victim)
 	}
-	st := &stream{group: g, name: name, created: now, heapIndex: -1}
+	s.nextID++
+	st := &stream{group: g, id: s.nextID, name: name, created: now, heapIndex: -1}
 	g.streams[name] = st
-	s.log(record{Op: opStream, G: g.name, S: name, T: now})
+	s.persistStream(st)
 	return st
 }
 
@@ -326,11 +333,13 @@ func (s *Store) createStream(g *group, name string, now int64) *stream {
 func (s *Store) deleteStream(st *stream) {
 	s.dropStream(st)
 	delete(st.group.streams, st.name)
-	s.log(record{Op: opDeleteStream, G: st.group.name, S: st.name})
 }
 
-// dropStream releases a stream's events and accounting.
+// dropStream releases a stream's events and accounting: the stream is
+// gone.
 func (s *Store) dropStream(st *stream) {
+	st.gone = true
+	s.persistDrop(st)
 	if st.heapIndex >= 0 {
 		heap.Remove(&s.oldest, st.heapIndex)
 	}
@@ -340,12 +349,15 @@ func (s *Store) dropStream(st *stream) {
 }
 
 // putEvents inserts a batch (with seq and ingest set) into st, keeping it
-// sorted, then enforces the bounds; the caller holds mu. When journal is
-// true the batch is then written to the journal (replaying it under the
-// same bounds evicts the same events).
-func (s *Store) putEvents(st *stream, batch []event, journal bool) {
+// sorted, then enforces the bounds; the caller holds mu. When persist is
+// true the batch is new and goes to the state store (false: it comes from
+// there); the events the bounds evict are removed from it either way.
+func (s *Store) putEvents(st *stream, batch []event, persist bool) {
 	if len(batch) == 0 {
 		return
+	}
+	if persist {
+		s.persistEvents(st, batch)
 	}
 	if !slices.IsSortedFunc(batch, cmpEvents) {
 		slices.SortStableFunc(batch, cmpEvents)
@@ -382,10 +394,6 @@ func (s *Store) putEvents(st *stream, batch []event, journal bool) {
 	for s.bytes > s.opts.MaxBytes && s.oldest.Len() > 0 {
 		s.evictFront(s.oldest[0], 1)
 	}
-	if journal {
-		// After the bounds: a compaction this triggers must see the batch.
-		s.logEvents(st, batch)
-	}
 }
 
 // mergeEvents merges the sorted batch into the sorted events.
@@ -416,6 +424,7 @@ func (s *Store) evictFront(st *stream, n int) {
 	for i := range n {
 		size += eventSize(st.events[i].msg)
 	}
+	s.persistEvictions(st, st.events[:n])
 	clear(st.events[:n]) // let the messages be collected
 	st.events = st.events[n:]
 	if len(st.events) == 0 {

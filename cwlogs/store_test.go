@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/firehose-local/firehose-local/cwlogs"
+	"github.com/firehose-local/firehose-local/statestore"
 )
 
 func storeMessages(s *cwlogs.Store, g, st string) []string {
@@ -246,22 +247,36 @@ func TestConcurrentAppend(t *testing.T) {
 	}
 }
 
+// openState opens a state store in dir, closed at the end of the test
+// (after the Stores on it, whose cleanups come later).
+func openState(t *testing.T, dir string) *statestore.DB {
+	t.Helper()
+	db, err := statestore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("closing the state store: %v", err)
+		}
+	})
+	return db
+}
+
 func TestPersistence(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "logs")
+	db := openState(t, t.TempDir())
 	c := &clock{now: t0}
-	open := func() *cwlogs.Store {
+	open := func(opts cwlogs.Options) *cwlogs.Store {
 		t.Helper()
-		s, err := cwlogs.Open(dir, cwlogs.Options{Now: c.Now})
+		opts.Now = c.Now
+		s, err := cwlogs.Open(db.Handle("logs"), "", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
-	s := open()
-	if _, err := cwlogs.Open(dir, cwlogs.Options{}); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second Open of the same directory: %v", err)
-	}
+	s := open(cwlogs.Options{})
 	e := serve(t, s, c)
 	if _, err := e.client.CreateLogGroup(ctx(t), &cloudwatchlogs.CreateLogGroupInput{
 		LogGroupName: aws.String("app"), Tags: map[string]string{"team": "data"}, LogGroupClass: types.LogGroupClassInfrequentAccess,
@@ -283,24 +298,17 @@ func TestPersistence(t *testing.T) {
 	if _, err := e.client.DeleteLogGroup(ctx(t), &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("gone")}); err != nil {
 		t.Fatal(err)
 	}
-	s.LambdaSink()("fn", "2026/03/14/[$LATEST]abc", "START RequestId: r Version: $LATEST")
-	snapshot := func(e *env) (groups []types.LogGroup, streams []types.LogStream, events []types.FilteredLogEvent) {
-		t.Helper()
-		g, err := e.client.DescribeLogGroups(ctx(t), &cloudwatchlogs.DescribeLogGroupsInput{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := e.client.DescribeLogStreams(ctx(t), &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("app")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := e.client.FilterLogEvents(ctx(t), &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("app")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g.LogGroups, st.LogStreams, ev.Events
+	// What the API answered is in the state store before any Close, as
+	// after a kill -9: a second Store on the same bucket sees it.
+	g0, st0, ev0 := snapshot(t, e, "app")
+	crashed := open(cwlogs.Options{})
+	if g, st, ev := snapshot(t, serve(t, crashed, c), "app"); jsonText(g) != jsonText(g0) || jsonText(st) != jsonText(st0) || jsonText(ev) != jsonText(ev0) {
+		t.Errorf("before Close, the state store holds\n%s\n%s\n%s", jsonText(g), jsonText(st), jsonText(ev))
 	}
-	g1, st1, ev1 := snapshot(e)
+
+	s.LambdaSink()("fn", "2026/03/14/[$LATEST]abc", "START RequestId: r Version: $LATEST")
+	g1, st1, ev1 := snapshot(t, e, "app")
+
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -308,9 +316,9 @@ func TestPersistence(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 
-	s2 := open()
+	s2 := open(cwlogs.Options{})
 	e2 := serve(t, s2, c)
-	g2, st2, ev2 := snapshot(e2)
+	g2, st2, ev2 := snapshot(t, e2, "app")
 	if a, b := jsonText(g1), jsonText(g2); a != b {
 		t.Errorf("groups differ:\n%s\n%s", a, b)
 	}
@@ -337,26 +345,116 @@ func TestPersistence(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A torn last line (a crash mid-write) and a corrupt one are skipped.
-	f, err := os.OpenFile(filepath.Join(dir, "logs.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
+	// Bounds apply when loading too, and what they leave out is gone from
+	// the state store.
+	s3 := open(cwlogs.Options{MaxEventsPerStream: 3})
+	if got := storeMessages(s3, "app", "a"); !slices.Equal(got, []string{"event 08", "event 09", "after restart"}) {
+		t.Fatalf("bounded load: %q", got)
 	}
-	fmt.Fprint(f, "not json\n{\"op\":\"events\",\"g\":\"app\",\"s\":\"a\",\"ev\":[{\"t\":1,\"q\":99")
-	f.Close()
-	s3 := open()
-	if got := storeMessages(s3, "app", "a"); len(got) != 11 || got[9] != "event 09" || got[10] != "after restart" {
-		t.Fatalf("after corruption: %q", got)
-	}
-	// Bounds apply when loading too.
 	s3.Close()
-	s4, err := cwlogs.Open(dir, cwlogs.Options{Now: c.Now, MaxEventsPerStream: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s4 := open(cwlogs.Options{})
 	defer s4.Close()
 	if got := storeMessages(s4, "app", "a"); !slices.Equal(got, []string{"event 08", "event 09", "after restart"}) {
-		t.Fatalf("bounded load: %q", got)
+		t.Fatalf("after a bounded load: %q", got)
+	}
+}
+
+// snapshot is what DescribeLogGroups, DescribeLogStreams and
+// FilterLogEvents (of group) answer.
+func snapshot(t *testing.T, e *env, group string) (groups []types.LogGroup, streams []types.LogStream, events []types.FilteredLogEvent) {
+	t.Helper()
+	g, err := e.client.DescribeLogGroups(ctx(t), &cloudwatchlogs.DescribeLogGroupsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.client.DescribeLogStreams(ctx(t), &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := e.client.FilterLogEvents(ctx(t), &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.LogGroups, st.LogStreams, ev.Events
+}
+
+// A journal of firehose-local up to a0f0eee is imported once, with its
+// torn and corrupt lines skipped, and removed.
+func TestImportJournal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := openState(t, dir)
+	legacy := filepath.Join(dir, "logs")
+	journal := strings.Join([]string{
+		`{"op":"group","g":"app","t":1773500000000,"class":"STANDARD","tags":{"team":"data"}}`,
+		`{"op":"group","g":"app","t":1773500000000,"ret":30,"class":"STANDARD","tags":{"team":"data"}}`,
+		`{"op":"stream","g":"app","s":"a","t":1773500000001}`,
+		`{"op":"events","g":"app","s":"a","t":1773500000001,"ev":[{"t":1773500000100,"q":1,"i":1773500000200,"m":"one"},{"t":1773500000101,"q":2,"i":1773500000200,"m":"two"}],"put":true}`,
+		`not json`,
+		`{"op":"group","g":"gone","t":1773500000000}`,
+		`{"op":"delgroup","g":"gone"}`,
+		`{"op":"events","g":"/aws/lambda/f","s":"x","t":1773500000002,"ev":[{"t":1773500000102,"q":3,"i":1773500000300,"m":"START\n"}],"put":true}`,
+		`{"op":"events","g":"app","s":"a","ev":[{"t":1,"q":99`, // torn by a crash
+	}, "\n")
+	if err := os.MkdirAll(legacy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{"logs.jsonl": journal, ".lock": ""} {
+		if err := os.WriteFile(filepath.Join(legacy, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &clock{now: t0}
+	open := func() *cwlogs.Store {
+		t.Helper()
+		s, err := cwlogs.Open(db.Handle("logs"), legacy, cwlogs.Options{Now: c.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	check := func(s *cwlogs.Store) {
+		t.Helper()
+		e := serve(t, s, c)
+		groups, streams, events := snapshot(t, e, "app")
+		if len(groups) != 2 || aws.ToString(groups[1].LogGroupName) != "app" || aws.ToInt32(groups[1].RetentionInDays) != 30 {
+			t.Fatalf("groups %s", jsonText(groups))
+		}
+		if len(streams) != 1 || aws.ToInt64(streams[0].CreationTime) != 1773500000001 || aws.ToInt64(streams[0].LastIngestionTime) != 1773500000200 {
+			t.Fatalf("streams %s", jsonText(streams))
+		}
+		if len(events) != 2 || aws.ToString(events[1].Message) != "two" || aws.ToInt64(events[1].IngestionTime) != 1773500000200 {
+			t.Fatalf("events %s", jsonText(events))
+		}
+		if got := storeMessages(s, "/aws/lambda/f", "x"); !slices.Equal(got, []string{"START\n"}) {
+			t.Fatalf("lambda events %q", got)
+		}
+	}
+	s := open()
+	check(s)
+	if _, err := os.Stat(legacy); !os.IsNotExist(err) {
+		t.Fatalf("the journal's directory is still there: %v", err)
+	}
+	// Event IDs are kept; new events come after.
+	s.Append("app", "a", cwlogs.Event{Timestamp: time.UnixMilli(1773500000102), Message: "three"})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A journal put back is not imported again (a removal that failed).
+	if err := os.MkdirAll(legacy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(legacy, "logs.jsonl"), []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2 := open()
+	defer s2.Close()
+	if got := storeMessages(s2, "app", "a"); !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Fatalf("after reopening: %q", got)
+	}
+	if _, err := os.Stat(legacy); !os.IsNotExist(err) {
+		t.Fatalf("the journal put back was not removed: %v", err)
 	}
 }
 
@@ -369,28 +467,35 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-func TestJournalStaysBounded(t *testing.T) {
+// Evicted events are removed from the state store: its file stays
+// bounded by the Store's bounds, not by what was written.
+func TestStateStaysBounded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	s, err := cwlogs.Open(dir, cwlogs.Options{MaxBytes: 64 << 10})
+	db := openState(t, dir)
+	s, err := cwlogs.Open(db.Handle("logs"), "", cwlogs.Options{MaxBytes: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	line := strings.Repeat("y", 1000)
 	for i := range 5_000 { // 5 MB written in all
 		s.Append("g", fmt.Sprint("s", i%7), cwlogs.Event{Message: fmt.Sprint(i, line)})
-	}
-	fi, err := os.Stat(filepath.Join(dir, "logs.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Size() > 1<<20 {
-		t.Fatalf("journal is %d bytes", fi.Size())
+		if i%100 == 0 {
+			cwlogs.Sync(s) // as if the writer kept up: a commit every 100 lines
+		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := cwlogs.Open(dir, cwlogs.Options{MaxBytes: 64 << 10})
+	fi, err := os.Stat(filepath.Join(dir, statestore.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("state store: %d bytes", fi.Size())
+	if fi.Size() > 1<<20 {
+		t.Fatalf("the state store is %d bytes", fi.Size())
+	}
+	s2, err := cwlogs.Open(db.Handle("logs"), "", cwlogs.Options{MaxBytes: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}

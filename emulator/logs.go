@@ -6,16 +6,17 @@ import (
 	"github.com/firehose-local/firehose-local/cwlogs"
 )
 
-// startLogs opens the CloudWatch Logs store (persisted under
-// DataDir/logs with --data-dir) that the Logs API serves and that function
-// output is written to.
+// startLogs opens the CloudWatch Logs store (persisted in the state store
+// with --data-dir, where the journal of earlier versions, DataDir/logs, is
+// imported) that the Logs API serves and that function output is written
+// to.
 func (s *Server) startLogs() error {
 	opts := cwlogs.Options{Now: s.clock.Now, Logger: s.log.With("service", "logs")}
 	if s.cfg.DataDir == "" {
 		s.logs = cwlogs.New(opts)
 		return nil
 	}
-	store, err := cwlogs.Open(filepath.Join(s.cfg.DataDir, "logs"), opts)
+	store, err := cwlogs.Open(s.state.Handle("logs"), filepath.Join(s.cfg.DataDir, "logs"), opts)
 	if err != nil {
 		return err
 	}
