@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -209,5 +211,61 @@ func TestDataDirFullDiskStartsDrainOnly(t *testing.T) {
 	}
 	if v, _ := value(scrape(t, env2), "firehose_local_wal_draining", nil); v != 0 {
 		t.Fatalf("firehose_local_wal_draining = %v", v)
+	}
+}
+
+// A data directory of the release before the state store (a0f0eee), on a
+// full disk: the state store cannot be created, and the server starts all
+// the same, with the stream, the function and the logs read from the old
+// files into memory, and delivers what the write-ahead log held. With space
+// again, the next start migrates them.
+func TestDataDirFullDiskBeforeMigration(t *testing.T) {
+	testtool.LookPath(t, "python3", "apt-get install python3") // the stream's transform
+	dir := testtool.SmallDisk(t, "1m")
+	untar(t, "testdata/datadir-a0f0eee.tar.gz", dir)
+	testtool.Fill(t, dir)
+	ctx := context.Background()
+	clock := emulator.NewFakeClock(a0f0eeeCreated.Add(time.Hour))
+	var logs syncBuffer
+	store := &memStore{objs: map[string][]byte{}}
+	env := emulatortest.New(t, emulator.Config{DataDir: dir, Store: store, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if !strings.Contains(logs.String(), "no space left to create the state store") {
+		t.Fatalf("the log does not say there is no state store:\n%s", logs.String())
+	}
+	check := func(env *emulatortest.Env) {
+		t.Helper()
+		m := readMigrated(t, env)
+		if len(m.Tags.Tags) != 2 || aws.ToString(m.Function.Configuration.Handler) != "app.handler" ||
+			!slices.Equal(m.Events["/app/orders/web"], []string{"first", "second", "third"}) {
+			t.Fatalf("after the start: %s", jsonOf(m))
+		}
+	}
+	check(env)
+	env.Flush(t, "orders")
+	if got := store.lines(); !slices.Equal(got, []string{"ONE", "THREE", "TWO"}) {
+		t.Fatalf("delivered %q", got)
+	}
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range a0f0eeeStateFiles {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("%s, not imported, is gone: %v", f, err)
+		}
+	}
+
+	if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	logs = syncBuffer{}
+	env2 := emulatortest.New(t, emulator.Config{DataDir: dir, Store: &memStore{objs: map[string][]byte{}}, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if n := strings.Count(logs.String(), "imported"); n != 3 {
+		t.Fatalf("%d imports with space again:\n%s", n, logs.String())
+	}
+	check(env2)
+	for _, f := range a0f0eeeStateFiles {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Fatalf("%s is still there after the migration: %v", f, err)
+		}
 	}
 }

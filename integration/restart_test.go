@@ -2,10 +2,13 @@ package integration_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	fhtypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator"
@@ -108,5 +113,82 @@ func TestDataDirEverythingSurvivesRestart(t *testing.T) {
 	get.Body.Close()
 	if string(body) != "kept across restarts" {
 		t.Fatalf("user object after the restart: %q", body)
+	}
+}
+
+// What the control-plane APIs answered is on disk when they answer: a
+// server killed with SIGKILL right after comes back with the delivery
+// stream, the function and the CloudWatch Logs changes, each once.
+func TestDataDirControlPlaneSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	p := startBinary(t, nil, "--data-dir", dir)
+	cfg := emulatortest.Config(p.url, "us-east-1")
+	fh := firehose.NewFromConfig(cfg)
+	createStream(t, fh, "s", s3Dest())
+	if _, err := fh.TagDeliveryStream(ctx, &firehose.TagDeliveryStreamInput{DeliveryStreamName: aws.String("s"),
+		Tags: []fhtypes.Tag{{Key: aws.String("team"), Value: aws.String("data")}}}); err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.NewFromConfig(cfg)
+	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("f"), Runtime: lambdatypes.RuntimePython312,
+		Handler: aws.String("app.handler"), Role: aws.String("arn:aws:iam::000000000000:role/lambda"),
+		Code: &lambdatypes.FunctionCode{ZipFile: zipFiles(t, map[string]string{"app.py": "testdata/pytransform/app.py"})}}); err != nil {
+		t.Fatal(err)
+	}
+	logs := cloudwatchlogs.NewFromConfig(cfg)
+	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("g"), RetentionInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"kept", "deleted"} {
+		if _, err := logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String(s)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for i := range 20 {
+		msg := fmt.Sprintf("event %02d", i)
+		want = append(want, msg)
+		if _, err := logs.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("kept"),
+			LogEvents: []cwtypes.InputLogEvent{{Message: aws.String(msg), Timestamp: aws.Int64(time.Now().UnixMilli())}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := logs.DeleteLogStream(ctx, &cloudwatchlogs.DeleteLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("deleted")}); err != nil {
+		t.Fatal(err)
+	}
+	p.stop(t, syscall.SIGKILL)
+
+	p2 := startBinary(t, nil, "--data-dir", dir)
+	cfg = emulatortest.Config(p2.url, "us-east-1")
+	tags, err := firehose.NewFromConfig(cfg).ListTagsForDeliveryStream(ctx, &firehose.ListTagsForDeliveryStreamInput{DeliveryStreamName: aws.String("s")})
+	if err != nil || len(tags.Tags) != 1 {
+		t.Fatalf("stream tags after the kill: %+v %v", tags, err)
+	}
+	if _, err := lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("f")}); err != nil {
+		t.Fatalf("function after the kill: %v", err)
+	}
+	logs = cloudwatchlogs.NewFromConfig(cfg)
+	groups, err := logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+	if err != nil || len(groups.LogGroups) != 1 || aws.ToInt32(groups.LogGroups[0].RetentionInDays) != 7 {
+		t.Fatalf("log groups after the kill: %+v %v", groups, err)
+	}
+	streams, err := logs.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("g")})
+	if err != nil || len(streams.LogStreams) != 1 || aws.ToString(streams.LogStreams[0].LogStreamName) != "kept" {
+		t.Fatalf("log streams after the kill: %+v %v", streams, err)
+	}
+	out, err := logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("kept"), StartFromHead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range out.Events {
+		got = append(got, aws.ToString(e.Message))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("log events after the kill: %q", got)
 	}
 }
