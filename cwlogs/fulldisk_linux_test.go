@@ -3,13 +3,11 @@
 package cwlogs_test
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,23 +17,6 @@ import (
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/internal/testtool"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
 
 // A full disk does not keep the Store from opening (the server must start
 // to deliver what its write-ahead log holds): a journal it cannot import
@@ -55,7 +36,7 @@ func TestFullDiskDoesNotStopOpen(t *testing.T) {
 	}
 	testtool.Fill(t, dir)
 
-	var logs syncBuffer
+	var logs testtool.Buffer
 	c := &clock{now: t0}
 	opts := cwlogs.Options{Now: c.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	s, err := cwlogs.Open(db.Handle("logs"), legacy, opts)

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 	"github.com/firehose-local/firehose-local/receiver"
 	"github.com/firehose-local/firehose-local/statestore"
 )
@@ -33,24 +33,6 @@ type hangingStore struct{}
 func (hangingStore) PutObject(ctx context.Context, _, _ string, _ []byte, _ emulator.ObjectMeta) error {
 	<-ctx.Done()
 	return ctx.Err()
-}
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
 
 // abandon stops the server without waiting for its deliveries, as a
@@ -102,7 +84,7 @@ func TestDataDirDeliversAbandonedRecordsAfterRestart(t *testing.T) {
 		t.Fatal("no write-ahead log segment left with undelivered records")
 	}
 
-	var logs syncBuffer
+	var logs testtool.Buffer
 	env2 := durableEnv(t, dir, emulator.Config{Clock: emulator.NewFakeClock(t0.Add(time.Hour)),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	env2.Flush(t, "s")
@@ -236,7 +218,7 @@ func TestDataDirRecreatedStreamGetsNoOldRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logs syncBuffer
+	var logs testtool.Buffer
 	env2 := durableEnv(t, dir, emulator.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	env2.Flush(t, "")
 	if objs := objects(t, env2, "deliveries"); len(objs) != 0 {
@@ -266,7 +248,7 @@ func TestDataDirTornTailIsSkipped(t *testing.T) {
 	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 1, 'h', 'a', 'l', 'f'}) // the start of a frame, cut short
 	f.Close()
 
-	var logs syncBuffer
+	var logs testtool.Buffer
 	env2 := durableEnv(t, dir, emulator.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	env2.Flush(t, "s")
 	objs := objects(t, env2, "deliveries")

@@ -147,7 +147,7 @@ func TestDataDirFullDiskStartsDrainOnly(t *testing.T) {
 	testtool.Fill(t, dir) // whatever the log left
 
 	// 2. A restart on the full disk.
-	var logs syncBuffer
+	var logs testtool.Buffer
 	clock := emulator.NewFakeClock(time.Now()) // after the stream's creation
 	store := &memStore{objs: map[string][]byte{}}
 	env2 := emulatortest.New(t, emulator.Config{DataDir: dir, Store: store, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -226,7 +226,7 @@ func TestDataDirFullDiskBeforeMigration(t *testing.T) {
 	testtool.Fill(t, dir)
 	ctx := context.Background()
 	clock := emulator.NewFakeClock(a0f0eeeCreated.Add(time.Hour))
-	var logs syncBuffer
+	var logs testtool.Buffer
 	store := &memStore{objs: map[string][]byte{}}
 	env := emulatortest.New(t, emulator.Config{DataDir: dir, Store: store, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if !strings.Contains(logs.String(), "no space left to create the state store") {
@@ -257,7 +257,7 @@ func TestDataDirFullDiskBeforeMigration(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
 		t.Fatal(err)
 	}
-	logs = syncBuffer{}
+	logs.Reset()
 	env2 := emulatortest.New(t, emulator.Config{DataDir: dir, Store: &memStore{objs: map[string][]byte{}}, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if n := strings.Count(logs.String(), "imported"); n != 3 {
 		t.Fatalf("%d imports with space again:\n%s", n, logs.String())

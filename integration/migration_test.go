@@ -156,7 +156,7 @@ func TestDataDirMigratedFromA0F0EEE(t *testing.T) {
 	}
 	ctx := context.Background()
 	clock := emulator.NewFakeClock(a0f0eeeCreated.Add(time.Hour))
-	var logs syncBuffer
+	var logs testtool.Buffer
 	env := emulatortest.New(t, emulator.Config{DataDir: dir, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for _, msg := range []string{
 		"delivery stream definitions of an earlier version imported into the state store",
@@ -242,7 +242,7 @@ func TestDataDirMigratedFromA0F0EEE(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	logs = syncBuffer{}
+	logs.Reset()
 	env2 := emulatortest.New(t, emulator.Config{DataDir: dir, Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if strings.Contains(logs.String(), "imported") {
 		t.Errorf("imported again:\n%s", logs.String())

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // walFrames returns the offsets and sizes of the frames of a write-ahead log
@@ -78,7 +79,7 @@ func TestDataDirDamagedFrameLosesOnlyItsCall(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			var logs syncBuffer
+			var logs testtool.Buffer
 			env2 := durableEnv(t, dir, emulator.Config{Clock: emulator.NewFakeClock(t0.Add(1)), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			env2.Flush(t, "s")
 			var got []string
