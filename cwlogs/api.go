@@ -89,6 +89,11 @@ type APIOptions struct {
 	// answered, shared with the server's other APIs; past it a request is
 	// refused with ThrottlingException.
 	Bodies *reqbody.Budget
+	// AnswerBeforeCommit makes a change (PutLogEvents, CreateLogGroup, ...)
+	// to a Store from Open answer without waiting for the state store's
+	// commit, which follows within milliseconds: faster, but a crash in
+	// between loses it. By default a change answers once committed.
+	AnswerBeforeCommit bool
 }
 
 // API serves the CloudWatch Logs JSON 1.1 API over a Store.
@@ -215,7 +220,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr)
 		return
 	}
-	if !readOnly(op) {
+	if !readOnly(op) && !a.opts.AnswerBeforeCommit {
 		a.store.sync() // a change answers once it is in the state store
 	}
 	writeJSON(w, out)

@@ -62,9 +62,15 @@ func newEnv(t *testing.T, opts cwlogs.Options) *env {
 
 // serve serves store (already bounded and clocked) and closes it at the
 // end of the test.
-func serve(t *testing.T, store *cwlogs.Store, c *clock) *env {
+func serve(t testing.TB, store *cwlogs.Store, c *clock) *env {
 	t.Helper()
-	api := cwlogs.NewAPI(store, cwlogs.APIOptions{Region: "eu-west-1"})
+	return serveWith(t, store, c, cwlogs.APIOptions{Region: "eu-west-1"})
+}
+
+// serveWith is serve with the API's options.
+func serveWith(t testing.TB, store *cwlogs.Store, c *clock, opts cwlogs.APIOptions) *env {
+	t.Helper()
+	api := cwlogs.NewAPI(store, opts)
 	// The emulator's router sends X-Amz-Target: Logs_20140328.* here.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), cwlogs.TargetPrefix) {
@@ -92,14 +98,14 @@ func serve(t *testing.T, store *cwlogs.Store, c *clock) *env {
 // ms is t in epoch milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-func (e *env) createGroup(t *testing.T, name string) {
+func (e *env) createGroup(t testing.TB, name string) {
 	t.Helper()
 	if _, err := e.client.CreateLogGroup(t.Context(), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name)}); err != nil {
 		t.Fatalf("CreateLogGroup %s: %v", name, err)
 	}
 }
 
-func (e *env) createStream(t *testing.T, group, stream string) {
+func (e *env) createStream(t testing.TB, group, stream string) {
 	t.Helper()
 	if _, err := e.client.CreateLogStream(t.Context(), &cloudwatchlogs.CreateLogStreamInput{
 		LogGroupName: aws.String(group), LogStreamName: aws.String(stream),

@@ -24,7 +24,8 @@ import (
 // transaction, everything that changed while its previous transaction was
 // being written, so that a flood of function output costs one sync per
 // group rather than one per line. An API call that changes something
-// answers once its group is committed (see API.ServeHTTP): it then
+// answers once its group is committed (see API.ServeHTTP; unless
+// APIOptions.AnswerBeforeCommit, as with --fsync interval): it then
 // survives a kill -9 and a power loss. Events appended from inside the
 // server (Append, LambdaSink) do not wait; those of the last group being
 // written when the process dies are lost. Close commits what is left.

@@ -359,6 +359,31 @@ func TestPersistence(t *testing.T) {
 	}
 }
 
+// With AnswerBeforeCommit (--fsync interval) a change answers before it is
+// committed, and is committed all the same.
+func TestAnswerBeforeCommit(t *testing.T) {
+	t.Parallel()
+	db := openState(t, t.TempDir())
+	c := &clock{now: t0}
+	s, err := cwlogs.Open(db.Handle("logs"), "", cwlogs.Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := serveWith(t, s, c, cwlogs.APIOptions{AnswerBeforeCommit: true})
+	e.createGroup(t, "g")
+	e.createStream(t, "g", "s")
+	e.put(t, "g", "s", ev(ms(t0), "answered first"))
+	cwlogs.Sync(s)
+	s2, err := cwlogs.Open(db.Handle("logs"), "", cwlogs.Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := storeMessages(s2, "g", "s"); !slices.Equal(got, []string{"answered first"}) {
+		t.Fatalf("committed: %q", got)
+	}
+}
+
 // snapshot is what DescribeLogGroups, DescribeLogStreams and
 // FilterLogEvents (of group) answer.
 func snapshot(t *testing.T, e *env, group string) (groups []types.LogGroup, streams []types.LogStream, events []types.FilteredLogEvent) {

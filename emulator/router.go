@@ -61,7 +61,8 @@ func (s *Server) routes() http.Handler {
 		Handler(g.Handler(browserguard.ModeAPI, denyJSON, http.NotFoundHandler()))
 	r.MatcherFunc(hasTargetPrefix(firehoseTargetPrefix)).Handler(jsonAPI(a.jsonAPI("firehose", firehoseThrottle, true), http.HandlerFunc(s.firehoseAPI)))
 	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(a.jsonAPI("logs", logsThrottle, false),
-		cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies})))
+		cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies,
+			AnswerBeforeCommit: s.cfg.Fsync == FsyncInterval})))
 	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(a.jsonAPI("", otherThrottle, false), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))
 	})))

@@ -47,7 +47,11 @@ type Config struct {
 	// concurrent requests sharing each sync; FsyncInterval within
 	// wal.DefaultSyncInterval (100 ms) after it answers (the record is
 	// written to the operating system before, so it survives the process
-	// being killed, not the machine crashing).
+	// being killed, not the machine crashing). The CloudWatch Logs API
+	// follows it too: FsyncAlways answers a change once the state store
+	// has committed it (concurrent requests sharing each commit),
+	// FsyncInterval before, the commit following within milliseconds (a
+	// crash in between loses the change).
 	Fsync FsyncPolicy
 	// WALSegmentSize is the size at which the write-ahead log starts a new
 	// segment file (default 64 MiB); tests make it small to exercise

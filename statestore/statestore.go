@@ -24,7 +24,8 @@
 //   - cwlogs commits in groups, one transaction for every change made
 //     while the previous one was being written. Its API's changes
 //     (CreateLogGroup, PutLogEvents, PutRetentionPolicy, ...) answer once
-//     their group is committed. Events appended from inside the server
+//     their group is committed (with --fsync interval, just before).
+//     Events appended from inside the server
 //     (function output through LambdaSink, delivery errors) are committed
 //     in the next group without anyone waiting, normally within a few
 //     milliseconds: those of the last moments before a kill -9 or a power

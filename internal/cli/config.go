@@ -184,7 +184,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	str(&cfg.Listen, "listen", "127.0.0.1:4566", "address to serve every API on")
 	str(&cfg.DataDir, "data-dir", "", "directory for persistent state; empty keeps everything in memory")
 	var fsync string
-	str(&fsync, "fsync", "", "with --data-dir, when an acknowledged record is on disk: always (before the answer; the default) or interval (within 100 ms)")
+	str(&fsync, "fsync", "", "with --data-dir, when an acknowledged record (or CloudWatch Logs change) is on disk: always (before the answer; the default) or interval (within 100 ms)")
 	var walSegment string
 	str(&walSegment, "wal-segment-size", "", "with --data-dir, the size of a write-ahead log segment file: a number of bytes with an optional KiB or MiB, from 64KiB to 1024MiB (default 64MiB)")
 	str(&cfg.Region, "region", "us-east-1", "region for requests that carry no SigV4 scope")
