@@ -457,12 +457,19 @@ func (s *Store) importJournal(dir string) (marker string, err error) {
 
 // load reads what the state store holds into the empty Store, within the
 // bounds: what they leave out, and what is inconsistent (a stream of no
-// group), is removed from the store by the next commit.
+// group) or malformed (skipped with a warning), is removed from the store
+// by the next commit.
 func (s *Store) load() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.persist
-	err := p.h.View(func(root *statestore.Bucket) error {
+	bad := 0
+	defer func() {
+		if bad > 0 {
+			s.opts.Logger.Warn("cwlogs: malformed entries of the state store were skipped, and are removed", "file", p.h.Path(), "entries", bad)
+		}
+	}()
+	return p.h.View(func(root *statestore.Bucket) error {
 		if v := root.Get(seqKey); len(v) == 8 {
 			s.seq = binary.BigEndian.Uint64(v)
 		}
@@ -472,7 +479,9 @@ func (s *Store) load() error {
 		err := root.Bucket(groupsBucket).ForEach(func(k, v []byte) error {
 			var sg storedGroup
 			if err := json.Unmarshal(v, &sg); err != nil {
-				return fmt.Errorf("log group %q: %w", k, err)
+				bad++
+				p.groups[string(k)] = struct{}{}
+				return nil
 			}
 			if len(s.groups) >= s.opts.MaxGroups {
 				p.groups[string(k)] = struct{}{}
@@ -492,14 +501,19 @@ func (s *Store) load() error {
 		}
 		var streams []loaded
 		err = root.Bucket(streamsBucket).ForEach(func(k, v []byte) error {
-			var ss storedStream
-			if err := json.Unmarshal(v, &ss); err != nil || len(k) != 8 {
-				return fmt.Errorf("log stream %x: %v", k, err)
+			if len(k) != 8 {
+				bad++ // not a stream ID: left alone
+				return nil
 			}
 			id := binary.BigEndian.Uint64(k)
 			s.nextID = max(s.nextID, id)
+			var ss storedStream
+			err := json.Unmarshal(v, &ss)
+			if err != nil {
+				bad++
+			}
 			g := s.groups[ss.Group]
-			if g == nil || g.streams[ss.Name] != nil {
+			if err != nil || g == nil || g.streams[ss.Name] != nil {
 				p.dropped = append(p.dropped, id)
 				return nil
 			}
@@ -527,7 +541,11 @@ func (s *Store) load() error {
 				ts, n := binary.Varint(v)
 				ingest, m := binary.Varint(v[max(n, 0):])
 				if len(k) != 8 || n <= 0 || m <= 0 {
-					return fmt.Errorf("an event of log stream %q of %q is malformed", l.st.name, l.st.group.name)
+					bad++
+					if len(k) == 8 {
+						p.removed = append(p.removed, evKey{l.st.id, binary.BigEndian.Uint64(k)})
+					}
+					return nil
 				}
 				e := event{ts: ts, seq: binary.BigEndian.Uint64(k), ingest: ingest, msg: string(v[n+m:])}
 				s.seq = max(s.seq, e.seq)
@@ -548,5 +566,4 @@ func (s *Store) load() error {
 			return nil
 		})
 	})
-	return err
 }

@@ -1,8 +1,10 @@
 package cwlogs_test
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/firehose-local/firehose-local/cwlogs"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 	"github.com/firehose-local/firehose-local/statestore"
 )
 
@@ -356,6 +359,81 @@ func TestPersistence(t *testing.T) {
 	defer s4.Close()
 	if got := storeMessages(s4, "app", "a"); !slices.Equal(got, []string{"event 08", "event 09", "after restart"}) {
 		t.Fatalf("after a bounded load: %q", got)
+	}
+}
+
+// Malformed entries in the state store (damage, or a bug) are skipped with
+// a warning, and removed; the rest loads.
+func TestMalformedEntriesSkipped(t *testing.T) {
+	t.Parallel()
+	db := openState(t, t.TempDir())
+	c := &clock{now: t0}
+	var logs testtool.Buffer
+	opts := cwlogs.Options{Now: c.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	s, err := cwlogs.Open(db.Handle("logs"), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Append("app", "a", cwlogs.Event{Message: "good"}) // stream ID 1
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	id := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+	put := func(b *statestore.Bucket, path [][]byte, k, v []byte) error {
+		for _, name := range path {
+			var err error
+			if b, err = b.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return b.Put(k, v)
+	}
+	damaged := []struct {
+		path [][]byte
+		k, v []byte
+	}{
+		{[][]byte{[]byte("groups")}, []byte("broken"), []byte("{")},
+		{[][]byte{[]byte("streams")}, id(999), []byte("x")},
+		{[][]byte{[]byte("events"), id(1)}, id(500), []byte{0x80}},
+	}
+	err = db.Handle("logs").Update(func(b *statestore.Bucket) error {
+		for _, d := range damaged {
+			if err := put(b, d.path, d.k, d.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := cwlogs.Open(db.Handle("logs"), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storeMessages(s2, "app", "a"); !slices.Equal(got, []string{"good"}) {
+		t.Fatalf("events: %q", got)
+	}
+	if !strings.Contains(logs.String(), "malformed entries of the state store were skipped") || !strings.Contains(logs.String(), "entries=3") {
+		t.Fatalf("no warning:\n%s", logs.String())
+	}
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Handle("logs").View(func(b *statestore.Bucket) error {
+		for _, d := range damaged {
+			nb := b
+			for _, name := range d.path {
+				nb = nb.Bucket(name)
+			}
+			if nb.Get(d.k) != nil {
+				t.Errorf("%s/%x is still there", d.path, d.k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
