@@ -91,8 +91,8 @@ type APIOptions struct {
 	Bodies *reqbody.Budget
 	// AnswerBeforeCommit makes a change (PutLogEvents, CreateLogGroup, ...)
 	// to a Store from Open answer without waiting for the state store's
-	// commit, which follows within milliseconds: faster, but a crash in
-	// between loses it. By default a change answers once committed.
+	// commit, which follows within 100 ms: faster, but a crash in between
+	// loses it. By default a change answers once committed.
 	AnswerBeforeCommit bool
 }
 

@@ -97,11 +97,11 @@
 // bounded Store on start. Every change goes there, evictions and
 // expirations included, so the file stays bounded too. Changes are
 // committed in groups by a writer goroutine (one synced transaction for
-// everything that changed during the previous one); the API's changes
-// answer once committed, and survive a kill -9 or a power loss; events
-// appended from inside the server (LambdaSink) do not wait, and those of
-// the last few milliseconds before a crash may be lost. Close commits the
-// rest. On a full disk the Store carries on in memory (the state store
+// everything that changed since the previous one); the API's changes are
+// committed at once and answer once committed, and survive a kill -9 or a
+// power loss; events appended from inside the server (LambdaSink) wait for
+// no one and are committed within 100 ms, and those of the last 100 ms
+// before a crash may be lost. Close commits the rest. On a full disk the Store carries on in memory (the state store
 // keeps its last committed state) until the next start. The journal of
 // earlier releases (DataDir/logs/logs.jsonl) is imported once and removed.
 //

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/firehose-local/firehose-local/statestore"
 )
@@ -21,14 +22,16 @@ import (
 // holds and stays bounded with it.
 //
 // Changes are committed in groups: a writer goroutine commits, in one
-// transaction, everything that changed while its previous transaction was
-// being written, so that a flood of function output costs one sync per
-// group rather than one per line. An API call that changes something
-// answers once its group is committed (see API.ServeHTTP; unless
-// APIOptions.AnswerBeforeCommit, as with --fsync interval): it then
-// survives a kill -9 and a power loss. Events appended from inside the
-// server (Append, LambdaSink) do not wait; those of the last group being
-// written when the process dies are lost. Close commits what is left.
+// transaction, everything that changed since its previous one. An API call
+// that changes something waits for that (see API.ServeHTTP; unless
+// APIOptions.AnswerBeforeCommit, as with --fsync interval), and the writer
+// commits at once for it: the change then survives a kill -9 and a power
+// loss, and concurrent calls share a commit. Events appended from inside
+// the server (Append, LambdaSink) wait for no one, and the writer lets them
+// gather for up to commitDelay first, so that a flood of function output
+// costs a commit (and its syncs) every 100 ms rather than one per line or
+// per invocation; those of the last 100 ms or so before the process dies
+// are lost. Close commits what is left.
 //
 // If a transaction fails (a full disk), the state store keeps what the
 // last successful one left, a consistent earlier state, and the Store
@@ -97,6 +100,7 @@ type persister struct {
 	stopped   bool       // Close: nothing more is recorded
 
 	kick    chan struct{} // something to commit
+	urgent  chan struct{} // someone waits for the commit
 	quit    chan struct{} // Close: commit the rest and stop
 	done    chan struct{} // the writer stopped
 	stopErr error         // the last commit's error, for Close
@@ -105,7 +109,7 @@ type persister struct {
 func newPersister(h *statestore.Handle, s *Store) *persister {
 	p := &persister{
 		h: h, log: s.opts.Logger.Error,
-		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		cond: sync.NewCond(&s.mu),
 	}
 	p.reset()
@@ -354,18 +358,40 @@ func (s *Store) commit(marker string) error {
 	return err
 }
 
+// commitDelay is how long changes nobody waits for (function output)
+// gather before the writer commits them: at most that long, and at once
+// when a caller waits (sync).
+const commitDelay = 100 * time.Millisecond
+
 // run is the writer: it commits whenever something changed, until stop.
 func (s *Store) run() {
 	p := s.persist
 	defer close(p.done)
+	delay := time.NewTimer(commitDelay)
+	delay.Stop()
 	for {
+		urgent := false
 		select {
 		case <-p.kick:
-			_ = s.commit("")
+		case <-p.urgent:
+			urgent = true
 		case <-p.quit:
 			p.stopErr = s.commit("")
 			return
 		}
+		if !urgent {
+			delay.Reset(commitDelay)
+			select {
+			case <-delay.C:
+			case <-p.urgent:
+				delay.Stop()
+			case <-p.quit:
+				delay.Stop()
+				p.stopErr = s.commit("")
+				return
+			}
+		}
+		_ = s.commit("")
 	}
 }
 
@@ -387,6 +413,12 @@ func (s *Store) sync() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	target := p.gen
+	if p.committed < target && !p.failed {
+		select {
+		case p.urgent <- struct{}{}:
+		default:
+		}
+	}
 	for p.committed < target && !p.failed {
 		p.cond.Wait()
 	}

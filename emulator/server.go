@@ -50,8 +50,8 @@ type Config struct {
 	// being killed, not the machine crashing). The CloudWatch Logs API
 	// follows it too: FsyncAlways answers a change once the state store
 	// has committed it (concurrent requests sharing each commit),
-	// FsyncInterval before, the commit following within milliseconds (a
-	// crash in between loses the change).
+	// FsyncInterval before, the commit following within 100 ms (a crash
+	// in between loses the change).
 	Fsync FsyncPolicy
 	// WALSegmentSize is the size at which the write-ahead log starts a new
 	// segment file (default 64 MiB); tests make it small to exercise

@@ -21,15 +21,15 @@
 //
 //   - firehose writes a stream's definition, and lambdaapi a function's
 //     configuration, before the API call that changed it answers.
-//   - cwlogs commits in groups, one transaction for every change made
-//     while the previous one was being written. Its API's changes
-//     (CreateLogGroup, PutLogEvents, PutRetentionPolicy, ...) answer once
-//     their group is committed (with --fsync interval, just before).
-//     Events appended from inside the server
-//     (function output through LambdaSink, delivery errors) are committed
-//     in the next group without anyone waiting, normally within a few
-//     milliseconds: those of the last moments before a kill -9 or a power
-//     loss may be lost.
+//   - cwlogs commits in groups, one transaction for all that changed since
+//     the previous one. Its API's changes (CreateLogGroup, PutLogEvents,
+//     PutRetentionPolicy, ...) are committed at once and answer when they
+//     are, concurrent calls sharing a commit (with --fsync interval they
+//     answer first and are committed within 100 ms). Events appended from
+//     inside the server (function output through LambdaSink, delivery
+//     errors) wait for no one and are committed within 100 ms, with what
+//     else came meanwhile: those of the last 100 ms or so before a kill -9
+//     or a power loss may be lost.
 //
 // On a full disk a transaction fails and the file keeps its previous
 // state; the services say what they do then (firehose and cwlogs carry on
