@@ -261,7 +261,7 @@ func parseTransformResponse(out []byte, ids []string) ([]Result, *invocationFail
 			if err != nil {
 				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", r.RecordID, err)}
 			}
-			results[i] = Result{Status: "Ok", Data: data[:n:n]}
+			results[i] = Result{Status: "Ok", Data: data[:n:n], PartitionKeys: partitionKeys(r.PartitionKeys)}
 		case "Dropped":
 			results[i] = Result{Status: "Dropped"}
 		case "ProcessingFailed":
@@ -301,8 +301,39 @@ func decodeTransformResponse(out []byte) ([]protocol.TransformRecord, *invocatio
 		if r.Data != nil {
 			recs[i].Data, recs[i].HasData = []byte(*r.Data), true
 		}
+		if r.Metadata != nil {
+			recs[i].PartitionKeys = r.Metadata.PartitionKeys
+		}
 	}
 	return recs, nil
+}
+
+// partitionKeys reads a record's metadata.partitionKeys: strings as they
+// are, numbers and booleans as their JSON text (as a Java Map<String,String>
+// would take them). null, objects and arrays are left out, so a Prefix that
+// uses such a key sends the record to the error output.
+func partitionKeys(raw map[string]json.RawMessage) map[string]string {
+	if len(raw) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 {
+			continue
+		}
+		switch v[0] {
+		case '"':
+			var str string
+			if json.Unmarshal(v, &str) == nil {
+				out[k] = str
+			}
+		case '{', '[', 'n':
+		default:
+			out[k] = string(v)
+		}
+	}
+	return out
 }
 
 func countResults(results []Result) (ok, dropped, failed int) {

@@ -35,9 +35,9 @@ type Pipeline struct {
 
 	mu       sync.Mutex
 	cfg      destConfig
-	buf      *Batch // records not yet cut, or nil
-	timer    clock.Timer
-	timerAt  time.Time // when timer fires
+	parts    map[string]*partition // open destination buffers (partition.go)
+	active   map[string]int        // undelivered batches per partition
+	errs     map[string]*Batch     // error documents of the put or batch at hand, by type
 	queue    []*Batch
 	inflight *Batch        // the batch being delivered
 	wake     chan struct{} // signals the delivery goroutine
@@ -77,6 +77,8 @@ type destConfig struct {
 	loc       *time.Location
 	kmsKeyARN string
 	proc      *procConfig // nil: no data processing
+	dp        *dpConfig   // nil: no dynamic partitioning
+	delimiter []byte      // AppendDelimiterToRecord: appended to every record
 
 	// Firehose's error events: the destination's, and for an HTTP
 	// endpoint destination its S3 backup's. nil: logging off.
@@ -86,6 +88,11 @@ type destConfig struct {
 	// S3Configuration (bucket, prefixes, compression) except sizeLimit and
 	// interval, which are the endpoint's buffering hints; the backup buffer
 	// (AllData) uses the S3Configuration's.
+	// An S3 destination with S3BackupMode Enabled: where the source
+	// records are copied, with the backup's own prefixes, hints and
+	// compression (backupSize and backupInterval are its hints).
+	s3backup *destConfig
+
 	dest           Destination // where batches go (s3.go, httpendpoint.go)
 	http           *httpConfig // nil: the destination is S3 itself
 	backupSize     int
@@ -104,7 +111,10 @@ type Batch struct {
 	retryNow chan struct{} // a flush cuts a backoff wait short
 
 	errorType string // non-empty for an error-output object, e.g. "processing-failed"
-	backup    bool   // an S3 backup object of an HTTP endpoint destination (AllData)
+	backup    bool   // an S3 backup object: source records (AllData, or S3BackupMode Enabled)
+
+	partition string                  // the partition's ID ("" without dynamic partitioning)
+	keys      *protocol.PartitionKeys // its keys, for the Prefix
 
 	holds []*Hold // with --data-dir: the logged put calls this batch has records of
 }
@@ -168,7 +178,28 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 	}
 	// The configuration was checked when it was accepted.
 	c.proc, _ = parseProcessing(d.ProcessingConfiguration, maxInterval)
+	if DynamicPartitioning(d) {
+		c.dp = &dpConfig{limit: DefaultActivePartitions, retry: DefaultPartitionRetrySeconds * time.Second}
+		if r := d.DynamicPartitioningConfiguration.RetryOptions; r != nil && r.DurationInSeconds != nil {
+			c.dp.retry = time.Duration(*r.DurationInSeconds) * time.Second
+		}
+		if c.keys != nil {
+			c.dp.queryKeys, c.dp.lambdaKeys = c.keys.PartitionKeyNames()
+		}
+	}
+	if d.S3BackupMode == "Enabled" && d.S3BackupConfiguration != nil {
+		b := newS3DestConfig(ExtendedS3(d.S3BackupConfiguration), version, maxInterval)
+		b.logDest = newLogTarget(d.S3BackupConfiguration.CloudWatchLoggingOptions, streamBackupDelivery)
+		c.s3backup = &b
+		c.backupSize, c.backupInterval = b.sizeLimit, b.interval
+	}
 	return c
+}
+
+// DynamicPartitioning reports whether d has dynamic partitioning on.
+func DynamicPartitioning(d protocol.ExtendedS3DestinationConfiguration) bool {
+	c := d.DynamicPartitioningConfiguration
+	return c != nil && c.Enabled != nil && *c.Enabled
 }
 
 // New starts the pipeline of the stream id, delivering to dest as of the
@@ -183,6 +214,8 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		cfg:      newDestConfig(dest, version, d.MaxBufferInterval, d.EndpointRewrites),
 		wake:     make(chan struct{}, 1),
 		finished: make(chan struct{}),
+		parts:    map[string]*partition{},
+		active:   map[string]int{},
 		proc:     procStage{wake: make(chan struct{}, 1)},
 		m:        NewMetrics(id.Region, id.Name),
 	}
@@ -219,6 +252,7 @@ func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
 		p.addLocked(r, ms, now, nil)
 	}
 	p.endPutLocked()
+	p.queueErrorsLocked()
 }
 
 // PutLogged appends records that are already counted as pending and
@@ -235,19 +269,20 @@ func (p *Pipeline) PutLogged(records [][]byte, now time.Time, h *Hold) bool {
 		p.addLocked(r, ms, now, h)
 	}
 	p.endPutLocked()
+	p.queueErrorsLocked()
 	return true
 }
 
 // addLocked adds one accepted record to the processor's buffer or the
 // destination buffer, and to the S3 backup buffer with AllData.
 func (p *Pipeline) addLocked(r []byte, ms int64, now time.Time, h *Hold) {
-	if p.cfg.http != nil && p.cfg.http.allData {
+	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
 		p.backupAppendLocked(r, ms, now, h)
 	}
 	if p.cfg.proc != nil {
 		p.procAppendLocked(r, ms, now, h)
 	} else {
-		p.appendLocked(r, ms, now).hold(h)
+		p.routeLocked(r, ms, nil).hold(h)
 	}
 }
 
@@ -257,75 +292,11 @@ func (p *Pipeline) endPutLocked() {
 		if p.cfg.proc.interval == 0 && p.proc.buf != nil {
 			p.procCutLocked()
 		}
-	} else if p.cfg.interval == 0 && p.buf != nil {
-		p.cutLocked()
+	} else if p.cfg.interval == 0 {
+		p.cutPartsLocked()
 	}
 	if p.bk.buf != nil && p.cfg.backupInterval == 0 {
 		p.backupCutLocked()
-	}
-}
-
-// appendLocked adds one record to the destination buffer, cutting it first
-// if the record would take it past the size hint, and after if it reaches it.
-// It returns the batch the record went to.
-func (p *Pipeline) appendLocked(r []byte, ms int64, arrival time.Time) *Batch {
-	if p.buf != nil && len(p.buf.data)+len(r) > p.cfg.sizeLimit {
-		p.cutLocked()
-	}
-	if p.buf == nil {
-		p.startLocked(arrival)
-	}
-	b := p.buf
-	b.data = append(b.data, r...)
-	b.ends = append(b.ends, len(b.data))
-	b.arrivals = append(b.arrivals, ms)
-	if len(b.data) >= p.cfg.sizeLimit {
-		p.cutLocked()
-	}
-	return b
-}
-
-// startLocked opens a new buffer whose interval starts with its first record.
-// With zero buffering, put cuts the buffer itself after each call; records
-// that arrive from the Lambda processor are cut by the delivery goroutine,
-// woken here, once the processed batch is all in.
-func (p *Pipeline) startLocked(now time.Time) {
-	b := &Batch{cfg: p.cfg, first: now, done: make(chan struct{}), retryNow: make(chan struct{}, 1)}
-	p.buf = b
-	if p.cfg.interval == 0 && !p.closed {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
-	}
-	if p.cfg.interval > 0 {
-		p.timerAt = p.d.Clock.Now().Add(p.cfg.interval)
-		p.timer = p.d.Clock.AfterFunc(p.cfg.interval, func() {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			if p.buf == b {
-				p.cutLocked()
-			}
-		})
-	}
-}
-
-// cutLocked moves the open buffer to the delivery queue.
-func (p *Pipeline) cutLocked() {
-	if p.buf == nil {
-		return
-	}
-	if p.timer != nil {
-		p.timer.Stop()
-		p.timer = nil
-	}
-	p.queue = append(p.queue, p.buf)
-	p.buf = nil
-	if !p.closed {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -337,7 +308,11 @@ func (p *Pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time, h *
 		p.backupCutLocked()
 	}
 	if p.bk.buf == nil {
-		b := &Batch{cfg: p.cfg, first: arrival, done: make(chan struct{}), retryNow: make(chan struct{}, 1), backup: true}
+		cfg := p.cfg
+		if p.cfg.s3backup != nil {
+			cfg = *p.cfg.s3backup
+		}
+		b := &Batch{cfg: cfg, first: arrival, done: make(chan struct{}), retryNow: make(chan struct{}, 1), backup: true}
 		p.bk.buf = b
 		if p.cfg.backupInterval > 0 {
 			p.bk.timer = p.d.Clock.AfterFunc(p.cfg.backupInterval, func() {
@@ -381,7 +356,7 @@ func (p *Pipeline) backupCutLocked() {
 
 // cutAllLocked cuts the destination buffer and the S3 backup buffer.
 func (p *Pipeline) cutAllLocked() {
-	p.cutLocked()
+	p.cutPartsLocked()
 	p.backupCutLocked()
 }
 
@@ -478,8 +453,8 @@ func (p *Pipeline) run() {
 	}()
 	for {
 		p.mu.Lock()
-		if p.cfg.interval == 0 && p.buf != nil {
-			p.cutLocked() // zero buffering: records the processor handed on
+		if p.cfg.interval == 0 {
+			p.cutPartsLocked() // zero buffering: records the processor handed on
 		}
 		if len(p.queue) == 0 {
 			closed := p.closed
@@ -517,6 +492,9 @@ func (p *Pipeline) run() {
 func (p *Pipeline) deliver(b *Batch) {
 	defer func() {
 		p.d.Pending.Release(len(b.data))
+		p.mu.Lock()
+		p.partitionDoneLocked(b)
+		p.mu.Unlock()
 		close(b.done)
 	}()
 	if destinationOf(b).Deliver(p, b) {
