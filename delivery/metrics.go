@@ -33,7 +33,7 @@ type Metrics struct {
 	// the limit is exceeded (PartitionCountExceeded), the MetadataExtraction
 	// query's time (JQProcessing.Duration) and the bytes per second of the
 	// last partition delivered (PerPartitionThroughput).
-	DynamicPartitioning                                   bool
+	DynamicPartitioning                                   atomic.Bool
 	Partitions, PartitionExceeded, PerPartitionThroughput atomic.Int64
 	JQDuration                                            prometheus.Histogram
 }

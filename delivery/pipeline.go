@@ -219,6 +219,7 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		proc:     procStage{wake: make(chan struct{}, 1)},
 		m:        NewMetrics(id.Region, id.Name),
 	}
+	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
 	p.discarded, p.discardDone = context.WithCancel(context.Background())
 	d.WG.Add(2)
 	go p.run()
@@ -384,6 +385,7 @@ func (p *Pipeline) Reconfigure(d Spec, version int) {
 	p.procCutLocked()
 	p.cutAllLocked()
 	p.cfg = newDestConfig(d, version, p.d.MaxBufferInterval, p.d.EndpointRewrites)
+	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
 }
 
 // Discard drops everything buffered and stops the pipeline, as AWS does

@@ -74,6 +74,10 @@ func (p *Pipeline) countS3(b *Batch, ok bool) {
 		records, bytes, success, attempts = &m.S3BackupRecords, &m.S3BackupBytes, &m.S3BackupSuccess, &m.S3BackupAttempts
 	}
 	attempts.Add(1)
+	if ok && b.keys != nil && b.errorType == "" {
+		secs := max(1, p.d.Clock.Now().Sub(b.first).Seconds())
+		m.PerPartitionThroughput.Store(int64(float64(len(b.data)) / secs))
+	}
 	if ok {
 		success.Add(1)
 		records.Add(int64(len(b.ends)))
