@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -52,6 +53,19 @@ func TestPartitionByLambdaKeys(t *testing.T) {
 	putBatch(t, env.Firehose, "p",
 		[]byte(`{"customer":"a","year":2024,"n":1}`), []byte(`{"customer":"b","year":2024,"n":2}`),
 		[]byte(`{"customer":"a","year":2025,"n":3}`), []byte(`{"year":2024,"n":4}`), []byte(`{"customer":"a","year":2024,"n":5}`))
+	waitDelivered(t, env)
+	// The console lists the partitions with their buffers.
+	resp, err := http.Get(env.URL + "/_local/ui/streams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"3 active partitions, 3 buffering", "<code>customer=a year=2024</code> 68 B in 2 records, fires in 1m0s", "<code>customer=b year=2024</code>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the console's streams page lacks %q:\n%s", want, page)
+		}
+	}
 	env.Flush(t, "p")
 	objs := objects(t, env, "deliveries")
 	got := map[string]string{}
