@@ -67,6 +67,15 @@ func TestPartitionByLambdaKeys(t *testing.T) {
 		}
 	}
 	env.Flush(t, "p")
+	// The S3 browser shows the partitions as folders.
+	if resp, err = http.Get(env.URL + "/_local/ui/s3?bucket=deliveries&prefix=customer%3Da%2F"); err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "year=2024/") || !strings.Contains(string(page), "year=2025/") {
+		t.Errorf("the S3 browser does not show the partition folders under customer=a/:\n%s", page)
+	}
 	objs := objects(t, env, "deliveries")
 	got := map[string]string{}
 	var errs []errorDoc
