@@ -101,6 +101,7 @@ func (a *API) putLogEvents(c *call) (any, *awsjson.Error) {
 		batch[i].ingest = now
 	}
 	s.putEvents(st, batch, true)
+	s.publish(st, batch)
 	out := struct {
 		NextSequenceToken     string        `json:"nextSequenceToken"`
 		RejectedLogEventsInfo *rejectedInfo `json:"rejectedLogEventsInfo,omitempty"`
