@@ -145,10 +145,7 @@ func (a *API) getLogEvents(c *call) (any, *awsjson.Error) {
 			return nil, errBadToken
 		}
 	}
-	limit := maxPageEvents
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxPageEvents)
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -289,10 +286,7 @@ func (a *API) filterLogEvents(c *call) (any, *awsjson.Error) {
 			return nil, invalidParameter("%s", err.Error())
 		}
 	}
-	limit := maxPageEvents
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxPageEvents)
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()

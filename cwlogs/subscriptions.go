@@ -206,18 +206,11 @@ func (a *API) describeSubscriptionFilters(c *call) (any, *awsjson.Error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	after := ""
-	if in.NextToken != nil {
-		parts, ok := parseOpaqueToken(*in.NextToken, 2)
-		if !ok || parts[0] != "dsf1" {
-			return nil, errBadToken
-		}
-		after = parts[1]
+	after, ok := afterName(in.NextToken, "dsf1")
+	if !ok {
+		return nil, errBadToken
 	}
-	limit := maxListLimit
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxListLimit)
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()
