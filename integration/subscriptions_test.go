@@ -87,6 +87,33 @@ func putSubscription(t *testing.T, logs *cloudwatchlogs.Client, group, name, pat
 	}
 }
 
+func createLogGroup(t *testing.T, logs *cloudwatchlogs.Client, group string) {
+	t.Helper()
+	if _, err := logs.CreateLogGroup(context.Background(), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil {
+		t.Fatalf("CreateLogGroup %s: %v", group, err)
+	}
+}
+
+func createLogStream(t *testing.T, logs *cloudwatchlogs.Client, group, stream string) {
+	t.Helper()
+	if _, err := logs.CreateLogStream(context.Background(), &cloudwatchlogs.CreateLogStreamInput{
+		LogGroupName: aws.String(group), LogStreamName: aws.String(stream)}); err != nil {
+		t.Fatalf("CreateLogStream %s/%s: %v", group, stream, err)
+	}
+}
+
+func logEvent(ms int64, msg string) cwtypes.InputLogEvent {
+	return cwtypes.InputLogEvent{Timestamp: aws.Int64(ms), Message: aws.String(msg)}
+}
+
+func putLogEvents(t *testing.T, logs *cloudwatchlogs.Client, group, stream string, events ...cwtypes.InputLogEvent) {
+	t.Helper()
+	if _, err := logs.PutLogEvents(context.Background(), &cloudwatchlogs.PutLogEventsInput{
+		LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: events}); err != nil {
+		t.Fatalf("PutLogEvents %s/%s: %v", group, stream, err)
+	}
+}
+
 func controlMessage(ms int64) string {
 	return fmt.Sprintf(`{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],`+
 		`"logEvents":[{"id":"","timestamp":%d,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}`, ms)
@@ -113,26 +140,15 @@ func eventIDs(t *testing.T, logs *cloudwatchlogs.Client, group, stream string) [
 func TestSubscriptionToFirehoseToS3(t *testing.T) {
 	clock := emulator.NewFakeClock(t0)
 	env := newEnv(t, emulator.Config{Clock: clock})
-	ctx := context.Background()
 	arn := createStream(t, env.Firehose, "from-logs", s3Dest())
 	logs := cloudwatchlogs.NewFromConfig(env.AWS)
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/my/app")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("/my/app"), LogStreamName: aws.String("web-1")}); err != nil {
-		t.Fatal(err)
-	}
+	createLogGroup(t, logs, "/my/app")
+	createLogStream(t, logs, "/my/app", "web-1")
 	putSubscription(t, logs, "/my/app", "everything", "", arn)
 	putSubscription(t, logs, "/my/app", "errors", `?ERROR ?"timed out"`, arn)
 	ts := t0.UnixMilli()
-	if _, err := logs.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("/my/app"), LogStreamName: aws.String("web-1"),
-		LogEvents: []cwtypes.InputLogEvent{
-			{Timestamp: aws.Int64(ts - 3000), Message: aws.String("INFO GET /orders 200")},
-			{Timestamp: aws.Int64(ts - 2000), Message: aws.String(`ERROR {"order":"a<b&c>"}`)},
-			{Timestamp: aws.Int64(ts - 1000), Message: aws.String("WARN request timed out\tafter 3s\n")},
-		}}); err != nil {
-		t.Fatal(err)
-	}
+	putLogEvents(t, logs, "/my/app", "web-1", logEvent(ts-3000, "INFO GET /orders 200"),
+		logEvent(ts-2000, `ERROR {"order":"a<b&c>"}`), logEvent(ts-1000, "WARN request timed out\tafter 3s\n"))
 	env.Flush(t, "from-logs")
 	ids := eventIDs(t, logs, "/my/app", "web-1")
 	if len(ids) != 3 || !regexp.MustCompile(`^[0-9]{56}$`).MatchString(ids[0]) || !slices.IsSorted(ids) || ids[0] == ids[1] {
@@ -151,9 +167,8 @@ func TestSubscriptionToFirehoseToS3(t *testing.T) {
 		t.Fatalf("S3 holds:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// Each is a record of its own: IncomingRecords counts them.
-	desc, err := env.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("from-logs")})
-	if err != nil || desc.DeliveryStreamDescription.DeliveryStreamStatus != types.DeliveryStreamStatusActive {
-		t.Fatal(err)
+	if v, ok := value(scrape(t, env), "firehose_incoming_records_total", map[string]string{"delivery_stream": "from-logs"}); v != 4 {
+		t.Fatalf("IncomingRecords = %v (present %v), want 4", v, ok)
 	}
 }
 
@@ -184,9 +199,7 @@ func TestSubscriptionOfFunctionAndFirehoseLogs(t *testing.T) {
 
 	// A stream that cannot deliver logs its error events to a group with a
 	// filter of its own.
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/aws/kinesisfirehose/broken")}); err != nil {
-		t.Fatal(err)
-	}
+	createLogGroup(t, logs, "/aws/kinesisfirehose/broken")
 	putSubscription(t, logs, "/aws/kinesisfirehose/broken", "delivery-errors", `"S3.NoSuchBucket"`, arn)
 	dest := s3Dest()
 	dest.BucketARN = aws.String("arn:aws:s3:::not-there")
@@ -259,9 +272,7 @@ func TestSubscriptionDestinationChecks(t *testing.T) {
 	env := newEnv(t, emulator.Config{Clock: clock, TransitionDelay: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(&serverLog, nil))})
 	ctx := context.Background()
 	logs := cloudwatchlogs.NewFromConfig(env.AWS)
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
-		t.Fatal(err)
-	}
+	createLogGroup(t, logs, "g")
 	arn := createStream(t, env.Firehose, "new", s3Dest())
 	const notActive = "Could not deliver test message to specified Firehose stream. Check if the given Firehose stream is in ACTIVE state."
 	put := func(dest, role string) error {
@@ -296,13 +307,8 @@ func TestSubscriptionDestinationChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(10 * time.Second)
-	if _, err := logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := logs.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
-		LogEvents: []cwtypes.InputLogEvent{{Timestamp: aws.Int64(clock.Now().UnixMilli()), Message: aws.String("nowhere to go")}}}); err != nil {
-		t.Fatalf("PutLogEvents with a deleted destination: %v", err)
-	}
+	createLogStream(t, logs, "g", "s")
+	putLogEvents(t, logs, "g", "s", logEvent(clock.Now().UnixMilli(), "nowhere to go")) // succeeds
 	env.Flush(t, "")
 	if !strings.Contains(serverLog.String(), "cwlogs: subscription delivery failed; dropping the record") ||
 		!strings.Contains(serverLog.String(), "deliverystream/west") {
@@ -320,12 +326,8 @@ func TestSubscriptionThrottledIsRetried(t *testing.T) {
 	dest.BufferingHints = hints(5, 900)
 	arn := createStream(t, env.Firehose, "from-logs", dest)
 	logs := cloudwatchlogs.NewFromConfig(env.AWS)
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
-		t.Fatal(err)
-	}
+	createLogGroup(t, logs, "g")
+	createLogStream(t, logs, "g", "s")
 	putSubscription(t, logs, "g", "f", "", arn)
 	// Use up what is left of the budget, to the byte.
 	createStream(t, env.Firehose, "filler", dest)
@@ -340,11 +342,8 @@ func TestSubscriptionThrottledIsRetried(t *testing.T) {
 		}
 		full = aws.ToInt32(out.FailedPutCount) > 0
 	}
-	if _, err := logs.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
-		LogEvents: []cwtypes.InputLogEvent{{Timestamp: aws.Int64(t0.UnixMilli()), Message: aws.String(strings.Repeat("late ", 200))}}}); err != nil {
-		t.Fatalf("PutLogEvents while the stream is throttled: %v", err)
-	}
-	env.Flush(t, "") // delivers the filler (freeing the budget) and the control message
+	putLogEvents(t, logs, "g", "s", logEvent(t0.UnixMilli(), strings.Repeat("late ", 200))) // succeeds
+	env.Flush(t, "")                                                                        // delivers the filler (freeing the budget) and the control message
 	if got := streamMessages(t, env, "from-logs"); len(got) != 1 {
 		t.Fatalf("before the retry S3 holds %d messages", len(got))
 	}
@@ -363,9 +362,7 @@ func TestSubscriptionFiltersSurviveRestart(t *testing.T) {
 	env := durableEnv(t, dir, emulator.Config{})
 	arn := createStream(t, env.Firehose, "from-logs", s3Dest())
 	logs := cloudwatchlogs.NewFromConfig(env.AWS)
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
-		t.Fatal(err)
-	}
+	createLogGroup(t, logs, "g")
 	putSubscription(t, logs, "g", "errors", "ERROR", arn)
 	before, err := logs.DescribeSubscriptionFilters(ctx, &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("g")})
 	if err != nil {
@@ -386,16 +383,9 @@ func TestSubscriptionFiltersSurviveRestart(t *testing.T) {
 	if string(b1) != string(b2) || len(after.SubscriptionFilters) != 1 {
 		t.Fatalf("after the restart:\n%s\nbefore:\n%s", b2, b1)
 	}
-	if _, err := logs2.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := logs2.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
-		LogEvents: []cwtypes.InputLogEvent{
-			{Timestamp: aws.Int64(time.Now().UnixMilli()), Message: aws.String("INFO fine")},
-			{Timestamp: aws.Int64(time.Now().UnixMilli()), Message: aws.String("ERROR after the restart")},
-		}}); err != nil {
-		t.Fatal(err)
-	}
+	createLogStream(t, logs2, "g", "s")
+	now := time.Now().UnixMilli()
+	putLogEvents(t, logs2, "g", "s", logEvent(now, "INFO fine"), logEvent(now, "ERROR after the restart"))
 	env2.Flush(t, "from-logs")
 	got := streamMessages(t, env2, "from-logs")
 	slices.Sort(got) // two objects, maybe of the same second: their keys need not sort in time
