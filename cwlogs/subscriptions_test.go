@@ -638,3 +638,16 @@ func TestSubscriptionFiltersPersist(t *testing.T) {
 		}
 	}
 }
+
+// The subscription filter operations are served, not refused.
+func TestSubscriptionOperationsAdvertised(t *testing.T) {
+	t.Parallel()
+	for _, op := range []string{"PutSubscriptionFilter", "DescribeSubscriptionFilters", "DeleteSubscriptionFilter"} {
+		if !slices.Contains(cwlogs.Operations(), op) {
+			t.Errorf("Operations() lacks %s", op)
+		}
+		if _, ok := cwlogs.Model().Operations[op]; !ok {
+			t.Errorf("the model lacks %s", op)
+		}
+	}
+}
