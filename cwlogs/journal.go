@@ -54,6 +54,7 @@ type record struct {
 	KMS       string            `json:"kms,omitempty"`
 	Tags      map[string]string `json:"tags,omitempty"`
 	Protected bool              `json:"dp,omitempty"`
+	Subs      []*subFilter      `json:"subs,omitempty"` // subscription filters
 
 	// opStream in snapshots
 	HasEvents  bool   `json:"he,omitempty"`
@@ -157,7 +158,7 @@ func (s *Store) apply(r *record) bool {
 	g := s.groups[r.G]
 	switch r.Op {
 	case opGroup:
-		a := groupAttrs{retention: r.Retention, class: r.Class, kmsKeyID: r.KMS, tags: r.Tags, protected: r.Protected}
+		a := groupAttrs{retention: r.Retention, class: r.Class, kmsKeyID: r.KMS, tags: r.Tags, protected: r.Protected, subs: s.replayFilters(r)}
 		if g == nil {
 			_, _ = s.createGroup(r.G, a, r.T)
 		} else {
@@ -233,10 +234,25 @@ func (g *group) setAttrs(a groupAttrs) {
 		a.class = "STANDARD"
 	}
 	g.retention, g.class, g.kmsKeyID, g.tags, g.protected = a.retention, a.class, a.kmsKeyID, maps.Clone(a.tags), a.protected
+	g.subs = cloneFilters(a.subs)
 }
 
 func (g *group) attrs() groupAttrs {
-	return groupAttrs{retention: g.retention, class: g.class, kmsKeyID: g.kmsKeyID, tags: g.tags, protected: g.protected}
+	return groupAttrs{retention: g.retention, class: g.class, kmsKeyID: g.kmsKeyID, tags: g.tags, protected: g.protected, subs: g.subs}
+}
+
+// replayFilters parses the patterns of a journaled group's subscription
+// filters; one that no longer parses matches nothing, with a warning.
+func (s *Store) replayFilters(r *record) []*subFilter {
+	for _, f := range r.Subs {
+		if f == nil {
+			continue
+		}
+		if err := f.parse(); err != nil {
+			s.opts.Logger.Warn("cwlogs: a subscription filter's pattern no longer parses; it matches nothing", "group", r.G, "filter", f.Name, "error", err)
+		}
+	}
+	return slices.DeleteFunc(r.Subs, func(f *subFilter) bool { return f == nil })
 }
 
 // log appends a record to the journal, if any; the caller holds mu.
@@ -269,7 +285,7 @@ func (s *Store) log(r record) {
 
 func (s *Store) logGroup(g *group) {
 	a := g.attrs()
-	s.log(record{Op: opGroup, G: g.name, T: g.created, Retention: a.retention, Class: a.class, KMS: a.kmsKeyID, Tags: a.tags, Protected: a.protected})
+	s.log(record{Op: opGroup, G: g.name, T: g.created, Retention: a.retention, Class: a.class, KMS: a.kmsKeyID, Tags: a.tags, Protected: a.protected, Subs: a.subs})
 }
 
 func (s *Store) logEvents(st *stream, batch []event) {
@@ -303,7 +319,7 @@ func (s *Store) compact() error {
 	enc.SetEscapeHTML(false)
 	for _, g := range s.sortedGroups() {
 		a := g.attrs()
-		if err := enc.Encode(record{Op: opGroup, G: g.name, T: g.created, Retention: a.retention, Class: a.class, KMS: a.kmsKeyID, Tags: a.tags, Protected: a.protected}); err != nil {
+		if err := enc.Encode(record{Op: opGroup, G: g.name, T: g.created, Retention: a.retention, Class: a.class, KMS: a.kmsKeyID, Tags: a.tags, Protected: a.protected, Subs: a.subs}); err != nil {
 			_ = tmp.Close()
 			return err
 		}

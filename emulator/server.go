@@ -144,6 +144,8 @@ type Server struct {
 	logs     *cwlogs.Store
 	tempDirs []string // removed by Close
 
+	subscriptions logsToFirehose // where the logs' subscription filters deliver
+
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
 
@@ -256,6 +258,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.fh = fh
+	s.subscriptions.fh.Store(fh)
 	// The model is parsed on first use; start now, in the background, so the
 	// server answers its health check before those milliseconds.
 	s.background.Add(1)
@@ -353,6 +356,9 @@ func (s *Server) Close(ctx context.Context) error {
 		for _, l := range listeners {
 			_ = l.Close() // Start's, even if its Serve has not begun
 		}
+		// What subscription filters matched goes into the streams before
+		// they close.
+		s.logs.WaitSubscriptions(ctx)
 		s.fh.CloseStreams()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()

@@ -42,10 +42,19 @@ func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.putOne(st, data); err != nil {
+		return nil, err
+	}
+	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
+}
+
+// putOne ingests one record into st and counts it (PutRecord, and records
+// from other sources).
+func (s *Service) putOne(st *stream, data []byte) *awsjson.Error {
 	m := st.pipe.Metrics()
 	if s.draining() {
 		m.Throttled.Add(1)
-		return nil, drainError()
+		return drainError()
 	}
 	var res [1]error
 	s.ingest(st, [][]byte{data}, s.clock.Now(), res[:])
@@ -53,11 +62,11 @@ func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 		if res[0] == delivery.ErrSlowDown || res[0] == errDraining {
 			m.Throttled.Add(1)
 		}
-		return nil, putError(res[0])
+		return putError(res[0])
 	}
 	m.IncomingRecords.Add(1)
 	m.IncomingBytes.Add(int64(len(data)))
-	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
+	return nil
 }
 
 func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Error) {
