@@ -14,7 +14,10 @@ import (
 )
 
 // putTarget finds an ACTIVE, Direct PUT stream to put records to.
-func (s *Service) putTarget(region, name string) (*stream, bool, *awsjson.Error) {
+// putTarget finds the stream a producer puts records into. Streams that
+// decompress CloudWatch Logs' payloads refuse every producer but CloudWatch
+// Logs (fromLogs).
+func (s *Service) putTarget(region, name string, fromLogs bool) (*stream, bool, *awsjson.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, name)
@@ -30,6 +33,9 @@ func (s *Service) putTarget(region, name string) (*stream, bool, *awsjson.Error)
 		// documented; see docs/differences.md.
 		return nil, false, protocol.NotFound(name, s.account)
 	}
+	if !fromLogs && st.dest.LogsOnly() {
+		return nil, false, awsjson.NewError(awsjson.ErrInvalidSource, "Only requests from CloudWatch Logs are supported when CloudWatch Logs decompression is enabled.")
+	}
 	return st, st.sse.status(now, s.cfg.TransitionDelay) == sseEnabled, nil
 }
 
@@ -38,7 +44,7 @@ func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 	if err != nil {
 		return nil, err
 	}
-	st, encrypted, err := s.putTarget(region, name)
+	st, encrypted, err := s.putTarget(region, name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +80,7 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 	if err != nil {
 		return nil, err
 	}
-	st, encrypted, err := s.putTarget(region, name)
+	st, encrypted, err := s.putTarget(region, name, false)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func (s *Service) PutFrom(src Source, streamARN string, record []byte) error {
 	if len(record) > maxRecordSize {
 		return awsjson.NewError(awsjson.ErrValidation, "Record size %d exceeds the limit of %d bytes.", len(record), maxRecordSize)
 	}
-	st, _, err := s.putTarget(region, name)
+	st, _, err := s.putTarget(region, name, true)
 	if err != nil {
 		return err
 	}
