@@ -72,6 +72,8 @@ type MetadataExtractor struct {
 	code   *gojq.Code
 	keys   []string // the keys of a static query, sorted
 	static bool
+	fields []fieldKey // a field-picking query's keys (jqfast.go), or nil
+	noFast bool       // tests: always run gojq
 	// MaxSteps and Timeout bound one record's run (MaxQuerySteps and
 	// QueryTimeout by default).
 	MaxSteps int
@@ -140,6 +142,7 @@ func CompileQuery(query string) (*MetadataExtractor, *awsjson.Error) {
 	if static && len(keys) > MaxQueryKeys {
 		return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "MetaDataExtraction JQ Query cannot have more than %d keys.", MaxQueryKeys)
 	}
+	fields := fieldKeys(q)
 	p, err := gojq.Parse(prelude)
 	if err != nil {
 		panic("builtin: prelude: " + err.Error())
@@ -149,7 +152,7 @@ func CompileQuery(query string) (*MetadataExtractor, *awsjson.Error) {
 	if err != nil {
 		return nil, invalid(err.Error())
 	}
-	return &MetadataExtractor{query: query, code: code, keys: keys, static: static, MaxSteps: MaxQuerySteps, Timeout: QueryTimeout}, nil
+	return &MetadataExtractor{query: query, code: code, keys: keys, static: static, fields: fields, MaxSteps: MaxQuerySteps, Timeout: QueryTimeout}, nil
 }
 
 // Query is the query as configured.
@@ -299,6 +302,11 @@ var runContexts = sync.Pool{New: func() any { return &runContext{done: make(chan
 // with AWS's code DynamicPartitioning.MetadataExtractionFailed; its
 // messages are ours except AWS's "Non JSON record provided".
 func (m *MetadataExtractor) Extract(dst []Key, record []byte) ([]Key, *Failure) {
+	if m.fields != nil && !m.noFast {
+		if out, f, handled := extractFields(dst, record, m.fields); handled {
+			return out, f
+		}
+	}
 	input, err := parseDocument(record)
 	if err != nil {
 		return dst, failNonJSON
@@ -330,36 +338,36 @@ func (m *MetadataExtractor) Extract(dst []Key, record []byte) ([]Key, *Failure) 
 	if !isObj {
 		return dst, metadataFailure("The MetadataExtractionQuery produced " + jqType(out) + ", not an object.")
 	}
+	// Keys in name order, so that of several bad values the same one is
+	// named every time.
 	start := len(dst)
-	for name, v := range obj {
-		var value string
-		switch v := v.(type) {
-		case string:
-			value = v
-		case bool:
-			value = "false"
-			if v {
-				value = "true"
-			}
-		case nil:
-			return dst[:start], metadataFailure("The value of partition key " + name + " is null: the record has no such field, or it is null.")
-		case map[string]any, []any:
-			return dst[:start], metadataFailure("The value of partition key " + name + " is " + jqType(v) + ", not a string, number or boolean.")
-		default:
-			f, ok := toFloat(v)
-			if ok && math.IsNaN(f) { // jq 1.6 outputs NaN as null
-				return dst[:start], metadataFailure("The value of partition key " + name + " is null: the record has no such field, or it is null.")
-			}
-			if !ok {
-				return dst[:start], metadataFailure("The value of partition key " + name + " is " + jqType(v) + ", not a string, number or boolean.")
-			}
-			var buf [32]byte
-			value = string(appendJQNumber(buf[:0], f))
-		}
-		dst = append(dst, Key{Name: name, Value: value})
+	for name := range obj {
+		dst = append(dst, Key{Name: name})
 	}
 	keys := dst[start:]
 	slices.SortFunc(keys, func(a, b Key) int { return strings.Compare(a.Name, b.Name) })
+	for i := range keys {
+		name := keys[i].Name
+		switch v := obj[name].(type) {
+		case string:
+			keys[i].Value = v
+		case bool:
+			keys[i].Value = "false"
+			if v {
+				keys[i].Value = "true"
+			}
+		default:
+			f, isNum := toFloat(v)
+			switch {
+			case v == nil || isNum && math.IsNaN(f): // jq 1.6 outputs NaN as null
+				return dst[:start], metadataFailure("The value of partition key " + name + " is null: the record has no such field, or it is null.")
+			case !isNum:
+				return dst[:start], metadataFailure("The value of partition key " + name + " is " + jqType(v) + ", not a string, number or boolean.")
+			}
+			var buf [32]byte
+			keys[i].Value = string(appendJQNumber(buf[:0], f))
+		}
+	}
 	return dst, nil
 }
 

@@ -137,6 +137,12 @@ func scanString(b []byte, i int) (end int, complex bool, err error) {
 	}
 	i++
 	for i < len(b) {
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -176,6 +182,15 @@ func scanString(b []byte, i int) (end int, complex bool, err error) {
 	}
 	return 0, false, errJSONSyntax
 }
+
+// plainByte is true for the bytes a string holds as they are: printable
+// ASCII but the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func unhex(c byte) int {
 	switch {
