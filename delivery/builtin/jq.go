@@ -25,11 +25,18 @@ import (
 //     tojson, string interpolation, @text and @json write numbers as jq 1.6
 //     does (1e+16, 1e-05, 12345678901234567000), not as gojq does;
 //   - builtins jq 1.6 lacks (abs, toboolean, trim, ltrim, rtrim, trimstr/1,
-//     pick, add/1, debug/1, scan/2, skip/2, @base32d, and if without else)
-//     are refused when the query is created, as jq 1.6 would not compile it;
+//     pick, add/1, debug/1, scan/2, skip/2) and if without else are refused
+//     when the query is created, as jq 1.6 would not compile it; @urid
+//     fails on every record, as in jq 1.6 (like @base32d, in both);
 //   - jq 1.6 builtins gojq lacks are defined: keys_unsorted, leaf_paths,
 //     recurse_down, scalars_or_empty, pow10, debug/0, stderr,
 //     input_filename;
+//   - jq 1.6's own definitions where gojq answers otherwise: join writes
+//     numbers with tojson; limit(0; f) gives f's first output and a
+//     negative limit all of them; index, rindex and indices on strings
+//     count bytes, not characters, and skip overlapping matches; gmtime,
+//     strftime and todate on negative times with a fraction truncate toward
+//     zero; tonumber keeps "-0";
 //   - localtime and strflocaltime are gmtime and strftime (Firehose's hosts
 //     are assumed to run in UTC; unverified).
 //
@@ -100,6 +107,13 @@ def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
 def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
 def localtime: gmtime;
 def strflocaltime(f): strftime(f);
+def _gojq_indices($i): indices($i);
+def indices($i): if type == "string" and ($i|type) == "string" then _jq16_strindices($i) else _gojq_indices($i) end;
+def index($i): indices($i) | .[0];
+def rindex($i): indices($i) | .[-1:][0];
+def join($x): reduce .[] as $i (null; (if . == null then "" else . + $x end) + ($i | if . == null then "" elif type == "boolean" or type == "number" then tojson else . end)) // "";
+def _tourid: error("urid is not a valid format");
+def limit($n; f): if $n < 0 then f else label $out | foreach f as $item (0; . + 1; $item, if . >= $n then break $out else empty end) end;
 .`
 
 // notInJQ16 are gojq's builtins jq 1.6 does not have (`jq -n builtins`).
@@ -120,6 +134,7 @@ var compileOptions = []gojq.CompilerOption{
 	}),
 	gojq.WithFunction("_jq16_tonumber", 0, 0, jq16ToNumber),
 	gojq.WithFunction("_jq16_gmtime", 0, 0, jq16Gmtime),
+	gojq.WithFunction("_jq16_strindices", 1, 1, jq16StrIndices),
 	// input and inputs compile, and find no more input.
 	gojq.WithInputIter(gojq.NewIter[any]()),
 }
@@ -226,10 +241,6 @@ func jq16Refusal(q *gojq.Query) string {
 		case *gojq.If:
 			if n.Else == nil && why == "" {
 				why = "if without else is not jq 1.6 syntax"
-			}
-		case *gojq.Term:
-			if n.Type == gojq.TermTypeFormat && n.Format == "@base32d" && why == "" {
-				why = "base32d is not a valid format"
 			}
 		}
 	})
@@ -416,6 +427,25 @@ func jq16Gmtime(v any, _ []any) any {
 	return []any{
 		float64(t.Year()), float64(t.Month() - 1), float64(t.Day()), float64(t.Hour()), float64(t.Minute()),
 		float64(t.Second()) + (f - math.Floor(f)), float64(t.Weekday()), float64(t.YearDay() - 1),
+	}
+}
+
+// jq16StrIndices is jq 1.6's _strindices: the byte offsets (not the
+// character offsets gojq gives) of the occurrences of the needle that do
+// not overlap.
+func jq16StrIndices(v any, args []any) any {
+	s, needle := v.(string), args[0].(string) // the prelude checks both
+	if needle == "" {
+		return errors.New("cannot allocate memory") // jq 1.6 runs out of memory
+	}
+	out := []any{}
+	for i := 0; ; {
+		k := strings.Index(s[i:], needle)
+		if k < 0 {
+			return out
+		}
+		out = append(out, i+k)
+		i += k + len(needle)
 	}
 }
 

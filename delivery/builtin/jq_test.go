@@ -37,7 +37,6 @@ func TestCompileQuery(t *testing.T) {
 		`{a: (.x | toboolean)}`:         "MetaDataExtraction JQ Query is not valid: toboolean/0 is not defined",
 		`{a: pick(.x)}`:                 "MetaDataExtraction JQ Query is not valid: pick/1 is not defined",
 		`{a: (if .x then 1 end)}`:       "MetaDataExtraction JQ Query is not valid: if without else is not jq 1.6 syntax",
-		`{a: (.x | @base32d)}`:          "MetaDataExtraction JQ Query is not valid: base32d is not a valid format",
 		`{a: nosuchfunction}`:           "MetaDataExtraction JQ Query is not valid: function not defined: nosuchfunction/0",
 		`{a: $nosuchvariable}`:          "MetaDataExtraction JQ Query is not valid: variable not defined: $nosuchvariable",
 		`{a: (.x | ascii_downcase(1))}`: "MetaDataExtraction JQ Query is not valid: function not defined: ascii_downcase/1",
@@ -130,6 +129,8 @@ func TestExtract(t *testing.T) {
 		{query: `{a: .s}`, record: `not json`, fail: MsgNonJSON},
 		{query: `{a: .s}`, record: ``, fail: MsgNonJSON},
 		{query: `{a: .s}`, record: `{"s":NaN}`, fail: MsgNonJSON},
+		{query: `{a: (.s|@urid)}`, record: rec, fail: "The MetadataExtractionQuery failed on the record: error: urid is not a valid format"},
+		{query: `{a: (.s|@base32d)}`, record: rec, fail: "The MetadataExtractionQuery failed on the record: format not defined: @base32d"},
 	}
 	for _, tt := range tests {
 		m := mustCompile(t, tt.query)
@@ -247,6 +248,8 @@ var extractCases = struct {
 		`{v: (.missing // "default"), w: (.s // "x"), b: (.flag|not), tn: (.numstr|tonumber), ty: (.arr|type)}`,
 		`.type | {device, event}`,
 		`{customer_id:.customer_id,device:.type.device}`,
+		`{a: ([.arr[], .num] | join("-")), b: ([.s, .flag, null] | join(",")), c: (.s | index("b")), d: (.s | rindex("b")), e: (.s | indices("b") | tojson), f: ([limit(0; .arr[])] | length), g: ([limit(-1; .arr[])] | length), h: ("aaaa" | indices("aa") | tojson), i: (.arr | indices(1) | tojson), j: (.s|index("é"))}`,
+		`{a: ([.arr[], [1]] | join("-"))}`,
 		`{"a b": ."customer_id", c: .["s"], d: .type.device, e: .num, f: .big, g: .tiny, h: .flag, customer_id, "s"}`,
 		`{a: .customer_id} + {b: .s}`,
 		`{(.s): 1}`,
