@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,11 +156,7 @@ func ParseProcessing(pc *protocol.ProcessingConfiguration, dynamicPartitioning b
 		present[t] = true
 		params := map[string]string{}
 		for _, param := range p.Parameters {
-			found := false
-			for _, a := range allowed {
-				found = found || a == param.ParameterName
-			}
-			if !found {
+			if !slices.Contains(allowed, param.ParameterName) {
 				return nil, invalidArgument(msgParamNotValid, param.ParameterName, p.Type)
 			}
 			params[param.ParameterName] = param.ParameterValue

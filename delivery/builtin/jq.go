@@ -21,7 +21,8 @@ import (
 // gojq runs the query. Where gojq and jq 1.6 differ in ways that reach a
 // key, the query runs in a prelude that makes gojq answer as jq 1.6 does:
 //   - numbers: records are read as jq 1.6 reads them (every number a
-//     double, 1e1000 clamped to the largest one), and key values, tostring,
+//     double, 1e1000 an infinity printed as the largest double), and key
+//     values, tostring,
 //     tojson, string interpolation, @text and @json write numbers as jq 1.6
 //     does (1e+16, 1e-05, 12345678901234567000), not as gojq does;
 //   - builtins jq 1.6 lacks (abs, toboolean, trim, ltrim, rtrim, trimstr/1,

@@ -3,10 +3,12 @@ package builtin
 import (
 	"bytes"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/firehose-local/firehose-local/internal/testtool"
+	"github.com/itchyny/gojq"
 )
 
 // jq16 returns the path of the jq program, which must be jq 1.6 (Debian
@@ -38,4 +40,36 @@ func runJQ(t testing.TB, jq string, input []byte, args ...string) (string, bool)
 		return string(out), false
 	}
 	return string(out), true
+}
+
+// TestNotInJQ16: the builtins refused as not jq 1.6's are exactly gojq's
+// builtins that `jq -n builtins` does not list.
+func TestNotInJQ16(t *testing.T) {
+	jq := jq16(t)
+	out, ok := runJQ(t, jq, nil, "-n", "-r", "builtins[]")
+	if !ok {
+		t.Fatal("jq -n builtins failed")
+	}
+	inJQ := map[string]bool{}
+	for _, b := range strings.Fields(out) {
+		inJQ[b] = true
+	}
+	q, err := gojq.Parse("builtins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := code.Run(nil).Next()
+	want := map[string]bool{}
+	for _, b := range v.([]any) {
+		if !inJQ[b.(string)] {
+			want[b.(string)] = true
+		}
+	}
+	if !reflect.DeepEqual(want, notInJQ16) {
+		t.Errorf("gojq's builtins that jq 1.6 lacks: %v; notInJQ16: %v", want, notInJQ16)
+	}
 }
