@@ -104,21 +104,36 @@ func extractFields(dst []Key, record []byte, fields []fieldKey) (out []Key, f *F
 		i = 3
 	}
 	i = skipSpace(record, i)
-	end, err := skipValue(record, i, 0)
+	var buf [8][]byte
+	vals := buf[:0]
+	if len(fields) > len(buf) {
+		vals = make([][]byte, 0, len(fields))
+	}
+	vals = vals[:len(fields)]
+	var end int
+	var err error
+	if i < len(record) && record[i] == '{' {
+		end, err = scanTop(record, i, fields, vals)
+	} else {
+		end, err = skipValue(record, i, 0)
+	}
 	if err != nil || skipSpace(record, end) != len(record) {
 		return dst, failNonJSON, true
 	}
-	doc := record[i:end]
+	if record[i] != '{' {
+		return dst, nil, false
+	}
 	start := len(dst)
-	for _, k := range fields {
-		v := doc
-		for _, name := range k.path {
-			if v[0] != '{' {
+	for fi, k := range fields {
+		v := vals[fi]
+		for _, name := range k.path[1:] {
+			if v == nil || v[0] != '{' {
 				return dst[:start], nil, false
 			}
-			if v = member(v, name); v == nil {
-				return dst[:start], nil, false
-			}
+			v = member(v, name)
+		}
+		if v == nil {
+			return dst[:start], nil, false
 		}
 		var value string
 		switch c := v[0]; {
@@ -135,14 +150,60 @@ func extractFields(dst []Key, record []byte, fields []fieldKey) (out []Key, f *F
 			value = "false"
 		case c == '-' || c >= '0' && c <= '9':
 			j, small := scanNumber(v, 0)
-			var buf [32]byte
-			value = string(appendJQNumber(buf[:0], parseNumber(v, 0, j, small)))
+			var nbuf [32]byte
+			value = string(appendJQNumber(nbuf[:0], parseNumber(v, 0, j, small)))
 		default: // null, an object, an array
 			return dst[:start], nil, false
 		}
 		dst = append(dst, Key{Name: k.name, Value: value})
 	}
 	return dst, nil, true
+}
+
+// scanTop validates the object at b[i], as skipValue does, and sets
+// vals[n] to the value of the last member named fields[n].path[0] (nil
+// when there is none).
+func scanTop(b []byte, i int, fields []fieldKey, vals [][]byte) (int, error) {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	var kbuf [64]byte
+	for {
+		j, complex, err := scanString(b, i)
+		if err != nil {
+			return 0, err
+		}
+		key := b[i+1 : j-1]
+		if complex {
+			key = appendUnquoted(kbuf[:0], b[i:j])
+		}
+		i = skipSpace(b, j)
+		if i >= len(b) || b[i] != ':' {
+			return 0, errJSONSyntax
+		}
+		i = skipSpace(b, i+1)
+		v := i
+		if i, err = skipValue(b, i, 2); err != nil {
+			return 0, err
+		}
+		for n, f := range fields {
+			if string(key) == f.path[0] {
+				vals[n] = b[v:i]
+			}
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return 0, errJSONSyntax
+		}
+		if b[i] == '}' {
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return 0, errJSONSyntax
+		}
+		i = skipSpace(b, i+1)
+	}
 }
 
 // member returns the value of the last member name of the valid JSON

@@ -42,6 +42,7 @@ var fastRecords = []string{
 	`[1]`, `"s"`, `null`, `3`, ``, `{`, `{"customer_id":1e1000,"type":{"device":-1e-7}}`,
 	`{"customer_id":"1","type":{"device":"d","device":null}}`,
 	`{"customer_id":"x","type":{"other":1,"device":"y","more":[1,{"device":2}]}}`,
+	`{"customer_id":"x","type":{"other":"o","device":"y"}}`,
 }
 
 // TestExtractFastMatchesGojq: the fast path answers as gojq does.
@@ -50,6 +51,7 @@ func TestExtractFastMatchesGojq(t *testing.T) {
 		`{customer_id:.customer_id,device:.type.device}`,
 		`{device:.type.device,customer_id}`,
 		`{"c": .["customer_id"], d: ."type"."device"}`,
+		`{a: .customer_id, b: .type.device, c: .type.other, d: .customer_id, e: .type.device, f: .customer_id, g: .type.device, h: .customer_id, i: .type.device, j: .customer_id}`,
 	} {
 		fast := mustCompile(t, q)
 		slow := mustCompile(t, q)
