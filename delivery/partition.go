@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/firehose-local/firehose-local/clock"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -53,18 +53,10 @@ const (
 	codePartitionExceeded  = "DynamicPartitioning.ActivePartitionsLimitExceeded"
 )
 
-// KeyExtractor finds a record's partition keys: the MetadataExtraction
-// processor.
-type KeyExtractor interface {
-	// Extract returns the record's keys by name, or the error code and
-	// message that send it to the error output.
-	Extract(record []byte) (keys map[string]string, code, message string)
-}
-
 // dpConfig is a destination's dynamic partitioning.
 type dpConfig struct {
-	extract    KeyExtractor // nil: keys come from the Lambda only
-	queryKeys  []string     // the keys Prefix uses, by namespace
+	extract    *builtin.MetadataExtractor // nil: keys come from the Lambda only
+	queryKeys  []string                   // the keys Prefix uses, by namespace, sorted
 	lambdaKeys []string
 	limit      int
 	retry      time.Duration // RetryOptions: how long S3 writes of a partition are retried
@@ -73,27 +65,69 @@ type dpConfig struct {
 // recordError is why a record goes to the error output.
 type recordError struct{ errorType, code, message string }
 
-// partitionOf returns the partition of a record with the given keys that
-// arrived at ms, opening it if needed; or why the record cannot have one:
-// the active-partition limit is reached, or the Prefix cannot be evaluated
-// with its keys (too long).
-func (p *Pipeline) partitionOf(keys *protocol.PartitionKeys, ms int64) (*partition, *recordError) {
-	if keys == nil {
-		if pt := p.parts[""]; pt != nil {
-			return pt, nil
+// keysLocked finds a record's partition keys, every key the Prefix uses,
+// and leaves the partition's ID in p.partID (the query's keys in p.found).
+func (p *Pipeline) keysLocked(dp *dpConfig, r []byte, lambdaKeys map[string]string) *recordError {
+	if dp.extract != nil {
+		start := p.d.Clock.Now()
+		var f *builtin.Failure
+		p.found, f = dp.extract.Extract(p.found[:0], r)
+		p.m.JQDuration.Observe(p.d.Clock.Now().Sub(start).Seconds())
+		if f != nil {
+			return &recordError{f.OutputType, f.Code, f.Message}
 		}
-		pt := &partition{}
-		p.parts[""] = pt
+	}
+	id := p.partID[:0]
+	i := 0
+	for _, k := range dp.queryKeys { // both sorted by name
+		for i < len(p.found) && p.found[i].Name < k {
+			i++
+		}
+		if i == len(p.found) || p.found[i].Name != k {
+			return &recordError{errTypeMetadataExtraction, codeMetadataExtraction, "The partition key " + k + " was not found in the record by the MetadataExtraction query."}
+		}
+		id = append(append(append(append(id, k...), '='), p.found[i].Value...), 0)
+	}
+	id = append(id, 1)
+	for _, k := range dp.lambdaKeys {
+		v, ok := lambdaKeys[k]
+		if !ok {
+			return &recordError{errTypeMetadataExtraction, codeMetadataExtraction, "The partition key " + k + " was not returned in metadata.partitionKeys by the Lambda function."}
+		}
+		id = append(append(append(append(id, k...), '='), v...), 0)
+	}
+	p.partID = id
+	return nil
+}
+
+// partitionLocked returns the partition of the record whose keys
+// keysLocked found, which arrived at ms, opening it if needed; or why the
+// record cannot have one: the active-partition limit is reached, or the
+// Prefix cannot be evaluated with its keys (too long).
+func (p *Pipeline) partitionLocked(dp *dpConfig, lambdaKeys map[string]string, ms int64) (*partition, *recordError) {
+	if pt := p.parts[string(p.partID)]; pt != nil {
 		return pt, nil
 	}
-	id := partitionID(keys)
-	if pt := p.parts[id]; pt != nil {
-		return pt, nil
-	}
-	if p.active[id] == 0 && len(p.active) >= p.cfg.dp.limit {
+	id := string(p.partID)
+	if p.active[id] == 0 && len(p.active) >= dp.limit {
 		p.m.PartitionExceeded.Store(1)
 		return nil, &recordError{errTypePartitionExceeded, codePartitionExceeded,
 			"The number of active partitions exceeds the limit of the delivery stream."}
+	}
+	keys := &protocol.PartitionKeys{}
+	if len(dp.queryKeys) > 0 {
+		keys.Query = make(map[string]string, len(dp.queryKeys))
+		for _, k := range p.found {
+			if slices.Contains(dp.queryKeys, k.Name) {
+				keys.Query[k.Name] = k.Value
+			}
+		}
+	}
+	if len(dp.lambdaKeys) > 0 {
+		keys.Lambda = make(map[string]string, len(dp.lambdaKeys))
+		for _, k := range dp.lambdaKeys {
+			keys.Lambda[k] = lambdaKeys[k]
+		}
 	}
 	if p.cfg.keys != nil {
 		if _, err := p.cfg.keys.Partition(time.UnixMilli(ms), p.cfg.loc, zeroes{}, keys); err != nil {
@@ -106,90 +140,31 @@ func (p *Pipeline) partitionOf(keys *protocol.PartitionKeys, ms int64) (*partiti
 	return pt, nil
 }
 
-// partitionID names a partition by its keys: the query keys, then the
-// Lambda's, each in Prefix order.
-func partitionID(k *protocol.PartitionKeys) string {
-	var sb strings.Builder
-	for _, m := range []map[string]string{k.Query, k.Lambda} {
-		for _, name := range slices.Sorted(mapKeys(m)) {
-			sb.WriteString(name)
-			sb.WriteByte('=')
-			sb.WriteString(m[name])
-			sb.WriteByte(0)
-		}
-		sb.WriteByte(1)
-	}
-	return sb.String()
-}
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // routeLocked sends one processed record on to its destination buffer,
 // the buffer of its partition with dynamic partitioning, and returns that
 // buffer's batch; or, when its keys cannot be found or the partition limit
-// is reached, to the error output, and returns that batch. lambdaKeys are
-// the record's metadata.partitionKeys from the Lambda, if any.
-func (p *Pipeline) routeLocked(r []byte, ms int64, lambdaKeys map[string]string) *Batch {
-	var keys *protocol.PartitionKeys
+// is reached, to the error output (showing raw), and returns that batch.
+// lambdaKeys are the record's metadata.partitionKeys from the Lambda.
+func (p *Pipeline) routeLocked(r, raw []byte, ms int64, lambdaKeys map[string]string) *Batch {
+	var pt *partition
 	if dp := p.cfg.dp; dp != nil {
-		var code, msg string
-		keys, code, msg = p.extractKeys(dp, r, lambdaKeys)
-		if keys == nil {
-			p.d.Pending.Release(len(r))
-			return p.errorRecordLocked(errTypeMetadataExtraction, code, msg, r, ms)
+		rerr := p.keysLocked(dp, r, lambdaKeys)
+		if rerr == nil {
+			pt, rerr = p.partitionLocked(dp, lambdaKeys, ms)
 		}
-	}
-	pt, rerr := p.partitionOf(keys, ms)
-	if rerr != nil {
-		p.d.Pending.Release(len(r))
-		return p.errorRecordLocked(rerr.errorType, rerr.code, rerr.message, r, ms)
+		if rerr != nil {
+			p.d.Pending.Release(len(r))
+			return p.errorRecordLocked(rerr.errorType, rerr.code, rerr.message, raw, ms)
+		}
+	} else if pt = p.parts[""]; pt == nil {
+		pt = &partition{}
+		p.parts[""] = pt
 	}
 	if d := p.cfg.delimiter; d != nil {
-		r = append(r[:len(r):len(r)], d...)
-		p.d.Pending.Add(int64(len(d)))
+		r = append(r[:len(r):len(r)], d.Delimiter...)
+		p.d.Pending.Add(int64(len(d.Delimiter)))
 	}
 	return p.appendLocked(pt, r, ms, time.UnixMilli(ms))
-}
-
-// extractKeys finds a record's partition keys: every key Prefix uses must
-// be found.
-func (p *Pipeline) extractKeys(dp *dpConfig, r []byte, lambdaKeys map[string]string) (*protocol.PartitionKeys, string, string) {
-	keys := &protocol.PartitionKeys{}
-	if dp.extract != nil {
-		start := p.d.Clock.Now()
-		q, code, msg := dp.extract.Extract(r)
-		p.m.JQDuration.Observe(p.d.Clock.Now().Sub(start).Seconds())
-		if code != "" {
-			return nil, code, msg
-		}
-		keys.Query = make(map[string]string, len(dp.queryKeys))
-		for _, k := range dp.queryKeys {
-			v, ok := q[k]
-			if !ok {
-				return nil, codeMetadataExtraction, "The partition key " + k + " was not found in the record by the MetadataExtraction query."
-			}
-			keys.Query[k] = v
-		}
-	}
-	if len(dp.lambdaKeys) > 0 {
-		keys.Lambda = make(map[string]string, len(dp.lambdaKeys))
-		for _, k := range dp.lambdaKeys {
-			v, ok := lambdaKeys[k]
-			if !ok {
-				return nil, codeMetadataExtraction, "The partition key " + k + " was not returned in metadata.partitionKeys by the Lambda function."
-			}
-			keys.Lambda[k] = v
-		}
-	}
-	return keys, "", ""
 }
 
 // appendLocked adds one record to a destination buffer, cutting it first

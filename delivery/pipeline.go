@@ -5,11 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/compression"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -38,6 +40,8 @@ type Pipeline struct {
 	parts    map[string]*partition // open destination buffers (partition.go)
 	active   map[string]int        // undelivered batches per partition
 	errs     map[string]*Batch     // error documents of the put or batch at hand, by type
+	found    []builtin.Key         // the keys of the record at hand (partition.go)
+	partID   []byte                // its partition's ID
 	queue    []*Batch
 	inflight *Batch        // the batch being delivered
 	wake     chan struct{} // signals the delivery goroutine
@@ -76,9 +80,10 @@ type destConfig struct {
 	ext       string
 	loc       *time.Location
 	kmsKeyARN string
-	proc      *procConfig // nil: no data processing
-	dp        *dpConfig   // nil: no dynamic partitioning
-	delimiter []byte      // AppendDelimiterToRecord: appended to every record
+	proc      *procConfig                // the Lambda processor; nil: none
+	pre       *preStages                 // the record stages in front of it; nil: none
+	delimiter *builtin.DelimiterAppender // AppendDelimiterToRecord; nil: none
+	dp        *dpConfig                  // nil: no dynamic partitioning
 
 	// Firehose's error events: the destination's, and for an HTTP
 	// endpoint destination its S3 backup's. nil: logging off.
@@ -136,7 +141,8 @@ func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []En
 		c.interval = maxInterval
 	}
 	// The configuration was checked when it was accepted.
-	c.proc, _ = parseProcessing(h.ProcessingConfiguration, maxInterval)
+	pc, _ := parseProcessing(h.ProcessingConfiguration, maxInterval, false)
+	c.setProcessing(pc)
 	c.http = newHTTPConfig(h, rewrites)
 	c.dest = httpEndpoint{}
 	c.logDest = newLogTarget(h.CloudWatchLoggingOptions, streamDestinationDelivery)
@@ -177,14 +183,20 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 		c.kmsKeyARN = e.KMSEncryptionConfig.AWSKMSKeyARN
 	}
 	// The configuration was checked when it was accepted.
-	c.proc, _ = parseProcessing(d.ProcessingConfiguration, maxInterval)
+	pc, _ := parseProcessing(d.ProcessingConfiguration, maxInterval, DynamicPartitioning(d))
+	c.setProcessing(pc)
 	if DynamicPartitioning(d) {
 		c.dp = &dpConfig{limit: DefaultActivePartitions, retry: DefaultPartitionRetrySeconds * time.Second}
+		if pc != nil {
+			c.dp.extract = pc.extract
+		}
 		if r := d.DynamicPartitioningConfiguration.RetryOptions; r != nil && r.DurationInSeconds != nil {
 			c.dp.retry = time.Duration(*r.DurationInSeconds) * time.Second
 		}
 		if c.keys != nil {
 			c.dp.queryKeys, c.dp.lambdaKeys = c.keys.PartitionKeyNames()
+			slices.Sort(c.dp.queryKeys)
+			slices.Sort(c.dp.lambdaKeys)
 		}
 	}
 	if d.S3BackupMode == "Enabled" && d.S3BackupConfiguration != nil {
@@ -194,6 +206,13 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 		c.backupSize, c.backupInterval = b.sizeLimit, b.interval
 	}
 	return c
+}
+
+// setProcessing takes a parsed ProcessingConfiguration (nil: none).
+func (c *destConfig) setProcessing(pc *processing) {
+	if pc != nil {
+		c.proc, c.pre, c.delimiter = pc.proc, pc.pre, pc.delimiter
+	}
 }
 
 // DynamicPartitioning reports whether d has dynamic partitioning on.
@@ -280,10 +299,31 @@ func (p *Pipeline) addLocked(r []byte, ms int64, now time.Time, h *Hold) {
 	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
 		p.backupAppendLocked(r, ms, now, h)
 	}
+	pre := p.cfg.pre
+	if pre == nil {
+		p.addProcessedLocked(r, r, ms, now, h)
+		return
+	}
+	out, f := pre.run(r)
+	p.d.Pending.Release(len(r))
+	if f != nil {
+		p.errorRecordLocked(f.OutputType, f.Code, f.Message, r, ms).hold(h)
+		return
+	}
+	for _, sub := range out {
+		p.d.Pending.Add(int64(len(sub)))
+		p.addProcessedLocked(sub, pre.rawOf(r, sub), ms, now, h)
+	}
+}
+
+// addProcessedLocked adds a record that came through the record stages
+// (raw: what error documents show of it) to the Lambda processor's buffer,
+// or on to its destination buffer.
+func (p *Pipeline) addProcessedLocked(r, raw []byte, ms int64, now time.Time, h *Hold) {
 	if p.cfg.proc != nil {
 		p.procAppendLocked(r, ms, now, h)
 	} else {
-		p.routeLocked(r, ms, nil).hold(h)
+		p.routeLocked(r, raw, ms, nil).hold(h)
 	}
 }
 

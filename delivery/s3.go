@@ -3,11 +3,13 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/firehose-local/firehose-local/compression"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/google/uuid"
@@ -143,7 +145,7 @@ func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *awsjson.Error {
 			return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.IntervalInSeconds must be at least 60 seconds when Dynamic Partitioning is enabled.")
 		}
 	}
-	proc, err := parseProcessing(d.ProcessingConfiguration, 0)
+	proc, err := parseProcessing(d.ProcessingConfiguration, 0, dp)
 	if err != nil {
 		return err
 	}
@@ -183,18 +185,34 @@ func checkS3Common(d *protocol.ExtendedS3DestinationConfiguration, dp bool) *aws
 }
 
 // checkPartitionKeys checks that every key the Prefix uses has a source: a
-// MetadataExtraction processor for !{partitionKeyFromQuery:k}, a Lambda
-// processor for !{partitionKeyFromLambda:k}.
-func checkPartitionKeys(d *protocol.ExtendedS3DestinationConfiguration, proc *procConfig) *awsjson.Error {
+// MetadataExtraction query that yields it for !{partitionKeyFromQuery:k},
+// a Lambda processor for !{partitionKeyFromLambda:k}; and that the query
+// yields no key the Prefix does not use.
+func checkPartitionKeys(d *protocol.ExtendedS3DestinationConfiguration, pc *processing) *awsjson.Error {
 	keys, err := protocol.ParseKeyPrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix))
 	if err != nil {
 		return awsjson.NewError(awsjson.ErrInvalidArgument, "%s", err.Error())
 	}
 	query, lambda := keys.PartitionKeyNames()
-	if len(query) > 0 {
+	var extract *builtin.MetadataExtractor
+	if pc != nil {
+		extract = pc.extract
+	}
+	if extract != nil {
+		if err := extract.CheckPrefixKeys(query); err != nil {
+			return err
+		}
+		if yields, static := extract.Keys(); static {
+			for _, k := range query {
+				if !slices.Contains(yields, k) {
+					return awsjson.NewError(awsjson.ErrInvalidArgument, "Prefix contains !{partitionKeyFromQuery:%s} but the MetadataExtraction query does not produce the key %s.", k, k)
+				}
+			}
+		}
+	} else if len(query) > 0 {
 		return awsjson.NewError(awsjson.ErrInvalidArgument, "Prefix contains !{partitionKeyFromQuery:%s} but ProcessingConfiguration has no MetadataExtraction processor to extract it.", query[0])
 	}
-	if len(lambda) > 0 && proc == nil {
+	if len(lambda) > 0 && (pc == nil || pc.proc == nil) {
 		return awsjson.NewError(awsjson.ErrInvalidArgument, "Prefix contains !{partitionKeyFromLambda:%s} but ProcessingConfiguration has no Lambda processor to return it.", lambda[0])
 	}
 	return nil

@@ -201,11 +201,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
 			DataFormatConversionConfiguration: &types.DataFormatConversionConfiguration{Enabled: aws.Bool(true)}}},
 			"ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration"},
-		{"record de-aggregation processor", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
-			ProcessingConfiguration: &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeRecordDeAggregation,
-				Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameSubRecordType, ParameterValue: aws.String("JSON")}}}}}}},
-			"the RecordDeAggregation processor"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -32,6 +32,7 @@ func partitionDest(fn, prefix string) *types.ExtendedS3DestinationConfiguration 
 		Type: types.ProcessorTypeLambda,
 		Parameters: []types.ProcessorParameter{
 			{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fn)},
+			{ParameterName: types.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("1")},
 			{ParameterName: types.ProcessorParameterNameBufferIntervalInSeconds, ParameterValue: aws.String("0")},
 		}}}}
 	return d
