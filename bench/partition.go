@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const (
@@ -121,6 +122,20 @@ func runPartitioning(o options, bin string) error {
 				}
 			}
 		}
+	}
+	// Every record must have gone to its partition, none to the error
+	// output.
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String("errors/"), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return err
+	}
+	if len(list.Contents) > 0 {
+		return fmt.Errorf("records went to the error output: %s", aws.ToString(list.Contents[0].Key))
+	}
+	list, err = s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String("customer=c049/device=desktop/"), MaxKeys: aws.Int32(1)})
+	if err != nil || len(list.Contents) == 0 {
+		return fmt.Errorf("no object in the 100th partition: %v", err)
 	}
 	printPartitioning(os.Stdout, o, results)
 	return nil
