@@ -125,6 +125,36 @@ func TestMetadataExtractionPartitions(t *testing.T) {
 	if errs[1].ErrorCode != "DynamicPartitioning.MetadataExtractionFailed" || !strings.Contains(rawOf(t, errs[1]), `"customer_id":null`) {
 		t.Fatalf("error document of a null key: %+v", errs[1])
 	}
+	// JQProcessing.Duration counted every record the query ran on.
+	f := scrape(t, env)
+	var n uint64
+	for _, m := range f["firehose_jq_processing_duration_seconds"].GetMetric() {
+		n += m.GetHistogram().GetSampleCount()
+	}
+	if n != 5 {
+		t.Fatalf("firehose_jq_processing_duration_seconds counted %d records, want 5", n)
+	}
+}
+
+// Keys from the query and from the Lambda together: the query runs on
+// what the (Python) function returned.
+func TestPartitionByQueryAndLambdaKeys(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	fn := pythonPartitioner(t, env)
+	d := partitionDest(fn, "c=!{partitionKeyFromLambda:customer}/d=!{partitionKeyFromQuery:device}/")
+	d.ProcessingConfiguration.Processors = append(d.ProcessingConfiguration.Processors, metadataExtraction("{device:.device}"))
+	createStream(t, env.Firehose, "m", d)
+	putBatch(t, env.Firehose, "m", []byte(`{"customer":"a","device":"phone"}`), []byte(`{"customer":"a","device":"tv"}`), []byte(`{"customer":"b","device":"tv"}`))
+	env.Flush(t, "m")
+	got, errs, _ := byPrefix(t, "m", objects(t, env, "deliveries"))
+	want := map[string]string{
+		"c=a/d=phone/": `{"customer":"a","device":"phone"}`,
+		"c=a/d=tv/":    `{"customer":"a","device":"tv"}`,
+		"c=b/d=tv/":    `{"customer":"b","device":"tv"}`,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(errs) != 0 {
+		t.Fatalf("partitions %q (errors %+v), want %q", got, errs, want)
+	}
 }
 
 // RecordDeAggregation splits JSON and delimited records into the records
