@@ -156,17 +156,23 @@ type counters struct {
 // runLoad drives PutRecordBatch from workers goroutines for warmup plus
 // window, and reports what completed inside the window.
 func runLoad(ctx context.Context, cfg aws.Config, workers, batch, size int, warmup, window time.Duration, serverPID int) loadResult {
+	return runLoadOn(ctx, cfg, benchStream, func(w int) []types.Record { return makeRecords(uint64(w+1), batch, size) }, workers, warmup, window, serverPID)
+}
+
+// runLoadOn is runLoad on the stream named stream, worker w sending the
+// batch records(w) again and again.
+func runLoadOn(ctx context.Context, cfg aws.Config, stream string, records func(w int) []types.Record, workers int, warmup, window time.Duration, serverPID int) loadResult {
 	client := firehose.NewFromConfig(cfg)
 	var c counters
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	for w := range workers {
-		recs := makeRecords(uint64(w+1), batch, size)
+		recs := records(w)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(benchStream), Records: recs}
+			in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(stream), Records: recs}
 			for ctx.Err() == nil {
 				out, err := client.PutRecordBatch(ctx, in)
 				if ctx.Err() != nil {

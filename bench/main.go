@@ -75,6 +75,7 @@ type options struct {
 	walMB            float64
 	walSegment       string
 	walHeld          float64
+	partitioning     bool
 }
 
 func main() {
@@ -101,6 +102,7 @@ func main() {
 	flag.Float64Var(&o.walMB, "wal-mb", 40, "with -wal-compaction: MB to ingest per run")
 	flag.StringVar(&o.walSegment, "wal-segment", "64KiB", "with -wal-compaction: --wal-segment-size")
 	flag.Float64Var(&o.walHeld, "wal-held", 0.05, "with -wal-compaction: the share of the bytes sent to the failing stream")
+	flag.BoolVar(&o.partitioning, "partitioning", false, "instead of the throughput bench: records/s through dynamic partitioning's MetadataExtraction (two-key jq query, 4 and 100 partitions) against the same build's stream without processing (see partition.go)")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -208,8 +210,8 @@ func run(o options) (bool, error) {
 		os.Exit(130)
 	}()
 
-	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction
-	if o.walCompaction {
+	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning
+	if o.walCompaction || o.partitioning {
 		o.startupRuns = 0
 	}
 	bin := o.bin
@@ -240,6 +242,9 @@ func run(o options) (bool, error) {
 	}
 	if o.walCompaction {
 		return true, runWALCompaction(o, fls, tmp)
+	}
+	if o.partitioning {
+		return true, runPartitioning(o, bin)
 	}
 	// The durable targets: the same binary with a write-ahead log.
 	var durables []*target

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/firehose-local/firehose-local/delivery"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -166,7 +167,7 @@ func (hostileBackend) Streams() []Stream {
 		Bucket: hostile("stream-bucket"), Prefix: hostile("prefix"), ErrorPrefix: hostile("error-prefix"),
 		Compression: hostile("compression"), EndpointName: hostile("endpoint-name"), EndpointURL: hostile("endpoint-url"),
 		BufferSeconds: 60, Interval: time.Minute, LambdaARN: "arn:aws:lambda:us-east-1:000000000000:function:" + hostile("fn-arn"),
-		Buffer: Buffer{DeliveryError: hostile("delivery-error"), Queued: 1},
+		Buffer: Buffer{DeliveryError: hostile("delivery-error"), Queued: 1, Active: 1, Partitions: []delivery.PartitionState{{Keys: hostile("partition-keys"), Bytes: 1, Records: 1}}},
 	}}
 }
 

@@ -319,6 +319,9 @@ func streamsContent(p *page, streams []streamView, externalS3 string) {
 			p.text(itoa(b.Queued) + " " + plural(b.Queued, "batch", "batches") + " queued for delivery (" + humanBytes(int64(b.QueuedBytes)) + ")")
 			p.raw("</div>\n")
 		}
+		if len(b.Partitions) > 0 || b.Active > 0 {
+			partitionsView(p, b)
+		}
 		if b.DeliveryError != "" {
 			p.raw(`    <div class="err">retrying: `)
 			p.text(b.DeliveryError)
@@ -779,4 +782,32 @@ func demoContent(p *page, streams []Stream, runs []demoView, selected string, ra
 		p.raw("  </tbody>\n</table>\n")
 	}
 	p.raw("</div>\n")
+}
+
+// maxPartitionsShown bounds the partition list of one stream.
+const maxPartitionsShown = 50
+
+// partitionsView lists a dynamically partitioned stream's open partition
+// buffers, each with its keys, contents and interval.
+func partitionsView(p *page, b Buffer) {
+	p.raw(`    <details class="partitions"><summary>`)
+	p.text(itoa(b.Active) + " active " + plural(b.Active, "partition", "partitions") + ", " + itoa(len(b.Partitions)) + " buffering")
+	p.raw("</summary>\n    <ul>\n")
+	for i, pt := range b.Partitions {
+		if i == maxPartitionsShown {
+			p.raw(`      <li class="sub">`)
+			p.text("and " + itoa(len(b.Partitions)-i) + " more")
+			p.raw("</li>\n")
+			break
+		}
+		p.raw(`      <li><code>`)
+		p.text(pt.Keys)
+		p.raw(`</code> `)
+		p.text(humanBytes(int64(pt.Bytes)) + " in " + itoa(pt.Records) + " " + plural(pt.Records, "record", "records"))
+		if pt.FiresIn > 0 {
+			p.text(", fires in " + secs(pt.FiresIn))
+		}
+		p.raw("</li>\n")
+	}
+	p.raw("    </ul></details>\n")
 }

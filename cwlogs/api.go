@@ -160,6 +160,9 @@ var operations = map[string]opFunc{
 	"ListTagsLogGroup":              (*API).listTagsLogGroup,
 	"TagLogGroup":                   (*API).tagLogGroup,
 	"UntagLogGroup":                 (*API).untagLogGroup,
+	"PutSubscriptionFilter":         (*API).putSubscriptionFilter,
+	"DescribeSubscriptionFilters":   (*API).describeSubscriptionFilters,
+	"DeleteSubscriptionFilter":      (*API).deleteSubscriptionFilter,
 }
 
 // Operations lists the operations the API implements, sorted.

@@ -19,7 +19,9 @@
 // CreateLogStream, DeleteLogStream, DescribeLogStreams, PutLogEvents,
 // GetLogEvents, FilterLogEvents, PutRetentionPolicy, DeleteRetentionPolicy,
 // PutLogGroupDeletionProtection, ListTagsForResource, TagResource,
-// UntagResource, ListTagsLogGroup, TagLogGroup and UntagLogGroup.
+// UntagResource, ListTagsLogGroup, TagLogGroup, UntagLogGroup,
+// PutSubscriptionFilter, DescribeSubscriptionFilters and
+// DeleteSubscriptionFilter.
 //
 // Every request is first validated against the embedded botocore model
 // (models/logs-2014-03-28.json) with protocol's validator. CloudWatch Logs
@@ -75,6 +77,37 @@
 //     is the request's SigV4 region, the account APIOptions.Account);
 //     logGroupName and logGroupIdentifier (a name or an ARN) are exclusive.
 //
+// # Subscription filters
+//
+// PutSubscriptionFilter accepts Firehose streams as destinations (with a
+// roleArn, as AWS requires); Kinesis streams, Lambda functions and
+// cross-account logical destinations pass AWS's roleArn rules and are then
+// refused by name, as are fieldSelectionCriteria and emitSystemFields. The
+// filter pattern is FilterLogEvents' ("" matches everything). A group has
+// at most MaxSubscriptionFilters (5) filters: one more is
+// LimitExceededException "Resource limit exceeded.", while putting an
+// existing name updates that filter (keeping its creationTime). Every call
+// first delivers CloudWatch Logs' CONTROL_MESSAGE to the stream through
+// Options.Subscriptions; if it cannot be put (no such stream, not ACTIVE,
+// another account) the call fails with AWS's InvalidParameterException
+// "Could not deliver test message to specified Firehose stream. Check if
+// the given Firehose stream is in ACTIVE state.". distribution and
+// applyOnTransformedLogs are stored and echoed; on AWS too they change
+// nothing for a Firehose destination of a group without a transformer.
+// Filters live with their group (DeleteLogGroup removes them) and are
+// persisted with it.
+//
+// The events PutLogEvents and Append (function output, Firehose's error
+// logs) store are matched against the group's filters and delivered as
+// CloudWatch Logs delivers them: each Firehose record one gzip member
+// (level 6) of {"messageType":"DATA_MESSAGE","owner",...,"logGroup",
+// "logStream","subscriptionFilters":[name],"logEvents":[{"id","timestamp",
+// "message"}]}, in that member order, the IDs those FilterLogEvents gives
+// the events. Delivery is asynchronous (see subdelivery.go): it never
+// blocks nor fails the writer; throttling is retried for up to 24 hours,
+// other failures drop the record, both logged. Store.WaitSubscriptions
+// waits for what is queued (the emulator's flush calls it).
+//
 // # Bounds
 //
 // The Store is bounded (Options): at most MaxEventsPerStream events per
@@ -118,6 +151,9 @@
 //     characters being letters, digits and "_"; unquoted terms may hold only
 //     those (AWS's "Invalid character(s) in term" otherwise); ?-terms and
 //     plain terms combine as "all plain terms and at least one ?-term".
+//   - Subscription deliveries waiting in the queue (or for a retry) are
+//     not persisted: a restart loses them. The queue is bounded
+//     (Options.MaxSubscriptionBacklog).
 //   - kmsKeyId is stored and echoed, never checked; logGroupClass is
 //     stored and filtered on but DELIVERY groups keep events like the
 //     others; metricFilterCount is always 0.
@@ -126,5 +162,6 @@
 //     "Log group names cannot start with 'aws/'.", the deletion-protection
 //     ValidationException, "Cannot specify both logStreamNames and
 //     logStreamNamePrefix.", the startFromHead=false-before-2024 refusal,
-//     the unterminated-phrase and regex errors, and TooManyTagsException's.
+//     the unterminated-phrase and regex errors, TooManyTagsException's, and
+//     "destinationArn is not a valid ARN: X".
 package cwlogs

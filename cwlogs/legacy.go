@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 )
 
-// The journal of firehose-local up to a0f0eee, read once to import it into
-// the state store (see Open). It was dir/logs.jsonl, one JSON record per
+// The journal of firehose-local before the state store, read once to
+// import it into the state store (see Open). It was dir/logs.jsonl, one JSON record per
 // line: groups and streams created, changed and deleted, events written,
 // and snapshots of all of it after compactions. Evictions were not
 // journaled: replaying the records under the same bounds evicts the same
@@ -51,6 +51,7 @@ type record struct {
 	KMS       string            `json:"kms,omitempty"`
 	Tags      map[string]string `json:"tags,omitempty"`
 	Protected bool              `json:"dp,omitempty"`
+	Subs      []*subFilter      `json:"subs,omitempty"` // subscription filters
 
 	// opStream in snapshots
 	HasEvents  bool   `json:"he,omitempty"`
@@ -113,7 +114,7 @@ func (s *Store) apply(r *record) bool {
 	g := s.groups[r.G]
 	switch r.Op {
 	case opGroup:
-		a := groupAttrs{retention: r.Retention, class: r.Class, kmsKeyID: r.KMS, tags: r.Tags, protected: r.Protected}
+		a := groupAttrs{retention: r.Retention, class: r.Class, kmsKeyID: r.KMS, tags: r.Tags, protected: r.Protected, subs: s.parseFilters(r.G, r.Subs)}
 		if g == nil {
 			_, _ = s.createGroup(r.G, a, r.T)
 		} else {
@@ -191,6 +192,7 @@ func (g *group) setAttrs(a groupAttrs) {
 		a.class = "STANDARD"
 	}
 	g.retention, g.class, g.kmsKeyID, g.tags, g.protected = a.retention, a.class, a.kmsKeyID, maps.Clone(a.tags), a.protected
+	g.subs = cloneFilters(a.subs)
 }
 
 // removeJournal removes the journal's files from dir, and dir if nothing

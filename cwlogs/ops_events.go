@@ -101,6 +101,7 @@ func (a *API) putLogEvents(c *call) (any, *awsjson.Error) {
 		batch[i].ingest = now
 	}
 	s.putEvents(st, batch, true)
+	s.publish(st, batch)
 	out := struct {
 		NextSequenceToken     string        `json:"nextSequenceToken"`
 		RejectedLogEventsInfo *rejectedInfo `json:"rejectedLogEventsInfo,omitempty"`
@@ -144,10 +145,7 @@ func (a *API) getLogEvents(c *call) (any, *awsjson.Error) {
 			return nil, errBadToken
 		}
 	}
-	limit := maxPageEvents
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxPageEvents)
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -288,10 +286,7 @@ func (a *API) filterLogEvents(c *call) (any, *awsjson.Error) {
 			return nil, invalidParameter("%s", err.Error())
 		}
 	}
-	limit := maxPageEvents
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxPageEvents)
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -115,18 +115,11 @@ func (a *API) describeLogGroups(c *call) (any, *awsjson.Error) {
 	if in.LogGroupIdentifiers != nil && (in.LogGroupNamePrefix != nil || in.LogGroupNamePattern != nil || in.LogGroupClass != "") {
 		return nil, invalidParameter("logGroupIdentifiers cannot be combined with logGroupNamePrefix, logGroupNamePattern or logGroupClass.")
 	}
-	after := ""
-	if in.NextToken != nil {
-		parts, ok := parseOpaqueToken(*in.NextToken, 2)
-		if !ok || parts[0] != "dlg1" {
-			return nil, errBadToken
-		}
-		after = parts[1]
+	after, ok := afterName(in.NextToken, "dlg1")
+	if !ok {
+		return nil, errBadToken
 	}
-	limit := maxListLimit
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxListLimit)
 	var ids map[string]bool
 	if in.LogGroupIdentifiers != nil {
 		ids = map[string]bool{}
@@ -289,10 +282,7 @@ func (a *API) describeLogStreams(c *call) (any, *awsjson.Error) {
 		}
 		after = &key{t, parts[3]}
 	}
-	limit := maxListLimit
-	if in.Limit != nil {
-		limit = max(*in.Limit, 1) // the model's minimum
-	}
+	limit := pageLimit(in.Limit, maxListLimit)
 	s := a.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()

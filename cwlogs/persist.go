@@ -59,6 +59,7 @@ type storedGroup struct {
 	KMS       string            `json:"kmsKeyId,omitempty"`
 	Tags      map[string]string `json:"tags,omitempty"`
 	Protected bool              `json:"deletionProtection,omitempty"`
+	Subs      []*subFilter      `json:"subscriptionFilters,omitempty"`
 }
 
 type storedStream struct {
@@ -208,7 +209,7 @@ func (s *Store) takeLocked() *batch {
 	for name := range p.groups {
 		var v []byte
 		if g := s.groups[name]; g != nil {
-			v, _ = json.Marshal(storedGroup{Created: g.created, Retention: g.retention, Class: g.class, KMS: g.kmsKeyID, Tags: g.tags, Protected: g.protected})
+			v, _ = json.Marshal(storedGroup{Created: g.created, Retention: g.retention, Class: g.class, KMS: g.kmsKeyID, Tags: g.tags, Protected: g.protected, Subs: g.subs})
 		}
 		b.groups[name] = v
 	}
@@ -428,9 +429,9 @@ func (s *Store) sync() {
 // store: what an earlier Store kept there is loaded, within opts' bounds.
 // Call Close to commit the last changes.
 //
-// legacyDir, if not empty, is where firehose-local up to a0f0eee kept its
-// journal (DataDir/logs): a journal found there is imported into the state
-// store once, then removed. With a nil state the Store lives in memory (a
+// legacyDir, if not empty, is where firehose-local kept its journal before
+// the state store (DataDir/logs): a journal found there is imported into
+// the state store once, then removed. With a nil state the Store lives in memory (a
 // server that could not create its state store on a full disk), with what
 // the journal in legacyDir holds. A state store that cannot be written (a
 // full disk) does not stop Open: the Store then carries on in memory.
@@ -520,7 +521,7 @@ func (s *Store) load() error {
 				return nil
 			}
 			g := &group{name: string(k), created: sg.Created, streams: map[string]*stream{}}
-			g.setAttrs(groupAttrs{retention: sg.Retention, class: sg.Class, kmsKeyID: sg.KMS, tags: sg.Tags, protected: sg.Protected})
+			g.setAttrs(groupAttrs{retention: sg.Retention, class: sg.Class, kmsKeyID: sg.KMS, tags: sg.Tags, protected: sg.Protected, subs: s.parseFilters(g.name, sg.Subs)})
 			s.groups[g.name] = g
 			return nil
 		})

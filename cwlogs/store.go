@@ -3,6 +3,7 @@ package cwlogs
 import (
 	"cmp"
 	"container/heap"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/firehose-local/firehose-local/clock"
 )
 
 // Default bounds of a Store (see Options).
@@ -64,6 +67,21 @@ type Options struct {
 	// Logger receives warnings (persistence failures, dropped events).
 	// Default: discard.
 	Logger *slog.Logger
+
+	// Subscriptions is where subscription filters deliver (the emulator's
+	// Firehose). Nil: no destination exists, and PutSubscriptionFilter
+	// fails as for a Firehose stream that is not there.
+	Subscriptions Destinations
+	// Account is the owner in the messages subscription filters deliver.
+	// Default 000000000000.
+	Account string
+	// AfterFunc schedules the retries of subscription deliveries
+	// (default time.AfterFunc); tests give a fake clock's.
+	AfterFunc func(d time.Duration, f func()) clock.Timer
+	// MaxSubscriptionBacklog bounds the bytes of log events (counted as
+	// for MaxBytes) queued for subscription destinations; past it new
+	// events are dropped for them, and logged. Default 32 MiB.
+	MaxSubscriptionBacklog int64
 }
 
 func (o *Options) setDefaults() {
@@ -85,6 +103,15 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.Account == "" {
+		o.Account = "000000000000"
+	}
+	if o.AfterFunc == nil {
+		o.AfterFunc = func(d time.Duration, f func()) clock.Timer { return time.AfterFunc(d, f) }
+	}
+	if o.MaxSubscriptionBacklog <= 0 {
+		o.MaxSubscriptionBacklog = DefaultMaxSubscriptionBacklog
+	}
 }
 
 // Store holds log groups, their streams and their events, in memory and
@@ -101,6 +128,7 @@ type Store struct {
 	nextID  uint64     // the next stream's ID
 	persist *persister // nil when in memory only
 	closed  bool
+	sender  *dispatcher // delivers what subscription filters match; nil without Options.Subscriptions
 }
 
 // group is a log group.
@@ -111,7 +139,8 @@ type group struct {
 	class     string
 	kmsKeyID  string
 	tags      map[string]string
-	protected bool // deletion protection
+	protected bool         // deletion protection
+	subs      []*subFilter // subscription filters, in creation order; replaced, never changed in place
 	streams   map[string]*stream
 }
 
@@ -163,7 +192,11 @@ var (
 // New returns an empty in-memory Store.
 func New(opts Options) *Store {
 	opts.setDefaults()
-	return &Store{opts: opts, groups: map[string]*group{}}
+	s := &Store{opts: opts, groups: map[string]*group{}}
+	if opts.Subscriptions != nil {
+		s.sender = newDispatcher(&s.opts)
+	}
+	return s
 }
 
 // nowMS is the store clock in epoch milliseconds.
@@ -217,6 +250,7 @@ func (s *Store) Append(groupName, streamName string, events ...Event) {
 		batch[i].ingest = now
 	}
 	s.putEvents(st, batch, true)
+	s.publish(st, batch)
 }
 
 // LambdaSink returns a function for lambdarunner's LogSink (and
@@ -264,10 +298,24 @@ func (s *Store) Close() error {
 		p.stopped = true
 	}
 	s.mu.Unlock()
+	if s.sender != nil {
+		// Without the lock: a delivery in flight may log to the store.
+		s.sender.close()
+	}
 	if p == nil {
 		return nil
 	}
 	return p.stop()
+}
+
+// WaitSubscriptions waits until what subscription filters matched so far
+// has been handed to its destinations (or dropped), except what waits for a
+// retry; false if ctx ended first. The emulator calls it before a flush.
+func (s *Store) WaitSubscriptions(ctx context.Context) bool {
+	if s.sender == nil {
+		return true
+	}
+	return s.sender.wait(ctx.Done())
 }
 
 // groupAttrs are a group's settable attributes.
@@ -277,6 +325,7 @@ type groupAttrs struct {
 	kmsKeyID  string
 	tags      map[string]string
 	protected bool
+	subs      []*subFilter
 }
 
 // createGroup adds a group; the caller holds mu.
@@ -293,7 +342,7 @@ func (s *Store) createGroup(name string, a groupAttrs, now int64) (*group, error
 	g := &group{
 		name: name, created: now, retention: a.retention, class: a.class,
 		kmsKeyID: a.kmsKeyID, tags: maps.Clone(a.tags), protected: a.protected,
-		streams: map[string]*stream{},
+		subs: cloneFilters(a.subs), streams: map[string]*stream{},
 	}
 	s.groups[name] = g
 	s.persistGroup(g.name)

@@ -490,7 +490,7 @@ func TestImportJournal(t *testing.T) {
 	legacy := filepath.Join(dir, "logs")
 	journal := strings.Join([]string{
 		`{"op":"group","g":"app","t":1773500000000,"class":"STANDARD","tags":{"team":"data"}}`,
-		`{"op":"group","g":"app","t":1773500000000,"ret":30,"class":"STANDARD","tags":{"team":"data"}}`,
+		`{"op":"group","g":"app","t":1773500000000,"ret":30,"class":"STANDARD","tags":{"team":"data"},"subs":[{"n":"errors","p":"ERROR","d":"arn:aws:firehose:us-east-1:000000000000:deliverystream/s","r":"arn:aws:iam::000000000000:role/r","c":1773500000000}]}`,
 		`{"op":"stream","g":"app","s":"a","t":1773500000001}`,
 		`{"op":"events","g":"app","s":"a","t":1773500000001,"ev":[{"t":1773500000100,"q":1,"i":1773500000200,"m":"one"},{"t":1773500000101,"q":2,"i":1773500000200,"m":"two"}],"put":true}`,
 		`not json`,
@@ -531,6 +531,12 @@ func TestImportJournal(t *testing.T) {
 		}
 		if got := storeMessages(s, "/aws/lambda/f", "x"); !slices.Equal(got, []string{"START\n"}) {
 			t.Fatalf("lambda events %q", got)
+		}
+		// Subscription filters (journaled by releases after a0f0eee) come too.
+		subs, err := e.client.DescribeSubscriptionFilters(ctx(t), &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("app")})
+		if err != nil || len(subs.SubscriptionFilters) != 1 || aws.ToString(subs.SubscriptionFilters[0].FilterPattern) != "ERROR" ||
+			aws.ToInt64(subs.SubscriptionFilters[0].CreationTime) != 1773500000000 {
+			t.Fatalf("subscription filters: %+v %v", subs, err)
 		}
 	}
 	s := open()

@@ -109,6 +109,28 @@ func parseOpaqueToken(t string, n int) ([]string, bool) {
 	return parts, true
 }
 
+// afterName reads a list's nextToken of kind, which names the last item of
+// the previous page ("" without a token).
+func afterName(token *string, kind string) (string, bool) {
+	if token == nil {
+		return "", true
+	}
+	parts, ok := parseOpaqueToken(*token, 2)
+	if !ok || parts[0] != kind {
+		return "", false
+	}
+	return parts[1], true
+}
+
+// pageLimit is a request's page size: its limit (at least the model's
+// minimum, 1), or def without one.
+func pageLimit(limit *int, def int) int {
+	if limit == nil {
+		return def
+	}
+	return max(*limit, 1)
+}
+
 // filterToken is FilterLogEvents' nextToken: the direction and the
 // position of the last event returned.
 func filterToken(ascending bool, p pos) string {

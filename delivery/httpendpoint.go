@@ -153,7 +153,7 @@ func CheckHTTP(h *protocol.HttpEndpointDestinationConfiguration) *awsjson.Error 
 			seen[a.AttributeName] = true
 		}
 	}
-	if _, err := parseProcessing(h.ProcessingConfiguration, 0); err != nil {
+	if _, err := parseProcessing(h.ProcessingConfiguration, 0, false); err != nil {
 		return err
 	}
 	backup := S3Backup(*h)

@@ -12,9 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
-	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/google/uuid"
 )
 
@@ -27,12 +27,8 @@ import (
 // function that does not exist.
 var ErrFunctionNotFound = errors.New("function not found")
 
-// Lambda processor defaults and limits (AWS documentation).
+// Lambda processor limits (AWS documentation).
 const (
-	defaultProcRetries   = 3
-	defaultProcSizeBytes = 1 << 20
-	defaultProcInterval  = 60 * time.Second
-	maxProcRetries       = 300
 	// maxInvokePayload is Lambda's synchronous request limit; the
 	// processor cuts its buffer before an event would pass it.
 	maxInvokePayload = 6 << 20
@@ -40,78 +36,11 @@ const (
 	perRecordEventOverhead = 128
 )
 
-// parseProcessing reads a ProcessingConfiguration. It returns nil when
-// processing is off, and refuses by name every processor firehose-local does
-// not implement.
-func parseProcessing(pc *protocol.ProcessingConfiguration, maxInterval time.Duration) (*procConfig, *awsjson.Error) {
-	if pc == nil || len(pc.Processors) == 0 || (pc.Enabled != nil && !*pc.Enabled) {
-		return nil, nil
-	}
-	var cfg *procConfig
-	for _, proc := range pc.Processors {
-		if proc.Type != "Lambda" {
-			return nil, protocol.Unsupported("the " + proc.Type + " processor")
-		}
-		if cfg != nil {
-			return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Only one Lambda processor is supported per destination.")
-		}
-		lp := &lambdaProcessor{retries: defaultProcRetries}
-		cfg = &procConfig{processor: lp, sizeLimit: defaultProcSizeBytes, interval: defaultProcInterval, fits: fitsEvent}
-		seen := map[string]bool{}
-		for _, param := range proc.Parameters {
-			name, v := param.ParameterName, strings.TrimSpace(param.ParameterValue)
-			if seen[name] {
-				return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter %s is specified more than once.", name)
-			}
-			seen[name] = true
-			bad := func(want string) *awsjson.Error {
-				return awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter %s has invalid value %s: %s.", name, param.ParameterValue, want)
-			}
-			switch name {
-			case "LambdaArn":
-				if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":lambda:") || !strings.Contains(v, ":function:") {
-					return nil, bad("expected a Lambda function ARN")
-				}
-				lp.arn = v
-			case "NumberOfRetries":
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > maxProcRetries {
-					return nil, bad(fmt.Sprintf("expected an integer from 0 to %d", maxProcRetries))
-				}
-				lp.retries = n
-			case "BufferSizeInMBs":
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil || f < 0.2 || f > 3 {
-					return nil, bad("expected a number of MB from 0.2 to 3")
-				}
-				cfg.sizeLimit = int(f * (1 << 20))
-			case "BufferIntervalInSeconds":
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > 900 {
-					return nil, bad("expected an integer from 0 to 900")
-				}
-				cfg.interval = time.Duration(n) * time.Second
-			case "RoleArn":
-				// IAM is not emulated: the role is accepted as the destination's is.
-			default:
-				return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter %s is not valid for processor type Lambda.", name)
-			}
-		}
-		if lp.arn == "" {
-			return nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Processor parameter LambdaArn is required for processor type Lambda.")
-		}
-	}
-	if maxInterval > 0 && cfg.interval > maxInterval {
-		cfg.interval = maxInterval
-	}
-	return cfg, nil
-}
-
 // LambdaARN is the function a valid ProcessingConfiguration runs, "" when
 // processing is off.
 func LambdaARN(pc *protocol.ProcessingConfiguration) string {
-	if c, _ := parseProcessing(pc, 0); c != nil {
-		return c.processor.Name()
+	if plan, _ := builtin.ParseProcessing(pc, true); plan != nil && plan.Lambda != nil {
+		return plan.Lambda.ARN
 	}
 	return ""
 }
@@ -261,7 +190,7 @@ func parseTransformResponse(out []byte, ids []string) ([]Result, *invocationFail
 			if err != nil {
 				return nil, &invocationFailure{codeJSONProcessing, fmt.Sprintf("The data of record %s is not valid base64: %v.", r.RecordID, err)}
 			}
-			results[i] = Result{Status: "Ok", Data: data[:n:n]}
+			results[i] = Result{Status: "Ok", Data: data[:n:n], PartitionKeys: partitionKeys(r.PartitionKeys)}
 		case "Dropped":
 			results[i] = Result{Status: "Dropped"}
 		case "ProcessingFailed":
@@ -301,8 +230,39 @@ func decodeTransformResponse(out []byte) ([]protocol.TransformRecord, *invocatio
 		if r.Data != nil {
 			recs[i].Data, recs[i].HasData = []byte(*r.Data), true
 		}
+		if r.Metadata != nil {
+			recs[i].PartitionKeys = r.Metadata.PartitionKeys
+		}
 	}
 	return recs, nil
+}
+
+// partitionKeys reads a record's metadata.partitionKeys: strings as they
+// are, numbers and booleans as their JSON text (as a Java Map<String,String>
+// would take them). null, objects and arrays are left out, so a Prefix that
+// uses such a key sends the record to the error output.
+func partitionKeys(raw map[string]json.RawMessage) map[string]string {
+	if len(raw) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 {
+			continue
+		}
+		switch v[0] {
+		case '"':
+			var str string
+			if json.Unmarshal(v, &str) == nil {
+				out[k] = str
+			}
+		case '{', '[', 'n':
+		default:
+			out[k] = string(v)
+		}
+	}
+	return out
 }
 
 func countResults(results []Result) (ok, dropped, failed int) {

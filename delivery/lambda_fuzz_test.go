@@ -1,8 +1,10 @@
 package delivery
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -75,6 +77,7 @@ func FuzzTransformScanMatches(f *testing.F) {
 		`{"records":[{"recordId":"1","result":"Ok","data":"SEVM\nTE8K"}]}`,
 		`{"records":[{"recordId":"1","x":01}]}`,
 		` {"records" : [ { "recordId" : "1" , "result" : "Dropped" } ] } `,
+		`{"records":[{"recordId":"1","metadata":{"partitionKeys":{"a":"x"},"partitionKeys":{"b":"y","a":"z"}},"metadata":{"partitionKeys":{}}}]}`,
 	} {
 		f.Add(s)
 	}
@@ -93,7 +96,8 @@ func FuzzTransformScanMatches(f *testing.F) {
 		for i := range fast {
 			a, b := fast[i], slow[i]
 			if a.HasRecordID != b.HasRecordID || a.HasResult != b.HasResult || a.HasData != b.HasData ||
-				string(a.RecordID) != string(b.RecordID) || string(a.Result) != string(b.Result) || string(a.Data) != string(b.Data) {
+				string(a.RecordID) != string(b.RecordID) || string(a.Result) != string(b.Result) || string(a.Data) != string(b.Data) ||
+				!maps.EqualFunc(a.PartitionKeys, b.PartitionKeys, func(x, y json.RawMessage) bool { return bytes.Equal(x, y) }) {
 				t.Fatalf("%q: record %d fast %+v, encoding/json %+v", out, i, a, b)
 			}
 		}
@@ -119,6 +123,11 @@ func TestTransformScanTakesCommonAnswers(t *testing.T) {
 		{`{"records":null}`, false},
 		{`{"records":[{"recordId":"1","x":01}]}`, false},
 		{`{"records":[{"recordId":"é"}]}`, false},
+		{`{"records":[{"recordId":"1","metadata":{"partitionKeys":{"a":"x","b":"y"},"z":[1]}}]}`, true},
+		{`{"records":[{"recordId":"1","metadata":{"partitionKeys":{"a":1}}}]}`, false},
+		{`{"records":[{"recordId":"1","metadata":null}]}`, true},
+		{`{"records":[{"recordId":"1","metadata":"x"}]}`, false},
+		{`{"records":[{"recordId":"1","metadata":{"partitionkeys":{}}}]}`, false},
 	} {
 		if _, ok := protocol.ScanTransformResponse([]byte(c.out)); ok != c.fast {
 			t.Errorf("%.80s: fast path %v, want %v", c.out, ok, c.fast)

@@ -1,6 +1,8 @@
 package delivery
 
 import (
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -23,15 +25,32 @@ type Metrics struct {
 	ProcSuccess, ProcAttempts  atomic.Int64
 	ProcOKRecords, ProcOKBytes atomic.Int64
 	ProcDuration               prometheus.Histogram // labelled with the stream
+
+	// S3 backup of an S3 destination (S3BackupMode Enabled).
+	S3BackupRecords, S3BackupBytes, S3BackupSuccess, S3BackupAttempts atomic.Int64
+
+	// Dynamic partitioning: active partitions (PartitionCount), 1 while
+	// the limit is exceeded (PartitionCountExceeded), the MetadataExtraction
+	// query's time (JQProcessing.Duration) and the bytes per second of the
+	// last partition delivered (PerPartitionThroughput).
+	DynamicPartitioning                                   atomic.Bool
+	Partitions, PartitionExceeded, PerPartitionThroughput atomic.Int64
+	JQDuration                                            prometheus.Histogram
 }
 
 // NewMetrics returns the counters of the stream name in region.
 func NewMetrics(region, name string) *Metrics {
+	labels := prometheus.Labels{"region": region, "delivery_stream": name}
 	return &Metrics{ProcDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:        "firehose_execute_processing_duration_seconds",
 		Help:        "Transform invocation time (CloudWatch ExecuteProcessing.Duration).",
 		Buckets:     DurationBuckets,
-		ConstLabels: prometheus.Labels{"region": region, "delivery_stream": name},
+		ConstLabels: labels,
+	}), JQDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:        "firehose_jq_processing_duration_seconds",
+		Help:        "Time the MetadataExtraction query takes per record (CloudWatch JQProcessing.Duration).",
+		Buckets:     []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .1, 1},
+		ConstLabels: labels,
 	})}
 }
 
@@ -67,7 +86,9 @@ func (p *Pipeline) OldestUndelivered() (oldest time.Time, isHTTP, hasProc bool) 
 	for _, b := range p.proc.queue {
 		consider(b)
 	}
-	consider(p.buf)
+	for _, pt := range p.parts {
+		consider(pt.buf)
+	}
 	for _, b := range p.queue {
 		consider(b)
 	}
@@ -94,6 +115,19 @@ type BufferState struct {
 	// oldest one, while it is being retried.
 	Queued, QueuedBytes int
 	DeliveryError       string
+
+	// With dynamic partitioning: the open buffer of each partition (the
+	// fields above add them up), by key; Active counts the partitions
+	// with records not yet delivered.
+	Partitions []PartitionState
+	Active     int
+}
+
+// PartitionState is one partition's open buffer.
+type PartitionState struct {
+	Keys           string // e.g. customer=7 device=mobile
+	Bytes, Records int
+	FiresIn        time.Duration
 }
 
 // BufferState reads the pipeline's buffers and queues, for the console. It
@@ -102,11 +136,26 @@ func (p *Pipeline) BufferState(now time.Time) (BufferState, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := BufferState{SizeLimit: p.cfg.sizeLimit}
-	if p.buf != nil {
-		b.Bytes, b.Records = len(p.buf.data), len(p.buf.ends)
-		if p.timer != nil {
-			b.Timer, b.FiresIn = true, max(0, p.timerAt.Sub(now))
+	for _, pt := range p.parts {
+		if pt.buf == nil {
+			continue
 		}
+		b.Bytes += len(pt.buf.data)
+		b.Records += len(pt.buf.ends)
+		fires := time.Duration(0)
+		if pt.timer != nil {
+			fires = max(0, pt.timerAt.Sub(now))
+			if !b.Timer || fires < b.FiresIn {
+				b.Timer, b.FiresIn = true, fires
+			}
+		}
+		if pt.keys != nil {
+			b.Partitions = append(b.Partitions, PartitionState{Keys: pt.keys.String(), Bytes: len(pt.buf.data), Records: len(pt.buf.ends), FiresIn: fires})
+		}
+	}
+	slices.SortFunc(b.Partitions, func(x, y PartitionState) int { return strings.Compare(x.Keys, y.Keys) })
+	if p.cfg.dp != nil {
+		b.Active = len(p.active)
 	}
 	if c := p.cfg.proc; c != nil {
 		if pb := p.proc.buf; pb != nil {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/compression"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -35,9 +37,11 @@ type Pipeline struct {
 
 	mu       sync.Mutex
 	cfg      destConfig
-	buf      *Batch // records not yet cut, or nil
-	timer    clock.Timer
-	timerAt  time.Time // when timer fires
+	parts    map[string]*partition // open destination buffers (partition.go)
+	active   map[string]int        // undelivered batches per partition
+	errs     map[string]*Batch     // error documents of the put or batch at hand, by type
+	found    []builtin.Key         // the keys of the record at hand (partition.go)
+	partID   []byte                // its partition's ID
 	queue    []*Batch
 	inflight *Batch        // the batch being delivered
 	wake     chan struct{} // signals the delivery goroutine
@@ -76,7 +80,10 @@ type destConfig struct {
 	ext       string
 	loc       *time.Location
 	kmsKeyARN string
-	proc      *procConfig // nil: no data processing
+	proc      *procConfig                // the Lambda processor; nil: none
+	pre       *preStages                 // the record stages in front of it; nil: none
+	delimiter *builtin.DelimiterAppender // AppendDelimiterToRecord; nil: none
+	dp        *dpConfig                  // nil: no dynamic partitioning
 
 	// Firehose's error events: the destination's, and for an HTTP
 	// endpoint destination its S3 backup's. nil: logging off.
@@ -86,6 +93,11 @@ type destConfig struct {
 	// S3Configuration (bucket, prefixes, compression) except sizeLimit and
 	// interval, which are the endpoint's buffering hints; the backup buffer
 	// (AllData) uses the S3Configuration's.
+	// An S3 destination with S3BackupMode Enabled: where the source
+	// records are copied, with the backup's own prefixes, hints and
+	// compression (backupSize and backupInterval are its hints).
+	s3backup *destConfig
+
 	dest           Destination // where batches go (s3.go, httpendpoint.go)
 	http           *httpConfig // nil: the destination is S3 itself
 	backupSize     int
@@ -104,7 +116,10 @@ type Batch struct {
 	retryNow chan struct{} // a flush cuts a backoff wait short
 
 	errorType string // non-empty for an error-output object, e.g. "processing-failed"
-	backup    bool   // an S3 backup object of an HTTP endpoint destination (AllData)
+	backup    bool   // an S3 backup object: source records (AllData, or S3BackupMode Enabled)
+
+	partition string                  // the partition's ID ("" without dynamic partitioning)
+	keys      *protocol.PartitionKeys // its keys, for the Prefix
 
 	holds []*Hold // with --data-dir: the logged put calls this batch has records of
 }
@@ -126,7 +141,8 @@ func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []En
 		c.interval = maxInterval
 	}
 	// The configuration was checked when it was accepted.
-	c.proc, _ = parseProcessing(h.ProcessingConfiguration, maxInterval)
+	pc, _ := parseProcessing(h.ProcessingConfiguration, maxInterval, false)
+	c.setProcessing(pc)
 	c.http = newHTTPConfig(h, rewrites)
 	c.dest = httpEndpoint{}
 	c.logDest = newLogTarget(h.CloudWatchLoggingOptions, streamDestinationDelivery)
@@ -167,8 +183,42 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 		c.kmsKeyARN = e.KMSEncryptionConfig.AWSKMSKeyARN
 	}
 	// The configuration was checked when it was accepted.
-	c.proc, _ = parseProcessing(d.ProcessingConfiguration, maxInterval)
+	pc, _ := parseProcessing(d.ProcessingConfiguration, maxInterval, DynamicPartitioning(d))
+	c.setProcessing(pc)
+	if DynamicPartitioning(d) {
+		c.dp = &dpConfig{limit: DefaultActivePartitions, retry: DefaultPartitionRetrySeconds * time.Second}
+		if pc != nil {
+			c.dp.extract = pc.extract
+		}
+		if r := d.DynamicPartitioningConfiguration.RetryOptions; r != nil && r.DurationInSeconds != nil {
+			c.dp.retry = time.Duration(*r.DurationInSeconds) * time.Second
+		}
+		if c.keys != nil {
+			c.dp.queryKeys, c.dp.lambdaKeys = c.keys.PartitionKeyNames()
+			slices.Sort(c.dp.queryKeys)
+			slices.Sort(c.dp.lambdaKeys)
+		}
+	}
+	if d.S3BackupMode == "Enabled" && d.S3BackupConfiguration != nil {
+		b := newS3DestConfig(ExtendedS3(d.S3BackupConfiguration), version, maxInterval)
+		b.logDest = newLogTarget(d.S3BackupConfiguration.CloudWatchLoggingOptions, streamBackupDelivery)
+		c.s3backup = &b
+		c.backupSize, c.backupInterval = b.sizeLimit, b.interval
+	}
 	return c
+}
+
+// setProcessing takes a parsed ProcessingConfiguration (nil: none).
+func (c *destConfig) setProcessing(pc *processing) {
+	if pc != nil {
+		c.proc, c.pre, c.delimiter = pc.proc, pc.pre, pc.delimiter
+	}
+}
+
+// DynamicPartitioning reports whether d has dynamic partitioning on.
+func DynamicPartitioning(d protocol.ExtendedS3DestinationConfiguration) bool {
+	c := d.DynamicPartitioningConfiguration
+	return c != nil && c.Enabled != nil && *c.Enabled
 }
 
 // New starts the pipeline of the stream id, delivering to dest as of the
@@ -183,9 +233,12 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		cfg:      newDestConfig(dest, version, d.MaxBufferInterval, d.EndpointRewrites),
 		wake:     make(chan struct{}, 1),
 		finished: make(chan struct{}),
+		parts:    map[string]*partition{},
+		active:   map[string]int{},
 		proc:     procStage{wake: make(chan struct{}, 1)},
 		m:        NewMetrics(id.Region, id.Name),
 	}
+	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
 	p.discarded, p.discardDone = context.WithCancel(context.Background())
 	d.WG.Add(2)
 	go p.run()
@@ -219,6 +272,7 @@ func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
 		p.addLocked(r, ms, now, nil)
 	}
 	p.endPutLocked()
+	p.queueErrorsLocked()
 }
 
 // PutLogged appends records that are already counted as pending and
@@ -235,19 +289,41 @@ func (p *Pipeline) PutLogged(records [][]byte, now time.Time, h *Hold) bool {
 		p.addLocked(r, ms, now, h)
 	}
 	p.endPutLocked()
+	p.queueErrorsLocked()
 	return true
 }
 
 // addLocked adds one accepted record to the processor's buffer or the
 // destination buffer, and to the S3 backup buffer with AllData.
 func (p *Pipeline) addLocked(r []byte, ms int64, now time.Time, h *Hold) {
-	if p.cfg.http != nil && p.cfg.http.allData {
+	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
 		p.backupAppendLocked(r, ms, now, h)
 	}
+	pre := p.cfg.pre
+	if pre == nil {
+		p.addProcessedLocked(r, r, ms, now, h)
+		return
+	}
+	out, f := pre.run(r)
+	p.d.Pending.Release(len(r))
+	if f != nil {
+		p.errorRecordLocked(f.OutputType, f.Code, f.Message, r, ms).hold(h)
+		return
+	}
+	for _, sub := range out {
+		p.d.Pending.Add(int64(len(sub)))
+		p.addProcessedLocked(sub, pre.rawOf(r, sub), ms, now, h)
+	}
+}
+
+// addProcessedLocked adds a record that came through the record stages
+// (raw: what error documents show of it) to the Lambda processor's buffer,
+// or on to its destination buffer.
+func (p *Pipeline) addProcessedLocked(r, raw []byte, ms int64, now time.Time, h *Hold) {
 	if p.cfg.proc != nil {
 		p.procAppendLocked(r, ms, now, h)
 	} else {
-		p.appendLocked(r, ms, now).hold(h)
+		p.routeLocked(r, raw, ms, nil).hold(h)
 	}
 }
 
@@ -257,75 +333,11 @@ func (p *Pipeline) endPutLocked() {
 		if p.cfg.proc.interval == 0 && p.proc.buf != nil {
 			p.procCutLocked()
 		}
-	} else if p.cfg.interval == 0 && p.buf != nil {
-		p.cutLocked()
+	} else if p.cfg.interval == 0 {
+		p.cutPartsLocked()
 	}
 	if p.bk.buf != nil && p.cfg.backupInterval == 0 {
 		p.backupCutLocked()
-	}
-}
-
-// appendLocked adds one record to the destination buffer, cutting it first
-// if the record would take it past the size hint, and after if it reaches it.
-// It returns the batch the record went to.
-func (p *Pipeline) appendLocked(r []byte, ms int64, arrival time.Time) *Batch {
-	if p.buf != nil && len(p.buf.data)+len(r) > p.cfg.sizeLimit {
-		p.cutLocked()
-	}
-	if p.buf == nil {
-		p.startLocked(arrival)
-	}
-	b := p.buf
-	b.data = append(b.data, r...)
-	b.ends = append(b.ends, len(b.data))
-	b.arrivals = append(b.arrivals, ms)
-	if len(b.data) >= p.cfg.sizeLimit {
-		p.cutLocked()
-	}
-	return b
-}
-
-// startLocked opens a new buffer whose interval starts with its first record.
-// With zero buffering, put cuts the buffer itself after each call; records
-// that arrive from the Lambda processor are cut by the delivery goroutine,
-// woken here, once the processed batch is all in.
-func (p *Pipeline) startLocked(now time.Time) {
-	b := &Batch{cfg: p.cfg, first: now, done: make(chan struct{}), retryNow: make(chan struct{}, 1)}
-	p.buf = b
-	if p.cfg.interval == 0 && !p.closed {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
-	}
-	if p.cfg.interval > 0 {
-		p.timerAt = p.d.Clock.Now().Add(p.cfg.interval)
-		p.timer = p.d.Clock.AfterFunc(p.cfg.interval, func() {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			if p.buf == b {
-				p.cutLocked()
-			}
-		})
-	}
-}
-
-// cutLocked moves the open buffer to the delivery queue.
-func (p *Pipeline) cutLocked() {
-	if p.buf == nil {
-		return
-	}
-	if p.timer != nil {
-		p.timer.Stop()
-		p.timer = nil
-	}
-	p.queue = append(p.queue, p.buf)
-	p.buf = nil
-	if !p.closed {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -337,7 +349,11 @@ func (p *Pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time, h *
 		p.backupCutLocked()
 	}
 	if p.bk.buf == nil {
-		b := &Batch{cfg: p.cfg, first: arrival, done: make(chan struct{}), retryNow: make(chan struct{}, 1), backup: true}
+		cfg := p.cfg
+		if p.cfg.s3backup != nil {
+			cfg = *p.cfg.s3backup
+		}
+		b := &Batch{cfg: cfg, first: arrival, done: make(chan struct{}), retryNow: make(chan struct{}, 1), backup: true}
 		p.bk.buf = b
 		if p.cfg.backupInterval > 0 {
 			p.bk.timer = p.d.Clock.AfterFunc(p.cfg.backupInterval, func() {
@@ -381,7 +397,7 @@ func (p *Pipeline) backupCutLocked() {
 
 // cutAllLocked cuts the destination buffer and the S3 backup buffer.
 func (p *Pipeline) cutAllLocked() {
-	p.cutLocked()
+	p.cutPartsLocked()
 	p.backupCutLocked()
 }
 
@@ -409,6 +425,7 @@ func (p *Pipeline) Reconfigure(d Spec, version int) {
 	p.procCutLocked()
 	p.cutAllLocked()
 	p.cfg = newDestConfig(d, version, p.d.MaxBufferInterval, p.d.EndpointRewrites)
+	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
 }
 
 // Discard drops everything buffered and stops the pipeline, as AWS does
@@ -478,8 +495,8 @@ func (p *Pipeline) run() {
 	}()
 	for {
 		p.mu.Lock()
-		if p.cfg.interval == 0 && p.buf != nil {
-			p.cutLocked() // zero buffering: records the processor handed on
+		if p.cfg.interval == 0 {
+			p.cutPartsLocked() // zero buffering: records the processor handed on
 		}
 		if len(p.queue) == 0 {
 			closed := p.closed
@@ -517,6 +534,9 @@ func (p *Pipeline) run() {
 func (p *Pipeline) deliver(b *Batch) {
 	defer func() {
 		p.d.Pending.Release(len(b.data))
+		p.mu.Lock()
+		p.partitionDoneLocked(b)
+		p.mu.Unlock()
 		close(b.done)
 	}()
 	if destinationOf(b).Deliver(p, b) {

@@ -40,6 +40,8 @@ type Outcome struct {
 type Result struct {
 	Status string // "Ok", "Dropped" or "ProcessingFailed"
 	Data   []byte // Ok: the record as transformed
+	// Ok: the record's metadata.partitionKeys, for dynamic partitioning.
+	PartitionKeys map[string]string
 	// ProcessingFailed: the error document's code and message.
 	Code, Message string
 }
@@ -240,17 +242,26 @@ func (p *Pipeline) finishProcessing(b *Batch, results []Result, failed []failedR
 		return
 	}
 	var last *Batch
+	var inherited map[*Batch]bool // with several partitions, the batches that took b's holds
 	for i, r := range results {
 		if r.Status == "Ok" {
 			p.d.Pending.Add(int64(len(r.Data)))
-			if ob := p.appendLocked(r.Data, b.arrivals[i], time.UnixMilli(b.arrivals[i])); ob != last {
+			ob := p.routeLocked(r.Data, r.Data, b.arrivals[i], r.PartitionKeys)
+			if ob != last && !inherited[ob] {
 				ob.inherit(b.holds)
+				if last != nil {
+					if inherited == nil {
+						inherited = map[*Batch]bool{last: true}
+					}
+					inherited[ob] = true
+				}
 				last = ob
 			}
 			p.m.ProcOKRecords.Add(1)
 			p.m.ProcOKBytes.Add(int64(len(r.Data)))
 		}
 	}
+	p.queueErrorsLocked()
 	if len(failed) == 0 {
 		return
 	}

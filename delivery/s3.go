@@ -3,11 +3,13 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/firehose-local/firehose-local/compression"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/google/uuid"
@@ -46,6 +48,11 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		code, msg := s3ErrorCode(err)
 		p.logError(b.cfg, b.cfg.http != nil, code, msg, "")
 		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "error", err)
+		if b.keys != nil && b.errorType == "" && b.cfg.dp != nil && p.d.Clock.Now().Sub(started) >= b.cfg.dp.retry {
+			p.log.Error("dynamic partitioning retry duration exhausted: records written to the error output", "bucket", b.cfg.bucket, "partition", b.keys.String(), "records", len(b.ends), "error", err)
+			p.partitionFailed(b, code, msg)
+			return true
+		}
 		if p.d.Clock.Now().Sub(started) >= retryWindow {
 			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "error", err)
 			return true
@@ -65,8 +72,14 @@ func (p *Pipeline) countS3(b *Batch, ok bool) {
 	records, bytes, success, attempts := &m.DelivRecords, &m.DelivBytes, &m.DelivSuccess, &m.DelivAttempts
 	if b.cfg.http != nil {
 		records, bytes, success, attempts = &m.BackupRecords, &m.BackupBytes, &m.BackupSuccess, &m.BackupAttempts
+	} else if b.backup {
+		records, bytes, success, attempts = &m.S3BackupRecords, &m.S3BackupBytes, &m.S3BackupSuccess, &m.S3BackupAttempts
 	}
 	attempts.Add(1)
+	if ok && b.keys != nil && b.errorType == "" {
+		secs := max(1, p.d.Clock.Now().Sub(b.first).Seconds())
+		m.PerPartitionThroughput.Store(int64(float64(len(b.data)) / secs))
+	}
 	if ok {
 		success.Add(1)
 		records.Add(int64(len(b.ends)))
@@ -81,7 +94,7 @@ func (p *Pipeline) writeObject(b *Batch) error {
 	if err == nil && b.errorType != "" {
 		prefix, err = c.keys.Error(b.errorType, b.first, c.loc, nil)
 	} else if err == nil {
-		prefix, err = c.keys.Data(b.first, c.loc, nil)
+		prefix, err = c.keys.Partition(b.first, c.loc, nil, b.keys)
 	}
 	if err != nil {
 		return fmt.Errorf("evaluating prefix: %w", err)
@@ -119,25 +132,88 @@ func objectName(stream string, c destConfig, first time.Time) string {
 // CheckS3 applies the rules AWS checks beyond the model's
 // constraints, and refuses by name what firehose-local does not implement.
 func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *awsjson.Error {
-	if h := d.BufferingHints; h != nil && (h.SizeInMBs == nil) != (h.IntervalInSeconds == nil) {
-		return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
+	dp := DynamicPartitioning(*d)
+	if err := checkS3Common(d, dp); err != nil {
+		return err
 	}
-	if e := d.EncryptionConfiguration; e != nil && e.NoEncryptionConfig != "" && e.KMSEncryptionConfig != nil {
-		return awsjson.NewError(awsjson.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
+	if dp {
+		size, interval := BufferingHints(d.BufferingHints)
+		if size < 64 {
+			return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.SizeInMBs must be at least 64 when Dynamic Partitioning is enabled.")
+		}
+		if interval < 60 {
+			return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.IntervalInSeconds must be at least 60 seconds when Dynamic Partitioning is enabled.")
+		}
 	}
-	if _, err := parseProcessing(d.ProcessingConfiguration, 0); err != nil {
+	proc, err := parseProcessing(d.ProcessingConfiguration, 0, dp)
+	if err != nil {
 		return err
 	}
 	if d.S3BackupMode == "Enabled" {
-		return protocol.Unsupported("S3BackupMode Enabled")
+		if d.S3BackupConfiguration == nil {
+			return awsjson.NewError(awsjson.ErrInvalidArgument, "S3BackupConfiguration is required when S3BackupMode is Enabled.")
+		}
+		backup := ExtendedS3(d.S3BackupConfiguration)
+		if err := checkS3Common(&backup, false); err != nil {
+			return err
+		}
 	}
 	if tz := d.CustomTimeZone; tz != nil && *tz != "" {
 		if _, err := time.LoadLocation(*tz); err != nil {
 			return awsjson.NewError(awsjson.ErrInvalidArgument, "CustomTimeZone %s is not a valid time zone.", *tz)
 		}
 	}
-	if err := protocol.ValidatePrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix), false); err != nil {
+	if dp {
+		return checkPartitionKeys(d, proc)
+	}
+	return nil
+}
+
+// checkS3Common checks what every S3 configuration has: buffering hints,
+// encryption, and the prefixes.
+func checkS3Common(d *protocol.ExtendedS3DestinationConfiguration, dp bool) *awsjson.Error {
+	if h := d.BufferingHints; h != nil && (h.SizeInMBs == nil) != (h.IntervalInSeconds == nil) {
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "BufferingHints.SizeInMBs and BufferingHints.IntervalInSeconds must be specified together.")
+	}
+	if e := d.EncryptionConfiguration; e != nil && e.NoEncryptionConfig != "" && e.KMSEncryptionConfig != nil {
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "EncryptionConfiguration can specify either NoEncryptionConfig or KMSEncryptionConfig, not both.")
+	}
+	if err := protocol.ValidatePrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix), dp); err != nil {
 		return awsjson.NewError(awsjson.ErrInvalidArgument, "%s", err.Error())
+	}
+	return nil
+}
+
+// checkPartitionKeys checks that every key the Prefix uses has a source: a
+// MetadataExtraction query that yields it for !{partitionKeyFromQuery:k},
+// a Lambda processor for !{partitionKeyFromLambda:k}; and that the query
+// yields no key the Prefix does not use.
+func checkPartitionKeys(d *protocol.ExtendedS3DestinationConfiguration, pc *processing) *awsjson.Error {
+	keys, err := protocol.ParseKeyPrefixes(deref(d.Prefix), deref(d.ErrorOutputPrefix))
+	if err != nil {
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "%s", err.Error())
+	}
+	query, lambda := keys.PartitionKeyNames()
+	var extract *builtin.MetadataExtractor
+	if pc != nil {
+		extract = pc.extract
+	}
+	if extract != nil {
+		if err := extract.CheckPrefixKeys(query); err != nil {
+			return err
+		}
+		if yields, static := extract.Keys(); static {
+			for _, k := range query {
+				if !slices.Contains(yields, k) {
+					return awsjson.NewError(awsjson.ErrInvalidArgument, "Prefix contains !{partitionKeyFromQuery:%s} but the MetadataExtraction query does not produce the key %s.", k, k)
+				}
+			}
+		}
+	} else if len(query) > 0 {
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "Prefix contains !{partitionKeyFromQuery:%s} but ProcessingConfiguration has no MetadataExtraction processor to extract it.", query[0])
+	}
+	if len(lambda) > 0 && (pc == nil || pc.proc == nil) {
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "Prefix contains !{partitionKeyFromLambda:%s} but ProcessingConfiguration has no Lambda processor to return it.", lambda[0])
 	}
 	return nil
 }

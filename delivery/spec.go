@@ -95,3 +95,25 @@ func deref(p *string) string {
 	}
 	return *p
 }
+
+// LogsOnly reports whether only CloudWatch Logs may put records into a
+// stream with this destination: its processing decompresses CloudWatch
+// Logs' payloads (the Decompression processor).
+func (d Spec) LogsOnly() bool {
+	pc := (*protocol.ProcessingConfiguration)(nil)
+	switch {
+	case d.S3 != nil:
+		pc = d.S3.ProcessingConfiguration
+	case d.HTTP != nil:
+		pc = d.HTTP.ProcessingConfiguration
+	}
+	if pc == nil || (pc.Enabled != nil && !*pc.Enabled) {
+		return false
+	}
+	for _, p := range pc.Processors {
+		if p.Type == "Decompression" {
+			return true
+		}
+	}
+	return false
+}

@@ -58,9 +58,13 @@ func (s *Server) flushHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 // Flush delivers everything buffered in the named stream (every stream when
-// name is empty; every region when region is empty) and waits until the
+// name is empty; every region when region is empty), with the log events
+// CloudWatch Logs subscription filters matched so far, and waits until the
 // objects are written or ctx ends. found reports whether any stream matched.
 func (s *Server) Flush(ctx context.Context, name, region string) (results []FlushResult, found bool) {
+	// Log events that subscription filters matched are in the streams'
+	// buffers first.
+	s.logs.WaitSubscriptions(ctx)
 	return s.fh.Flush(ctx, name, region)
 }
 

@@ -132,6 +132,15 @@ var (
 	descProcOKRecords = desc("firehose_succeed_processing_records_total", "Records the transform returned Ok (CloudWatch SucceedProcessing.Records).", streamLabels)
 	descProcOKBytes   = desc("firehose_succeed_processing_bytes_total", "Bytes of the records the transform returned Ok (CloudWatch SucceedProcessing.Bytes).", streamLabels)
 
+	descBackupRecords  = desc("firehose_backup_to_s3_records_total", "Source records written to the S3 backup of an S3 destination (CloudWatch BackupToS3.Records).", streamLabels)
+	descBackupBytes    = desc("firehose_backup_to_s3_bytes_total", "Bytes written to the S3 backup of an S3 destination, before compression (CloudWatch BackupToS3.Bytes).", streamLabels)
+	descBackupSuccess  = desc("firehose_backup_to_s3_success_total", "Successful S3 backup puts (CloudWatch BackupToS3.Success is this over attempts).", streamLabels)
+	descBackupAttempts = desc("firehose_backup_to_s3_attempts_total", "S3 backup puts attempted, successful or not.", streamLabels)
+
+	descPartitions          = desc("firehose_partition_count", "Partitions with records not yet delivered (CloudWatch PartitionCount).", streamLabels)
+	descPartitionsExceeded  = desc("firehose_partition_count_exceeded", "1 while records go to the error output because the active-partition limit is reached (CloudWatch PartitionCountExceeded).", streamLabels)
+	descPartitionThroughput = desc("firehose_per_partition_throughput_bytes_per_second", "Bytes per second of the last partition object delivered, over the time its buffer was open (CloudWatch PerPartitionThroughput).", streamLabels)
+
 	descLambdaInvocations = desc("lambda_invocations_total", "Function invocations, through the Lambda API or as a Firehose transform (Lambda Invocations).", functionLabels)
 	descLambdaErrors      = desc("lambda_errors_total", "Invocations that ended in a function error or could not run (Lambda Errors).", functionLabels)
 
@@ -184,6 +193,21 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			counter(descS3Success, &m.DelivSuccess, l...)
 			counter(descS3Attempts, &m.DelivAttempts, l...)
 			ch <- prometheus.MustNewConstMetric(descS3Freshness, prometheus.GaugeValue, freshness, l...)
+		}
+		if m.S3BackupAttempts.Load() > 0 {
+			counter(descBackupRecords, &m.S3BackupRecords, l...)
+			counter(descBackupBytes, &m.S3BackupBytes, l...)
+			counter(descBackupSuccess, &m.S3BackupSuccess, l...)
+			counter(descBackupAttempts, &m.S3BackupAttempts, l...)
+		}
+		if m.DynamicPartitioning.Load() {
+			gauge := func(d *prometheus.Desc, v *atomic.Int64) {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v.Load()), l...)
+			}
+			gauge(descPartitions, &m.Partitions)
+			gauge(descPartitionsExceeded, &m.PartitionExceeded)
+			gauge(descPartitionThroughput, &m.PerPartitionThroughput)
+			m.JQDuration.Collect(ch)
 		}
 		if hasProc || m.ProcAttempts.Load() > 0 {
 			counter(descProcSuccess, &m.ProcSuccess, l...)

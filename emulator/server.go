@@ -151,6 +151,8 @@ type Server struct {
 	state    *statestore.DB // with DataDir: the control plane's store (nil on a full disk)
 	tempDirs []string       // removed by Close
 
+	subscriptions logsToFirehose // where the logs' subscription filters deliver
+
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
 
@@ -270,6 +272,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.fh = fh
+	s.subscriptions.fh.Store(fh)
 	// The model is parsed on first use; start now, in the background, so the
 	// server answers its health check before those milliseconds.
 	s.background.Add(1)
@@ -367,6 +370,9 @@ func (s *Server) Close(ctx context.Context) error {
 		for _, l := range listeners {
 			_ = l.Close() // Start's, even if its Serve has not begun
 		}
+		// What subscription filters matched goes into the streams before
+		// they close.
+		s.logs.WaitSubscriptions(ctx)
 		s.fh.CloseStreams()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()

@@ -270,12 +270,13 @@ func (s *Service) startDurable() error {
 
 // Stream definitions in the state store: the bucket "streams" of the
 // service's bucket holds one key per stream, "<region>/<name>", its
-// storedStream in JSON. Up to a0f0eee they were in DataDir/firehose/
-// streams.json (storedStreams), which is imported once and removed.
+// storedStream in JSON. Before the state store they were in
+// DataDir/firehose/streams.json (storedStreams), which is imported once and
+// removed.
 var streamsBucket = []byte("streams")
 
-// legacyStreamsFile is the file of firehose-local up to a0f0eee, relative
-// to the data directory; it names its import's marker too.
+// legacyStreamsFile is the file of firehose-local before the state store,
+// relative to the data directory; it names its import's marker too.
 const legacyStreamsFile = "firehose/streams.json"
 
 type storedStreams struct {

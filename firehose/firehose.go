@@ -2,6 +2,7 @@ package firehose
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"sort"
 	"strconv"
@@ -329,6 +330,12 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 		if err != nil {
 			return next, err
 		}
+		wasDP := st.dest.S3 != nil && delivery.DynamicPartitioning(*st.dest.S3)
+		if isDP := delivery.DynamicPartitioning(merged); isDP && !wasDP {
+			return next, awsjson.NewError(awsjson.ErrInvalidArgument, "Dynamic Partitioning can only be enabled when the Firehose stream is created.")
+		} else if wasDP && !isDP {
+			return next, awsjson.NewError(awsjson.ErrInvalidArgument, "Dynamic Partitioning cannot be disabled once it is enabled.")
+		}
 		if err := delivery.CheckS3(&merged); err != nil {
 			return next, err
 		}
@@ -387,6 +394,12 @@ func mergeS3Update(cur protocol.ExtendedS3DestinationConfiguration, update map[s
 	b, _ := json.Marshal(cur)
 	var base map[string]any
 	_ = json.Unmarshal(b, &base)
+	if u, ok := update["S3BackupUpdate"]; ok {
+		renamed := maps.Clone(update)
+		delete(renamed, "S3BackupUpdate")
+		renamed["S3BackupConfiguration"] = u
+		update = renamed
+	}
 	deepMerge(base, update)
 	b, _ = json.Marshal(base)
 	var out protocol.ExtendedS3DestinationConfiguration

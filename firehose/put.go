@@ -14,7 +14,10 @@ import (
 )
 
 // putTarget finds an ACTIVE, Direct PUT stream to put records to.
-func (s *Service) putTarget(region, name string) (*stream, bool, *awsjson.Error) {
+// putTarget finds the stream a producer puts records into. Streams that
+// decompress CloudWatch Logs' payloads refuse every producer but CloudWatch
+// Logs (fromLogs).
+func (s *Service) putTarget(region, name string, fromLogs bool) (*stream, bool, *awsjson.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, name)
@@ -30,6 +33,9 @@ func (s *Service) putTarget(region, name string) (*stream, bool, *awsjson.Error)
 		// documented; see docs/differences.md.
 		return nil, false, protocol.NotFound(name, s.account)
 	}
+	if !fromLogs && st.dest.LogsOnly() {
+		return nil, false, awsjson.NewError(awsjson.ErrInvalidSource, "Only requests from CloudWatch Logs are supported when CloudWatch Logs decompression is enabled.")
+	}
 	return st, st.sse.status(now, s.cfg.TransitionDelay) == sseEnabled, nil
 }
 
@@ -38,14 +44,23 @@ func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 	if err != nil {
 		return nil, err
 	}
-	st, encrypted, err := s.putTarget(region, name)
+	st, encrypted, err := s.putTarget(region, name, false)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.putOne(st, data); err != nil {
+		return nil, err
+	}
+	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
+}
+
+// putOne ingests one record into st and counts it (PutRecord, and records
+// from other sources).
+func (s *Service) putOne(st *stream, data []byte) *awsjson.Error {
 	m := st.pipe.Metrics()
 	if s.draining() {
 		m.Throttled.Add(1)
-		return nil, drainError()
+		return drainError()
 	}
 	var res [1]error
 	s.ingest(st, [][]byte{data}, s.clock.Now(), res[:])
@@ -53,11 +68,11 @@ func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 		if res[0] == delivery.ErrSlowDown || res[0] == errDraining {
 			m.Throttled.Add(1)
 		}
-		return nil, putError(res[0])
+		return putError(res[0])
 	}
 	m.IncomingRecords.Add(1)
 	m.IncomingBytes.Add(int64(len(data)))
-	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
+	return nil
 }
 
 func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Error) {
@@ -65,7 +80,7 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 	if err != nil {
 		return nil, err
 	}
-	st, encrypted, err := s.putTarget(region, name)
+	st, encrypted, err := s.putTarget(region, name, false)
 	if err != nil {
 		return nil, err
 	}

@@ -201,13 +201,41 @@ func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.Destinat
 		DestinationId:            DestinationID,
 		S3DestinationDescription: &legacy,
 		ExtendedS3DestinationDescription: &protocol.ExtendedS3DestinationDescription{
-			S3DestinationDescription: base,
-			ProcessingConfiguration:  c.ProcessingConfiguration,
-			S3BackupMode:             backup,
-			FileExtension:            c.FileExtension,
-			CustomTimeZone:           c.CustomTimeZone,
+			S3DestinationDescription:         base,
+			ProcessingConfiguration:          c.ProcessingConfiguration,
+			S3BackupMode:                     backup,
+			S3BackupDescription:              describeBackup(c.S3BackupConfiguration),
+			FileExtension:                    c.FileExtension,
+			CustomTimeZone:                   c.CustomTimeZone,
+			DynamicPartitioningConfiguration: describeDynamicPartitioning(c.DynamicPartitioningConfiguration),
 		},
 	}
+}
+
+// describeBackup describes an S3 destination's S3BackupConfiguration.
+func describeBackup(b *protocol.S3DestinationConfiguration) *protocol.S3DestinationDescription {
+	if b == nil {
+		return nil
+	}
+	d := describeS3(delivery.ExtendedS3(b)).S3DestinationDescription
+	return d
+}
+
+// describeDynamicPartitioning echoes the configuration with RetryOptions'
+// default filled in, as AWS does.
+func describeDynamicPartitioning(c *protocol.DynamicPartitioningConfiguration) *protocol.DynamicPartitioningConfiguration {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	if out.Enabled == nil {
+		out.Enabled = new(bool)
+	}
+	if *out.Enabled && (out.RetryOptions == nil || out.RetryOptions.DurationInSeconds == nil) {
+		retry := delivery.DefaultPartitionRetrySeconds
+		out.RetryOptions = &protocol.HttpEndpointRetryOptions{DurationInSeconds: &retry}
+	}
+	return &out
 }
 
 // sortedTags returns the stream's tags ordered by key.

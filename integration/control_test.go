@@ -201,18 +201,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
 			DataFormatConversionConfiguration: &types.DataFormatConversionConfiguration{Enabled: aws.Bool(true)}}},
 			"ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration"},
-		{"dynamic partitioning", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
-			DynamicPartitioningConfiguration: &types.DynamicPartitioningConfiguration{Enabled: aws.Bool(true)}}},
-			"ExtendedS3DestinationConfiguration.DynamicPartitioningConfiguration"},
-		{"record de-aggregation processor", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
-			ProcessingConfiguration: &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeRecordDeAggregation,
-				Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameSubRecordType, ParameterValue: aws.String("JSON")}}}}}}},
-			"the RecordDeAggregation processor"},
-		{"s3 backup", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
-			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN), S3BackupMode: types.S3BackupModeEnabled, S3BackupConfiguration: s3cfg}},
-			"ExtendedS3DestinationConfiguration.S3BackupConfiguration"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -492,7 +480,7 @@ func TestUpdateDestination(t *testing.T) {
 		CurrentDeliveryStreamVersionId: aws.String("2"), DestinationId: aws.String("destinationId-000000000009"), ExtendedS3DestinationUpdate: &types.ExtendedS3DestinationUpdate{}})
 	wantAPIError(t, err, "InvalidArgumentException", "destinationId-000000000009")
 	err = update("2", &types.ExtendedS3DestinationUpdate{DynamicPartitioningConfiguration: &types.DynamicPartitioningConfiguration{Enabled: aws.Bool(true)}})
-	wantAPIError(t, err, "InvalidArgumentException", "firehose-local does not support ExtendedS3DestinationUpdate.DynamicPartitioningConfiguration yet")
+	wantAPIError(t, err, "InvalidArgumentException", "Dynamic Partitioning can only be enabled when the Firehose stream is created.")
 	err = update("2", &types.ExtendedS3DestinationUpdate{Prefix: aws.String("p/!{timestamp:yyyy}/")})
 	wantAPIError(t, err, "InvalidArgumentException", "ErrorOutputPrefix cannot be null or empty")
 	_, err = env.Firehose.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String("s"),

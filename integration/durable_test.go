@@ -428,3 +428,31 @@ func TestDataDirFailingStreamDoesNotPinTheLog(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Partitioned records, and those that went to the error output, are
+// delivered after a restart when their delivery was abandoned; then the
+// log holds nothing.
+func TestDataDirReplaysPartitionedRecords(t *testing.T) {
+	dir := t.TempDir()
+	env := durableEnv(t, dir, emulator.Config{Store: hangingStore{}})
+	createStream(t, env.Firehose, "p", jqDest("k=!{partitionKeyFromQuery:k}/", metadataExtraction("{k:.k}"), processor(types.ProcessorTypeAppendDelimiterToRecord)))
+	putBatch(t, env.Firehose, "p", []byte(`{"k":"a"}`), []byte(`{"k":"b"}`), []byte("not json"), []byte(`{"k":"a","n":2}`))
+	if res, _ := env.Server.Flush(ctxFor(t, 2*time.Second), "p", ""); len(res) != 1 || !strings.Contains(res[0].Error, "delivery not finished") {
+		t.Fatalf("flush: %+v", res)
+	}
+	abandon(t, env)
+
+	env2 := durableEnv(t, dir, emulator.Config{})
+	env2.Flush(t, "p")
+	got, errs, _ := byPrefix(t, "p", objects(t, env2, "deliveries"))
+	want := map[string]string{"k=a/": `{"k":"a"}` + "\n" + `{"k":"a","n":2}` + "\n", "k=b/": `{"k":"b"}` + "\n"}
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(errs) != 1 || rawOf(t, errs[0]) != "not json" {
+		t.Fatalf("partitions %q, errors %+v", got, errs)
+	}
+	if err := env2.Server.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if segs := walSegments(t, dir); len(segs) != 0 {
+		t.Fatalf("segments left: %v", segs)
+	}
+}

@@ -525,6 +525,7 @@ func TestHTTPEndpointLambdaTransform(t *testing.T) {
 		Type: types.ProcessorTypeLambda,
 		Parameters: []types.ProcessorParameter{
 			{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fnARNPrefix + "upper")},
+			{ParameterName: types.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("1")},
 			{ParameterName: types.ProcessorParameterNameBufferIntervalInSeconds, ParameterValue: aws.String("0")},
 		}}}}
 	createHTTPStream(t, env.Firehose, "s", dest)
@@ -743,8 +744,9 @@ func TestHTTPEndpointValidation(t *testing.T) {
 				{AttributeName: aws.String("a"), AttributeValue: aws.String("1")}, {AttributeName: aws.String("a"), AttributeValue: aws.String("2")}}}
 		}, "InvalidArgumentException", "attribute name a more than once"},
 		{"processor", func(d *types.HttpEndpointDestinationConfiguration) {
-			d.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeAppendDelimiterToRecord}}}
-		}, "InvalidArgumentException", "firehose-local does not support the AppendDelimiterToRecord processor yet."},
+			d.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeRecordDeAggregation,
+				Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameSubRecordType, ParameterValue: aws.String("JSON")}}}}}
+		}, "InvalidArgumentException", "class com.amazonaws.services.firehose.internal.model.RecordDeAggregationProcessor can only be present when Dynamic Partitioning is enabled."},
 		{"backup prefix", func(d *types.HttpEndpointDestinationConfiguration) {
 			d.S3Configuration.Prefix = aws.String("p/!{timestamp:yyyy}/")
 		}, "InvalidArgumentException", "ErrorOutputPrefix cannot be null or empty"},

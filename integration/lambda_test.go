@@ -102,8 +102,11 @@ func TestTransformLogsInCloudWatchLogs(t *testing.T) {
 	ctx := context.Background()
 	pythonTransform(t, env, "py", nil)
 	dest := transformDest(fnARNPrefix+"py", "0")
-	dest.ProcessingConfiguration.Processors[0].Parameters = append(dest.ProcessingConfiguration.Processors[0].Parameters,
-		ftypes.ProcessorParameter{ParameterName: ftypes.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("0.2")})
+	for i, p := range dest.ProcessingConfiguration.Processors[0].Parameters {
+		if p.ParameterName == ftypes.ProcessorParameterNameBufferSizeInMb {
+			dest.ProcessingConfiguration.Processors[0].Parameters[i].ParameterValue = aws.String("0.2")
+		}
+	}
 	createStream(t, env.Firehose, "s", dest)
 	// Three separate invocations: flush after each batch.
 	for i := 0; i < 3; i++ {

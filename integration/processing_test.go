@@ -112,6 +112,7 @@ func transformDest(fn string, retries string) *types.ExtendedS3DestinationConfig
 		Parameters: []types.ProcessorParameter{
 			{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fn)},
 			{ParameterName: types.ProcessorParameterNameLambdaNumberOfRetries, ParameterValue: aws.String(retries)},
+			{ParameterName: types.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("1")},
 			{ParameterName: types.ProcessorParameterNameBufferIntervalInSeconds, ParameterValue: aws.String("60")},
 		}}}}
 	return d

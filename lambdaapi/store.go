@@ -31,8 +31,9 @@ import (
 // "<region>/<name>", its functionState in JSON, written before the call
 // that changed it answers. Functions created through the API survive a
 // restart with the same CodeDir and State; functions registered with
-// RegisterLocal live only in memory. Up to a0f0eee the configuration was
-// in <region>/<name>/function.json, imported once and removed.
+// RegisterLocal live only in memory. Before the state store the
+// configuration was in <region>/<name>/function.json, imported once and
+// removed.
 const (
 	legacyStateFile = "function.json"
 	taskDir         = "task"
@@ -357,8 +358,8 @@ func (s *Service) restore(st functionState) bool {
 }
 
 // importLegacy imports, once, the functions whose configuration is in a
-// function.json (firehose-local up to a0f0eee), and removes those files.
-// Without a state store (or if writing it fails) they are only restored, in
+// function.json (firehose-local before the state store), and removes those
+// files. Without a state store (or if writing it fails) they are only restored, in
 // memory, and keep reports that their files must stay.
 func (s *Service) importLegacy() (keep bool, err error) {
 	h := s.cfg.State

@@ -73,18 +73,28 @@ type S3DestinationConfiguration struct {
 // ExtendedS3DestinationConfiguration is the S3 destination. It is also the
 // form in which firehose-local stores every S3 destination.
 type ExtendedS3DestinationConfiguration struct {
-	RoleARN                  string                    `json:"RoleARN"`
-	BucketARN                string                    `json:"BucketARN"`
-	Prefix                   *string                   `json:"Prefix,omitempty"`
-	ErrorOutputPrefix        *string                   `json:"ErrorOutputPrefix,omitempty"`
-	BufferingHints           *BufferingHints           `json:"BufferingHints,omitempty"`
-	CompressionFormat        string                    `json:"CompressionFormat,omitempty"`
-	EncryptionConfiguration  *EncryptionConfiguration  `json:"EncryptionConfiguration,omitempty"`
-	CloudWatchLoggingOptions *CloudWatchLoggingOptions `json:"CloudWatchLoggingOptions,omitempty"`
-	ProcessingConfiguration  *ProcessingConfiguration  `json:"ProcessingConfiguration,omitempty"`
-	S3BackupMode             string                    `json:"S3BackupMode,omitempty"`
-	FileExtension            *string                   `json:"FileExtension,omitempty"`
-	CustomTimeZone           *string                   `json:"CustomTimeZone,omitempty"`
+	RoleARN                  string                      `json:"RoleARN"`
+	BucketARN                string                      `json:"BucketARN"`
+	Prefix                   *string                     `json:"Prefix,omitempty"`
+	ErrorOutputPrefix        *string                     `json:"ErrorOutputPrefix,omitempty"`
+	BufferingHints           *BufferingHints             `json:"BufferingHints,omitempty"`
+	CompressionFormat        string                      `json:"CompressionFormat,omitempty"`
+	EncryptionConfiguration  *EncryptionConfiguration    `json:"EncryptionConfiguration,omitempty"`
+	CloudWatchLoggingOptions *CloudWatchLoggingOptions   `json:"CloudWatchLoggingOptions,omitempty"`
+	ProcessingConfiguration  *ProcessingConfiguration    `json:"ProcessingConfiguration,omitempty"`
+	S3BackupMode             string                      `json:"S3BackupMode,omitempty"`
+	S3BackupConfiguration    *S3DestinationConfiguration `json:"S3BackupConfiguration,omitempty"`
+	FileExtension            *string                     `json:"FileExtension,omitempty"`
+	CustomTimeZone           *string                     `json:"CustomTimeZone,omitempty"`
+
+	DynamicPartitioningConfiguration *DynamicPartitioningConfiguration `json:"DynamicPartitioningConfiguration,omitempty"`
+}
+
+// DynamicPartitioningConfiguration turns dynamic partitioning on (only when
+// the stream is created) with its S3 retry duration.
+type DynamicPartitioningConfiguration struct {
+	Enabled      *bool                     `json:"Enabled,omitempty"`
+	RetryOptions *HttpEndpointRetryOptions `json:"RetryOptions,omitempty"`
 }
 
 // S3DestinationUpdate is UpdateDestination's plain S3 update.
@@ -104,8 +114,11 @@ type ExtendedS3DestinationUpdate struct {
 	S3DestinationUpdate
 	ProcessingConfiguration *ProcessingConfiguration `json:"ProcessingConfiguration,omitempty"`
 	S3BackupMode            *string                  `json:"S3BackupMode,omitempty"`
+	S3BackupUpdate          *S3DestinationUpdate     `json:"S3BackupUpdate,omitempty"`
 	FileExtension           *string                  `json:"FileExtension,omitempty"`
 	CustomTimeZone          *string                  `json:"CustomTimeZone,omitempty"`
+
+	DynamicPartitioningConfiguration *DynamicPartitioningConfiguration `json:"DynamicPartitioningConfiguration,omitempty"`
 }
 
 // HttpEndpointConfiguration is the HTTP endpoint a destination delivers to.
@@ -249,10 +262,13 @@ type S3DestinationDescription struct {
 // ExtendedS3DestinationDescription describes the S3 destination.
 type ExtendedS3DestinationDescription struct {
 	S3DestinationDescription
-	ProcessingConfiguration *ProcessingConfiguration `json:"ProcessingConfiguration,omitempty"`
-	S3BackupMode            string                   `json:"S3BackupMode,omitempty"`
-	FileExtension           *string                  `json:"FileExtension,omitempty"`
-	CustomTimeZone          *string                  `json:"CustomTimeZone,omitempty"`
+	ProcessingConfiguration *ProcessingConfiguration  `json:"ProcessingConfiguration,omitempty"`
+	S3BackupMode            string                    `json:"S3BackupMode,omitempty"`
+	S3BackupDescription     *S3DestinationDescription `json:"S3BackupDescription,omitempty"`
+	FileExtension           *string                   `json:"FileExtension,omitempty"`
+	CustomTimeZone          *string                   `json:"CustomTimeZone,omitempty"`
+
+	DynamicPartitioningConfiguration *DynamicPartitioningConfiguration `json:"DynamicPartitioningConfiguration,omitempty"`
 }
 
 // DestinationDescription describes one destination.

@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -229,8 +230,9 @@ func (t *PrefixTemplate) tmplFirst(kinds ...tmplSegKind) (tmplSegment, bool) {
 //  7. a non-empty ErrorOutputPrefix with expressions contains
 //     !{firehose:error-output-type} at least once.
 //
-// Only the message of rule 5 is known verbatim from AWS; the others use the
-// same lead-in and name the offending expression.
+// The message of rule 5 is known verbatim from AWS; the constraints of the
+// others are the texts quoted from the service by third-party preflight rules
+// (firehose-pipeline spec §1.2), after the same lead-in (an assumption).
 func ValidatePrefixes(prefix, errorOutputPrefix string, dynamicPartitioning bool) error {
 	p, err := ParsePrefix(prefix)
 	if err != nil {
@@ -240,34 +242,26 @@ func ValidatePrefixes(prefix, errorOutputPrefix string, dynamicPartitioning bool
 	if err != nil {
 		return prefixSyntaxRuleError("ErrorOutputPrefix", err)
 	}
-	if s, ok := p.tmplFirst(tmplSegErrorType); ok {
-		return errors.New(prefixConstraintLeadIn + "Prefix cannot contain " + s.text +
-			"; it is only valid in ErrorOutputPrefix")
+	if _, ok := p.tmplFirst(tmplSegErrorType); ok {
+		return errors.New(prefixConstraintLeadIn + "Prefix must not contain any occurrence of " + prefixExprErrorType)
 	}
-	if s, ok := e.tmplFirst(tmplSegPartitionQuery, tmplSegPartitionLambda); ok {
-		return errors.New(prefixConstraintLeadIn + "ErrorOutputPrefix cannot contain " + s.text +
-			"; partitionKeyFromQuery and partitionKeyFromLambda expressions are only valid in Prefix")
+	if _, ok := e.tmplFirst(tmplSegPartitionQuery, tmplSegPartitionLambda); ok {
+		return errors.New(prefixConstraintLeadIn + "Dynamic Partitioning Namespaces can't be part of an error prefix expression")
 	}
-	pk, hasPK := p.tmplFirst(tmplSegPartitionQuery, tmplSegPartitionLambda)
+	_, hasPK := p.tmplFirst(tmplSegPartitionQuery, tmplSegPartitionLambda)
 	if hasPK && !dynamicPartitioning {
-		return errors.New(prefixConstraintLeadIn + "Prefix cannot contain " + pk.text +
-			" when dynamic partitioning is not enabled")
+		return errors.New(prefixConstraintLeadIn + "Dynamic Partitioning Namespaces can only be part of a prefix expression when Dynamic Partitioning is enabled.")
 	}
 	if p.HasExpressions() && errorOutputPrefix == "" {
 		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixMsgErrorPrefixRequired)
 	}
 	if dynamicPartitioning && !hasPK {
-		//lint:ignore ST1005 AWS's own message, word for word
-		return errors.New(prefixConstraintLeadIn + "Prefix must contain at least one " +
-			"!{partitionKeyFromQuery:key} or !{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled")
+		return errors.New(prefixConstraintLeadIn + "S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic Partitioning is enabled")
 	}
 	if e.HasExpressions() {
 		if _, ok := e.tmplFirst(tmplSegErrorType); !ok {
-			s, _ := e.tmplFirst(tmplSegTimestamp, tmplSegRandom)
-			return errors.New(prefixConstraintLeadIn + "ErrorOutputPrefix contains the expression " + s.text +
-				" but no " + prefixExprErrorType + "; an ErrorOutputPrefix that contains expressions must include " +
-				prefixExprErrorType + " at least once")
+			return errors.New(prefixConstraintLeadIn + "ErrorOutputPrefix must contain at least one occurrence of " + prefixExprErrorType)
 		}
 	}
 	return nil
@@ -354,6 +348,18 @@ func DataKeyPrefix(prefix string, t time.Time, loc *time.Location, rnd io.Reader
 // Data returns the evaluated S3 key prefix for delivered data at t, as
 // DataKeyPrefix does.
 func (k *KeyPrefixes) Data(t time.Time, loc *time.Location, rnd io.Reader) (string, error) {
+	return k.Partition(t, loc, rnd, nil)
+}
+
+// PartitionKeys are the dynamic partitioning keys of one partition: the
+// values of !{partitionKeyFromQuery:k} and !{partitionKeyFromLambda:k}.
+type PartitionKeys struct {
+	Query, Lambda map[string]string
+}
+
+// Partition returns the evaluated S3 key prefix for the data of the
+// partition with keys at t. A key the prefix uses and keys lacks is an error.
+func (k *KeyPrefixes) Partition(t time.Time, loc *time.Location, rnd io.Reader, keys *PartitionKeys) (string, error) {
 	tm := prefixIn(t, loc)
 	buf := make([]byte, 0, len(k.data.src)+len(prefixDefaultTimeLayout)+8)
 	if k.data.tmpl == nil {
@@ -361,11 +367,28 @@ func (k *KeyPrefixes) Data(t time.Time, loc *time.Location, rnd io.Reader) (stri
 		buf = prefixDefaultTimePath.Append(buf, tm)
 		return prefixFinish(buf)
 	}
-	buf, err := k.data.tmpl.tmplEval(buf, tm, "", rnd)
+	buf, err := k.data.tmpl.tmplEval(buf, tm, "", rnd, keys)
 	if err != nil {
 		return "", err
 	}
 	return prefixFinish(buf)
+}
+
+// PartitionKeyNames lists the keys Prefix uses, by namespace, each once, in
+// order of appearance.
+func (k *KeyPrefixes) PartitionKeyNames() (query, lambda []string) {
+	if k.data.tmpl == nil {
+		return nil, nil
+	}
+	for _, s := range k.data.tmpl.segs {
+		switch {
+		case s.kind == tmplSegPartitionQuery && !slices.Contains(query, s.value):
+			query = append(query, s.value)
+		case s.kind == tmplSegPartitionLambda && !slices.Contains(lambda, s.value):
+			lambda = append(lambda, s.value)
+		}
+	}
+	return query, lambda
 }
 
 // errPrefixNoErrorType is the error of ErrorKeyPrefix and KeyPrefixes.Error for an
@@ -430,7 +453,7 @@ func (k *KeyPrefixes) Error(errorType string, t time.Time, loc *time.Location, r
 		buf = prefixDefaultTimePath.Append(buf, tm)
 		return prefixFinish(buf)
 	}
-	buf, err := e.tmpl.tmplEval(buf, tm, errorType, rnd)
+	buf, err := e.tmpl.tmplEval(buf, tm, errorType, rnd, nil)
 	if err != nil {
 		return "", err
 	}
@@ -473,7 +496,7 @@ func prefixJavaLen(b []byte) int {
 
 // eval appends the evaluated template to buf. tm is already in the stream's
 // time zone; every timestamp expression uses this same instant.
-func (t *PrefixTemplate) tmplEval(buf []byte, tm time.Time, errorType string, rnd io.Reader) ([]byte, error) {
+func (t *PrefixTemplate) tmplEval(buf []byte, tm time.Time, errorType string, rnd io.Reader, keys *PartitionKeys) ([]byte, error) {
 	for _, s := range t.segs {
 		switch s.kind {
 		case tmplSegLiteral:
@@ -491,7 +514,18 @@ func (t *PrefixTemplate) tmplEval(buf []byte, tm time.Time, errorType string, rn
 			}
 			buf = append(buf, errorType...)
 		case tmplSegPartitionQuery, tmplSegPartitionLambda:
-			return nil, errors.New("cannot evaluate " + s.text + ": dynamic partitioning is not supported")
+			var m map[string]string
+			if keys != nil {
+				m = keys.Query
+				if s.kind == tmplSegPartitionLambda {
+					m = keys.Lambda
+				}
+			}
+			v, ok := m[s.value]
+			if !ok {
+				return nil, errors.New("cannot evaluate " + s.text + ": the record has no partition key " + s.value)
+			}
+			buf = append(buf, v...)
 		}
 	}
 	return buf, nil
@@ -515,4 +549,24 @@ func prefixAppendRandom(buf []byte, rnd io.Reader) ([]byte, error) {
 		buf = append(buf, hex[v&0x0f])
 	}
 	return buf, nil
+}
+
+// String shows the keys as name=value pairs, query keys first, for logs
+// and the console.
+func (k *PartitionKeys) String() string {
+	var sb strings.Builder
+	for _, m := range []map[string]string{k.Query, k.Lambda} {
+		names := make([]string, 0, len(m))
+		for n := range m {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			if sb.Len() > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(n + "=" + m[n])
+		}
+	}
+	return sb.String()
 }

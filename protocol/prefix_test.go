@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -277,45 +278,40 @@ var prefixValidateCases = []struct {
 		name:      "error-output-type in Prefix",
 		prefix:    "data/!{firehose:error-output-type}/",
 		errPrefix: "e/!{firehose:error-output-type}/",
-		want:      prefixTestLead + "Prefix cannot contain !{firehose:error-output-type}; it is only valid in ErrorOutputPrefix",
+		want:      prefixTestLead + "Prefix must not contain any occurrence of !{firehose:error-output-type}",
 	},
 	{
 		name:      "error prefix with expressions but no error-output-type",
 		prefix:    "d/!{timestamp:yyyy}/",
 		errPrefix: "e/!{timestamp:yyyy}/",
-		want: prefixTestLead + "ErrorOutputPrefix contains the expression !{timestamp:yyyy} but no !{firehose:error-output-type}; " +
-			"an ErrorOutputPrefix that contains expressions must include !{firehose:error-output-type} at least once",
+		want:      prefixTestLead + "ErrorOutputPrefix must contain at least one occurrence of !{firehose:error-output-type}",
 	},
 	{
 		name:      "error prefix with only random-string",
 		errPrefix: "e/!{firehose:random-string}/",
-		want: prefixTestLead + "ErrorOutputPrefix contains the expression !{firehose:random-string} but no !{firehose:error-output-type}; " +
-			"an ErrorOutputPrefix that contains expressions must include !{firehose:error-output-type} at least once",
+		want:      prefixTestLead + "ErrorOutputPrefix must contain at least one occurrence of !{firehose:error-output-type}",
 	},
 	{
 		name: "partition key in error prefix", dynamic: true,
 		prefix:    "!{partitionKeyFromQuery:customer_id}/",
 		errPrefix: "e/!{firehose:error-output-type}/!{partitionKeyFromQuery:customer_id}/",
-		want: prefixTestLead + "ErrorOutputPrefix cannot contain !{partitionKeyFromQuery:customer_id}; " +
-			"partitionKeyFromQuery and partitionKeyFromLambda expressions are only valid in Prefix",
+		want:      prefixTestLead + "Dynamic Partitioning Namespaces can't be part of an error prefix expression",
 	},
 	{
 		name:      "partition key without dynamic partitioning",
 		prefix:    "year=!{timestamp:yyyy}/device=!{partitionKeyFromLambda:device}/",
 		errPrefix: "e/!{firehose:error-output-type}/",
-		want:      prefixTestLead + "Prefix cannot contain !{partitionKeyFromLambda:device} when dynamic partitioning is not enabled",
+		want:      prefixTestLead + "Dynamic Partitioning Namespaces can only be part of a prefix expression when Dynamic Partitioning is enabled.",
 	},
 	{
 		name: "dynamic partitioning without partition keys", dynamic: true,
 		prefix:    "year=!{timestamp:yyyy}/",
 		errPrefix: "e/!{firehose:error-output-type}/",
-		want: prefixTestLead + "Prefix must contain at least one !{partitionKeyFromQuery:key} or " +
-			"!{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled",
+		want:      prefixTestLead + "S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic Partitioning is enabled",
 	},
 	{
 		name: "dynamic partitioning with empty prefix", dynamic: true,
-		want: prefixTestLead + "Prefix must contain at least one !{partitionKeyFromQuery:key} or " +
-			"!{partitionKeyFromLambda:key} expression when dynamic partitioning is enabled",
+		want: prefixTestLead + "S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic Partitioning is enabled",
 	},
 	{
 		name:   "unterminated expression in Prefix",
@@ -446,6 +442,24 @@ func TestPrefixParse(t *testing.T) {
 	}
 }
 
+func TestPrefixPartitionKeys(t *testing.T) {
+	k, err := ParseKeyPrefixes("c=!{partitionKeyFromQuery:customer}/d=!{partitionKeyFromLambda:device}/!{timestamp:yyyy}/!{partitionKeyFromQuery:customer}/", "e/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, l := k.PartitionKeyNames()
+	if !slices.Equal(q, []string{"customer"}) || !slices.Equal(l, []string{"device"}) {
+		t.Fatalf("PartitionKeyNames = %q, %q", q, l)
+	}
+	got, err := k.Partition(prefixTestTime, nil, nil, &PartitionKeys{Query: map[string]string{"customer": "a/b"}, Lambda: map[string]string{"device": "mobile"}})
+	if want := "c=a/b/d=mobile/" + prefixTestTime.UTC().Format("2006") + "/a/b/"; err != nil || got != want {
+		t.Fatalf("Partition = %q, %v; want %q", got, err, want)
+	}
+	if _, err := k.Partition(prefixTestTime, nil, nil, &PartitionKeys{Query: map[string]string{"customer": "x"}}); err == nil {
+		t.Fatal("a missing Lambda key evaluated")
+	}
+}
+
 func TestPrefixEvaluationErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -454,7 +468,7 @@ func TestPrefixEvaluationErrors(t *testing.T) {
 	}{
 		{"partition key cannot be evaluated", func() (string, error) {
 			return DataKeyPrefix("!{partitionKeyFromQuery:id}/", prefixTestTime, nil, nil)
-		}, "dynamic partitioning is not supported"},
+		}, "the record has no partition key id"},
 		{"error-output-type in a data prefix", func() (string, error) {
 			return DataKeyPrefix("!{firehose:error-output-type}/", prefixTestTime, nil, nil)
 		}, "only valid in ErrorOutputPrefix"},

@@ -1,5 +1,7 @@
 package protocol
 
+import "encoding/json"
+
 // A fast reader for a Lambda transform's answer, with the scanner of the
 // PutRecordBatch decoder. encoding/json spends most of a transform's
 // processing time on the answer (reflection, a string per field), so
@@ -50,6 +52,14 @@ type (
 		RecordID *string `json:"recordId"`
 		Result   *string `json:"result"`
 		Data     *string `json:"data"`
+		// Metadata carries the record's dynamic partitioning keys.
+		Metadata *TransformMetadata `json:"metadata"`
+	}
+	// TransformMetadata is a transformed record's metadata: its partition
+	// keys, for !{partitionKeyFromLambda:key}. Values are JSON strings in
+	// AWS's contract; numbers and booleans are taken as their text.
+	TransformMetadata struct {
+		PartitionKeys map[string]json.RawMessage `json:"partitionKeys"`
 	}
 	// ProcessingErrorDocument is one line of a processing-failed object,
 	// with the keys in the order real objects show them.
@@ -69,6 +79,9 @@ type (
 type TransformRecord struct {
 	RecordID, Result, Data          []byte
 	HasRecordID, HasResult, HasData bool
+	// PartitionKeys is metadata.partitionKeys, raw JSON values (only
+	// encoding/json's path fills it: the scanner leaves metadata to it).
+	PartitionKeys map[string]json.RawMessage
 }
 
 // ScanTransformResponse reads the records of a transform's answer, or
@@ -99,8 +112,10 @@ func ScanTransformResponse(b []byte) ([]TransformRecord, bool) {
 				var r TransformRecord
 				d.object(3, func(key []byte, plain bool) {
 					switch {
-					case !plain || foldsTo(key, "recordId", "result", "data"):
+					case !plain || foldsTo(key, "recordId", "result", "data", "metadata"):
 						d.fail()
+					case string(key) == "metadata":
+						r.PartitionKeys = d.metadata(r.PartitionKeys)
 					case string(key) == "recordId":
 						r.RecordID, r.HasRecordID = d.plainString()
 					case string(key) == "result":
@@ -121,6 +136,53 @@ func ScanTransformResponse(b []byte) ([]TransformRecord, bool) {
 		return nil, false
 	}
 	return recs, true
+}
+
+// metadata scans a record's metadata object for its partitionKeys, an
+// object of plain strings, and adds them (raw JSON, quotes included) to
+// keys. null is nothing, as for encoding/json; anything else (escapes,
+// other values) fails the scan.
+func (d *decoder) metadata(keys map[string]json.RawMessage) map[string]json.RawMessage {
+	if d.peek() == 'n' {
+		d.skipValue(4)
+		return keys
+	}
+	if d.peek() != '{' {
+		d.fail()
+		return keys
+	}
+	d.object(4, func(key []byte, plain bool) {
+		switch {
+		case !plain || foldsTo(key, "partitionKeys"):
+			d.fail()
+		case string(key) == "partitionKeys":
+			if d.peek() == 'n' {
+				d.skipValue(5)
+				return
+			}
+			if d.peek() != '{' {
+				d.fail()
+				return
+			}
+			d.object(5, func(key []byte, plain bool) {
+				start := d.i
+				if !plain {
+					d.fail()
+					return
+				}
+				if _, ok := d.plainString(); !ok {
+					return
+				}
+				if keys == nil {
+					keys = map[string]json.RawMessage{}
+				}
+				keys[string(key)] = d.b[start:d.i:d.i]
+			})
+		default:
+			d.skipValue(4)
+		}
+	})
+	return keys
 }
 
 // plainString scans a string value without escapes or non-ASCII bytes and

@@ -39,7 +39,7 @@
 //
 // # Migration
 //
-// Releases up to a0f0eee kept this state in files of their own:
+// Releases before it (up to a9da27c) kept this state in files of their own:
 // DataDir/firehose/streams.json, DataDir/logs/logs.jsonl (a journal) and
 // DataDir/lambda/<region>/<name>/function.json. Each service imports its
 // old file(s) once, in the same transaction as a marker saying so, then

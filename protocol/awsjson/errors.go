@@ -21,6 +21,7 @@ const (
 	ErrUnknownOperation       = "UnknownOperationException"
 	ErrInternalFailure        = "InternalFailure"
 	ErrRequestEntityTooLarge  = "RequestEntityTooLargeException"
+	ErrInvalidSource          = "InvalidSourceException"
 )
 
 // Error is an AWS JSON 1.1 error: it renders as
