@@ -482,6 +482,11 @@ func (s *Service) addStoredLocked(ss storedStream) error {
 	if s.streams[ss.Region][ss.Name] != nil {
 		return nil
 	}
+	if ss.S3 != nil && upgradeProcessing(ss.S3.ProcessingConfiguration) ||
+		ss.HTTP != nil && upgradeProcessing(ss.HTTP.ProcessingConfiguration) {
+		s.log.Info("a Lambda processor of a stored delivery stream had one buffering hint: the other one is given its default, as the release that stored it did",
+			"region", ss.Region, "stream", ss.Name)
+	}
 	st := &stream{
 		name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
 		createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
@@ -499,6 +504,39 @@ func (s *Service) addStoredLocked(ss storedStream) error {
 	s.streams[st.region][st.name] = st
 	st.pipe = s.newPipeline(st)
 	return nil
+}
+
+// upgradeProcessing brings a processing configuration stored by an earlier
+// release up to a rule that came later: a Lambda processor's
+// BufferSizeInMBs and BufferIntervalInSeconds go together (AWS's "Both ...
+// are required"). Releases before it accepted one alone, the other taking
+// its default (1 MB, 60 s); a definition they stored gets that default
+// written in, so that it keeps its processing (the pipeline does not run a
+// configuration today's rules refuse). It reports whether it changed pc.
+func upgradeProcessing(pc *protocol.ProcessingConfiguration) bool {
+	if pc == nil {
+		return false
+	}
+	changed := false
+	for i := range pc.Processors {
+		p := &pc.Processors[i]
+		if p.Type != "Lambda" {
+			continue
+		}
+		has := map[string]bool{}
+		for _, param := range p.Parameters {
+			has[param.ParameterName] = true
+		}
+		switch {
+		case has["BufferSizeInMBs"] && !has["BufferIntervalInSeconds"]:
+			p.Parameters = append(p.Parameters, protocol.ProcessorParameter{ParameterName: "BufferIntervalInSeconds", ParameterValue: "60"})
+			changed = true
+		case has["BufferIntervalInSeconds"] && !has["BufferSizeInMBs"]:
+			p.Parameters = append(p.Parameters, protocol.ProcessorParameter{ParameterName: "BufferSizeInMBs", ParameterValue: "1"})
+			changed = true
+		}
+	}
+	return changed
 }
 
 // newIncarnation identifies one creation of a stream, so that records of a

@@ -185,6 +185,12 @@ func TestDataDirMigratedFromA0F0EEE(t *testing.T) {
 		aws.ToString(s3d.ProcessingConfiguration.Processors[0].Parameters[0].ParameterValue) != "arn:aws:lambda:us-east-1:000000000000:function:upper" {
 		t.Errorf("stream: %s", jsonOf(d))
 	}
+	// a0f0eee took BufferIntervalInSeconds alone, with a 1 MB buffer;
+	// today's rules want both, so the stored definition gets the default.
+	if params := s3d.ProcessingConfiguration.Processors[0].Parameters; len(params) != 3 ||
+		params[2].ParameterName != "BufferSizeInMBs" || aws.ToString(params[2].ParameterValue) != "1" {
+		t.Errorf("processor parameters: %s", jsonOf(params))
+	}
 	if len(m.Tags.Tags) != 2 || aws.ToString(m.Tags.Tags[0].Key) != "env" || aws.ToString(m.Tags.Tags[1].Value) != "data" {
 		t.Errorf("stream tags: %s", jsonOf(m.Tags.Tags))
 	}
