@@ -2,13 +2,15 @@ package integration_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // partitionDest is an S3 destination partitioned by the keys a Lambda
@@ -259,15 +262,14 @@ func TestDynamicPartitioningValidation(t *testing.T) {
 	}
 }
 
+// gunzip decompresses b with the gzip program, a reader we did not write.
 func gunzip(t *testing.T, b []byte) string {
 	t.Helper()
-	r, err := gzip.NewReader(bytes.NewReader(b))
+	cmd := exec.Command(testtool.LookPath(t, "gzip", "apt-get install gzip"), "-dc")
+	cmd.Stdin = bytes.NewReader(b)
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("gunzip: %v", err)
-	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatalf("gunzip: %v", err)
+		t.Fatalf("gzip -dc: %v", err)
 	}
 	return string(out)
 }
@@ -343,5 +345,51 @@ func TestS3BackupOfSourceRecords(t *testing.T) {
 	x = out.DeliveryStreamDescription.Destinations[0].ExtendedS3DestinationDescription
 	if aws.ToString(x.S3BackupDescription.Prefix) != "source-v2/" || x.S3BackupDescription.CompressionFormat != types.CompressionFormatGzip {
 		t.Fatalf("S3BackupUpdate did not merge: %+v", x.S3BackupDescription)
+	}
+}
+
+// failingDataStore refuses every object but error output, which it keeps.
+type failingDataStore struct {
+	mu   sync.Mutex
+	errs []object
+}
+
+func (s *failingDataStore) PutObject(_ context.Context, _, key string, body []byte, _ emulator.ObjectMeta) error {
+	if !strings.HasPrefix(key, "errors/") {
+		return errors.New("the disk is on fire")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errs = append(s.errs, object{key: key, body: body})
+	return nil
+}
+
+// A partition's object S3 does not take within RetryOptions goes to the
+// error output, record by record.
+func TestPartitionRetryOptions(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	store := &failingDataStore{}
+	env := newEnv(t, emulator.Config{Clock: clock, Store: store})
+	d := jqDest("k=!{partitionKeyFromQuery:k}/", metadataExtraction("{k:.k}"))
+	d.DynamicPartitioningConfiguration.RetryOptions = &types.RetryOptions{DurationInSeconds: aws.Int32(60)}
+	createStream(t, env.Firehose, "r", d)
+	putBatch(t, env.Firehose, "r", []byte(`{"k":"a","n":1}`), []byte(`{"k":"a","n":2}`))
+	if res, _ := env.Server.Flush(ctxFor(t, time.Second), "r", ""); len(res) != 1 || !strings.Contains(res[0].Error, "the disk is on fire") {
+		t.Fatalf("flush while S3 fails: %+v", res)
+	}
+	store.mu.Lock()
+	n := len(store.errs)
+	store.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("error output written before RetryOptions ran out: %d objects", n)
+	}
+	clock.Advance(61 * time.Second)
+	env.Flush(t, "r") // the retry after the window sends the records on
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	_, errs, keys := split(t, store.errs)
+	if len(errs) != 2 || rawOf(t, errs[0]) != `{"k":"a","n":1}` || errs[0].ErrorCode != "S3.InternalError" ||
+		!strings.HasPrefix(keys[0], "errors/partition-delivery-failed/r-1-") {
+		t.Fatalf("error output %+v at %q", errs, keys)
 	}
 }
