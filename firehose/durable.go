@@ -16,6 +16,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/protocol"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/statestore"
 	"github.com/firehose-local/firehose-local/wal"
 )
@@ -486,6 +487,18 @@ func (s *Service) addStoredLocked(ss storedStream) error {
 		ss.HTTP != nil && upgradeProcessing(ss.HTTP.ProcessingConfiguration) {
 		s.log.Info("a Lambda processor of a stored delivery stream had one buffering hint: the other one is given its default, as the release that stored it did",
 			"region", ss.Region, "stream", ss.Name)
+	}
+	// A definition today's rules refuse would run without what they refuse
+	// (its processing): say so loudly rather than deliver silently.
+	var refused *awsjson.Error
+	if ss.S3 != nil {
+		refused = delivery.CheckS3(ss.S3)
+	} else if ss.HTTP != nil {
+		refused = delivery.CheckHTTP(ss.HTTP)
+	}
+	if refused != nil {
+		s.log.Error("a stored delivery stream's configuration breaks a rule of this release: parts of it (its processing) may not run; update or recreate the stream",
+			"region", ss.Region, "stream", ss.Name, "error", refused.Message)
 	}
 	st := &stream{
 		name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,

@@ -243,13 +243,16 @@ func ValidatePrefixes(prefix, errorOutputPrefix string, dynamicPartitioning bool
 		return prefixSyntaxRuleError("ErrorOutputPrefix", err)
 	}
 	if _, ok := p.tmplFirst(tmplSegErrorType); ok {
+		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixConstraintLeadIn + "Prefix must not contain any occurrence of " + prefixExprErrorType)
 	}
 	if _, ok := e.tmplFirst(tmplSegPartitionQuery, tmplSegPartitionLambda); ok {
+		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixConstraintLeadIn + "Dynamic Partitioning Namespaces can't be part of an error prefix expression")
 	}
 	_, hasPK := p.tmplFirst(tmplSegPartitionQuery, tmplSegPartitionLambda)
 	if hasPK && !dynamicPartitioning {
+		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixConstraintLeadIn + "Dynamic Partitioning Namespaces can only be part of a prefix expression when Dynamic Partitioning is enabled.")
 	}
 	if p.HasExpressions() && errorOutputPrefix == "" {
@@ -257,10 +260,12 @@ func ValidatePrefixes(prefix, errorOutputPrefix string, dynamicPartitioning bool
 		return errors.New(prefixMsgErrorPrefixRequired)
 	}
 	if dynamicPartitioning && !hasPK {
+		//lint:ignore ST1005 AWS's own message, word for word
 		return errors.New(prefixConstraintLeadIn + "S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic Partitioning is enabled")
 	}
 	if e.HasExpressions() {
 		if _, ok := e.tmplFirst(tmplSegErrorType); !ok {
+			//lint:ignore ST1005 AWS's own message, word for word
 			return errors.New(prefixConstraintLeadIn + "ErrorOutputPrefix must contain at least one occurrence of " + prefixExprErrorType)
 		}
 	}
