@@ -76,6 +76,7 @@ type options struct {
 	walSegment       string
 	walHeld          float64
 	partitioning     bool
+	partitionQuery   string
 }
 
 func main() {
@@ -103,6 +104,7 @@ func main() {
 	flag.StringVar(&o.walSegment, "wal-segment", "64KiB", "with -wal-compaction: --wal-segment-size")
 	flag.Float64Var(&o.walHeld, "wal-held", 0.05, "with -wal-compaction: the share of the bytes sent to the failing stream")
 	flag.BoolVar(&o.partitioning, "partitioning", false, "instead of the throughput bench: records/s through dynamic partitioning's MetadataExtraction (two-key jq query, 4 and 100 partitions) against the same build's stream without processing (see partition.go)")
+	flag.StringVar(&o.partitionQuery, "partition-query", DefaultPartitionQuery, "with -partitioning: the MetadataExtraction query, yielding the keys customer and device")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)

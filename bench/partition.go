@@ -27,8 +27,9 @@ const (
 	partMany  = "jq-100-partitions"
 )
 
-// partitionQuery is the two-key query of the jq streams.
-const partitionQuery = "{customer:.customer,device:.device}"
+// DefaultPartitionQuery is the two-key query of the jq streams, unless
+// -partition-query says otherwise.
+const DefaultPartitionQuery = "{customer:.customer,device:.device}"
 
 // partitionRecords are n JSON records of about size bytes, spread over
 // customers × 2 devices.
@@ -54,7 +55,7 @@ func sanitize(s string) string {
 	return string(b)
 }
 
-func createPartitionStreams(ctx context.Context, cfg aws.Config) error {
+func createPartitionStreams(ctx context.Context, cfg aws.Config, query string) error {
 	if err := setupStream(ctx, cfg); err != nil { // the bucket
 		return err
 	}
@@ -71,7 +72,7 @@ func createPartitionStreams(ctx context.Context, cfg aws.Config) error {
 	dp.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{
 		Type: types.ProcessorTypeMetadataExtraction,
 		Parameters: []types.ProcessorParameter{
-			{ParameterName: types.ProcessorParameterNameMetadataExtractionQuery, ParameterValue: aws.String(partitionQuery)},
+			{ParameterName: types.ProcessorParameterNameMetadataExtractionQuery, ParameterValue: aws.String(query)},
 			{ParameterName: types.ProcessorParameterNameJsonParsingEngine, ParameterValue: aws.String("JQ-1.6")},
 		}}}}
 	for name, d := range map[string]*types.ExtendedS3DestinationConfiguration{partPlain: plain, partFew: &dp, partMany: &dp} {
@@ -93,7 +94,7 @@ func runPartitioning(o options, bin string) error {
 	ctx := context.Background()
 	maxW := slices.Max(o.workers)
 	cfg := awsConfig(p.url, maxW)
-	if err := createPartitionStreams(ctx, cfg); err != nil {
+	if err := createPartitionStreams(ctx, cfg, o.partitionQuery); err != nil {
 		return err
 	}
 	customers := map[string]int{partPlain: 2, partFew: 2, partMany: 50}
@@ -142,8 +143,8 @@ func runPartitioning(o options, bin string) error {
 }
 
 func printPartitioning(w io.Writer, o options, results map[string]map[int][]loadResult) {
-	fmt.Fprintf(w, "\n%d rounds of %v per stream and worker count, %d records of %d bytes per call; medians, range of the per-round ratios in brackets.\n\n",
-		o.rounds, o.duration, o.records, o.size)
+	fmt.Fprintf(w, "\nQuery `%s`; %d rounds of %v per stream and worker count, %d records of %d bytes per call; medians, range of the per-round ratios in brackets.\n\n",
+		o.partitionQuery, o.rounds, o.duration, o.records, o.size)
 	fmt.Fprintln(w, "| workers | no processing records/s | jq, 4 partitions records/s | jq, 100 partitions records/s | 4 partitions / none | 100 partitions / none |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
 	for _, n := range o.workers {
