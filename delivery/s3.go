@@ -132,6 +132,9 @@ func objectName(stream string, c destConfig, first time.Time) string {
 // CheckS3 applies the rules AWS checks beyond the model's
 // constraints, and refuses by name what firehose-local does not implement.
 func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *awsjson.Error {
+	if c := d.DataFormatConversionConfiguration; c != nil && (c.Enabled == nil || *c.Enabled) {
+		return protocol.Unsupported("ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration with Enabled true")
+	}
 	dp := DynamicPartitioning(*d)
 	if err := checkS3Common(d, dp); err != nil {
 		return err

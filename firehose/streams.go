@@ -153,7 +153,7 @@ func describeHTTP(h protocol.HttpEndpointDestinationConfiguration) protocol.Dest
 			BufferingHints:              &protocol.BufferingHints{SizeInMBs: &size, IntervalInSeconds: &interval},
 			CloudWatchLoggingOptions:    loggingOptions(h.CloudWatchLoggingOptions),
 			RequestConfiguration:        req,
-			ProcessingConfiguration:     h.ProcessingConfiguration,
+			ProcessingConfiguration:     describeProcessing(h.ProcessingConfiguration, deref(h.RoleARN)),
 			RoleARN:                     h.RoleARN,
 			RetryOptions:                &protocol.HttpEndpointRetryOptions{DurationInSeconds: &retry},
 			S3BackupMode:                backup,
@@ -201,13 +201,14 @@ func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.Destinat
 		DestinationId:            DestinationID,
 		S3DestinationDescription: &legacy,
 		ExtendedS3DestinationDescription: &protocol.ExtendedS3DestinationDescription{
-			S3DestinationDescription:         base,
-			ProcessingConfiguration:          c.ProcessingConfiguration,
-			S3BackupMode:                     backup,
-			S3BackupDescription:              describeBackup(c.S3BackupConfiguration),
-			FileExtension:                    c.FileExtension,
-			CustomTimeZone:                   c.CustomTimeZone,
-			DynamicPartitioningConfiguration: describeDynamicPartitioning(c.DynamicPartitioningConfiguration),
+			S3DestinationDescription:          base,
+			ProcessingConfiguration:           describeProcessing(c.ProcessingConfiguration, c.RoleARN),
+			S3BackupMode:                      backup,
+			S3BackupDescription:               describeBackup(c.S3BackupConfiguration),
+			FileExtension:                     c.FileExtension,
+			CustomTimeZone:                    c.CustomTimeZone,
+			DynamicPartitioningConfiguration:  describeDynamicPartitioning(c.DynamicPartitioningConfiguration),
+			DataFormatConversionConfiguration: c.DataFormatConversionConfiguration,
 		},
 	}
 }
@@ -250,4 +251,43 @@ func (s *stream) sortedTags() []protocol.Tag {
 		out[i] = protocol.Tag{Key: k, Value: s.tags[k]}
 	}
 	return out
+}
+
+// lambdaParamOrder is the order in which AWS describes a Lambda
+// processor's parameters, every one of them, defaults filled in.
+var lambdaParamOrder = []string{"LambdaArn", "NumberOfRetries", "RoleArn", "BufferSizeInMBs", "BufferIntervalInSeconds"}
+
+// describeProcessing is a ProcessingConfiguration as AWS describes it: a
+// Lambda processor with all five parameters, in AWS's order, those not
+// given at their defaults (3 retries, the destination's role, 1 MB, 60 s);
+// other processors as they were given.
+func describeProcessing(pc *protocol.ProcessingConfiguration, roleARN string) *protocol.ProcessingConfiguration {
+	if pc == nil {
+		return nil
+	}
+	out := *pc
+	out.Processors = make([]protocol.Processor, len(pc.Processors))
+	for i, p := range pc.Processors {
+		out.Processors[i] = p
+		if p.Type != "Lambda" {
+			continue
+		}
+		given := map[string]string{}
+		for _, param := range p.Parameters {
+			given[param.ParameterName] = param.ParameterValue
+		}
+		defaults := map[string]string{"NumberOfRetries": "3", "RoleArn": roleARN, "BufferSizeInMBs": "1", "BufferIntervalInSeconds": "60"}
+		params := make([]protocol.ProcessorParameter, 0, len(lambdaParamOrder))
+		for _, name := range lambdaParamOrder {
+			v, ok := given[name]
+			if !ok {
+				v, ok = defaults[name]
+			}
+			if ok && v != "" {
+				params = append(params, protocol.ProcessorParameter{ParameterName: name, ParameterValue: v})
+			}
+		}
+		out.Processors[i].Parameters = params
+	}
+	return &out
 }

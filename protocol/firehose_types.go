@@ -87,7 +87,15 @@ type ExtendedS3DestinationConfiguration struct {
 	FileExtension            *string                     `json:"FileExtension,omitempty"`
 	CustomTimeZone           *string                     `json:"CustomTimeZone,omitempty"`
 
-	DynamicPartitioningConfiguration *DynamicPartitioningConfiguration `json:"DynamicPartitioningConfiguration,omitempty"`
+	DynamicPartitioningConfiguration  *DynamicPartitioningConfiguration  `json:"DynamicPartitioningConfiguration,omitempty"`
+	DataFormatConversionConfiguration *DataFormatConversionConfiguration `json:"DataFormatConversionConfiguration,omitempty"`
+}
+
+// DataFormatConversionConfiguration is record format conversion, of which
+// firehose-local takes only the disabled setting (templates often state
+// it); its other members are refused by name.
+type DataFormatConversionConfiguration struct {
+	Enabled *bool `json:"Enabled,omitempty"`
 }
 
 // DynamicPartitioningConfiguration turns dynamic partitioning on (only when
@@ -118,7 +126,8 @@ type ExtendedS3DestinationUpdate struct {
 	FileExtension           *string                  `json:"FileExtension,omitempty"`
 	CustomTimeZone          *string                  `json:"CustomTimeZone,omitempty"`
 
-	DynamicPartitioningConfiguration *DynamicPartitioningConfiguration `json:"DynamicPartitioningConfiguration,omitempty"`
+	DynamicPartitioningConfiguration  *DynamicPartitioningConfiguration  `json:"DynamicPartitioningConfiguration,omitempty"`
+	DataFormatConversionConfiguration *DataFormatConversionConfiguration `json:"DataFormatConversionConfiguration,omitempty"`
 }
 
 // HttpEndpointConfiguration is the HTTP endpoint a destination delivers to.
@@ -268,7 +277,8 @@ type ExtendedS3DestinationDescription struct {
 	FileExtension           *string                   `json:"FileExtension,omitempty"`
 	CustomTimeZone          *string                   `json:"CustomTimeZone,omitempty"`
 
-	DynamicPartitioningConfiguration *DynamicPartitioningConfiguration `json:"DynamicPartitioningConfiguration,omitempty"`
+	DynamicPartitioningConfiguration  *DynamicPartitioningConfiguration  `json:"DynamicPartitioningConfiguration,omitempty"`
+	DataFormatConversionConfiguration *DataFormatConversionConfiguration `json:"DataFormatConversionConfiguration,omitempty"`
 }
 
 // DestinationDescription describes one destination.

@@ -1,0 +1,83 @@
+package integration_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+
+	"github.com/firehose-local/firehose-local/emulator"
+)
+
+// Tests that replay responses recorded from the real service. Each names
+// its recording; the recorded values are the expected ones.
+
+func describeS3(t *testing.T, fh *firehose.Client, name string) *types.ExtendedS3DestinationDescription {
+	t.Helper()
+	out, err := fh.DescribeDeliveryStream(context.Background(), &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.DeliveryStreamDescription.Destinations[0].ExtendedS3DestinationDescription
+}
+
+// Recording: localstack/localstack,
+// tests/aws/services/firehose/resources/test_firehose.snapshot.json,
+// test_firehose_stack_with_kinesis_as_source (validated 2025-04-11): a
+// dynamically partitioned stream with a MetadataExtraction processor and
+// format conversion disabled. Its Kinesis source is issue 15's; the
+// destination is replayed with Direct PUT.
+func TestRecordedDynamicPartitioningDescription(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	d := s3Dest()
+	d.Prefix = aws.String("firehoseTest/!{partitionKeyFromQuery:s3Prefix}")
+	d.ErrorOutputPrefix = aws.String("firehoseTest-errors/!{firehose:error-output-type}/")
+	d.BufferingHints = hints(64, 60)
+	d.DynamicPartitioningConfiguration = &types.DynamicPartitioningConfiguration{Enabled: aws.Bool(true)}
+	d.DataFormatConversionConfiguration = &types.DataFormatConversionConfiguration{Enabled: aws.Bool(false)}
+	d.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{
+		metadataExtraction("{s3Prefix: .tableName}")}}
+	createStream(t, env.Firehose, "recorded", d)
+	x := describeS3(t, env.Firehose, "recorded")
+	p := x.ProcessingConfiguration.Processors
+	switch {
+	case x.DataFormatConversionConfiguration == nil || aws.ToBool(x.DataFormatConversionConfiguration.Enabled):
+		t.Errorf("DataFormatConversionConfiguration = %+v, recorded {Enabled: false}", x.DataFormatConversionConfiguration)
+	case x.DynamicPartitioningConfiguration == nil || !aws.ToBool(x.DynamicPartitioningConfiguration.Enabled) ||
+		aws.ToInt32(x.DynamicPartitioningConfiguration.RetryOptions.DurationInSeconds) != 300:
+		t.Errorf("DynamicPartitioningConfiguration = %+v, recorded {Enabled: true, RetryOptions: {DurationInSeconds: 300}}", x.DynamicPartitioningConfiguration)
+	case len(p) != 1 || p[0].Type != types.ProcessorTypeMetadataExtraction || len(p[0].Parameters) != 2 ||
+		p[0].Parameters[0].ParameterName != "MetadataExtractionQuery" || aws.ToString(p[0].Parameters[0].ParameterValue) != "{s3Prefix: .tableName}" ||
+		p[0].Parameters[1].ParameterName != "JsonParsingEngine" || aws.ToString(p[0].Parameters[1].ParameterValue) != "JQ-1.6":
+		t.Errorf("processors = %+v, recorded as given", p)
+	case x.S3BackupMode != types.S3BackupModeDisabled || x.CompressionFormat != types.CompressionFormatUncompressed ||
+		aws.ToBool(x.CloudWatchLoggingOptions.Enabled) || x.EncryptionConfiguration.NoEncryptionConfig != types.NoEncryptionConfigNoEncryption ||
+		aws.ToInt32(x.BufferingHints.SizeInMBs) != 64 || aws.ToInt32(x.BufferingHints.IntervalInSeconds) != 60 ||
+		aws.ToString(x.Prefix) != "firehoseTest/!{partitionKeyFromQuery:s3Prefix}":
+		t.Errorf("description = %+v", x)
+	}
+}
+
+// Recording: the Lambda processor described by AWS with all five
+// parameters, defaults filled in, in this order (localstack/localstack's
+// Firehose snapshots, as replayed in issue 19, and real
+// DescribeDeliveryStream outputs published with the AWS CLI).
+func TestRecordedLambdaProcessorDefaults(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	d := s3Dest()
+	d.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{
+		processor(types.ProcessorTypeLambda, "LambdaArn", fnARNPrefix+"f")}}
+	createStream(t, env.Firehose, "l", d)
+	got := describeS3(t, env.Firehose, "l").ProcessingConfiguration.Processors[0].Parameters
+	want := [][2]string{{"LambdaArn", fnARNPrefix + "f"}, {"NumberOfRetries", "3"}, {"RoleArn", roleARN}, {"BufferSizeInMBs", "1"}, {"BufferIntervalInSeconds", "60"}}
+	if len(got) != len(want) {
+		t.Fatalf("parameters %+v, want %v", got, want)
+	}
+	for i, w := range want {
+		if string(got[i].ParameterName) != w[0] || aws.ToString(got[i].ParameterValue) != w[1] {
+			t.Fatalf("parameter %d = %s %s, want %s %s", i, got[i].ParameterName, aws.ToString(got[i].ParameterValue), w[0], w[1])
+		}
+	}
+}
