@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 
@@ -80,4 +82,45 @@ func TestRecordedLambdaProcessorDefaults(t *testing.T) {
 			t.Fatalf("parameter %d = %s %s, want %s %s", i, got[i].ParameterName, aws.ToString(got[i].ParameterValue), w[0], w[1])
 		}
 	}
+}
+
+// Recording: localstack/localstack,
+// tests/aws/services/logs/test_logs_subscription_filters.snapshot.json
+// (recorded 2026-02-06): DescribeSubscriptionFilters' defaults
+// (applyOnTransformedLogs false, distribution ByLogStream) and the errors
+// of Describe, Put and DeleteSubscriptionFilter. The recording's filter has
+// a Lambda destination, which firehose-local refuses for now; the same
+// members are checked on a Firehose destination.
+func TestRecordedSubscriptionFilters(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	ctx := context.Background()
+	arn := createStream(t, env.Firehose, "from-logs", s3Dest())
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+
+	_, err := logs.DescribeSubscriptionFilters(ctx, &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("/missing")})
+	wantAPIError(t, err, "ResourceNotFoundException", "The specified log group does not exist.")
+	createLogGroup(t, logs, "/recorded")
+	out, err := logs.DescribeSubscriptionFilters(ctx, &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("/recorded")})
+	if err != nil || out.SubscriptionFilters == nil || len(out.SubscriptionFilters) != 0 {
+		t.Fatalf("empty describe: %+v, %v (recorded: subscriptionFilters [])", out, err)
+	}
+	// The recording's pattern "[]" is space-delimited syntax, which
+	// firehose-local's filter patterns refuse by name for now.
+	putSubscription(t, logs, "/recorded", "test", "", arn)
+	out, err = logs.DescribeSubscriptionFilters(ctx, &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("/recorded")})
+	if err != nil || len(out.SubscriptionFilters) != 1 {
+		t.Fatalf("describe: %+v, %v", out, err)
+	}
+	f := out.SubscriptionFilters[0]
+	if f.ApplyOnTransformedLogs || f.Distribution != cwtypes.DistributionByLogStream || aws.ToString(f.FilterPattern) != "" ||
+		aws.ToString(f.FilterName) != "test" || aws.ToString(f.LogGroupName) != "/recorded" || f.CreationTime == nil {
+		t.Fatalf("filter %+v; recorded applyOnTransformedLogs false, distribution ByLogStream", f)
+	}
+	_, err = logs.PutSubscriptionFilter(ctx, &cloudwatchlogs.PutSubscriptionFilterInput{LogGroupName: aws.String("/recorded"), FilterName: aws.String("k"),
+		FilterPattern: aws.String(""), DestinationArn: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/s")})
+	wantAPIError(t, err, "InvalidParameterException", "destinationArn for vendor kinesis cannot be used without roleArn")
+	_, err = logs.DeleteSubscriptionFilter(ctx, &cloudwatchlogs.DeleteSubscriptionFilterInput{LogGroupName: aws.String("/missing"), FilterName: aws.String("test")})
+	wantAPIError(t, err, "ResourceNotFoundException", "The specified log group does not exist.")
+	_, err = logs.DeleteSubscriptionFilter(ctx, &cloudwatchlogs.DeleteSubscriptionFilterInput{LogGroupName: aws.String("/recorded"), FilterName: aws.String("other")})
+	wantAPIError(t, err, "ResourceNotFoundException", "The specified subscription filter does not exist.")
 }
