@@ -165,6 +165,15 @@ var operations = map[string]opFunc{
 	"DeleteSubscriptionFilter":      (*API).deleteSubscriptionFilter,
 }
 
+// nameTooLong reports whether a validation message of op is about a log
+// group or stream name over 512 characters, which CreateLogGroup and
+// CreateLogStream answer with a message of their own (recorded from AWS).
+func nameTooLong(op, msg string) bool {
+	return (op == "CreateLogGroup" || op == "CreateLogStream") &&
+		(strings.Contains(msg, "at 'logGroupName' failed") || strings.Contains(msg, "at 'logStreamName' failed")) &&
+		strings.Contains(msg, "Member must have length less than or equal to 512")
+}
+
 // Operations lists the operations the API implements, sorted.
 func Operations() []string { return slices.Sorted(maps.Keys(operations)) }
 
@@ -208,6 +217,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// CloudWatch Logs reports constraint violations as
 			// InvalidParameterException, with the usual message.
 			verr = invalidParameter("%s", verr.Message)
+			if nameTooLong(op, verr.Message) {
+				verr = invalidParameter("Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
+			}
 		}
 		writeError(w, verr)
 		return

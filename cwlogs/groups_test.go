@@ -95,7 +95,7 @@ func TestCreateLogGroupErrors(t *testing.T) {
 		{"bad name", "InvalidParameterException",
 			`1 validation error detected: Value 'bad name' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+`},
 		{"aws/reserved", "InvalidParameterException", "cannot start with 'aws/'"},
-		{string(make([]byte, 513)), "InvalidParameterException", "Member must have length less than or equal to 512"},
+		{string(make([]byte, 513)), "InvalidParameterException", "Invalid LogGroup or LogStream, both must have length less than or equal to 512."},
 	} {
 		_, err := e.client.CreateLogGroup(ctx(t), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(tc.name)})
 		wantErr(t, err, tc.code, tc.msg)

@@ -2,6 +2,7 @@ package integration_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -123,4 +124,18 @@ func TestRecordedSubscriptionFilters(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "The specified log group does not exist.")
 	_, err = logs.DeleteSubscriptionFilter(ctx, &cloudwatchlogs.DeleteSubscriptionFilterInput{LogGroupName: aws.String("/recorded"), FilterName: aws.String("other")})
 	wantAPIError(t, err, "ResourceNotFoundException", "The specified subscription filter does not exist.")
+}
+
+// Recording: localstack/localstack,
+// tests/aws/services/logs/test_logs_groups.snapshot.json,
+// test_create_log_group_invalid_name_length (recorded 2026-02-03), and
+// test_create_log_group_duplicate_error.
+func TestRecordedLogGroupErrors(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+	_, err := logs.CreateLogGroup(context.Background(), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(strings.Repeat("a", 513))})
+	wantAPIError(t, err, "InvalidParameterException", "Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
+	createLogGroup(t, logs, "/dup")
+	_, err = logs.CreateLogGroup(context.Background(), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/dup")})
+	wantAPIError(t, err, "ResourceAlreadyExistsException", "The specified log group already exists")
 }
