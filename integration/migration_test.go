@@ -187,8 +187,10 @@ func TestDataDirMigratedFromA0F0EEE(t *testing.T) {
 	}
 	// a0f0eee took BufferIntervalInSeconds alone, with a 1 MB buffer;
 	// today's rules want both, so the stored definition gets the default.
-	if params := s3d.ProcessingConfiguration.Processors[0].Parameters; len(params) != 3 ||
-		params[2].ParameterName != "BufferSizeInMBs" || aws.ToString(params[2].ParameterValue) != "1" {
+	// Describe shows all five parameters in AWS's order.
+	if params := s3d.ProcessingConfiguration.Processors[0].Parameters; len(params) != 5 ||
+		params[3].ParameterName != "BufferSizeInMBs" || aws.ToString(params[3].ParameterValue) != "1" ||
+		params[4].ParameterName != "BufferIntervalInSeconds" || aws.ToString(params[4].ParameterValue) != "900" {
 		t.Errorf("processor parameters: %s", jsonOf(params))
 	}
 	if len(m.Tags.Tags) != 2 || aws.ToString(m.Tags.Tags[0].Key) != "env" || aws.ToString(m.Tags.Tags[1].Value) != "data" {

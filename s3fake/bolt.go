@@ -367,6 +367,7 @@ func (g *boltGuard) ListBucket(name string, prefix *gofakes3.Prefix, page gofake
 		list, err = g.inner.ListBucket(name, prefix, page)
 		return err
 	})
+	standardClass(list)
 	return list, err
 }
 
