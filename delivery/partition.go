@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 
@@ -310,13 +311,7 @@ func (p *Pipeline) queueErrorsLocked() {
 	if len(p.errs) == 0 {
 		return
 	}
-	for _, t := range slices.Sorted(func(yield func(string) bool) {
-		for k := range p.errs {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, t := range slices.Sorted(maps.Keys(p.errs)) {
 		p.queue = append(p.queue, p.errs[t])
 	}
 	clear(p.errs)

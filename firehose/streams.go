@@ -218,8 +218,7 @@ func describeBackup(b *protocol.S3DestinationConfiguration) *protocol.S3Destinat
 	if b == nil {
 		return nil
 	}
-	d := describeS3(delivery.ExtendedS3(b)).S3DestinationDescription
-	return d
+	return describeS3(delivery.ExtendedS3(b)).S3DestinationDescription
 }
 
 // describeDynamicPartitioning echoes the configuration with RetryOptions'

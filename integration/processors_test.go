@@ -119,6 +119,11 @@ func TestMetadataExtractionPartitions(t *testing.T) {
 	if len(errs) != 2 || !strings.HasPrefix(errKeys[0], "errors/metadata-extraction-failed/jq-1-2026-11-25-10-30-15-") {
 		t.Fatalf("error documents %+v at %q", errs, errKeys)
 	}
+	for _, o := range objects(t, env, "deliveries") {
+		if strings.HasPrefix(o.key, "errors/") && strings.Contains(string(o.body), "lambdaARN") {
+			t.Fatalf("a MetadataExtraction error document names a Lambda: %s", o.body)
+		}
+	}
 	if rawOf(t, errs[0]) != "not json" || errs[0].ErrorCode != "DynamicPartitioning.MetadataExtractionFailed" || errs[0].ErrorMessage != "Non JSON record provided" {
 		t.Fatalf("error document of a non-JSON record: %+v", errs[0])
 	}

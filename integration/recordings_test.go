@@ -160,6 +160,9 @@ func TestRecordedListObjectsV2ForBoto3(t *testing.T) {
 		}
 	}
 	python := testtool.LookPath(t, "python3", "apt-get install python3-boto3")
+	if exec.Command(python, "-c", "import boto3").Run() != nil {
+		testtool.Missing(t, "python3's boto3", "apt-get install python3-boto3")
+	}
 	out, err := exec.Command(python, "testdata/boto3list/list.py", env.URL, "p/").Output()
 	if err != nil {
 		t.Fatalf("boto3: %v", err)

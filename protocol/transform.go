@@ -70,7 +70,7 @@ type (
 		AttemptsMade           int    `json:"attemptsMade"`
 		ArrivalTimestamp       int64  `json:"arrivalTimestamp"`
 		AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
-		LambdaARN              string `json:"lambdaARN"`
+		LambdaARN              string `json:"lambdaARN,omitempty"` // the Lambda processor; absent for other failures
 	}
 )
 
