@@ -133,3 +133,17 @@ func firehoseModel(t testing.TB) *Model {
 	}
 	return m
 }
+
+// Java patterns may write a supplementary character as its two UTF-16
+// surrogates (Glue's models do): it stands for the code point.
+func TestSurrogatePairPattern(t *testing.T) {
+	s := &Shape{Type: "string", Pattern: `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`}
+	if err := s.compilePattern(); err != nil {
+		t.Fatal(err)
+	}
+	for v, want := range map[string]bool{"plain": true, "emoji 😀": true, "tab\t": true, "nul\x00": false, "newline\n": false} {
+		if got := s.matchPattern(v); got != want {
+			t.Errorf("%q: match %v, want %v", v, got, want)
+		}
+	}
+}
