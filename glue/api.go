@@ -1,0 +1,110 @@
+package glue
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/internal/reqbody"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
+)
+
+// maxBody caps a request body; a table definition with thousands of
+// columns stays far below it.
+const maxBody = 8 << 20
+
+// APIOptions configures the API handler.
+type APIOptions struct {
+	// Bodies, if set, bounds the request body bytes read and not yet
+	// answered, shared with the server's other APIs; past it a request is
+	// refused with ThrottlingException.
+	Bodies *reqbody.Budget
+}
+
+// API serves the Glue JSON 1.1 API over a Catalog.
+type API struct {
+	catalog *Catalog
+	opts    APIOptions
+}
+
+// NewAPI returns the Glue API over c. It serves POST requests whose
+// X-Amz-Target starts with TargetPrefix; the region of a request is its
+// SigV4 scope's, else the catalog's default region.
+func NewAPI(c *Catalog, opts APIOptions) *API {
+	return &API{catalog: c, opts: opts}
+}
+
+// ServeHTTP serves one Glue request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, TargetPrefix)
+	if !ok {
+		writeError(w, unknownOperation(target))
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Glue operations must be sent with POST."))
+		return
+	}
+	if !awsjson.JSONContentType(r.Header.Get("Content-Type")) {
+		writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+		return
+	}
+	body, err := a.readBody(w, r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			writeError(w, awsjson.NewError(awsjson.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
+		case errors.Is(err, reqbody.ErrBusy):
+			writeError(w, awsjson.NewError("ThrottlingException", "Rate exceeded"))
+		default:
+			writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Could not read the request body: %s", err))
+		}
+		return
+	}
+	defer body.Release()
+	out, apiErr := a.catalog.Call(awsjson.RequestRegion(r, a.catalog.opts.Region), op, body.Bytes)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	b, merr := json.Marshal(out)
+	if merr != nil {
+		writeError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", merr))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// readBody reads the request body, at most maxBody bytes, counted against
+// the budget until released; a body an authenticator read already
+// (reqbody.NewContext) is used as it is.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body, error) {
+	if r.ContentLength > maxBody {
+		return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody}
+	}
+	if b, ok := reqbody.FromContext(r.Context()); ok {
+		if len(b) > maxBody {
+			return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody}
+		}
+		return reqbody.Held(b), nil
+	}
+	return a.opts.Bodies.Read(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
+}
+
+func writeError(w http.ResponseWriter, e *awsjson.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	h.Set("X-Amzn-ErrorType", e.Type)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(marshalError(e))
+}
