@@ -1,0 +1,55 @@
+package glue_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/firehose-local/firehose-local/glue"
+	"github.com/firehose-local/firehose-local/glue/internal/prune"
+)
+
+// The embedded model is the full botocore model pruned to the operations
+// served: when the full model is at hand (../shared/aws-models beside the
+// repository), pruning it again gives the same bytes (else run go
+// generate ./glue).
+func TestEmbeddedModelIsPrunedFull(t *testing.T) {
+	full, err := os.ReadFile("../../shared/aws-models/glue-2017-03-31.json")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("the full Glue model is not at ../../shared/aws-models")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := prune.Model(full, glue.Operations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("models/glue-2017-03-31.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("models/glue-2017-03-31.json is not the full model pruned to glue.Operations(): run go generate ./glue")
+	}
+	if _, err := os.Stat("models/LICENSE.txt"); err != nil {
+		t.Fatal("the model's license must be beside it:", err)
+	}
+}
+
+func TestModelServesEveryOperation(t *testing.T) {
+	m := glue.Model()
+	if m.Metadata.TargetPrefix+"." != glue.TargetPrefix {
+		t.Fatalf("target prefix %q", m.Metadata.TargetPrefix)
+	}
+	for _, op := range glue.Operations() {
+		if _, ok := m.Operations[op]; !ok {
+			t.Errorf("operation %s is not in the embedded model", op)
+		}
+	}
+	if len(m.Operations) != len(glue.Operations()) {
+		t.Errorf("the embedded model has %d operations, %d served", len(m.Operations), len(glue.Operations()))
+	}
+}
