@@ -170,9 +170,12 @@ func (c *Catalog) region(region string, create bool) map[string]*database {
 	return dbs
 }
 
-// lookupDB finds a database by name, in any case.
+// lookupDB finds a database by name, in any case. The error names it in
+// lower case, as stored and looked up (AWS's recorded texts all name
+// lower-case names, so which case Glue echoes is not known).
 func (c *Catalog) lookupDB(region, name string) (*database, *awsjson.Error) {
-	if d := c.region(region, false)[strings.ToLower(name)]; d != nil {
+	name = strings.ToLower(name)
+	if d := c.region(region, false)[name]; d != nil {
 		return d, nil
 	}
 	return nil, dbNotFound(name)
@@ -184,7 +187,8 @@ func (c *Catalog) lookupTable(region, db, name string) (*database, *table, *awsj
 	if err != nil {
 		return nil, nil, err
 	}
-	if t := d.tables[strings.ToLower(name)]; t != nil {
+	name = strings.ToLower(name)
+	if t := d.tables[name]; t != nil {
 		return d, t, nil
 	}
 	return nil, nil, tableNotFound(name)

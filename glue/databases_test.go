@@ -169,6 +169,7 @@ func TestWireErrors(t *testing.T) {
 	}
 	const ct = "application/x-amz-json-1.1"
 	check("AWSGlue.GetDatabase", ct, `{"Name":"nope"}`, 400, "EntityNotFoundException", "Database nope not found.")
+	check("AWSGlue.GetTable", ct, `{"DatabaseName":"NoPe","Name":"T"}`, 400, "EntityNotFoundException", "Database nope not found.")
 	check("AWSGlue.StartCrawler", ct, `{"Name":"c"}`, 400, "UnknownOperationException", "AWSGlue.StartCrawler")
 	check("AWSGlue.NoSuchThing", ct, `{}`, 400, "UnknownOperationException", "AWSGlue.NoSuchThing")
 	check("AWSGlue.GetDatabase", "text/plain", `{"Name":"x"}`, 400, "SerializationException", "Content-Type")

@@ -34,8 +34,7 @@ func Model() *awsjson.Model {
 	return glueModel
 }
 
-// Operations lists the operations served, in the model's order of the
-// documentation (databases, then tables).
+// Operations lists the operations served: databases, then tables.
 func Operations() []string {
 	return []string{
 		"CreateDatabase", "GetDatabase", "GetDatabases", "DeleteDatabase",

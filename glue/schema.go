@@ -1,6 +1,7 @@
 package glue
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
@@ -41,13 +42,12 @@ func (c *Catalog) Schema(region, catalogID, database, table, versionID string) (
 	if err != nil {
 		return TableSchema{}, err
 	}
-	rendered := c.renderTable(d, t, v)
 	s := TableSchema{
 		CatalogID: c.opts.Account,
 		Database:  d.Name,
 		Table:     t.Name,
 		Region:    region,
-		VersionID: rendered["VersionId"].(string),
+		VersionID: strconv.FormatInt(v.ID, 10),
 	}
 	sd, _ := v.Input["StorageDescriptor"].(map[string]any)
 	cols, _ := sd["Columns"].([]any)
