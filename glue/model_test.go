@@ -49,6 +49,15 @@ func TestModelServesEveryOperation(t *testing.T) {
 			t.Errorf("operation %s is not in the embedded model", op)
 		}
 	}
+	c, err := glue.New(glue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range glue.Operations() {
+		if _, err := c.Call("", op, []byte(`{}`)); err != nil && err.Type == "UnknownOperationException" {
+			t.Errorf("operation %s is listed but not served", op)
+		}
+	}
 	if len(m.Operations) != len(glue.Operations()) {
 		t.Errorf("the embedded model has %d operations, %d served", len(m.Operations), len(glue.Operations()))
 	}
