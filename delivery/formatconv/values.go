@@ -1,0 +1,364 @@
+package formatconv
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+)
+
+// tokenNames are Jackson's names for JSON tokens, as its messages give them.
+var tokenNames = [...]string{
+	jNull: "VALUE_NULL", jFalse: "VALUE_FALSE", jTrue: "VALUE_TRUE", jNumber: "VALUE_NUMBER",
+	jString: "VALUE_STRING", jArray: "START_ARRAY", jObject: "START_OBJECT",
+}
+
+// scalar converts JSON value v for primitive node n. A null parquet.Value
+// means the SerDe stores null (e.g. a decimal too wide for its column).
+func (c *Converter) scalar(n *node, v int32) (parquet.Value, error) {
+	val := &c.p.vals[v]
+	switch n.Kind {
+	case String, Char, Varchar, Binary:
+		var b []byte
+		switch val.kind {
+		case jString, jNumber:
+			b = val.s
+		case jTrue:
+			b = []byte("true")
+		case jFalse:
+			b = []byte("false")
+		default:
+			if c.opts.HiveJSON {
+				return parquet.Value{}, &mismatchError{msgTextField}
+			}
+			// OpenX stores a nested object or array as its JSON text.
+			start := len(c.text)
+			c.text = c.p.appendCompact(c.text, v)
+			b = c.arena.copy(c.text[start:])
+			c.text = c.text[:start]
+		}
+		if n.Kind == Char || n.Kind == Varchar {
+			b = truncateRunes(b, n.Length)
+		}
+		return parquet.ByteArrayValue(b), nil
+	case Boolean:
+		switch val.kind {
+		case jTrue:
+			return parquet.BooleanValue(true), nil
+		case jFalse:
+			return parquet.BooleanValue(false), nil
+		case jString:
+			if !c.opts.HiveJSON {
+				// OpenX reads strings as Java's Boolean.parseBoolean does.
+				return parquet.BooleanValue(len(val.s) == 4 && string(lowerASCII(val.s)) == "true"), nil
+			}
+		}
+		return parquet.Value{}, mismatch("Current token (%s) not of boolean type%s", tokenNames[val.kind], c.p.location(int(val.end)))
+	case Date:
+		if val.kind != jString {
+			return parquet.Value{}, mismatch("Current token (%s) is not a date string%s", tokenNames[val.kind], c.p.location(int(val.end)))
+		}
+		d, ok := parseDate(string(val.s))
+		if !ok {
+			return parquet.Value{}, mismatch("java.lang.IllegalArgumentException: Cannot parse %q as a date (yyyy-mm-dd)", val.s)
+		}
+		return parquet.Int32Value(d), nil
+	case Timestamp:
+		if val.kind != jString && val.kind != jNumber {
+			return parquet.Value{}, mismatch("Current token (%s) is not a timestamp%s", tokenNames[val.kind], c.p.location(int(val.end)))
+		}
+		t, err := c.timestamp(val)
+		if err != nil {
+			return parquet.Value{}, err
+		}
+		return parquet.Int96Value(int96(t)), nil
+	}
+	// Numbers.
+	text := val.s
+	switch val.kind {
+	case jNumber:
+	case jString:
+		if c.opts.HiveJSON {
+			return parquet.Value{}, mismatch("Current token (VALUE_STRING) not numeric, can not use numeric value accessors%s", c.p.location(int(val.end)))
+		}
+		text = trimJavaSpace(text) // OpenX parses numbers given as strings
+	default:
+		return parquet.Value{}, mismatch("Current token (%s) not numeric, can not use numeric value accessors%s", tokenNames[val.kind], c.p.location(int(val.end)))
+	}
+	return c.number(n, text)
+}
+
+// number converts the text of a number for numeric node n.
+func (c *Converter) number(n *node, text []byte) (parquet.Value, error) {
+	s := string(text)
+	switch n.Kind {
+	case Float, Double:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil && !isRangeErr(err) {
+			return parquet.Value{}, mismatch("java.lang.NumberFormatException: For input string: %q", s)
+		}
+		if n.Kind == Float {
+			return parquet.FloatValue(float32(f)), nil
+		}
+		return parquet.DoubleValue(f), nil
+	case Decimal:
+		b, ok, err := c.decimal(n, s)
+		if err != nil {
+			return parquet.Value{}, err
+		}
+		if !ok {
+			return parquet.Value{}, nil
+		}
+		return parquet.FixedLenByteArrayValue(b), nil
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		// A fraction or exponent is truncated toward zero, as Jackson's
+		// integer accessors do.
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || !isNumberText(s) {
+			return parquet.Value{}, mismatch("java.lang.NumberFormatException: For input string: %q", s)
+		}
+		if f >= math.MaxInt64 || f < math.MinInt64 || math.IsNaN(f) {
+			return parquet.Value{}, mismatch("Numeric value (%s) out of range of long (%d - %d)", s, int64(math.MinInt64), int64(math.MaxInt64))
+		}
+		i = int64(f)
+	}
+	switch n.Kind {
+	case TinyInt:
+		if i < math.MinInt8 || i > math.MaxInt8 {
+			return parquet.Value{}, mismatch("Numeric value (%s) out of range of Java byte", s)
+		}
+		return parquet.Int32Value(int32(i)), nil
+	case SmallInt:
+		if i < math.MinInt16 || i > math.MaxInt16 {
+			return parquet.Value{}, mismatch("Numeric value (%s) out of range of Java short", s)
+		}
+		return parquet.Int32Value(int32(i)), nil
+	case Int:
+		if i < math.MinInt32 || i > math.MaxInt32 {
+			return parquet.Value{}, mismatch("Numeric value (%s) out of range of int (%d - %d)", s, math.MinInt32, math.MaxInt32)
+		}
+		return parquet.Int32Value(int32(i)), nil
+	default:
+		return parquet.Int64Value(i), nil
+	}
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+// isNumberText reports whether s is a JSON number (not "Inf", "0x1p3", ...).
+func isNumberText(s string) bool {
+	var p jsonParser
+	p.reset([]byte(s))
+	if len(s) == 0 || !(s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	_, err := p.number()
+	return err == nil && p.i == len(s)
+}
+
+func trimJavaSpace(b []byte) []byte {
+	for len(b) > 0 && b[0] <= ' ' {
+		b = b[1:]
+	}
+	for len(b) > 0 && b[len(b)-1] <= ' ' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// truncateRunes keeps the first n characters of b.
+func truncateRunes(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	for i := range string(b) {
+		if n == 0 {
+			return b[:i]
+		}
+		n--
+	}
+	return b
+}
+
+// decimal converts a number's text to the two's complement bytes of its
+// unscaled value at n's scale. Extra fraction digits are rounded half up,
+// and a value with more integer digits than the column allows is null
+// (ok false), as Hive does.
+func (c *Converter) decimal(n *node, s string) ([]byte, bool, error) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !isNumberText(s) {
+		return nil, false, mismatch("java.lang.NumberFormatException: For input string: %q", s)
+	}
+	// unscaled = round_half_up(r * 10^scale)
+	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.Scale)), nil)))
+	num, den := r.Num(), r.Denom()
+	q, m := new(big.Int).QuoRem(num, den, new(big.Int))
+	m.Abs(m).Lsh(m, 1)
+	if m.Cmp(den) >= 0 {
+		if num.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.Precision)), nil)
+	if new(big.Int).Abs(q).Cmp(limit) >= 0 {
+		return nil, false, nil
+	}
+	out := c.arena.alloc(n.size)
+	if q.IsInt64() {
+		putInt64(out, q.Int64())
+		return out, true, nil
+	}
+	// Two's complement of a negative big value: 2^(8*size) + q.
+	if q.Sign() < 0 {
+		q.Add(q, new(big.Int).Lsh(big.NewInt(1), uint(8*n.size)))
+	}
+	q.FillBytes(out)
+	return out, true, nil
+}
+
+// putInt64 writes v big-endian into out, sign-extended to its length.
+func putInt64(out []byte, v int64) {
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = byte(v)
+		v >>= 8 // arithmetic shift: sign-extends
+	}
+}
+
+// int96 is t as Hive's INT96 timestamp: nanoseconds of the day, then the
+// Julian day.
+func int96(t time.Time) deprecated.Int96 {
+	const julianEpoch = 2440588 // Julian day of 1970-01-01
+	secs := t.Unix()
+	days := secs / 86400
+	rem := secs % 86400
+	if rem < 0 {
+		rem += 86400
+		days--
+	}
+	nanos := uint64(rem)*1e9 + uint64(t.Nanosecond())
+	return deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(days + julianEpoch)}
+}
+
+// parseDate reads java.sql.Date.valueOf's yyyy-[m]m-[d]d as days since 1970-01-01.
+func parseDate(s string) (int32, bool) {
+	y, i, ok := digitsAt(s, 0, 4, 4)
+	if !ok || i >= len(s) || s[i] != '-' {
+		return 0, false
+	}
+	m, i, ok := digitsAt(s, i+1, 1, 2)
+	if !ok || i >= len(s) || s[i] != '-' {
+		return 0, false
+	}
+	d, i, ok := digitsAt(s, i+1, 1, 2)
+	if !ok || i != len(s) || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, false
+	}
+	return int32(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400), true
+}
+
+// mapKey converts a JSON object key for a map's key type.
+func (c *Converter) mapKey(n *node, k []byte) (parquet.Value, error) {
+	switch n.Kind {
+	case String, Binary:
+		return parquet.ByteArrayValue(k), nil
+	case Char, Varchar:
+		return parquet.ByteArrayValue(truncateRunes(k, n.Length)), nil
+	case Boolean:
+		return parquet.BooleanValue(string(lowerASCII(k)) == "true"), nil
+	case Date:
+		d, ok := parseDate(string(k))
+		if !ok {
+			return parquet.Value{}, mismatch("java.lang.IllegalArgumentException: Cannot parse %q as a date (yyyy-mm-dd)", k)
+		}
+		return parquet.Int32Value(d), nil
+	case Timestamp:
+		t, err := c.timestamp(&jval{kind: jString, s: k})
+		if err != nil {
+			return parquet.Value{}, err
+		}
+		return parquet.Int96Value(int96(t)), nil
+	}
+	v, err := c.number(n, k)
+	if err == nil && v.IsNull() {
+		err = mismatch("map key %q does not fit %s", k, n.Type)
+	}
+	return v, err
+}
+
+// arena hands out byte slices that stay valid until reset: values whose
+// bytes the converter makes wait in the row buffer until they are written.
+type arena struct {
+	blocks [][]byte
+	cur    int
+}
+
+const arenaBlock = 64 << 10
+
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur = 0
+}
+
+func (a *arena) alloc(n int) []byte {
+	if n > arenaBlock/4 {
+		return make([]byte, n)
+	}
+	for a.cur < len(a.blocks) && cap(a.blocks[a.cur])-len(a.blocks[a.cur]) < n {
+		a.cur++
+	}
+	if a.cur == len(a.blocks) {
+		a.blocks = append(a.blocks, make([]byte, 0, arenaBlock))
+	}
+	b := a.blocks[a.cur]
+	start := len(b)
+	b = b[:start+n]
+	a.blocks[a.cur] = b
+	out := b[start : start+n : start+n]
+	clear(out)
+	return out
+}
+
+func (a *arena) copy(b []byte) []byte {
+	out := a.alloc(len(b))
+	copy(out, b)
+	return out
+}
+
+// valueSize estimates the bytes a value takes in a row group, to cut row
+// groups at BlockSizeBytes.
+func valueSize(v parquet.Value) int {
+	switch v.Kind() {
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return len(v.ByteArray()) + 4
+	case parquet.Int96:
+		return 12
+	case parquet.Boolean:
+		return 1
+	case parquet.Int32, parquet.Float:
+		return 4
+	}
+	return 8
+}
