@@ -8,7 +8,10 @@
 // without doubt: 64-bit integers and decimals as strings, dates as
 // "YYYY-MM-DD", timestamps as ISO 8601 in UTC with the fraction the reader
 // kept (trailing zeros trimmed), binary as base64, maps as [[key, value], ...]
-// with the key as a string, NaN and infinities as strings. DuckDB also
+// with the key as a string, NaN and infinities as strings. hyparquet's own
+// limits show through: decimals are JavaScript numbers (rendered with
+// toFixed(scale), so past 15 digits they are approximate) and maps are
+// JavaScript objects (so integer-like keys come first, ascending). DuckDB also
 // gives "chunks", the column chunks of parquet_metadata() (row group, rows,
 // path, compression, encodings, whether a dictionary page is present), and
 // hyparquet "rowGroups", the row count of each row group. A reader's
