@@ -76,9 +76,9 @@ async function readDuckDB() {
   const instance = await DuckDBInstance.create(':memory:')
   const conn = await instance.connect()
   const quoted = "'" + path.replaceAll("'", "''") + "'"
-  const desc = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoted})`)
+  const desc = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoted}, hive_partitioning = false)`)
   const schema = desc.getRowObjects().map(r => [r.column_name, r.column_type])
-  const res = await conn.runAndReadAll(`SELECT * FROM read_parquet(${quoted})`)
+  const res = await conn.runAndReadAll(`SELECT * FROM read_parquet(${quoted}, hive_partitioning = false)`)
   const rows = res.getRowObjects().map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, duck(v)])))
   const meta = await conn.runAndReadAll(
     `SELECT row_group_id, row_group_num_rows, path_in_schema, compression, encodings, dictionary_page_offset
