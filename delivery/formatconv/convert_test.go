@@ -111,3 +111,10 @@ func TestColumnOrderKept(t *testing.T) {
 	checkSchema(t, r, "zeta", "INTEGER", "alpha", "STRUCT(z INTEGER, a INTEGER)", "mid", "VARCHAR")
 	checkRows(t, r, `[{"zeta":3,"alpha":{"z":2,"a":1},"mid":"m"}]`, "")
 }
+
+func TestDecimalExtremes(t *testing.T) {
+	cols := []Column{{"d", "decimal(5,2)"}}
+	file := mustConvert(t, cols, Options{CaseInsensitive: true}, recs(
+		`{"d":1e999999999}`, `{"d":1e-999999999}`, `{"d":0e999999999}`, `{"d":-999.995}`, `{"d":-999.994}`, `{"d":12.5e1}`, `{"d":"0.125"}`))
+	checkRows(t, read(t, file), `[{"d":null},{"d":"0.00"},{"d":"0.00"},{"d":null},{"d":"-999.99"},{"d":"125.00"},{"d":"0.13"}]`, "")
+}

@@ -28,7 +28,7 @@ const epochSplit = 10_000_000_000
 
 // timestamp reads a JSON string or number as a timestamp, by the SerDe's rules.
 func (c *Converter) timestamp(val *jval) (time.Time, error) {
-	s := string(trimJavaSpace(val.s))
+	s := bytesView(trimJavaSpace(val.s))
 	if c.opts.HiveJSON {
 		for _, f := range c.hiveTS {
 			if f.millis {

@@ -4,7 +4,9 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -93,7 +95,7 @@ func (c *Converter) scalar(n *node, v int32) (parquet.Value, error) {
 
 // number converts the text of a number for numeric node n.
 func (c *Converter) number(n *node, text []byte) (parquet.Value, error) {
-	s := string(text)
+	s := bytesView(text)
 	switch n.Kind {
 	case Float, Double:
 		f, err := strconv.ParseFloat(s, 64)
@@ -114,8 +116,8 @@ func (c *Converter) number(n *node, text []byte) (parquet.Value, error) {
 		}
 		return parquet.FixedLenByteArrayValue(b), nil
 	}
-	i, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
+	i, ok := parseInt64(text)
+	if !ok {
 		// A fraction or exponent is truncated toward zero, as Jackson's
 		// integer accessors do.
 		f, ferr := strconv.ParseFloat(s, 64)
@@ -155,13 +157,140 @@ func isRangeErr(err error) bool {
 
 // isNumberText reports whether s is a JSON number (not "Inf", "0x1p3", ...).
 func isNumberText(s string) bool {
-	var p jsonParser
-	p.reset([]byte(s))
-	if len(s) == 0 || !(s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if digits() == 0 {
 		return false
 	}
-	_, err := p.number()
-	return err == nil && p.i == len(s)
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// parseInt64 reads an optionally negative run of decimal digits.
+func parseInt64(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if len(b) == 19 && (u > math.MaxInt64+1 || u < 1e18) {
+		return 0, false // overflowed or wrapped
+	}
+	if neg {
+		if u > math.MaxInt64+1 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// bytesView is b as a string without copying, for parsers that do not
+// keep their argument (strconv copies the text into its errors).
+func bytesView(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// decimalFast computes round_half_up(s * 10^scale) for a JSON number s
+// when every digit involved fits an int64; ok false sends the caller to
+// the exact path.
+func decimalFast(s string, scale int) (v int64, ok bool) {
+	i, neg := 0, false
+	if i < len(s) && s[i] == '-' {
+		neg = true
+		i++
+	}
+	var mant int64
+	nd, fracDigits := 0, 0
+	frac := false
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '.' {
+			frac = true
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		if nd == 0 && c == '0' {
+			if frac {
+				fracDigits++
+			}
+			continue
+		}
+		if nd >= 18 {
+			return 0, false
+		}
+		mant = mant*10 + int64(c-'0')
+		nd++
+		if frac {
+			fracDigits++
+		}
+	}
+	if i != len(s) {
+		return 0, false // an exponent: take the exact path
+	}
+	k := scale - fracDigits
+	switch {
+	case k >= 0:
+		if nd+k > 18 {
+			return 0, false
+		}
+		mant *= pow10[k]
+	case -k > 18:
+		return 0, false
+	default:
+		p := pow10[-k]
+		q, r := mant/p, mant%p
+		if r*2 >= p {
+			q++
+		}
+		mant = q
+	}
+	if neg {
+		mant = -mant
+	}
+	return mant, true
 }
 
 func trimJavaSpace(b []byte) []byte {
@@ -204,8 +333,33 @@ func truncateRunes(b []byte, n int) []byte {
 // and a value with more integer digits than the column allows is null
 // (ok false), as Hive does.
 func (c *Converter) decimal(n *node, s string) ([]byte, bool, error) {
+	if v, ok := decimalFast(s, n.Scale); ok && n.Precision <= 18 {
+		if v >= pow10[n.Precision] || v <= -pow10[n.Precision] {
+			return nil, false, nil
+		}
+		out := c.arena.alloc(n.size)
+		putInt64(out, v)
+		return out, true, nil
+	}
+	if !isNumberText(s) {
+		return nil, false, mismatch("java.lang.NumberFormatException: For input string: %q", s)
+	}
+	if e := strings.IndexAny(s, "eE"); e >= 0 {
+		// Bound the exponent before big.Rat expands it: past ±1000 the
+		// value is either far too wide for any decimal or rounds to zero.
+		exp, err := strconv.Atoi(strings.TrimPrefix(s[e+1:], "+"))
+		if err != nil || exp > 1000 {
+			if strings.Trim(s[:e], "-0.") == "" {
+				return c.decimal(n, "0")
+			}
+			return nil, false, nil
+		}
+		if exp < -1000 {
+			return c.decimal(n, "0")
+		}
+	}
 	r, ok := new(big.Rat).SetString(s)
-	if !ok || !isNumberText(s) {
+	if !ok {
 		return nil, false, mismatch("java.lang.NumberFormatException: For input string: %q", s)
 	}
 	// unscaled = round_half_up(r * 10^scale)
