@@ -63,21 +63,21 @@ const (
 	defaultBlockSize = 256 << 20
 	defaultPageSize  = 1 << 20
 	// rowBatch is how many rows are handed to parquet-go at once.
-	rowBatch = 512
+	rowBatch = 4096
 )
 
 // Converter turns JSON records into Parquet files for one table. A
 // Converter keeps buffers between calls: use it from one goroutine at a
 // time (a Converter per stream).
 type Converter struct {
-	root    *node
-	leaves  int
-	schema  *parquet.Schema
-	opts    Options
-	hiveTS  []timestampFormat
-	writer  []parquet.WriterOption
-	block   int
-	mapKeys map[string]string // json key (normalised) -> column, OpenX mappings
+	root   *node
+	leaves int
+	schema *parquet.Schema
+	opts   Options
+	hiveTS []timestampFormat
+	writer []parquet.WriterOption
+	w      *parquet.GenericWriter[any] // reused from call to call
+	block  int
 
 	p      jsonParser
 	cols   [][]parquet.Value
@@ -101,6 +101,7 @@ type node struct {
 	key    *node
 	fields []*node
 	lookup map[string]int // normalised JSON key -> field
+	keys   []string       // normalised JSON key of each field
 	slots  []int32        // scratch: value of each field in the current object
 	size   int            // decimal byte width
 }
@@ -142,7 +143,6 @@ func New(cols []Column, o Options) (*Converter, error) {
 	}
 	c.root = c.compile(&root, 0, 0, true)
 	c.cols = make([][]parquet.Value, c.leaves)
-
 
 	var codec compress.Codec
 	switch strings.ToUpper(o.Compression) {
@@ -218,6 +218,7 @@ func (c *Converter) compile(t *Type, rep, def int, top bool) *node {
 				}
 			}
 			n.lookup[c.normalise(name)] = i
+			n.keys = append(n.keys, c.normalise(name))
 		}
 	default:
 		n.col = c.leaves
@@ -290,8 +291,13 @@ func (c *Converter) normaliseKey(k []byte) []byte {
 // error code and message; file is nil when no row was written. err is
 // for failures of the writer itself.
 func (c *Converter) Convert(records [][]byte) (file []byte, failed []Failure, err error) {
-	var buf bytes.Buffer
-	w := parquet.NewWriter(&buf, c.writer...)
+	buf := new(bytes.Buffer)
+	if c.w == nil {
+		c.w = parquet.NewGenericWriter[any](buf, c.writer...)
+	} else {
+		c.w.Reset(buf)
+	}
+	w := c.w
 	written := 0
 	c.size = 0
 	c.flat, c.bounds = c.flat[:0], c.bounds[:0]
@@ -309,10 +315,12 @@ func (c *Converter) Convert(records [][]byte) (file []byte, failed []Failure, er
 			n, err := c.flush(w)
 			written += n
 			if err != nil {
+				c.w = nil
 				return nil, nil, err
 			}
 			if c.size >= c.block {
 				if err := w.Flush(); err != nil {
+					c.w = nil
 					return nil, nil, err
 				}
 				c.size = 0
@@ -322,9 +330,11 @@ func (c *Converter) Convert(records [][]byte) (file []byte, failed []Failure, er
 	n, err := c.flush(w)
 	written += n
 	if err != nil {
+		c.w = nil
 		return nil, nil, err
 	}
 	if err := w.Close(); err != nil {
+		c.w = nil
 		return nil, nil, err
 	}
 	if written == 0 {
@@ -334,7 +344,7 @@ func (c *Converter) Convert(records [][]byte) (file []byte, failed []Failure, er
 }
 
 // flush hands the pending rows to the writer.
-func (c *Converter) flush(w *parquet.Writer) (int, error) {
+func (c *Converter) flush(w *parquet.GenericWriter[any]) (int, error) {
 	if len(c.bounds) == 0 {
 		return 0, nil
 	}
@@ -456,10 +466,16 @@ func (c *Converter) object(n *node, v int32, r int) error {
 	for i := range n.slots {
 		n.slots[i] = -1
 	}
+	next := 0 // members usually come in column order: try the next field first
 	for i := int32(0); i < val.n; i += 2 {
-		key := c.p.vals[c.p.kids[val.first+i]].s
-		if f, ok := n.lookup[string(c.normaliseKey(key))]; ok {
+		key := c.normaliseKey(c.p.text(&c.p.vals[c.p.kids[val.first+i]]))
+		f, ok := next, next < len(n.keys) && string(key) == n.keys[next]
+		if !ok {
+			f, ok = n.lookup[string(key)]
+		}
+		if ok {
 			n.slots[f] = c.p.kids[val.first+i+1] // the last of duplicate keys wins
+			next = f + 1
 		}
 	}
 	// The slots are read before recursing: nested values of the same
@@ -485,7 +501,7 @@ func (c *Converter) mapValue(n *node, v int32, r int) error {
 		if c.laterKey(val, i) {
 			continue // a later duplicate key replaces this entry
 		}
-		kp, err := c.mapKey(n.key, c.p.vals[kv].s)
+		kp, err := c.mapKey(n.key, c.p.text(&c.p.vals[kv]))
 		if err != nil {
 			return err
 		}
@@ -508,9 +524,9 @@ func (c *Converter) mapValue(n *node, v int32, r int) error {
 // laterKey reports whether the key at member i of object val appears again
 // later in it.
 func (c *Converter) laterKey(val *jval, i int32) bool {
-	k := c.p.vals[c.p.kids[val.first+i]].s
+	k := c.p.text(&c.p.vals[c.p.kids[val.first+i]])
 	for j := i + 2; j < val.n; j += 2 {
-		if bytes.Equal(k, c.p.vals[c.p.kids[val.first+j]].s) {
+		if bytes.Equal(k, c.p.text(&c.p.vals[c.p.kids[val.first+j]])) {
 			return true
 		}
 	}

@@ -118,3 +118,26 @@ func TestDecimalExtremes(t *testing.T) {
 		`{"d":1e999999999}`, `{"d":1e-999999999}`, `{"d":0e999999999}`, `{"d":-999.995}`, `{"d":-999.994}`, `{"d":12.5e1}`, `{"d":"0.125"}`))
 	checkRows(t, read(t, file), `[{"d":null},{"d":"0.00"},{"d":"0.00"},{"d":null},{"d":"-999.99"},{"d":"125.00"},{"d":"0.13"}]`, "")
 }
+
+// TestConverterReuse checks that a Converter's second file holds only its
+// own rows, with failures in between.
+func TestConverterReuse(t *testing.T) {
+	c, err := New([]Column{{"a", "int"}, {"l", "array<string>"}}, Options{CaseInsensitive: true, EnableDictionaryCompression: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, batch := range []string{`{"a":1,"l":["x"]}`, ``, `{"a":2,"l":["y","z"]}`} {
+		file, failed, err := c.Convert(recs(batch, `{"a":9}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case i == 1 && len(failed) != 1:
+			t.Fatalf("batch %d: failed %+v", i, failed)
+		case i == 0:
+			checkRows(t, read(t, file), `[{"a":1,"l":["x"]},{"a":9,"l":null}]`, "")
+		case i == 2:
+			checkRows(t, read(t, file), `[{"a":2,"l":["y","z"]},{"a":9,"l":null}]`, "")
+		}
+	}
+}

@@ -24,15 +24,19 @@ const (
 	jObject
 )
 
-// jval is one parsed value. Numbers keep their text; strings their
-// decoded bytes. Arrays and objects own kids[first:first+n] (objects as
-// key, value pairs, so n is twice the member count).
+// jval is one parsed value. Numbers keep their text and strings their
+// decoded bytes, as offsets into the record (or, for strings with escapes,
+// into the parser's esc buffer): jval holds no pointer, which keeps the
+// garbage collector out of parsing. Arrays and objects own
+// kids[first:first+n] (objects as key, value pairs, so n is twice the
+// member count).
 type jval struct {
-	kind  jkind
-	first int32
-	n     int32
-	end   int32 // offset just past the value in the record, for locations
-	s     []byte
+	kind    jkind
+	esc     bool
+	first   int32
+	n       int32
+	end     int32 // offset just past the value in the record, for locations
+	off, ln uint32
 }
 
 const maxJSONDepth = 1000
@@ -44,6 +48,16 @@ type jsonParser struct {
 	vals  []jval
 	kids  []int32
 	tmp   []int32
+	esc   []byte // decoded strings that had escapes
+}
+
+// text is the bytes of a number or string. They stay valid after the
+// parser moves on to other records.
+func (p *jsonParser) text(v *jval) []byte {
+	if v.esc {
+		return p.esc[v.off : v.off+v.ln : v.off+v.ln]
+	}
+	return p.buf[v.off : v.off+v.ln : v.off+v.ln]
 }
 
 type jsonError struct{ msg string }
@@ -56,6 +70,9 @@ func (p *jsonParser) reset(b []byte) {
 	p.vals = p.vals[:0]
 	p.kids = p.kids[:0]
 	p.tmp = p.tmp[:0]
+	if len(p.esc) > 0 {
+		p.esc = nil // rows waiting to be written may still use the old one
+	}
 }
 
 // location renders offset i as Jackson's line and column (1-based).
@@ -124,17 +141,17 @@ func (p *jsonParser) value() (int32, error) {
 	case c == '[':
 		return p.container(jArray)
 	case c == '"':
-		s, err := p.str()
+		v, err := p.str()
 		if err != nil {
 			return 0, err
 		}
-		return p.add(jval{kind: jString, s: s, end: int32(p.i)}), nil
+		return p.add(v), nil
 	case c == '-' || c >= '0' && c <= '9':
-		s, err := p.number()
-		if err != nil {
+		start := p.i
+		if err := p.number(); err != nil {
 			return 0, err
 		}
-		return p.add(jval{kind: jNumber, s: s, end: int32(p.i)}), nil
+		return p.add(jval{kind: jNumber, off: uint32(start), ln: uint32(p.i - start), end: int32(p.i)}), nil
 	case c == 't', c == 'f', c == 'n':
 		return p.literal()
 	default:
@@ -147,9 +164,9 @@ func (p *jsonParser) literal() (int32, error) {
 	for j < len(p.buf) && (p.buf[j] >= 'a' && p.buf[j] <= 'z' || p.buf[j] >= 'A' && p.buf[j] <= 'Z' || p.buf[j] >= '0' && p.buf[j] <= '9' || p.buf[j] == '_') {
 		j++
 	}
-	word := string(p.buf[p.i:j])
+	word := p.buf[p.i:j]
 	var k jkind
-	switch word {
+	switch string(word) {
 	case "true":
 		k = jTrue
 	case "false":
@@ -188,11 +205,11 @@ func (p *jsonParser) container(k jkind) (int32, error) {
 				if p.buf[p.i] != '"' {
 					return 0, p.fail("Unexpected character %s: was expecting double-quote to start field name", charDesc(p.buf[p.i]))
 				}
-				s, err := p.str()
+				key, err := p.str()
 				if err != nil {
 					return 0, err
 				}
-				p.tmp = append(p.tmp, p.add(jval{kind: jString, s: s, end: int32(p.i)}))
+				p.tmp = append(p.tmp, p.add(key))
 				p.skipBlanks()
 				if p.i >= len(p.buf) {
 					return 0, p.fail("Unexpected end-of-input: was expecting a colon to separate field name and value")
@@ -230,8 +247,7 @@ func (p *jsonParser) container(k jkind) (int32, error) {
 	return p.add(jval{kind: k, first: first, n: n, end: int32(p.i)}), nil
 }
 
-func (p *jsonParser) number() ([]byte, error) {
-	start := p.i
+func (p *jsonParser) number() error {
 	if p.buf[p.i] == '-' {
 		p.i++
 	}
@@ -245,16 +261,16 @@ func (p *jsonParser) number() ([]byte, error) {
 	intStart := p.i
 	if n := digits(); n == 0 {
 		if p.i < len(p.buf) {
-			return nil, p.fail("Unexpected character %s in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value", charDesc(p.buf[p.i]))
+			return p.fail("Unexpected character %s in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value", charDesc(p.buf[p.i]))
 		}
-		return nil, p.fail("Unexpected end-of-input in numeric value")
+		return p.fail("Unexpected end-of-input in numeric value")
 	} else if n > 1 && p.buf[intStart] == '0' {
-		return nil, p.fail("Invalid numeric value: Leading zeroes not allowed")
+		return p.fail("Invalid numeric value: Leading zeroes not allowed")
 	}
 	if p.i < len(p.buf) && p.buf[p.i] == '.' {
 		p.i++
 		if digits() == 0 {
-			return nil, p.fail("Unexpected character in numeric value: Decimal point not followed by a digit")
+			return p.fail("Unexpected character in numeric value: Decimal point not followed by a digit")
 		}
 	}
 	if p.i < len(p.buf) && (p.buf[p.i] == 'e' || p.buf[p.i] == 'E') {
@@ -263,57 +279,60 @@ func (p *jsonParser) number() ([]byte, error) {
 			p.i++
 		}
 		if digits() == 0 {
-			return nil, p.fail("Unexpected character in numeric value: Exponent indicator not followed by a digit")
+			return p.fail("Unexpected character in numeric value: Exponent indicator not followed by a digit")
 		}
 	}
 	if p.i < len(p.buf) {
 		c := p.buf[p.i]
 		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' {
-			return nil, p.fail("Unexpected character %s in numeric value: expected digit", charDesc(c))
+			return p.fail("Unexpected character %s in numeric value: expected digit", charDesc(c))
 		}
 	}
-	return p.buf[start:p.i], nil
+	return nil
 }
 
-// str reads a string starting at the opening quote. Unescaped strings are
-// returned as slices of the record; escaped ones are decoded into new memory.
-func (p *jsonParser) str() ([]byte, error) {
+// str reads a string starting at the opening quote.
+func (p *jsonParser) str() (jval, error) {
 	p.i++
 	start := p.i
 	for p.i < len(p.buf) {
 		c := p.buf[p.i]
 		if c == '"' {
-			s := p.buf[start:p.i]
+			v := jval{kind: jString, off: uint32(start), ln: uint32(p.i - start)}
 			p.i++
-			if !utf8.Valid(s) {
-				return nil, p.fail("Invalid UTF-8 in String value")
+			v.end = int32(p.i)
+			if !utf8.Valid(p.buf[start : p.i-1]) {
+				return jval{}, p.fail("Invalid UTF-8 in String value")
 			}
-			return s, nil
+			return v, nil
 		}
 		if c == '\\' {
 			return p.escaped(start)
 		}
 		if c < 0x20 {
-			return nil, p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(c)[1:len(charDesc(c))-1])
+			return jval{}, p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(c)[1:len(charDesc(c))-1])
 		}
 		p.i++
 	}
-	return nil, p.fail("Unexpected end-of-input in VALUE_STRING")
+	return jval{}, p.fail("Unexpected end-of-input in VALUE_STRING")
 }
 
-func (p *jsonParser) escaped(start int) ([]byte, error) {
-	out := append([]byte(nil), p.buf[start:p.i]...)
+// escaped decodes a string with escapes into p.esc.
+func (p *jsonParser) escaped(start int) (jval, error) {
+	from := len(p.esc)
+	out := append(p.esc, p.buf[start:p.i]...)
+	defer func() { p.esc = out }()
 	for p.i < len(p.buf) {
 		c := p.buf[p.i]
 		switch {
 		case c == '"':
 			p.i++
-			if !utf8.Valid(out) {
-				return nil, p.fail("Invalid UTF-8 in String value")
+			if !utf8.Valid(out[from:]) {
+				return jval{}, p.fail("Invalid UTF-8 in String value")
 			}
-			return out, nil
+			return jval{kind: jString, esc: true, off: uint32(from), ln: uint32(len(out) - from), end: int32(p.i)}, nil
 		case c < 0x20:
-			return nil, p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(c)[1:len(charDesc(c))-1])
+			return jval{}, p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(c)[1:len(charDesc(c))-1])
 		case c != '\\':
 			out = append(out, c)
 			p.i++
@@ -341,14 +360,14 @@ func (p *jsonParser) escaped(start int) ([]byte, error) {
 		case 'u':
 			r, err := p.hex4()
 			if err != nil {
-				return nil, err
+				return jval{}, err
 			}
 			if r >= 0xD800 && r < 0xDC00 && p.i+1 < len(p.buf) && p.buf[p.i] == '\\' && p.buf[p.i+1] == 'u' {
 				save := p.i
 				p.i += 2
 				lo, err := p.hex4()
 				if err != nil {
-					return nil, err
+					return jval{}, err
 				}
 				if lo >= 0xDC00 && lo < 0xE000 {
 					r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
@@ -360,10 +379,10 @@ func (p *jsonParser) escaped(start int) ([]byte, error) {
 			out = utf8.AppendRune(out, r)
 		default:
 			p.i--
-			return nil, p.fail("Unrecognized character escape %s", charDesc(e))
+			return jval{}, p.fail("Unrecognized character escape %s", charDesc(e))
 		}
 	}
-	return nil, p.fail("Unexpected end-of-input in VALUE_STRING")
+	return jval{}, p.fail("Unexpected end-of-input in VALUE_STRING")
 }
 
 func (p *jsonParser) hex4() (rune, error) {
@@ -390,9 +409,9 @@ func (p *jsonParser) appendCompact(b []byte, v int32) []byte {
 	case jFalse:
 		return append(b, "false"...)
 	case jNumber:
-		return append(b, val.s...)
+		return append(b, p.text(val)...)
 	case jString:
-		return strconv.AppendQuote(b, string(val.s))
+		return appendQuoted(b, p.text(val))
 	case jArray:
 		b = append(b, '[')
 		for i := int32(0); i < val.n; i++ {
@@ -414,4 +433,27 @@ func (p *jsonParser) appendCompact(b []byte, v int32) []byte {
 		}
 		return append(b, '}')
 	}
+}
+
+// appendQuoted writes s as a JSON string.
+func appendQuoted(b, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }

@@ -71,7 +71,7 @@ func TestHiveTimestamps(t *testing.T) {
 		`{"ts":"1700000000123"}`,
 		`{"ts":1700000000123}`,
 		`{"ts":"2024-03-04 05:06:07.123456789"}`, // java.sql.Timestamp.valueOf is always tried
-		`{"TS":"2024-03-04 05:06:07"}`,          // the Hive SerDe ignores the case of keys
+		`{"TS":"2024-03-04 05:06:07"}`,           // the Hive SerDe ignores the case of keys
 	))
 	checkRows(t, read(t, file), `[{"ts":"2024-03-04T05:06:07Z"},{"ts":"2023-11-14T22:13:20.123Z"},{"ts":"2023-11-14T22:13:20.123Z"},
 	 {"ts":"2024-03-04T05:06:07.123456Z"},{"ts":"2024-03-04T05:06:07Z"}]`,

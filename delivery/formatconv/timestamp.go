@@ -27,8 +27,8 @@ func compileTimestampFormat(p string) (timestampFormat, error) {
 const epochSplit = 10_000_000_000
 
 // timestamp reads a JSON string or number as a timestamp, by the SerDe's rules.
-func (c *Converter) timestamp(val *jval) (time.Time, error) {
-	s := bytesView(trimJavaSpace(val.s))
+func (c *Converter) timestamp(text []byte) (time.Time, error) {
+	s := bytesView(trimJavaSpace(text))
 	if c.opts.HiveJSON {
 		for _, f := range c.hiveTS {
 			if f.millis {

@@ -22,12 +22,13 @@ var tokenNames = [...]string{
 // means the SerDe stores null (e.g. a decimal too wide for its column).
 func (c *Converter) scalar(n *node, v int32) (parquet.Value, error) {
 	val := &c.p.vals[v]
+	vs := c.p.text(val)
 	switch n.Kind {
 	case String, Char, Varchar, Binary:
 		var b []byte
 		switch val.kind {
 		case jString, jNumber:
-			b = val.s
+			b = vs
 		case jTrue:
 			b = []byte("true")
 		case jFalse:
@@ -55,7 +56,7 @@ func (c *Converter) scalar(n *node, v int32) (parquet.Value, error) {
 		case jString:
 			if !c.opts.HiveJSON {
 				// OpenX reads strings as Java's Boolean.parseBoolean does.
-				return parquet.BooleanValue(len(val.s) == 4 && string(lowerASCII(val.s)) == "true"), nil
+				return parquet.BooleanValue(len(vs) == 4 && string(lowerASCII(vs)) == "true"), nil
 			}
 		}
 		return parquet.Value{}, mismatch("Current token (%s) not of boolean type%s", tokenNames[val.kind], c.p.location(int(val.end)))
@@ -63,23 +64,23 @@ func (c *Converter) scalar(n *node, v int32) (parquet.Value, error) {
 		if val.kind != jString {
 			return parquet.Value{}, mismatch("Current token (%s) is not a date string%s", tokenNames[val.kind], c.p.location(int(val.end)))
 		}
-		d, ok := parseDate(string(val.s))
+		d, ok := parseDate(bytesView(vs))
 		if !ok {
-			return parquet.Value{}, mismatch("java.lang.IllegalArgumentException: Cannot parse %q as a date (yyyy-mm-dd)", val.s)
+			return parquet.Value{}, mismatch("java.lang.IllegalArgumentException: Cannot parse %q as a date (yyyy-mm-dd)", vs)
 		}
 		return parquet.Int32Value(d), nil
 	case Timestamp:
 		if val.kind != jString && val.kind != jNumber {
 			return parquet.Value{}, mismatch("Current token (%s) is not a timestamp%s", tokenNames[val.kind], c.p.location(int(val.end)))
 		}
-		t, err := c.timestamp(val)
+		t, err := c.timestamp(vs)
 		if err != nil {
 			return parquet.Value{}, err
 		}
 		return parquet.Int96Value(int96(t)), nil
 	}
 	// Numbers.
-	text := val.s
+	text := vs
 	switch val.kind {
 	case jNumber:
 	case jString:
@@ -447,7 +448,7 @@ func (c *Converter) mapKey(n *node, k []byte) (parquet.Value, error) {
 		}
 		return parquet.Int32Value(d), nil
 	case Timestamp:
-		t, err := c.timestamp(&jval{kind: jString, s: k})
+		t, err := c.timestamp(k)
 		if err != nil {
 			return parquet.Value{}, err
 		}
