@@ -1,6 +1,7 @@
 // Package testtool finds the programs that tests check firehose-local
 // against: interpreters for functions, and readers we did not write (gzip,
-// python-snappy, snappy-java, the AWS CLI, curl, Chromium).
+// python-snappy, snappy-java, the AWS CLI, curl, Chromium, DuckDB and
+// hyparquet).
 //
 // A test that needs a missing program is skipped, naming it and how to
 // install it, so that `go test ./...` works on a bare machine. With
