@@ -37,13 +37,16 @@ type preview struct {
 	DecodeError string             // the decoding stopped early
 
 	// Kind is "json" (Records holds each JSON value pretty-printed),
-	// "text", "binary" (Text is a hex dump) or "empty".
+	// "parquet" (Parquet holds its schema and first rows), "text",
+	// "binary" (Text is a hex dump) or "empty".
 	Kind        string
+	Parquet     parquetView
 	Records     []string
 	MoreRecords bool
 	Text        string
 
-	// ErrorType is "processing-failed" or "http-endpoint-failed" for
+	// ErrorType is "processing-failed", "format-conversion-failed" or
+	// "http-endpoint-failed" for
 	// Firehose's error documents, which ErrorDocs then lists.
 	ErrorType string
 	ErrorDocs []errorDoc
@@ -62,7 +65,7 @@ type errorDoc struct {
 // errorOutputType tells which kind of error document a key holds, from the
 // !{firehose:error-output-type} part of its prefix.
 func errorOutputType(key string) string {
-	for _, t := range []string{"processing-failed", "http-endpoint-failed"} {
+	for _, t := range []string{"processing-failed", "format-conversion-failed", "http-endpoint-failed"} {
 		if strings.Contains(key, t+"/") || strings.HasPrefix(key, t) {
 			return t
 		}
@@ -88,6 +91,11 @@ func buildPreview(key string, stored []byte, info s3fake.ObjectInfo) preview {
 	switch {
 	case len(data) == 0:
 		p.Kind = "empty"
+	case p.Format == compression.Uncompressed && isParquet(stored) && int64(len(stored)) == info.Size:
+		p.Kind, p.Parquet, p.Truncated = "parquet", readParquet(stored), false
+	case p.Format == compression.Uncompressed && bytes.HasPrefix(stored, []byte("PAR1")) && int64(len(stored)) < info.Size:
+		p.Kind, p.Truncated = "parquet", false
+		p.Parquet.Error = "the Parquet object is larger than the " + humanBytes(maxStoredRead) + " the console reads; download it to read it"
 	case jsonRecords(&p, data):
 		p.Kind = "json"
 		p.ErrorType = errorOutputType(key)
@@ -167,6 +175,8 @@ func errorDocs(data []byte) []errorDoc {
 			RawData          string `json:"rawData"`
 			ErrorCode        string `json:"errorCode"`
 			ErrorMessage     string `json:"errorMessage"`
+			LastErrorCode    string `json:"lastErrorCode"` // format-conversion-failed documents
+			LastErrorMessage string `json:"lastErrorMessage"`
 			AttemptsMade     int    `json:"attemptsMade"`
 			ArrivalTimestamp int64  `json:"arrivalTimestamp"`
 			LambdaARN        string `json:"lambdaARN"`
@@ -175,7 +185,7 @@ func errorDocs(data []byte) []errorDoc {
 		if err := dec.Decode(&d); err != nil {
 			break
 		}
-		doc := errorDoc{Code: d.ErrorCode, Message: d.ErrorMessage, Attempts: d.AttemptsMade, Target: d.LambdaARN}
+		doc := errorDoc{Code: d.ErrorCode + d.LastErrorCode, Message: d.ErrorMessage + d.LastErrorMessage, Attempts: d.AttemptsMade, Target: d.LambdaARN}
 		if doc.Target == "" {
 			doc.Target = d.DataID
 		}

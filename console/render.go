@@ -611,9 +611,12 @@ func objectContent(p *page, v objectPageView) {
 		p.raw("<div class=\"error-banner\" role=\"note\">\n  <strong>Error document: ")
 		p.text(pv.ErrorType)
 		p.raw(".</strong>\n  ")
-		if pv.ErrorType == "processing-failed" {
+		switch pv.ErrorType {
+		case "processing-failed":
 			p.raw("These records failed the transform function and were written here instead of the destination.")
-		} else {
+		case "format-conversion-failed":
+			p.raw("These records could not be converted with the Glue table's schema and were written here instead of the destination.")
+		default:
 			p.raw("These records were never accepted by the HTTP endpoint within the retry duration.")
 		}
 		p.raw("\n</div>\n")
@@ -682,6 +685,8 @@ func objectContent(p *page, v objectPageView) {
 			p.num(int64(len(pv.Records)))
 			p.raw(" records are shown.</p>\n")
 		}
+	case "parquet":
+		parquetContent(p, pv.Parquet)
 	case "text":
 		p.raw(`<p class="sub">Text, as stored`)
 		if v.Compressed {
