@@ -40,6 +40,8 @@ type Deps struct {
 	Abort context.Context
 	// WG counts the pipelines' goroutines, for shutdown to wait on.
 	WG *sync.WaitGroup
+	// Schemas reads Glue tables for record format conversion.
+	Schemas SchemaSource
 
 	HTTPEndpointTimeout time.Duration     // each HTTP endpoint request's
 	MaxBufferInterval   time.Duration     // caps every buffering interval (0: none)

@@ -36,6 +36,11 @@ type Metrics struct {
 	DynamicPartitioning                                   atomic.Bool
 	Partitions, PartitionExceeded, PerPartitionThroughput atomic.Int64
 	JQDuration                                            prometheus.Histogram
+
+	// Record format conversion: records and bytes converted
+	// (SucceedConversion.*) and not (FailedConversion.*).
+	Conversion                                                                             atomic.Bool
+	ConversionOKRecords, ConversionOKBytes, ConversionFailedRecords, ConversionFailedBytes atomic.Int64
 }
 
 // NewMetrics returns the counters of the stream name in region.

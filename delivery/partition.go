@@ -282,14 +282,6 @@ func (p *Pipeline) partitionDoneLocked(b *Batch) {
 // Error batches of one put call (or one processed batch) are queued by
 // queueErrorsLocked.
 func (p *Pipeline) errorRecordLocked(errorType, code, message string, r []byte, ms int64) *Batch {
-	eb := p.errs[errorType]
-	if eb == nil {
-		eb = &Batch{cfg: p.cfg, first: time.UnixMilli(ms), done: make(chan struct{}), retryNow: make(chan struct{}, 1), errorType: errorType}
-		if p.errs == nil {
-			p.errs = map[string]*Batch{}
-		}
-		p.errs[errorType] = eb
-	}
 	doc, _ := json.Marshal(protocol.ProcessingErrorDocument{
 		RawData:                base64.StdEncoding.EncodeToString(r),
 		ErrorCode:              code,
@@ -298,6 +290,20 @@ func (p *Pipeline) errorRecordLocked(errorType, code, message string, r []byte, 
 		ArrivalTimestamp:       ms,
 		AttemptEndingTimestamp: p.d.Clock.Now().UnixMilli(),
 	})
+	return p.errorDocLocked(errorType, doc, ms)
+}
+
+// errorDocLocked adds one error document, of a record that arrived at ms,
+// to the error output of its type, and returns the error batch.
+func (p *Pipeline) errorDocLocked(errorType string, doc []byte, ms int64) *Batch {
+	eb := p.errs[errorType]
+	if eb == nil {
+		eb = &Batch{cfg: p.cfg, first: time.UnixMilli(ms), done: make(chan struct{}), retryNow: make(chan struct{}, 1), errorType: errorType}
+		if p.errs == nil {
+			p.errs = map[string]*Batch{}
+		}
+		p.errs[errorType] = eb
+	}
 	p.d.Pending.Add(int64(len(doc) + 1))
 	eb.data = append(append(eb.data, doc...), '\n')
 	eb.ends = append(eb.ends, len(eb.data))

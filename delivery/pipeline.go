@@ -84,6 +84,7 @@ type destConfig struct {
 	pre       *preStages                 // the record stages in front of it; nil: none
 	delimiter *builtin.DelimiterAppender // AppendDelimiterToRecord; nil: none
 	dp        *dpConfig                  // nil: no dynamic partitioning
+	conv      *convConfig                // record format conversion; nil: none
 
 	// Firehose's error events: the destination's, and for an HTTP
 	// endpoint destination its S3 backup's. nil: logging off.
@@ -116,6 +117,7 @@ type Batch struct {
 	retryNow chan struct{} // a flush cuts a backoff wait short
 
 	errorType string // non-empty for an error-output object, e.g. "processing-failed"
+	converted []byte // the object's body when its records were converted to Parquet
 	backup    bool   // an S3 backup object: source records (AllData, or S3BackupMode Enabled)
 
 	partition string                  // the partition's ID ("" without dynamic partitioning)
@@ -170,6 +172,13 @@ func newS3DestConfig(d protocol.ExtendedS3DestinationConfiguration, version int,
 	}
 	c.keys, c.keysErr = protocol.ParseKeyPrefixes(c.prefix, c.errPrefix)
 	c.ext = c.format.Extension()
+	if ConversionEnabled(d) {
+		c.conv = newConvConfig(d.DataFormatConversionConfiguration)
+		c.ext = ".parquet"
+		if d.BufferingHints == nil {
+			c.sizeLimit = DefaultConversionBufferMB << 20
+		}
+	}
 	c.logDest = newLogTarget(d.CloudWatchLoggingOptions, streamDestinationDelivery)
 	if d.FileExtension != nil && *d.FileExtension != "" {
 		c.ext = *d.FileExtension
@@ -239,6 +248,7 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		m:        NewMetrics(id.Region, id.Name),
 	}
 	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
+	p.m.Conversion.Store(p.cfg.conv != nil)
 	p.discarded, p.discardDone = context.WithCancel(context.Background())
 	d.WG.Add(2)
 	go p.run()
@@ -426,6 +436,7 @@ func (p *Pipeline) Reconfigure(d Spec, version int) {
 	p.cutAllLocked()
 	p.cfg = newDestConfig(d, version, p.d.MaxBufferInterval, p.d.EndpointRewrites)
 	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
+	p.m.Conversion.Store(p.cfg.conv != nil)
 }
 
 // Discard drops everything buffered and stops the pipeline, as AWS does

@@ -28,6 +28,13 @@ const retryWindow = 24 * time.Hour
 // (with --data-dir its records are delivered after the next start).
 func (p *Pipeline) deliverS3(b *Batch) bool {
 	started := p.d.Clock.Now()
+	if b.cfg.conv != nil && b.errorType == "" && !b.backup && b.converted == nil {
+		body, ok := p.convertBatch(b)
+		if !ok {
+			return true // every record went to the error output
+		}
+		b.converted = body
+	}
 	backoff := time.Second
 	for attempt := 1; ; attempt++ {
 		if p.isDiscarded() {
@@ -100,9 +107,12 @@ func (p *Pipeline) writeObject(b *Batch) error {
 		return fmt.Errorf("evaluating prefix: %w", err)
 	}
 	key := prefix + objectName(p.stream, c, b.first)
-	body, err := compression.Compress(c.format, b.data, key[strings.LastIndex(key, "/")+1:])
-	if err != nil {
-		return err
+	body := b.converted // Parquet compresses its own pages; CompressionFormat is UNCOMPRESSED
+	if body == nil {
+		body, err = compression.Compress(c.format, b.data, key[strings.LastIndex(key, "/")+1:])
+		if err != nil {
+			return err
+		}
 	}
 	meta := ObjectMeta{ContentType: "application/octet-stream", ContentEncoding: c.format.ContentEncoding(), KMSKeyARN: c.kmsKeyARN}
 	timeout, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -132,11 +142,11 @@ func objectName(stream string, c destConfig, first time.Time) string {
 // CheckS3 applies the rules AWS checks beyond the model's
 // constraints, and refuses by name what firehose-local does not implement.
 func CheckS3(d *protocol.ExtendedS3DestinationConfiguration) *awsjson.Error {
-	if c := d.DataFormatConversionConfiguration; c != nil && (c.Enabled == nil || *c.Enabled) {
-		return protocol.Unsupported("ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration with Enabled true")
-	}
 	dp := DynamicPartitioning(*d)
 	if err := checkS3Common(d, dp); err != nil {
+		return err
+	}
+	if err := checkConversion(d); err != nil {
 		return err
 	}
 	if dp {

@@ -33,6 +33,7 @@ import (
 //	ExecuteProcessing.Success     firehose_execute_processing_success_total / firehose_execute_processing_attempts_total
 //	SucceedProcessing.Records     firehose_succeed_processing_records_total
 //	SucceedProcessing.Bytes       firehose_succeed_processing_bytes_total
+//	SucceedConversion.*           firehose_succeed_conversion_{records,bytes}_total (FailedConversion.*: firehose_failed_conversion_…)
 //	Lambda Invocations            lambda_invocations_total
 //	Lambda Errors                 lambda_errors_total
 //	Lambda Duration               lambda_duration_seconds (histogram)
@@ -51,7 +52,8 @@ import (
 // bounded by Config.MaxBodyBytesInFlight) and
 // firehose_local_request_body_throttled_total (requests refused past it).
 //
-// Stream metrics are labelled region and delivery_stream; Lambda metrics
+// Stream metrics (delivery.Pipeline.CollectMetrics; with backup and
+// partitioning metrics not listed here) are labelled region and delivery_stream; Lambda metrics
 // region and function_name. The Go runtime and process collectors are
 // included too.
 
@@ -101,46 +103,13 @@ type collector struct{ s *Server }
 
 func (collector) Describe(chan<- *prometheus.Desc) {}
 
-var (
-	streamLabels   = []string{"region", "delivery_stream"}
-	functionLabels = []string{"region", "function_name"}
-)
+var functionLabels = []string{"region", "function_name"}
 
 func desc(name, help string, labels []string) *prometheus.Desc {
 	return prometheus.NewDesc(name, help, labels, nil)
 }
 
 var (
-	descIncomingRecords = desc("firehose_incoming_records_total", "Records accepted by PutRecord and PutRecordBatch (CloudWatch IncomingRecords).", streamLabels)
-	descIncomingBytes   = desc("firehose_incoming_bytes_total", "Bytes accepted by PutRecord and PutRecordBatch (CloudWatch IncomingBytes).", streamLabels)
-	descThrottled       = desc("firehose_throttled_records_total", "Records refused with ServiceUnavailableException (CloudWatch ThrottledRecords).", streamLabels)
-
-	descS3Records   = desc("firehose_delivery_to_s3_records_total", "Records delivered to S3 (CloudWatch DeliveryToS3.Records).", streamLabels)
-	descS3Bytes     = desc("firehose_delivery_to_s3_bytes_total", "Bytes delivered to S3, before compression (CloudWatch DeliveryToS3.Bytes).", streamLabels)
-	descS3Success   = desc("firehose_delivery_to_s3_success_total", "Successful S3 puts (CloudWatch DeliveryToS3.Success is this over attempts).", streamLabels)
-	descS3Attempts  = desc("firehose_delivery_to_s3_attempts_total", "S3 puts attempted, successful or not.", streamLabels)
-	descS3Freshness = desc("firehose_delivery_to_s3_data_freshness_seconds", "Age of the oldest record not yet delivered to S3 (CloudWatch DeliveryToS3.DataFreshness); 0 when none waits.", streamLabels)
-
-	descHTTPRecords   = desc("firehose_delivery_to_http_endpoint_records_total", "Records delivered to the HTTP endpoint (CloudWatch DeliveryToHttpEndpoint.Records).", streamLabels)
-	descHTTPBytes     = desc("firehose_delivery_to_http_endpoint_bytes_total", "Bytes delivered to the HTTP endpoint (CloudWatch DeliveryToHttpEndpoint.Bytes).", streamLabels)
-	descHTTPSuccess   = desc("firehose_delivery_to_http_endpoint_success_total", "Successful HTTP endpoint requests (CloudWatch DeliveryToHttpEndpoint.Success is this over attempts).", streamLabels)
-	descHTTPAttempts  = desc("firehose_delivery_to_http_endpoint_attempts_total", "HTTP endpoint requests attempted, successful or not.", streamLabels)
-	descHTTPFreshness = desc("firehose_delivery_to_http_endpoint_data_freshness_seconds", "Age of the oldest record not yet delivered to the HTTP endpoint (CloudWatch DeliveryToHttpEndpoint.DataFreshness); 0 when none waits.", streamLabels)
-
-	descProcSuccess   = desc("firehose_execute_processing_success_total", "Transform invocations that returned a valid response (CloudWatch ExecuteProcessing.Success is this over attempts).", streamLabels)
-	descProcAttempts  = desc("firehose_execute_processing_attempts_total", "Transform invocations attempted.", streamLabels)
-	descProcOKRecords = desc("firehose_succeed_processing_records_total", "Records the transform returned Ok (CloudWatch SucceedProcessing.Records).", streamLabels)
-	descProcOKBytes   = desc("firehose_succeed_processing_bytes_total", "Bytes of the records the transform returned Ok (CloudWatch SucceedProcessing.Bytes).", streamLabels)
-
-	descBackupRecords  = desc("firehose_backup_to_s3_records_total", "Source records written to the S3 backup of an S3 destination (CloudWatch BackupToS3.Records).", streamLabels)
-	descBackupBytes    = desc("firehose_backup_to_s3_bytes_total", "Bytes written to the S3 backup of an S3 destination, before compression (CloudWatch BackupToS3.Bytes).", streamLabels)
-	descBackupSuccess  = desc("firehose_backup_to_s3_success_total", "Successful S3 backup puts (CloudWatch BackupToS3.Success is this over attempts).", streamLabels)
-	descBackupAttempts = desc("firehose_backup_to_s3_attempts_total", "S3 backup puts attempted, successful or not.", streamLabels)
-
-	descPartitions          = desc("firehose_partition_count", "Partitions with records not yet delivered (CloudWatch PartitionCount).", streamLabels)
-	descPartitionsExceeded  = desc("firehose_partition_count_exceeded", "1 while records go to the error output because the active-partition limit is reached (CloudWatch PartitionCountExceeded).", streamLabels)
-	descPartitionThroughput = desc("firehose_per_partition_throughput_bytes_per_second", "Bytes per second of the last partition object delivered, over the time its buffer was open (CloudWatch PerPartitionThroughput).", streamLabels)
-
 	descLambdaInvocations = desc("lambda_invocations_total", "Function invocations, through the Lambda API or as a Firehose transform (Lambda Invocations).", functionLabels)
 	descLambdaErrors      = desc("lambda_errors_total", "Invocations that ended in a function error or could not run (Lambda Errors).", functionLabels)
 
@@ -168,54 +137,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v.Load()), labels...)
 	}
 	for _, e := range s.fh.Pipelines() {
-		m, l := e.Pipe.Metrics(), []string{e.Region, e.Name}
-		counter(descIncomingRecords, &m.IncomingRecords, l...)
-		counter(descIncomingBytes, &m.IncomingBytes, l...)
-		counter(descThrottled, &m.Throttled, l...)
-		oldest, isHTTP, hasProc := e.Pipe.OldestUndelivered()
-		freshness := 0.0
-		if !oldest.IsZero() {
-			freshness = max(now.Sub(oldest).Seconds(), 0)
-		}
-		if isHTTP {
-			counter(descHTTPRecords, &m.DelivRecords, l...)
-			counter(descHTTPBytes, &m.DelivBytes, l...)
-			counter(descHTTPSuccess, &m.DelivSuccess, l...)
-			counter(descHTTPAttempts, &m.DelivAttempts, l...)
-			ch <- prometheus.MustNewConstMetric(descHTTPFreshness, prometheus.GaugeValue, freshness, l...)
-			counter(descS3Records, &m.BackupRecords, l...)
-			counter(descS3Bytes, &m.BackupBytes, l...)
-			counter(descS3Success, &m.BackupSuccess, l...)
-			counter(descS3Attempts, &m.BackupAttempts, l...)
-		} else {
-			counter(descS3Records, &m.DelivRecords, l...)
-			counter(descS3Bytes, &m.DelivBytes, l...)
-			counter(descS3Success, &m.DelivSuccess, l...)
-			counter(descS3Attempts, &m.DelivAttempts, l...)
-			ch <- prometheus.MustNewConstMetric(descS3Freshness, prometheus.GaugeValue, freshness, l...)
-		}
-		if m.S3BackupAttempts.Load() > 0 {
-			counter(descBackupRecords, &m.S3BackupRecords, l...)
-			counter(descBackupBytes, &m.S3BackupBytes, l...)
-			counter(descBackupSuccess, &m.S3BackupSuccess, l...)
-			counter(descBackupAttempts, &m.S3BackupAttempts, l...)
-		}
-		if m.DynamicPartitioning.Load() {
-			gauge := func(d *prometheus.Desc, v *atomic.Int64) {
-				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v.Load()), l...)
-			}
-			gauge(descPartitions, &m.Partitions)
-			gauge(descPartitionsExceeded, &m.PartitionExceeded)
-			gauge(descPartitionThroughput, &m.PerPartitionThroughput)
-			m.JQDuration.Collect(ch)
-		}
-		if hasProc || m.ProcAttempts.Load() > 0 {
-			counter(descProcSuccess, &m.ProcSuccess, l...)
-			counter(descProcAttempts, &m.ProcAttempts, l...)
-			counter(descProcOKRecords, &m.ProcOKRecords, l...)
-			counter(descProcOKBytes, &m.ProcOKBytes, l...)
-			m.ProcDuration.Collect(ch)
-		}
+		e.Pipe.CollectMetrics(ch, now, e.Region, e.Name)
 	}
 
 	if log, loss, drainingNow := s.fh.WAL(); log != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/firehose"
+	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
@@ -148,6 +149,7 @@ type Server struct {
 	fnCreds  lambdarunner.Credentials // what functions sign with, when Auth is set
 	lambda   *lambdaapi.Service
 	logs     *cwlogs.Store
+	glue     *glue.Catalog
 	state    *statestore.DB // with DataDir: the control plane's store (nil on a full disk)
 	tempDirs []string       // removed by Close
 
@@ -240,6 +242,11 @@ func New(cfg Config) (*Server, error) {
 		_ = s3.Close()
 		return nil, err
 	}
+	if s.glue, err = glue.New(glue.Options{Account: s.account, Region: cfg.Region, State: s.state.Handle("glue"), Logger: s.log.With("service", "glue"), Now: s.clock.Now}); err != nil {
+		_ = s3.Close()
+		_ = s.state.Close()
+		return nil, fmt.Errorf("starting the Glue Data Catalog: %w", err)
+	}
 	if err := s.startLogs(); err != nil {
 		_ = s3.Close()
 		_ = s.state.Close()
@@ -255,7 +262,7 @@ func New(cfg Config) (*Server, error) {
 	s.deps = &delivery.Deps{
 		Clock: s.clock, Logger: s.log, Store: s.store, Invoke: s.invokeFunction,
 		Annotate: s.invocations.annotate, Pending: s.pending, Logs: s.logs,
-		Abort: s.abortCtx, WG: &s.wg,
+		Abort: s.abortCtx, WG: &s.wg, Schemas: s.glueSchemas,
 		HTTPEndpointTimeout: cfg.HTTPEndpointTimeout, MaxBufferInterval: cfg.MaxBufferInterval, EndpointRewrites: cfg.EndpointRewrites,
 	}
 	fh, err := firehose.Open(firehose.Config{

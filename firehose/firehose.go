@@ -107,6 +107,9 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 		if err := delivery.CheckS3(dest.S3); err != nil {
 			return nil, err
 		}
+		if err := s.checkSchema(region, *dest.S3); err != nil {
+			return nil, err
+		}
 	}
 	sse, err := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
 	if err != nil {
@@ -279,7 +282,7 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 	if err := protocol.CheckSupported(s.model(), "UpdateDestinationInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
 	}
-	next, err := mergeUpdate(st, updates[0], doc[updates[0]].(map[string]any))
+	next, err := s.mergeUpdate(st, updates[0], doc[updates[0]].(map[string]any))
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +299,7 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 // destination. An update of the same destination type merges into it; one of
 // another type (S3 and HTTP endpoint, either way) replaces it and must carry
 // every required member, as on AWS.
-func mergeUpdate(st *stream, member string, update map[string]any) (destination, *awsjson.Error) {
+func (s *Service) mergeUpdate(st *stream, member string, update map[string]any) (destination, *awsjson.Error) {
 	var next destination
 	switch member {
 	case "HttpEndpointDestinationUpdate":
@@ -337,6 +340,9 @@ func mergeUpdate(st *stream, member string, update map[string]any) (destination,
 			return next, awsjson.NewError(awsjson.ErrInvalidArgument, "Dynamic Partitioning cannot be disabled once it is enabled.")
 		}
 		if err := delivery.CheckS3(&merged); err != nil {
+			return next, err
+		}
+		if err := s.checkSchema(st.region, merged); err != nil {
 			return next, err
 		}
 		if st.dest.S3 != nil && st.dest.S3.S3BackupMode == "Enabled" && merged.S3BackupMode == "Disabled" {

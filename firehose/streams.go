@@ -173,6 +173,9 @@ func loggingOptions(l *protocol.CloudWatchLoggingOptions) *protocol.CloudWatchLo
 
 func describeS3(c protocol.ExtendedS3DestinationConfiguration) protocol.DestinationDescription {
 	size, interval := delivery.BufferingHints(c.BufferingHints)
+	if c.BufferingHints == nil && delivery.ConversionEnabled(c) {
+		size = delivery.DefaultConversionBufferMB
+	}
 	enc := protocol.EncryptionConfiguration{NoEncryptionConfig: "NoEncryption"}
 	if c.EncryptionConfiguration != nil && c.EncryptionConfiguration.KMSEncryptionConfig != nil {
 		enc = protocol.EncryptionConfiguration{KMSEncryptionConfig: c.EncryptionConfiguration.KMSEncryptionConfig}

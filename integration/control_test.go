@@ -197,10 +197,14 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 			KinesisStreamSourceConfiguration:   &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/s"), RoleARN: aws.String(roleARN)},
 			ExtendedS3DestinationConfiguration: s3Dest()}, "KinesisStreamSourceConfiguration"},
 		{"msk source type", firehose.CreateDeliveryStreamInput{DeliveryStreamType: types.DeliveryStreamTypeMSKAsSource, ExtendedS3DestinationConfiguration: s3Dest()}, "DeliveryStreamType MSKAsSource"},
-		{"format conversion", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
+		{"ORC output", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),
-			DataFormatConversionConfiguration: &types.DataFormatConversionConfiguration{Enabled: aws.Bool(true)}}},
-			"ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration"},
+			DataFormatConversionConfiguration: &types.DataFormatConversionConfiguration{
+				SchemaConfiguration:       &types.SchemaConfiguration{RoleARN: aws.String(roleARN), DatabaseName: aws.String("db"), TableName: aws.String("t")},
+				InputFormatConfiguration:  &types.InputFormatConfiguration{Deserializer: &types.Deserializer{OpenXJsonSerDe: &types.OpenXJsonSerDe{}}},
+				OutputFormatConfiguration: &types.OutputFormatConfiguration{Serializer: &types.Serializer{OrcSerDe: &types.OrcSerDe{}}},
+			}}},
+			"ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.OrcSerDe"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -91,11 +91,82 @@ type ExtendedS3DestinationConfiguration struct {
 	DataFormatConversionConfiguration *DataFormatConversionConfiguration `json:"DataFormatConversionConfiguration,omitempty"`
 }
 
-// DataFormatConversionConfiguration is record format conversion, of which
-// firehose-local takes only the disabled setting (templates often state
-// it); its other members are refused by name.
+// DataFormatConversionConfiguration is record format conversion: JSON
+// records converted to Parquet (or ORC) with a Glue table's schema.
 type DataFormatConversionConfiguration struct {
-	Enabled *bool `json:"Enabled,omitempty"`
+	Enabled                   *bool                      `json:"Enabled,omitempty"`
+	SchemaConfiguration       *SchemaConfiguration       `json:"SchemaConfiguration,omitempty"`
+	InputFormatConfiguration  *InputFormatConfiguration  `json:"InputFormatConfiguration,omitempty"`
+	OutputFormatConfiguration *OutputFormatConfiguration `json:"OutputFormatConfiguration,omitempty"`
+}
+
+// SchemaConfiguration names the Glue table whose columns are the schema.
+type SchemaConfiguration struct {
+	RoleARN      *string `json:"RoleARN,omitempty"`
+	CatalogId    *string `json:"CatalogId,omitempty"`
+	DatabaseName *string `json:"DatabaseName,omitempty"`
+	TableName    *string `json:"TableName,omitempty"`
+	Region       *string `json:"Region,omitempty"`
+	VersionId    *string `json:"VersionId,omitempty"`
+}
+
+// InputFormatConfiguration holds the deserializer of the JSON records.
+type InputFormatConfiguration struct {
+	Deserializer *Deserializer `json:"Deserializer,omitempty"`
+}
+
+// Deserializer is one of the two JSON SerDes.
+type Deserializer struct {
+	OpenXJsonSerDe *OpenXJsonSerDe `json:"OpenXJsonSerDe,omitempty"`
+	HiveJsonSerDe  *HiveJsonSerDe  `json:"HiveJsonSerDe,omitempty"`
+}
+
+// OpenXJsonSerDe is the OpenX JSON SerDe's options.
+type OpenXJsonSerDe struct {
+	ConvertDotsInJsonKeysToUnderscores *bool             `json:"ConvertDotsInJsonKeysToUnderscores,omitempty"`
+	CaseInsensitive                    *bool             `json:"CaseInsensitive,omitempty"`
+	ColumnToJsonKeyMappings            map[string]string `json:"ColumnToJsonKeyMappings,omitempty"`
+}
+
+// HiveJsonSerDe is the Hive JSON SerDe's options.
+type HiveJsonSerDe struct {
+	TimestampFormats []string `json:"TimestampFormats,omitempty"`
+}
+
+// OutputFormatConfiguration holds the serializer of the converted objects.
+type OutputFormatConfiguration struct {
+	Serializer *Serializer `json:"Serializer,omitempty"`
+}
+
+// Serializer is Parquet or ORC.
+type Serializer struct {
+	ParquetSerDe *ParquetSerDe `json:"ParquetSerDe,omitempty"`
+	OrcSerDe     *OrcSerDe     `json:"OrcSerDe,omitempty"`
+}
+
+// ParquetSerDe is the Parquet serializer's options.
+type ParquetSerDe struct {
+	BlockSizeBytes              *int    `json:"BlockSizeBytes,omitempty"`
+	PageSizeBytes               *int    `json:"PageSizeBytes,omitempty"`
+	Compression                 *string `json:"Compression,omitempty"`
+	EnableDictionaryCompression *bool   `json:"EnableDictionaryCompression,omitempty"`
+	MaxPaddingBytes             *int    `json:"MaxPaddingBytes,omitempty"`
+	WriterVersion               *string `json:"WriterVersion,omitempty"`
+}
+
+// OrcSerDe is the ORC serializer's options. The control plane refuses it
+// by name (no independent ORC reader can check what would be written).
+type OrcSerDe struct {
+	StripeSizeBytes                     *int     `json:"StripeSizeBytes,omitempty"`
+	BlockSizeBytes                      *int     `json:"BlockSizeBytes,omitempty"`
+	RowIndexStride                      *int     `json:"RowIndexStride,omitempty"`
+	EnablePadding                       *bool    `json:"EnablePadding,omitempty"`
+	PaddingTolerance                    *float64 `json:"PaddingTolerance,omitempty"`
+	Compression                         *string  `json:"Compression,omitempty"`
+	BloomFilterColumns                  []string `json:"BloomFilterColumns,omitempty"`
+	BloomFilterFalsePositiveProbability *float64 `json:"BloomFilterFalsePositiveProbability,omitempty"`
+	DictionaryKeyThreshold              *float64 `json:"DictionaryKeyThreshold,omitempty"`
+	FormatVersion                       *string  `json:"FormatVersion,omitempty"`
 }
 
 // DynamicPartitioningConfiguration turns dynamic partitioning on (only when

@@ -72,6 +72,29 @@ type (
 		AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
 		LambdaARN              string `json:"lambdaARN,omitempty"` // the Lambda processor; absent for other failures
 	}
+	// FormatConversionErrorDocument is one line of a format-conversion-failed
+	// object, with AWS's keys (the lastErrorCode form the captures show).
+	// The sequence numbers belong to records read from a Kinesis data
+	// stream; Direct PUT records have none.
+	FormatConversionErrorDocument struct {
+		AttemptsMade           int              `json:"attemptsMade"`
+		ArrivalTimestamp       int64            `json:"arrivalTimestamp"`
+		LastErrorCode          string           `json:"lastErrorCode"`
+		LastErrorMessage       string           `json:"lastErrorMessage"`
+		AttemptEndingTimestamp int64            `json:"attemptEndingTimestamp"`
+		RawData                string           `json:"rawData"`
+		SequenceNumber         string           `json:"sequenceNumber,omitempty"`
+		DataCatalogTable       DataCatalogTable `json:"dataCatalogTable"`
+	}
+	// DataCatalogTable names the Glue table a conversion used.
+	DataCatalogTable struct {
+		CatalogID    string `json:"catalogId"`
+		DatabaseName string `json:"databaseName"`
+		TableName    string `json:"tableName"`
+		Region       string `json:"region"`
+		VersionID    string `json:"versionId"`
+		CatalogARN   string `json:"catalogArn"`
+	}
 )
 
 // TransformRecord is one record of a transform's answer. The slices point

@@ -19,6 +19,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -34,6 +35,7 @@ type Env struct {
 	Firehose *firehose.Client
 	S3       *s3.Client
 	Lambda   *lambda.Client
+	Glue     *glue.Client
 }
 
 // New starts a server with cfg and registers its shutdown with t.Cleanup.
@@ -59,6 +61,7 @@ func New(t testing.TB, cfg emulator.Config) *Env {
 	env.Firehose = firehose.NewFromConfig(env.AWS)
 	env.S3 = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	env.Lambda = lambda.NewFromConfig(env.AWS)
+	env.Glue = glue.NewFromConfig(env.AWS)
 	return env
 }
 
