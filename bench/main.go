@@ -77,6 +77,8 @@ type options struct {
 	walHeld          float64
 	partitioning     bool
 	partitionQuery   string
+	parquet          bool
+	parquetRecords   int
 }
 
 func main() {
@@ -105,6 +107,8 @@ func main() {
 	flag.Float64Var(&o.walHeld, "wal-held", 0.05, "with -wal-compaction: the share of the bytes sent to the failing stream")
 	flag.BoolVar(&o.partitioning, "partitioning", false, "instead of the throughput bench: records/s through dynamic partitioning's MetadataExtraction (two-key jq query, 4 and 100 partitions) against the same build's stream without processing (see partition.go)")
 	flag.StringVar(&o.partitionQuery, "partition-query", DefaultPartitionQuery, "with -partitioning: the MetadataExtraction query, yielding the keys customer and device")
+	flag.BoolVar(&o.parquet, "parquet", false, "instead of the throughput bench: records/s of JSON → Parquet (SNAPPY, 10 columns) through the whole pipeline against parquet-go alone writing the same rows in process (see parquet.go)")
+	flag.IntVar(&o.parquetRecords, "parquet-records", 200000, "with -parquet: records per round")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -212,8 +216,8 @@ func run(o options) (bool, error) {
 		os.Exit(130)
 	}()
 
-	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning
-	if o.walCompaction || o.partitioning {
+	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning || o.parquet
+	if o.walCompaction || o.partitioning || o.parquet {
 		o.startupRuns = 0
 	}
 	bin := o.bin
@@ -247,6 +251,9 @@ func run(o options) (bool, error) {
 	}
 	if o.partitioning {
 		return true, runPartitioning(o, bin)
+	}
+	if o.parquet {
+		return true, runParquet(o, bin)
 	}
 	// The durable targets: the same binary with a write-ahead log.
 	var durables []*target

@@ -71,11 +71,13 @@ func newConvConfig(c *protocol.DataFormatConversionConfiguration) *convConfig {
 
 // ConversionOptions are the SerDes' options of c with AWS's defaults: the
 // OpenX SerDe is case-insensitive, Parquet pages are SNAPPY-compressed,
-// 1 MiB, in row groups of 256 MiB, written as V1 pages.
+// 1 MiB, in row groups of 256 MiB, written as V1 pages. AWS states no
+// default for EnableDictionaryCompression; unset, it is on, as in the
+// Parquet writer Hive's SerDe uses.
 func ConversionOptions(c *protocol.DataFormatConversionConfiguration) formatconv.Options {
 	o := formatconv.Options{
 		CaseInsensitive: true, Compression: "SNAPPY", BlockSizeBytes: 256 << 20, PageSizeBytes: 1 << 20,
-		WriterVersion: "V1",
+		WriterVersion: "V1", EnableDictionaryCompression: true,
 	}
 	if in := c.InputFormatConfiguration; in != nil && in.Deserializer != nil {
 		if x := in.Deserializer.OpenXJsonSerDe; x != nil {

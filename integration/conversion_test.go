@@ -124,6 +124,9 @@ func TestConversionValidation(t *testing.T) {
 		{"model: small block", mod(func(d *types.ExtendedS3DestinationConfiguration) {
 			d.DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.ParquetSerDe.BlockSizeBytes = aws.Int32(1 << 20)
 		}), "ValidationException", "blockSizeBytes' failed to satisfy constraint: Member must have value greater than or equal to 67108864"},
+		{"model: ZSTD", mod(func(d *types.ExtendedS3DestinationConfiguration) {
+			d.DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.ParquetSerDe.Compression = "ZSTD"
+		}), "ValidationException", "Member must satisfy enum value set: [UNCOMPRESSED, GZIP, SNAPPY]"},
 		{"missing table", mod(func(d *types.ExtendedS3DestinationConfiguration) {
 			d.DataFormatConversionConfiguration.SchemaConfiguration.TableName = aws.String("nope")
 		}),

@@ -293,6 +293,22 @@ func TestParquetTableVersions(t *testing.T) {
 	}
 }
 
+// A table with a type Firehose cannot convert fails each delivery as a
+// whole, records to the error output.
+func TestParquetUnconvertibleTable(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	createTable(t, env, "lake", "union", [2]string{"u", "uniontype<int,string>"})
+	d := conversionDest("lake", "union")
+	d.DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.ParquetSerDe.MaxPaddingBytes = aws.Int32(0)
+	createStream(t, env.Firehose, "union", d)
+	putBatch(t, env.Firehose, "union", []byte(`{"u":1}`))
+	env.Flush(t, "union")
+	parquet, docs := splitObjects(t, env)
+	if len(parquet) != 0 || len(docs) != 1 || docs[0].LastErrorCode != "DataFormatConversion.InvalidSchema" || !strings.Contains(docs[0].LastErrorMessage, "uniontype") {
+		t.Fatalf("%d objects, error documents %+v", len(parquet), docs)
+	}
+}
+
 // A table deleted after the stream was created fails the delivery as a
 // whole: every record goes to the error output, and the error is logged
 // to CloudWatch Logs.
