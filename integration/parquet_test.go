@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -339,5 +340,42 @@ func TestParquetMissingTableAtDelivery(t *testing.T) {
 	out, err := env.Firehose.DescribeDeliveryStream(context.Background(), &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("doomed")})
 	if err != nil || out.DeliveryStreamDescription.DeliveryStreamStatus != types.DeliveryStreamStatusActive {
 		t.Errorf("the stream after the failure: %v", err)
+	}
+}
+
+// With --data-dir, the Glue table and the converting stream survive a
+// restart: what was buffered is converted at shutdown, and after the
+// restart records convert with the table read from the state store.
+func TestParquetSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	env := durableEnv(t, dir, emulator.Config{})
+	createTable(t, env, "lake", "kept", [2]string{"n", "int"}, [2]string{"s", "string"})
+	createStream(t, env.Firehose, "kept", conversionDest("lake", "kept"))
+	putBatch(t, env.Firehose, "kept", []byte(`{"n":1,"s":"before"}`))
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	env2 := emulatortest.New(t, emulator.Config{DataDir: dir})
+	table, err := env2.Glue.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String("lake"), Name: aws.String("kept")})
+	if err != nil || len(table.Table.StorageDescriptor.Columns) != 2 {
+		t.Fatalf("GetTable after the restart: %+v %v", table, err)
+	}
+	putBatch(t, env2.Firehose, "kept", []byte(`{"n":2,"s":"after"}`))
+	env2.Flush(t, "kept")
+	parquet, docs := splitObjects(t, env2)
+	if len(docs) != 0 || len(parquet) == 0 {
+		t.Fatalf("%d objects, error documents %+v", len(parquet), docs)
+	}
+	var rows []string
+	for _, o := range parquet {
+		for _, row := range readParquet(t, o.body).DuckDB.Rows {
+			rows = append(rows, asJSON(row))
+		}
+	}
+	slices.Sort(rows)
+	if got := strings.Join(rows, ","); got != `{"n":1,"s":"before"},{"n":2,"s":"after"}` {
+		t.Errorf("rows after the restart: %s", got)
 	}
 }
