@@ -53,20 +53,15 @@ func ConversionEnabled(d protocol.ExtendedS3DestinationConfiguration) bool {
 // SerDes' options, and the converter of the schema it last read. Only the
 // delivery goroutine uses it, one batch at a time.
 type convConfig struct {
-	region, catalogID, database, table, versionID string // "" region or catalog: the stream's
-	opts                                          formatconv.Options
+	dfcc *protocol.DataFormatConversionConfiguration
+	opts formatconv.Options
 
 	schema *TableSchema          // the schema conv was made for
 	conv   *formatconv.Converter // nil until a batch is converted
 }
 
 func newConvConfig(c *protocol.DataFormatConversionConfiguration) *convConfig {
-	s := c.SchemaConfiguration
-	return &convConfig{
-		region: deref(s.Region), catalogID: deref(s.CatalogId), database: deref(s.DatabaseName),
-		table: deref(s.TableName), versionID: deref(s.VersionId),
-		opts: ConversionOptions(c),
-	}
+	return &convConfig{dfcc: c, opts: ConversionOptions(c)}
 }
 
 // ConversionOptions are the SerDes' options of c with AWS's defaults: the
@@ -132,32 +127,24 @@ func SchemaTarget(c *protocol.DataFormatConversionConfiguration, region, account
 	return tableRegion, catalogID, deref(s.DatabaseName), deref(s.TableName), versionID
 }
 
-// converter returns the converter of the table's schema as it is now.
-func (c *convConfig) converter(p *Pipeline) (*formatconv.Converter, protocol.DataCatalogTable, string, string) {
-	region, catalog := c.region, c.catalogID
-	if region == "" {
-		region = p.region
-	}
-	if catalog == "" {
-		catalog = accountOf(p.arn)
-	}
-	version := c.versionID
-	if version == "" {
-		version = "LATEST"
-	}
-	table := protocol.DataCatalogTable{
-		CatalogID: catalog, DatabaseName: c.database, TableName: c.table, Region: region, VersionID: version,
+// converter returns the converter of the table's schema as it is now,
+// and the table as error documents name it; or, when the table cannot be
+// read or converted to, the error code and message of every record.
+func (c *convConfig) converter(p *Pipeline) (conv *formatconv.Converter, table protocol.DataCatalogTable, code, msg string) {
+	region, catalog, db, name, version := SchemaTarget(c.dfcc, p.region, accountOf(p.arn))
+	table = protocol.DataCatalogTable{
+		CatalogID: catalog, DatabaseName: db, TableName: name, Region: region, VersionID: version,
 		CatalogARN: "arn:aws:glue:" + region + ":" + catalog + ":catalog",
 	}
 	if p.d.Schemas == nil {
 		return nil, table, codeEntityNotFound, textEntityNotFound
 	}
-	s, err := p.d.Schemas(region, catalog, c.database, c.table, version)
+	s, err := p.d.Schemas(region, catalog, db, name, version)
 	if err != nil {
 		return nil, table, codeEntityNotFound, textEntityNotFound
 	}
 	table.VersionID = s.VersionID
-	if c.conv != nil && c.schema != nil && slices.Equal(c.schema.Columns, s.Columns) {
+	if c.conv != nil && slices.Equal(c.schema.Columns, s.Columns) {
 		return c.conv, table, "", ""
 	}
 	conv, cerr := formatconv.New(s.Columns, c.opts)
