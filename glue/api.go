@@ -1,7 +1,6 @@
 package glue
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -72,7 +71,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr)
 		return
 	}
-	b, merr := json.Marshal(out)
+	b, merr := encodeOutput(op, out)
 	if merr != nil {
 		writeError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", merr))
 		return

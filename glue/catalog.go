@@ -115,7 +115,7 @@ func (c *Catalog) Call(region, op string, body []byte) (any, *awsjson.Error) {
 	}
 	in, verr := Model().DecodeAndValidate(op, body)
 	if verr != nil {
-		return nil, verr
+		return nil, gluePaths(verr)
 	}
 	for _, m := range refused[op] {
 		if in[m] != nil {
@@ -138,6 +138,21 @@ func (c *Catalog) Call(region, op string, body []byte) (any, *awsjson.Error) {
 	return fn(c, region, in)
 }
 
+// gluePaths renames TableInput "table" in a validation message's member
+// paths, as Glue does: recorded messages name
+// 'table.storageDescriptor.columns.5.member.comment' (boto3's CreateTable in
+// moj-analytical-services/etl_manager#90) and
+// 'table.storageDescriptor.columns.N.member.type' (crawlers' CreateTable
+// and UpdateTable).
+func gluePaths(e *awsjson.Error) *awsjson.Error {
+	if e.Type != awsjson.ErrValidation {
+		return e
+	}
+	out := *e
+	out.Message = strings.NewReplacer("'tableInput.", "'table.", "'tableInput'", "'table'").Replace(e.Message)
+	return &out
+}
+
 // checkCatalog refuses a CatalogId other than the account's. AWS answers a
 // call on another account's catalog that no resource policy allows with
 // AccessDeniedException in IAM's words; firehose-local holds one account,
@@ -156,9 +171,15 @@ func (c *Catalog) checkCatalogID(op, region, id string) *awsjson.Error {
 		region = c.opts.Region
 	}
 	return awsjson.NewError(errAccessDenied,
-		"User: arn:aws:iam::%s:root is not authorized to perform: glue:%s on resource: arn:aws:glue:%s:%s:catalog because no resource-based policy allows the glue:%s action",
-		c.opts.Account, op, region, id, op)
+		"User: %s is not authorized to perform: glue:%s on resource: arn:aws:glue:%s:%s:catalog because no resource-based policy allows the glue:%s action",
+		c.caller(), op, region, id, op)
 }
+
+// caller is the principal a table's CreatedBy names. AWS names the caller
+// (an IAM user's or an assumed role's ARN); firehose-local has no IAM and
+// treats every caller as the account's root, as checkCatalogID's refusal
+// does.
+func (c *Catalog) caller() string { return "arn:aws:iam::" + c.opts.Account + ":root" }
 
 // region returns the databases of region, created if asked.
 func (c *Catalog) region(region string, create bool) map[string]*database {

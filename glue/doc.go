@@ -13,7 +13,8 @@
 // What a client sends is kept as it sent it: a table's TableInput and a
 // database's DatabaseInput are stored member by member (after validation)
 // and answered back with the members Glue adds (CreateTime, UpdateTime,
-// CatalogId, VersionId, ...). Members the catalog cannot keep faithfully
+// CatalogId, VersionId, ...), every structure's members in the model's
+// order, as recorded answers list them (encode.go). Members the catalog cannot keep faithfully
 // (transactions, partition indexes, open table formats, view definitions)
 // are refused by name with InvalidInputException. As in Glue, database and
 // table names are folded to lower case when stored and looked up without

@@ -12,7 +12,14 @@ import (
 )
 
 // renderTable is a version of a table as a Table shape: the TableInput as
-// received, with the members Glue sets.
+// received, with the members Glue sets. What Glue adds to a TableInput is
+// as recorded (see integration/recordings_glue_test.go): Retention 0,
+// CreatedBy, IsRegisteredWithLakeFormation and IsMultiDialectView false,
+// and, in a StorageDescriptor, Compressed false, NumberOfBuckets 0,
+// SortColumns [] and StoredAsSubDirectories false (aws/aws-cli's
+// create-table and get-tables examples). PartitionKeys is not added: a
+// table created without it is answered without it (the same example; AWS
+// support's answer quoted in hashicorp/terraform-provider-aws#5206).
 func (c *Catalog) renderTable(d *database, t *table, v *version) map[string]any {
 	out := maps.Clone(v.Input)
 	out["Name"] = t.Name
@@ -21,15 +28,23 @@ func (c *Catalog) renderTable(d *database, t *table, v *version) map[string]any 
 	out["UpdateTime"] = epoch(v.Updated)
 	out["CatalogId"] = c.opts.Account
 	out["VersionId"] = strconv.FormatInt(v.ID, 10)
+	out["CreatedBy"] = c.caller()
 	out["IsRegisteredWithLakeFormation"] = false
-	// Glue answers these two even when the client sent none (recorded in
-	// hashicorp/terraform-provider-aws#35954's GetTable: "PartitionKeys":[],
-	// "Retention":0).
+	out["IsMultiDialectView"] = false
 	if _, ok := out["Retention"]; !ok {
 		out["Retention"] = json.Number("0")
 	}
-	if _, ok := out["PartitionKeys"]; !ok {
-		out["PartitionKeys"] = []any{}
+	if sd, ok := out["StorageDescriptor"].(map[string]any); ok {
+		sd = maps.Clone(sd)
+		for k, def := range map[string]any{
+			"Compressed": false, "NumberOfBuckets": json.Number("0"),
+			"SortColumns": []any{}, "StoredAsSubDirectories": false,
+		} {
+			if _, given := sd[k]; !given {
+				sd[k] = def
+			}
+		}
+		out["StorageDescriptor"] = sd
 	}
 	return out
 }
