@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -193,17 +192,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
-	rb, err := readBody(w, r, a.opts.Bodies)
+	rb, err := a.opts.Bodies.ReadRequest(w, r, maxBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			writeError(w, awsjson.NewError(awsjson.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
-		case errors.Is(err, reqbody.ErrBusy):
-			writeError(w, awsjson.NewError(errThrottling, "Rate exceeded"))
-		default:
-			writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Could not read the request body: %s", err))
-		}
+		writeError(w, awsjson.BodyError(err, maxBody, awsjson.NewError(errThrottling, "Rate exceeded")))
 		return
 	}
 	defer rb.Release()
@@ -267,22 +258,6 @@ func writeJSON(w http.ResponseWriter, v any) {
 // errThrottling is the error of a request refused because too many request
 // body bytes are in flight.
 const errThrottling = "ThrottlingException"
-
-// readBody reads the request body, at most maxBody bytes, counted against
-// budget until it is released; a body an authenticator has read already
-// (reqbody.NewContext) is used as it is.
-func readBody(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget) (reqbody.Body, error) {
-	if r.ContentLength > maxBody {
-		return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody} // refused on its announced length
-	}
-	if b, ok := reqbody.FromContext(r.Context()); ok {
-		if len(b) > maxBody {
-			return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody}
-		}
-		return reqbody.Held(b), nil
-	}
-	return budget.Read(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
-}
 
 func writeError(w http.ResponseWriter, e *awsjson.Error) {
 	h := w.Header()

@@ -187,7 +187,7 @@ func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.H
 	}
 	body, err := readLimited(w, r, a.bodies, limit, pooled)
 	if err != nil {
-		fail(bodyError(err, limit, throttle))
+		fail(awsjson.BodyError(err, limit, throttle))
 		return
 	}
 	defer body.Release()

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -84,20 +83,6 @@ func withBody(r *http.Request, body []byte) *http.Request {
 	return r
 }
 
-// bodyError is the JSON-protocol error for a body that could not be read:
-// too large, past the budget (the API's throttling error, given), or a
-// read failure.
-func bodyError(err error, limit int64, throttle *awsjson.Error) *awsjson.Error {
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return awsjson.NewError(awsjson.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit)
-	case errors.Is(err, reqbody.ErrBusy):
-		return throttle
-	}
-	return awsjson.NewError(awsjson.ErrSerialization, "Could not read the request body: %s", err)
-}
-
 // Each API's throttling error, for a body past the budget.
 func firehoseThrottle() *awsjson.Error {
 	return awsjson.NewError(awsjson.ErrServiceUnavailable, msgSlowDown)
@@ -128,7 +113,7 @@ func (s *Server) buffered(limit int64, fail func(http.ResponseWriter, *awsjson.E
 		}
 		body, err := readLimited(w, r, s.bodies, limit, true) // forms are parsed into strings
 		if err != nil {
-			fail(w, bodyError(err, limit, localThrottle()))
+			fail(w, awsjson.BodyError(err, limit, localThrottle()))
 			return
 		}
 		defer body.Release()

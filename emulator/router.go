@@ -109,7 +109,7 @@ func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rb, err := s.readBody(w, r)
 	if err != nil {
-		writeAWSError(w, bodyError(err, maxJSONBody, firehoseThrottle()))
+		writeAWSError(w, awsjson.BodyError(err, maxJSONBody, firehoseThrottle()))
 		return
 	}
 	defer rb.Release() // nothing decoded from the body refers to it

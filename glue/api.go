@@ -1,7 +1,6 @@
 package glue
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -52,17 +51,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
 		return
 	}
-	body, err := a.readBody(w, r)
+	body, err := a.opts.Bodies.ReadRequest(w, r, maxBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			writeError(w, awsjson.NewError(awsjson.ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", maxBody))
-		case errors.Is(err, reqbody.ErrBusy):
-			writeError(w, awsjson.NewError("ThrottlingException", "Rate exceeded"))
-		default:
-			writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Could not read the request body: %s", err))
-		}
+		writeError(w, awsjson.BodyError(err, maxBody, awsjson.NewError("ThrottlingException", "Rate exceeded")))
 		return
 	}
 	defer body.Release()
@@ -81,22 +72,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
-}
-
-// readBody reads the request body, at most maxBody bytes, counted against
-// the budget until released; a body an authenticator read already
-// (reqbody.NewContext) is used as it is.
-func (a *API) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body, error) {
-	if r.ContentLength > maxBody {
-		return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody}
-	}
-	if b, ok := reqbody.FromContext(r.Context()); ok {
-		if len(b) > maxBody {
-			return reqbody.Body{}, &http.MaxBytesError{Limit: maxBody}
-		}
-		return reqbody.Held(b), nil
-	}
-	return a.opts.Bodies.Read(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 }
 
 func writeError(w http.ResponseWriter, e *awsjson.Error) {

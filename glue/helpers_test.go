@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,35 +16,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/glue"
 )
 
 // t0 is the fake clock's start: every test's "now".
 var t0 = time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is a catalog served over HTTP on 127.0.0.1:0, as the emulator's
 // router would serve it, with SDK clients.
 type env struct {
 	catalog *glue.Catalog
-	clock   *clock
+	clock   *clock.Fake
 	url     string
 	client  *awsglue.Client // us-east-1
 }
@@ -53,7 +35,7 @@ type env struct {
 // newEnv serves a fresh catalog with opts (its clock a fake one at t0).
 func newEnv(t *testing.T, opts glue.Options) *env {
 	t.Helper()
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 )
@@ -212,4 +213,21 @@ func NewContext(ctx context.Context, body []byte) context.Context {
 func FromContext(ctx context.Context) ([]byte, bool) {
 	b, ok := ctx.Value(contextKey{}).([]byte)
 	return b, ok
+}
+
+// ReadRequest returns r's body: the one an authenticator read already
+// (NewContext), or r's read now, at most limit bytes, counted against b
+// until released. A body over limit, announced or read, is an
+// *http.MaxBytesError.
+func (b *Budget) ReadRequest(w http.ResponseWriter, r *http.Request, limit int64) (Body, error) {
+	if r.ContentLength > limit {
+		return Body{}, &http.MaxBytesError{Limit: limit} // refused on its announced length
+	}
+	if held, ok := FromContext(r.Context()); ok {
+		if int64(len(held)) > limit {
+			return Body{}, &http.MaxBytesError{Limit: limit}
+		}
+		return Held(held), nil
+	}
+	return b.Read(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 }

@@ -2,8 +2,11 @@ package awsjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/firehose-local/firehose-local/internal/reqbody"
 )
 
 // Error types of the AWS JSON 1.1 APIs firehose-local serves. The names are the exception
@@ -61,4 +64,18 @@ func MarshalError(e *Error) []byte {
 		Message string `json:"message"`
 	}{e.Type, e.Message})
 	return b
+}
+
+// BodyError is the error of a request body that could not be read: too
+// large (an *http.MaxBytesError), past the budget of bodies in flight
+// (reqbody.ErrBusy: the API's throttling error, given), or unreadable.
+func BodyError(err error, limit int64, throttle *Error) *Error {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return NewError(ErrRequestEntityTooLarge, "Request body exceeds the limit of %d bytes.", limit)
+	case errors.Is(err, reqbody.ErrBusy):
+		return throttle
+	}
+	return NewError(ErrSerialization, "Could not read the request body: %s", err)
 }
