@@ -184,12 +184,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Unknown operation %s.", target))
 		return
 	}
-	if r.Method != http.MethodPost {
-		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "CloudWatch Logs operations must be sent with POST."))
-		return
-	}
-	if !awsjson.JSONContentType(r.Header.Get("Content-Type")) {
-		writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+	if err := awsjson.CheckRequest(r, "CloudWatch Logs"); err != nil {
+		writeError(w, err)
 		return
 	}
 	rb, err := a.opts.Bodies.ReadRequest(w, r, maxBody)

@@ -99,12 +99,8 @@ func hasTargetPrefix(prefix string) mux.MatcherFunc {
 // firehoseAPI serves the Firehose JSON 1.1 protocol.
 func (s *Server) firehoseAPI(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), firehoseTargetPrefix)
-	if r.Method != http.MethodPost {
-		writeAWSError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Firehose operations must be sent with POST."))
-		return
-	}
-	if !awsjson.JSONContentType(r.Header.Get("Content-Type")) {
-		writeAWSError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+	if err := awsjson.CheckRequest(r, "Firehose"); err != nil {
+		writeAWSError(w, err)
 		return
 	}
 	rb, err := s.readBody(w, r)

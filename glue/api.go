@@ -43,12 +43,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, unknownOperation(target))
 		return
 	}
-	if r.Method != http.MethodPost {
-		writeError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Glue operations must be sent with POST."))
-		return
-	}
-	if !awsjson.JSONContentType(r.Header.Get("Content-Type")) {
-		writeError(w, awsjson.NewError(awsjson.ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", r.Header.Get("Content-Type")))
+	if err := awsjson.CheckRequest(r, "Glue"); err != nil {
+		writeError(w, err)
 		return
 	}
 	body, err := a.opts.Bodies.ReadRequest(w, r, maxBody)

@@ -44,3 +44,15 @@ func JSONContentType(ct string) bool {
 	}
 	return false
 }
+
+// CheckRequest refuses a request the JSON 1.1 API named api cannot take:
+// one not sent with POST, or whose Content-Type is not JSON.
+func CheckRequest(r *http.Request, api string) *Error {
+	if r.Method != http.MethodPost {
+		return NewError(ErrUnknownOperation, "%s operations must be sent with POST.", api)
+	}
+	if ct := r.Header.Get("Content-Type"); !JSONContentType(ct) {
+		return NewError(ErrSerialization, "Content-Type %q is not supported; send application/x-amz-json-1.1.", ct)
+	}
+	return nil
+}
