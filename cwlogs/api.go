@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/uuid"
-
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
@@ -244,11 +242,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 		writeError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", err))
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("x-amzn-RequestId", uuid.NewString())
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	awsjson.WriteResponse(w, http.StatusOK, b)
 }
 
 // errThrottling is the error of a request refused because too many request
@@ -256,12 +250,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 const errThrottling = "ThrottlingException"
 
 func writeError(w http.ResponseWriter, e *awsjson.Error) {
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("x-amzn-RequestId", uuid.NewString())
-	h.Set("X-Amzn-ErrorType", e.Type)
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(awsjson.MarshalError(e))
+	awsjson.WriteError(w, e, awsjson.MarshalError(e))
 }
 
 // groupARN is a log group's ARN as DescribeLogGroups' logGroupArn (and

@@ -3,11 +3,9 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"github.com/firehose-local/firehose-local/console"
@@ -146,22 +144,10 @@ func writeAWSJSON(w http.ResponseWriter, status int, v any) {
 
 // writeJSONBody sends a JSON 1.1 response with its Content-Length, so large
 // responses are not chunked.
-func writeJSONBody(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("x-amzn-RequestId", uuid.NewString())
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+func writeJSONBody(w http.ResponseWriter, status int, b []byte) { awsjson.WriteResponse(w, status, b) }
 
 func writeAWSError(w http.ResponseWriter, e *awsjson.Error) {
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("x-amzn-RequestId", uuid.NewString())
-	h.Set("X-Amzn-ErrorType", e.Type)
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(awsjson.MarshalError(e))
+	awsjson.WriteError(w, e, awsjson.MarshalError(e))
 }
 
 func writeLocalJSON(w http.ResponseWriter, status int, v any) {

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
@@ -63,18 +61,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", merr))
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("x-amzn-RequestId", uuid.NewString())
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	awsjson.WriteResponse(w, http.StatusOK, b)
 }
 
-func writeError(w http.ResponseWriter, e *awsjson.Error) {
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("x-amzn-RequestId", uuid.NewString())
-	h.Set("X-Amzn-ErrorType", e.Type)
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(marshalError(e))
-}
+func writeError(w http.ResponseWriter, e *awsjson.Error) { awsjson.WriteError(w, e, marshalError(e)) }
