@@ -126,15 +126,11 @@ func runPartitioning(o options, bin string) error {
 	}
 	// Every record must have gone to its partition, none to the error
 	// output.
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String("errors/"), MaxKeys: aws.Int32(1)})
+	s3c, err := noErrorOutput(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if len(list.Contents) > 0 {
-		return fmt.Errorf("records went to the error output: %s", aws.ToString(list.Contents[0].Key))
-	}
-	list, err = s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String("customer=c049/device=desktop/"), MaxKeys: aws.Int32(1)})
+	list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String("customer=c049/device=desktop/"), MaxKeys: aws.Int32(1)})
 	if err != nil || len(list.Contents) == 0 {
 		return fmt.Errorf("no object in the 100th partition: %v", err)
 	}
@@ -154,4 +150,18 @@ func printPartitioning(w io.Writer, o options, results map[string]map[int][]load
 			percentile(rates(plain), 50), percentile(rates(few), 50), percentile(rates(many), 50),
 			percentile(rf, 50), slices.Min(rf), slices.Max(rf), percentile(rm, 50), slices.Min(rm), slices.Max(rm))
 	}
+}
+
+// noErrorOutput checks that the bench bucket has nothing under errors/,
+// and returns its S3 client.
+func noErrorOutput(ctx context.Context, cfg aws.Config) (*s3.Client, error) {
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String("errors/"), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return nil, err
+	}
+	if len(list.Contents) > 0 {
+		return nil, fmt.Errorf("records went to the error output: %s", aws.ToString(list.Contents[0].Key))
+	}
+	return s3c, nil
 }
