@@ -411,6 +411,21 @@ func (p *Pipeline) cutAllLocked() {
 	p.backupCutLocked()
 }
 
+// ErrorBatches returns the error-output batches queued and not yet
+// delivered: a flush waits for those a delivery it waited on queued (the
+// records a conversion could not convert, a partition's failed records).
+func (p *Pipeline) ErrorBatches() []*Batch {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*Batch
+	for _, b := range p.queue {
+		if b.errorType != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // Flush cuts the open buffer and returns every batch not yet delivered, so
 // the caller can wait for them. Batches waiting to retry are retried now.
 func (p *Pipeline) Flush() []*Batch {

@@ -8,6 +8,7 @@ package firehose
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -214,19 +215,26 @@ func (s *Service) Flush(ctx context.Context, name, region string) (results []Flu
 	}
 	for _, p := range all {
 		res := FlushResult{Stream: p.st.name, Region: p.st.region, Error: procErr}
+		seen := map[*delivery.Batch]bool{}
 	wait:
-		for _, b := range p.batches {
-			select {
-			case <-b.Done():
-				res.Objects++
-			case <-ctx.Done():
-				if err := p.st.pipe.Err(b); err != nil {
-					res.Error = "delivery not finished" + within + "; still retrying: " + err.Error()
-				} else {
-					res.Error = "delivery not finished" + within
+		for len(p.batches) > 0 {
+			for _, b := range p.batches {
+				seen[b] = true
+				select {
+				case <-b.Done():
+					res.Objects++
+				case <-ctx.Done():
+					if err := p.st.pipe.Err(b); err != nil {
+						res.Error = "delivery not finished" + within + "; still retrying: " + err.Error()
+					} else {
+						res.Error = "delivery not finished" + within
+					}
+					break wait
 				}
-				break wait
 			}
+			// Error output the deliveries queued (records that did not
+			// convert, a partition's failed records) is part of the flush.
+			p.batches = slices.DeleteFunc(p.st.pipe.ErrorBatches(), func(b *delivery.Batch) bool { return seen[b] })
 		}
 		results = append(results, res)
 	}
@@ -264,5 +272,9 @@ func (s *Service) WaitDelivered(ctx context.Context) error {
 	if err := wait(func(p *delivery.Pipeline) []*delivery.Batch { _, proc := p.Queued(); return proc }); err != nil {
 		return err
 	}
-	return wait(func(p *delivery.Pipeline) []*delivery.Batch { q, _ := p.Queued(); return q })
+	if err := wait(func(p *delivery.Pipeline) []*delivery.Batch { q, _ := p.Queued(); return q }); err != nil {
+		return err
+	}
+	// Then the error output those deliveries queued.
+	return wait((*delivery.Pipeline).ErrorBatches)
 }
