@@ -3,6 +3,8 @@ package formatconv
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -80,10 +82,10 @@ type Converter struct {
 	block  int
 
 	p      jsonParser
-	cols   [][]parquet.Value
-	flat   []parquet.Value
-	bounds []int
-	rows   []parquet.Row
+	cols   [][]parquet.Value // pending values of each leaf column
+	marks  []int             // len of each of cols when the current record began
+	rep    []bool            // whether each leaf column is repeated
+	rows   int               // pending rows
 	arena  arena
 	size   int
 	text   []byte
@@ -143,6 +145,9 @@ func New(cols []Column, o Options) (*Converter, error) {
 	}
 	c.root = c.compile(&root, 0, 0, true)
 	c.cols = make([][]parquet.Value, c.leaves)
+	c.marks = make([]int, c.leaves)
+	c.rep = make([]bool, c.leaves)
+	c.markRepeated(c.root, false)
 
 	var codec compress.Codec
 	switch strings.ToUpper(o.Compression) {
@@ -245,6 +250,32 @@ func (c *Converter) normalise(k string) string {
 	return k
 }
 
+// keyIs reports whether key, read from a record, normalises to want (a
+// normalised key), without copying an ASCII key.
+func (c *Converter) keyIs(key []byte, want string) bool {
+	lower, dots := c.caseless(), !c.opts.HiveJSON && c.opts.ConvertDotsInJSONKeysToUnderscores
+	for _, b := range key {
+		if b >= 0x80 {
+			return string(c.normaliseKey(key)) == want
+		}
+	}
+	if len(key) != len(want) {
+		return false
+	}
+	for i, b := range key {
+		if lower && b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if dots && b == '.' {
+			b = '_'
+		}
+		if b != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // normaliseKey is normalise for a key read from a record, without
 // allocating for ASCII keys.
 func (c *Converter) normaliseKey(k []byte) []byte {
@@ -300,18 +331,26 @@ func (c *Converter) Convert(records [][]byte) (file []byte, failed []Failure, er
 	w := c.w
 	written := 0
 	c.size = 0
-	c.flat, c.bounds = c.flat[:0], c.bounds[:0]
+	c.rows = 0
+	for i := range c.cols {
+		c.cols[i] = c.cols[i][:0]
+	}
 	c.arena.reset()
 	for i, rec := range records {
-		mark, bmark := len(c.flat), len(c.bounds)
-		sizeMark := c.size
+		for col := range c.cols {
+			c.marks[col] = len(c.cols[col])
+		}
+		rows, sizeMark := c.rows, c.size
 		if f := c.record(rec); f != nil {
 			f.Index = i
 			failed = append(failed, *f)
-			c.flat, c.bounds, c.size = c.flat[:mark], c.bounds[:bmark], sizeMark
+			for col := range c.cols {
+				c.cols[col] = c.cols[col][:c.marks[col]]
+			}
+			c.rows, c.size = rows, sizeMark
 			continue
 		}
-		if len(c.bounds) >= rowBatch || c.size >= c.block {
+		if c.rows >= rowBatch || c.size >= c.block {
 			n, err := c.flush(w)
 			written += n
 			if err != nil {
@@ -343,21 +382,63 @@ func (c *Converter) Convert(records [][]byte) (file []byte, failed []Failure, er
 	return buf.Bytes(), failed, nil
 }
 
-// flush hands the pending rows to the writer.
+// writeChunk is how many rows are handed to a column writer at once: as
+// parquet-go's row path does, so that pages are cut where it cuts them
+// (a page ends after the write that fills it).
+const writeChunk = 64
+
+// flush hands the pending rows to the writer's columns.
 func (c *Converter) flush(w *parquet.GenericWriter[any]) (int, error) {
-	if len(c.bounds) == 0 {
+	if c.rows == 0 {
 		return 0, nil
 	}
-	c.rows = c.rows[:0]
-	start := 0
-	for _, end := range c.bounds {
-		c.rows = append(c.rows, parquet.Row(c.flat[start:end:end]))
-		start = end
+	for col, cw := range w.ColumnWriters() {
+		vals := c.cols[col]
+		for len(vals) > 0 {
+			end := min(writeChunk, len(vals))
+			if c.rep[col] {
+				// A row starts at each value of repetition level 0.
+				rows := 0
+				end = len(vals)
+				for j := range vals {
+					if vals[j].RepetitionLevel() == 0 {
+						if rows == writeChunk {
+							end = j
+							break
+						}
+						rows++
+					}
+				}
+			}
+			if _, err := cw.WriteRowValues(vals[:end]); err != nil {
+				return 0, err
+			}
+			vals = vals[end:]
+		}
+		clear(c.cols[col]) // drop the references to record bytes
+		c.cols[col] = c.cols[col][:0]
 	}
-	n, err := w.WriteRows(c.rows)
-	c.flat, c.bounds = c.flat[:0], c.bounds[:0]
+	n := c.rows
+	c.rows = 0
 	c.arena.reset()
-	return n, err
+	return n, nil
+}
+
+// markRepeated records which leaf columns are under a list or map.
+func (c *Converter) markRepeated(n *node, rep bool) {
+	switch n.Kind {
+	case Array:
+		c.markRepeated(n.elem, true)
+	case Map:
+		c.rep[n.key.col] = true
+		c.markRepeated(n.elem, true)
+	case Struct:
+		for _, f := range n.fields {
+			c.markRepeated(f, rep)
+		}
+	default:
+		c.rep[n.col] = rep
+	}
 }
 
 // record converts one record into pending rows, or says why it cannot.
@@ -381,16 +462,10 @@ func (c *Converter) record(rec []byte) *Failure {
 		if c.p.vals[v].kind != jObject {
 			return &Failure{Code: CodeMalformedData, Message: msgMismatch + "java.io.IOException: Start of Object expected"}
 		}
-		for i := range c.cols {
-			c.cols[i] = c.cols[i][:0]
-		}
 		if err := c.object(c.root, v, 0); err != nil {
 			return &Failure{Code: CodeMalformedData, Message: err.Error()}
 		}
-		for _, col := range c.cols {
-			c.flat = append(c.flat, col...)
-		}
-		c.bounds = append(c.bounds, len(c.flat))
+		c.rows++
 	}
 	return nil
 }
@@ -443,18 +518,73 @@ func (c *Converter) value(n *node, v int32, r int) error {
 	case Map:
 		return c.mapValue(n, v, r)
 	default:
-		pv, err := c.scalar(n, v)
+		return c.leaf(n, v, r)
+	}
+}
+
+// leaf writes JSON value v (not null) of primitive node n at repetition
+// r. The common cases are converted here; scalar has the rest and every
+// error.
+func (c *Converter) leaf(n *node, v int32, r int) error {
+	val := &c.p.vals[v]
+	var pv parquet.Value
+	size := 8
+	switch {
+	case val.kind == jString && (n.Kind == String || n.Kind == Binary):
+		b := c.p.text(val)
+		pv, size = parquet.ByteArrayValue(b), len(b)+4
+	case val.kind == jNumber && (n.Kind == Int || n.Kind == BigInt):
+		i, ok := parseInt64(c.p.text(val))
+		switch {
+		case ok && n.Kind == BigInt:
+			pv = parquet.Int64Value(i)
+		case ok && i >= math.MinInt32 && i <= math.MaxInt32:
+			pv, size = parquet.Int32Value(int32(i)), 4
+		default:
+			return c.leafSlow(n, v, r)
+		}
+	case val.kind == jNumber && n.Kind == Double:
+		f, err := strconv.ParseFloat(bytesView(c.p.text(val)), 64)
 		if err != nil {
-			return err
+			return c.leafSlow(n, v, r)
 		}
-		if pv.IsNull() {
-			c.nulls(n, r, n.def-1)
-			return nil
-		}
-		c.cols[n.col] = append(c.cols[n.col], pv.Level(r, n.def, n.col))
-		c.size += valueSize(pv)
+		pv = parquet.DoubleValue(f)
+	case val.kind <= jTrue && val.kind >= jFalse && n.Kind == Boolean:
+		pv, size = parquet.BooleanValue(val.kind == jTrue), 1
+	default:
+		return c.leafSlow(n, v, r)
+	}
+	c.put(n.col, pv, r, n.def)
+	c.size += size
+	return nil
+}
+
+// put appends pv at levels r and d to column col. The value is stored in
+// place: appending the result of Level copies it through the stack, which
+// stalls on store forwarding.
+func (c *Converter) put(col int, pv parquet.Value, r, d int) {
+	s := c.cols[col]
+	if len(s) == cap(s) {
+		s = append(s, parquet.Value{})
+	} else {
+		s = s[:len(s)+1]
+	}
+	s[len(s)-1] = pv.Level(r, d, col)
+	c.cols[col] = s
+}
+
+func (c *Converter) leafSlow(n *node, v int32, r int) error {
+	pv, err := c.scalar(n, v)
+	if err != nil {
+		return err
+	}
+	if pv.IsNull() {
+		c.nulls(n, r, n.def-1)
 		return nil
 	}
+	c.cols[n.col] = append(c.cols[n.col], pv.Level(r, n.def, n.col))
+	c.size += valueSize(pv)
+	return nil
 }
 
 // object writes a JSON object into struct node n (the root included).
@@ -468,10 +598,10 @@ func (c *Converter) object(n *node, v int32, r int) error {
 	}
 	next := 0 // members usually come in column order: try the next field first
 	for i := int32(0); i < val.n; i += 2 {
-		key := c.normaliseKey(c.p.text(&c.p.vals[c.p.kids[val.first+i]]))
-		f, ok := next, next < len(n.keys) && string(key) == n.keys[next]
+		raw := c.p.text(&c.p.vals[c.p.kids[val.first+i]])
+		f, ok := next, next < len(n.keys) && c.keyIs(raw, n.keys[next])
 		if !ok {
-			f, ok = n.lookup[string(key)]
+			f, ok = n.lookup[string(c.normaliseKey(raw))]
 		}
 		if ok {
 			n.slots[f] = c.p.kids[val.first+i+1] // the last of duplicate keys wins

@@ -130,6 +130,12 @@ func (p *jsonParser) add(v jval) int32 {
 	return int32(len(p.vals) - 1)
 }
 
+// push adds a zero jval for the caller to fill in.
+func (p *jsonParser) push() int32 {
+	p.vals = append(p.vals, jval{})
+	return int32(len(p.vals) - 1)
+}
+
 func (p *jsonParser) value() (int32, error) {
 	p.skipBlanks()
 	if p.i >= len(p.buf) {
@@ -141,17 +147,16 @@ func (p *jsonParser) value() (int32, error) {
 	case c == '[':
 		return p.container(jArray)
 	case c == '"':
-		v, err := p.str()
-		if err != nil {
-			return 0, err
-		}
-		return p.add(v), nil
+		return p.str()
 	case c == '-' || c >= '0' && c <= '9':
 		start := p.i
 		if err := p.number(); err != nil {
 			return 0, err
 		}
-		return p.add(jval{kind: jNumber, off: uint32(start), ln: uint32(p.i - start), end: int32(p.i)}), nil
+		idx := p.push()
+		v := &p.vals[idx]
+		v.kind, v.off, v.ln, v.end = jNumber, uint32(start), uint32(p.i-start), int32(p.i)
+		return idx, nil
 	case c == 't', c == 'f', c == 'n':
 		return p.literal()
 	default:
@@ -177,7 +182,9 @@ func (p *jsonParser) literal() (int32, error) {
 		return 0, p.fail("Unrecognized token '%s': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", word)
 	}
 	p.i = j
-	return p.add(jval{kind: k, end: int32(j)}), nil
+	idx := p.push()
+	p.vals[idx].kind, p.vals[idx].end = k, int32(j)
+	return idx, nil
 }
 
 func (p *jsonParser) container(k jkind) (int32, error) {
@@ -209,7 +216,7 @@ func (p *jsonParser) container(k jkind) (int32, error) {
 				if err != nil {
 					return 0, err
 				}
-				p.tmp = append(p.tmp, p.add(key))
+				p.tmp = append(p.tmp, key)
 				p.skipBlanks()
 				if p.i >= len(p.buf) {
 					return 0, p.fail("Unexpected end-of-input: was expecting a colon to separate field name and value")
@@ -244,7 +251,10 @@ func (p *jsonParser) container(k jkind) (int32, error) {
 	p.kids = append(p.kids, p.tmp[mark:]...)
 	n := int32(len(p.tmp) - mark)
 	p.tmp = p.tmp[:mark]
-	return p.add(jval{kind: k, first: first, n: n, end: int32(p.i)}), nil
+	idx := p.push()
+	v := &p.vals[idx]
+	v.kind, v.first, v.n, v.end = k, first, n, int32(p.i)
+	return idx, nil
 }
 
 func (p *jsonParser) number() error {
@@ -291,30 +301,52 @@ func (p *jsonParser) number() error {
 	return nil
 }
 
-// str reads a string starting at the opening quote.
-func (p *jsonParser) str() (jval, error) {
+// strStop marks the bytes that end the fast scan of a string: the closing
+// quote, a backslash and control characters.
+var strStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// str reads a string starting at the opening quote and adds it.
+func (p *jsonParser) str() (int32, error) {
 	p.i++
 	start := p.i
-	for p.i < len(p.buf) {
-		c := p.buf[p.i]
-		if c == '"' {
-			v := jval{kind: jString, off: uint32(start), ln: uint32(p.i - start)}
-			p.i++
-			v.end = int32(p.i)
-			if !utf8.Valid(p.buf[start : p.i-1]) {
-				return jval{}, p.fail("Invalid UTF-8 in String value")
-			}
-			return v, nil
-		}
-		if c == '\\' {
-			return p.escaped(start)
-		}
-		if c < 0x20 {
-			return jval{}, p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(c)[1:len(charDesc(c))-1])
-		}
-		p.i++
+	buf := p.buf
+	i := start
+	var high byte // the OR of the bytes scanned: 0x80 set if any is not ASCII
+	for i < len(buf) && !strStop[buf[i]] {
+		high |= buf[i]
+		i++
 	}
-	return jval{}, p.fail("Unexpected end-of-input in VALUE_STRING")
+	p.i = i
+	if i >= len(buf) {
+		return 0, p.fail("Unexpected end-of-input in VALUE_STRING")
+	}
+	switch c := buf[i]; c {
+	case '"':
+		p.i++
+		if high >= 0x80 && !utf8.Valid(buf[start:i]) {
+			return 0, p.fail("Invalid UTF-8 in String value")
+		}
+		// Fields are set in place: building a jval and copying it stalls
+		// on store forwarding.
+		idx := p.push()
+		v := &p.vals[idx]
+		v.kind, v.off, v.ln, v.end = jString, uint32(start), uint32(i-start), int32(p.i)
+		return idx, nil
+	case '\\':
+		v, err := p.escaped(start)
+		if err != nil {
+			return 0, err
+		}
+		return p.add(v), nil
+	default:
+		return 0, p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(c)[1:len(charDesc(c))-1])
+	}
 }
 
 // escaped decodes a string with escapes into p.esc.
