@@ -79,6 +79,7 @@ type options struct {
 	partitionQuery   string
 	parquet          bool
 	parquetRecords   int
+	kinesis          bool
 }
 
 func main() {
@@ -109,6 +110,7 @@ func main() {
 	flag.StringVar(&o.partitionQuery, "partition-query", DefaultPartitionQuery, "with -partitioning: the MetadataExtraction query, yielding the keys customer and device")
 	flag.BoolVar(&o.parquet, "parquet", false, "instead of the throughput bench: records/s of JSON → Parquet (SNAPPY, 10 columns) through the whole pipeline against parquet-go alone writing the same rows in process (see parquet.go)")
 	flag.IntVar(&o.parquetRecords, "parquet-records", 200000, "with -parquet: records per round")
+	flag.BoolVar(&o.kinesis, "kinesis", false, "instead of the throughput bench: Kinesis PutRecords of -records × -size through the Go SDK against the no-op server, firehose-local and moto (see kinesis.go)")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -216,8 +218,8 @@ func run(o options) (bool, error) {
 		os.Exit(130)
 	}()
 
-	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning || o.parquet
-	if o.walCompaction || o.partitioning || o.parquet {
+	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning || o.parquet || o.kinesis
+	if o.walCompaction || o.partitioning || o.parquet || o.kinesis {
 		o.startupRuns = 0
 	}
 	bin := o.bin
@@ -254,6 +256,9 @@ func run(o options) (bool, error) {
 	}
 	if o.parquet {
 		return true, runParquet(o, bin)
+	}
+	if o.kinesis {
+		return true, runKinesis(o, bin)
 	}
 	// The durable targets: the same binary with a write-ahead log.
 	var durables []*target

@@ -49,10 +49,28 @@ func cannedPutRecordBatchResponse(n int) []byte {
 	return b.Bytes()
 }
 
-// noopHandler reads every request body and answers the canned response.
+// cannedPutRecordsResponse is a valid Kinesis PutRecords response with n
+// successful entries, with sequence numbers of AWS's length.
+func cannedPutRecordsResponse(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"FailedRecordCount":0,"Records":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"SequenceNumber":"49546986683135544286507457936321625675700192471156%06d","ShardId":"shardId-000000000000"}`, i)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// noopHandler reads every request body and answers the canned response:
+// PutRecords' to Kinesis requests, PutRecordBatch's to the others.
 func noopHandler(records int) http.Handler {
 	resp := cannedPutRecordBatchResponse(records)
 	length := strconv.Itoa(len(resp))
+	kresp := cannedPutRecordsResponse(records)
+	klength := strconv.Itoa(len(kresp))
 	bufs := sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		buf := bufs.Get().(*bytes.Buffer)
@@ -66,6 +84,11 @@ func noopHandler(records int) http.Handler {
 		h := w.Header()
 		h["Content-Type"] = []string{"application/x-amz-json-1.1"}
 		h["X-Amzn-Requestid"] = []string{"00000000-0000-4000-8000-000000000000"}
+		if r.Header.Get("X-Amz-Target") == "Kinesis_20131202.PutRecords" {
+			h["Content-Length"] = []string{klength}
+			_, _ = w.Write(kresp)
+			return
+		}
 		h["Content-Length"] = []string{length}
 		_, _ = w.Write(resp)
 	})

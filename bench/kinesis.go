@@ -1,0 +1,172 @@
+package main
+
+// The Kinesis Data Streams bench (-kinesis): PutRecords of -records
+// records of -size bytes through the Go SDK's kinesis client, against the
+// no-op server (which answers a valid PutRecords response of the right
+// size), firehose-local's built-in Kinesis and moto's, loaded in turn in the
+// same command, every round and worker count.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+)
+
+const kinesisStream = "bench"
+
+// createKinesisStream creates the bench's data stream (4 shards) and waits
+// until it is ACTIVE.
+func createKinesisStream(ctx context.Context, cfg aws.Config) error {
+	k := kinesis.NewFromConfig(cfg)
+	if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(kinesisStream), ShardCount: aws.Int32(4)}); err != nil {
+		return fmt.Errorf("CreateStream: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := k.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(kinesisStream)})
+		if err == nil && out.StreamDescriptionSummary.StreamStatus == ktypes.StreamStatusActive {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("stream not ACTIVE after 30 s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// kinesisLoad drives PutRecords from workers goroutines for warmup plus
+// window and counts what completed inside the window.
+func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers int) loadResult {
+	client := kinesis.NewFromConfig(cfg)
+	var c counters
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range workers {
+		recs := makeRecords(uint64(w+1), o.records, o.size)
+		entries := make([]ktypes.PutRecordsRequestEntry, len(recs))
+		for i, r := range recs {
+			entries[i] = ktypes.PutRecordsRequestEntry{Data: r.Data, PartitionKey: aws.String(fmt.Sprintf("key-%d-%d", w, i))}
+		}
+		in := &kinesis.PutRecordsInput{StreamName: aws.String(kinesisStream), Records: entries}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counting := false
+			for ctx.Err() == nil {
+				if !counting {
+					select {
+					case <-start:
+						counting = true
+					default:
+					}
+				}
+				out, err := client.PutRecords(ctx, in)
+				if ctx.Err() != nil {
+					return
+				}
+				if !counting {
+					continue
+				}
+				c.requests.Add(1)
+				if err != nil {
+					c.errors.Add(1)
+					c.mu.Lock()
+					if c.firstErr == "" {
+						c.firstErr = err.Error()
+					}
+					c.mu.Unlock()
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				f := int64(aws.ToInt32(out.FailedRecordCount))
+				c.failed.Add(f)
+				c.records.Add(int64(len(entries)) - f)
+			}
+		}()
+	}
+	time.Sleep(o.warmup)
+	close(start)
+	t0 := time.Now()
+	time.Sleep(o.duration)
+	res := loadResult{workers: workers, elapsed: time.Since(t0), requests: c.requests.Load(), records: c.records.Load(),
+		failed: c.failed.Load(), errors: c.errors.Load(), firstErr: c.firstErr}
+	cancel()
+	wg.Wait()
+	return res
+}
+
+// runKinesis loads the no-op server, firehose-local and moto in turn.
+func runKinesis(o options, bin string) error {
+	ctx := context.Background()
+	maxW := slices.Max(o.workers)
+	fl, err := startFirehoseLocal(bin, "--log-level", "error")
+	if err != nil {
+		return err
+	}
+	defer fl.stop(30 * time.Second)
+	noop, err := startNoop(o.records)
+	if err != nil {
+		return err
+	}
+	defer noop.stop(5 * time.Second)
+	moto, err := startMoto(o.motoCmd, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	defer moto.stop(5 * time.Second)
+	targets := []struct {
+		name string
+		p    *process
+	}{{targetNoop, noop}, {targetFL, fl}, {targetMoto, moto}}
+	for _, t := range targets[1:] {
+		if err := createKinesisStream(ctx, awsConfig(t.p.url, maxW)); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	results := map[string]map[int][]loadResult{}
+	for round := 1; round <= o.rounds; round++ {
+		order := slices.Clone(targets)
+		if round%2 == 0 {
+			slices.Reverse(order)
+		}
+		for _, w := range o.workers {
+			for _, t := range order {
+				res := kinesisLoad(ctx, awsConfig(t.p.url, maxW), o, w)
+				if res.errors > 0 || res.failed > 0 {
+					return fmt.Errorf("%s, %d workers: %d failed calls, %d failed records (%s)", t.name, w, res.errors, res.failed, res.firstErr)
+				}
+				if results[t.name] == nil {
+					results[t.name] = map[int][]loadResult{}
+				}
+				results[t.name][w] = append(results[t.name][w], res)
+				logf("round %d  %-15s %d workers: %.0f records/s", round, t.name, w, res.recordsPerSec())
+			}
+		}
+	}
+	printKinesis(os.Stdout, o, results)
+	return nil
+}
+
+func printKinesis(w io.Writer, o options, results map[string]map[int][]loadResult) {
+	fmt.Fprintf(w, "\nPutRecords of %d × %d B through the Go SDK; %d rounds of %v per target and worker count; medians, range of the per-round ratios in brackets.\n\n",
+		o.records, o.size, o.rounds, o.duration)
+	fmt.Fprintln(w, "| workers | no-op records/s | firehose-local records/s | moto records/s | firehose-local / no-op | firehose-local / moto |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
+	for _, n := range o.workers {
+		noop, fl, moto := results[targetNoop][n], results[targetFL][n], results[targetMoto][n]
+		rn, rm := ratios(fl, noop), ratios(fl, moto)
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.2f [%.2f–%.2f] | %.1f [%.1f–%.1f] |\n", n,
+			percentile(rates(noop), 50), percentile(rates(fl), 50), percentile(rates(moto), 50),
+			percentile(rn, 50), slices.Min(rn), slices.Max(rn), percentile(rm, 50), slices.Min(rm), slices.Max(rm))
+	}
+}
