@@ -28,15 +28,19 @@ type KPLRecord struct {
 // an aggregate. The format (spec §2.5): the magic bytes F3 89 9A C2, a
 // proto2 AggregatedRecord, then the 16-byte MD5 of the protobuf bytes.
 //
-// As the KCL does, data that is not a valid aggregate is not an error: a
-// record without the magic, too short to hold a digest and a non-empty
-// protobuf, whose MD5 does not match, whose protobuf does not parse (a
-// required field missing included), or whose sub-records point outside the
-// key tables, yields (nil, false), and the caller passes it on whole. A
-// valid aggregate without sub-records yields no records and true (the KCL
-// makes no user record of it). Unknown fields are skipped, a repeated
-// scalar's last value wins, as protobuf parsers do; tags are checked but
-// not returned.
+// As the KCL does (2.x AggregatorUtil.deaggregate), data that is not an
+// aggregate is no error: a record without the magic, without at least one
+// byte of protobuf before the digest, whose MD5 does not match or whose
+// protobuf does not parse (a required field missing, an invalid field
+// number) yields (nil, false), and the caller passes it on whole. A valid
+// aggregate without sub-records yields no records and true: the KCL makes
+// no user record of it. A sub-record whose index points outside a key
+// table also yields (nil, false); there the KCL logs an error and keeps
+// only the sub-records before it, which would lose data silently. Unknown
+// fields, and known ones with another wire type, are skipped and a
+// repeated scalar's last value wins, as protobuf parsers do; tags are
+// checked but not returned. The KCL also drops sub-records whose hash key
+// falls outside the shard's range; that needs the shard, so callers do it.
 func DeaggregateKPL(data []byte) (records []KPLRecord, aggregated bool) {
 	if len(data) <= len(kplMagic)+md5.Size || !bytes.HasPrefix(data, kplMagic) {
 		return nil, false
@@ -126,7 +130,7 @@ func (errKPLParse) Error() string { return "malformed KPL protobuf" }
 func eachField(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, n uint64) bool) error {
 	for len(b) > 0 {
 		num, typ, k := protowire.ConsumeTag(b)
-		if k < 0 {
+		if k < 0 || !num.IsValid() {
 			return errKPLParse{}
 		}
 		b = b[k:]
