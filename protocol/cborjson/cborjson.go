@@ -17,8 +17,9 @@
 //     Jackson's CBOR parser skips the tag itself.
 //   - Blobs are CBOR byte strings: SDK v1 ByteBufferCborUnmarshaller reads
 //     getBinaryValue(), which Jackson allows on byte strings only.
-//   - Jackson writes maps and arrays with indefinite lengths, which are
-//     therefore accepted.
+//   - The SDKs start maps and arrays without giving a size, which Jackson's
+//     CBOR generator may write as indefinite-length items (not checked
+//     against a capture), so definite and indefinite lengths are accepted.
 //   - Errors are a map with "__type" and "message", as kinesalite sends
 //     them (index.js sendError); the SDKs read the type from __type and the
 //     message from "message".

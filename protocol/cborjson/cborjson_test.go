@@ -143,6 +143,9 @@ func TestRequestToJSONTimestamps(t *testing.T) {
 	if !strings.Contains(string(got), `"Timestamp":1787036486.712`) {
 		t.Fatalf("got %s", got)
 	}
+	if _, err := model(t).DecodeAndValidate("GetShardIterator", got); err != nil {
+		t.Fatalf("validation: %v", err)
+	}
 	cases := []struct {
 		name string
 		item []byte
@@ -180,13 +183,14 @@ func TestRequestToJSONScalars(t *testing.T) {
 		text("list"), append(append(head(4, 2), text("x")...), uint_(2)...),
 		text("nested"), append(append(head(5, 1), text("k")...), uint_(1)...),
 		text("chunked"), []byte{0x5F, 0x41, 'a', 0x41, 'b', 0xFF}, // indefinite byte string "ab"
+		[]byte{0x7F, 0x61, 'k', 0x61, 'y', 0xFF}, []byte{0x7F, 0x62, 'v', 'a', 0x61, 'l', 0xFF}, // indefinite text key and value
 	)
 	got, err := RequestToJSON(nil, "", body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	jsonEqual(t, got, `{"t":true,"f":false,"n":null,"u":null,"neg":-10,"big":9223372036854775808,"small":-9223372036854775814,
-		"half":1.5,"list":["x",2],"nested":{"k":1},"chunked":"YWI="}`)
+		"half":1.5,"list":["x",2],"nested":{"k":1},"chunked":"YWI=","ky":"val"}`)
 }
 
 func TestRequestToJSONRefused(t *testing.T) {
