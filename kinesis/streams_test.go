@@ -152,8 +152,11 @@ func TestStreamErrorsAndARNAddressing(t *testing.T) {
 	wantErr(t, err, "InvalidArgumentException", "ShardCount is required for a stream in PROVISIONED mode.")
 	_, err = e.client.DescribeStream(ctx, &awskinesis.DescribeStreamInput{})
 	wantErr(t, err, "InvalidArgumentException", "Either StreamName or StreamARN must be given.")
-	_, err = e.client.DescribeStream(ctx, &awskinesis.DescribeStreamInput{StreamId: aws.String("abc")})
-	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support StreamId in DescribeStream yet.")
+	// The SDK sends a StreamId to an endpoint of its own: post it.
+	status, body := e.post(t, kinesis.TargetPrefix+"DescribeStream", "application/x-amz-json-1.1", `{"StreamName":"s","StreamId":"abcdefghij0123456789-abc"}`)
+	if status != http.StatusBadRequest || body != `{"__type":"InvalidArgumentException","message":"firehose-local does not support StreamId in DescribeStream yet."}` {
+		t.Fatalf("StreamId: %d %s", status, body)
+	}
 	if _, err := e.client.DeleteStream(ctx, &awskinesis.DeleteStreamInput{StreamARN: aws.String(arn), EnforceConsumerDeletion: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
