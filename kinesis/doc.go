@@ -7,7 +7,7 @@
 // ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod,
 // AddTagsToStream, RemoveTagsFromStream, ListTagsForStream,
 // Start/StopStreamEncryption (state only: nothing is encrypted),
-// SplitShard, MergeShards, PutRecord, PutRecords, GetShardIterator and
+// SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING), PutRecord, PutRecords, GetShardIterator and
 // GetRecords. Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),
 // as are request members the service has nothing faithful to do with

@@ -139,6 +139,7 @@ var operations = map[string]opFunc{
 	"StopStreamEncryption":          (*Service).stopEncryption,
 	"SplitShard":                    (*Service).splitShard,
 	"MergeShards":                   (*Service).mergeShards,
+	"UpdateShardCount":              (*Service).updateShardCount,
 	"PutRecord":                     (*Service).putRecord,
 	"PutRecords":                    (*Service).putRecords,
 	"GetShardIterator":              (*Service).getShardIterator,

@@ -155,6 +155,26 @@ func (st *stream) newShard(start, end *big.Int, parent, adjacent string, now int
 
 func (sh *shard) close(now int64) { sh.Closed, sh.ClosedAt = true, now }
 
+// split closes parent and makes its two children, [start, key−1] and
+// [key, end].
+func (st *stream) split(parent *shard, key *big.Int, now int64) (*shard, *shard) {
+	parent.close(now)
+	return st.newShard(parent.start, new(big.Int).Sub(key, one), parent.id(), "", now),
+		st.newShard(key, parent.end, parent.id(), "", now)
+}
+
+// merge closes a and b, adjacent, and makes their child over both ranges:
+// a is its parent, b its adjacent parent.
+func (st *stream) merge(a, b *shard, now int64) *shard {
+	lo, hi := a, b
+	if b.start.Cmp(a.start) < 0 {
+		lo, hi = b, a
+	}
+	a.close(now)
+	b.close(now)
+	return st.newShard(lo.start, hi.end, a.id(), b.id(), now)
+}
+
 // openShard finds a shard of a stream for a split or a merge.
 func (s *Service) openShard(c *stream, id string) (*shard, *awsjson.Error) {
 	sh, err := s.shardOf(c, id)
@@ -184,10 +204,7 @@ func (s *Service) splitShard(region string, in map[string]any) (any, *awsjson.Er
 		return nil, invalidArgument("NewStartingHashKey %s used in SplitShard() on shard %s in stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and less than the shard's EndingHashKey %s.",
 			str(in, "NewStartingHashKey"), parent.id(), c.Name, s.opts.Account, parent.Start, parent.End)
 	}
-	now := s.nowMS()
-	parent.close(now)
-	c.newShard(parent.start, new(big.Int).Sub(key, one), parent.id(), "", now)
-	c.newShard(key, parent.end, parent.id(), "", now)
+	c.split(parent, key, s.nowMS())
 	return struct{}{}, s.save(c)
 }
 
@@ -215,9 +232,6 @@ func (s *Service) mergeShards(region string, in map[string]any) (any, *awsjson.E
 	if a == b || new(big.Int).Add(lo.end, one).Cmp(hi.start) != 0 {
 		return nil, invalidArgument("Shards %s and %s in stream %s under account %s are not adjacent.", a.id(), b.id(), c.Name, s.opts.Account)
 	}
-	now := s.nowMS()
-	a.close(now)
-	b.close(now)
-	c.newShard(lo.start, hi.end, a.id(), b.id(), now)
+	c.merge(a, b, s.nowMS())
 	return struct{}{}, s.save(c)
 }

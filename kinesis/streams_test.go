@@ -227,8 +227,8 @@ func TestRefusedAndUnknownOperations(t *testing.T) {
 	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support RegisterStreamConsumer yet.")
 	_, err = e.client.ListStreamConsumers(ctx, &awskinesis.ListStreamConsumersInput{StreamARN: arn})
 	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support ListStreamConsumers yet.")
-	_, err = e.client.UpdateShardCount(ctx, &awskinesis.UpdateShardCountInput{StreamName: aws.String("s"), TargetShardCount: aws.Int32(2), ScalingType: types.ScalingTypeUniformScaling})
-	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support UpdateShardCount yet.")
+	_, err = e.client.EnableEnhancedMonitoring(ctx, &awskinesis.EnableEnhancedMonitoringInput{StreamName: aws.String("s"), ShardLevelMetrics: []types.MetricsName{types.MetricsNameAll}})
+	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support EnableEnhancedMonitoring yet.")
 	for _, op := range []string{"DescribeStreamConsumer", "DeregisterStreamConsumer", "SubscribeToShard"} {
 		status, body := e.post(t, kinesis.TargetPrefix+op, "application/x-amz-json-1.1", `{}`)
 		if status != http.StatusBadRequest || body != `{"__type":"InvalidArgumentException","message":"firehose-local does not support `+op+` yet."}` {
