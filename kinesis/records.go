@@ -12,6 +12,7 @@ import (
 const (
 	defaultGetRecords = 10_000   // records per GetRecords call, the most the model allows
 	maxGetRecordsSize = 10 << 20 // bytes of data and partition keys per GetRecords call
+	maxPutRecordsSize = 10 << 20 // bytes of data and partition keys per PutRecords call
 )
 
 // route finds the open shard whose hash key range holds the record's hash
@@ -139,9 +140,15 @@ func (s *Service) putRecords(region string, in map[string]any) (any, *awsjson.Er
 	}
 	list, _ := in["Records"].([]any)
 	entries := make([]putEntry, len(list))
+	size := 0
 	for i, e := range list {
 		m, _ := e.(map[string]any)
 		entries[i] = putEntry{m["PartitionKey"], m["ExplicitHashKey"], decodeData(m["Data"])}
+		k, _ := m["PartitionKey"].(string)
+		size += len(entries[i].data) + len(k)
+	}
+	if size > maxPutRecordsSize {
+		return nil, invalidArgument("The records of a PutRecords request may total at most %d bytes, partition keys included; these total %d.", maxPutRecordsSize, size)
 	}
 	res, err := s.put(st, entries)
 	if err != nil {
@@ -248,6 +255,9 @@ func (s *Service) getRecords(_ string, in map[string]any) (any, *awsjson.Error) 
 	it, st, sh, err := s.resolve(str(in, "ShardIterator"))
 	if err != nil {
 		return nil, err
+	}
+	if arn, ok := in["StreamARN"].(string); ok && arn != s.arn(st.Region, st.Name) {
+		return nil, invalidArgument("StreamARN %s is not the stream of the ShardIterator (%s).", arn, s.arn(st.Region, st.Name))
 	}
 	all := s.unread(st, sh, it.after)
 	got := take(all, int(integer(in, "Limit", defaultGetRecords)))

@@ -92,6 +92,11 @@ func TestPutRecordsAndSequenceNumbers(t *testing.T) {
 	if !slices.Equal(datas(got.Records), want) {
 		t.Fatalf("shard 0 holds %v, want %v", datas(got.Records), want)
 	}
+	huge := make([]byte, 5<<20)
+	_, err = e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{
+		{PartitionKey: aws.String("a"), Data: huge}, {PartitionKey: aws.String("b"), Data: huge},
+	}})
+	wantErr(t, err, "InvalidArgumentException", "The records of a PutRecords request may total at most 10485760 bytes, partition keys included; these total 10485762.")
 	// The SDK checks required members itself: post.
 	status, body := e.post(t, kinesis.TargetPrefix+"PutRecords", "application/x-amz-json-1.1", `{"StreamName":"s"}`)
 	if status != 400 || body != `{"__type":"ValidationException","message":"1 validation error detected: Value null at 'records' failed to satisfy constraint: Member must not be null"}` {
@@ -154,6 +159,11 @@ func TestIteratorTypes(t *testing.T) {
 	bad := strings.Replace(seqs[0], "49000000000000", "49000000000001", 1)
 	_, err = e.client.GetShardIterator(ctx, &awskinesis.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String(sh), ShardIteratorType: types.ShardIteratorTypeAtSequenceNumber, StartingSequenceNumber: aws.String(bad)})
 	wantErr(t, err, "InvalidArgumentException", "StartingSequenceNumber "+bad+" used in GetShardIterator on shard "+sh+" in stream s under account "+account+" is invalid.")
+	_, err = e.client.GetRecords(ctx, &awskinesis.GetRecordsInput{ShardIterator: aws.String(latest), StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/other")})
+	wantErr(t, err, "InvalidArgumentException", "StreamARN arn:aws:kinesis:us-east-1:"+account+":stream/other is not the stream of the ShardIterator (arn:aws:kinesis:us-east-1:"+account+":stream/s).")
+	if _, err := e.client.GetRecords(ctx, &awskinesis.GetRecordsInput{ShardIterator: aws.String(latest), StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/s")}); err != nil {
+		t.Fatal(err)
+	}
 	_, err = e.client.GetRecords(ctx, &awskinesis.GetRecordsInput{ShardIterator: aws.String("garbage!")})
 	wantErr(t, err, "InvalidArgumentException", "Invalid ShardIterator.")
 }
@@ -199,9 +209,9 @@ func TestGetRecordsLimitsAndMillisBehind(t *testing.T) {
 	wantErr(t, err, "ValidationException", "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000")
 
 	// At most 10 MiB of data per call.
-	big := strings.Repeat("x", 4<<20)
+	huge := strings.Repeat("x", 4<<20)
 	for range 3 {
-		e.put(t, "s", "b", big)
+		e.put(t, "s", "b", huge)
 	}
 	got = e.get(t, aws.ToString(got.NextShardIterator), 0)
 	if len(got.Records) != 2 || aws.ToInt64(got.MillisBehindLatest) != 0 {
