@@ -29,6 +29,9 @@ func (s *Service) updateShardCount(region string, in map[string]any) (any, *awsj
 		return nil, invalidArgument("TargetShardCount %d of stream %s under account %s must be at most double and at least half the open shard count %d.",
 			target, st.Name, s.opts.Account, current)
 	}
+	if target > maxShards {
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "firehose-local allows at most %d shards per stream; TargetShardCount was %d.", maxShards, target)
+	}
 	c := st.clone()
 	now := s.nowMS()
 	starts, ends := tile(zero(), maxHashKey, target)

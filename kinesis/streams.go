@@ -16,6 +16,9 @@ const (
 	// an on-demand stream with 4 shards and scales it with the traffic;
 	// firehose-local keeps the 4.
 	onDemandShards = 4
+	// maxShards bounds a stream's open shards (AWS's limit is per account
+	// and can be raised; this one keeps a typo from exhausting memory).
+	maxShards = 10_000
 )
 
 // clone copies a stream's description (shards included, records shared)
@@ -58,6 +61,8 @@ func (s *Service) createStream(region string, in map[string]any) (any, *awsjson.
 		n = onDemandShards
 	case n == 0:
 		return nil, invalidArgument("ShardCount is required for a stream in PROVISIONED mode.")
+	case n > maxShards:
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "firehose-local allows at most %d shards per stream; ShardCount was %d.", maxShards, n)
 	}
 	now := s.nowMS()
 	st := &stream{Region: region, Name: name, Mode: mode, Created: now, Retention: defaultRetention, Encryption: "NONE"}

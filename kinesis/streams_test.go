@@ -150,6 +150,8 @@ func TestStreamErrorsAndARNAddressing(t *testing.T) {
 	wantErr(t, err, "ValidationException", "1 validation error detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1")
 	_, err = e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("x")})
 	wantErr(t, err, "InvalidArgumentException", "ShardCount is required for a stream in PROVISIONED mode.")
+	_, err = e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("x"), ShardCount: aws.Int32(10_001)})
+	wantErr(t, err, "LimitExceededException", "firehose-local allows at most 10000 shards per stream; ShardCount was 10001.")
 	_, err = e.client.DescribeStream(ctx, &awskinesis.DescribeStreamInput{})
 	wantErr(t, err, "InvalidArgumentException", "Either StreamName or StreamARN must be given.")
 	// The SDK sends a StreamId to an endpoint of its own: post it.
