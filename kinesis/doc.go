@@ -11,8 +11,8 @@
 // GetRecords. Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),
 // as are request members the service has nothing faithful to do with
-// (StreamId, warm throughput, record size limits, ShardFilter's timestamp
-// types); an operation the model does not have answers
+// (StreamId, WarmThroughputMiBps, MaxRecordSizeInKiB, ListShards'
+// StreamCreationTimestamp); an operation the model does not have answers
 // UnknownOperationException. Requests are checked against the embedded
 // botocore model (models/) with AWS's ValidationException messages.
 //
@@ -23,7 +23,12 @@
 // (arn:aws:kinesis:<region>:<account>:stream/<name>).
 //
 // Shards, hash keys, sequence numbers and iterators are described in
-// hashkey.go, sequence.go and iterator.go. With a statestore.Handle, every
+// hashkey.go, sequence.go and iterator.go; resharding in shards.go and
+// scaling.go. There are no throughput limits: no call is throttled and no
+// PutRecords entry fails on its own (FailedRecordCount is 0). Retention
+// is applied as records are read (records older than the retention period
+// are not returned, and TRIM_HORIZON starts after them) and, for the shards
+// written to, as records are put (they are deleted). With a statestore.Handle, every
 // change (each put record included) is committed (synced) before the call
 // that made it answers, and New reloads everything (see persist.go).
 //
