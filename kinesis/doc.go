@@ -7,8 +7,8 @@
 // ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod,
 // AddTagsToStream, RemoveTagsFromStream, ListTagsForStream,
 // Start/StopStreamEncryption (state only: nothing is encrypted),
-// SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING), PutRecord, PutRecords, GetShardIterator and
-// GetRecords. Every other operation of the model is refused by name with
+// SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING), PutRecord,
+// PutRecords, GetShardIterator and GetRecords. Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),
 // as are request members the service has nothing faithful to do with
 // (StreamId, WarmThroughputMiBps, MaxRecordSizeInKiB, ListShards'
@@ -28,9 +28,11 @@
 // PutRecords entry fails on its own (FailedRecordCount is 0). Retention
 // is applied as records are read (records older than the retention period
 // are not returned, and TRIM_HORIZON starts after them) and, for the shards
-// written to, as records are put (they are deleted). With a statestore.Handle, every
-// change (each put record included) is committed (synced) before the call
-// that made it answers, and New reloads everything (see persist.go).
+// written to, as records are put (they are deleted).
+//
+// With a statestore.Handle, every change (each put record included) is
+// committed (synced) before the call that made it answers, and New reloads
+// everything (see persist.go).
 //
 // The Java SDKs and the KPL send CBOR (application/x-amz-cbor-1.1); it is
 // refused with SerializationException for now.
