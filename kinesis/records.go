@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
+	"net/http"
 	"sort"
 
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
@@ -32,7 +33,9 @@ func (s *Service) route(st *stream, key string, explicit any) (*shard, *awsjson.
 			return sh, nil
 		}
 	}
-	return nil, awsjson.NewError(errInternal, "No open shard of stream %s holds hash key %s.", st.Name, h)
+	e := awsjson.NewError(errInternal, "No open shard of stream %s holds hash key %s.", st.Name, h)
+	e.Status = http.StatusInternalServerError
+	return nil, e
 }
 
 // cutoff is the arrival time (Unix ms) before which records are past the
@@ -73,7 +76,16 @@ func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Err
 			return nil, err
 		}
 		sh.Last++
-		r := &record{Counter: sh.Last, Key: key, Data: e.data, Arrival: now}
+		// Arrival times never go back within a shard (retention and
+		// AT_TIMESTAMP search them), even if the wall clock does.
+		arrival := now
+		if n := len(sh.records); n > 0 {
+			arrival = max(arrival, sh.records[n-1].Arrival)
+		}
+		if prev := added[sh]; len(prev) > 0 {
+			arrival = max(arrival, prev[len(prev)-1].Arrival)
+		}
+		r := &record{Counter: sh.Last, Key: key, Data: e.data, Arrival: arrival}
 		if c.Encryption == "KMS" {
 			r.Encryption = "KMS"
 		}
