@@ -1,0 +1,39 @@
+// Package kinesis serves Amazon Kinesis Data Streams over its JSON 1.1 API
+// (X-Amz-Target: Kinesis_20131202.<Operation>), and as a Go API (Shards,
+// ReadShard, LastSequence) for consumers inside the emulator, such as
+// Firehose's Kinesis source.
+//
+// Served: CreateStream, DeleteStream, DescribeStream, DescribeStreamSummary,
+// ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod,
+// AddTagsToStream, RemoveTagsFromStream, ListTagsForStream,
+// Start/StopStreamEncryption (state only: nothing is encrypted),
+// SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING), PutRecord,
+// PutRecords, GetShardIterator and GetRecords. Every other operation of the model is refused by name with
+// InvalidArgumentException ("firehose-local does not support <Op> yet."),
+// as are request members the service has nothing faithful to do with
+// (StreamId, WarmThroughputMiBps, MaxRecordSizeInKiB, ListShards'
+// StreamCreationTimestamp); an operation the model does not have answers
+// UnknownOperationException. Requests are checked against the embedded
+// botocore model (models/) with AWS's ValidationException messages.
+//
+// Streams are ACTIVE as soon as CreateStream answers (AWS goes through
+// CREATING for some seconds; clients that wait for ACTIVE find it at once).
+// Streams are per region, of one account (Options.Account); a stream is
+// named by StreamName or by StreamARN
+// (arn:aws:kinesis:<region>:<account>:stream/<name>).
+//
+// Shards, hash keys, sequence numbers and iterators are described in
+// hashkey.go, sequence.go and iterator.go; resharding in shards.go and
+// scaling.go. There are no throughput limits: no call is throttled and no
+// PutRecords entry fails on its own (FailedRecordCount is 0). Retention
+// is applied as records are read (records older than the retention period
+// are not returned, and TRIM_HORIZON starts after them) and, for the shards
+// written to, as records are put (they are deleted).
+//
+// With a statestore.Handle, every change (each put record included) is
+// committed (synced) before the call that made it answers, and New reloads
+// everything (see persist.go).
+//
+// The Java SDKs and the KPL send CBOR (application/x-amz-cbor-1.1); it is
+// refused with SerializationException for now.
+package kinesis
