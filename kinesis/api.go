@@ -8,6 +8,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
+	"github.com/firehose-local/firehose-local/protocol/cborjson"
 )
 
 // maxBody caps a request body: PutRecords takes up to 10 MiB of data,
@@ -39,34 +40,56 @@ func NewAPI(svc *Service, opts APIOptions) http.Handler {
 
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	cbor := mt == cborType
+	fail := writeError
+	if cbor {
+		fail = writeCBORError
+	}
 	op, ok := strings.CutPrefix(target, TargetPrefix)
 	if !ok {
-		writeError(w, unknownOperation(target))
+		fail(w, unknownOperation(target))
 		return
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == cborType {
-		writeError(w, awsjson.NewError(awsjson.ErrSerialization,
-			"firehose-local does not support %s yet: send application/x-amz-json-1.1 (the Java SDKs do with AWS_CBOR_DISABLE=1 or -Daws.cborEnabled=false).", cborType))
-		return
-	}
-	if err := awsjson.CheckRequest(r, "Kinesis"); err != nil {
-		writeError(w, err)
+	if cbor {
+		if r.Method != http.MethodPost {
+			fail(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Kinesis operations must be sent with POST."))
+			return
+		}
+	} else if err := awsjson.CheckRequest(r, "Kinesis"); err != nil {
+		fail(w, err)
 		return
 	}
 	body, err := a.opts.Bodies.ReadRequest(w, r, maxBody)
 	if err != nil {
-		writeError(w, awsjson.BodyError(err, maxBody, awsjson.NewError(awsjson.ErrLimitExceeded, "Rate exceeded")))
+		fail(w, awsjson.BodyError(err, maxBody, awsjson.NewError(awsjson.ErrLimitExceeded, "Rate exceeded")))
 		return
 	}
 	defer body.Release()
-	out, apiErr := a.svc.Call(awsjson.RequestRegion(r, a.svc.opts.Region), op, body.Bytes)
+	in := body.Bytes
+	o, inModel := Model().Operations[op]
+	if cbor && inModel && o.Input != nil {
+		// The Java SDKs' and the KPL's CBOR, read as the JSON it stands for.
+		if in, err = cborjson.RequestToJSON(Model(), o.Input.Shape, in); err != nil {
+			fail(w, awsjson.NewError(awsjson.ErrSerialization, "%s", err))
+			return
+		}
+	}
+	out, apiErr := a.svc.Call(awsjson.RequestRegion(r, a.svc.opts.Region), op, in)
 	if apiErr != nil {
-		writeError(w, apiErr)
+		fail(w, apiErr)
 		return
 	}
 	b, merr := json.Marshal(out)
+	if merr == nil && cbor && o.Output != nil {
+		b, merr = cborjson.ResponseToCBOR(Model(), o.Output.Shape, b)
+	}
 	if merr != nil {
-		writeError(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", merr))
+		fail(w, awsjson.NewError(awsjson.ErrInternalFailure, "encoding the response: %s", merr))
+		return
+	}
+	if cbor {
+		awsjson.WriteBody(w, http.StatusOK, cborType, b)
 		return
 	}
 	awsjson.WriteResponse(w, http.StatusOK, b)
@@ -74,4 +97,10 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func writeError(w http.ResponseWriter, e *awsjson.Error) {
 	awsjson.WriteError(w, e, awsjson.MarshalError(e))
+}
+
+// writeCBORError answers a CBOR request's error in CBOR.
+func writeCBORError(w http.ResponseWriter, e *awsjson.Error) {
+	w.Header().Set("X-Amzn-ErrorType", e.Type)
+	awsjson.WriteBody(w, e.Status, cborType, cborjson.ErrorToCBOR(e.Type, e.Message))
 }

@@ -34,6 +34,8 @@
 // committed (synced) before the call that made it answers, and New reloads
 // everything (see persist.go).
 //
-// The Java SDKs and the KPL send CBOR (application/x-amz-cbor-1.1); it is
-// refused with SerializationException for now.
+// The Java SDKs and the KPL send CBOR (application/x-amz-cbor-1.1): such a
+// request is read as the JSON it stands for and answered in CBOR (blobs as
+// byte strings, timestamps as tag 1 around epoch milliseconds, errors as
+// {__type, message}), by protocol/cborjson.
 package kinesis

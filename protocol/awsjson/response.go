@@ -10,8 +10,13 @@ import (
 // WriteResponse sends a JSON 1.1 answer: body with status, its
 // Content-Length (so large answers are not chunked) and a request ID.
 func WriteResponse(w http.ResponseWriter, status int, body []byte) {
+	WriteBody(w, status, "application/x-amz-json-1.1", body)
+}
+
+// WriteBody is WriteResponse in another content type (CBOR).
+func WriteBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	w.WriteHeader(status)
