@@ -12,6 +12,7 @@ import (
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
+	"github.com/firehose-local/firehose-local/kinesis"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
@@ -30,6 +31,7 @@ const (
 //	X-Amz-Target: Firehose_20150804.* Firehose (JSON 1.1)
 //	X-Amz-Target: Logs_20140328.*     CloudWatch Logs (JSON 1.1)
 //	X-Amz-Target: AWSGlue.*           the Glue Data Catalog (JSON 1.1)
+//	X-Amz-Target: Kinesis_20131202.*  Kinesis Data Streams (JSON 1.1, CBOR)
 //	X-Amz-Target: <other>             UnknownOperationException
 //	/2015-03-31/...                   the Lambda REST API
 //	everything else                   S3, path-style or virtual-hosted
@@ -63,6 +65,7 @@ func (s *Server) routes() http.Handler {
 	r.MatcherFunc(hasTargetPrefix(cwlogs.TargetPrefix)).Handler(jsonAPI(a.jsonAPI("logs", logsThrottle, false),
 		cwlogs.NewAPI(s.logs, cwlogs.APIOptions{Region: s.cfg.Region, Account: s.account, Logger: s.log.With("service", "logs"), Bodies: s.bodies,
 			AnswerBeforeCommit: s.cfg.Fsync == FsyncInterval})))
+	r.MatcherFunc(hasTargetPrefix(kinesis.TargetPrefix)).Handler(jsonAPI(a.jsonAPI("kinesis", otherThrottle, false), kinesis.NewAPI(s.kinesis, kinesis.APIOptions{Bodies: s.bodies})))
 	r.MatcherFunc(hasTargetPrefix(glue.TargetPrefix)).Handler(jsonAPI(a.jsonAPI("glue", otherThrottle, false), glue.NewAPI(s.glue, glue.APIOptions{Bodies: s.bodies})))
 	r.MatcherFunc(hasTargetPrefix("")).Handler(jsonAPI(a.jsonAPI("", otherThrottle, false), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, awsjson.NewError(awsjson.ErrUnknownOperation, "Operation %s is not supported by firehose-local.", r.Header.Get("X-Amz-Target")))

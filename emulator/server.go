@@ -24,6 +24,7 @@ import (
 	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/internal/reqbody"
+	"github.com/firehose-local/firehose-local/kinesis"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 	"github.com/firehose-local/firehose-local/protocol"
@@ -150,6 +151,7 @@ type Server struct {
 	lambda   *lambdaapi.Service
 	logs     *cwlogs.Store
 	glue     *glue.Catalog
+	kinesis  *kinesis.Service
 	state    *statestore.DB // with DataDir: the control plane's store (nil on a full disk)
 	tempDirs []string       // removed by Close
 
@@ -246,6 +248,11 @@ func New(cfg Config) (*Server, error) {
 		_ = s3.Close()
 		_ = s.state.Close()
 		return nil, fmt.Errorf("starting the Glue Data Catalog: %w", err)
+	}
+	if s.kinesis, err = kinesis.New(kinesis.Options{Account: s.account, Region: cfg.Region, State: s.state.Handle("kinesis"), Logger: s.log.With("service", "kinesis"), Now: s.clock.Now}); err != nil {
+		_ = s3.Close()
+		_ = s.state.Close()
+		return nil, fmt.Errorf("starting Kinesis Data Streams: %w", err)
 	}
 	if err := s.startLogs(); err != nil {
 		_ = s3.Close()
