@@ -81,6 +81,10 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 	if err := protocol.CheckSupported(s.model(), "CreateDeliveryStreamInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
 	}
+	if in.KinesisStreamSourceConfiguration != nil && s.cfg.Kinesis == nil {
+		// As before there was a Kinesis service: refused by the member's name.
+		return nil, protocol.Unsupported("KinesisStreamSourceConfiguration")
+	}
 	typ := in.DeliveryStreamType
 	if typ == "" {
 		typ = "DirectPut"

@@ -113,9 +113,11 @@ func TestKinesisSourceRefusals(t *testing.T) {
 		t.Fatalf("Direct PUT stream described with a Kinesis source: %s", d)
 	}
 
-	// Without a Kinesis service the type is refused by name.
+	// Without a Kinesis service the source is refused by name, as before.
 	e.svc.cfg.Kinesis = nil
 	_, err = e.call("CreateDeliveryStream", sourceBody("b", "src", ""))
+	wantError(t, err, awsjson.ErrInvalidArgument, "firehose-local does not support KinesisStreamSourceConfiguration yet.")
+	_, err = e.call("CreateDeliveryStream", `{"DeliveryStreamName":"b","DeliveryStreamType":"KinesisStreamAsSource",`+dest+`}`)
 	wantError(t, err, awsjson.ErrInvalidArgument, "firehose-local does not support DeliveryStreamType KinesisStreamAsSource yet.")
 }
 
