@@ -3,6 +3,7 @@ package firehose
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -155,11 +156,21 @@ func (k *fakeKinesis) LastSequence(region, arn, shardID string) (string, *awsjso
 type memStore struct {
 	mu      sync.Mutex
 	objects map[string][]byte
+	down    bool // every put fails
+}
+
+func (m *memStore) setDown(down bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.down = down
 }
 
 func (m *memStore) PutObject(_ context.Context, bucket, key string, body []byte, _ delivery.ObjectMeta) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.down {
+		return errors.New("store down")
+	}
 	m.objects[bucket+"/"+key] = bytes.Clone(body)
 	return nil
 }
@@ -202,6 +213,12 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func (l *logBuffer) count(s string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -219,6 +236,7 @@ type kinesisEnv struct {
 	db    *statestore.DB
 	svc   *Service
 	wg    *sync.WaitGroup
+	abort context.CancelFunc // shutdown stops waiting for deliveries
 }
 
 func newKinesisEnv(t *testing.T, dataDir bool) *kinesisEnv {
@@ -234,9 +252,11 @@ func newKinesisEnv(t *testing.T, dataDir bool) *kinesisEnv {
 
 func (e *kinesisEnv) open() {
 	e.wg = &sync.WaitGroup{}
+	abort, cancel := context.WithCancel(context.Background())
+	e.abort = cancel
 	deps := &delivery.Deps{
 		Clock: e.clk, Logger: slog.New(slog.NewTextHandler(e.log, nil)), Store: e.store,
-		Pending: delivery.NewBudget(1 << 30), Abort: context.Background(), WG: e.wg,
+		Pending: delivery.NewBudget(1 << 30), Abort: abort, WG: e.wg,
 	}
 	cfg := Config{Region: "us-east-1", Account: "123456789012", Clock: e.clk, Logger: deps.Logger, Kinesis: e.kin, Fsync: FsyncAlways}
 	if e.dir != "" {
@@ -260,6 +280,7 @@ func (e *kinesisEnv) close() {
 	}
 	e.svc.CloseStreams()
 	e.wg.Wait()
+	e.abort()
 	if err := e.svc.Close(); err != nil {
 		e.t.Error(err)
 	}

@@ -238,6 +238,29 @@ func TestKinesisSourceCheckpointsSurviveRestart(t *testing.T) {
 	wantRecords(t, e, "ks/", "a", "b", "c", "d", "f")
 }
 
+// Records placed and not delivered when the server stops (shutdown gave up
+// waiting) are in the write-ahead log: the next start delivers them, and
+// the checkpoint keeps them from being read again.
+func TestKinesisSourceAbandonedRecordsReplayed(t *testing.T) {
+	e := newKinesisEnv(t, true)
+	arn := kinesisARN("src")
+	e.kin.create(arn, 1)
+	e.createSource("ks", "src")
+	e.kin.put(arn, "shardId-000000000000", "a", "b")
+	e.clk.Advance(time.Second) // placed, buffered for 300 s
+	e.store.setDown(true)
+	e.abort() // shutdown does not wait for deliveries
+	e.reopen()
+	wantRecords(t, e, "ks/")
+	if e.log.count("write-ahead log replayed") != 1 {
+		t.Fatalf("nothing replayed from the write-ahead log:\n%s", e.log.String())
+	}
+	e.store.setDown(false)
+	e.kin.put(arn, "shardId-000000000000", "c")
+	e.flush("ks")
+	wantRecords(t, e, "ks/", "a", "b", "c")
+}
+
 // A data stream that disappears is logged (once) and retried every
 // second; other streams go on.
 func TestKinesisSourceVanishedDataStream(t *testing.T) {
@@ -254,13 +277,13 @@ func TestKinesisSourceVanishedDataStream(t *testing.T) {
 	if n := e.log.count("reading the data stream failed"); n != 1 {
 		t.Fatalf("error logged %d times; want once until it changes", n)
 	}
-	if !strings.Contains(e.log.b.String(), "Stream gone under account 123456789012 not found.") {
-		t.Fatalf("log:\n%s", e.log.b.String())
+	if !strings.Contains(e.log.String(), "Stream gone under account 123456789012 not found.") {
+		t.Fatalf("log:\n%s", e.log.String())
 	}
 	e.kin.create(kinesisARN("gone"), 1)
 	e.clk.Advance(time.Second)
 	if e.log.count("reading the data stream again") != 1 {
-		t.Fatalf("recovery not logged:\n%s", e.log.b.String())
+		t.Fatalf("recovery not logged:\n%s", e.log.String())
 	}
 }
 
