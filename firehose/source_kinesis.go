@@ -28,7 +28,8 @@ import (
 // nothing and repeats at most what was placed after the last checkpoint
 // (at least once, as on AWS). Errors of the data stream (it was deleted)
 // are logged and the reads retried every second, as AWS retries
-// DescribeStream and GetRecords indefinitely.
+// DescribeStream and GetRecords indefinitely. The pipeline keeps the Data
+// of the records a KinesisReader returns: it must not reuse it.
 
 // KinesisShard is a shard of a source data stream.
 type KinesisShard struct {
@@ -163,7 +164,7 @@ type kinesisPoller struct {
 	src    kinesisSource
 	region string // the data stream's
 
-	mu      sync.Mutex // one poll at a time; guards shards and lastErr
+	mu      sync.Mutex // one poll at a time; guards shards and lastErr. Taken after Service.mu, never before
 	shards  map[string]shardPos
 	lastErr string // logged already; cleared when a poll succeeds
 
@@ -203,15 +204,18 @@ func (p *kinesisPoller) tick() {
 	p.schedule()
 }
 
-// stop ends the polling; a poll under way finishes (its records go to a
-// discarded pipeline).
+// stop ends the polling, once a poll under way has finished (so that none
+// writes to the write-ahead log after shutdown closes it).
 func (p *kinesisPoller) stop() {
 	p.timerMu.Lock()
-	defer p.timerMu.Unlock()
 	p.stopped = true
 	if p.timer != nil {
 		p.timer.Stop()
 	}
+	p.timerMu.Unlock()
+	p.mu.Lock()
+	//lint:ignore SA2001 waiting for a poll under way
+	p.mu.Unlock()
 }
 
 func (p *kinesisPoller) isStopped() bool {
