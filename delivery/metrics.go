@@ -16,6 +16,10 @@ var DurationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 
 // to atomics; the collector reads them at scrape time.
 type Metrics struct {
 	IncomingRecords, IncomingBytes, Throttled atomic.Int64
+	// A KinesisStreamAsSource stream's records and bytes read from its
+	// data stream and placed (DataReadFromKinesisStream.*).
+	KinesisSource                        atomic.Bool
+	KinesisReadRecords, KinesisReadBytes atomic.Int64
 	// Delivery to the destination: S3, or the HTTP endpoint.
 	DelivRecords, DelivBytes, DelivSuccess, DelivAttempts atomic.Int64
 	// Writes of S3 backup and error-output objects of an HTTP endpoint

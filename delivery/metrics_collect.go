@@ -20,6 +20,9 @@ var (
 	descIncomingBytes   = streamDesc("firehose_incoming_bytes_total", "Bytes accepted by PutRecord and PutRecordBatch (CloudWatch IncomingBytes).")
 	descThrottled       = streamDesc("firehose_throttled_records_total", "Records refused with ServiceUnavailableException (CloudWatch ThrottledRecords).")
 
+	descKinesisRecords = streamDesc("firehose_data_read_from_kinesis_stream_records_total", "Records read from the source data stream of a KinesisStreamAsSource stream (CloudWatch DataReadFromKinesisStream.Records).")
+	descKinesisBytes   = streamDesc("firehose_data_read_from_kinesis_stream_bytes_total", "Bytes read from the source data stream of a KinesisStreamAsSource stream (CloudWatch DataReadFromKinesisStream.Bytes).")
+
 	descS3Records   = streamDesc("firehose_delivery_to_s3_records_total", "Records delivered to S3 (CloudWatch DeliveryToS3.Records).")
 	descS3Bytes     = streamDesc("firehose_delivery_to_s3_bytes_total", "Bytes delivered to S3, before compression (CloudWatch DeliveryToS3.Bytes).")
 	descS3Success   = streamDesc("firehose_delivery_to_s3_success_total", "Successful S3 puts (CloudWatch DeliveryToS3.Success is this over attempts).")
@@ -62,6 +65,10 @@ func (p *Pipeline) CollectMetrics(ch chan<- prometheus.Metric, now time.Time, re
 	counter(descIncomingRecords, &m.IncomingRecords)
 	counter(descIncomingBytes, &m.IncomingBytes)
 	counter(descThrottled, &m.Throttled)
+	if m.KinesisSource.Load() {
+		counter(descKinesisRecords, &m.KinesisReadRecords)
+		counter(descKinesisBytes, &m.KinesisReadBytes)
+	}
 	oldest, isHTTP, hasProc := p.OldestUndelivered()
 	freshness := 0.0
 	if !oldest.IsZero() {

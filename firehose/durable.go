@@ -296,6 +296,7 @@ type storedStream struct {
 	S3          *protocol.ExtendedS3DestinationConfiguration   `json:"s3,omitempty"`
 	HTTP        *protocol.HttpEndpointDestinationConfiguration `json:"http,omitempty"`
 	Source      *protocol.DirectPutSourceConfiguration         `json:"source,omitempty"`
+	Kinesis     *kinesisSource                                 `json:"kinesis,omitempty"`
 	Tags        map[string]*string                             `json:"tags,omitempty"`
 	SSE         *storedSSE                                     `json:"sse,omitempty"`
 }
@@ -338,6 +339,9 @@ func (s *Service) writeStreamsLocked(root *statestore.Bucket) error {
 				CreatedAt: st.createdAt, UpdatedAt: st.updatedAt, Version: st.version,
 				S3: st.dest.S3, HTTP: st.dest.HTTP, Source: st.source, Tags: st.tags,
 			}
+			if st.kinesis != nil {
+				ss.Kinesis = &st.kinesis.src
+			}
 			if st.sse.configured {
 				ss.SSE = &storedSSE{Enabled: st.sse.enabled, KeyType: st.sse.keyType, KeyARN: st.sse.keyARN, Toggles: st.sse.toggles}
 			}
@@ -362,6 +366,9 @@ func (s *Service) writeStreamsLocked(root *statestore.Bucket) error {
 		if err := b.Delete(k); err != nil {
 			return err
 		}
+	}
+	if err := pruneCheckpoints(root, want); err != nil {
+		return err
 	}
 	for k, v := range want {
 		if !bytes.Equal(b.Get([]byte(k)), v) {
@@ -398,10 +405,14 @@ func (s *Service) loadStreams() error {
 	if err != nil {
 		return err
 	}
+	checkpoints, err := loadCheckpoints(h)
+	if err != nil {
+		return fmt.Errorf("reading Kinesis source checkpoints from %s: %w", h.Path(), err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ss := range append(defs, legacy...) {
-		if err := s.addStoredLocked(ss); err != nil {
+		if err := s.addStoredLocked(ss, checkpoints); err != nil {
 			return err
 		}
 	}
@@ -475,8 +486,9 @@ func removeLegacyStreams(path string, log *slog.Logger) {
 }
 
 // addStoredLocked adds a stream from its stored definition, unless one of
-// the same name is there already. The caller holds s.mu.
-func (s *Service) addStoredLocked(ss storedStream) error {
+// the same name is there already; a KinesisStreamAsSource stream resumes
+// from its checkpoint. The caller holds s.mu.
+func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]storedCheckpoint) error {
 	if (ss.S3 == nil) == (ss.HTTP == nil) || ss.Name == "" || ss.Region == "" {
 		return fmt.Errorf("delivery stream %q in %q has no valid destination", ss.Name, ss.Region)
 	}
@@ -516,6 +528,16 @@ func (s *Service) addStoredLocked(ss storedStream) error {
 	}
 	s.streams[st.region][st.name] = st
 	st.pipe = s.newPipeline(st)
+	if ss.Kinesis != nil {
+		var start map[string]shardPos
+		if c, ok := checkpoints[st.region+"/"+st.name]; ok && c.Incarnation == st.incarnation {
+			start = c.Shards
+		} else {
+			s.log.Warn("Kinesis source: no checkpoint for a stored delivery stream: it reads its data stream from the oldest record",
+				"region", st.region, "stream", st.name)
+		}
+		st.kinesis = s.newKinesisPoller(st, *ss.Kinesis, start)
+	}
 	return nil
 }
 

@@ -64,6 +64,9 @@ func (s *Service) remove(st *stream) {
 	if st.pipe != nil {
 		st.pipe.Discard()
 	}
+	if st.kinesis != nil {
+		st.kinesis.stop()
+	}
 }
 
 func (s *Service) createDeliveryStream(region string, body []byte, doc map[string]any) (any, *awsjson.Error) {
@@ -78,11 +81,15 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 	if err := protocol.CheckSupported(s.model(), "CreateDeliveryStreamInput", doc, reflect.TypeOf(in)); err != nil {
 		return nil, err
 	}
+	if in.KinesisStreamSourceConfiguration != nil && s.cfg.Kinesis == nil {
+		// As before there was a Kinesis service: refused by the member's name.
+		return nil, protocol.Unsupported("KinesisStreamSourceConfiguration")
+	}
 	typ := in.DeliveryStreamType
 	if typ == "" {
 		typ = "DirectPut"
 	}
-	if typ != "DirectPut" {
+	if typ != "DirectPut" && typ != typeKinesisSource {
 		return nil, protocol.Unsupported("DeliveryStreamType " + typ)
 	}
 	var dest destination
@@ -111,6 +118,14 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 			return nil, err
 		}
 	}
+	var src *kinesisSource
+	var start map[string]shardPos
+	if typ == typeKinesisSource {
+		var err *awsjson.Error
+		if src, start, err = s.checkKinesisSource(&in, dest); err != nil {
+			return nil, err
+		}
+	}
 	sse, err := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
 	if err != nil {
 		return nil, err
@@ -128,7 +143,10 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 	st := &stream{
 		name: in.DeliveryStreamName, region: region, arn: s.arn(region, in.DeliveryStreamName), typ: typ, incarnation: newIncarnation(),
 		createdAt: now, readyAt: now.Add(s.cfg.TransitionDelay), version: 1, dest: dest,
-		source: in.DirectPutSourceConfiguration, tags: map[string]*string{},
+		tags: map[string]*string{},
+	}
+	if src == nil {
+		st.source = in.DirectPutSourceConfiguration
 	}
 	for _, t := range in.Tags {
 		st.tags[t.Key] = t.Value
@@ -142,7 +160,14 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 	}
 	s.streams[region][st.name] = st
 	st.pipe = s.newPipeline(st)
+	if src != nil {
+		st.kinesis = s.newKinesisPoller(st, *src, start)
+	}
 	s.saveStreamsLocked()
+	if st.kinesis != nil {
+		st.kinesis.saveNow()
+		st.kinesis.start()
+	}
 	return protocol.CreateDeliveryStreamOutput{DeliveryStreamARN: st.arn}, nil
 }
 
@@ -239,6 +264,9 @@ func (s *Service) deleteDeliveryStream(region string, body []byte, _ map[string]
 		s.saveStreamsLocked()
 		// AWS discards a deleted stream's buffered records.
 		st.pipe.Discard()
+		if st.kinesis != nil {
+			st.kinesis.stop()
+		}
 	}
 	if s.cfg.TransitionDelay == 0 {
 		s.remove(st)
@@ -285,6 +313,11 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 	next, err := s.mergeUpdate(st, updates[0], doc[updates[0]].(map[string]any))
 	if err != nil {
 		return nil, err
+	}
+	if st.kinesis != nil {
+		if err := checkKinesisProcessing(next); err != nil {
+			return nil, err
+		}
 	}
 	// Records buffered under the old configuration are delivered with it.
 	st.pipe.Reconfigure(next, st.version+1)

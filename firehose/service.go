@@ -33,6 +33,13 @@ type Config struct {
 	MaxBufferInterval time.Duration
 	Clock             clock.Clock
 	Logger            *slog.Logger
+	// Kinesis reads the data streams of KinesisStreamAsSource delivery
+	// streams; nil refuses that type.
+	Kinesis KinesisReader
+	// Deaggregate, if set, splits each record read from a data stream
+	// (a KPL aggregate) into the records it holds; nil passes records
+	// through as they are.
+	Deaggregate func([]byte) [][]byte
 }
 
 // Service is the Firehose service of one server.
@@ -65,6 +72,16 @@ func Open(cfg Config, deps *delivery.Deps) (*Service, error) {
 	if err := s.startDurable(); err != nil {
 		return nil, err
 	}
+	// Reading data streams starts once the write-ahead log is open.
+	s.mu.Lock()
+	for _, byName := range s.streams {
+		for _, st := range byName {
+			if st.kinesis != nil {
+				st.kinesis.start()
+			}
+		}
+	}
+	s.mu.Unlock()
 	return s, nil
 }
 
@@ -149,6 +166,9 @@ func (s *Service) CloseStreams() {
 	defer s.mu.Unlock()
 	for _, byName := range s.streams {
 		for _, st := range byName {
+			if st.kinesis != nil {
+				st.kinesis.stop()
+			}
 			st.pipe.Close()
 		}
 	}
@@ -198,6 +218,10 @@ func (s *Service) Flush(ctx context.Context, name, region string) (results []Flu
 		}
 	}
 	s.mu.Unlock()
+	// A KinesisStreamAsSource stream reads its shards now.
+	for _, st := range matched {
+		st.pollNow()
+	}
 	// First through the processor, then to the destination.
 	var procErr string
 	for _, st := range matched {

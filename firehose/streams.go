@@ -45,6 +45,7 @@ type stream struct {
 	tags              map[string]*string
 	sse               sseState
 	pipe              *delivery.Pipeline // records in, objects out
+	kinesis           *kinesisPoller     // KinesisStreamAsSource: what reads its data stream
 }
 
 // sseState is the stream's server-side encryption. configured is false
@@ -101,6 +102,11 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 	}
 	if s.source != nil {
 		d.Source = &protocol.SourceDescription{DirectPutSourceDescription: s.source}
+	}
+	if k := s.kinesis; k != nil {
+		d.Source = &protocol.SourceDescription{KinesisStreamSourceDescription: &protocol.KinesisStreamSourceDescription{
+			KinesisStreamARN: k.src.StreamARN, RoleARN: k.src.RoleARN, DeliveryStartTimestamp: protocol.Epoch(k.src.StartedAt),
+		}}
 	}
 	enc := &protocol.DeliveryStreamEncryptionConfiguration{Status: s.sse.status(now, delay)}
 	if s.sse.configured {

@@ -301,6 +301,7 @@ type CreateDeliveryStreamInput struct {
 	DeliveryStreamName                         string                                      `json:"DeliveryStreamName"`
 	DeliveryStreamType                         string                                      `json:"DeliveryStreamType,omitempty"`
 	DirectPutSourceConfiguration               *DirectPutSourceConfiguration               `json:"DirectPutSourceConfiguration,omitempty"`
+	KinesisStreamSourceConfiguration           *KinesisStreamSourceConfiguration           `json:"KinesisStreamSourceConfiguration,omitempty"`
 	DeliveryStreamEncryptionConfigurationInput *DeliveryStreamEncryptionConfigurationInput `json:"DeliveryStreamEncryptionConfigurationInput,omitempty"`
 	S3DestinationConfiguration                 *S3DestinationConfiguration                 `json:"S3DestinationConfiguration,omitempty"`
 	ExtendedS3DestinationConfiguration         *ExtendedS3DestinationConfiguration         `json:"ExtendedS3DestinationConfiguration,omitempty"`
@@ -360,9 +361,26 @@ type DestinationDescription struct {
 	HttpEndpointDestinationDescription *HttpEndpointDestinationDescription `json:"HttpEndpointDestinationDescription,omitempty"`
 }
 
+// KinesisStreamSourceConfiguration is the data stream a
+// KinesisStreamAsSource delivery stream reads.
+type KinesisStreamSourceConfiguration struct {
+	KinesisStreamARN string `json:"KinesisStreamARN"`
+	RoleARN          string `json:"RoleARN"`
+}
+
+// KinesisStreamSourceDescription describes a KinesisStreamAsSource
+// delivery stream's source; DeliveryStartTimestamp is when it started
+// reading.
+type KinesisStreamSourceDescription struct {
+	KinesisStreamARN       string        `json:"KinesisStreamARN"`
+	RoleARN                string        `json:"RoleARN"`
+	DeliveryStartTimestamp *EpochSeconds `json:"DeliveryStartTimestamp,omitempty"`
+}
+
 // SourceDescription describes the stream's source.
 type SourceDescription struct {
-	DirectPutSourceDescription *DirectPutSourceConfiguration `json:"DirectPutSourceDescription,omitempty"`
+	DirectPutSourceDescription     *DirectPutSourceConfiguration   `json:"DirectPutSourceDescription,omitempty"`
+	KinesisStreamSourceDescription *KinesisStreamSourceDescription `json:"KinesisStreamSourceDescription,omitempty"`
 }
 
 // DeliveryStreamDescription is DescribeDeliveryStream's payload.
