@@ -275,6 +275,7 @@ func New(cfg Config) (*Server, error) {
 	fh, err := firehose.Open(firehose.Config{
 		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, State: s.state.Handle("firehose"), Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,
 		TransitionDelay: cfg.TransitionDelay, MaxBufferInterval: cfg.MaxBufferInterval, Clock: s.clock, Logger: s.log,
+		Kinesis: kinesisSource{s.kinesis}, Deaggregate: deaggregateKPL,
 	}, s.deps)
 	if err != nil {
 		_ = s.lambda.Close()

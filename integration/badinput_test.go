@@ -57,7 +57,7 @@ func TestBadInputGetsAWSShapedErrors(t *testing.T) {
 		{"malformed JSON", "Firehose_20150804.ListDeliveryStreams", ct, `{"Limit":`, 400, "SerializationException", ""},
 		{"not an object", "Firehose_20150804.ListDeliveryStreams", ct, `[1,2]`, 400, "SerializationException", ""},
 		{"unknown operation", "Firehose_20150804.DropEverything", ct, `{}`, 400, "UnknownOperationException", "DropEverything"},
-		{"unknown service", "Kinesis_20131202.ListStreams", ct, `{}`, 400, "UnknownOperationException", "Kinesis_20131202.ListStreams"},
+		{"unknown service", "DynamoDB_20120810.ListTables", ct, `{}`, 400, "UnknownOperationException", "DynamoDB_20120810.ListTables"},
 		{"wrong content type", "Firehose_20150804.ListDeliveryStreams", "text/plain", `{}`, 400, "SerializationException", "Content-Type"},
 		{"wrong member type", "Firehose_20150804.ListDeliveryStreams", ct, `{"Limit":"ten"}`, 400, "SerializationException", "limit"},
 		{"fractional integer", "Firehose_20150804.ListDeliveryStreams", ct, `{"Limit":1.5}`, 400, "SerializationException", "limit"},

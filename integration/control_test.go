@@ -193,9 +193,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{"snowflake", firehose.CreateDeliveryStreamInput{SnowflakeDestinationConfiguration: &types.SnowflakeDestinationConfiguration{
 			AccountUrl: aws.String("account.us-east-1.snowflakecomputing.com"), Database: aws.String("d"), Schema: aws.String("s"), Table: aws.String("t"),
 			RoleARN: aws.String(roleARN), S3Configuration: s3cfg}}, "SnowflakeDestinationConfiguration"},
-		{"kinesis source", firehose.CreateDeliveryStreamInput{DeliveryStreamType: types.DeliveryStreamTypeKinesisStreamAsSource,
-			KinesisStreamSourceConfiguration:   &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/s"), RoleARN: aws.String(roleARN)},
-			ExtendedS3DestinationConfiguration: s3Dest()}, "KinesisStreamSourceConfiguration"},
 		{"msk source type", firehose.CreateDeliveryStreamInput{DeliveryStreamType: types.DeliveryStreamTypeMSKAsSource, ExtendedS3DestinationConfiguration: s3Dest()}, "DeliveryStreamType MSKAsSource"},
 		{"ORC output", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
 			RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN),

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -36,6 +37,7 @@ type Env struct {
 	S3       *s3.Client
 	Lambda   *lambda.Client
 	Glue     *glue.Client
+	Kinesis  *kinesis.Client
 }
 
 // New starts a server with cfg and registers its shutdown with t.Cleanup.
@@ -62,6 +64,7 @@ func New(t testing.TB, cfg emulator.Config) *Env {
 	env.S3 = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	env.Lambda = lambda.NewFromConfig(env.AWS)
 	env.Glue = glue.NewFromConfig(env.AWS)
+	env.Kinesis = kinesis.NewFromConfig(env.AWS)
 	return env
 }
 

@@ -1,0 +1,220 @@
+package integration_test
+
+import (
+	"context"
+	"crypto/md5"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+)
+
+// createDataStream creates a Kinesis data stream of n shards and returns
+// its ARN.
+func createDataStream(t *testing.T, env *emulatortest.Env, name string, n int32) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := env.Kinesis.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(n)}); err != nil {
+		t.Fatalf("CreateStream: %v", err)
+	}
+	out, err := env.Kinesis.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("DescribeStreamSummary: %v", err)
+	}
+	return aws.ToString(out.StreamDescriptionSummary.StreamARN)
+}
+
+// createSourcedStream creates a delivery stream reading the data stream
+// arn, delivering under prefix, newline-delimited.
+func createSourcedStream(t *testing.T, env *emulatortest.Env, name, arn, prefix string) {
+	t.Helper()
+	d := s3Dest()
+	d.Prefix = aws.String(prefix)
+	d.BufferingHints = hints(1, 60)
+	_, err := env.Firehose.CreateDeliveryStream(context.Background(), &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String(name), DeliveryStreamType: types.DeliveryStreamTypeKinesisStreamAsSource,
+		KinesisStreamSourceConfiguration:   &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String(arn), RoleARN: aws.String(roleARN)},
+		ExtendedS3DestinationConfiguration: d,
+	})
+	if err != nil {
+		t.Fatalf("CreateDeliveryStream %s: %v", name, err)
+	}
+}
+
+// kplAggregate builds a KPL-aggregated record from the format's definition:
+// magic, the AggregatedRecord protobuf, the MD5 of the protobuf.
+func kplAggregate(keys []string, data ...string) []byte {
+	var pb []byte
+	for _, k := range keys {
+		pb = protowire.AppendTag(pb, 1, protowire.BytesType)
+		pb = protowire.AppendString(pb, k)
+	}
+	for i, d := range data {
+		var rec []byte
+		rec = protowire.AppendTag(rec, 1, protowire.VarintType)
+		rec = protowire.AppendVarint(rec, uint64(i%len(keys)))
+		rec = protowire.AppendTag(rec, 3, protowire.BytesType)
+		rec = protowire.AppendBytes(rec, []byte(d))
+		pb = protowire.AppendTag(pb, 3, protowire.BytesType)
+		pb = protowire.AppendBytes(pb, rec)
+	}
+	sum := md5.Sum(pb)
+	return append(append([]byte{0xF3, 0x89, 0x9A, 0xC2}, pb...), sum[:]...)
+}
+
+// linesUnder is every line delivered under prefix, sorted.
+func linesUnder(t *testing.T, env *emulatortest.Env, prefix string) []string {
+	t.Helper()
+	var lines []string
+	for _, o := range objects(t, env, "deliveries") {
+		if strings.HasPrefix(o.key, prefix) {
+			lines = append(lines, strings.Split(strings.TrimSuffix(string(o.body), "\n"), "\n")...)
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// Two delivery streams read one data stream through the Go SDK: each gets
+// every record, KPL-aggregated ones de-aggregated, across a shard split;
+// Describe shows the source; producers cannot put to them.
+func TestKinesisSourceEndToEnd(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	arn := createDataStream(t, env, "clicks", 2)
+	createSourcedStream(t, env, "a", arn, "a/")
+	createSourcedStream(t, env, "b", arn, "b/")
+
+	var entries []ktypes.PutRecordsRequestEntry
+	var want []string
+	for i := range 20 {
+		entries = append(entries, ktypes.PutRecordsRequestEntry{Data: fmt.Appendf(nil, "r%02d\n", i), PartitionKey: aws.String(fmt.Sprint("k", i))})
+		want = append(want, fmt.Sprintf("r%02d", i))
+	}
+	entries = append(entries, ktypes.PutRecordsRequestEntry{Data: kplAggregate([]string{"p1", "p2"}, "kpl-1\n", "kpl-2\n", "kpl-3\n"), PartitionKey: aws.String("agg")})
+	want = append(want, "kpl-1", "kpl-2", "kpl-3")
+	out, err := env.Kinesis.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String("clicks"), Records: entries})
+	if err != nil || aws.ToInt32(out.FailedRecordCount) != 0 {
+		t.Fatalf("PutRecords: %v %v", out, err)
+	}
+	// After a split, the children's records are read too.
+	desc, err := env.Kinesis.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String("clicks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s0 := desc.Shards[0]
+	if _, err := env.Kinesis.SplitShard(ctx, &kinesis.SplitShardInput{StreamName: aws.String("clicks"), ShardToSplit: s0.ShardId,
+		NewStartingHashKey: aws.String("1000")}); err != nil {
+		t.Fatalf("SplitShard: %v", err)
+	}
+	for i := range 5 {
+		if _, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("clicks"), Data: fmt.Appendf(nil, "s%d\n", i),
+			PartitionKey: aws.String(fmt.Sprint("after-split-", i))}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("s%d", i))
+	}
+	slices.Sort(want)
+	env.Flush(t, "")
+	for _, prefix := range []string{"a/", "b/"} {
+		if got := linesUnder(t, env, prefix); !slices.Equal(got, want) {
+			t.Errorf("%s delivered %d lines %q\nwant %d %q", prefix, len(got), got, len(want), want)
+		}
+	}
+
+	d, err := env.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := d.DeliveryStreamDescription
+	if ds.DeliveryStreamType != types.DeliveryStreamTypeKinesisStreamAsSource || ds.Source == nil || ds.Source.KinesisStreamSourceDescription == nil ||
+		aws.ToString(ds.Source.KinesisStreamSourceDescription.KinesisStreamARN) != arn || ds.Source.KinesisStreamSourceDescription.DeliveryStartTimestamp == nil {
+		t.Errorf("described source: %+v", ds.Source)
+	}
+	_, err = env.Firehose.PutRecord(ctx, &firehose.PutRecordInput{DeliveryStreamName: aws.String("a"), Record: &types.Record{Data: []byte("x")}})
+	wantAPIError(t, err, "InvalidArgumentException", "This operation is not permitted on KinesisStreamAsSource delivery stream type.")
+
+	// Records written before a delivery stream existed are not read: it
+	// starts at LATEST.
+	createSourcedStream(t, env, "late", arn, "late/")
+	if _, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("clicks"), Data: []byte("new\n"), PartitionKey: aws.String("n")}); err != nil {
+		t.Fatal(err)
+	}
+	env.Flush(t, "late")
+	if got := linesUnder(t, env, "late/"); !slices.Equal(got, []string{"new"}) {
+		t.Errorf("a stream created later delivered %q, want only the record put after it", got)
+	}
+}
+
+// AWS's refusals of KinesisStreamAsSource configurations, through the SDK.
+func TestKinesisSourceRefusals(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	arn := createDataStream(t, env, "s", 1)
+	create := func(in *firehose.CreateDeliveryStreamInput) error {
+		in.DeliveryStreamName = aws.String("refused")
+		in.DeliveryStreamType = types.DeliveryStreamTypeKinesisStreamAsSource
+		if in.ExtendedS3DestinationConfiguration == nil {
+			in.ExtendedS3DestinationConfiguration = s3Dest()
+		}
+		_, err := env.Firehose.CreateDeliveryStream(ctx, in)
+		return err
+	}
+	err := create(&firehose.CreateDeliveryStreamInput{})
+	wantAPIError(t, err, "InvalidArgumentException", "KinesisSourceStreamConfig is mandatory for KinesisStreamAsSource stream type.")
+	src := &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String(arn), RoleARN: aws.String(roleARN)}
+	err = create(&firehose.CreateDeliveryStreamInput{KinesisStreamSourceConfiguration: src,
+		DeliveryStreamEncryptionConfigurationInput: &types.DeliveryStreamEncryptionConfigurationInput{KeyType: types.KeyTypeAwsOwnedCmk}})
+	wantAPIError(t, err, "InvalidArgumentException", "Server side encryption from firehose is only allowed for direct put delivery streams")
+	err = create(&firehose.CreateDeliveryStreamInput{KinesisStreamSourceConfiguration: &types.KinesisStreamSourceConfiguration{
+		KinesisStreamARN: aws.String(strings.Replace(arn, "stream/s", "stream/missing", 1)), RoleARN: aws.String(roleARN)}})
+	wantAPIError(t, err, "InvalidArgumentException", "Stream missing under account 000000000000 not found.")
+	lambda := s3Dest()
+	lambda.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeLambda,
+		Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fnARNPrefix + "f")}}}}}
+	err = create(&firehose.CreateDeliveryStreamInput{KinesisStreamSourceConfiguration: src, ExtendedS3DestinationConfiguration: lambda})
+	wantAPIError(t, err, "InvalidArgumentException", "firehose-local does not support a Lambda processor on a KinesisStreamAsSource delivery stream yet.")
+}
+
+// With --data-dir, a restart neither loses nor repeats what a source
+// stream read: records put while it was down are read after it.
+func TestKinesisSourceSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	env := durableEnv(t, dir, emulator.Config{})
+	arn := createDataStream(t, env, "kept", 2)
+	createSourcedStream(t, env, "kept", arn, "kept/")
+	put := func(env *emulatortest.Env, from, to int) {
+		for i := from; i < to; i++ {
+			if _, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("kept"), Data: fmt.Appendf(nil, "r%02d\n", i),
+				PartitionKey: aws.String(fmt.Sprint(i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put(env, 0, 10)
+	env.Flush(t, "kept")
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env2 := emulatortest.New(t, emulator.Config{DataDir: dir})
+	put(env2, 10, 20)
+	env2.Flush(t, "kept")
+	var want []string
+	for i := range 20 {
+		want = append(want, fmt.Sprintf("r%02d", i))
+	}
+	if got := linesUnder(t, env2, "kept/"); !slices.Equal(got, want) {
+		t.Errorf("delivered across the restart %q\nwant %q", got, want)
+	}
+}
