@@ -16,8 +16,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	fhtypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const kinesisStream = "bench"
@@ -154,7 +157,101 @@ func runKinesis(o options, bin string) error {
 		}
 	}
 	printKinesis(os.Stdout, o, results)
+	return kinesisEndToEnd(ctx, o, fl)
+}
+
+// kinesisEndToEnd measures records/s from PutRecords to objects in S3
+// through a KinesisStreamAsSource delivery stream: a fixed number of
+// records put by 4 workers, then a flush (which reads the shards and waits
+// for the objects); every byte must arrive.
+func kinesisEndToEnd(ctx context.Context, o options, fl *process) error {
+	cfg := awsConfig(fl.url, 4)
+	if err := setupStream(ctx, cfg); err != nil { // the bucket (and a Direct PUT stream, unused)
+		return err
+	}
+	k := kinesis.NewFromConfig(cfg)
+	if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("e2e"), ShardCount: aws.Int32(4)}); err != nil {
+		return fmt.Errorf("CreateStream: %w", err)
+	}
+	arn := "arn:aws:kinesis:" + benchRegion + ":000000000000:stream/e2e"
+	role := aws.String("arn:aws:iam::000000000000:role/firehose-bench")
+	if _, err := firehose.NewFromConfig(cfg).CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("from-kinesis"), DeliveryStreamType: fhtypes.DeliveryStreamTypeKinesisStreamAsSource,
+		KinesisStreamSourceConfiguration: &fhtypes.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String(arn), RoleARN: role},
+		ExtendedS3DestinationConfiguration: &fhtypes.ExtendedS3DestinationConfiguration{RoleARN: role, BucketARN: aws.String("arn:aws:s3:::" + benchBucket),
+			Prefix: aws.String("from-kinesis/"), BufferingHints: &fhtypes.BufferingHints{SizeInMBs: aws.Int32(64), IntervalInSeconds: aws.Int32(60)}},
+	}); err != nil {
+		return fmt.Errorf("CreateDeliveryStream: %w", err)
+	}
+	const total, workers = 200000, 4
+	per := total / workers / o.records
+	var rates []float64
+	for round := 1; round <= o.rounds; round++ {
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			recs := makeRecords(uint64(w+100), o.records, o.size)
+			entries := make([]ktypes.PutRecordsRequestEntry, len(recs))
+			for i, r := range recs {
+				entries[i] = ktypes.PutRecordsRequestEntry{Data: r.Data, PartitionKey: aws.String(fmt.Sprintf("key-%d-%d", w, i))}
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range per {
+					out, err := k.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String("e2e"), Records: entries})
+					if err == nil && aws.ToInt32(out.FailedRecordCount) > 0 {
+						err = fmt.Errorf("%d records failed", aws.ToInt32(out.FailedRecordCount))
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return fmt.Errorf("PutRecords: %w", err)
+		}
+		if err := flush(fl.url); err != nil {
+			return err
+		}
+		n := per * workers * o.records
+		rate := float64(n) / time.Since(t0).Seconds()
+		rates = append(rates, rate)
+		logf("round %d  PutRecords → S3 through KinesisStreamAsSource: %.0f records/s", round, rate)
+		delivered, err := deliveredBytes(ctx, cfg, "from-kinesis/")
+		if err != nil {
+			return err
+		}
+		if want := int64(round * n * o.size); delivered != want {
+			return fmt.Errorf("%d bytes delivered after round %d, want %d", delivered, round, want)
+		}
+	}
+	fmt.Fprintf(os.Stdout, "\nEnd to end, PutRecords (4 workers, %d × %d B a call) to objects in S3 through a KinesisStreamAsSource delivery stream, %d records a round: median %.0f records/s (%.0f–%.0f).\n",
+		o.records, o.size, per*workers*o.records, percentile(rates, 50), slices.Min(rates), slices.Max(rates))
 	return nil
+}
+
+// deliveredBytes adds up the sizes of the bench bucket's objects under
+// prefix.
+func deliveredBytes(ctx context.Context, cfg aws.Config, prefix string) (int64, error) {
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	var n int64
+	p := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(benchBucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, err
+		}
+		for _, o := range page.Contents {
+			n += aws.ToInt64(o.Size)
+		}
+	}
+	return n, nil
 }
 
 func printKinesis(w io.Writer, o options, results map[string]map[int][]loadResult) {
