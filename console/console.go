@@ -1,6 +1,7 @@
 // Package console is firehose-local's web console, served at /_local/ui: the
-// delivery streams with their live buffers, the Lambda functions and their
-// recent invocations, a browser of the built-in S3 with a preview of each
+// delivery streams with their live buffers, the Kinesis data streams with
+// their shards and latest records, the Lambda functions and their recent
+// invocations, a browser of the built-in S3 with a preview of each
 // object, a form to create a stream, and demo data.
 //
 // Pages are rendered on the server by hand-written Go (render.go), which
@@ -63,6 +64,10 @@ type Backend interface {
 	// S3, e.g. "the S3-compatible store at http://127.0.0.1:9000" ("" when
 	// it is the built-in S3).
 	ExternalS3() string
+	// DataStreams describes every Kinesis data stream, sorted by region
+	// and name, with its LatestRecords newest records (their data cut to
+	// RecordDataLimit bytes).
+	DataStreams() []DataStream
 	// FirehoseClient is a Firehose client that calls the server's own HTTP
 	// API, for demo runs.
 	FirehoseClient(region string) demo.API
@@ -151,6 +156,7 @@ func (c *Console) routes() {
 	m.HandleFunc("POST "+Prefix+"/streams", c.createStream)
 	m.HandleFunc("POST "+Prefix+"/flush", c.flush)
 	m.HandleFunc("GET "+Prefix+"/lambda", c.lambdaPage)
+	m.HandleFunc("GET "+Prefix+"/kinesis", c.dataStreamsPage)
 	m.HandleFunc("GET "+Prefix+"/s3", c.s3Page)
 	m.HandleFunc("GET "+Prefix+"/s3/object", c.objectPage)
 	m.HandleFunc("GET "+Prefix+"/s3/download", c.download)

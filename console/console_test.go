@@ -17,6 +17,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/compression"
 	"github.com/firehose-local/firehose-local/internal/demo"
+	"github.com/firehose-local/firehose-local/kinesis"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
@@ -171,6 +172,18 @@ func (hostileBackend) Streams() []Stream {
 	}}
 }
 
+func (hostileBackend) DataStreams() []DataStream {
+	return []DataStream{{
+		Region: hostile("ds-region"), Name: hostile("ds-name"), ARN: hostile("ds-arn"), Status: hostile("ds-status"),
+		Mode: hostile("ds-mode"), Encryption: hostile("ds-encryption"), KeyID: hostile("ds-key"),
+		Shards: []kinesis.ShardView{{ID: hostile("shard-id"), ParentID: hostile("shard-parent"), AdjacentParentID: hostile("shard-adjacent"),
+			StartHashKey: hostile("hash-start"), EndHashKey: hostile("hash-end"), StartingSequenceNumber: hostile("seq-start"), EndingSequenceNumber: hostile("seq-end")}},
+		Latest: []kinesis.RecordView{
+			{ShardID: hostile("rec-shard"), SequenceNumber: hostile("rec-seq"), PartitionKey: hostile("rec-key"), Data: []byte(hostile("rec-data")), Size: 100},
+		},
+	}}
+}
+
 func (hostileBackend) Functions() []lambdaapi.FunctionSummary {
 	return []lambdaapi.FunctionSummary{{
 		Region: hostile("fn-region"), Name: hostile("fn-name"), ARN: hostile("fn-summary-arn"),
@@ -230,6 +243,7 @@ func TestEveryPageEscapes(t *testing.T) {
 	pages := map[string]string{
 		"streams":  get(Prefix + "/streams?msg=" + q(hostile("flash-msg")) + "&err=" + q(hostile("flash-err"))),
 		"lambda":   get(Prefix + "/lambda"),
+		"kinesis":  get(Prefix + "/kinesis"),
 		"buckets":  get(Prefix + "/s3"),
 		"root":     get(Prefix + "/s3?bucket=bkt"),
 		"folder":   get(Prefix + "/s3?bucket=bkt&prefix=" + q(dir)),
@@ -264,6 +278,8 @@ func TestEveryPageEscapes(t *testing.T) {
 			"prefix", "error-prefix", "compression", "endpoint-name", "endpoint-url", "fn-arn", "delivery-error"},
 		"lambda": {"fn-name", "fn-summary-arn", "runtime", "handler", "local-dir", "request-id", "function-error", "function-log",
 			"invocation-stream", "response-error", "invocation-error", "deleted-fn"},
+		"kinesis": {"ds-region", "ds-name", "ds-arn", "ds-status", "ds-mode", "ds-encryption", "ds-key", "shard-id", "shard-parent",
+			"shard-adjacent", "hash-start", "hash-end", "seq-start", "seq-end", "rec-shard", "rec-seq", "rec-key", "rec-data"},
 		"buckets":   {"external-s3"},
 		"root":      {"folder"},
 		"folder":    {"folder", "text-key", "json-key"},
@@ -309,4 +325,62 @@ func TestPageHelpers(t *testing.T) {
 		}
 	}()
 	p.open("a", `onclick="x`, "y")
+}
+
+// dataStreams is a Backend with the given data streams.
+type dataStreams struct {
+	panicky
+	streams []DataStream
+}
+
+func (b dataStreams) DataStreams() []DataStream { return b.streams }
+
+func TestDataStreamsPage(t *testing.T) {
+	get := func(b Backend) string {
+		t.Helper()
+		c := New(b, nil)
+		defer c.Close()
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, Prefix+"/kinesis", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	if body := get(dataStreams{}); !strings.Contains(body, "No data streams yet.") || !strings.Contains(body, `<a href="/_local/ui/kinesis" class="active" aria-current="page">Data streams</a>`) {
+		t.Errorf("empty page:\n%s", body)
+	}
+	at := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+	binary := []byte{0xff, 0x00, 0x80}
+	long := strings.Repeat("é", RecordDataLimit) // cut in the middle of a character
+	body := get(dataStreams{streams: []DataStream{{
+		Region: "eu-west-1", Name: "orders", ARN: "arn:aws:kinesis:eu-west-1:000000000000:stream/orders", Status: "ACTIVE",
+		Mode: "PROVISIONED", Created: at, RetentionHours: 48, Encryption: "KMS", KeyID: "alias/k", OpenShards: 2, ClosedShards: 1,
+		Shards: []kinesis.ShardView{
+			{ID: "shardId-000000000000", StartHashKey: "0", EndHashKey: "340282366920938463463374607431768211455", Closed: true,
+				StartingSequenceNumber: "4900", EndingSequenceNumber: "4909", Records: 9},
+			{ID: "shardId-000000000001", ParentID: "shardId-000000000000", StartHashKey: "0", EndHashKey: "99", StartingSequenceNumber: "4910", Records: 2},
+		},
+		Latest: []kinesis.RecordView{
+			{ShardID: "shardId-000000000001", SequenceNumber: "4912", PartitionKey: "user-1", Arrival: at, Data: []byte(`{"a":1}`), Size: 7},
+			{ShardID: "shardId-000000000001", SequenceNumber: "4911", PartitionKey: "bin", Arrival: at, Data: binary, Size: 3},
+			{ShardID: "shardId-000000000000", SequenceNumber: "4909", PartitionKey: "long", Arrival: at, Data: []byte(long[:RecordDataLimit-1]), Size: 10_000},
+		},
+	}}})
+	for _, want := range []string{
+		"<h2>orders <span class=\"status s-ACTIVE\">ACTIVE</span></h2>",
+		"eu-west-1 · PROVISIONED · 2 open shards, 1 closed · retention 48 h · encryption KMS (alias/k) · created 2026-03-14 15:09:26 UTC",
+		"<code class=\"hash\">0 – 340282366920938463463374607431768211455</code>",
+		"<td>—</td>\n      <td>closed</td>",
+		"<td>shardId-000000000000</td>\n      <td>open</td>",
+		"<code class=\"hash\">4900 – 4909</code></td>\n      <td>9</td>",
+		"<code class=\"hash\">4910 – —</code>",
+		"<td><code>user-1</code></td>\n      <td><pre class=\"record\">{&#34;a&#34;:1}</pre></td>",
+		"<div class=\"sub\">base64</div><pre class=\"record\">/wCA</pre>",
+		"<pre class=\"record\">" + strings.Repeat("é", RecordDataLimit/2-1) + "</pre><div class=\"sub\">the first 2.0 KiB of 9.8 KiB</div>",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in\n%s", want, body)
+		}
+	}
 }

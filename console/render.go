@@ -156,6 +156,7 @@ func (p *page) layout(l layout, content func(*page)) {
 		name string
 	}{
 		{"streams", "/streams", "Delivery streams"},
+		{"kinesis", "/kinesis", "Data streams"},
 		{"lambda", "/lambda", "Lambda"},
 		{"s3", "/s3", "S3"},
 		{"demo", "/demo", "Demo data"},

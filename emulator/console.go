@@ -55,6 +55,9 @@ func (b consoleBackend) DefaultRegion() string                  { return b.s.cfg
 func (b consoleBackend) Now() time.Time                         { return b.s.clock.Now() }
 func (b consoleBackend) S3() *s3fake.S3                         { return b.s.s3 }
 func (b consoleBackend) Functions() []lambdaapi.FunctionSummary { return b.s.lambda.Functions() }
+func (b consoleBackend) DataStreams() []console.DataStream {
+	return b.s.kinesis.View(console.LatestRecords, console.RecordDataLimit)
+}
 
 func (b consoleBackend) ExternalS3() string {
 	if _, builtin := b.s.store.(builtinStore); builtin {

@@ -37,6 +37,9 @@ import (
 //	Lambda Invocations            lambda_invocations_total
 //	Lambda Errors                 lambda_errors_total
 //	Lambda Duration               lambda_duration_seconds (histogram)
+//	Kinesis IncomingRecords, IncomingBytes, GetRecords.Records, GetRecords.Bytes   kinesis_{incoming,get_records}_{records,bytes}_total
+//	Kinesis GetRecords.Success, PutRecord.Success, PutRecords.Success              kinesis_{get_records,put_record,put_records}_{success,attempts}_total
+//	Kinesis Read/WriteProvisionedThroughputExceeded (--kinesis-limits)             kinesis_{read,write}_provisioned_throughput_exceeded_total
 //
 // With Config.DataDir, firehose-local's own write-ahead log too (no AWS
 // equivalent): firehose_local_wal_pending_calls (PutRecord(Batch) calls not
@@ -54,7 +57,7 @@ import (
 //
 // Stream metrics (delivery.Pipeline.CollectMetrics; with backup and
 // partitioning metrics not listed here) are labelled region and delivery_stream; Lambda metrics
-// region and function_name. The Go runtime and process collectors are
+// region and function_name; Kinesis metrics (kinesis.Service.CollectMetrics) region and stream_name. The Go runtime and process collectors are
 // included too.
 
 // functionMetrics are one Lambda function's counters.
@@ -139,6 +142,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for _, e := range s.fh.Pipelines() {
 		e.Pipe.CollectMetrics(ch, now, e.Region, e.Name)
 	}
+	s.kinesis.CollectMetrics(ch)
 
 	if log, loss, drainingNow := s.fh.WAL(); log != nil {
 		frames, segments := log.Live()

@@ -123,6 +123,8 @@ type Config struct {
 	// names; others are refused as possible DNS rebinding. "*" allows any.
 	// Programs that are not browsers may use any Host.
 	AllowedHosts []string
+	// KinesisLimits applies Kinesis Data Streams' per-shard throughput limits (off: nothing throttled).
+	KinesisLimits bool
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -249,7 +251,7 @@ func New(cfg Config) (*Server, error) {
 		_ = s.state.Close()
 		return nil, fmt.Errorf("starting the Glue Data Catalog: %w", err)
 	}
-	if s.kinesis, err = kinesis.New(kinesis.Options{Account: s.account, Region: cfg.Region, State: s.state.Handle("kinesis"), Logger: s.log.With("service", "kinesis"), Now: s.clock.Now}); err != nil {
+	if s.kinesis, err = kinesis.New(kinesis.Options{Account: s.account, Region: cfg.Region, State: s.state.Handle("kinesis"), Logger: s.log.With("service", "kinesis"), Now: s.clock.Now, Limits: cfg.KinesisLimits}); err != nil {
 		_ = s3.Close()
 		_ = s.state.Close()
 		return nil, fmt.Errorf("starting Kinesis Data Streams: %w", err)

@@ -24,8 +24,11 @@
 //
 // Shards, hash keys, sequence numbers and iterators are described in
 // hashkey.go, sequence.go and iterator.go; resharding in shards.go and
-// scaling.go. There are no throughput limits: no call is throttled and no
-// PutRecords entry fails on its own (FailedRecordCount is 0). Retention
+// scaling.go. By default there are no throughput limits: no call is
+// throttled and no PutRecords entry fails on its own (FailedRecordCount is
+// 0); Options.Limits applies AWS's per-shard limits (traffic.go), which
+// also counts each stream's CloudWatch metrics (CollectMetrics). View
+// describes every stream for the web console. Retention
 // is applied as records are read (records older than the retention period
 // are not returned, and TRIM_HORIZON starts after them) and, for the shards
 // written to, as records are put (they are deleted).

@@ -56,13 +56,16 @@ type putEntry struct {
 }
 
 type putResult struct {
-	SequenceNumber string
-	ShardID        string `json:"ShardId"`
+	SequenceNumber string `json:",omitempty"`
+	ShardID        string `json:"ShardId,omitempty"`
+	// A PutRecords entry a shard's limit refused has these instead.
+	ErrorCode    string `json:",omitempty"`
+	ErrorMessage string `json:",omitempty"`
 }
 
 // put adds records to a stream, committed before they are visible. Every
-// record is put or none is: firehose-local has no throughput limits, so
-// no entry of PutRecords fails on its own.
+// record is put or none is: the entries the shards' limits refuse
+// (Options.Limits) are taken out before (putAdmitted).
 func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Error) {
 	c := st.clone()
 	now := s.nowMS()
@@ -93,7 +96,7 @@ func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Err
 			order = append(order, sh)
 		}
 		added[sh] = append(added[sh], r)
-		results[i] = putResult{sh.seq(r.Counter), sh.id()}
+		results[i] = putResult{SequenceNumber: sh.seq(r.Counter), ShardID: sh.id()}
 	}
 	cut := s.cutoff(c)
 	var chs []change
@@ -128,10 +131,18 @@ func (s *Service) putRecord(region string, in map[string]any) (any, *awsjson.Err
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.put(st, []putEntry{{in["PartitionKey"], in["ExplicitHashKey"], decodeData(in["Data"])}})
+	c := s.counters(st)
+	c.putRecordAttempts.Add(1)
+	entries := []putEntry{{in["PartitionKey"], in["ExplicitHashKey"], decodeData(in["Data"])}}
+	if refused, _ := s.admit(st, entries); refused[0] != nil {
+		return nil, refused[0]
+	}
+	res, err := s.put(st, entries)
 	if err != nil {
 		return nil, err
 	}
+	c.putRecordSuccess.Add(1)
+	s.putDone(st, entries)
 	return struct {
 		putResult
 		EncryptionType string `json:",omitempty"`
@@ -162,15 +173,20 @@ func (s *Service) putRecords(region string, in map[string]any) (any, *awsjson.Er
 	if size > maxPutRecordsSize {
 		return nil, invalidArgument("The records of a PutRecords request may total at most %d bytes, partition keys included; these total %d.", maxPutRecordsSize, size)
 	}
-	res, err := s.put(st, entries)
+	c := s.counters(st)
+	c.putRecordsAttempts.Add(1)
+	res, failed, err := s.putAdmitted(st, entries)
 	if err != nil {
 		return nil, err
+	}
+	if failed < len(entries) {
+		c.putRecordsSuccess.Add(1)
 	}
 	return struct {
 		FailedRecordCount int
 		Records           []putResult
 		EncryptionType    string `json:",omitempty"`
-	}{0, res, encryptionOf(st)}, nil
+	}{failed, res, encryptionOf(st)}, nil
 }
 
 func (s *Service) getShardIterator(region string, in map[string]any) (any, *awsjson.Error) {
@@ -271,8 +287,13 @@ func (s *Service) getRecords(_ string, in map[string]any) (any, *awsjson.Error) 
 	if arn, ok := in["StreamARN"].(string); ok && arn != s.arn(st.Region, st.Name) {
 		return nil, invalidArgument("StreamARN %s is not the stream of the ShardIterator (%s).", arn, s.arn(st.Region, st.Name))
 	}
+	s.counters(st).getAttempts.Add(1)
+	if err := s.admitRead(st, sh); err != nil {
+		return nil, err
+	}
 	all := s.unread(st, sh, it.after)
 	got := take(all, int(integer(in, "Limit", defaultGetRecords)))
+	s.readDone(st, sh, got)
 	now := s.nowMS()
 	out := struct {
 		Records            []recordOut

@@ -27,6 +27,9 @@ type Options struct {
 	// Now is the clock of arrival times, iterators and retention. Default
 	// time.Now.
 	Now func() time.Time
+	// Limits, if set, applies each shard's throughput limits (see
+	// traffic.go); by default no call is throttled.
+	Limits bool
 }
 
 // Service is Kinesis Data Streams of one account, in every region.
@@ -34,6 +37,7 @@ type Service struct {
 	opts    Options
 	mu      sync.Mutex
 	streams map[string]*stream // streamKey(region, name)
+	traffic traffic
 }
 
 // stream is one stream as stored (its records apart).

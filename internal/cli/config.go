@@ -50,6 +50,9 @@ type Config struct {
 	// (0: the emulator's defaults, 256 MiB and 30 s).
 	MaxBodyBytesInFlight int64
 	BodyReadTimeout      time.Duration
+	// KinesisLimits applies Kinesis Data Streams' per-shard throughput
+	// limits (--kinesis-limits).
+	KinesisLimits bool
 	// Credentials (access key ID → secret) are set with --auth sigv4:
 	// every request must then be signed with one of them.
 	Credentials map[string]string
@@ -204,6 +207,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	var corsOrigins, allowedHosts string
 	str(&corsOrigins, "cors-origins", "", "origins whose web pages may call the APIs (the AWS SDK for JavaScript in a browser app), comma-separated, e.g. http://localhost:3000; * allows any. S3 then answers them from each bucket's CORS configuration")
 	str(&allowedHosts, "allowed-hosts", "", "further host names by which a browser may reach the server, comma-separated (*.example.test for subdomains, * for any); IP addresses, localhost, *.localhost and single-label names always work, and programs that are not browsers may use any")
+	fs.BoolVar(&cfg.KinesisLimits, "kinesis-limits", false, "apply Kinesis Data Streams' per-shard throughput limits: 1 MiB or 1,000 records per second in, 5 GetRecords calls or 2 MiB per second out (ProvisionedThroughputExceededException past them) (env "+envName("kinesis-limits")+": true or false)")
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	var rewrites rewriteFlags
@@ -291,6 +295,13 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if bodyTimeout != "" {
 		if cfg.BodyReadTimeout, err = time.ParseDuration(bodyTimeout); err != nil || cfg.BodyReadTimeout <= 0 {
 			return cfg, bad("body-read-timeout", bodyTimeout, "want a positive duration such as 30s")
+		}
+	}
+	kinesisLimitsSet := false
+	fs.Visit(func(f *flag.Flag) { kinesisLimitsSet = kinesisLimitsSet || f.Name == "kinesis-limits" })
+	if v := getenv(envName("kinesis-limits")); v != "" && !kinesisLimitsSet {
+		if cfg.KinesisLimits, err = strconv.ParseBool(v); err != nil {
+			return cfg, bad("kinesis-limits", v, "want true or false")
 		}
 	}
 	if n, err := strconv.Atoi(concurrency); err != nil || n < 0 {

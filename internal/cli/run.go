@@ -65,6 +65,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		CORSOrigins:          cfg.CORSOrigins,
 		AllowedHosts:         cfg.AllowedHosts,
 		MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight,
+		KinesisLimits:        cfg.KinesisLimits,
 		BodyReadTimeout:      cfg.BodyReadTimeout,
 	}
 	if cfg.Credentials != nil {

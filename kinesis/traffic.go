@@ -1,0 +1,268 @@
+package kinesis
+
+import (
+	"sort"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
+)
+
+// Traffic: each stream's counters, CloudWatch's stream-level metrics,
+// and, with Options.Limits, each shard's throughput limits:
+//
+//   - in: 1,000 records or 1 MiB (data and partition keys) per second (a
+//     record over 1 MiB, as the model allows up to 10 MiB, is taken when
+//     the shard has taken nothing, and its bytes over carry into the next
+//     seconds, as reads' do). A
+//     PutRecord past it is refused with ProvisionedThroughputExceededException,
+//     a PutRecords entry past it fails on its own (ErrorCode, ErrorMessage,
+//     counted in FailedRecordCount) while the others are put;
+//   - out: 5 GetRecords calls or 2 MiB (data and partition keys) per
+//     second. A GetRecords past it is refused with
+//     ProvisionedThroughputExceededException. A call may return more than
+//     2 MiB (up to 10 MiB): the bytes over carry into the next seconds, so
+//     after a 10 MiB answer the shard's reads are refused for about 5
+//     seconds, as AWS's are.
+//
+// Seconds are whole seconds of Options.Now, so a fake clock drives them.
+// The texts: "Rate exceeded for shard <id> in stream <name> under account
+// <acct>." is AWS's PutRecords sample (spec, section 5.2); GetRecords'
+// refusal uses the same text, not recorded from AWS.
+
+const (
+	maxInRecords = 1000
+	maxInBytes   = 1 << 20
+	maxOutCalls  = 5
+	maxOutBytes  = 2 << 20
+)
+
+const errThroughput = "ProvisionedThroughputExceededException"
+
+func rateExceeded(shardID, stream, account string) *awsjson.Error {
+	return awsjson.NewError(errThroughput, "Rate exceeded for shard %s in stream %s under account %s.", shardID, stream, account)
+}
+
+// streamCounters are one stream's metrics.
+type streamCounters struct {
+	incomingRecords, incomingBytes        atomic.Int64
+	getRecords, getBytes                  atomic.Int64
+	getSuccess, getAttempts               atomic.Int64
+	putRecordSuccess, putRecordAttempts   atomic.Int64
+	putRecordsSuccess, putRecordsAttempts atomic.Int64
+	readsExceeded, writeRecordsExceeded   atomic.Int64
+}
+
+// shardWindow is a shard's use of its throughput in the second sec.
+type shardWindow struct {
+	sec       int64
+	inRecords int
+	inBytes   int64
+	outCalls  int
+	outBytes  int64 // may exceed maxOutBytes: the debt carries on
+	outSec    int64
+}
+
+// traffic is the service's counters and limit windows, guarded by
+// Service.mu (the counters are atomics so that a scrape reads them safely).
+type traffic struct {
+	counters map[string]*streamCounters // by streamKey
+	windows  map[string]*shardWindow    // by streamKey NUL shard id
+}
+
+func (s *Service) counters(st *stream) *streamCounters {
+	k := streamKey(st.Region, st.Name)
+	c := s.traffic.counters[k]
+	if c == nil {
+		if s.traffic.counters == nil {
+			s.traffic.counters = map[string]*streamCounters{}
+		}
+		c = &streamCounters{}
+		s.traffic.counters[k] = c
+	}
+	return c
+}
+
+func (s *Service) window(st *stream, sh *shard) *shardWindow {
+	k := streamKey(st.Region, st.Name) + sep + sh.id()
+	w := s.traffic.windows[k]
+	if w == nil {
+		if s.traffic.windows == nil {
+			s.traffic.windows = map[string]*shardWindow{}
+		}
+		w = &shardWindow{}
+		s.traffic.windows[k] = w
+	}
+	sec := s.nowMS() / 1000
+	if sec > w.sec {
+		w.inBytes = max(0, w.inBytes-(sec-w.sec)*maxInBytes)
+		w.sec, w.inRecords = sec, 0
+	}
+	if sec > w.outSec {
+		w.outBytes = max(0, w.outBytes-(sec-w.outSec)*maxOutBytes)
+		w.outSec, w.outCalls = sec, 0
+	}
+	return w
+}
+
+// admit decides, with Options.Limits, which entries the shards they go to
+// take this second, and counts them in; refused[i] is the error of entry
+// i (nil: admitted). Entries whose routing fails are admitted, for put to
+// refuse.
+func (s *Service) admit(st *stream, entries []putEntry) (refused []*awsjson.Error, n int) {
+	refused = make([]*awsjson.Error, len(entries))
+	if !s.opts.Limits {
+		return refused, 0
+	}
+	for i, e := range entries {
+		key, _ := e.key.(string)
+		sh, err := s.route(st, key, e.explicit)
+		if err != nil {
+			continue
+		}
+		w, size := s.window(st, sh), int64(len(e.data)+len(key))
+		if w.inRecords >= maxInRecords || w.inBytes > 0 && w.inBytes+size > maxInBytes {
+			refused[i] = rateExceeded(sh.id(), st.Name, s.opts.Account)
+			n++
+			continue
+		}
+		w.inRecords++
+		w.inBytes += size
+	}
+	s.counters(st).writeRecordsExceeded.Add(int64(n))
+	return refused, n
+}
+
+// admitRead decides, with Options.Limits, whether the shard serves a
+// GetRecords call now.
+func (s *Service) admitRead(st *stream, sh *shard) *awsjson.Error {
+	if !s.opts.Limits {
+		return nil
+	}
+	w := s.window(st, sh)
+	if w.outCalls >= maxOutCalls || w.outBytes >= maxOutBytes {
+		s.counters(st).readsExceeded.Add(1)
+		return rateExceeded(sh.id(), st.Name, s.opts.Account)
+	}
+	w.outCalls++
+	return nil
+}
+
+// readDone counts a GetRecords call's records.
+func (s *Service) readDone(st *stream, sh *shard, recs []*record) {
+	c := s.counters(st)
+	var data, size int64
+	for _, r := range recs {
+		data += int64(len(r.Data))
+		size += int64(len(r.Data) + len(r.Key))
+	}
+	c.getSuccess.Add(1)
+	c.getRecords.Add(int64(len(recs)))
+	c.getBytes.Add(data)
+	if s.opts.Limits {
+		s.window(st, sh).outBytes += size
+	}
+}
+
+// putDone counts records put.
+func (s *Service) putDone(st *stream, entries []putEntry) {
+	c := s.counters(st)
+	var data int64
+	for _, e := range entries {
+		data += int64(len(e.data))
+	}
+	c.incomingRecords.Add(int64(len(entries)))
+	c.incomingBytes.Add(data)
+}
+
+func streamMetric(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, []string{"region", "stream_name"}, nil)
+}
+
+var (
+	descIncomingRecords   = streamMetric("kinesis_incoming_records_total", "Records put by PutRecord and PutRecords (CloudWatch IncomingRecords).")
+	descIncomingBytes     = streamMetric("kinesis_incoming_bytes_total", "Data bytes put by PutRecord and PutRecords (CloudWatch IncomingBytes).")
+	descGetRecords        = streamMetric("kinesis_get_records_records_total", "Records returned by GetRecords (CloudWatch GetRecords.Records).")
+	descGetBytes          = streamMetric("kinesis_get_records_bytes_total", "Data bytes returned by GetRecords (CloudWatch GetRecords.Bytes).")
+	descGetSuccess        = streamMetric("kinesis_get_records_success_total", "Successful GetRecords calls (CloudWatch GetRecords.Success is this over attempts).")
+	descGetAttempts       = streamMetric("kinesis_get_records_attempts_total", "GetRecords calls with a valid iterator, successful or not.")
+	descPutRecordSuccess  = streamMetric("kinesis_put_record_success_total", "Successful PutRecord calls (CloudWatch PutRecord.Success is this over attempts).")
+	descPutRecordAttempts = streamMetric("kinesis_put_record_attempts_total", "PutRecord calls on the stream, successful or not.")
+	descPutRecsSuccess    = streamMetric("kinesis_put_records_success_total", "PutRecords calls that put at least one record (CloudWatch PutRecords.Success is this over attempts).")
+	descPutRecsAttempts   = streamMetric("kinesis_put_records_attempts_total", "PutRecords calls on the stream, successful or not.")
+	descReadExceeded      = streamMetric("kinesis_read_provisioned_throughput_exceeded_total", "GetRecords calls refused by a shard's read limit (CloudWatch ReadProvisionedThroughputExceeded; only with --kinesis-limits).")
+	descWriteExceeded     = streamMetric("kinesis_write_provisioned_throughput_exceeded_total", "Records refused by a shard's write limit (CloudWatch WriteProvisionedThroughputExceeded; only with --kinesis-limits).")
+)
+
+// CollectMetrics sends every stream's metrics, labelled region and
+// stream_name, sorted.
+func (s *Service) CollectMetrics(ch chan<- prometheus.Metric) {
+	type entry struct {
+		region, name string
+		c            *streamCounters
+	}
+	s.mu.Lock()
+	list := make([]entry, 0, len(s.streams))
+	for _, st := range s.streams {
+		list = append(list, entry{st.Region, st.Name, s.counters(st)})
+	}
+	s.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].region != list[j].region {
+			return list[i].region < list[j].region
+		}
+		return list[i].name < list[j].name
+	})
+	for _, e := range list {
+		c := e.c
+		for _, m := range []struct {
+			d *prometheus.Desc
+			v *atomic.Int64
+		}{
+			{descIncomingRecords, &c.incomingRecords}, {descIncomingBytes, &c.incomingBytes},
+			{descGetRecords, &c.getRecords}, {descGetBytes, &c.getBytes},
+			{descGetSuccess, &c.getSuccess}, {descGetAttempts, &c.getAttempts},
+			{descPutRecordSuccess, &c.putRecordSuccess}, {descPutRecordAttempts, &c.putRecordAttempts},
+			{descPutRecsSuccess, &c.putRecordsSuccess}, {descPutRecsAttempts, &c.putRecordsAttempts},
+			{descReadExceeded, &c.readsExceeded}, {descWriteExceeded, &c.writeRecordsExceeded},
+		} {
+			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v.Load()), e.region, e.name)
+		}
+	}
+}
+
+// putAdmitted puts the entries the shards' limits admit; the others are
+// failed entries of the results (failed counts them).
+func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, failed int, err *awsjson.Error) {
+	refused, failed := s.admit(st, entries)
+	ok := entries
+	if failed > 0 {
+		ok = nil
+		for i, e := range entries {
+			if refused[i] == nil {
+				ok = append(ok, e)
+			}
+		}
+	}
+	res = make([]putResult, len(entries))
+	if len(ok) > 0 {
+		put, err := s.put(st, ok)
+		if err != nil {
+			return nil, 0, err
+		}
+		s.putDone(st, ok)
+		j := 0
+		for i := range entries {
+			if refused[i] == nil {
+				res[i], j = put[j], j+1
+			}
+		}
+	}
+	for i, e := range refused {
+		if e != nil {
+			res[i] = putResult{ErrorCode: e.Type, ErrorMessage: e.Message}
+		}
+	}
+	return res, failed, nil
+}
