@@ -225,18 +225,19 @@ func (p *kinesisPoller) isStopped() bool {
 }
 
 // poll reads every readable shard once: those not read to their end whose
-// parents (that are still listed) are.
-func (p *kinesisPoller) poll() {
+// parents (that are still listed) are. more reports that a shard gave a
+// whole read's worth, all placed: it may have more to read now.
+func (p *kinesisPoller) poll() (more bool) {
 	r := p.s.cfg.Kinesis
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if r == nil || p.isStopped() {
-		return
+		return false
 	}
 	shards, err := r.Shards(p.region, p.src.StreamARN)
 	if err != nil {
 		p.failed("listing its shards", err)
-		return
+		return false
 	}
 	listed := make(map[string]bool, len(shards))
 	for _, sh := range shards {
@@ -261,10 +262,11 @@ func (p *kinesisPoller) poll() {
 				continue
 			}
 			read[sh.ID] = true
-			moved, done, shardOK := p.readShard(r, sh.ID)
+			moved, done, full, shardOK := p.readShard(r, sh.ID)
 			changed = changed || moved
 			again = again || done
 			ok = ok && shardOK
+			more = more || (full && shardOK)
 		}
 	}
 	if changed {
@@ -274,6 +276,7 @@ func (p *kinesisPoller) poll() {
 		p.lastErr = ""
 		p.s.log.Info("Kinesis source: reading the data stream again", "stream", p.st.name, "region", p.st.region, "kinesisStream", p.src.StreamARN)
 	}
+	return more
 }
 
 func (p *kinesisPoller) parentsDone(sh KinesisShard, listed map[string]bool) bool {
@@ -286,14 +289,14 @@ func (p *kinesisPoller) parentsDone(sh KinesisShard, listed map[string]bool) boo
 }
 
 // readShard reads the shard once and places what it got. moved reports a
-// new position, done that the shard is now read to its end, ok that
-// nothing failed.
-func (p *kinesisPoller) readShard(r KinesisReader, id string) (moved, done, ok bool) {
+// new position, done that the shard is now read to its end, full that the
+// read gave as many records as it may, ok that nothing failed.
+func (p *kinesisPoller) readShard(r KinesisReader, id string) (moved, done, full, ok bool) {
 	pos, known := p.shards[id]
 	recs, exhausted, err := r.ReadShard(p.region, p.src.StreamARN, id, pos.Seq, kinesisReadLimit)
 	if err != nil {
 		p.failed("reading shard "+id, err)
-		return false, false, false
+		return false, false, false, false
 	}
 	n := p.place(recs)
 	if n > 0 {
@@ -304,7 +307,7 @@ func (p *kinesisPoller) readShard(r KinesisReader, id string) (moved, done, ok b
 	}
 	pos.Done = exhausted && n == len(recs)
 	p.shards[id] = pos
-	return n > 0 || pos.Done || !known, pos.Done, n == len(recs)
+	return n > 0 || pos.Done || !known, pos.Done, len(recs) == kinesisReadLimit, n == len(recs)
 }
 
 // place puts records into the stream, de-aggregated by Config.Deaggregate
@@ -422,11 +425,13 @@ func pruneCheckpoints(root *statestore.Bucket, want map[string][]byte) error {
 	return nil
 }
 
-// pollNow polls the stream's shards at once (Flush), if it reads a data
-// stream.
+// pollNow reads the stream's shards at once (Flush), if it reads a data
+// stream, until it has caught up with them (or the pipeline takes no more).
 func (st *stream) pollNow() {
-	if st.kinesis != nil {
-		st.kinesis.poll()
+	if st.kinesis == nil {
+		return
+	}
+	for st.kinesis.poll() {
 	}
 }
 

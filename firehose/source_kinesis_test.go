@@ -172,8 +172,9 @@ func TestKinesisSourceSplitAndMerge(t *testing.T) {
 	wantRecords(t, e, "ks/", "l1", "l2", "m1", "p1", "r1")
 }
 
-// A read returns at most 10,000 records; a merged child waits for both its
-// parents to be read to their ends.
+// A read returns at most 10,000 records, so a once-a-second poll reads a
+// backlog over several seconds, and a merged child waits for both its
+// parents to be read to their ends; a flush reads until it has caught up.
 func TestKinesisSourceMergeWaitsForBothParents(t *testing.T) {
 	e := newKinesisEnv(t, false)
 	arn := kinesisARN("src")
@@ -186,15 +187,42 @@ func TestKinesisSourceMergeWaitsForBothParents(t *testing.T) {
 	e.kin.put(arn, "shardId-000000000001", many...)
 	child := e.kin.merge(arn, "shardId-000000000000", "shardId-000000000001")
 	e.kin.put(arn, child, "m1")
-	e.flush("ks")
-	if got := e.store.records("ks/"); len(got) != kinesisReadLimit || slices.Contains(got, "m1") {
-		t.Fatalf("first poll: %d records (m1 among them: %v); want %d, the child not read", len(got), slices.Contains(got, "m1"), kinesisReadLimit)
+	var m *stream
+	for _, byName := range e.svc.streams {
+		if st := byName["ks"]; st != nil {
+			m = st
+		}
 	}
-	e.clk.Advance(time.Second)
+	read := &m.pipe.Metrics().KinesisReadRecords
+	e.clk.Advance(time.Second) // one poll: one read of the parent
+	if n := read.Load(); n != kinesisReadLimit {
+		t.Fatalf("first poll read %d records, want %d (the child not read)", n, kinesisReadLimit)
+	}
+	e.clk.Advance(time.Second) // the parent's last record, then the child
+	if n := read.Load(); n != kinesisReadLimit+2 {
+		t.Fatalf("second poll: %d records read in all, want %d", n, kinesisReadLimit+2)
+	}
 	e.flush("ks")
 	got := e.store.records("ks/")
 	if len(got) != kinesisReadLimit+2 || !slices.Contains(got, "m1") || !slices.Contains(got, strconv.Itoa(kinesisReadLimit)) {
-		t.Fatalf("second poll: %d records; want %d with m1", len(got), kinesisReadLimit+2)
+		t.Fatalf("delivered %d records; want %d with m1", len(got), kinesisReadLimit+2)
+	}
+}
+
+// A flush reads a backlog of several reads' worth at once.
+func TestKinesisSourceFlushCatchesUp(t *testing.T) {
+	e := newKinesisEnv(t, false)
+	arn := kinesisARN("src")
+	e.kin.create(arn, 1)
+	e.createSource("ks", "src")
+	many := make([]string, 3*kinesisReadLimit+5)
+	for i := range many {
+		many[i] = strconv.Itoa(i)
+	}
+	e.kin.put(arn, "shardId-000000000000", many...)
+	e.flush("ks")
+	if got := e.store.records("ks/"); len(got) != len(many) {
+		t.Fatalf("a flush delivered %d records of %d", len(got), len(many))
 	}
 }
 
