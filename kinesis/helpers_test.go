@@ -39,8 +39,8 @@ type env struct {
 func newEnv(t *testing.T, opts kinesis.Options) *env {
 	t.Helper()
 	c := clock.NewFake(t0)
-	if opts.Now == nil {
-		opts.Now = c.Now
+	if opts.Now == nil && opts.Clock == nil {
+		opts.Now, opts.Clock = c.Now, c
 	}
 	svc, err := kinesis.New(opts)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/statestore"
 )
@@ -25,8 +26,11 @@ type Options struct {
 	// Logger receives debug events. Default: discarded.
 	Logger *slog.Logger
 	// Now is the clock of arrival times, iterators and retention. Default
-	// time.Now.
+	// Clock.Now.
 	Now func() time.Time
+	// Clock times SubscribeToShard's 5-minute subscriptions. Default
+	// clock.System.
+	Clock clock.Clock
 }
 
 // Service is Kinesis Data Streams of one account, in every region.
@@ -34,6 +38,7 @@ type Service struct {
 	opts    Options
 	mu      sync.Mutex
 	streams map[string]*stream // streamKey(region, name)
+	fan     fanout             // enhanced fan-out subscriptions
 }
 
 // stream is one stream as stored (its records apart).
@@ -47,6 +52,9 @@ type stream struct {
 	KeyID      string   `json:"keyId,omitempty"`
 	Tags       []tag    `json:"tags,omitempty"` // sorted by key
 	Shards     []*shard `json:"shards"`         // in creation order: parents first
+	// Consumers are the registered enhanced fan-out consumers, in
+	// registration order (see consumers.go).
+	Consumers []*consumer `json:"consumers,omitempty"`
 }
 
 type tag struct {
@@ -111,8 +119,11 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = opts.Clock.Now
 	}
 	s := &Service{opts: opts, streams: map[string]*stream{}}
 	if err := s.load(); err != nil {
@@ -144,6 +155,10 @@ var operations = map[string]opFunc{
 	"PutRecords":                    (*Service).putRecords,
 	"GetShardIterator":              (*Service).getShardIterator,
 	"GetRecords":                    (*Service).getRecords,
+	"RegisterStreamConsumer":        (*Service).registerConsumer,
+	"DescribeStreamConsumer":        (*Service).describeConsumer,
+	"ListStreamConsumers":           (*Service).listConsumers,
+	"DeregisterStreamConsumer":      (*Service).deregisterConsumer,
 }
 
 // Call runs the operation op (without TargetPrefix) in region ("" for
