@@ -31,6 +31,7 @@ type env struct {
 	svc    *kinesis.Service
 	clock  *clock.Fake
 	url    string
+	srv    *httptest.Server
 	client *awskinesis.Client // us-east-1
 }
 
@@ -55,7 +56,7 @@ func newEnv(t *testing.T, opts kinesis.Options) *env {
 		http.Error(w, "not a Kinesis request", http.StatusNotFound)
 	}))
 	t.Cleanup(srv.Close)
-	e := &env{svc: svc, clock: c, url: srv.URL}
+	e := &env{svc: svc, clock: c, url: srv.URL, srv: srv}
 	e.client = e.clientIn("us-east-1")
 	return e
 }

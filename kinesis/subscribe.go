@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -255,20 +256,29 @@ func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []b
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	w.WriteHeader(http.StatusOK)
 	out := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder()}
-	if out.event("initial-response", struct{}{}) != nil {
-		return
+	why := s.pump(r.Context(), out, sub, expired)
+	s.opts.Logger.Debug("kinesis: subscription ended", "consumer", sub.arn, "shard", sub.shard, "why", why)
+}
+
+// pump sends the subscription's events until it ends, and says why it
+// ended.
+func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription, expired <-chan struct{}) string {
+	if err := out.event("initial-response", struct{}{}); err != nil {
+		return "writing: " + err.Error()
 	}
-	ctx := r.Context()
 	for first := true; ; first = false {
 		ev, more, end, gone, wake := s.next(sub)
 		if gone != nil {
 			_ = out.exception(gone)
-			return
+			return gone.Message
 		}
 		// Woken by a change that brought nothing for this shard: no event.
 		if first || len(ev.Records) > 0 || end {
-			if out.event("SubscribeToShardEvent", ev) != nil || end {
-				return
+			if err := out.event("SubscribeToShardEvent", ev); err != nil {
+				return "writing: " + err.Error()
+			}
+			if end {
+				return "the shard is closed and every record was sent"
 			}
 		}
 		if more {
@@ -277,13 +287,13 @@ func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []b
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return
+			return "the client went away"
 		case <-expired:
-			return
+			return "5 minutes passed"
 		case <-sub.kicked:
 			_ = out.exception(awsjson.NewError(awsjson.ErrResourceInUse,
 				"Another subscription of consumer %s to shard %s has taken over this one.", sub.arn, sub.shard))
-			return
+			return "taken over"
 		}
 	}
 }
