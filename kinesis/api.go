@@ -75,7 +75,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if op == "SubscribeToShard" {
+	if op == subscribeOp {
 		if cbor {
 			fail(w, invalidArgument("firehose-local does not support SubscribeToShard in CBOR yet."))
 			return

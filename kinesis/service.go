@@ -169,6 +169,9 @@ func (s *Service) Call(region, op string, body []byte) (any, *awsjson.Error) {
 	if _, inModel := Model().Operations[op]; !inModel {
 		return nil, unknownOperation(TargetPrefix + op)
 	}
+	if op == subscribeOp {
+		return nil, invalidArgument("SubscribeToShard answers an event stream: it is served over HTTP (NewAPI) only.")
+	}
 	fn, ok := operations[op]
 	if !ok {
 		s.opts.Logger.Debug("kinesis: refusing an operation firehose-local does not serve", "operation", op)

@@ -41,6 +41,7 @@ import (
 // by name.
 
 const (
+	subscribeOp     = "SubscribeToShard"
 	subscriptionTTL = 5 * time.Minute
 	takeoverAfter   = 5_000 // milliseconds
 )
@@ -86,7 +87,7 @@ type subscription struct {
 
 // subscribe checks a SubscribeToShard request and registers it.
 func (s *Service) subscribe(region string, body []byte) (*subscription, *awsjson.Error) {
-	const op = "SubscribeToShard"
+	const op = subscribeOp
 	in, verr := Model().DecodeAndValidate(op, body)
 	if verr != nil {
 		return nil, verr

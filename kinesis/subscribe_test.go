@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -265,6 +266,62 @@ func TestSubscribeClientCancel(t *testing.T) {
 	closed := make(chan struct{})
 	go func() {
 		e.srv.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(eventDeadline):
+		t.Fatal("the subscription's handler outlived the client")
+	}
+}
+
+// Over HTTP/2 without TLS (h2c), as a Go SDK client can be set to use, the
+// stream works with the SDK's own request body (no workaround), and the
+// server's side ends when the client closes the stream.
+func TestSubscribeOverH2C(t *testing.T) {
+	e := newEnv(t, kinesis.Options{})
+	e.create(t, "s", 1)
+	arn := aws.ToString(e.register(t, "app").ConsumerARN)
+	protos := make(chan int, 4)
+	api := kinesis.NewAPI(e.svc, kinesis.APIOptions{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protos <- r.ProtoMajor
+		api.ServeHTTP(w, r)
+	}))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	defer srv.Close()
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	client := awskinesis.NewFromConfig(aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		BaseEndpoint:     aws.String(srv.URL),
+		HTTPClient:       &http.Client{Transport: tr},
+		RetryMaxAttempts: 1,
+	})
+	out, err := client.SubscribeToShard(t.Context(), &awskinesis.SubscribeToShardInput{ConsumerARN: aws.String(arn), ShardId: aws.String(sh0),
+		StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := out.GetStream()
+	defer func() { _ = es.Close() }()
+	if p := <-protos; p != 2 {
+		t.Fatalf("served over HTTP/%d", p)
+	}
+	mustNext(t, es)
+	e.put(t, "s", "k", "h2")
+	if got := datas(mustNext(t, es).Records); len(got) != 1 || got[0] != "h2" {
+		t.Fatalf("over h2c: %v", got)
+	}
+	_ = es.Close()
+	closed := make(chan struct{})
+	go func() {
+		srv.Close()
 		close(closed)
 	}()
 	select {
