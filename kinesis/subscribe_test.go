@@ -330,3 +330,16 @@ func TestSubscribeOverH2C(t *testing.T) {
 		t.Fatal("the subscription's handler outlived the client")
 	}
 }
+
+func TestSubscribeAtTimestamp(t *testing.T) {
+	e := newEnv(t, kinesis.Options{})
+	e.create(t, "s", 1)
+	e.put(t, "s", "k", "old")
+	e.clock.Advance(time.Minute)
+	e.put(t, "s", "k", "new")
+	arn := aws.ToString(e.register(t, "app").ConsumerARN)
+	es := e.subscribe(t, t.Context(), arn, sh0, types.StartingPosition{Type: types.ShardIteratorTypeAtTimestamp, Timestamp: aws.Time(t0.Add(time.Second))})
+	if got := datas(mustNext(t, es).Records); len(got) != 1 || got[0] != "new" {
+		t.Fatalf("AT_TIMESTAMP: %v", got)
+	}
+}
