@@ -251,7 +251,7 @@ func New(cfg Config) (*Server, error) {
 		_ = s.state.Close()
 		return nil, fmt.Errorf("starting the Glue Data Catalog: %w", err)
 	}
-	if s.kinesis, err = kinesis.New(kinesis.Options{Account: s.account, Region: cfg.Region, State: s.state.Handle("kinesis"), Logger: s.log.With("service", "kinesis"), Now: s.clock.Now, Limits: cfg.KinesisLimits}); err != nil {
+	if s.kinesis, err = kinesis.New(kinesis.Options{Account: s.account, Region: cfg.Region, State: s.state.Handle("kinesis"), Logger: s.log.With("service", "kinesis"), Now: s.clock.Now, Clock: s.clock, Limits: cfg.KinesisLimits}); err != nil {
 		_ = s3.Close()
 		_ = s.state.Close()
 		return nil, fmt.Errorf("starting Kinesis Data Streams: %w", err)
@@ -326,8 +326,14 @@ func (s *Server) Serve(l net.Listener) error {
 		_ = l.Close()
 		return nil
 	}
+	// HTTP/1.1, and HTTP/2 without TLS for clients that ask for it (the Go
+	// SDK's SubscribeToShard event streams work best over it).
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
 	s.httpSrv = &http.Server{
 		Handler:           s.handler,
+		Protocols:         &protocols,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),

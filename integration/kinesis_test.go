@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/md5"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
@@ -216,5 +218,60 @@ func TestKinesisSourceSurvivesRestart(t *testing.T) {
 	}
 	if got := linesUnder(t, env2, "kept/"); !slices.Equal(got, want) {
 		t.Errorf("delivered across the restart %q\nwant %q", got, want)
+	}
+}
+
+// Enhanced fan-out through the emulator's port: the Go SDK subscribes over
+// HTTP/2 without TLS (h2c) and receives a record put after it subscribed.
+func TestKinesisSubscribeToShard(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	arn := createDataStream(t, env, "fan", 1)
+	reg, err := env.Kinesis.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: aws.String(arn), ConsumerName: aws.String("app")})
+	if err != nil {
+		t.Fatalf("RegisterStreamConsumer: %v", err)
+	}
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	cfg := env.AWS.Copy()
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	client := kinesis.NewFromConfig(cfg)
+	sub, err := client.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN, ShardId: aws.String("shardId-000000000000"),
+		StartingPosition: &ktypes.StartingPosition{Type: ktypes.ShardIteratorTypeLatest}})
+	if err != nil {
+		t.Fatalf("SubscribeToShard: %v", err)
+	}
+	es := sub.GetStream()
+	defer es.Close()
+	next := func() *ktypes.SubscribeToShardEvent {
+		t.Helper()
+		select {
+		case ev, ok := <-es.Events():
+			if !ok {
+				t.Fatalf("the event stream ended: %v", es.Err())
+			}
+			e, ok := ev.(*ktypes.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
+			if !ok {
+				t.Fatalf("event %T", ev)
+			}
+			return &e.Value
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event within 10 s")
+		}
+		return nil
+	}
+	next() // the first event: nothing yet
+	if _, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("fan"), Data: []byte("fanned"), PartitionKey: aws.String("k")}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) == 0 {
+		for _, r := range next().Records {
+			got = append(got, string(r.Data))
+		}
+	}
+	if !slices.Equal(got, []string{"fanned"}) {
+		t.Errorf("subscribed and received %q", got)
 	}
 }

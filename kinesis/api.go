@@ -75,6 +75,14 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if op == subscribeOp {
+		if cbor {
+			fail(w, invalidArgument("firehose-local does not support SubscribeToShard in CBOR yet."))
+			return
+		}
+		a.serveSubscription(w, r, in, body.Release)
+		return
+	}
 	out, apiErr := a.svc.Call(awsjson.RequestRegion(r, a.svc.opts.Region), op, in)
 	if apiErr != nil {
 		fail(w, apiErr)

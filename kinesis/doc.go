@@ -8,7 +8,11 @@
 // AddTagsToStream, RemoveTagsFromStream, ListTagsForStream,
 // Start/StopStreamEncryption (state only: nothing is encrypted),
 // SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING), PutRecord,
-// PutRecords, GetShardIterator and GetRecords. Every other operation of the model is refused by name with
+// PutRecords, GetShardIterator and GetRecords, and enhanced fan-out:
+// RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
+// DeregisterStreamConsumer (consumers.go) and SubscribeToShard, an event
+// stream served over HTTP/1.1 or HTTP/2 by NewAPI only, in JSON only
+// (subscribe.go). Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),
 // as are request members the service has nothing faithful to do with
 // (StreamId, WarmThroughputMiBps, MaxRecordSizeInKiB, ListShards'

@@ -31,6 +31,7 @@ type env struct {
 	svc    *kinesis.Service
 	clock  *clock.Fake
 	url    string
+	srv    *httptest.Server
 	client *awskinesis.Client // us-east-1
 }
 
@@ -39,8 +40,8 @@ type env struct {
 func newEnv(t *testing.T, opts kinesis.Options) *env {
 	t.Helper()
 	c := clock.NewFake(t0)
-	if opts.Now == nil {
-		opts.Now = c.Now
+	if opts.Now == nil && opts.Clock == nil {
+		opts.Now, opts.Clock = c.Now, c
 	}
 	svc, err := kinesis.New(opts)
 	if err != nil {
@@ -55,7 +56,7 @@ func newEnv(t *testing.T, opts kinesis.Options) *env {
 		http.Error(w, "not a Kinesis request", http.StatusNotFound)
 	}))
 	t.Cleanup(srv.Close)
-	e := &env{svc: svc, clock: c, url: srv.URL}
+	e := &env{svc: svc, clock: c, url: srv.URL, srv: srv}
 	e.client = e.clientIn("us-east-1")
 	return e
 }

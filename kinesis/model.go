@@ -37,12 +37,14 @@ func Model() *awsjson.Model {
 	return kinesisModel
 }
 
-// Operations lists the operations served, sorted.
+// Operations lists the operations served, sorted (SubscribeToShard
+// through NewAPI only).
 func Operations() []string {
-	ops := make([]string, 0, len(operations))
+	ops := make([]string, 0, len(operations)+1)
 	for op := range operations {
 		ops = append(ops, op)
 	}
+	ops = append(ops, subscribeOp)
 	slices.Sort(ops)
 	return ops
 }

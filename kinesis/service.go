@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/statestore"
 )
@@ -25,11 +26,14 @@ type Options struct {
 	// Logger receives debug events. Default: discarded.
 	Logger *slog.Logger
 	// Now is the clock of arrival times, iterators and retention. Default
-	// time.Now.
+	// Clock.Now.
 	Now func() time.Time
 	// Limits, if set, applies each shard's throughput limits (see
 	// traffic.go); by default no call is throttled.
 	Limits bool
+	// Clock times SubscribeToShard's 5-minute subscriptions. Default
+	// clock.System.
+	Clock clock.Clock
 }
 
 // Service is Kinesis Data Streams of one account, in every region.
@@ -38,6 +42,7 @@ type Service struct {
 	mu      sync.Mutex
 	streams map[string]*stream // streamKey(region, name)
 	traffic traffic
+	fan     fanout // enhanced fan-out subscriptions
 }
 
 // stream is one stream as stored (its records apart).
@@ -51,6 +56,9 @@ type stream struct {
 	KeyID      string   `json:"keyId,omitempty"`
 	Tags       []tag    `json:"tags,omitempty"` // sorted by key
 	Shards     []*shard `json:"shards"`         // in creation order: parents first
+	// Consumers are the registered enhanced fan-out consumers, in
+	// registration order (see consumers.go).
+	Consumers []*consumer `json:"consumers,omitempty"`
 }
 
 type tag struct {
@@ -115,8 +123,11 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = opts.Clock.Now
 	}
 	s := &Service{opts: opts, streams: map[string]*stream{}}
 	if err := s.load(); err != nil {
@@ -148,6 +159,10 @@ var operations = map[string]opFunc{
 	"PutRecords":                    (*Service).putRecords,
 	"GetShardIterator":              (*Service).getShardIterator,
 	"GetRecords":                    (*Service).getRecords,
+	"RegisterStreamConsumer":        (*Service).registerConsumer,
+	"DescribeStreamConsumer":        (*Service).describeConsumer,
+	"ListStreamConsumers":           (*Service).listConsumers,
+	"DeregisterStreamConsumer":      (*Service).deregisterConsumer,
 }
 
 // Call runs the operation op (without TargetPrefix) in region ("" for
@@ -157,6 +172,9 @@ var operations = map[string]opFunc{
 func (s *Service) Call(region, op string, body []byte) (any, *awsjson.Error) {
 	if _, inModel := Model().Operations[op]; !inModel {
 		return nil, unknownOperation(TargetPrefix + op)
+	}
+	if op == subscribeOp {
+		return nil, invalidArgument("SubscribeToShard answers an event stream: it is served over HTTP (NewAPI) only.")
 	}
 	fn, ok := operations[op]
 	if !ok {

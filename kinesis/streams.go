@@ -41,6 +41,7 @@ func (s *Service) save(st *stream, more ...change) *awsjson.Error {
 		return err
 	}
 	s.streams[streamKey(st.Region, st.Name)] = st
+	s.notify(st.Region, st.Name)
 	return nil
 }
 
@@ -83,16 +84,22 @@ func (s *Service) createStream(region string, in map[string]any) (any, *awsjson.
 }
 
 func (s *Service) deleteStream(region string, in map[string]any) (any, *awsjson.Error) {
-	// EnforceConsumerDeletion is accepted: there are no consumers to
-	// delete (RegisterStreamConsumer is refused).
+	// A stream with registered consumers is deleted only with
+	// EnforceConsumerDeletion, as AWS documents; the consumers go with it
+	// and their subscriptions end.
 	st, err := s.lookup(region, in)
 	if err != nil {
 		return nil, err
+	}
+	if force, _ := in["EnforceConsumerDeletion"].(bool); len(st.Consumers) > 0 && !force {
+		return nil, awsjson.NewError(awsjson.ErrResourceInUse,
+			"Stream %s under account %s has registered consumers; delete them first or set EnforceConsumerDeletion.", st.Name, s.opts.Account)
 	}
 	if err := s.commit(deleteStream(st.Region, st.Name)); err != nil {
 		return nil, err
 	}
 	delete(s.streams, streamKey(st.Region, st.Name))
+	s.notify(st.Region, st.Name)
 	return struct{}{}, nil
 }
 

@@ -225,13 +225,11 @@ func TestRefusedAndUnknownOperations(t *testing.T) {
 	ctx := t.Context()
 	e.create(t, "s", 1)
 	arn := aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/s")
-	_, err := e.client.RegisterStreamConsumer(ctx, &awskinesis.RegisterStreamConsumerInput{StreamARN: arn, ConsumerName: aws.String("c")})
-	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support RegisterStreamConsumer yet.")
-	_, err = e.client.ListStreamConsumers(ctx, &awskinesis.ListStreamConsumersInput{StreamARN: arn})
-	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support ListStreamConsumers yet.")
+	_, err := e.client.GetResourcePolicy(ctx, &awskinesis.GetResourcePolicyInput{ResourceARN: arn})
+	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support GetResourcePolicy yet.")
 	_, err = e.client.EnableEnhancedMonitoring(ctx, &awskinesis.EnableEnhancedMonitoringInput{StreamName: aws.String("s"), ShardLevelMetrics: []types.MetricsName{types.MetricsNameAll}})
 	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support EnableEnhancedMonitoring yet.")
-	for _, op := range []string{"DescribeStreamConsumer", "DeregisterStreamConsumer", "SubscribeToShard"} {
+	for _, op := range []string{"DescribeLimits", "UpdateStreamMode"} {
 		status, body := e.post(t, kinesis.TargetPrefix+op, "application/x-amz-json-1.1", `{}`)
 		if status != http.StatusBadRequest || body != `{"__type":"InvalidArgumentException","message":"firehose-local does not support `+op+` yet."}` {
 			t.Errorf("%s: %d %s", op, status, body)

@@ -1,0 +1,345 @@
+package kinesis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/google/uuid"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
+)
+
+// SubscribeToShard is served by the HTTP handler only (Call refuses it):
+// its answer is an AWS event stream (application/vnd.amazon.eventstream),
+// written and flushed event by event over the request's own connection,
+// HTTP/1.1 (chunked) or HTTP/2. It opens with an initial-response event
+// ({}), then sends a SubscribeToShardEvent at once (records or none) and
+// another whenever records are put to the shard (PutRecord and PutRecords
+// wake the subscription), each with up to 10,000 records and 10 MiB.
+// There are no heartbeat events while nothing is put.
+//
+// ContinuationSequenceNumber is the sequence number of the last record
+// sent (or of the starting position), to resume with
+// AFTER_SEQUENCE_NUMBER; MillisBehindLatest is as GetRecords's. Once a
+// closed shard's last record is sent, the last event has ChildShards and no
+// ContinuationSequenceNumber (as AWS marks a shard's end), and the stream
+// ends.
+//
+// A subscription ends after 5 minutes on Options.Clock, when the client
+// goes away, and, with an exception event, when its consumer, stream or
+// shard is gone (ResourceNotFoundException) or another subscription of the
+// same consumer and shard takes over (ResourceInUseException). As AWS
+// documents, a second SubscribeToShard of the same consumer and shard
+// within 5 seconds of the first is refused with ResourceInUseException; a
+// later one takes over. AWS's one call per second per consumer and shard
+// is otherwise not enforced. CBOR requests for SubscribeToShard are refused
+// by name.
+
+const (
+	subscribeOp     = "SubscribeToShard"
+	subscriptionTTL = 5 * time.Minute
+	takeoverAfter   = 5_000 // milliseconds
+)
+
+// fanout is the service's enhanced fan-out state, guarded by Service.mu.
+type fanout struct {
+	subs    map[string]*subscription // consumer ARN NUL shard id
+	changed map[string]chan struct{} // streamKey: closed when the stream changes
+}
+
+// notify wakes the subscriptions of a stream: it was changed.
+func (s *Service) notify(region, name string) {
+	k := streamKey(region, name)
+	if ch := s.fan.changed[k]; ch != nil {
+		close(ch)
+		delete(s.fan.changed, k)
+	}
+}
+
+// changes returns a channel closed at the stream's next change.
+func (s *Service) changes(region, name string) <-chan struct{} {
+	k := streamKey(region, name)
+	if s.fan.changed == nil {
+		s.fan.changed = map[string]chan struct{}{}
+	}
+	ch := s.fan.changed[k]
+	if ch == nil {
+		ch = make(chan struct{})
+		s.fan.changed[k] = ch
+	}
+	return ch
+}
+
+// subscription is one SubscribeToShard in progress.
+type subscription struct {
+	key, arn                    string // arn: the consumer's
+	region, stream, shard, name string // name: the consumer's
+	streamCreated, consCreated  int64
+	after                       uint64 // counter of the last record sent
+	started                     int64  // Unix milliseconds
+	kicked                      chan struct{}
+}
+
+// subscribe checks a SubscribeToShard request and registers it.
+func (s *Service) subscribe(region string, body []byte) (*subscription, *awsjson.Error) {
+	const op = subscribeOp
+	in, verr := Model().DecodeAndValidate(op, body)
+	if verr != nil {
+		return nil, verr
+	}
+	for _, m := range refusedMembers {
+		if in[m] != nil {
+			return nil, invalidArgument("firehose-local does not support %s in %s yet.", m, op)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	arn := str(in, "ConsumerARN")
+	st, c, err := s.consumerByARN(region, arn)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := s.shardOf(st, str(in, "ShardId"))
+	if err != nil {
+		return nil, err
+	}
+	pos, _ := in["StartingPosition"].(map[string]any)
+	after, err := s.startAfter(st, sh, pos)
+	if err != nil {
+		return nil, err
+	}
+	now := s.nowMS()
+	key := arn + sep + sh.id()
+	if old := s.fan.subs[key]; old != nil {
+		if now-old.started < takeoverAfter {
+			return nil, awsjson.NewError(awsjson.ErrResourceInUse,
+				"Consumer %s already has a subscription to shard %s, made less than 5 seconds ago.", arn, sh.id())
+		}
+		close(old.kicked)
+		delete(s.fan.subs, key)
+	}
+	sub := &subscription{key: key, arn: arn, region: st.Region, stream: st.Name, shard: sh.id(), name: c.Name,
+		streamCreated: st.Created, consCreated: c.Created, after: after, started: now, kicked: make(chan struct{})}
+	if s.fan.subs == nil {
+		s.fan.subs = map[string]*subscription{}
+	}
+	s.fan.subs[key] = sub
+	return sub, nil
+}
+
+func (s *Service) unsubscribe(sub *subscription) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fan.subs[sub.key] == sub {
+		delete(s.fan.subs, sub.key)
+	}
+}
+
+// startAfter is the counter after which a StartingPosition starts, as
+// GetShardIterator's types start.
+func (s *Service) startAfter(st *stream, sh *shard, pos map[string]any) (uint64, *awsjson.Error) {
+	typ := str(pos, "Type")
+	seq, hasSeq := pos["SequenceNumber"].(string)
+	ts, hasTime := timestamp(pos, "Timestamp")
+	bySeq := typ == "AT_SEQUENCE_NUMBER" || typ == "AFTER_SEQUENCE_NUMBER"
+	switch {
+	case bySeq && !hasSeq:
+		return 0, invalidArgument("StartingPosition Type %s needs a SequenceNumber.", typ)
+	case !bySeq && hasSeq:
+		return 0, invalidArgument("StartingPosition Type %s takes no SequenceNumber.", typ)
+	case typ == "AT_TIMESTAMP" && !hasTime:
+		return 0, invalidArgument("StartingPosition Type AT_TIMESTAMP needs a Timestamp.")
+	case typ != "AT_TIMESTAMP" && hasTime:
+		return 0, invalidArgument("StartingPosition Type %s takes no Timestamp.", typ)
+	}
+	switch typ {
+	case "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER":
+		c, ok := sh.counterOf(seq)
+		if !ok {
+			return 0, invalidArgument("StartingSequenceNumber %s used in SubscribeToShard on shard %s in stream %s under account %s is invalid.", seq, sh.id(), st.Name, s.opts.Account)
+		}
+		if typ == "AT_SEQUENCE_NUMBER" && c > 0 {
+			c--
+		}
+		return c, nil
+	case "TRIM_HORIZON":
+		return 0, nil
+	case "AT_TIMESTAMP":
+		i := sort.Search(len(sh.records), func(i int) bool { return sh.records[i].Arrival >= ts })
+		if i < len(sh.records) {
+			return sh.records[i].Counter - 1, nil
+		}
+	}
+	return sh.Last, nil // LATEST, or AT_TIMESTAMP after the newest record
+}
+
+type shardEvent struct {
+	Records                    []recordOut
+	ContinuationSequenceNumber *string `json:",omitempty"`
+	MillisBehindLatest         int64
+	ChildShards                []childShard `json:",omitempty"`
+}
+
+// next reads the subscription's next event. more is true when records
+// remain after it; end when it is the shard's last; gone is the exception
+// ending a subscription whose consumer, stream or shard is no more; wake is
+// closed at the stream's next change.
+func (s *Service) next(sub *subscription) (ev shardEvent, more, end bool, gone *awsjson.Error, wake <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.streams[streamKey(sub.region, sub.stream)]
+	if st == nil || st.Created != sub.streamCreated {
+		return ev, false, false, streamNotFound(sub.stream, s.opts.Account), nil
+	}
+	if c := st.consumer(sub.name); c == nil || c.Created != sub.consCreated {
+		return ev, false, false, consumerNotFound(sub.arn, s.opts.Account), nil
+	}
+	sh, gone := s.shardOf(st, sub.shard)
+	if gone != nil {
+		return ev, false, false, gone, nil
+	}
+	all := s.unread(st, sh, sub.after)
+	got := take(all, defaultGetRecords)
+	ev.Records = make([]recordOut, 0, len(got))
+	for _, r := range got {
+		ev.Records = append(ev.Records, recordOut{sh.seq(r.Counter), epoch(r.Arrival), r.Data, r.Key, r.Encryption})
+		sub.after = r.Counter
+	}
+	if len(got) < len(all) {
+		ev.MillisBehindLatest = max(0, s.nowMS()-got[len(got)-1].Arrival)
+	}
+	if sh.Closed && sub.after >= sh.Last {
+		ev.ChildShards = st.children(sh)
+		return ev, false, true, nil, nil
+	}
+	cont := sh.seq(sub.after)
+	ev.ContinuationSequenceNumber = &cont
+	return ev, len(got) < len(all), false, nil, s.changes(st.Region, st.Name)
+}
+
+// children are the shards a split or merge of sh made.
+func (st *stream) children(sh *shard) []childShard {
+	out := []childShard{}
+	for _, c := range st.Shards {
+		if c.Parent == sh.id() || c.Adjacent == sh.id() {
+			parents := []string{c.Parent}
+			if c.Adjacent != "" {
+				parents = append(parents, c.Adjacent)
+			}
+			out = append(out, childShard{c.id(), parents, hashKeyRange{c.Start, c.End}})
+		}
+	}
+	return out
+}
+
+// serveSubscription answers SubscribeToShard: errors before the stream
+// starts as ordinary JSON errors, then the event stream.
+func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []byte, release func()) {
+	s := a.svc
+	sub, err := s.subscribe(awsjson.RequestRegion(r, s.opts.Region), body)
+	release()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer s.unsubscribe(sub)
+	expired := make(chan struct{})
+	timer := s.opts.Clock.AfterFunc(subscriptionTTL, func() { close(expired) })
+	defer timer.Stop()
+
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.amazon.eventstream")
+	h.Set("x-amzn-RequestId", uuid.NewString())
+	w.WriteHeader(http.StatusOK)
+	out := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder()}
+	why := s.pump(r.Context(), out, sub, expired)
+	s.opts.Logger.Debug("kinesis: subscription ended", "consumer", sub.arn, "shard", sub.shard, "why", why)
+}
+
+// pump sends the subscription's events until it ends, and says why it
+// ended.
+func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription, expired <-chan struct{}) string {
+	if err := out.event("initial-response", struct{}{}); err != nil {
+		return "writing: " + err.Error()
+	}
+	for first := true; ; first = false {
+		ev, more, end, gone, wake := s.next(sub)
+		if gone != nil {
+			_ = out.exception(gone)
+			return gone.Message
+		}
+		// Woken by a change that brought nothing for this shard: no event.
+		if first || len(ev.Records) > 0 || end {
+			if err := out.event("SubscribeToShardEvent", ev); err != nil {
+				return "writing: " + err.Error()
+			}
+			if end {
+				return "the shard is closed and every record was sent"
+			}
+		}
+		if more {
+			continue
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return "the client went away"
+		case <-expired:
+			return "5 minutes passed"
+		case <-sub.kicked:
+			_ = out.exception(awsjson.NewError(awsjson.ErrResourceInUse,
+				"Another subscription of consumer %s to shard %s has taken over this one.", sub.arn, sub.shard))
+			return "taken over"
+		}
+	}
+}
+
+// eventWriter writes event stream messages, each flushed at once.
+type eventWriter struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	enc *eventstream.Encoder
+}
+
+func (o *eventWriter) write(msg eventstream.Message) error {
+	if err := o.enc.Encode(o.w, msg); err != nil {
+		return err
+	}
+	if err := o.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+func (o *eventWriter) event(typ string, v any) error {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var msg eventstream.Message
+	msg.Headers.Set(":event-type", eventstream.StringValue(typ))
+	msg.Headers.Set(":message-type", eventstream.StringValue("event"))
+	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	msg.Payload = payload
+	return o.write(msg)
+}
+
+func (o *eventWriter) exception(e *awsjson.Error) error {
+	payload, err := json.Marshal(struct {
+		Message string `json:"message"`
+	}{e.Message})
+	if err != nil {
+		return err
+	}
+	var msg eventstream.Message
+	msg.Headers.Set(":exception-type", eventstream.StringValue(e.Type))
+	msg.Headers.Set(":message-type", eventstream.StringValue("exception"))
+	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	msg.Payload = payload
+	return o.write(msg)
+}
