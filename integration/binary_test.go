@@ -224,14 +224,13 @@ func TestBinaryExternalS3Endpoint(t *testing.T) {
 	}
 }
 
-// The AWS CLI, pointed at the emulator with --endpoint-url, works as
-// against AWS (skipped when no aws CLI is installed).
-func TestAWSCLI(t *testing.T) {
+// awsCLIAt runs the AWS CLI against the emulator at url (--endpoint-url),
+// failing the test when a command fails; it returns the command's output.
+func awsCLIAt(t *testing.T, url string) func(args ...string) string {
 	awsCLI := testtool.LookPath(t, "aws", "apt-get install awscli")
-	p := startBinary(t, nil)
-	run := func(args ...string) string {
+	return func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", p.url, "--region", "us-east-1", "--output", "json"}, args...)...)
+		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", url, "--region", "us-east-1", "--output", "json"}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_PAGER=")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -239,6 +238,13 @@ func TestAWSCLI(t *testing.T) {
 		}
 		return string(out)
 	}
+}
+
+// The AWS CLI, pointed at the emulator with --endpoint-url, works as
+// against AWS (skipped when no aws CLI is installed).
+func TestAWSCLI(t *testing.T) {
+	p := startBinary(t, nil)
+	run := awsCLIAt(t, p.url)
 	run("s3api", "create-bucket", "--bucket", "deliveries")
 	run("firehose", "create-delivery-stream", "--delivery-stream-name", "cli",
 		"--extended-s3-destination-configuration", "RoleARN="+roleARN+",BucketARN="+bucketARN)
@@ -276,5 +282,65 @@ func TestAWSCLI(t *testing.T) {
 	run("s3", "cp", "s3://deliveries/"+objs.Contents[0].Key, file)
 	if got, err := os.ReadFile(file); err != nil || string(got) != want {
 		t.Fatalf("the delivered object holds %q (%v), want %q", got, err, want)
+	}
+}
+
+// The AWS CLI drives Kinesis Data Streams, a delivery stream reading one,
+// and the Glue Data Catalog, as against AWS.
+func TestAWSCLIKinesisAndGlue(t *testing.T) {
+	p := startBinary(t, nil)
+	run := awsCLIAt(t, p.url)
+	run("s3api", "create-bucket", "--bucket", "deliveries")
+	run("kinesis", "create-stream", "--stream-name", "cli-src", "--shard-count", "2")
+	var sum struct {
+		StreamDescriptionSummary struct{ StreamARN, StreamStatus string }
+	}
+	if out := run("kinesis", "describe-stream-summary", "--stream-name", "cli-src"); json.Unmarshal([]byte(out), &sum) != nil || sum.StreamDescriptionSummary.StreamStatus != "ACTIVE" {
+		t.Fatalf("describe-stream-summary: %s", out)
+	}
+	run("firehose", "create-delivery-stream", "--delivery-stream-name", "cli-fh", "--delivery-stream-type", "KinesisStreamAsSource",
+		"--kinesis-stream-source-configuration", "KinesisStreamARN="+sum.StreamDescriptionSummary.StreamARN+",RoleARN="+roleARN,
+		"--extended-s3-destination-configuration", "RoleARN="+roleARN+",BucketARN="+bucketARN+",Prefix=cli-fh/")
+	// CLI v2 reads a blob argument as base64; v1 sends its text as the bytes.
+	put := []string{"kinesis", "put-record", "--stream-name", "cli-src", "--partition-key", "k", "--data", "aGVsbG8K"}
+	want := "aGVsbG8K"
+	if strings.HasPrefix(run("--version"), "aws-cli/2.") {
+		put, want = append(put, "--cli-binary-format", "base64"), "hello\n"
+	}
+	var rec struct{ ShardId, SequenceNumber string }
+	if out := run(put...); json.Unmarshal([]byte(out), &rec) != nil || rec.SequenceNumber == "" {
+		t.Fatalf("put-record: %s", out)
+	}
+	var it struct{ ShardIterator string }
+	if out := run("kinesis", "get-shard-iterator", "--stream-name", "cli-src", "--shard-id", rec.ShardId, "--shard-iterator-type", "TRIM_HORIZON"); json.Unmarshal([]byte(out), &it) != nil || it.ShardIterator == "" {
+		t.Fatalf("get-shard-iterator: %s", out)
+	}
+	var got struct{ Records []struct{ Data []byte } }
+	if out := run("kinesis", "get-records", "--shard-iterator", it.ShardIterator); json.Unmarshal([]byte(out), &got) != nil || len(got.Records) != 1 || string(got.Records[0].Data) != want {
+		t.Fatalf("get-records: %s", out)
+	}
+	resp, err := http.Post(p.url+"/_local/flush", "", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("flush: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var objs struct{ Contents []struct{ Key string } }
+	if out := run("s3api", "list-objects-v2", "--bucket", "deliveries", "--prefix", "cli-fh/"); json.Unmarshal([]byte(out), &objs) != nil || len(objs.Contents) != 1 {
+		t.Fatalf("list-objects-v2: %s", out)
+	}
+	file := filepath.Join(t.TempDir(), "object")
+	run("s3api", "get-object", "--bucket", "deliveries", "--key", objs.Contents[0].Key, file)
+	if b, _ := os.ReadFile(file); string(b) != want {
+		t.Fatalf("the delivered object holds %q, want %q", b, want)
+	}
+
+	run("glue", "create-database", "--database-input", "Name=cli_db")
+	run("glue", "create-table", "--database-name", "cli_db", "--table-input", `{"Name":"t","StorageDescriptor":{"Columns":[{"Name":"a","Type":"int"}]}}`)
+	var table struct {
+		Table struct{ Name, DatabaseName, VersionId string }
+	}
+	if out := run("glue", "get-table", "--database-name", "cli_db", "--name", "t"); json.Unmarshal([]byte(out), &table) != nil ||
+		table.Table.Name != "t" || table.Table.DatabaseName != "cli_db" || table.Table.VersionId != "0" {
+		t.Fatalf("get-table: %s", out)
 	}
 }
