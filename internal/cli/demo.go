@@ -20,7 +20,8 @@ import (
 func demoCommand(args []string, getenv func(string) string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	fs := flag.NewFlagSet("firehose-local demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	stream := fs.String("stream", "", "the delivery stream to send to (required)")
+	stream := fs.String("stream", "", "the delivery stream to send to (this or --data-stream is required)")
+	dataStream := fs.String("data-stream", "", "instead, the Kinesis data stream to send to (PutRecords), for a delivery stream that reads it")
 	rate := fs.Int("rate", 10, fmt.Sprintf("records per second, 1 to %d", demo.MaxRate))
 	duration := fs.Duration("duration", 0, "stop after this long, e.g. 30s (default: until Ctrl-C)")
 	endpoint := fs.String("endpoint", defaultEndpoint(getenv), "the running firehose-local (env "+EnvPrefix+"ENDPOINT)")
@@ -43,8 +44,8 @@ func demoCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	switch {
 	case fs.NArg() > 0:
 		return usage(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
-	case *stream == "":
-		return usage("--stream is required")
+	case (*stream == "") == (*dataStream == ""):
+		return usage("one of --stream and --data-stream is required")
 	case *rate < 1 || *rate > demo.MaxRate:
 		return usage(fmt.Sprintf("invalid value %d for --rate: want 1 to %d records per second", *rate, demo.MaxRate))
 	case *duration < 0:
@@ -52,8 +53,12 @@ func demoCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	case !regionPattern.MatchString(*region):
 		return usage(fmt.Sprintf("invalid value %q for --region: want a region name such as us-east-1", *region))
 	}
+	var client demo.API = demo.NewClient(strings.TrimSuffix(*endpoint, "/"), *region, clientCredentials(getenv), nil)
+	if *dataStream != "" {
+		client, *stream = demo.DataStreamClient{Client: client.(*demo.Client)}, *dataStream
+	}
 	run, err := demo.New(demo.Options{
-		Client:   demo.NewClient(strings.TrimSuffix(*endpoint, "/"), *region, clientCredentials(getenv), nil),
+		Client:   client,
 		Stream:   *stream,
 		Rate:     *rate,
 		Duration: *duration,

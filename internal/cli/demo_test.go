@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator"
@@ -111,7 +112,7 @@ func TestDemoCommandFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "--stream is required"},
+		{nil, "one of --stream and --data-stream is required"},
 		{[]string{"--stream", "s", "--rate", "0"}, "invalid value 0 for --rate"},
 		{[]string{"--stream", "s", "--duration", "-1s"}, "invalid value -1s for --duration"},
 		{[]string{"--stream", "s", "--region", "moon"}, `invalid value "moon" for --region`},
@@ -133,3 +134,45 @@ func TestProgressLine(t *testing.T) {
 }
 
 func noEnv(string) string { return "" }
+
+// --data-stream sends the demo records to a Kinesis data stream, which a
+// KinesisStreamAsSource delivery stream reads into S3.
+func TestDemoCommandToDataStream(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{})
+	ctx := context.Background()
+	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ticks")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Kinesis.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("ticks-src"), ShardCount: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	role := aws.String("arn:aws:iam::000000000000:role/firehose")
+	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("from-ticks"), DeliveryStreamType: types.DeliveryStreamTypeKinesisStreamAsSource,
+		KinesisStreamSourceConfiguration: &types.KinesisStreamSourceConfiguration{
+			KinesisStreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/ticks-src"), RoleARN: role},
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{RoleARN: role, BucketARN: aws.String("arn:aws:s3:::ticks")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"demo", "--data-stream", "ticks-src", "--rate", "40", "--duration", "500ms", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
+	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to ticks-src in 500ms (40.0 records/s); 0 failed") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	env.Flush(t, "from-ticks")
+	list, err := env.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("ticks")})
+	if err != nil || len(list.Contents) != 1 {
+		t.Fatalf("objects: %v %v", list, err)
+	}
+	obj, _, err := env.Server.S3().GetObject(ctx, "ticks", aws.ToString(list.Contents[0].Key))
+	if err != nil || bytes.Count(obj, []byte("\n")) != 20 || !bytes.HasPrefix(obj, []byte(`{"ticker_symbol":"`)) {
+		t.Fatalf("object: %q %v", obj, err)
+	}
+	// A data stream that does not exist ends the run at once.
+	stdout.Reset()
+	stderr.Reset()
+	if code := Run([]string{"demo", "--data-stream", "nope", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil); code == 0 || !strings.Contains(stdout.String()+stderr.String(), "Stream nope under account 000000000000 not found.") {
+		t.Fatalf("missing data stream: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+}

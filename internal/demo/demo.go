@@ -11,6 +11,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -171,30 +172,95 @@ func (c *Client) PutRecordBatch(ctx context.Context, stream string, records [][]
 	for i, r := range records {
 		in.Records[i].Data = r
 	}
+	var out struct {
+		FailedPutCount   int `json:"FailedPutCount"`
+		RequestResponses []struct {
+			ErrorCode    string `json:"ErrorCode"`
+			ErrorMessage string `json:"ErrorMessage"`
+		} `json:"RequestResponses"`
+	}
+	if err := c.call(ctx, "firehose", "Firehose_20150804.PutRecordBatch", in, &out); err != nil {
+		return BatchResult{}, err
+	}
+	res := BatchResult{Failed: out.FailedPutCount}
+	for _, r := range out.RequestResponses {
+		if r.ErrorCode != "" {
+			res.FirstError = r.ErrorCode + ": " + r.ErrorMessage
+			break
+		}
+	}
+	return res, nil
+}
+
+// DataStreamClient sends the demo records to a Kinesis data stream with
+// PutRecords (each record's partition key its ticker symbol), so that a
+// KinesisStreamAsSource delivery stream reading it gets them.
+type DataStreamClient struct{ *Client }
+
+// PutRecordBatch sends records to the data stream in one PutRecords call.
+func (c DataStreamClient) PutRecordBatch(ctx context.Context, stream string, records [][]byte) (BatchResult, error) {
+	type record struct {
+		Data         []byte `json:"Data"`
+		PartitionKey string `json:"PartitionKey"`
+	}
+	in := struct {
+		StreamName string   `json:"StreamName"`
+		Records    []record `json:"Records"`
+	}{stream, make([]record, len(records))}
+	for i, r := range records {
+		var t struct {
+			Ticker string `json:"ticker_symbol"`
+		}
+		_ = json.Unmarshal(r, &t)
+		in.Records[i] = record{Data: r, PartitionKey: cmp.Or(t.Ticker, "demo")}
+	}
+	var out struct {
+		FailedRecordCount int `json:"FailedRecordCount"`
+		Records           []struct {
+			ErrorCode    string `json:"ErrorCode"`
+			ErrorMessage string `json:"ErrorMessage"`
+		} `json:"Records"`
+	}
+	if err := c.call(ctx, "kinesis", "Kinesis_20131202.PutRecords", in, &out); err != nil {
+		return BatchResult{}, err
+	}
+	res := BatchResult{Failed: out.FailedRecordCount}
+	for _, r := range out.Records {
+		if r.ErrorCode != "" {
+			res.FirstError = r.ErrorCode + ": " + r.ErrorMessage
+			break
+		}
+	}
+	return res, nil
+}
+
+// call sends one signed JSON 1.1 request of the API service (its SigV4
+// name) and decodes the answer into out; an error answer is an *APIError.
+func (c *Client) call(ctx context.Context, service, target string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
-		return BatchResult{}, err
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return BatchResult{}, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "Firehose_20150804.PutRecordBatch")
+	req.Header.Set("X-Amz-Target", target)
 	sum := sha256.Sum256(body)
-	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "firehose", c.region, time.Now()); err != nil {
-		return BatchResult{}, fmt.Errorf("signing: %w", err)
+	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), service, c.region, time.Now()); err != nil {
+		return fmt.Errorf("signing: %w", err)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return BatchResult{}, err
+		return err
 	}
 	defer resp.Body.Close()
 	rb, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return BatchResult{}, fmt.Errorf("reading the response: %w", err)
+		return fmt.Errorf("reading the response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -218,26 +284,12 @@ func (c *Client) PutRecordBatch(ctx context.Context, stream string, records [][]
 		if e.Message == "" {
 			e.Message = strings.TrimSpace(string(rb))
 		}
-		return BatchResult{}, &APIError{Code: code, Message: e.Message, Status: resp.StatusCode}
+		return &APIError{Code: code, Message: e.Message, Status: resp.StatusCode}
 	}
-	var out struct {
-		FailedPutCount   int `json:"FailedPutCount"`
-		RequestResponses []struct {
-			ErrorCode    string `json:"ErrorCode"`
-			ErrorMessage string `json:"ErrorMessage"`
-		} `json:"RequestResponses"`
+	if err := json.Unmarshal(rb, out); err != nil {
+		return fmt.Errorf("decoding the response: %w", err)
 	}
-	if err := json.Unmarshal(rb, &out); err != nil {
-		return BatchResult{}, fmt.Errorf("decoding the response: %w", err)
-	}
-	res := BatchResult{Failed: out.FailedPutCount}
-	for _, r := range out.RequestResponses {
-		if r.ErrorCode != "" {
-			res.FirstError = r.ErrorCode + ": " + r.ErrorMessage
-			break
-		}
-	}
-	return res, nil
+	return nil
 }
 
 // Clock paces a run; tests pass a fake one.
@@ -334,8 +386,9 @@ func (r *Run) Stats() Stats {
 	return s
 }
 
-// ErrStreamNotFound is returned (wrapped) when the stream does not exist.
-var ErrStreamNotFound = errors.New("delivery stream not found")
+// ErrStreamNotFound is returned (wrapped) when the stream (delivery or
+// data stream) does not exist.
+var ErrStreamNotFound = errors.New("stream not found")
 
 // Run sends records until the duration has passed or ctx ends, whichever
 // comes first; both are a normal end and return nil. It returns an error
