@@ -54,8 +54,9 @@ func (d *Deps) annotate(requestID, stream string, ok, dropped, failed int, respo
 	}
 }
 
-// Stream names the delivery stream a pipeline carries records for.
-type Stream struct{ Name, ARN, Region string }
+// Stream names the delivery stream a pipeline carries records for, and
+// for a KinesisStreamAsSource stream the data stream it reads (its ARN).
+type Stream struct{ Name, ARN, Region, KinesisSource string }
 
 // Budget bounds the bytes buffered or waiting for delivery.
 type Budget struct {

@@ -85,10 +85,20 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 	n := len(b.ends)
 	ids := make([]string, n)
 	base := recordIDSeq.Add(uint64(n)) - uint64(n)
-	event := protocol.TransformEvent{InvocationID: uuid.NewString(), DeliveryStreamArn: p.arn, Region: p.region, Records: make([]protocol.TransformEventRecord, n)}
+	event := protocol.TransformEvent{InvocationID: uuid.NewString(), DeliveryStreamArn: p.arn, SourceKinesisStreamArn: p.source,
+		Region: p.region, Records: make([]protocol.TransformEventRecord, n)}
+	var meta []protocol.KinesisRecordMetadata
+	if b.kinesis != nil {
+		meta = make([]protocol.KinesisRecordMetadata, n)
+	}
 	for i := range n {
 		ids[i] = fmt.Sprintf("%s%020d", recordIDPrefix, base+uint64(i))
 		event.Records[i] = protocol.TransformEventRecord{RecordID: ids[i], ApproximateArrivalTimestamp: b.arrivals[i], Data: record(b, i)}
+		if m := metaAt(b.kinesis, i); m != nil && m.ShardID != "" {
+			meta[i] = protocol.KinesisRecordMetadata{ShardID: m.ShardID, PartitionKey: m.PartitionKey,
+				ApproximateArrivalTimestamp: m.Arrival, SequenceNumber: m.SequenceNumber, SubsequenceNumber: m.SubsequenceNumber}
+			event.Records[i].KinesisRecordMetadata = &meta[i]
+		}
 	}
 	payload, _ := json.Marshal(event)
 	region := p.region

@@ -34,6 +34,7 @@ type Pipeline struct {
 	stream string
 	arn    string
 	region string
+	source string // the data stream of a KinesisStreamAsSource stream; "" for others
 
 	mu       sync.Mutex
 	cfg      destConfig
@@ -111,10 +112,14 @@ type Batch struct {
 	data     []byte
 	ends     []int   // end offset of each record in data
 	arrivals []int64 // arrival of each record, Unix ms
-	first    time.Time
-	done     chan struct{} // closed once delivered or dropped (processed, for a processor batch)
-	err      error         // last delivery error, under pipeline.mu
-	retryNow chan struct{} // a flush cuts a backoff wait short
+	// kinesis is each record's Kinesis metadata, in a Lambda processor's
+	// batch of a KinesisStreamAsSource stream; nil for other batches.
+	kinesis   []KinesisMeta
+	metaBytes int // a bound on the JSON of kinesis in the Lambda event
+	first     time.Time
+	done      chan struct{} // closed once delivered or dropped (processed, for a processor batch)
+	err       error         // last delivery error, under pipeline.mu
+	retryNow  chan struct{} // a flush cuts a backoff wait short
 
 	errorType string // non-empty for an error-output object, e.g. "processing-failed"
 	converted []byte // the object's body when its records were converted to Parquet
@@ -239,6 +244,7 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		stream:   id.Name,
 		arn:      id.ARN,
 		region:   id.Region,
+		source:   id.KinesisSource,
 		cfg:      newDestConfig(dest, version, d.MaxBufferInterval, d.EndpointRewrites),
 		wake:     make(chan struct{}, 1),
 		finished: make(chan struct{}),
@@ -256,6 +262,16 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 	return p
 }
 
+// KinesisMeta is where a record read from a Kinesis data stream came from,
+// for a Lambda processor's event (its kinesisRecordMetadata).
+type KinesisMeta struct {
+	ShardID, PartitionKey, SequenceNumber string
+	// SubsequenceNumber is a KPL sub-record's index in its aggregate; 0
+	// for other records.
+	SubsequenceNumber int64
+	Arrival           int64 // in the data stream, Unix ms
+}
+
 // ErrSlowDown is returned for records refused because too much data is
 // already waiting for delivery.
 var ErrSlowDown = errors.New("slow down")
@@ -265,6 +281,12 @@ var ErrSlowDown = errors.New("slow down")
 // returns, per record, nil or ErrSlowDown when the server's pending-data
 // bound is reached.
 func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
+	p.PutMeta(records, nil, now, results)
+}
+
+// PutMeta is Put for records with metadata: meta, if not nil, has one
+// entry per record.
+func (p *Pipeline) PutMeta(records [][]byte, meta []KinesisMeta, now time.Time, results []error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.proc.closed {
@@ -279,7 +301,7 @@ func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
 			results[i] = ErrSlowDown
 			continue
 		}
-		p.addLocked(r, ms, now, nil)
+		p.addLocked(r, metaAt(meta, i), ms, now, nil)
 	}
 	p.endPutLocked()
 	p.queueErrorsLocked()
@@ -289,29 +311,43 @@ func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
 // written to the write-ahead log as h's frame. It reports false, taking
 // nothing, when the pipeline no longer accepts records (stream deleted).
 func (p *Pipeline) PutLogged(records [][]byte, now time.Time, h *Hold) bool {
+	return p.PutLoggedMeta(records, nil, now, h)
+}
+
+// PutLoggedMeta is PutLogged for records with metadata: meta, if not nil,
+// has one entry per record.
+func (p *Pipeline) PutLoggedMeta(records [][]byte, meta []KinesisMeta, now time.Time, h *Hold) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.proc.closed {
 		return false
 	}
 	ms := now.UnixMilli()
-	for _, r := range records {
-		p.addLocked(r, ms, now, h)
+	for i, r := range records {
+		p.addLocked(r, metaAt(meta, i), ms, now, h)
 	}
 	p.endPutLocked()
 	p.queueErrorsLocked()
 	return true
 }
 
+func metaAt(meta []KinesisMeta, i int) *KinesisMeta {
+	if meta == nil {
+		return nil
+	}
+	return &meta[i]
+}
+
 // addLocked adds one accepted record to the processor's buffer or the
-// destination buffer, and to the S3 backup buffer with AllData.
-func (p *Pipeline) addLocked(r []byte, ms int64, now time.Time, h *Hold) {
+// destination buffer, and to the S3 backup buffer with AllData. m is its
+// Kinesis metadata (nil: none), which only a Lambda processor uses.
+func (p *Pipeline) addLocked(r []byte, m *KinesisMeta, ms int64, now time.Time, h *Hold) {
 	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
 		p.backupAppendLocked(r, ms, now, h)
 	}
 	pre := p.cfg.pre
 	if pre == nil {
-		p.addProcessedLocked(r, r, ms, now, h)
+		p.addProcessedLocked(r, r, m, ms, now, h)
 		return
 	}
 	out, f := pre.run(r)
@@ -322,16 +358,16 @@ func (p *Pipeline) addLocked(r []byte, ms int64, now time.Time, h *Hold) {
 	}
 	for _, sub := range out {
 		p.d.Pending.Add(int64(len(sub)))
-		p.addProcessedLocked(sub, pre.rawOf(r, sub), ms, now, h)
+		p.addProcessedLocked(sub, pre.rawOf(r, sub), m, ms, now, h)
 	}
 }
 
 // addProcessedLocked adds a record that came through the record stages
 // (raw: what error documents show of it) to the Lambda processor's buffer,
 // or on to its destination buffer.
-func (p *Pipeline) addProcessedLocked(r, raw []byte, ms int64, now time.Time, h *Hold) {
+func (p *Pipeline) addProcessedLocked(r, raw []byte, m *KinesisMeta, ms int64, now time.Time, h *Hold) {
 	if p.cfg.proc != nil {
-		p.procAppendLocked(r, ms, now, h)
+		p.procAppendLocked(r, m, ms, now, h)
 	} else {
 		p.routeLocked(r, raw, ms, nil).hold(h)
 	}

@@ -55,8 +55,9 @@ type procConfig struct {
 	processor Processor
 	sizeLimit int
 	interval  time.Duration
-	// fits reports whether a batch of n record bytes in count records is
-	// one the processor takes (a Lambda event has a size limit); nil: any.
+	// fits reports whether a batch of n record bytes (plus a bound on the
+	// JSON of their Kinesis metadata) in count records is one the
+	// processor takes (a Lambda event has a size limit); nil: any.
 	fits func(n, count int) bool
 }
 
@@ -72,9 +73,13 @@ type procStage struct {
 	closed   bool
 }
 
-func (p *Pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time, h *Hold) {
+func (p *Pipeline) procAppendLocked(r []byte, m *KinesisMeta, ms int64, arrival time.Time, h *Hold) {
 	c := p.cfg.proc
-	if b := p.proc.buf; b != nil && (len(b.data)+len(r) > c.sizeLimit || (c.fits != nil && !c.fits(len(b.data)+len(r), len(b.ends)+1))) {
+	extra := 0
+	if m != nil {
+		extra = m.eventSize()
+	}
+	if b := p.proc.buf; b != nil && (len(b.data)+len(r) > c.sizeLimit || (c.fits != nil && !c.fits(len(b.data)+len(r)+b.metaBytes+extra, len(b.ends)+1))) {
 		p.procCutLocked()
 	}
 	if p.proc.buf == nil {
@@ -95,9 +100,26 @@ func (p *Pipeline) procAppendLocked(r []byte, ms int64, arrival time.Time, h *Ho
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
+	if m != nil || b.kinesis != nil {
+		if b.kinesis == nil {
+			b.kinesis = make([]KinesisMeta, len(b.ends)-1, cap(b.ends))
+		}
+		var v KinesisMeta
+		if m != nil {
+			v = *m
+		}
+		b.kinesis = append(b.kinesis, v)
+		b.metaBytes += extra
+	}
 	if len(b.data) >= c.sizeLimit {
 		p.procCutLocked()
 	}
+}
+
+// eventSize bounds the JSON of m in a Lambda event: the member names and
+// numbers, and the strings even if every byte were escaped.
+func (m *KinesisMeta) eventSize() int {
+	return 192 + 6*(len(m.ShardID)+len(m.PartitionKey)+len(m.SequenceNumber))
 }
 
 func (p *Pipeline) procCutLocked() {

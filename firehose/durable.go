@@ -53,13 +53,15 @@ var errNotLogged = errors.New("the record could not be written to the write-ahea
 
 // ingest puts records that arrived at now into the stream: straight into
 // its buffers in memory, or, with a data directory, through the
-// write-ahead log first. results gets each record's error, if any.
-func (s *Service) ingest(st *stream, records [][]byte, now time.Time, results []error) {
+// write-ahead log first. meta is the records' Kinesis metadata, one entry
+// per record, or nil (Direct PUT, CloudWatch Logs). results gets each
+// record's error, if any.
+func (s *Service) ingest(st *stream, records [][]byte, meta []delivery.KinesisMeta, now time.Time, results []error) {
 	if s.wal == nil {
-		st.pipe.Put(records, now, results)
+		st.pipe.PutMeta(records, meta, now, results)
 		return
 	}
-	accepted := records
+	accepted, acceptedMeta := records, meta
 	refused := 0
 	for i, r := range records {
 		if !s.pending.Reserve(len(r)) {
@@ -72,9 +74,15 @@ func (s *Service) ingest(st *stream, records [][]byte, now time.Time, results []
 	}
 	if refused > 0 {
 		accepted = make([][]byte, 0, len(records)-refused)
+		if meta != nil {
+			acceptedMeta = make([]delivery.KinesisMeta, 0, len(records)-refused)
+		}
 		for i, r := range records {
 			if results[i] == nil {
 				accepted = append(accepted, r)
+				if meta != nil {
+					acceptedMeta = append(acceptedMeta, meta[i])
+				}
 			}
 		}
 	}
@@ -87,7 +95,7 @@ func (s *Service) ingest(st *stream, records [][]byte, now time.Time, results []
 		}
 	}
 	bp := payloads.Get().(*[]byte)
-	payload := encodeRecords((*bp)[:0], st, now, accepted)
+	payload := encodeRecords((*bp)[:0], st, now, accepted, acceptedMeta)
 	pos, err := s.wal.Append(payload, len(accepted))
 	*bp = payload
 	if cap(payload) <= 8<<20 {
@@ -104,7 +112,7 @@ func (s *Service) ingest(st *stream, records [][]byte, now time.Time, results []
 		return
 	}
 	h := delivery.NewHold(pos)
-	if !st.pipe.PutLogged(accepted, now, h) {
+	if !st.pipe.PutLoggedMeta(accepted, acceptedMeta, now, h) {
 		fail(delivery.ErrSlowDown) // the stream was deleted meanwhile
 	}
 	s.deps.Release(h)
@@ -112,18 +120,31 @@ func (s *Service) ingest(st *stream, records [][]byte, now time.Time, results []
 
 var payloads = sync.Pool{New: func() any { return new([]byte) }}
 
-// walFormat is the version of a data frame's payload:
+// The versions of a data frame's payload:
 //
 //	[1][region][name][incarnation][arrival ms, varint][count][record]...
+//	[2][region][name][incarnation][arrival ms, varint][count][record]...[meta]...
 //
-// where strings and records are a uvarint length and the bytes.
-const walFormat = 1
+// where strings and records are a uvarint length and the bytes, and each
+// record's meta (version 2: records read from a Kinesis data stream) is
+//
+//	[shard][partition key][sequence number][subsequence, uvarint][arrival ms, varint]
+//
+// Records without metadata (Direct PUT, CloudWatch Logs) are written as
+// version 1, as before version 2 existed; both are read.
+const (
+	walFormat     = 1
+	walFormatMeta = 2
+)
 
-func encodeRecords(b []byte, st *stream, now time.Time, records [][]byte) []byte {
-	b = append(b, walFormat)
+func encodeRecords(b []byte, st *stream, now time.Time, records [][]byte, meta []delivery.KinesisMeta) []byte {
+	if meta == nil {
+		b = append(b, walFormat)
+	} else {
+		b = append(b, walFormatMeta)
+	}
 	for _, s := range [...]string{st.region, st.name, st.incarnation} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		b = appendString(b, s)
 	}
 	b = binary.AppendVarint(b, now.UnixMilli())
 	b = binary.AppendUvarint(b, uint64(len(records)))
@@ -131,7 +152,19 @@ func encodeRecords(b []byte, st *stream, now time.Time, records [][]byte) []byte
 		b = binary.AppendUvarint(b, uint64(len(r)))
 		b = append(b, r...)
 	}
+	for _, m := range meta {
+		b = appendString(b, m.ShardID)
+		b = appendString(b, m.PartitionKey)
+		b = appendString(b, m.SequenceNumber)
+		b = binary.AppendUvarint(b, uint64(m.SubsequenceNumber))
+		b = binary.AppendVarint(b, m.Arrival)
+	}
 	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // loggedRecords is a decoded data frame; its slices point into the payload.
@@ -139,14 +172,16 @@ type loggedRecords struct {
 	region, name, incarnation string
 	arrival                   time.Time
 	records                   [][]byte
+	meta                      []delivery.KinesisMeta // version 2 only; nil for version 1
 }
 
 func decodeRecords(b []byte) (loggedRecords, error) {
 	var out loggedRecords
 	bad := errors.New("malformed write-ahead log payload")
-	if len(b) == 0 || b[0] != walFormat {
+	if len(b) == 0 || (b[0] != walFormat && b[0] != walFormatMeta) {
 		return out, bad
 	}
+	withMeta := b[0] == walFormatMeta
 	b = b[1:]
 	bytesOf := func() ([]byte, bool) {
 		n, k := binary.Uvarint(b)
@@ -184,6 +219,31 @@ func decodeRecords(b []byte) (loggedRecords, error) {
 			return out, bad
 		}
 		out.records = append(out.records, v)
+	}
+	if !withMeta {
+		return out, nil
+	}
+	out.meta = make([]delivery.KinesisMeta, len(out.records))
+	for i := range out.meta {
+		m := &out.meta[i]
+		for _, p := range [...]*string{&m.ShardID, &m.PartitionKey, &m.SequenceNumber} {
+			v, ok := bytesOf()
+			if !ok {
+				return out, bad
+			}
+			*p = string(v)
+		}
+		sub, k := binary.Uvarint(b)
+		if k <= 0 {
+			return out, bad
+		}
+		b = b[k:]
+		ms, k := binary.Varint(b)
+		if k <= 0 {
+			return out, bad
+		}
+		b = b[k:]
+		m.SubsequenceNumber, m.Arrival = int64(sub), ms
 	}
 	return out, nil
 }
@@ -237,7 +297,7 @@ func (s *Service) startDurable() error {
 		// Acknowledged records come back whatever the pending bound says.
 		s.pending.Add(int64(size))
 		h := delivery.NewHold(pos)
-		if !st.pipe.PutLogged(lr.records, lr.arrival, h) {
+		if !st.pipe.PutLoggedMeta(lr.records, lr.meta, lr.arrival, h) {
 			s.pending.Add(-int64(size))
 			return false
 		}
@@ -527,7 +587,11 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 		s.streams[st.region] = map[string]*stream{}
 	}
 	s.streams[st.region][st.name] = st
-	st.pipe = s.newPipeline(st)
+	source := ""
+	if ss.Kinesis != nil {
+		source = ss.Kinesis.StreamARN
+	}
+	st.pipe = s.newPipeline(st, source)
 	if ss.Kinesis != nil {
 		var start map[string]shardPos
 		if c, ok := checkpoints[st.region+"/"+st.name]; ok && c.Incarnation == st.incarnation {

@@ -122,7 +122,7 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 	var start map[string]shardPos
 	if typ == typeKinesisSource {
 		var err *awsjson.Error
-		if src, start, err = s.checkKinesisSource(&in, dest); err != nil {
+		if src, start, err = s.checkKinesisSource(&in); err != nil {
 			return nil, err
 		}
 	}
@@ -159,7 +159,11 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 		s.streams[region] = map[string]*stream{}
 	}
 	s.streams[region][st.name] = st
-	st.pipe = s.newPipeline(st)
+	source := ""
+	if src != nil {
+		source = src.StreamARN
+	}
+	st.pipe = s.newPipeline(st, source)
 	if src != nil {
 		st.kinesis = s.newKinesisPoller(st, *src, start)
 	}
@@ -313,11 +317,6 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 	next, err := s.mergeUpdate(st, updates[0], doc[updates[0]].(map[string]any))
 	if err != nil {
 		return nil, err
-	}
-	if st.kinesis != nil {
-		if err := checkKinesisProcessing(next); err != nil {
-			return nil, err
-		}
 	}
 	// Records buffered under the old configuration are delivered with it.
 	st.pipe.Reconfigure(next, st.version+1)

@@ -76,6 +76,18 @@ func (k *fakeKinesis) put(arn, shardID string, data ...string) {
 	}
 }
 
+// putRecord appends one record with its partition key and arrival, and
+// returns its sequence number.
+func (k *fakeKinesis) putRecord(arn, shardID, pk string, arrival time.Time, data []byte) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.seq++
+	r := KinesisRecord{SequenceNumber: fmt.Sprintf("%056d", k.seq), PartitionKey: pk, Data: data, Arrival: arrival}
+	sh := k.shard(arn, shardID)
+	sh.recs = append(sh.recs, r)
+	return r.SequenceNumber
+}
+
 func (k *fakeKinesis) addShard(arn string, parent, adjacent string) string {
 	id := fmt.Sprintf("shardId-%012d", len(k.streams[arn]))
 	k.streams[arn] = append(k.streams[arn], &fakeShard{KinesisShard: KinesisShard{ID: id, ParentID: parent, AdjacentParentID: adjacent}})
@@ -231,6 +243,7 @@ type kinesisEnv struct {
 	clk   *clock.Fake
 	kin   *fakeKinesis
 	store *memStore
+	fn    *fakeTransform // every Lambda processor's function
 	log   *logBuffer
 	dir   string
 	db    *statestore.DB
@@ -241,7 +254,7 @@ type kinesisEnv struct {
 
 func newKinesisEnv(t *testing.T, dataDir bool) *kinesisEnv {
 	e := &kinesisEnv{t: t, clk: clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), kin: newFakeKinesis(),
-		store: &memStore{objects: map[string][]byte{}}, log: &logBuffer{}}
+		store: &memStore{objects: map[string][]byte{}}, fn: &fakeTransform{}, log: &logBuffer{}}
 	if dataDir {
 		e.dir = t.TempDir()
 	}
@@ -256,7 +269,7 @@ func (e *kinesisEnv) open() {
 	e.abort = cancel
 	deps := &delivery.Deps{
 		Clock: e.clk, Logger: slog.New(slog.NewTextHandler(e.log, nil)), Store: e.store,
-		Pending: delivery.NewBudget(1 << 30), Abort: abort, WG: e.wg,
+		Pending: delivery.NewBudget(1 << 30), Abort: abort, WG: e.wg, Invoke: e.fn.invoke,
 	}
 	cfg := Config{Region: "us-east-1", Account: "123456789012", Clock: e.clk, Logger: deps.Logger, Kinesis: e.kin, Fsync: FsyncAlways}
 	if e.dir != "" {

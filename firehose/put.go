@@ -63,7 +63,7 @@ func (s *Service) putOne(st *stream, data []byte) *awsjson.Error {
 		return drainError()
 	}
 	var res [1]error
-	s.ingest(st, [][]byte{data}, s.clock.Now(), res[:])
+	s.ingest(st, [][]byte{data}, nil, s.clock.Now(), res[:])
 	if res[0] != nil {
 		if res[0] == delivery.ErrSlowDown || res[0] == errDraining {
 			m.Throttled.Add(1)
@@ -90,7 +90,7 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 		return nil, drainError()
 	}
 	results := make([]error, len(records))
-	s.ingest(st, records, s.clock.Now(), results)
+	s.ingest(st, records, nil, s.clock.Now(), results)
 	var n, bytes int64
 	for i, r := range results {
 		if r == errDraining {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/delivery"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/statestore"
@@ -36,9 +37,16 @@ type Config struct {
 	// Kinesis reads the data streams of KinesisStreamAsSource delivery
 	// streams; nil refuses that type.
 	Kinesis KinesisReader
-	// Deaggregate, if set, splits each record read from a data stream
-	// (a KPL aggregate) into the records it holds; nil passes records
-	// through as they are.
+	// DeaggregateKPL, if set, splits each record read from a data stream
+	// that is a KPL aggregate into the records it holds, reporting whether
+	// it was one (builtin.DeaggregateKPL's signature): each sub-record goes
+	// on with its own partition key and its index as its
+	// subsequenceNumber. Records that are no aggregate pass whole.
+	DeaggregateKPL func([]byte) ([]builtin.KPLRecord, bool)
+	// Deaggregate is the older form of DeaggregateKPL, used when that is
+	// not set: sub-records take their parent's partition key.
+	//
+	// Deprecated: set DeaggregateKPL.
 	Deaggregate func([]byte) [][]byte
 }
 
@@ -85,9 +93,10 @@ func Open(cfg Config, deps *delivery.Deps) (*Service, error) {
 	return s, nil
 }
 
-// newPipeline starts st's delivery pipeline.
-func (s *Service) newPipeline(st *stream) *delivery.Pipeline {
-	return delivery.New(s.deps, delivery.Stream{Name: st.name, ARN: st.arn, Region: st.region}, st.dest, st.version)
+// newPipeline starts st's delivery pipeline; source is the data stream a
+// KinesisStreamAsSource stream reads ("" for others).
+func (s *Service) newPipeline(st *stream, source string) *delivery.Pipeline {
+	return delivery.New(s.deps, delivery.Stream{Name: st.name, ARN: st.arn, Region: st.region, KinesisSource: source}, st.dest, st.version)
 }
 
 // model is the Firehose model requests are validated against, with http://

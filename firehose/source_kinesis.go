@@ -8,7 +8,6 @@ import (
 
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/delivery"
-	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/statestore"
@@ -37,7 +36,8 @@ type KinesisShard struct {
 	Closed                         bool
 }
 
-// KinesisRecord is a data record read from a source data stream.
+// KinesisRecord is a data record read from a source data stream. Arrival
+// is its ApproximateArrivalTimestamp (zero: taken as when it is read).
 type KinesisRecord struct {
 	SequenceNumber, PartitionKey string
 	Data                         []byte
@@ -97,7 +97,7 @@ func kinesisRegion(arn string) string {
 
 // checkKinesisSource checks a KinesisStreamAsSource stream's request and
 // returns its source and where reading starts in each shard (LATEST).
-func (s *Service) checkKinesisSource(in *protocol.CreateDeliveryStreamInput, dest destination) (*kinesisSource, map[string]shardPos, *awsjson.Error) {
+func (s *Service) checkKinesisSource(in *protocol.CreateDeliveryStreamInput) (*kinesisSource, map[string]shardPos, *awsjson.Error) {
 	if s.cfg.Kinesis == nil {
 		return nil, nil, protocol.Unsupported("DeliveryStreamType " + typeKinesisSource)
 	}
@@ -107,9 +107,6 @@ func (s *Service) checkKinesisSource(in *protocol.CreateDeliveryStreamInput, des
 	}
 	if in.DeliveryStreamEncryptionConfigurationInput != nil {
 		return nil, nil, awsjson.NewError(awsjson.ErrInvalidArgument, "Server side encryption from firehose is only allowed for direct put delivery streams and database as a source delivery streams")
-	}
-	if err := checkKinesisProcessing(dest); err != nil {
-		return nil, nil, err
 	}
 	region := kinesisRegion(c.KinesisStreamARN)
 	shards, err := s.cfg.Kinesis.Shards(region, c.KinesisStreamARN)
@@ -136,25 +133,6 @@ func sourceStreamError(arn string, err *awsjson.Error) *awsjson.Error {
 		return awsjson.NewError(awsjson.ErrInvalidArgument, "The Kinesis stream %s cannot be read: %s", arn, err.Message)
 	}
 	return err
-}
-
-// checkKinesisProcessing refuses a Lambda processor on a
-// KinesisStreamAsSource stream: its events carry per-record Kinesis
-// metadata the pipeline does not have yet.
-func checkKinesisProcessing(dest destination) *awsjson.Error {
-	pc := (*protocol.ProcessingConfiguration)(nil)
-	dp := false
-	switch {
-	case dest.S3 != nil:
-		pc = dest.S3.ProcessingConfiguration
-		dp = delivery.DynamicPartitioning(*dest.S3)
-	case dest.HTTP != nil:
-		pc = dest.HTTP.ProcessingConfiguration
-	}
-	if plan, _ := builtin.ParseProcessing(pc, dp); plan != nil && plan.Lambda != nil {
-		return protocol.Unsupported("a Lambda processor on a KinesisStreamAsSource delivery stream")
-	}
-	return nil
 }
 
 // kinesisPoller reads one delivery stream's data stream.
@@ -298,7 +276,7 @@ func (p *kinesisPoller) readShard(r KinesisReader, id string) (moved, done, full
 		p.failed("reading shard "+id, err)
 		return false, false, false, false
 	}
-	n := p.place(recs)
+	n := p.place(id, recs)
 	if n > 0 {
 		pos.Seq = recs[n-1].SequenceNumber
 	}
@@ -310,27 +288,31 @@ func (p *kinesisPoller) readShard(r KinesisReader, id string) (moved, done, full
 	return n > 0 || pos.Done || !known, pos.Done, len(recs) == kinesisReadLimit, n == len(recs)
 }
 
-// place puts records into the stream, de-aggregated by Config.Deaggregate
-// if set, and returns how many of them (a prefix) were placed whole.
+// place puts records of a shard into the stream, de-aggregated by
+// Config.DeaggregateKPL (or Deaggregate) if set, each with its Kinesis
+// metadata, and returns how many of them (a prefix) were placed whole.
 // Records after one refused (the service is throttling or draining) are
 // read again next time, and those of them placed meanwhile repeated.
-func (p *kinesisPoller) place(recs []KinesisRecord) int {
+func (p *kinesisPoller) place(shardID string, recs []KinesisRecord) int {
 	if len(recs) == 0 || p.s.draining() {
 		return 0
 	}
+	now := p.s.clock.Now()
 	data := make([][]byte, 0, len(recs))
+	meta := make([]delivery.KinesisMeta, 0, len(recs))
 	ends := make([]int, len(recs)) // ends[i]: len(data) after recs[i]'s records
 	for i, r := range recs {
-		if d := p.s.cfg.Deaggregate; d != nil {
-			data = append(data, d(r.Data)...)
-		} else {
-			data = append(data, r.Data)
+		arrival := r.Arrival
+		if arrival.IsZero() {
+			arrival = now
 		}
+		m := delivery.KinesisMeta{ShardID: shardID, PartitionKey: r.PartitionKey, SequenceNumber: r.SequenceNumber, Arrival: arrival.UnixMilli()}
+		data, meta = p.split(r.Data, m, data, meta)
 		ends[i] = len(data)
 	}
 	results := make([]error, len(data))
 	if len(data) > 0 {
-		p.s.ingest(p.st, data, p.s.clock.Now(), results)
+		p.s.ingest(p.st, data, meta, now, results)
 	}
 	first := len(data)
 	for i, err := range results {
@@ -349,6 +331,31 @@ func (p *kinesisPoller) place(recs []KinesisRecord) int {
 	m.KinesisReadRecords.Add(int64(n))
 	m.KinesisReadBytes.Add(bytes)
 	return n
+}
+
+// split appends a record's data and metadata, or those of each
+// sub-record of a KPL aggregate: its own partition key, and its index as
+// its subsequence number (0 for a record that is no aggregate).
+func (p *kinesisPoller) split(r []byte, m delivery.KinesisMeta, data [][]byte, meta []delivery.KinesisMeta) ([][]byte, []delivery.KinesisMeta) {
+	switch cfg := &p.s.cfg; {
+	case cfg.DeaggregateKPL != nil:
+		subs, aggregated := cfg.DeaggregateKPL(r)
+		if !aggregated {
+			break
+		}
+		for _, sub := range subs {
+			m.PartitionKey, m.SubsequenceNumber = sub.PartitionKey, int64(sub.SubSequence)
+			data, meta = append(data, sub.Data), append(meta, m)
+		}
+		return data, meta
+	case cfg.Deaggregate != nil:
+		for i, d := range cfg.Deaggregate(r) {
+			m.SubsequenceNumber = int64(i)
+			data, meta = append(data, d), append(meta, m)
+		}
+		return data, meta
+	}
+	return append(data, r), append(meta, m)
 }
 
 // failed logs a failed read, once until it changes or reading recovers.

@@ -90,16 +90,7 @@ func TestKinesisSourceRefusals(t *testing.T) {
 	_, err = e.call("CreateDeliveryStream", sourceBody("a", "missing", ""))
 	wantError(t, err, awsjson.ErrInvalidArgument, "The Kinesis stream "+kinesisARN("missing")+" cannot be read: Stream missing under account 123456789012 not found.")
 
-	lambda := `,"ProcessingConfiguration":{"Enabled":true,"Processors":[{"Type":"Lambda","Parameters":[{"ParameterName":"LambdaArn","ParameterValue":"arn:aws:lambda:us-east-1:123456789012:function:f"}]}]}`
-	const noLambda = "firehose-local does not support a Lambda processor on a KinesisStreamAsSource delivery stream yet."
-	_, err = e.call("CreateDeliveryStream", sourceBody("a", "src", lambda))
-	wantError(t, err, awsjson.ErrInvalidArgument, noLambda)
-
 	e.createSource("a", "src")
-	_, err = e.call("UpdateDestination", `{"DeliveryStreamName":"a","CurrentDeliveryStreamVersionId":"1","DestinationId":"destinationId-000000000001",
-		"ExtendedS3DestinationUpdate":{`+lambda[1:]+`}}`)
-	wantError(t, err, awsjson.ErrInvalidArgument, noLambda)
-
 	const notPermitted = "This operation is not permitted on KinesisStreamAsSource delivery stream type."
 	_, err = e.call("PutRecord", `{"DeliveryStreamName":"a","Record":{"Data":"eA=="}}`)
 	wantError(t, err, awsjson.ErrInvalidArgument, notPermitted)

@@ -181,11 +181,6 @@ func TestKinesisSourceRefusals(t *testing.T) {
 	err = create(&firehose.CreateDeliveryStreamInput{KinesisStreamSourceConfiguration: &types.KinesisStreamSourceConfiguration{
 		KinesisStreamARN: aws.String(strings.Replace(arn, "stream/s", "stream/missing", 1)), RoleARN: aws.String(roleARN)}})
 	wantAPIError(t, err, "InvalidArgumentException", "Stream missing under account 000000000000 not found.")
-	lambda := s3Dest()
-	lambda.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeLambda,
-		Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fnARNPrefix + "f")}}}}}
-	err = create(&firehose.CreateDeliveryStreamInput{KinesisStreamSourceConfiguration: src, ExtendedS3DestinationConfiguration: lambda})
-	wantAPIError(t, err, "InvalidArgumentException", "firehose-local does not support a Lambda processor on a KinesisStreamAsSource delivery stream yet.")
 }
 
 // With --data-dir, a restart neither loses nor repeats what a source

@@ -28,18 +28,35 @@ import "encoding/json"
 // writes for a record that could not be transformed.
 type (
 	// TransformEvent is what a transform function is invoked with.
+	// SourceKinesisStreamArn is the data stream a KinesisStreamAsSource
+	// delivery stream reads; absent for other sources. The names and types
+	// are aws-lambda-go's events.KinesisFirehoseEvent.
 	TransformEvent struct {
-		InvocationID      string                 `json:"invocationId"`
-		DeliveryStreamArn string                 `json:"deliveryStreamArn"`
-		Region            string                 `json:"region"`
-		Records           []TransformEventRecord `json:"records"`
+		InvocationID           string                 `json:"invocationId"`
+		DeliveryStreamArn      string                 `json:"deliveryStreamArn"`
+		SourceKinesisStreamArn string                 `json:"sourceKinesisStreamArn,omitempty"`
+		Region                 string                 `json:"region"`
+		Records                []TransformEventRecord `json:"records"`
 	}
 	// TransformEventRecord is one record of a TransformEvent; Data is
-	// base64 in JSON.
+	// base64 in JSON. KinesisRecordMetadata is there for records read from
+	// a data stream only.
 	TransformEventRecord struct {
-		RecordID                    string `json:"recordId"`
+		RecordID                    string                 `json:"recordId"`
+		ApproximateArrivalTimestamp int64                  `json:"approximateArrivalTimestamp"`
+		Data                        []byte                 `json:"data"`
+		KinesisRecordMetadata       *KinesisRecordMetadata `json:"kinesisRecordMetadata,omitempty"`
+	}
+	// KinesisRecordMetadata is where a record of a KinesisStreamAsSource
+	// delivery stream came from: its shard, partition key, arrival in the
+	// data stream (Unix ms), sequence number, and, for a sub-record of a
+	// KPL aggregate, its index in the aggregate (0 for other records).
+	KinesisRecordMetadata struct {
+		ShardID                     string `json:"shardId"`
+		PartitionKey                string `json:"partitionKey"`
 		ApproximateArrivalTimestamp int64  `json:"approximateArrivalTimestamp"`
-		Data                        []byte `json:"data"`
+		SequenceNumber              string `json:"sequenceNumber"`
+		SubsequenceNumber           int64  `json:"subsequenceNumber"`
 	}
 	// TransformResponse is a transform's answer, as encoding/json reads it
 	// (ScanTransformResponse reads its common shape faster).
