@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/firehose"
 	"github.com/firehose-local/firehose-local/kinesis"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
@@ -37,19 +36,4 @@ func (s kinesisSource) ReadShard(region, streamARN, shardID, after string, limit
 
 func (s kinesisSource) LastSequence(region, streamARN, shardID string) (string, *awsjson.Error) {
 	return s.k.LastSequence(region, streamARN, shardID)
-}
-
-// deaggregateKPL splits a KPL-aggregated record into its user records, as
-// Firehose does before delivery and before any Lambda; other records pass
-// whole.
-func deaggregateKPL(data []byte) [][]byte {
-	recs, aggregated := builtin.DeaggregateKPL(data)
-	if !aggregated {
-		return [][]byte{data}
-	}
-	out := make([][]byte, len(recs))
-	for i, r := range recs {
-		out[i] = r.Data
-	}
-	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/firehose-local/firehose-local/console"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/delivery"
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/firehose"
 	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
@@ -277,7 +278,7 @@ func New(cfg Config) (*Server, error) {
 	fh, err := firehose.Open(firehose.Config{
 		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, State: s.state.Handle("firehose"), Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,
 		TransitionDelay: cfg.TransitionDelay, MaxBufferInterval: cfg.MaxBufferInterval, Clock: s.clock, Logger: s.log,
-		Kinesis: kinesisSource{s.kinesis}, Deaggregate: deaggregateKPL,
+		Kinesis: kinesisSource{s.kinesis}, DeaggregateKPL: builtin.DeaggregateKPL,
 	}, s.deps)
 	if err != nil {
 		_ = s.lambda.Close()

@@ -43,11 +43,6 @@ type Config struct {
 	// on with its own partition key and its index as its
 	// subsequenceNumber. Records that are no aggregate pass whole.
 	DeaggregateKPL func([]byte) ([]builtin.KPLRecord, bool)
-	// Deaggregate is the older form of DeaggregateKPL, used when that is
-	// not set: sub-records take their parent's partition key.
-	//
-	// Deprecated: set DeaggregateKPL.
-	Deaggregate func([]byte) [][]byte
 }
 
 // Service is the Firehose service of one server.

@@ -337,23 +337,14 @@ func (p *kinesisPoller) place(shardID string, recs []KinesisRecord) int {
 // sub-record of a KPL aggregate: its own partition key, and its index as
 // its subsequence number (0 for a record that is no aggregate).
 func (p *kinesisPoller) split(r []byte, m delivery.KinesisMeta, data [][]byte, meta []delivery.KinesisMeta) ([][]byte, []delivery.KinesisMeta) {
-	switch cfg := &p.s.cfg; {
-	case cfg.DeaggregateKPL != nil:
-		subs, aggregated := cfg.DeaggregateKPL(r)
-		if !aggregated {
-			break
+	if d := p.s.cfg.DeaggregateKPL; d != nil {
+		if subs, aggregated := d(r); aggregated {
+			for _, sub := range subs {
+				m.PartitionKey, m.SubsequenceNumber = sub.PartitionKey, int64(sub.SubSequence)
+				data, meta = append(data, sub.Data), append(meta, m)
+			}
+			return data, meta
 		}
-		for _, sub := range subs {
-			m.PartitionKey, m.SubsequenceNumber = sub.PartitionKey, int64(sub.SubSequence)
-			data, meta = append(data, sub.Data), append(meta, m)
-		}
-		return data, meta
-	case cfg.Deaggregate != nil:
-		for i, d := range cfg.Deaggregate(r) {
-			m.SubsequenceNumber = int64(i)
-			data, meta = append(data, d), append(meta, m)
-		}
-		return data, meta
 	}
 	return append(data, r), append(meta, m)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
@@ -323,15 +324,19 @@ func TestKinesisSourceDeleteStopsReading(t *testing.T) {
 	}
 }
 
-// Config.Deaggregate splits each record read.
+// Config.DeaggregateKPL splits each record read.
 func TestKinesisSourceDeaggregate(t *testing.T) {
 	e := newKinesisEnv(t, false)
-	e.svc.cfg.Deaggregate = func(b []byte) [][]byte {
-		var out [][]byte
-		for _, p := range strings.Split(string(b), "+") {
-			out = append(out, []byte(p))
+	e.svc.cfg.DeaggregateKPL = func(b []byte) ([]builtin.KPLRecord, bool) {
+		parts := strings.Split(string(b), "+")
+		if len(parts) == 1 {
+			return nil, false
 		}
-		return out
+		var out []builtin.KPLRecord
+		for i, p := range parts {
+			out = append(out, builtin.KPLRecord{Data: []byte(p), SubSequence: i})
+		}
+		return out, true
 	}
 	arn := kinesisARN("src")
 	e.kin.create(arn, 1)

@@ -270,3 +270,46 @@ func TestKinesisSubscribeToShard(t *testing.T) {
 		t.Errorf("subscribed and received %q", got)
 	}
 }
+
+// A Python transform on a KinesisStreamAsSource stream gets AWS's event
+// fields: sourceKinesisStreamArn, and each record's kinesisRecordMetadata
+// (a KPL aggregate's sub-records with their own partition keys and their
+// index as subsequenceNumber).
+func TestKinesisSourceLambdaEvent(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	createFunction(t, env, "meta", "python3.12", "app.handler", zipFiles(t, map[string]string{"app.py": "testdata/pykinesismeta/app.py"}), nil)
+	arn := createDataStream(t, env, "withfn", 1)
+	d := transformDest(fnARNPrefix+"meta", "0")
+	d.Prefix = aws.String("fn/")
+	if _, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("withfn"), DeliveryStreamType: types.DeliveryStreamTypeKinesisStreamAsSource,
+		KinesisStreamSourceConfiguration:   &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String(arn), RoleARN: aws.String(roleARN)},
+		ExtendedS3DestinationConfiguration: d,
+	}); err != nil {
+		t.Fatalf("CreateDeliveryStream: %v", err)
+	}
+	plain, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("withfn"), Data: []byte("plain"), PartitionKey: aws.String("pk-plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("withfn"), Data: kplAggregate([]string{"pk-a", "pk-b"}, "sub0", "sub1"), PartitionKey: aws.String("pk-agg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Flush(t, "withfn")
+	got := linesUnder(t, env, "fn/")
+	line := func(data, pk, seq string, sub int) string {
+		return fmt.Sprintf(`{"arrivalIsInt": true, "data": %q, "partitionKey": %q, "sequenceNumber": %q, "shardId": "shardId-000000000000", "source": %q, "subsequenceNumber": %d}`,
+			data, pk, seq, arn, sub)
+	}
+	want := []string{
+		line("plain", "pk-plain", aws.ToString(plain.SequenceNumber), 0),
+		line("sub0", "pk-a", aws.ToString(agg.SequenceNumber), 0),
+		line("sub1", "pk-b", aws.ToString(agg.SequenceNumber), 1),
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the transform saw\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
