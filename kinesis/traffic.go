@@ -115,13 +115,15 @@ func (s *Service) admit(st *stream, entries []putEntry) (refused []*awsjson.Erro
 	if !s.opts.Limits {
 		return refused, 0
 	}
-	for i, e := range entries {
-		key, _ := e.key.(string)
-		sh, err := s.route(st, key, e.explicit)
+	rt := newRouter(st)
+	for i := range entries {
+		e := &entries[i]
+		j, err := rt.route(e)
 		if err != nil {
 			continue
 		}
-		w, size := s.window(st, sh), int64(len(e.data)+len(key))
+		sh := st.Shards[j]
+		w, size := s.window(st, sh), int64(len(e.data)+len(e.key))
 		if w.inRecords >= maxInRecords || w.inBytes > 0 && w.inBytes+size > maxInBytes {
 			refused[i] = rateExceeded(sh.id(), st.Name, s.opts.Account)
 			n++

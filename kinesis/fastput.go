@@ -1,0 +1,341 @@
+package kinesis
+
+import (
+	"encoding/base64"
+	"regexp"
+)
+
+// PutRecord and PutRecords are the data plane: decodePut reads their
+// bodies with a hand-written scanner instead of encoding/json into a map
+// and the model walk, decodes every record's base64 straight into one
+// buffer, and hashes partition keys, all before Call takes the service's
+// lock.
+//
+// It accepts only bodies it is sure the model validator accepts, and
+// decodes them to what the generic path would: a single JSON object of the
+// operation's members other than StreamId, each once, strings of printable
+// ASCII without escapes, every constraint of the model met (lengths,
+// patterns, required members, 1 to 500 records), Data valid base64. For
+// anything else (a syntax error, an escape, a null, a member outside these,
+// a duplicate, a violated constraint) it declines, and Call takes the
+// generic path, which answers the body as it always has: so the errors are
+// the model validator's by construction.
+
+// Bounds and patterns of the model's shapes (kinesis-2013-12-02.json).
+const (
+	maxStreamName   = 128
+	maxStreamARN    = 2048
+	maxPartitionKey = 256
+	maxData         = 10 << 20 // Data: blob, max 10485760
+	maxPutRecords   = 500
+	maxHashDigits   = 39  // HashKey: 0|([1-9]\d{0,38})
+	maxSeqDigits    = 129 // SequenceNumber: 0|([1-9]\d{0,128})
+)
+
+var streamARNPattern = regexp.MustCompile(`^(?:arn:aws.*:kinesis:.*:\d{12}:stream/\S+)$`)
+
+// Members seen, to decline duplicates and check required ones.
+const (
+	seenName = 1 << iota
+	seenARN
+	seenRecords
+	seenData
+	seenKey
+	seenHash
+	seenSeq
+)
+
+// scanner reads a body; ok turns false at the first thing it declines.
+type scanner struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+func (d *scanner) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// next skips white space and reports whether the next byte is c,
+// consuming it if so.
+func (d *scanner) next(c byte) bool {
+	d.ws()
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+func (d *scanner) expect(c byte) {
+	if !d.next(c) {
+		d.ok = false
+	}
+}
+
+// str reads a string of printable ASCII without escapes and returns its
+// bytes within the body.
+func (d *scanner) str() []byte {
+	if !d.ok || !d.next('"') {
+		d.ok = false
+		return nil
+	}
+	start := d.i
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		if c == '"' {
+			d.i++
+			return d.b[start : d.i-1]
+		}
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			break
+		}
+		d.i++
+	}
+	d.ok = false
+	return nil
+}
+
+// object reads an object's members, calling member after each name and
+// colon; member reads the value. Duplicates are declined through seen.
+func (d *scanner) object(member func(name []byte)) {
+	d.expect('{')
+	if !d.ok || d.next('}') {
+		return
+	}
+	for d.ok {
+		name := d.str()
+		d.expect(':')
+		if !d.ok {
+			return
+		}
+		member(name)
+		if d.next(',') {
+			continue
+		}
+		d.expect('}')
+		return
+	}
+}
+
+// once marks member bit in seen, declining a duplicate.
+func (d *scanner) once(seen *int, bit int) {
+	if *seen&bit != 0 {
+		d.ok = false
+	}
+	*seen |= bit
+}
+
+// name reads a StreamName.
+func (d *scanner) name() string {
+	v := d.str()
+	if len(v) < 1 || len(v) > maxStreamName {
+		d.ok = false
+		return ""
+	}
+	for _, c := range v {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			d.ok = false
+			return ""
+		}
+	}
+	return string(v)
+}
+
+// arn reads a StreamARN.
+func (d *scanner) arn() string {
+	v := d.str()
+	if len(v) < 1 || len(v) > maxStreamARN || !streamARNPattern.Match(v) {
+		d.ok = false
+		return ""
+	}
+	return string(v)
+}
+
+// number reads a string of a decimal number without leading zeros and of
+// at most max digits, as the HashKey and SequenceNumber patterns require.
+func (d *scanner) number(max int) []byte {
+	v := d.str()
+	if len(v) < 1 || len(v) > max || len(v) > 1 && v[0] == '0' {
+		d.ok = false
+		return nil
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			d.ok = false
+			return nil
+		}
+	}
+	return v
+}
+
+// data reads a Data member, decoding it into the arena.
+func (d *scanner) data(arena *[]byte) []byte {
+	v := d.str()
+	if !d.ok {
+		return nil
+	}
+	a := *arena
+	n, err := base64.StdEncoding.Decode(a[len(a):cap(a)], v)
+	if err != nil || n > maxData {
+		d.ok = false
+		return nil
+	}
+	out := a[len(a) : len(a)+n : len(a)+n]
+	*arena = a[:len(a)+n]
+	return out
+}
+
+// fields is one record's members as read.
+type fields struct {
+	seen    int
+	data    []byte
+	key     []byte
+	hash    []byte
+	hasHash bool
+}
+
+// member reads a record member (of PutRecord's body or of a PutRecords
+// entry) if name is one; it reports whether it was.
+func (d *scanner) member(name []byte, f *fields, arena *[]byte) bool {
+	switch string(name) {
+	case "Data":
+		d.once(&f.seen, seenData)
+		f.data = d.data(arena)
+	case "PartitionKey":
+		d.once(&f.seen, seenKey)
+		f.key = d.str()
+		if len(f.key) < 1 || len(f.key) > maxPartitionKey {
+			d.ok = false
+		}
+	case "ExplicitHashKey":
+		d.once(&f.seen, seenHash)
+		f.hash, f.hasHash = d.number(maxHashDigits), true
+	default:
+		return false
+	}
+	return true
+}
+
+func (f *fields) complete() bool { return f.seen&seenData != 0 && f.seen&seenKey != 0 }
+
+func (f *fields) entry(key string) putEntry {
+	var explicit any
+	if f.hasHash {
+		explicit = string(f.hash)
+	}
+	return newEntry(key, explicit, f.data)
+}
+
+// decodePut decodes a PutRecord or PutRecords body, or declines it (false)
+// for the generic path.
+func decodePut(op string, body []byte) (*putRequest, bool) {
+	d := scanner{b: body, ok: true}
+	req := &putRequest{}
+	seen := 0
+	// Every record's base64 text is part of the body, so the decoded
+	// records fit in DecodedLen(len(body)) bytes.
+	arena := make([]byte, 0, base64.StdEncoding.DecodedLen(len(body)))
+	var recs []fields
+	var one fields
+	top := func(name []byte) {
+		switch string(name) {
+		case "StreamName":
+			d.once(&seen, seenName)
+			req.name = d.name()
+		case "StreamARN":
+			d.once(&seen, seenARN)
+			req.arn, req.hasARN = d.arn(), true
+		case "Records":
+			if op != "PutRecords" {
+				d.ok = false
+				return
+			}
+			d.once(&seen, seenRecords)
+			recs = d.records(recs[:0], &arena)
+		case "SequenceNumberForOrdering":
+			if op != "PutRecord" {
+				d.ok = false
+				return
+			}
+			d.once(&seen, seenSeq)
+			d.number(maxSeqDigits)
+		default:
+			if op != "PutRecord" || !d.member(name, &one, &arena) {
+				d.ok = false
+			}
+		}
+	}
+	d.object(top)
+	d.ws()
+	if !d.ok || d.i != len(d.b) {
+		return nil, false
+	}
+	if op == "PutRecord" {
+		if !one.complete() {
+			return nil, false
+		}
+		req.entries = []putEntry{one.entry(string(one.key))}
+		return req, true
+	}
+	if seen&seenRecords == 0 {
+		return nil, false
+	}
+	// The partition keys share one string.
+	size := 0
+	for i := range recs {
+		size += len(recs[i].key)
+	}
+	keys := make([]byte, 0, size)
+	for i := range recs {
+		keys = append(keys, recs[i].key...)
+	}
+	all := string(keys)
+	req.entries = make([]putEntry, len(recs))
+	at := 0
+	for i := range recs {
+		n := len(recs[i].key)
+		req.entries[i] = recs[i].entry(all[at : at+n])
+		at += n
+	}
+	return req, true
+}
+
+// records reads a PutRecords Records list: 1 to 500 entries, each an
+// object with Data and PartitionKey.
+func (d *scanner) records(recs []fields, arena *[]byte) []fields {
+	d.expect('[')
+	if !d.ok || d.next(']') {
+		d.ok = false // fewer than 1 record
+		return nil
+	}
+	for d.ok {
+		if len(recs) == maxPutRecords {
+			d.ok = false
+			return nil
+		}
+		var f fields
+		d.object(func(name []byte) {
+			if !d.member(name, &f, arena) {
+				d.ok = false
+			}
+		})
+		if !f.complete() {
+			d.ok = false
+		}
+		recs = append(recs, f)
+		if d.next(',') {
+			continue
+		}
+		d.expect(']')
+		break
+	}
+	return recs
+}
