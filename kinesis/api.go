@@ -88,7 +88,13 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, apiErr)
 		return
 	}
-	b, merr := json.Marshal(out)
+	var b []byte
+	var merr error
+	if o, ok := out.(putRecordsOut); ok {
+		b = o.appendJSON(make([]byte, 0, 64+len(o.Records)*120))
+	} else {
+		b, merr = json.Marshal(out)
+	}
 	if merr == nil && cbor && o.Output != nil {
 		b, merr = cborjson.ResponseToCBOR(Model(), o.Output.Shape, b)
 	}

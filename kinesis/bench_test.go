@@ -3,6 +3,8 @@ package kinesis_test
 import (
 	"bytes"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -41,6 +43,32 @@ func BenchmarkPutRecords(b *testing.B) {
 	for b.Loop() {
 		if _, e := svc.Call("", "PutRecords", body); e != nil {
 			b.Fatal(e)
+		}
+	}
+}
+
+// BenchmarkPutRecordsAPI is BenchmarkPutRecords through the API handler,
+// with the answer written (no network).
+func BenchmarkPutRecordsAPI(b *testing.B) {
+	svc, err := kinesis.New(kinesis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, e := svc.Call("", "CreateStream", []byte(`{"StreamName":"bench","ShardCount":4}`)); e != nil {
+		b.Fatal(e)
+	}
+	api := kinesis.NewAPI(svc, kinesis.APIOptions{})
+	body := putRecordsBody("bench", 500, 100)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Target", kinesis.TargetPrefix+"PutRecords")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code, w.Body.String())
 		}
 	}
 }

@@ -1,8 +1,11 @@
 package kinesis
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"regexp"
+	"strconv"
 )
 
 // PutRecord and PutRecords are the data plane: decodePut reads their
@@ -88,19 +91,20 @@ func (d *scanner) str() []byte {
 		return nil
 	}
 	start := d.i
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		if c == '"' {
-			d.i++
-			return d.b[start : d.i-1]
-		}
-		if c < 0x20 || c > 0x7e || c == '\\' {
-			break
-		}
-		d.i++
+	end := bytes.IndexByte(d.b[start:], '"')
+	if end < 0 {
+		d.ok = false
+		return nil
 	}
-	d.ok = false
-	return nil
+	v := d.b[start : start+end]
+	for _, c := range v {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			d.ok = false
+			return nil
+		}
+	}
+	d.i = start + end + 1
+	return v
 }
 
 // object reads an object's members, calling member after each name and
@@ -338,4 +342,74 @@ func (d *scanner) records(recs []fields, arena *[]byte) []fields {
 		break
 	}
 	return recs
+}
+
+// putRecordsOut is PutRecords' answer. It writes its own JSON, the same
+// encoding/json writes, without reflection: see appendJSON.
+type putRecordsOut struct {
+	FailedRecordCount int
+	Records           []putResult
+	EncryptionType    string `json:",omitempty"`
+}
+
+// MarshalJSON is for callers of Call that encode its answer.
+func (o putRecordsOut) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
+
+// appendJSON appends the answer's JSON to b, as encoding/json writes it.
+func (o putRecordsOut) appendJSON(b []byte) []byte {
+	b = append(b, `{"FailedRecordCount":`...)
+	b = strconv.AppendInt(b, int64(o.FailedRecordCount), 10)
+	b = append(b, `,"Records":`...)
+	if o.Records == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, r := range o.Records {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			n := len(b)
+			b = appendMember(b, n, "SequenceNumber", r.SequenceNumber)
+			b = appendMember(b, n, "ShardId", r.ShardID)
+			b = appendMember(b, n, "ErrorCode", r.ErrorCode)
+			b = appendMember(b, n, "ErrorMessage", r.ErrorMessage)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if o.EncryptionType != "" {
+		b = append(b, `,"EncryptionType":`...)
+		b = appendString(b, o.EncryptionType)
+	}
+	return append(b, '}')
+}
+
+// appendMember appends an omitempty string member of an object begun at
+// start.
+func appendMember(b []byte, start int, name, v string) []byte {
+	if v == "" {
+		return b
+	}
+	if len(b) > start {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return appendString(b, v)
+}
+
+// appendString appends a JSON string as encoding/json writes it: plain
+// when nothing in it needs escaping, else through encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -3,6 +3,7 @@ package kinesis
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -199,4 +200,44 @@ func FuzzFastPut(f *testing.F) {
 		}
 		checkSamePut(t, op, body)
 	})
+}
+
+func TestPutRecordsAnswerJSON(t *testing.T) {
+	type plain putRecordsOut // without MarshalJSON: encoding/json's own
+	for _, o := range []putRecordsOut{
+		{},
+		{Records: []putResult{}},
+		{FailedRecordCount: 0, Records: []putResult{{SequenceNumber: "49000", ShardID: "shardId-000000000000"}}, EncryptionType: "KMS"},
+		{FailedRecordCount: 2, Records: []putResult{
+			{ErrorCode: errThroughput, ErrorMessage: "Rate exceeded for shard shardId-000000000001 in stream a.b-c_d under account 000000000000."},
+			{SequenceNumber: "1", ShardID: "s"},
+			{ErrorCode: "X", ErrorMessage: "quote \" backslash \\ <tag> & é \x01 \u2028"},
+		}},
+	} {
+		want, err := json.Marshal(plain(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("appendJSON\n got %s\nwant %s", got, want)
+		}
+		if got, _ := json.Marshal(o); string(got) != string(want) {
+			t.Errorf("json.Marshal\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+func TestSequenceFormat(t *testing.T) {
+	for _, c := range []struct {
+		index   int
+		counter uint64
+	}{{0, 0}, {1, 1}, {7, 1234567890}, {123_456, 1<<64 - 1}} {
+		want := seqPrefix + pad(uint64(c.index), seqIndexLen) + pad(c.counter, seqCountLen)
+		if got := sequence(c.index, c.counter); got != want {
+			t.Errorf("sequence(%d, %d) = %s, want %s", c.index, c.counter, got, want)
+		}
+		if i, n, ok := parseSequence(want); !ok || i != c.index || n != c.counter {
+			t.Errorf("parseSequence(%s) = %d, %d, %v", want, i, n, ok)
+		}
+	}
 }

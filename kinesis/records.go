@@ -248,11 +248,7 @@ func (s *Service) putMany(region string, req *putRequest) (any, *awsjson.Error) 
 	if failed < len(entries) {
 		c.putRecordsSuccess.Add(1)
 	}
-	return struct {
-		FailedRecordCount int
-		Records           []putResult
-		EncryptionType    string `json:",omitempty"`
-	}{failed, res, encryptionOf(st)}, nil
+	return putRecordsOut{failed, res, encryptionOf(st)}, nil
 }
 
 func (s *Service) getShardIterator(region string, in map[string]any) (any, *awsjson.Error) {

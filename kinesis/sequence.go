@@ -37,10 +37,13 @@ func sequence(index int, counter uint64) string {
 
 // digits writes n in decimal, zero-padded to fill b (n must fit).
 func digits(b []byte, n uint64) {
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = byte('0' + n%10)
-		n /= 10
+	var buf [20]byte
+	d := strconv.AppendUint(buf[:0], n, 10)
+	i := len(b) - len(d)
+	for j := range b[:i] {
+		b[j] = '0'
 	}
+	copy(b[i:], d)
 }
 
 func (sh *shard) seq(counter uint64) string { return sequence(sh.Index, counter) }
