@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
@@ -14,6 +15,10 @@ import (
 // maxBody caps a request body: PutRecords takes up to 10 MiB of data,
 // base64-encoded in JSON.
 const maxBody = 16 << 20
+
+// answers are buffers for PutRecords' answers, which WriteResponse has
+// written when the handler returns.
+var answers = sync.Pool{New: func() any { return new([]byte) }}
 
 // cborType is the content type the Java SDKs and the KPL send.
 const cborType = "application/x-amz-cbor-1.1"
@@ -91,7 +96,10 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var b []byte
 	var merr error
 	if o, ok := out.(putRecordsOut); ok {
-		b = o.appendJSON(make([]byte, 0, 64+len(o.Records)*120))
+		buf := answers.Get().(*[]byte)
+		defer answers.Put(buf)
+		b = o.appendJSON((*buf)[:0])
+		*buf = b
 	} else {
 		b, merr = json.Marshal(out)
 	}

@@ -248,6 +248,10 @@ func decodePut(op string, body []byte) (*putRequest, bool) {
 	// records fit in DecodedLen(len(body)) bytes.
 	arena := make([]byte, 0, base64.StdEncoding.DecodedLen(len(body)))
 	var recs []fields
+	if op == "PutRecords" {
+		// A body as the SDKs write it names PartitionKey once a record.
+		recs = make([]fields, 0, min(maxPutRecords, bytes.Count(body, []byte(`"PartitionKey"`))))
+	}
 	var one fields
 	top := func(name []byte) {
 		switch string(name) {

@@ -247,6 +247,14 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 			}
 		}
 	}
+	if failed == 0 {
+		put, err := s.put(st, entries)
+		if err != nil {
+			return nil, 0, err
+		}
+		s.putDone(st, entries)
+		return put, 0, nil
+	}
 	res = make([]putResult, len(entries))
 	if len(ok) > 0 {
 		put, err := s.put(st, ok)
