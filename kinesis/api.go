@@ -65,7 +65,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	body, err := a.opts.Bodies.ReadRequest(w, r, maxBody)
+	body, err := a.readBody(w, r)
 	if err != nil {
 		fail(w, awsjson.BodyError(err, maxBody, awsjson.NewError(awsjson.ErrLimitExceeded, "Rate exceeded")))
 		return
@@ -115,6 +115,17 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	awsjson.WriteResponse(w, http.StatusOK, b)
+}
+
+// readBody reads the request body as reqbody's ReadRequest does, into a
+// reused buffer when it reads it itself: nothing the service keeps refers
+// to the body (decoding copies strings, base64 decodes into buffers of its
+// own, CBOR is converted into a new body).
+func (a *api) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body, error) {
+	if _, held := reqbody.FromContext(r.Context()); held || r.ContentLength > maxBody {
+		return a.opts.Bodies.ReadRequest(w, r, maxBody)
+	}
+	return a.opts.Bodies.ReadPooled(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 }
 
 func writeError(w http.ResponseWriter, e *awsjson.Error) {

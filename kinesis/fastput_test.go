@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -239,5 +241,57 @@ func TestSequenceFormat(t *testing.T) {
 		if i, n, ok := parseSequence(want); !ok || i != c.index || n != c.counter {
 			t.Errorf("parseSequence(%s) = %d, %d, %v", want, i, n, ok)
 		}
+	}
+}
+
+// TestPutKeepsNothingOfTheBody puts through the API handler, whose body
+// buffers are reused, and checks the records afterwards.
+func TestPutKeepsNothingOfTheBody(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, e := s.Call("", "CreateStream", []byte(`{"StreamName":"s","ShardCount":2}`)); e != nil {
+		t.Fatal(e)
+	}
+	api := NewAPI(s, APIOptions{})
+	want := map[string]string{} // partition key: data
+	for round, c := range []string{"a", "b", "c"} {
+		var b strings.Builder
+		b.WriteString(`{"StreamName":"s","Records":[`)
+		for i := range 20 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, d := c+strings.Repeat("k", i+1), strings.Repeat(c, i+round)
+			if round < 2 {
+				want[k] = d
+			}
+			b.WriteString(`{"PartitionKey":"` + k + `","Data":"` + b64(d) + `"}`)
+		}
+		b.WriteString(`]}`)
+		op := "PutRecords"
+		if round == 2 { // and PutRecord
+			op, want["p"] = "PutRecord", "q"
+			b.Reset()
+			b.WriteString(`{"StreamName":"s","PartitionKey":"p","Data":"` + b64("q") + `"}`)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(b.String()))
+		req.Header.Set("X-Amz-Target", TargetPrefix+op)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatal(w.Code, w.Body.String())
+		}
+	}
+	got := map[string]string{}
+	for _, sh := range s.streams[streamKey("us-east-1", "s")].Shards {
+		for _, r := range sh.records {
+			got[r.Key] = string(r.Data)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("records %v, want %v", got, want)
 	}
 }
