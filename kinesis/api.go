@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
@@ -14,6 +15,10 @@ import (
 // maxBody caps a request body: PutRecords takes up to 10 MiB of data,
 // base64-encoded in JSON.
 const maxBody = 16 << 20
+
+// answers are buffers for PutRecords' answers, which WriteResponse has
+// written when the handler returns.
+var answers = sync.Pool{New: func() any { return new([]byte) }}
 
 // cborType is the content type the Java SDKs and the KPL send.
 const cborType = "application/x-amz-cbor-1.1"
@@ -60,7 +65,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	body, err := a.opts.Bodies.ReadRequest(w, r, maxBody)
+	body, err := a.readBody(w, r)
 	if err != nil {
 		fail(w, awsjson.BodyError(err, maxBody, awsjson.NewError(awsjson.ErrLimitExceeded, "Rate exceeded")))
 		return
@@ -88,7 +93,16 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, apiErr)
 		return
 	}
-	b, merr := json.Marshal(out)
+	var b []byte
+	var merr error
+	if o, ok := out.(putRecordsOut); ok {
+		buf := answers.Get().(*[]byte)
+		defer answers.Put(buf)
+		b = o.appendJSON((*buf)[:0])
+		*buf = b
+	} else {
+		b, merr = json.Marshal(out)
+	}
 	if merr == nil && cbor && o.Output != nil {
 		b, merr = cborjson.ResponseToCBOR(Model(), o.Output.Shape, b)
 	}
@@ -101,6 +115,17 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	awsjson.WriteResponse(w, http.StatusOK, b)
+}
+
+// readBody reads the request body as reqbody's ReadRequest does, into a
+// reused buffer when it reads it itself: nothing the service keeps refers
+// to the body (decoding copies strings, base64 decodes into buffers of its
+// own, CBOR is converted into a new body).
+func (a *api) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body, error) {
+	if _, held := reqbody.FromContext(r.Context()); held || r.ContentLength > maxBody {
+		return a.opts.Bodies.ReadRequest(w, r, maxBody)
+	}
+	return a.opts.Bodies.ReadPooled(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 }
 
 func writeError(w http.ResponseWriter, e *awsjson.Error) {

@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"crypto/md5"
+	"encoding/binary"
 	"math/big"
 )
 
@@ -34,13 +35,6 @@ func tile(lo, hi *big.Int, n int) (starts, ends []*big.Int) {
 	return starts, ends
 }
 
-// partitionHash is the hash key of a partition key: the MD5 of its UTF-8
-// bytes read as an unsigned 128-bit big-endian integer.
-func partitionHash(key string) *big.Int {
-	sum := md5.Sum([]byte(key))
-	return new(big.Int).SetBytes(sum[:])
-}
-
 // explicitHash parses an ExplicitHashKey (its pattern checked by the
 // model) and checks its range.
 func explicitHash(v string) (*big.Int, bool) {
@@ -51,8 +45,35 @@ func explicitHash(v string) (*big.Int, bool) {
 	return h, true
 }
 
-func (sh *shard) holds(h *big.Int) bool {
-	return sh.start.Cmp(h) <= 0 && h.Cmp(sh.end) <= 0
+// hashKey is a hash key as an unsigned 128-bit integer, high half first:
+// routing a record compares these rather than allocating big.Ints.
+type hashKey [2]uint64
+
+func (a hashKey) less(b hashKey) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }
+
+func hashKeyOf(b *[16]byte) hashKey {
+	return hashKey{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+// toHashKey converts a hash key in range.
+func toHashKey(h *big.Int) hashKey {
+	var b [16]byte
+	h.FillBytes(b[:])
+	return hashKeyOf(&b)
+}
+
+func (a hashKey) big() *big.Int {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], a[0])
+	binary.BigEndian.PutUint64(b[8:], a[1])
+	return new(big.Int).SetBytes(b[:])
+}
+
+// partitionHashKey is the hash key of a partition key: the MD5 of its
+// UTF-8 bytes read as an unsigned 128-bit big-endian integer.
+func partitionHashKey(key string) hashKey {
+	sum := md5.Sum([]byte(key))
+	return hashKeyOf(&sum)
 }
 
 func zero() *big.Int { return new(big.Int) }

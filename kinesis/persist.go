@@ -58,8 +58,8 @@ func (s *Service) commit(chs ...change) *awsjson.Error {
 // putStream saves st as it will be after the change (the caller passes a
 // copy when the change is not made yet).
 func putStream(st *stream) change {
-	raw, err := json.Marshal(st)
 	return func(b *statestore.Bucket) error {
+		raw, err := json.Marshal(st)
 		if err != nil {
 			return err
 		}

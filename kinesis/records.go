@@ -3,7 +3,6 @@ package kinesis
 import (
 	"encoding/base64"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"sort"
 
@@ -16,26 +15,34 @@ const (
 	maxPutRecordsSize = 10 << 20 // bytes of data and partition keys per PutRecords call
 )
 
-// route finds the open shard whose hash key range holds the record's hash
-// key: the MD5 of its partition key, or its ExplicitHashKey.
-func (s *Service) route(st *stream, key string, explicit any) (*shard, *awsjson.Error) {
-	var h *big.Int
-	if e, ok := explicit.(string); ok {
-		var in bool
-		if h, in = explicitHash(e); !in {
-			return nil, invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", e)
-		}
-	} else {
-		h = partitionHash(key)
+// router routes records to a stream's open shards by hash key.
+type router struct {
+	st     *stream
+	lo, hi []hashKey // of each shard of st
+}
+
+func newRouter(st *stream) router {
+	r := router{st: st, lo: make([]hashKey, len(st.Shards)), hi: make([]hashKey, len(st.Shards))}
+	for i, sh := range st.Shards {
+		r.lo[i], r.hi[i] = toHashKey(sh.start), toHashKey(sh.end)
 	}
-	for _, sh := range st.Shards {
-		if !sh.Closed && sh.holds(h) {
-			return sh, nil
+	return r
+}
+
+// route returns the index of the open shard whose hash key range holds the
+// entry's hash key: the MD5 of its partition key, or its ExplicitHashKey.
+func (r router) route(e *putEntry) (int, *awsjson.Error) {
+	if e.badHash {
+		return 0, invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", e.explicit)
+	}
+	for i, sh := range r.st.Shards {
+		if !sh.Closed && !e.hash.less(r.lo[i]) && !r.hi[i].less(e.hash) {
+			return i, nil
 		}
 	}
-	e := awsjson.NewError(errInternal, "No open shard of stream %s holds hash key %s.", st.Name, h)
-	e.Status = http.StatusInternalServerError
-	return nil, e
+	err := awsjson.NewError(errInternal, "No open shard of stream %s holds hash key %s.", r.st.Name, e.hash.big())
+	err.Status = http.StatusInternalServerError
+	return 0, err
 }
 
 // cutoff is the arrival time (Unix ms) before which records are past the
@@ -50,9 +57,32 @@ func (sh *shard) kept(cutoff int64) int {
 	return sort.Search(len(sh.records), func(i int) bool { return sh.records[i].Arrival >= cutoff })
 }
 
+// putEntry is a record to put, with its hash key computed.
 type putEntry struct {
-	key, explicit any
-	data          []byte
+	key      string
+	explicit string // the ExplicitHashKey, if hasExplicit
+	data     []byte
+	hash     hashKey
+	// hasExplicit marks an ExplicitHashKey; badHash one out of range
+	// (which route refuses).
+	hasExplicit, badHash bool
+}
+
+// newEntry returns the entry of a record whose members the model checked
+// (explicit is nil or a string).
+func newEntry(key string, explicit any, data []byte) putEntry {
+	e := putEntry{key: key, data: data}
+	if x, ok := explicit.(string); ok {
+		e.explicit, e.hasExplicit = x, true
+		if h, in := explicitHash(x); in {
+			e.hash = toHashKey(h)
+		} else {
+			e.badHash = true
+		}
+		return e
+	}
+	e.hash = partitionHashKey(key)
+	return e
 }
 
 type putResult struct {
@@ -69,15 +99,23 @@ type putResult struct {
 func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Error) {
 	c := st.clone()
 	now := s.nowMS()
-	added := map[*shard][]*record{}
-	var order []*shard
+	rt := newRouter(c)
+	added := make([][]*record, len(c.Shards)) // by shard index
+	ids := make([]string, len(c.Shards))
+	var order []int
 	results := make([]putResult, len(entries))
-	for i, e := range entries {
-		key, _ := e.key.(string)
-		sh, err := s.route(c, key, e.explicit)
+	recs := make([]record, len(entries))
+	enc := ""
+	if c.Encryption == "KMS" {
+		enc = "KMS"
+	}
+	for i := range entries {
+		e := &entries[i]
+		j, err := rt.route(e)
 		if err != nil {
 			return nil, err
 		}
+		sh := c.Shards[j]
 		sh.Last++
 		// Arrival times never go back within a shard (retention and
 		// AT_TIMESTAMP search them), even if the wall clock does.
@@ -85,35 +123,39 @@ func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Err
 		if n := len(sh.records); n > 0 {
 			arrival = max(arrival, sh.records[n-1].Arrival)
 		}
-		if prev := added[sh]; len(prev) > 0 {
+		if prev := added[j]; len(prev) > 0 {
 			arrival = max(arrival, prev[len(prev)-1].Arrival)
 		}
-		r := &record{Counter: sh.Last, Key: key, Data: e.data, Arrival: arrival}
-		if c.Encryption == "KMS" {
-			r.Encryption = "KMS"
+		r := &recs[i]
+		*r = record{Counter: sh.Last, Key: e.key, Data: e.data, Arrival: arrival, Encryption: enc}
+		if added[j] == nil {
+			order = append(order, j)
+			ids[j] = sh.id()
 		}
-		if added[sh] == nil {
-			order = append(order, sh)
-		}
-		added[sh] = append(added[sh], r)
-		results[i] = putResult{SequenceNumber: sh.seq(r.Counter), ShardID: sh.id()}
+		added[j] = append(added[j], r)
+		results[i] = putResult{SequenceNumber: sh.seq(r.Counter), ShardID: ids[j]}
 	}
 	cut := s.cutoff(c)
 	var chs []change
-	trimmed := map[*shard]int{}
-	for _, sh := range order {
-		chs = append(chs, putRecords(c, sh, added[sh]))
+	trimmed := make([]int, len(c.Shards))
+	for _, j := range order {
+		sh := c.Shards[j]
+		chs = append(chs, putRecords(c, sh, added[j]))
 		if n := sh.kept(cut); n > 0 {
-			trimmed[sh] = n
+			trimmed[j] = n
 			chs = append(chs, dropRecords(c, sh, sh.records[:n]))
 		}
 	}
 	if err := s.save(c, chs...); err != nil {
 		return nil, err
 	}
-	for _, sh := range order {
-		// A fresh slice: consumers may hold the old one.
-		sh.records = append(append([]*record(nil), sh.records[trimmed[sh]:]...), added[sh]...)
+	for _, j := range order {
+		sh := c.Shards[j]
+		// Appending in place is safe: whoever holds the shard's records
+		// from before (a reader, the stream before this copy) holds a
+		// slice that ends where these begin, and only the stream in
+		// place, under the service's lock, appends.
+		sh.records = append(sh.records[trimmed[j]:], added[j]...)
 	}
 	return results, nil
 }
@@ -124,16 +166,34 @@ func decodeData(v any) []byte {
 	return b
 }
 
+// putRequest is a PutRecord or PutRecords request, decoded: by the model
+// (putRequestOf) or by the fast path (fastput.go).
+type putRequest struct {
+	name, arn string // StreamName, StreamARN ("": none)
+	hasARN    bool
+	entries   []putEntry
+}
+
+func putRequestOf(in map[string]any, entries []putEntry) *putRequest {
+	arn, hasARN := in["StreamARN"].(string)
+	return &putRequest{name: str(in, "StreamName"), arn: arn, hasARN: hasARN, entries: entries}
+}
+
 func (s *Service) putRecord(region string, in map[string]any) (any, *awsjson.Error) {
 	// SequenceNumberForOrdering is honoured without being read: a
 	// partition key's records always get increasing sequence numbers.
-	st, err := s.lookup(region, in)
+	e := newEntry(str(in, "PartitionKey"), in["ExplicitHashKey"], decodeData(in["Data"]))
+	return s.putOne(region, putRequestOf(in, []putEntry{e}))
+}
+
+func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
+	st, err := s.lookupBy(region, req.name, req.arn, req.hasARN)
 	if err != nil {
 		return nil, err
 	}
 	c := s.counters(st)
 	c.putRecordAttempts.Add(1)
-	entries := []putEntry{{in["PartitionKey"], in["ExplicitHashKey"], decodeData(in["Data"])}}
+	entries := req.entries
 	if refused, _ := s.admit(st, entries); refused[0] != nil {
 		return nil, refused[0]
 	}
@@ -157,18 +217,24 @@ func encryptionOf(st *stream) string {
 }
 
 func (s *Service) putRecords(region string, in map[string]any) (any, *awsjson.Error) {
-	st, err := s.lookup(region, in)
+	list, _ := in["Records"].([]any)
+	entries := make([]putEntry, len(list))
+	for i, e := range list {
+		m, _ := e.(map[string]any)
+		entries[i] = newEntry(str(m, "PartitionKey"), m["ExplicitHashKey"], decodeData(m["Data"]))
+	}
+	return s.putMany(region, putRequestOf(in, entries))
+}
+
+func (s *Service) putMany(region string, req *putRequest) (any, *awsjson.Error) {
+	st, err := s.lookupBy(region, req.name, req.arn, req.hasARN)
 	if err != nil {
 		return nil, err
 	}
-	list, _ := in["Records"].([]any)
-	entries := make([]putEntry, len(list))
+	entries := req.entries
 	size := 0
-	for i, e := range list {
-		m, _ := e.(map[string]any)
-		entries[i] = putEntry{m["PartitionKey"], m["ExplicitHashKey"], decodeData(m["Data"])}
-		k, _ := m["PartitionKey"].(string)
-		size += len(entries[i].data) + len(k)
+	for _, e := range entries {
+		size += len(e.data) + len(e.key)
 	}
 	if size > maxPutRecordsSize {
 		return nil, invalidArgument("The records of a PutRecords request may total at most %d bytes, partition keys included; these total %d.", maxPutRecordsSize, size)
@@ -182,11 +248,7 @@ func (s *Service) putRecords(region string, in map[string]any) (any, *awsjson.Er
 	if failed < len(entries) {
 		c.putRecordsSuccess.Add(1)
 	}
-	return struct {
-		FailedRecordCount int
-		Records           []putResult
-		EncryptionType    string `json:",omitempty"`
-	}{failed, res, encryptionOf(st)}, nil
+	return putRecordsOut{failed, res, encryptionOf(st)}, nil
 }
 
 func (s *Service) getShardIterator(region string, in map[string]any) (any, *awsjson.Error) {

@@ -181,6 +181,20 @@ func (s *Service) Call(region, op string, body []byte) (any, *awsjson.Error) {
 		s.opts.Logger.Debug("kinesis: refusing an operation firehose-local does not serve", "operation", op)
 		return nil, notSupported(op)
 	}
+	if region == "" {
+		region = s.opts.Region
+	}
+	if op == "PutRecord" || op == "PutRecords" {
+		// The data plane's fast path decodes and hashes before the lock.
+		if req, ok := decodePut(op, body); ok {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if op == "PutRecord" {
+				return s.putOne(region, req)
+			}
+			return s.putMany(region, req)
+		}
+	}
 	in, verr := Model().DecodeAndValidate(op, body)
 	if verr != nil {
 		return nil, verr
@@ -189,9 +203,6 @@ func (s *Service) Call(region, op string, body []byte) (any, *awsjson.Error) {
 		if in[m] != nil {
 			return nil, invalidArgument("firehose-local does not support %s in %s yet.", m, op)
 		}
-	}
-	if region == "" {
-		region = s.opts.Region
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -223,7 +234,13 @@ func (s *Service) nameFromARN(region, arn string) (string, string) {
 // lookup finds the stream a request names by StreamName or StreamARN.
 func (s *Service) lookup(region string, in map[string]any) (*stream, *awsjson.Error) {
 	name, _ := in["StreamName"].(string)
-	if arn, ok := in["StreamARN"].(string); ok {
+	arn, hasARN := in["StreamARN"].(string)
+	return s.lookupBy(region, name, arn, hasARN)
+}
+
+// lookupBy is lookup of a StreamName ("": none) and StreamARN (if hasARN).
+func (s *Service) lookupBy(region, name, arn string, hasARN bool) (*stream, *awsjson.Error) {
+	if hasARN {
 		n, shown := s.nameFromARN(region, arn)
 		if name != "" && name != shown {
 			return nil, invalidArgument("StreamName %s and StreamARN %s name different streams.", name, arn)

@@ -115,13 +115,15 @@ func (s *Service) admit(st *stream, entries []putEntry) (refused []*awsjson.Erro
 	if !s.opts.Limits {
 		return refused, 0
 	}
-	for i, e := range entries {
-		key, _ := e.key.(string)
-		sh, err := s.route(st, key, e.explicit)
+	rt := newRouter(st)
+	for i := range entries {
+		e := &entries[i]
+		j, err := rt.route(e)
 		if err != nil {
 			continue
 		}
-		w, size := s.window(st, sh), int64(len(e.data)+len(key))
+		sh := st.Shards[j]
+		w, size := s.window(st, sh), int64(len(e.data)+len(e.key))
 		if w.inRecords >= maxInRecords || w.inBytes > 0 && w.inBytes+size > maxInBytes {
 			refused[i] = rateExceeded(sh.id(), st.Name, s.opts.Account)
 			n++
@@ -244,6 +246,14 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 				ok = append(ok, e)
 			}
 		}
+	}
+	if failed == 0 {
+		put, err := s.put(st, entries)
+		if err != nil {
+			return nil, 0, err
+		}
+		s.putDone(st, entries)
+		return put, 0, nil
 	}
 	res = make([]putResult, len(entries))
 	if len(ok) > 0 {
