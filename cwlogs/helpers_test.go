@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/firehose-local/firehose-local/cwlogs"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // t0 is the fake clock's start: every test's "now".
@@ -89,7 +89,7 @@ func serveWith(t testing.TB, store *cwlogs.Store, c *clock, opts cwlogs.APIOptio
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(srv.URL),
-		HTTPClient:       awshttp.NewBuildableClient(), // not an http.Client with a Timeout: aws-sdk-go-v2#2737
+		HTTPClient:       testtool.SDKHTTPClient(), // not an http.Client with a Timeout: aws-sdk-go-v2#2737
 		RetryMaxAttempts: 1,
 	}
 	return &env{store: store, clock: c, url: srv.URL, client: cloudwatchlogs.NewFromConfig(cfg)}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsglue "github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/glue"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // t0 is the fake clock's start: every test's "now".
@@ -63,7 +63,7 @@ func (e *env) clientIn(region string) *awsglue.Client {
 		Region:           region,
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(e.url),
-		HTTPClient:       awshttp.NewBuildableClient(),
+		HTTPClient:       testtool.SDKHTTPClient(),
 		RetryMaxAttempts: 1,
 	})
 }

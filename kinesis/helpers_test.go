@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/firehose-local/firehose-local/clock"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 	"github.com/firehose-local/firehose-local/kinesis"
 )
 
@@ -67,7 +67,7 @@ func (e *env) clientIn(region string) *awskinesis.Client {
 		Region:           region,
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(e.url),
-		HTTPClient:       awshttp.NewBuildableClient(),
+		HTTPClient:       testtool.SDKHTTPClient(),
 		RetryMaxAttempts: 1,
 	})
 }

@@ -3,7 +3,6 @@ package kinesis_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/firehose-local/firehose-local/internal/testtool"
 	"github.com/firehose-local/firehose-local/kinesis"
 )
 
@@ -31,32 +31,18 @@ const eventDeadline = 10 * time.Second
 //     one event stream decoder, with its buffer, so two concurrent streams
 //     of one client race (go test -race reports it in smithy-go's
 //     internal/eventstream Codec).
-//   - The request body is passed to net/http without its WriteTo method.
-//     The SDK closes the request body as soon as the response headers
-//     arrive, and its closed body's WriteTo answers io.EOF as an error; over
-//     HTTP/1.1, net/http's last read of the body (looking for bytes past
-//     Content-Length) may come after that, fail, and close the connection
-//     under the event stream ("use of closed network connection"). HTTP/2
+//   - The request body is passed to net/http without its WriteTo method
+//     (testtool.SDKHTTPClient), or net/http may close the connection under
+//     the event stream ("use of closed network connection"). HTTP/2
 //     (AWS's) reads the body otherwise.
 func (e *env) subscriber() *awskinesis.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
 	return awskinesis.NewFromConfig(aws.Config{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(e.url),
-		HTTPClient:       &http.Client{Transport: hideWriteTo{tr}},
+		HTTPClient:       testtool.SDKHTTPClient(),
 		RetryMaxAttempts: 1,
 	})
-}
-
-type hideWriteTo struct{ rt http.RoundTripper }
-
-func (h hideWriteTo) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		r = r.Clone(r.Context())
-		r.Body = struct{ io.ReadCloser }{r.Body}
-	}
-	return h.rt.RoundTrip(r)
 }
 
 // subscribe calls SubscribeToShard through the SDK; the stream is closed at

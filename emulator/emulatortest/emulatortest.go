@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
@@ -25,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // Env is a running emulator and clients for it.
@@ -69,16 +69,16 @@ func New(t testing.TB, cfg emulator.Config) *Env {
 }
 
 // Config is an aws.Config for a firehose-local at endpoint, with static
-// dummy credentials and the SDK's own HTTP client. (A plain http.Client with
-// a Timeout makes the SDK fail now and then to read a 200 response — "use of
-// closed network connection", aws/aws-sdk-go-v2#2737 — and retry the call,
-// which for PutRecordBatch means duplicate records.)
+// dummy credentials and testtool.SDKHTTPClient, which keeps the SDK from
+// failing now and then to read a 200 response ("use of closed network
+// connection", aws/aws-sdk-go-v2#2737) and retrying the call, which for
+// PutRecordBatch would mean duplicate records.
 func Config(endpoint, region string) aws.Config {
 	return aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint: aws.String(endpoint),
-		HTTPClient:   awshttp.NewBuildableClient(),
+		HTTPClient:   testtool.SDKHTTPClient(),
 	}
 }
 
