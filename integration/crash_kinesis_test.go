@@ -2,11 +2,9 @@ package integration_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,50 +19,28 @@ import (
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
 )
 
-// runKinesisLoad sends PutRecords calls of unique records (one line each:
-// ID, padding, newline) to the data stream from workers goroutines until
-// ctx ends, and records what Kinesis acknowledged.
+// runKinesisLoad sends PutRecords calls of unique records to the data
+// stream until ctx ends, and records what Kinesis acknowledged.
 func runKinesisLoad(ctx context.Context, url, stream, tag string, workers int, seed uint64, acked *ackedSet) (calls, failed int) {
 	cfg := emulatortest.Config(url, "us-east-1")
 	cfg.RetryMaxAttempts = 1
 	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
 	k := kinesis.NewFromConfig(cfg)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(seed, uint64(w)))
-			for b := 0; ctx.Err() == nil; b++ {
-				n := 20 + rng.IntN(200)
-				recs := make([]ktypes.PutRecordsRequestEntry, n)
-				ids := make([]string, n)
-				for i := range recs {
-					ids[i] = fmt.Sprintf("%s-w%d-b%d-r%d", tag, w, b, i)
-					recs[i] = ktypes.PutRecordsRequestEntry{Data: []byte(ids[i] + " " + strings.Repeat("x", 40+rng.IntN(80)) + "\n"), PartitionKey: aws.String(ids[i])}
-				}
-				out, err := k.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: recs})
-				mu.Lock()
-				calls++
-				if err != nil {
-					failed++
-				}
-				mu.Unlock()
-				if err != nil {
-					time.Sleep(5 * time.Millisecond)
-					continue
-				}
-				for i, e := range out.Records {
-					if aws.ToString(e.SequenceNumber) != "" && aws.ToString(e.ErrorCode) == "" {
-						acked.add(ids[i])
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return calls, failed
+	return loadUnique(ctx, tag, workers, seed, 20, 200, acked, func(ctx context.Context, ids []string, data [][]byte) ([]bool, error) {
+		recs := make([]ktypes.PutRecordsRequestEntry, len(data))
+		for i, d := range data {
+			recs[i] = ktypes.PutRecordsRequestEntry{Data: d, PartitionKey: aws.String(ids[i])}
+		}
+		out, err := k.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: recs})
+		if err != nil {
+			return nil, err
+		}
+		ok := make([]bool, len(ids))
+		for i, e := range out.Records {
+			ok[i] = aws.ToString(e.SequenceNumber) != "" && aws.ToString(e.ErrorCode) == ""
+		}
+		return ok, nil
+	})
 }
 
 // SIGKILL while records are put to a data stream that a delivery stream

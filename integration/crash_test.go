@@ -52,6 +52,28 @@ func loadClient(url string) *firehose.Client {
 // goroutines until ctx ends, and records what was acknowledged. Each
 // record is one line: its ID, padding, a newline.
 func runLoad(ctx context.Context, fh *firehose.Client, stream, tag string, workers int, seed uint64, acked *ackedSet) (calls, failed int) {
+	return loadUnique(ctx, tag, workers, seed, 50, 451, acked, func(ctx context.Context, ids []string, data [][]byte) ([]bool, error) {
+		recs := make([]types.Record, len(data))
+		for i, d := range data {
+			recs[i] = types.Record{Data: d}
+		}
+		out, err := fh.PutRecordBatch(ctx, &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(stream), Records: recs})
+		if err != nil {
+			return nil, err
+		}
+		ok := make([]bool, len(ids))
+		for i, e := range out.RequestResponses {
+			ok[i] = aws.ToString(e.RecordId) != "" && aws.ToString(e.ErrorCode) == ""
+		}
+		return ok, nil
+	})
+}
+
+// loadUnique sends calls of least to least+span-1 unique records (one line
+// each: ID, padding, newline) from workers goroutines until ctx ends,
+// through send, which reports which records were acknowledged.
+func loadUnique(ctx context.Context, tag string, workers int, seed uint64, least, span int, acked *ackedSet,
+	send func(ctx context.Context, ids []string, data [][]byte) ([]bool, error)) (calls, failed int) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for w := range workers {
@@ -60,14 +82,14 @@ func runLoad(ctx context.Context, fh *firehose.Client, stream, tag string, worke
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(seed, uint64(w)))
 			for b := 0; ctx.Err() == nil; b++ {
-				n := 50 + rng.IntN(451)
-				recs := make([]types.Record, n)
+				n := least + rng.IntN(span)
+				data := make([][]byte, n)
 				ids := make([]string, n)
-				for i := range recs {
+				for i := range data {
 					ids[i] = fmt.Sprintf("%s-w%d-b%d-r%d", tag, w, b, i)
-					recs[i] = types.Record{Data: []byte(ids[i] + " " + strings.Repeat("x", 60+rng.IntN(80)) + "\n")}
+					data[i] = []byte(ids[i] + " " + strings.Repeat("x", 40+rng.IntN(100)) + "\n")
 				}
-				out, err := fh.PutRecordBatch(ctx, &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(stream), Records: recs})
+				ok, err := send(ctx, ids, data)
 				mu.Lock()
 				calls++
 				if err != nil {
@@ -78,8 +100,8 @@ func runLoad(ctx context.Context, fh *firehose.Client, stream, tag string, worke
 					time.Sleep(5 * time.Millisecond)
 					continue
 				}
-				for i, e := range out.RequestResponses {
-					if aws.ToString(e.RecordId) != "" && aws.ToString(e.ErrorCode) == "" {
+				for i, a := range ok {
+					if a {
 						acked.add(ids[i])
 					}
 				}

@@ -36,16 +36,18 @@ func tickerStream(t *testing.T, env *emulatortest.Env) {
 	}
 }
 
-func TestDemoCommand(t *testing.T) {
-	env := emulatortest.New(t, emulator.Config{})
+// runDemoInto runs the demo command for 500 ms at 40 records/s with the
+// target flag given, flushes the delivery stream flushed, and checks that
+// its one object in the bucket "ticks" holds the 20 ticker records.
+func runDemoInto(t *testing.T, env *emulatortest.Env, flushed, flag, target string) {
+	t.Helper()
 	ctx := context.Background()
-	tickerStream(t, env)
 	var stdout, stderr bytes.Buffer
-	code := Run([]string{"demo", "--stream", "ticker", "--rate", "40", "--duration", "500ms", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
-	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to ticker in 500ms (40.0 records/s); 0 failed") {
+	code := Run([]string{"demo", flag, target, "--rate", "40", "--duration", "500ms", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
+	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to "+target+" in 500ms (40.0 records/s); 0 failed") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
-	env.Flush(t, "ticker")
+	env.Flush(t, flushed)
 	list, err := env.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("ticks")})
 	if err != nil || len(list.Contents) != 1 {
 		t.Fatalf("objects: %v %v", list, err)
@@ -54,11 +56,15 @@ func TestDemoCommand(t *testing.T) {
 	if err != nil || bytes.Count(obj, []byte("\n")) != 20 || !bytes.HasPrefix(obj, []byte(`{"ticker_symbol":"`)) {
 		t.Fatalf("object: %q %v", obj, err)
 	}
+}
 
+func TestDemoCommand(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{})
+	tickerStream(t, env)
+	runDemoInto(t, env, "ticker", "--stream", "ticker")
 	// A stream that does not exist ends the run at once.
-	stdout.Reset()
-	stderr.Reset()
-	code = Run([]string{"demo", "--stream", "nope", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"demo", "--stream", "nope", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
 	if code != 1 || !strings.Contains(stderr.String(), "no delivery stream named nope in us-east-1") {
 		t.Fatalf("missing stream: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
@@ -155,23 +161,9 @@ func TestDemoCommandToDataStream(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	code := Run([]string{"demo", "--data-stream", "ticks-src", "--rate", "40", "--duration", "500ms", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil)
-	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to ticks-src in 500ms (40.0 records/s); 0 failed") {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
-	}
-	env.Flush(t, "from-ticks")
-	list, err := env.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("ticks")})
-	if err != nil || len(list.Contents) != 1 {
-		t.Fatalf("objects: %v %v", list, err)
-	}
-	obj, _, err := env.Server.S3().GetObject(ctx, "ticks", aws.ToString(list.Contents[0].Key))
-	if err != nil || bytes.Count(obj, []byte("\n")) != 20 || !bytes.HasPrefix(obj, []byte(`{"ticker_symbol":"`)) {
-		t.Fatalf("object: %q %v", obj, err)
-	}
+	runDemoInto(t, env, "from-ticks", "--data-stream", "ticks-src")
 	// A data stream that does not exist ends the run at once.
-	stdout.Reset()
-	stderr.Reset()
+	var stdout, stderr bytes.Buffer
 	if code := Run([]string{"demo", "--data-stream", "nope", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil); code == 0 || !strings.Contains(stdout.String()+stderr.String(), "Stream nope under account 000000000000 not found.") {
 		t.Fatalf("missing data stream: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
