@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -79,21 +78,10 @@ func TestCrashKinesisSourceLosesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan [2]int)
 		loadSeed := rng.Uint64()
-		go func() {
-			c, f := runKinesisLoad(ctx, p.url, "src", "k"+strconv.Itoa(i), 2, loadSeed, acked)
-			done <- [2]int{c, f}
-		}()
-		kill := 500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
-		time.Sleep(kill)
-		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-p.done
-		cancel()
-		res := <-done
+		kill, res := killUnderLoad(t, p, 500*time.Millisecond+time.Duration(rng.Int64N(int64(1500*time.Millisecond))), func(ctx context.Context) (int, int) {
+			return runKinesisLoad(ctx, p.url, "src", "k"+strconv.Itoa(i), 2, loadSeed, acked)
+		})
 		t.Logf("run %d: SIGKILL after %v: %d PutRecords calls (%d failed)", i+1, kill.Round(time.Millisecond), res[0], res[1])
 		logs.WriteString(p.stderr.String())
 	}

@@ -196,21 +196,10 @@ func TestCrashLosesNoAcknowledgedRecord(t *testing.T) {
 		acked.mu.Lock()
 		before := len(acked.ids)
 		acked.mu.Unlock()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan [2]int)
 		loadSeed := rng.Uint64()
-		go func() {
-			c, f := runLoad(ctx, loadClient(p.url), "crash", "k"+strconv.Itoa(i), 3, loadSeed, acked)
-			done <- [2]int{c, f}
-		}()
-		kill := 300*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
-		time.Sleep(kill)
-		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-p.done
-		cancel()
-		res := <-done
+		kill, res := killUnderLoad(t, p, 300*time.Millisecond+time.Duration(rng.Int64N(int64(1500*time.Millisecond))), func(ctx context.Context) (int, int) {
+			return runLoad(ctx, loadClient(p.url), "crash", "k"+strconv.Itoa(i), 3, loadSeed, acked)
+		})
 		acked.mu.Lock()
 		n := len(acked.ids) - before
 		acked.mu.Unlock()
@@ -220,6 +209,25 @@ func TestCrashLosesNoAcknowledgedRecord(t *testing.T) {
 	}
 
 	crashFinalCheck(t, dataDir, args("always"), acked, len(policies), start, seed, logs.String())
+}
+
+// killUnderLoad runs load until the server p, killed with SIGKILL after
+// kill, has exited, and returns kill and load's calls and failed calls.
+func killUnderLoad(t *testing.T, p *proc, kill time.Duration, load func(ctx context.Context) (calls, failed int)) (time.Duration, [2]int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan [2]int)
+	go func() {
+		c, f := load(ctx)
+		done <- [2]int{c, f}
+	}()
+	time.Sleep(kill)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	cancel()
+	return kill, <-done
 }
 
 // crashFinalCheck starts the server on dataDir once more, flushes, and

@@ -157,6 +157,16 @@ func TestParquetEveryTypeEndToEnd(t *testing.T) {
 		}
 	}
 
+	// SucceedConversion and FailedConversion count them.
+	families := scrape(t, env)
+	labels := map[string]string{"region": "us-east-1", "delivery_stream": "conv"}
+	for name, want := range map[string]float64{"firehose_succeed_conversion_records_total": 3, "firehose_failed_conversion_records_total": 2,
+		"firehose_failed_conversion_bytes_total": float64(len(`{"s":`) + len("  \n"))} {
+		if v, ok := value(families, name, labels); !ok || v != want {
+			t.Errorf("%s = %v (found %v), want %v", name, v, ok, want)
+		}
+	}
+
 	// The console shows the object's schema and first rows.
 	resp, err := http.Get(env.URL + "/_local/ui/s3/object?bucket=deliveries&key=" + url.QueryEscape(o.key))
 	if err != nil {
