@@ -84,6 +84,12 @@ func newRunner(t testing.TB, opts Options) *Runner {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	if opts.SettleTimeout == 0 {
+		// Tests that check a warm process is reused must not see a cold
+		// start because a loaded CI machine was slow to get the runtime
+		// back to GET /next.
+		opts.SettleTimeout = time.Minute
+	}
 	r := New(opts)
 	t.Cleanup(func() { r.Close() })
 	return r

@@ -13,10 +13,8 @@ const (
 	// recentTimeouts is how many timed-out request IDs are remembered, so
 	// that a late /response gets a precise answer.
 	recentTimeouts = 128
-	// settleTimeout bounds how long an invocation waits for a process that
-	// has just answered to come back to GET /next, rather than
-	// cold-starting another one.
-	settleTimeout = time.Second
+	// defaultSettleTimeout is Options.SettleTimeout's default.
+	defaultSettleTimeout = 5 * time.Second
 )
 
 // pool holds the execution environments of one function: at most max
@@ -195,10 +193,10 @@ func (p *pool) recentlyTimedOut(id string) bool {
 // invoke runs inv on an idle runtime, a cold-started one, or the first one
 // that becomes idle, whichever comes first. A process that has just answered
 // and is on its way back to GET /next counts as (almost) idle: for up to
-// settleTimeout the invocation waits for it instead of cold-starting.
+// Options.SettleTimeout the invocation waits for it instead of cold-starting.
 func (p *pool) invoke(ctx context.Context, inv *invocation) (Result, error) {
 	var mine *sandbox // the process this invocation cold-started, if any
-	settleBy := time.Now().Add(settleTimeout)
+	settleBy := time.Now().Add(p.r.settle)
 	for {
 		p.mu.Lock()
 		if p.closed {

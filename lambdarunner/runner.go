@@ -57,6 +57,12 @@ type Options struct {
 	// ShutdownGrace is how long Close waits after SIGTERM before SIGKILL.
 	// Default 2s.
 	ShutdownGrace time.Duration
+	// SettleTimeout is how long an invocation waits for a process that
+	// has just answered to come back to GET /next, rather than
+	// cold-starting another one (Lambda reuses a warm environment). On a
+	// loaded machine a runtime can take longer than a second to get there.
+	// Default 5s.
+	SettleTimeout time.Duration
 	// OnInvoke, if set, is called after every invocation with the
 	// function, its result and the emulator-side error (nil when the
 	// function ran, whatever it returned). It must be quick and safe for
@@ -156,6 +162,7 @@ type Runner struct {
 	concurrency int
 	initLimit   time.Duration
 	grace       time.Duration
+	settle      time.Duration
 	host        hostRuntimes
 	onInvoke    func(fn *Function, res Result, err error)
 	creds       Credentials
@@ -175,6 +182,7 @@ func New(opts Options) *Runner {
 		concurrency: opts.Concurrency,
 		initLimit:   opts.InitTimeout,
 		grace:       opts.ShutdownGrace,
+		settle:      opts.SettleTimeout,
 		host:        hostRuntimes{python: opts.Python, node: opts.Node},
 		pools:       map[string]*pool{},
 		onInvoke:    opts.OnInvoke,
@@ -199,6 +207,9 @@ func New(opts Options) *Runner {
 	}
 	if r.grace <= 0 {
 		r.grace = 2 * time.Second
+	}
+	if r.settle <= 0 {
+		r.settle = defaultSettleTimeout
 	}
 	return r
 }
