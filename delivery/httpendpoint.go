@@ -178,7 +178,7 @@ func CheckEndpointURL(raw, path string) *awsjson.Error {
 // localHost reports whether host is localhost, a loopback or private
 // address, or a name that resolves only to such addresses.
 func localHost(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if isLocalhostName(host) {
 		return true
 	}
 	if ip := net.ParseIP(host); ip != nil {
@@ -233,6 +233,7 @@ func newEndpointClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	// The response must not be content-encoded: see it as it is.
 	tr.DisableCompression = true
+	tr.DialContext = DialContext
 	return &http.Client{
 		Transport: tr,
 		// Firehose does not follow redirects.
