@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -49,6 +50,17 @@ var (
 	//go:embed bootstrap/node/bootstrap.mjs
 	nodeBootstrap []byte
 )
+
+// SupportedRuntimes lists the runtime identifiers SupportedRuntime accepts,
+// sorted.
+func SupportedRuntimes() []string {
+	out := make([]string, 0, len(runtimes))
+	for r := range runtimes {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // hostRuntimes finds the host interpreters and materialises the embedded
 // bootstraps, once per Runner.

@@ -93,7 +93,13 @@ func parseRewrite(v string) (emulator.EndpointRewrite, error) {
 }
 
 // functionFlags collects repeated --function NAME=DIR:RUNTIME:HANDLER values.
-type functionFlags []emulator.LocalFunction
+// Each is kept with the spec it came from, for error messages.
+type functionFlags []functionFlag
+
+type functionFlag struct {
+	spec string
+	fn   emulator.LocalFunction
+}
 
 func (f *functionFlags) String() string { return "" }
 
@@ -102,7 +108,7 @@ func (f *functionFlags) Set(v string) error {
 	if err != nil {
 		return err
 	}
-	*f = append(*f, fn)
+	*f = append(*f, functionFlag{v, fn})
 	return nil
 }
 
@@ -165,6 +171,30 @@ func loadConfigFile(path string) ([]emulator.LocalFunction, error) {
 	return out, nil
 }
 
+// usageText is the synopsis of every command.
+const usageText = `Usage: firehose-local [flags]            serve every API (see Flags)
+       firehose-local flush [--stream NAME] [--endpoint URL]
+       firehose-local health [--endpoint URL]
+       firehose-local invoke FUNCTION --event FILE [--endpoint URL]
+       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE
+       firehose-local event --records FILE [--keep-newlines]
+       firehose-local demo (--stream NAME | --data-stream NAME) [--rate N] [--duration D]
+       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]
+       firehose-local version | --version
+       firehose-local help | --help
+Each command takes --help for its own flags.
+
+Flags:
+`
+
+// printUsage writes the synopsis and the server's flags to w.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, usageText)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
 // errUsage marks a configuration error: the process exits with code 2.
 var errUsage = errors.New("usage")
 
@@ -172,9 +202,9 @@ var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
 // LoadConfig parses args, with defaults taken from the environment (the
 // flag wins over its variable), and validates every value.
-func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+// With --help it prints the usage to out and returns flag.ErrHelp.
+func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("firehose-local", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg Config
 	var logLevel, transition, maxInterval string
 	str := func(p *string, name, def, usage string) {
@@ -212,12 +242,13 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	var rewrites rewriteFlags
 	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	// Parse errors are reported once, by the caller; --help prints the
+	// usage to out.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage(out, fs)
 			return cfg, err
 		}
 		return cfg, fmt.Errorf("%w: %v", errUsage, err)
@@ -317,14 +348,18 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		cfg.Functions = append(cfg.Functions, fromFile...)
 	}
 	for _, f := range fns {
-		if info, err := os.Stat(f.Dir); err != nil || !info.IsDir() {
-			return cfg, bad("function", f.Name+"="+f.Dir, "the directory does not exist")
+		// The variable is FIREHOSE_LOCAL_FUNCTIONS; the flag, --function.
+		bad := func(want string) error {
+			return fmt.Errorf("%w: invalid value %q for --function (%s): %s", errUsage, f.spec, envName("functions"), want)
 		}
-		if !lambdarunner.SupportedRuntime(f.Runtime) {
-			return cfg, bad("function", f.Name, "unsupported runtime "+f.Runtime)
+		if info, err := os.Stat(f.fn.Dir); err != nil || !info.IsDir() {
+			return cfg, bad("the directory " + f.fn.Dir + " does not exist")
 		}
+		if !lambdarunner.SupportedRuntime(f.fn.Runtime) {
+			return cfg, bad("unsupported runtime " + f.fn.Runtime + "; supported: " + strings.Join(lambdarunner.SupportedRuntimes(), ", "))
+		}
+		cfg.Functions = append(cfg.Functions, f.fn)
 	}
-	cfg.Functions = append(cfg.Functions, fns...)
 	switch auth {
 	case "off":
 		if credentialsPath != "" {

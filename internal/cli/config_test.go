@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,8 +54,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined: -nope"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: `unexpected argument "serve"`},
 		{name: "function spec", args: []string{"--function", "upper"}, wantErr: "NAME=DIR:RUNTIME:HANDLER"},
-		{name: "function dir missing", args: []string{"--function", "upper=/does/not/exist:python3.12:app.handler"}, wantErr: "the directory does not exist"},
-		{name: "function runtime", args: []string{"--function", "upper=/tmp:cobol85:app.handler"}, wantErr: "unsupported runtime cobol85"},
+		{name: "function dir missing", args: []string{"--function", "upper=/does/not/exist:python3.12:app.handler"}, wantErr: `invalid value "upper=/does/not/exist:python3.12:app.handler" for --function (FIREHOSE_LOCAL_FUNCTIONS): the directory /does/not/exist does not exist`},
+		{name: "function runtime", args: []string{"--function", "upper=/tmp:cobol85:app.handler"}, wantErr: `invalid value "upper=/tmp:cobol85:app.handler" for --function (FIREHOSE_LOCAL_FUNCTIONS): unsupported runtime cobol85; supported: nodejs18.x`},
 		{name: "functions from env", env: map[string]string{"FIREHOSE_LOCAL_FUNCTIONS": "a=/tmp:python3.12:app.handler; b=/tmp:nodejs20.x:index.handler"},
 			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, Functions: []emulator.LocalFunction{
 				{Name: "a", Dir: "/tmp", Runtime: "python3.12", Handler: "app.handler"}, {Name: "b", Dir: "/tmp", Runtime: "nodejs20.x", Handler: "index.handler"}}}},
@@ -109,5 +110,38 @@ func TestRunExitsTwoOnBadValue(t *testing.T) {
 	code := Run([]string{"--region", "nowhere"}, func(string) string { return "" }, io.Discard, &stderr, nil)
 	if code != 2 || !strings.Contains(stderr.String(), `--region`) {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestRunUsage follows what a newcomer types: a bad flag is reported once,
+// without the whole usage; help and --help print every command, demo
+// included, on stdout; --version and version print the version.
+func TestRunUsage(t *testing.T) {
+	run := func(args ...string) (int, string, string) {
+		var stdout, stderr strings.Builder
+		code := Run(args, func(string) string { return "" }, &stdout, &stderr, nil)
+		return code, stdout.String(), stderr.String()
+	}
+	code, stdout, stderr := run("--bogus")
+	if code != 2 || stdout != "" ||
+		stderr != "firehose-local: flag provided but not defined: -bogus\nRun 'firehose-local --help' for the commands and flags.\n" {
+		t.Errorf("--bogus: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		code, stdout, stderr := run(args...)
+		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Usage: firehose-local [flags]") {
+			t.Errorf("%v: exit %d, stderr %q, stdout %.80q", args, code, stderr, stdout)
+		}
+		for _, want := range []string{"firehose-local demo", "firehose-local receiver", "firehose-local event", "firehose-local version", "-data-dir"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%v: the usage lacks %q", args, want)
+			}
+		}
+	}
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		code, stdout, stderr := run(args...)
+		if code != 0 || stderr != "" || !regexp.MustCompile(`^firehose-local \S+ \(commit \S+, go1\.\d+`).MatchString(stdout) {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q", args, code, stderr, stdout)
+		}
 	}
 }

@@ -37,14 +37,20 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			return receiverCommand(args[1:], getenv, stdout, stderr, sig)
 		case "demo":
 			return demoCommand(args[1:], getenv, stdout, stderr, sig)
+		case "version", "--version", "-version":
+			fmt.Fprintln(stdout, Version())
+			return 0
+		case "help":
+			args = []string{"--help"}
 		}
 	}
-	cfg, err := LoadConfig(args, getenv, stderr)
+	cfg, err := LoadConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "firehose-local:", strings.TrimPrefix(err.Error(), "usage: "))
+		fmt.Fprintln(stderr, "Run 'firehose-local --help' for the commands and flags.")
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
