@@ -107,6 +107,7 @@ type Buffer = delivery.BufferState
 type FlushResult struct {
 	Stream, Region string
 	Objects        int
+	ErrorObjects   int // under the error prefix
 	Error          string
 }
 

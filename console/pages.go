@@ -207,7 +207,11 @@ func (c *Console) flush(w http.ResponseWriter, r *http.Request) {
 			errs = append(errs, res.Stream+": "+res.Error)
 			continue
 		}
-		msgs = append(msgs, fmt.Sprintf("%s: %d %s", res.Stream, res.Objects, plural(res.Objects, "batch", "batches")))
+		m := fmt.Sprintf("%s: %d %s", res.Stream, res.Objects, plural(res.Objects, "batch", "batches"))
+		if res.ErrorObjects > 0 {
+			m += fmt.Sprintf(" and %d error %s", res.ErrorObjects, plural(res.ErrorObjects, "object", "objects"))
+		}
+		msgs = append(msgs, m)
 	}
 	msg := "Flushed " + strings.Join(msgs, ", ") + "."
 	if len(results) == 0 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/firehose-local/firehose-local/clock"
@@ -35,6 +36,10 @@ type Pipeline struct {
 	arn    string
 	region string
 	source string // the data stream of a KinesisStreamAsSource stream; "" for others
+
+	// written counts the batches delivered (destination deliveries and
+	// backups) and the error-output objects written, for flush answers.
+	written, errorsWritten atomic.Int64
 
 	mu       sync.Mutex
 	cfg      destConfig
@@ -603,7 +608,18 @@ func (p *Pipeline) deliver(b *Batch) {
 	}()
 	if destinationOf(b).Deliver(p, b) {
 		p.releaseHolds(b)
+		if b.errorType != "" {
+			p.errorsWritten.Add(1)
+		} else {
+			p.written.Add(1)
+		}
 	}
+}
+
+// Written returns how many batches the pipeline has delivered to its
+// destination or backup, and how many error-output objects it has written.
+func (p *Pipeline) Written() (batches, errorObjects int64) {
+	return p.written.Load(), p.errorsWritten.Load()
 }
 
 // isDiscarded reports whether the stream was deleted.

@@ -20,7 +20,10 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	}
 	writeLocalJSON(w, http.StatusOK, map[string]any{
 		"status":   "ok",
-		"services": map[string]string{"firehose": "running", "s3": "running"},
+		"services": map[string]string{
+			"firehose": "running", "s3": "running", "lambda": "running",
+			"logs": "running", "kinesis": "running", "glue": "running",
+		},
 	})
 }
 

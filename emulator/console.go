@@ -108,7 +108,7 @@ func (b consoleBackend) Flush(region, name string) ([]console.FlushResult, bool)
 	results, found := b.s.Flush(ctx, name, region)
 	out := make([]console.FlushResult, len(results))
 	for i, r := range results {
-		out[i] = console.FlushResult{Stream: r.Stream, Region: r.Region, Objects: r.Objects, Error: r.Error}
+		out[i] = console.FlushResult{Stream: r.Stream, Region: r.Region, Objects: r.Objects, ErrorObjects: r.ErrorObjects, Error: r.Error}
 	}
 	return out, found
 }

@@ -190,23 +190,31 @@ func (s *Service) Close() error {
 // FlushResult is what Flush did for one stream: the objects written, or
 // why it did not finish.
 type FlushResult struct {
-	Stream  string `json:"stream"`
-	Region  string `json:"region"`
-	Objects int    `json:"objects"`
-	Error   string `json:"error,omitempty"`
+	Stream string `json:"stream"`
+	Region string `json:"region"`
+	// Objects counts the batches the stream delivered while the flush ran
+	// (objects in S3, a batch's requests to an HTTP endpoint) and its S3
+	// backup objects.
+	Objects int `json:"objects"`
+	// ErrorObjects counts the error-output objects it wrote meanwhile under
+	// the error prefix (processing-failed, format-conversion-failed, ...).
+	ErrorObjects int    `json:"errorObjects"`
+	Error        string `json:"error,omitempty"`
 }
 
 // Flush delivers everything buffered in the named stream (every stream when
 // name is empty; every region when region is empty) and waits until the
 // objects are written or ctx ends. found reports whether any stream matched.
 func (s *Service) Flush(ctx context.Context, name, region string) (results []FlushResult, found bool) {
+	results = []FlushResult{} // never null in /_local/flush's answer
 	within := ""
 	if dl, ok := ctx.Deadline(); ok {
 		within = " after " + time.Until(dl).Round(time.Millisecond).String()
 	}
 	type pending struct {
-		st      *stream
-		batches []*delivery.Batch
+		st                *stream
+		batches           []*delivery.Batch
+		written, errWrote int64 // the pipeline's counts when the flush began
 	}
 	var matched []*stream
 	s.mu.Lock()
@@ -222,6 +230,12 @@ func (s *Service) Flush(ctx context.Context, name, region string) (results []Flu
 		}
 	}
 	s.mu.Unlock()
+	// What the answer counts: what the pipelines write from now on (an
+	// error object may be written before the wait below sees it).
+	before := make([][2]int64, len(matched))
+	for i, st := range matched {
+		before[i][0], before[i][1] = st.pipe.Written()
+	}
 	// A KinesisStreamAsSource stream reads its shards now.
 	for _, st := range matched {
 		st.pollNow()
@@ -238,8 +252,8 @@ func (s *Service) Flush(ctx context.Context, name, region string) (results []Flu
 		}
 	}
 	var all []pending
-	for _, st := range matched {
-		all = append(all, pending{st, st.pipe.Flush()})
+	for i, st := range matched {
+		all = append(all, pending{st, st.pipe.Flush(), before[i][0], before[i][1]})
 	}
 	for _, p := range all {
 		res := FlushResult{Stream: p.st.name, Region: p.st.region, Error: procErr}
@@ -250,7 +264,6 @@ func (s *Service) Flush(ctx context.Context, name, region string) (results []Flu
 				seen[b] = true
 				select {
 				case <-b.Done():
-					res.Objects++
 				case <-ctx.Done():
 					if err := p.st.pipe.Err(b); err != nil {
 						res.Error = "delivery not finished" + within + "; still retrying: " + err.Error()
@@ -264,6 +277,8 @@ func (s *Service) Flush(ctx context.Context, name, region string) (results []Flu
 			// convert, a partition's failed records) is part of the flush.
 			p.batches = slices.DeleteFunc(p.st.pipe.ErrorBatches(), func(b *delivery.Batch) bool { return seen[b] })
 		}
+		written, errWrote := p.st.pipe.Written()
+		res.Objects, res.ErrorObjects = int(written-p.written), int(errWrote-p.errWrote)
 		results = append(results, res)
 	}
 	sort.Slice(results, func(i, j int) bool {
