@@ -7,7 +7,7 @@
 #   docker run --rm -p 4566:4566 firehose-local
 # Dockerfile.prebuilt is this file's final stage fed a prebuilt binary; keep
 # the two in sync (scripts/verify-image.sh builds and runs that one).
-FROM golang:1.26 AS build
+FROM docker.io/library/golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
