@@ -143,7 +143,8 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 			p.log.Warn("transform function response rejected", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 		}
 		if err != nil {
-			p.log.Warn("transform function invocation failed", "function", l.arn, "attempt", attempts, "error", err)
+			p.log.Warn("transform function invocation failed", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
+			p.log.Debug("transform function invocation error", "function", l.arn, "error", err)
 		}
 		p.logError(b.cfg, false, fail.code, fail.message, l.arn)
 	}

@@ -606,6 +606,12 @@ func (p *Pipeline) deliver(b *Batch) {
 		p.mu.Unlock()
 		close(b.done)
 	}()
+	// A flush's "retry now" is for a batch waiting out a backoff: one sent
+	// before the first attempt must not make the first retry immediate.
+	select {
+	case <-b.retryNow:
+	default:
+	}
 	if destinationOf(b).Deliver(p, b) {
 		p.releaseHolds(b)
 		if b.errorType != "" {

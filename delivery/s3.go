@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -49,19 +50,22 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		if err == nil {
 			return true
 		}
-		p.mu.Lock()
-		b.err = err
-		p.mu.Unlock()
+		// Reported in AWS's words, as the CloudWatch Logs event has them;
+		// the S3 client's own text goes to the debug log.
 		code, msg := s3ErrorCode(err)
+		p.mu.Lock()
+		b.err = errors.New(code + ": " + msg)
+		p.mu.Unlock()
 		p.logError(b.cfg, b.cfg.http != nil, code, msg, "")
-		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "error", err)
+		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "errorCode", code, "error", msg)
+		p.log.Debug("S3 delivery error", "bucket", b.cfg.bucket, "error", err)
 		if b.keys != nil && b.errorType == "" && b.cfg.dp != nil && p.d.Clock.Now().Sub(started) >= b.cfg.dp.retry {
-			p.log.Error("dynamic partitioning retry duration exhausted: records written to the error output", "bucket", b.cfg.bucket, "partition", b.keys.String(), "records", len(b.ends), "error", err)
+			p.log.Error("dynamic partitioning retry duration exhausted: records written to the error output", "bucket", b.cfg.bucket, "partition", b.keys.String(), "records", len(b.ends), "errorCode", code, "error", msg)
 			p.partitionFailed(b, code, msg)
 			return true
 		}
 		if p.d.Clock.Now().Sub(started) >= retryWindow {
-			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "error", err)
+			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "errorCode", code, "error", msg)
 			return true
 		}
 		if !p.wait(b, backoff) {

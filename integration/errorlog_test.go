@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 	"github.com/firehose-local/firehose-local/receiver"
 )
 
@@ -197,4 +199,43 @@ func TestErrorEventsOffByDefault(t *testing.T) {
 	if err != nil || len(out.LogGroups) != 0 {
 		t.Fatalf("DescribeLogGroups: %v %v", out, err)
 	}
+}
+
+// What a failing delivery tells the user is in AWS's words, in the flush
+// answer and the log alike, and a flush does not make the first retry
+// immediate: the second attempt waits out its backoff (1 s, on the fake
+// clock).
+func TestDeliveryFailureWordingAndBackoff(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	var logs testtool.Buffer
+	env := newEnv(t, emulator.Config{Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	dest := s3Dest()
+	dest.BucketARN = aws.String("arn:aws:s3:::not-yet")
+	createStream(t, env.Firehose, "s", dest)
+	putBatch(t, env.Firehose, "s", []byte("kept\n"))
+
+	res, _ := env.Server.Flush(ctxFor(t, time.Second), "s", "")
+	want := "delivery not finished after 1s; still retrying: S3.NoSuchBucket: The specified bucket does not exist."
+	if len(res) != 1 || res[0].Error != want {
+		t.Fatalf("flush = %+v, want the error %q", res, want)
+	}
+	out := logs.String()
+	if strings.Contains(out, "s3fake") || !strings.Contains(out, `attempt=1 records=1 errorCode=S3.NoSuchBucket error="The specified bucket does not exist."`) {
+		t.Fatalf("log:\n%s", out)
+	}
+	if strings.Contains(out, "attempt=2") {
+		t.Fatalf("the flush made the first retry immediate:\n%s", out)
+	}
+	clock.Advance(time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "attempt=2") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no second attempt after the backoff:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := env.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("not-yet")}); err != nil {
+		t.Fatal(err)
+	}
+	retryUntilDelivered(t, clock, env, "not-yet")
 }
