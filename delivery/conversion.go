@@ -214,11 +214,15 @@ func (p *Pipeline) conversionFailed(b *Batch, table protocol.DataCatalogTable, r
 	defer p.mu.Unlock()
 	var eb *Batch
 	for _, f := range failed {
-		doc, _ := json.Marshal(protocol.FormatConversionErrorDocument{
+		d := protocol.FormatConversionErrorDocument{
 			AttemptsMade: 1, ArrivalTimestamp: b.arrivals[f.Index],
 			LastErrorCode: f.Code, LastErrorMessage: f.Message, AttemptEndingTimestamp: now,
 			RawData: base64.StdEncoding.EncodeToString(recs[f.Index]), DataCatalogTable: table,
-		})
+		}
+		if s, ok := b.seqAt(f.Index); ok {
+			d.SequenceNumber, d.SubSequenceNumber = s.seq, &s.sub
+		}
+		doc, _ := json.Marshal(d)
 		eb = p.errorDocLocked(errTypeConversion, doc, b.arrivals[f.Index])
 	}
 	eb.inherit(b.holds)

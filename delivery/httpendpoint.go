@@ -501,7 +501,7 @@ type httpErrorDocument struct {
 	ErrorMessage           string `json:"errorMessage"`
 	AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
 	RawData                string `json:"rawData"`
-	SubsequenceNumber      int    `json:"subsequenceNumber"`
+	SubsequenceNumber      int64  `json:"subsequenceNumber"`
 	DataID                 string `json:"dataId"`
 }
 
@@ -516,7 +516,7 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 	enc := json.NewEncoder(&lines)
 	enc.SetEscapeHTML(false)
 	for i := start; i < end; i++ {
-		_ = enc.Encode(httpErrorDocument{
+		d := httpErrorDocument{
 			AttemptsMade:           attempts,
 			ArrivalTimestamp:       b.arrivals[i],
 			ErrorCode:              f.code,
@@ -524,7 +524,12 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 			AttemptEndingTimestamp: now,
 			RawData:                base64.StdEncoding.EncodeToString(record(b, i)),
 			DataID:                 fmt.Sprintf("%s%020d.0", recordIDPrefix, base+uint64(i-start)),
-		})
+		}
+		// A record read from a data stream is named by where it was there.
+		if s, ok := b.seqAt(i); ok {
+			d.SubsequenceNumber, d.DataID = s.sub, s.seq+"."+strconv.FormatInt(s.sub, 10)
+		}
+		_ = enc.Encode(d)
 	}
 	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
 		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}

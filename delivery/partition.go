@@ -145,8 +145,9 @@ func (p *Pipeline) partitionLocked(dp *dpConfig, lambdaKeys map[string]string, m
 // the buffer of its partition with dynamic partitioning, and returns that
 // buffer's batch; or, when its keys cannot be found or the partition limit
 // is reached, to the error output (showing raw), and returns that batch.
-// lambdaKeys are the record's metadata.partitionKeys from the Lambda.
-func (p *Pipeline) routeLocked(r, raw []byte, ms int64, lambdaKeys map[string]string) *Batch {
+// lambdaKeys are the record's metadata.partitionKeys from the Lambda; m is
+// its Kinesis metadata (nil: none).
+func (p *Pipeline) routeLocked(r, raw []byte, m *KinesisMeta, ms int64, lambdaKeys map[string]string) *Batch {
 	var pt *partition
 	if dp := p.cfg.dp; dp != nil {
 		rerr := p.keysLocked(dp, r, lambdaKeys)
@@ -165,13 +166,32 @@ func (p *Pipeline) routeLocked(r, raw []byte, ms int64, lambdaKeys map[string]st
 		r = append(r[:len(r):len(r)], d.Delimiter...)
 		p.d.Pending.Add(int64(len(d.Delimiter)))
 	}
-	return p.appendLocked(pt, r, ms, time.UnixMilli(ms))
+	return p.appendLocked(pt, r, m, ms, time.UnixMilli(ms))
 }
 
-// appendLocked adds one record to a destination buffer, cutting it first
-// if the record would take it past the size hint, and after if it reaches
-// it. It returns the batch the record went to.
-func (p *Pipeline) appendLocked(pt *partition, r []byte, ms int64, arrival time.Time) *Batch {
+// sourceSeq is where in its data stream a record of a KinesisStreamAsSource
+// stream was: its sequence number and subsequence (a KPL sub-record's index
+// in its aggregate, else 0), which its format-conversion-failed and
+// http-endpoint-failed documents show (firehose-pipeline.md §5.1).
+type sourceSeq struct {
+	seq string
+	sub int64
+}
+
+// seqAt is record i's sequence numbers, if it has them.
+func (b *Batch) seqAt(i int) (sourceSeq, bool) {
+	if b.seqs == nil || b.seqs[i].seq == "" {
+		return sourceSeq{}, false
+	}
+	return b.seqs[i], true
+}
+
+// appendLocked adds one record (m: its Kinesis metadata, or nil) to a
+// destination buffer, cutting it first if the record would take it past
+// the size hint, and after if it reaches it. It returns the batch the
+// record went to. The record's sequence numbers are kept only where an
+// error document may show them: with format conversion or an HTTP endpoint.
+func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int64, arrival time.Time) *Batch {
 	if pt.buf != nil && len(pt.buf.data)+len(r) > p.cfg.sizeLimit {
 		p.cutLocked(pt)
 	}
@@ -182,6 +202,16 @@ func (p *Pipeline) appendLocked(pt *partition, r []byte, ms int64, arrival time.
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
+	if b.seqs != nil || (m != nil && m.SequenceNumber != "" && (b.cfg.conv != nil || b.cfg.http != nil)) {
+		if b.seqs == nil {
+			b.seqs = make([]sourceSeq, len(b.ends)-1, cap(b.ends))
+		}
+		var s sourceSeq
+		if m != nil {
+			s = sourceSeq{m.SequenceNumber, m.SubsequenceNumber}
+		}
+		b.seqs = append(b.seqs, s)
+	}
 	if len(b.data) >= p.cfg.sizeLimit {
 		p.cutLocked(pt)
 	}

@@ -134,6 +134,11 @@ type Batch struct {
 	keys      *protocol.PartitionKeys // its keys, for the Prefix
 
 	holds []*Hold // with --data-dir: the logged put calls this batch has records of
+
+	// seqs is each record's sequence numbers, in a destination batch of a
+	// KinesisStreamAsSource stream whose error documents show them
+	// (partition.go); nil for other batches.
+	seqs []sourceSeq
 }
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
@@ -268,7 +273,8 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 }
 
 // KinesisMeta is where a record read from a Kinesis data stream came from,
-// for a Lambda processor's event (its kinesisRecordMetadata).
+// for a Lambda processor's event (its kinesisRecordMetadata) and error
+// documents (sequenceNumber, dataId).
 type KinesisMeta struct {
 	ShardID, PartitionKey, SequenceNumber string
 	// SubsequenceNumber is a KPL sub-record's index in its aggregate; 0
@@ -345,7 +351,8 @@ func metaAt(meta []KinesisMeta, i int) *KinesisMeta {
 
 // addLocked adds one accepted record to the processor's buffer or the
 // destination buffer, and to the S3 backup buffer with AllData. m is its
-// Kinesis metadata (nil: none), which only a Lambda processor uses.
+// Kinesis metadata (nil: none), for a Lambda processor's event and the
+// sequence numbers of error documents.
 func (p *Pipeline) addLocked(r []byte, m *KinesisMeta, ms int64, now time.Time, h *Hold) {
 	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
 		p.backupAppendLocked(r, ms, now, h)
@@ -374,7 +381,7 @@ func (p *Pipeline) addProcessedLocked(r, raw []byte, m *KinesisMeta, ms int64, n
 	if p.cfg.proc != nil {
 		p.procAppendLocked(r, m, ms, now, h)
 	} else {
-		p.routeLocked(r, raw, ms, nil).hold(h)
+		p.routeLocked(r, raw, m, ms, nil).hold(h)
 	}
 }
 

@@ -268,7 +268,7 @@ func (p *Pipeline) finishProcessing(b *Batch, results []Result, failed []failedR
 	for i, r := range results {
 		if r.Status == "Ok" {
 			p.d.Pending.Add(int64(len(r.Data)))
-			ob := p.routeLocked(r.Data, r.Data, b.arrivals[i], r.PartitionKeys)
+			ob := p.routeLocked(r.Data, r.Data, metaAt(b.kinesis, i), b.arrivals[i], r.PartitionKeys)
 			if ob != last && !inherited[ob] {
 				ob.inherit(b.holds)
 				if last != nil {

@@ -1,9 +1,13 @@
 package integration_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,10 +15,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/fxamacker/cbor/v2"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/firehose-local/firehose-local/emulator"
@@ -311,5 +318,100 @@ func TestKinesisSourceLambdaEvent(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("the transform saw\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Enhanced fan-out in CBOR through the emulator's port with signatures
+// checked: SubscribeToShard as the Java SDK v2 (KCL 2) sends it, over h2c,
+// answered with CBOR event payloads: the record's data a byte string, its
+// arrival tag 1 around epoch milliseconds.
+func TestKinesisSubscribeToShardCBOR(t *testing.T) {
+	env := newEnv(t, emulator.Config{Auth: &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}})
+	ctx := context.Background()
+	arn := createDataStream(t, env, "kcl", 1)
+	reg, err := env.Kinesis.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: aws.String(arn), ConsumerName: aws.String("app")})
+	if err != nil {
+		t.Fatalf("RegisterStreamConsumer: %v", err)
+	}
+	put, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("kcl"), Data: []byte{0, 0xfe, 'x'}, PartitionKey: aws.String("pk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The body as Jackson's CBOR generator writes it: indefinite-length maps.
+	enc := func(v any) []byte { b, _ := cbor.Marshal(v); return b }
+	body := []byte{0xbf}
+	for _, kv := range [][2]any{{"ConsumerARN", aws.ToString(reg.Consumer.ConsumerARN)}, {"ShardId", "shardId-000000000000"}} {
+		body = append(append(body, enc(kv[0])...), enc(kv[1])...)
+	}
+	body = append(append(body, enc("StartingPosition")...), 0xbf)
+	body = append(append(append(body, enc("Type")...), enc("TRIM_HORIZON")...), 0xff, 0xff)
+
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	subscribe := func(secret string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.URL+"/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+		req.Header.Set("X-Amz-Target", "Kinesis_20131202.SubscribeToShard")
+		req.Header.Set("User-Agent", "aws-sdk-java/2.25.60 io/async http/NettyNio")
+		req.Header.Set("amz-sdk-invocation-id", "0b6a3b5e-3f0c-4a5e-8d6e-1c2b3a4d5e6f")
+		req.Header.Set("amz-sdk-request", "attempt=1; max=4")
+		sum := sha256.Sum256(body)
+		creds := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: secret}
+		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "kinesis", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatalf("SubscribeToShard: %v", err)
+		}
+		t.Cleanup(func() { _ = resp.Body.Close() })
+		return resp
+	}
+	if resp := subscribe("wrong"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Header.Get("X-Amzn-ErrorType"), "InvalidSignatureException") {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("a wrong signature: %d %v %q", resp.StatusCode, resp.Header, b)
+	}
+	resp := subscribe("secret")
+	if resp.StatusCode != http.StatusOK || resp.ProtoMajor != 2 {
+		t.Fatalf("SubscribeToShard: %d over HTTP/%d", resp.StatusCode, resp.ProtoMajor)
+	}
+	dec := eventstream.NewDecoder()
+	var payloads [][]byte
+	for _, want := range []string{"initial-response", "SubscribeToShardEvent"} {
+		msg, err := dec.Decode(resp.Body, nil)
+		if err != nil {
+			t.Fatalf("reading the %s frame: %v", want, err)
+		}
+		if msg.Headers.Get(":event-type").String() != want || msg.Headers.Get(":content-type").String() != "application/x-amz-cbor-1.1" {
+			t.Fatalf("frame %v, want %s in CBOR", msg.Headers, want)
+		}
+		payloads = append(payloads, msg.Payload)
+	}
+	var ev struct {
+		Records []struct {
+			SequenceNumber              string
+			Data                        []byte
+			PartitionKey                string
+			ApproximateArrivalTimestamp cbor.RawTag
+		}
+		ContinuationSequenceNumber string
+		MillisBehindLatest         int64
+	}
+	if err := cbor.Unmarshal(payloads[1], &ev); err != nil {
+		t.Fatalf("SubscribeToShardEvent %x: %v", payloads[1], err)
+	}
+	if len(ev.Records) != 1 || ev.ContinuationSequenceNumber != aws.ToString(put.SequenceNumber) || ev.MillisBehindLatest != 0 {
+		t.Fatalf("event %+v", ev)
+	}
+	r := ev.Records[0]
+	var ms int64
+	if err := cbor.Unmarshal(r.ApproximateArrivalTimestamp.Content, &ms); err != nil || r.ApproximateArrivalTimestamp.Number != 1 {
+		t.Fatalf("ApproximateArrivalTimestamp %+v: %v", r.ApproximateArrivalTimestamp, err)
+	}
+	if !bytes.Equal(r.Data, []byte{0, 0xfe, 'x'}) || r.PartitionKey != "pk" || r.SequenceNumber != aws.ToString(put.SequenceNumber) ||
+		time.Since(time.UnixMilli(ms)).Abs() > time.Minute {
+		t.Fatalf("record %+v (arrival %d ms)", r, ms)
 	}
 }

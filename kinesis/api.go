@@ -81,11 +81,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if op == subscribeOp {
-		if cbor {
-			fail(w, invalidArgument("firehose-local does not support SubscribeToShard in CBOR yet."))
-			return
-		}
-		a.serveSubscription(w, r, in, body.Release)
+		a.serveSubscription(w, r, in, body.Release, cbor)
 		return
 	}
 	out, apiErr := a.svc.Call(awsjson.RequestRegion(r, a.svc.opts.Region), op, in)

@@ -44,5 +44,6 @@
 // The Java SDKs and the KPL send CBOR (application/x-amz-cbor-1.1): such a
 // request is read as the JSON it stands for and answered in CBOR (blobs as
 // byte strings, timestamps as tag 1 around epoch milliseconds, errors as
-// {__type, message}), by protocol/cborjson.
+// {__type, message}), by protocol/cborjson; SubscribeToShard too, its event
+// payloads in CBOR (subscribe.go).
 package kinesis

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
+	"github.com/firehose-local/firehose-local/protocol/cborjson"
 )
 
 // SubscribeToShard is served by the HTTP handler only (Call refuses it):
@@ -37,8 +38,14 @@ import (
 // documents, a second SubscribeToShard of the same consumer and shard
 // within 5 seconds of the first is refused with ResourceInUseException; a
 // later one takes over. AWS's one call per second per consumer and shard
-// is otherwise not enforced. CBOR requests for SubscribeToShard are refused
-// by name.
+// is otherwise not enforced.
+//
+// A CBOR request (the Java SDK v2's, and so KCL 2's) is answered with the
+// same events, their payloads in CBOR (:content-type
+// application/x-amz-cbor-1.1) as the SDK's CBOR protocol reads every event
+// payload: blobs as byte strings, ApproximateArrivalTimestamp as tag 1
+// around epoch milliseconds, exceptions as a map with "message" (the type
+// is in :exception-type); errors before the stream starts are CBOR errors.
 
 const (
 	subscribeOp     = "SubscribeToShard"
@@ -239,12 +246,16 @@ func (st *stream) children(sh *shard) []childShard {
 
 // serveSubscription answers SubscribeToShard: errors before the stream
 // starts as ordinary JSON errors, then the event stream.
-func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []byte, release func()) {
+func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []byte, release func(), cbor bool) {
 	s := a.svc
 	sub, err := s.subscribe(awsjson.RequestRegion(r, s.opts.Region), body)
 	release()
 	if err != nil {
-		writeError(w, err)
+		if cbor {
+			writeCBORError(w, err)
+		} else {
+			writeError(w, err)
+		}
 		return
 	}
 	defer s.unsubscribe(sub)
@@ -256,7 +267,7 @@ func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []b
 	h.Set("Content-Type", "application/vnd.amazon.eventstream")
 	h.Set("x-amzn-RequestId", uuid.NewString())
 	w.WriteHeader(http.StatusOK)
-	out := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder()}
+	out := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder(), cbor: cbor}
 	why := s.pump(r.Context(), out, sub, expired)
 	s.opts.Logger.Debug("kinesis: subscription ended", "consumer", sub.arn, "shard", sub.shard, "why", why)
 }
@@ -264,7 +275,7 @@ func (a *api) serveSubscription(w http.ResponseWriter, r *http.Request, body []b
 // pump sends the subscription's events until it ends, and says why it
 // ended.
 func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription, expired <-chan struct{}) string {
-	if err := out.event("initial-response", struct{}{}); err != nil {
+	if err := out.event("initial-response", "SubscribeToShardOutput", struct{}{}); err != nil {
 		return "writing: " + err.Error()
 	}
 	for first := true; ; first = false {
@@ -275,7 +286,7 @@ func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription,
 		}
 		// Woken by a change that brought nothing for this shard: no event.
 		if first || len(ev.Records) > 0 || end {
-			if err := out.event("SubscribeToShardEvent", ev); err != nil {
+			if err := out.event("SubscribeToShardEvent", "SubscribeToShardEvent", ev); err != nil {
 				return "writing: " + err.Error()
 			}
 			if end {
@@ -299,11 +310,13 @@ func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription,
 	}
 }
 
-// eventWriter writes event stream messages, each flushed at once.
+// eventWriter writes event stream messages, each flushed at once, their
+// payloads JSON or, for a CBOR request, CBOR.
 type eventWriter struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
-	enc *eventstream.Encoder
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	enc  *eventstream.Encoder
+	cbor bool
 }
 
 func (o *eventWriter) write(msg eventstream.Message) error {
@@ -316,21 +329,32 @@ func (o *eventWriter) write(msg eventstream.Message) error {
 	return nil
 }
 
-func (o *eventWriter) event(typ string, v any) error {
-	payload, err := json.Marshal(v)
+// payload encodes v, of the model's shape, as the request's protocol does.
+func (o *eventWriter) payload(shape string, v any) ([]byte, string, error) {
+	b, err := json.Marshal(v)
+	if err != nil || !o.cbor {
+		return b, "application/json", err
+	}
+	b, err = cborjson.ResponseToCBOR(Model(), shape, b)
+	return b, cborType, err
+}
+
+// event writes an event of type typ whose payload is v, of shape.
+func (o *eventWriter) event(typ, shape string, v any) error {
+	payload, ct, err := o.payload(shape, v)
 	if err != nil {
 		return err
 	}
 	var msg eventstream.Message
 	msg.Headers.Set(":event-type", eventstream.StringValue(typ))
 	msg.Headers.Set(":message-type", eventstream.StringValue("event"))
-	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	msg.Headers.Set(":content-type", eventstream.StringValue(ct))
 	msg.Payload = payload
 	return o.write(msg)
 }
 
 func (o *eventWriter) exception(e *awsjson.Error) error {
-	payload, err := json.Marshal(struct {
+	payload, ct, err := o.payload(e.Type, struct {
 		Message string `json:"message"`
 	}{e.Message})
 	if err != nil {
@@ -339,7 +363,7 @@ func (o *eventWriter) exception(e *awsjson.Error) error {
 	var msg eventstream.Message
 	msg.Headers.Set(":exception-type", eventstream.StringValue(e.Type))
 	msg.Headers.Set(":message-type", eventstream.StringValue("exception"))
-	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	msg.Headers.Set(":content-type", eventstream.StringValue(ct))
 	msg.Payload = payload
 	return o.write(msg)
 }

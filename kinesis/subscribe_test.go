@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -232,11 +231,6 @@ func TestSubscribeErrors(t *testing.T) {
 	wantErr(t, err, "ResourceNotFoundException", "Shard shardId-000000000007 in stream s under account "+account+" does not exist")
 	err = sub(arn, sh0, types.StartingPosition{Type: types.ShardIteratorTypeAtSequenceNumber})
 	wantErr(t, err, "InvalidArgumentException", "StartingPosition Type AT_SEQUENCE_NUMBER needs a SequenceNumber.")
-
-	status, body := e.post(t, kinesis.TargetPrefix+"SubscribeToShard", "application/x-amz-cbor-1.1", "\xa0")
-	if status != http.StatusBadRequest || !strings.Contains(body, "firehose-local does not support SubscribeToShard in CBOR yet.") {
-		t.Fatalf("CBOR: %d %q", status, body)
-	}
 }
 
 // Cancelling the client's context ends the server's side: the server's

@@ -101,6 +101,7 @@ type (
 		AttemptEndingTimestamp int64            `json:"attemptEndingTimestamp"`
 		RawData                string           `json:"rawData"`
 		SequenceNumber         string           `json:"sequenceNumber,omitempty"`
+		SubSequenceNumber      *int64           `json:"subSequenceNumber,omitempty"` // a KPL sub-record's index, else 0
 		DataCatalogTable       DataCatalogTable `json:"dataCatalogTable"`
 	}
 	// DataCatalogTable names the Glue table a conversion used.
