@@ -118,8 +118,11 @@ func showProgress(ctx context.Context, run *demo.Run, w io.Writer) {
 	for {
 		select {
 		case <-ctx.Done():
+			// The last line has the final counts, the summary's.
 			if tty {
 				fmt.Fprintf(w, "\r%s\x1b[K\n", progressLine(run.Stats()))
+			} else {
+				fmt.Fprintln(w, progressLine(run.Stats()))
 			}
 			return
 		case <-t.C:

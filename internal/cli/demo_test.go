@@ -47,6 +47,11 @@ func runDemoInto(t *testing.T, env *emulatortest.Env, flushed, flag, target stri
 	if code != 0 || !strings.Contains(stdout.String(), "sent 20 records to "+target+" in 500ms (40.0 records/s); 0 failed") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
+	// On a non-terminal the last progress line agrees with the summary.
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "demo "+target+": 20 records sent,") {
+		t.Fatalf("last progress line %q, want the summary's 20 records", last)
+	}
 	env.Flush(t, flushed)
 	list, err := env.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("ticks")})
 	if err != nil || len(list.Contents) != 1 {
