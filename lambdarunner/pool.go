@@ -42,6 +42,22 @@ type pool struct {
 	waiting   int           // invocations waiting for one of those
 	closed    bool
 	timedOut  []string // ring of recently timed-out request IDs
+	warned    map[string]bool
+}
+
+// warnOnce logs msg at warning level the first time key is seen.
+func (p *pool) warnOnce(key, msg string) {
+	p.mu.Lock()
+	if p.warned[key] {
+		p.mu.Unlock()
+		return
+	}
+	if p.warned == nil {
+		p.warned = map[string]bool{}
+	}
+	p.warned[key] = true
+	p.mu.Unlock()
+	p.log.Warn(msg)
 }
 
 func newPool(r *Runner, fn Function) *pool {

@@ -91,6 +91,9 @@ func (sb *sandbox) start() {
 		sb.failStart(err.Error())
 		return
 	}
+	if w := r.host.versionWarning(sb.fn.Runtime); w != "" {
+		sb.pool.warnOnce("version "+sb.fn.Runtime, w)
+	}
 	runtimeDir, _ := r.host.runtimeDir()
 
 	// Listen before the bootstrap starts, so its first /next finds us.

@@ -3,6 +3,7 @@
 package lambdarunner
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -262,6 +263,45 @@ func TestPythonHandlerOutsideCodeDir(t *testing.T) {
 		}
 		if strings.Contains(string(res.Log), "ESCAPED") {
 			t.Errorf("%s: the module outside the code directory ran:\n%s", c.handler, res.Log)
+		}
+	}
+}
+
+// A python3.12 function on an older host Python gets one warning per
+// function, not one per process; a host as new as the runtime gets none.
+func TestPythonOlderHostWarnsOnce(t *testing.T) {
+	t.Parallel()
+	real := testtool.LookPath(t, "python3", "apt-get install python3")
+	for _, c := range []struct {
+		host string
+		warn bool
+	}{{"3.8", true}, {"3.12", false}, {"3.13", false}} {
+		// A python3 that reports the version c.host and runs the real one.
+		wrapper := filepath.Join(t.TempDir(), "python3")
+		script := "#!/bin/sh\nif [ \"$1\" = -c ]; then echo \"$0\"; echo " + c.host + "; exit 0; fi\nexec " + real + " \"$@\"\n"
+		if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var logs testtool.Buffer
+		r := newRunner(t, Options{Python: wrapper, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		fn := pythonFunction(t, "py-version", "app.handler")
+		mustSucceed(t, invoke(t, r, fn, map[string]any{}, InvokeOptions{}))
+		r.Reset("py-version") // a second process
+		mustSucceed(t, invoke(t, r, fn, map[string]any{}, InvokeOptions{}))
+		n := strings.Count(logs.String(), "the function declares python3.12 but runs on the host's Python "+c.host+", which is older")
+		if want := map[bool]int{true: 1, false: 0}[c.warn]; n != want {
+			t.Errorf("host %s: %d warnings, want %d:\n%s", c.host, n, want, logs.String())
+		}
+	}
+}
+
+func TestVersionLess(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{{"3.9", "3.11", true}, {"3.11", "3.9", false}, {"3.12", "3.12", false}, {"18", "20", true}, {"22", "20", false}, {"", "3.12", false}, {"x", "3", false}} {
+		if got := versionLess(c.a, c.b); got != c.want {
+			t.Errorf("versionLess(%q, %q) = %v", c.a, c.b, got)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -72,9 +73,11 @@ type hostRuntimes struct {
 	dirErr     error
 	pythonOnce sync.Once
 	pythonExe  string
+	pythonVer  string // "3.11"
 	pythonErr  error
 	nodeOnce   sync.Once
 	nodeExe    string
+	nodeVer    string // "20"
 	nodeErr    error
 }
 
@@ -121,7 +124,7 @@ func (h *hostRuntimes) pythonPath() (string, error) {
 		if exe == "" {
 			exe = "python3"
 		}
-		h.pythonExe, h.pythonErr = lookupOnce("python\x00"+exe, func() (string, error) { return findPython(exe) })
+		h.pythonExe, h.pythonVer, h.pythonErr = lookupOnce("python\x00"+exe, func() (string, string, error) { return findPython(exe) })
 	})
 	return h.pythonExe, h.pythonErr
 }
@@ -133,7 +136,7 @@ func (h *hostRuntimes) nodePath() (string, error) {
 		if exe == "" {
 			exe = "node"
 		}
-		h.nodeExe, h.nodeErr = lookupOnce("node\x00"+exe, func() (string, error) { return findNode(exe) })
+		h.nodeExe, h.nodeVer, h.nodeErr = lookupOnce("node\x00"+exe, func() (string, string, error) { return findNode(exe) })
 	})
 	return h.nodeExe, h.nodeErr
 }
@@ -146,44 +149,47 @@ var lookups struct {
 }
 
 type lookupResult struct {
-	path string
-	err  error
+	path, version string
+	err           error
 }
 
-func lookupOnce(key string, find func() (string, error)) (string, error) {
+func lookupOnce(key string, find func() (string, string, error)) (string, string, error) {
 	lookups.Lock()
 	defer lookups.Unlock()
 	if r, ok := lookups.m[key]; ok {
-		return r.path, r.err
+		return r.path, r.version, r.err
 	}
-	p, err := find()
+	p, v, err := find()
 	if lookups.m == nil {
 		lookups.m = map[string]lookupResult{}
 	}
-	lookups.m[key] = lookupResult{p, err}
-	return p, err
+	lookups.m[key] = lookupResult{p, v, err}
+	return p, v, err
 }
 
-// findPython returns the real interpreter behind exe. It asks python for
-// sys.executable so that version-manager shims (pyenv, asdf) are resolved
-// with the emulator's environment, not the function's.
-func findPython(exe string) (string, error) {
+// findPython returns the real interpreter behind exe and its version
+// ("3.11"). It asks python for sys.executable so that version-manager shims
+// (pyenv, asdf) are resolved with the emulator's environment, not the
+// function's.
+func findPython(exe string) (string, string, error) {
 	p, err := exec.LookPath(exe)
 	if err != nil {
-		return "", fmt.Errorf("python3 not found on the host: %w", err)
+		return "", "", fmt.Errorf("python3 not found on the host: %w", err)
 	}
-	out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
-	if real := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(real) {
+	out, err := exec.Command(p, "-c", "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])").Output()
+	real, version, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if err == nil && filepath.IsAbs(real) {
 		p = real
 	}
-	return p, nil
+	return p, strings.TrimSpace(version), nil
 }
 
-// findNode returns the absolute, symlink-free path of exe.
-func findNode(exe string) (string, error) {
+// findNode returns the absolute, symlink-free path of exe and its major
+// version ("20").
+func findNode(exe string) (string, string, error) {
 	p, err := exec.LookPath(exe)
 	if err != nil {
-		return "", fmt.Errorf("node not found on the host: %w", err)
+		return "", "", fmt.Errorf("node not found on the host: %w", err)
 	}
 	if real, err := filepath.EvalSymlinks(p); err == nil {
 		p = real
@@ -191,7 +197,50 @@ func findNode(exe string) (string, error) {
 	if abs, err := filepath.Abs(p); err == nil {
 		p = abs
 	}
-	return p, nil
+	out, _ := exec.Command(p, "-p", "process.versions.node").Output()
+	major, _, _ := strings.Cut(strings.TrimSpace(string(out)), ".")
+	return p, major, nil
+}
+
+// versionWarning says, for a python3.x or nodejsN.x function, when the
+// host's interpreter is older than the runtime it declares (a python3.12
+// function on Python 3.11 may use what 3.11 lacks); "" otherwise.
+func (h *hostRuntimes) versionWarning(runtime string) string {
+	var host, want, name string
+	switch runtimes[runtime] {
+	case familyPython:
+		if _, err := h.pythonPath(); err != nil {
+			return ""
+		}
+		host, want, name = h.pythonVer, strings.TrimPrefix(runtime, "python"), "Python"
+	case familyNode:
+		if _, err := h.nodePath(); err != nil {
+			return ""
+		}
+		host, want, name = h.nodeVer, strings.TrimSuffix(strings.TrimPrefix(runtime, "nodejs"), ".x"), "Node.js"
+	default:
+		return ""
+	}
+	if host == "" || !versionLess(host, want) {
+		return ""
+	}
+	return fmt.Sprintf("the function declares %s but runs on the host's %s %s, which is older: code that needs %s %s may fail here and not on AWS", runtime, name, host, name, want)
+}
+
+// versionLess compares dotted version numbers ("3.9" < "3.11").
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, errX := strconv.Atoi(as[i])
+		y, errY := strconv.Atoi(bs[i])
+		if errX != nil || errY != nil {
+			return false
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }
 
 // pathDirs returns the directories of the host interpreters that exist, for
