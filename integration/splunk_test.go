@@ -1,0 +1,486 @@
+package integration_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/receiver"
+)
+
+const hecToken = "a1b2c3d4-0000-4000-8000-00000000abcd"
+
+// startHEC serves a strict Splunk HEC on 127.0.0.1:0 for the test's
+// duration.
+func startHEC(t *testing.T, opts receiver.SplunkOptions) (*receiver.Splunk, string) {
+	t.Helper()
+	hec := receiver.NewSplunk(opts)
+	srv := httptest.NewServer(hec)
+	t.Cleanup(srv.Close)
+	return hec, srv.URL
+}
+
+// splunkDest is a Raw Splunk destination with zero buffering, backed up to
+// the "deliveries" bucket.
+func splunkDest(endpoint string) *types.SplunkDestinationConfiguration {
+	return &types.SplunkDestinationConfiguration{
+		HECEndpoint:     aws.String(endpoint),
+		HECEndpointType: types.HECEndpointTypeRaw,
+		HECToken:        aws.String(hecToken),
+		BufferingHints:  &types.SplunkBufferingHints{SizeInMBs: aws.Int32(1), IntervalInSeconds: aws.Int32(0)},
+		S3Configuration: &types.S3DestinationConfiguration{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+	}
+}
+
+func createSplunkStream(t *testing.T, fh *firehose.Client, name string, dest *types.SplunkDestinationConfiguration) string {
+	t.Helper()
+	out, err := fh.CreateDeliveryStream(context.Background(), &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String(name), SplunkDestinationConfiguration: dest,
+	})
+	if err != nil {
+		t.Fatalf("CreateDeliveryStream %s: %v", name, err)
+	}
+	return aws.ToString(out.DeliveryStreamARN)
+}
+
+// driveDelivered moves the fake clock to each timer the deliveries wait on
+// (acknowledgement polls, retry backoffs) until every queued batch is
+// delivered, and returns how far the clock moved.
+func driveDelivered(t *testing.T, env *emulatortest.Env, clock *emulator.FakeClock) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- env.Server.WaitDelivered(ctx) }()
+	var moved time.Duration
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("WaitDelivered: %v", err)
+			}
+			return moved
+		default:
+		}
+		bctx, bcancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		err := clock.BlockUntil(bctx, 1)
+		bcancel()
+		if err == nil {
+			if d, ok := clock.NextTimer(); ok {
+				clock.Advance(d)
+				moved += d
+			}
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("not delivered after moving the clock %v", moved)
+		}
+	}
+}
+
+func hecRequests(reqs []receiver.SplunkRequest, kind string) []receiver.SplunkRequest {
+	var out []receiver.SplunkRequest
+	for _, r := range reqs {
+		if r.Kind == kind {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// splunkFailedDoc is one line of a splunk-failed object: exactly these
+// keys, as AWS documents them.
+type splunkFailedDoc struct {
+	AttemptsMade           int    `json:"attemptsMade"`
+	ArrivalTimestamp       int64  `json:"arrivalTimestamp"`
+	ErrorCode              string `json:"errorCode"`
+	ErrorMessage           string `json:"errorMessage"`
+	AttemptEndingTimestamp int64  `json:"attemptEndingTimestamp"`
+	RawData                string `json:"rawData"`
+	EventID                string `json:"EventId"`
+}
+
+// splunkFailed reads the splunk-failed documents of stream and the keys of
+// their objects.
+func splunkFailed(t *testing.T, env *emulatortest.Env, stream string) ([]splunkFailedDoc, []string) {
+	t.Helper()
+	var docs []splunkFailedDoc
+	var keys []string
+	for _, o := range objects(t, env, "deliveries") {
+		if !strings.Contains(o.key, "splunk-failed/") || !strings.Contains(o.key, "/"+stream+"-") {
+			continue
+		}
+		keys = append(keys, o.key)
+		for _, line := range strings.Split(strings.TrimSuffix(string(o.body), "\n"), "\n") {
+			var d splunkFailedDoc
+			dec := json.NewDecoder(strings.NewReader(line))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&d); err != nil {
+				t.Fatalf("error document %q: %v", line, err)
+			}
+			if !strings.HasPrefix(line, `{"attemptsMade":`) || !strings.Contains(line, `,"EventId":"`) {
+				t.Fatalf("error document keys: %s", line)
+			}
+			docs = append(docs, d)
+		}
+	}
+	return docs, keys
+}
+
+func decodeRaw(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Raw: one request to /services/collector/raw with the token and a channel
+// GUID, the records concatenated; then the acknowledgement is polled on the
+// same channel until HEC says true. Nothing goes to S3, and /metrics counts
+// DeliveryToSplunk.
+func TestSplunkRawDeliveryWithAck(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: hecToken, Now: clock.Now, Ack: func(_ int64, poll int) bool { return poll >= 3 }})
+	createSplunkStream(t, env.Firehose, "s", splunkDest(url))
+	putBatch(t, env.Firehose, "s", []byte("first line\n"), []byte("second line\n"))
+	moved := driveDelivered(t, env, clock)
+	reqs := hec.Requests()
+	for _, r := range reqs {
+		if r.Error != "" || r.Status != 200 {
+			t.Fatalf("%s %s answered %d: %s", r.Method, r.URI, r.Status, r.Error)
+		}
+	}
+	raw, acks := hecRequests(reqs, receiver.HECRaw), hecRequests(reqs, receiver.HECAck)
+	if len(raw) != 1 || len(acks) != 3 {
+		t.Fatalf("%d raw and %d ack requests, want 1 and 3", len(raw), len(acks))
+	}
+	r := raw[0]
+	if r.URI != "/services/collector/raw" || r.Header.Get("Authorization") != "Splunk "+hecToken || string(r.Body) != "first line\nsecond line\n" {
+		t.Fatalf("raw request %s, Authorization %q, body %q", r.URI, r.Header.Get("Authorization"), r.Body)
+	}
+	if !regexp.MustCompile(`^` + uuidRE + `$`).MatchString(r.Header.Get("X-Splunk-Request-Channel")) {
+		t.Fatalf("channel %q is not a GUID", r.Header.Get("X-Splunk-Request-Channel"))
+	}
+	for i, a := range acks {
+		if a.URI != "/services/collector/ack" || a.Channel != r.Channel || string(a.Body) != `{"acks":[0]}` ||
+			a.Header.Get("Authorization") != "Splunk "+hecToken || a.Acked[0] != (i == 2) {
+			t.Fatalf("ack request %d: %s channel %s body %s answered %v", i, a.URI, a.Channel, a.Body, a.Acked)
+		}
+		if want := t0.Add(time.Duration(i+1) * 5 * time.Second); !a.ReceivedAt.Equal(want) {
+			t.Fatalf("ack poll %d at %v, want %v", i, a.ReceivedAt, want)
+		}
+	}
+	if moved != 15*time.Second || len(hec.Acknowledged()) != 1 {
+		t.Fatalf("clock moved %v, %d acknowledged requests", moved, len(hec.Acknowledged()))
+	}
+	if objs := objects(t, env, "deliveries"); len(objs) != 0 {
+		t.Fatalf("FailedEventsOnly wrote %s for a delivered batch", objs[0].key)
+	}
+	m := scrape(t, env)
+	labels := map[string]string{"delivery_stream": "s"}
+	for name, want := range map[string]float64{
+		"firehose_delivery_to_splunk_records_total":            2,
+		"firehose_delivery_to_splunk_bytes_total":              23,
+		"firehose_delivery_to_splunk_success_total":            1,
+		"firehose_delivery_to_splunk_attempts_total":           1,
+		"firehose_delivery_to_splunk_data_freshness_seconds":   0,
+		"firehose_delivery_to_splunk_data_ack_latency_seconds": 1, // one observation
+		"firehose_delivery_to_s3_records_total":                0,
+	} {
+		if got, ok := value(m, name, labels); !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+	if _, ok := value(m, "firehose_delivery_to_http_endpoint_records_total", labels); ok {
+		t.Error("a Splunk stream reports DeliveryToHttpEndpoint metrics")
+	}
+}
+
+// Event: the records go as they are (HEC event JSON, here shaped by the
+// producer) to /services/collector/event; a record that is not an event is
+// refused by HEC as Splunk.InvalidDataFormat and, with RetryOptions 0, goes
+// to splunk-failed at once.
+func TestSplunkEventDelivery(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: hecToken})
+	dest := splunkDest(url)
+	dest.HECEndpointType = types.HECEndpointTypeEvent
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(0)}
+	createSplunkStream(t, env.Firehose, "ev", dest)
+	putBatch(t, env.Firehose, "ev", []byte(`{"event":{"n":1},"sourcetype":"app"}`), []byte(`{"time":1764066615.5,"event":"two"}`))
+	driveDelivered(t, env, clock)
+	// The first batch waited one 5 s acknowledgement poll: the next one arrives at t0+5s.
+	putBatch(t, env.Firehose, "ev", []byte("plain text"))
+	driveDelivered(t, env, clock)
+	events := hecRequests(hec.Requests(), receiver.HECEvent)
+	if len(events) != 2 || events[0].URI != "/services/collector/event" || events[0].Status != 200 || len(events[0].Events) != 2 ||
+		string(events[0].Events[1]) != `{"time":1764066615.5,"event":"two"}` {
+		t.Fatalf("event requests %+v", events)
+	}
+	if events[1].Status != 400 || events[1].Code != 6 {
+		t.Fatalf("plain text on the event endpoint answered %d code %d", events[1].Status, events[1].Code)
+	}
+	docs, keys := splunkFailed(t, env, "ev")
+	if len(docs) != 1 || docs[0].ErrorCode != "Splunk.InvalidDataFormat" || docs[0].AttemptsMade != 1 ||
+		decodeRaw(t, docs[0].RawData) != "plain text" || !strings.Contains(docs[0].ErrorMessage, `HEC answered 400: {"code":6,"text":"Invalid data format"}`) {
+		t.Fatalf("documents %+v", docs)
+	}
+	if !regexp.MustCompile(`^splunk-failed/2026/11/25/10/ev-1-2026-11-25-10-30-20-` + uuidRE + `$`).MatchString(keys[0]) {
+		t.Fatalf("key %s", keys[0])
+	}
+}
+
+// A token HEC refuses: Splunk.InvalidToken in the error log and in the
+// splunk-failed documents, with AWS's document shape.
+func TestSplunkTokenRejected(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: "the-right-token"})
+	dest := splunkDest(url)
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(0)}
+	dest.CloudWatchLoggingOptions = logging("/aws/kinesisfirehose/tok", "DestinationDelivery")
+	arn := createSplunkStream(t, env.Firehose, "tok", dest)
+	putBatch(t, env.Firehose, "tok", []byte("r1"), []byte("r2"))
+	driveDelivered(t, env, clock)
+	reqs := hec.Requests()
+	if len(reqs) != 1 || reqs[0].Status != 403 || reqs[0].Code != 4 {
+		t.Fatalf("requests %+v", reqs)
+	}
+	docs, _ := splunkFailed(t, env, "tok")
+	if len(docs) != 2 {
+		t.Fatalf("%d documents", len(docs))
+	}
+	for i, d := range docs {
+		if d.ErrorCode != "Splunk.InvalidToken" || d.AttemptsMade != 1 || d.ArrivalTimestamp != t0.UnixMilli() ||
+			d.AttemptEndingTimestamp != t0.UnixMilli() || decodeRaw(t, d.RawData) != []string{"r1", "r2"}[i] ||
+			!regexp.MustCompile(`^\d{30,}\.0$`).MatchString(d.EventID) {
+			t.Fatalf("document %d = %+v", i, d)
+		}
+	}
+	if docs[0].EventID == docs[1].EventID {
+		t.Fatalf("two records share EventId %s", docs[0].EventID)
+	}
+	e := waitErrorEvents(t, env, "/aws/kinesisfirehose/tok", "DestinationDelivery", `"Splunk.InvalidToken"`, 1)[0]
+	if e.DeliveryStreamARN != arn || e.Destination != url || e.ErrorCode != "Splunk.InvalidToken" || !strings.Contains(e.Message, "403") {
+		t.Fatalf("error event %+v", e)
+	}
+}
+
+// No acknowledgement within HECAcknowledgmentTimeoutInSeconds: polled every
+// 5 s from the send, then Splunk.AckTimeout.
+func TestSplunkAckTimeout(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Ack: func(int64, int) bool { return false }})
+	dest := splunkDest(url)
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(0)}
+	dest.HECAcknowledgmentTimeoutInSeconds = aws.Int32(200)
+	createSplunkStream(t, env.Firehose, "slow", dest)
+	putBatch(t, env.Firehose, "slow", []byte("never acknowledged"))
+	moved := driveDelivered(t, env, clock)
+	if n := len(hecRequests(hec.Requests(), receiver.HECAck)); n != 40 || moved != 200*time.Second {
+		t.Fatalf("%d polls over %v, want 40 over 200s", n, moved)
+	}
+	docs, _ := splunkFailed(t, env, "slow")
+	if len(docs) != 1 || docs[0].ErrorCode != "Splunk.AckTimeout" || docs[0].AttemptEndingTimestamp != t0.Add(200*time.Second).UnixMilli() ||
+		!strings.HasPrefix(docs[0].ErrorMessage, "Did not receive an acknowledgement from HEC before the HEC acknowledgement timeout expired.") {
+		t.Fatalf("documents %+v", docs)
+	}
+	if len(hec.Acknowledged()) != 0 {
+		t.Fatal("the receiver acknowledged a request")
+	}
+}
+
+// RetryOptions counts the waits between attempts from the first failure,
+// not the acknowledgement timeouts: with 10 s and an HEC that never
+// acknowledges, Firehose sends 5 times (waits of about 1, 2, 4 s and the
+// 3 s left), waiting out each send's 180 s timeout, the last one's too.
+func TestSplunkRetryDurationExcludesAckWaits(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Ack: func(int64, int) bool { return false }})
+	dest := splunkDest(url)
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(10)}
+	createSplunkStream(t, env.Firehose, "r", dest)
+	putBatch(t, env.Firehose, "r", []byte("x"))
+	moved := driveDelivered(t, env, clock)
+	raw := hecRequests(hec.Requests(), receiver.HECRaw)
+	docs, _ := splunkFailed(t, env, "r")
+	if len(raw) != 5 || moved != 5*180*time.Second+10*time.Second {
+		t.Fatalf("%d sends over %v, want 5 over 910s", len(raw), moved)
+	}
+	if len(docs) != 1 || docs[0].AttemptsMade != 5 || docs[0].ErrorCode != "Splunk.AckTimeout" {
+		t.Fatalf("documents %+v", docs)
+	}
+	// Each send used the next ackId of the channel.
+	for i, r := range raw {
+		if r.AckID == nil || *r.AckID != int64(i) || r.Channel != raw[0].Channel {
+			t.Fatalf("send %d: ackId %v channel %s", i, r.AckID, r.Channel)
+		}
+	}
+}
+
+// Server errors are retried with backoff until RetryOptions runs out; the
+// records then go to splunk-failed. A send that succeeds after failures
+// delivers the records once, with no document.
+func TestSplunkServerErrorRetries(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	var sends atomic.Int32
+	hec, url := startHEC(t, receiver.SplunkOptions{Respond: func(_ context.Context, r *receiver.SplunkRequest) *receiver.SplunkResponse {
+		if string(r.Body) == "always busy" || sends.Add(1) <= 2 {
+			return &receiver.SplunkResponse{Status: 503, Code: 9, Text: "Server is busy"}
+		}
+		return nil
+	}})
+	dest := splunkDest(url)
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(60)}
+	createSplunkStream(t, env.Firehose, "busy", dest)
+	putBatch(t, env.Firehose, "busy", []byte("always busy"))
+	moved := driveDelivered(t, env, clock)
+	raw := hecRequests(hec.Requests(), receiver.HECRaw)
+	docs, _ := splunkFailed(t, env, "busy")
+	if moved != 60*time.Second || len(raw) < 5 || len(docs) != 1 || docs[0].AttemptsMade != len(raw) || docs[0].ErrorCode != "Splunk.ServerError" {
+		t.Fatalf("clock moved %v, %d sends, documents %+v", moved, len(raw), docs)
+	}
+
+	createSplunkStream(t, env.Firehose, "later", dest)
+	putBatch(t, env.Firehose, "later", []byte("busy twice"))
+	driveDelivered(t, env, clock)
+	if acked := hec.Acknowledged(); len(acked) != 1 || string(acked[0].Body) != "busy twice" {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+	if docs, _ := splunkFailed(t, env, "later"); len(docs) != 0 {
+		t.Fatalf("a delivered batch has documents %+v", docs)
+	}
+}
+
+// S3BackupMode AllEvents: every source record also goes to S3Configuration,
+// under its prefix and by its buffering hints; a delivered batch writes no
+// splunk-failed documents.
+func TestSplunkAllEventsBackup(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{})
+	dest := splunkDest(url)
+	dest.S3BackupMode = types.SplunkS3BackupModeAllEvents
+	dest.S3Configuration.Prefix = aws.String("backup/")
+	dest.S3Configuration.BufferingHints = hints(1, 0)
+	createSplunkStream(t, env.Firehose, "all", dest)
+	putBatch(t, env.Firehose, "all", []byte("one\n"), []byte("two\n"))
+	driveDelivered(t, env, clock)
+	if acked := hec.Acknowledged(); len(acked) != 1 || string(acked[0].Body) != "one\ntwo\n" {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+	objs := objects(t, env, "deliveries")
+	if len(objs) != 1 || !regexp.MustCompile(`^backup/2026/11/25/10/all-1-2026-11-25-10-30-15-`+uuidRE+`$`).MatchString(objs[0].key) ||
+		string(objs[0].body) != "one\ntwo\n" {
+		t.Fatalf("objects %+v", objs)
+	}
+	m := scrape(t, env)
+	if got, _ := value(m, "firehose_delivery_to_s3_records_total", map[string]string{"delivery_stream": "all"}); got != 2 {
+		t.Fatalf("DeliveryToS3.Records of the backup = %v", got)
+	}
+}
+
+// A Lambda processor in front of Splunk: HEC gets what the function
+// returned, failures go to processing-failed.
+func TestSplunkLambdaInFront(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	pythonTransform(t, env, "upper", nil)
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: hecToken})
+	dest := splunkDest(url)
+	dest.S3Configuration.ErrorOutputPrefix = aws.String("errors/!{firehose:error-output-type}/")
+	dest.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{
+		Type: types.ProcessorTypeLambda,
+		Parameters: []types.ProcessorParameter{
+			{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fnARNPrefix + "upper")},
+			{ParameterName: types.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("1")},
+			{ParameterName: types.ProcessorParameterNameBufferIntervalInSeconds, ParameterValue: aws.String("0")},
+		}}}}
+	createSplunkStream(t, env.Firehose, "fn", dest)
+	putBatch(t, env.Firehose, "fn", []byte("a\n"), []byte("drop me\n"), []byte("fail me\n"), []byte("b\n"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := hec.WaitRequests(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	driveDelivered(t, env, clock)
+	acked := hec.Acknowledged()
+	if len(acked) != 1 || string(acked[0].Body) != "A\nB\n" {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+	_, errs, keys := split(t, objects(t, env, "deliveries"))
+	if len(errs) != 1 || rawOf(t, errs[0]) != "fail me\n" || !strings.HasPrefix(keys[0], "errors/processing-failed/") {
+		t.Fatalf("processing-failed documents %+v in %v", errs, keys)
+	}
+}
+
+// A token with indexer acknowledgement off: HEC answers without an ackId,
+// which Firehose reports as Splunk.DisabledAck.
+func TestSplunkDisabledAck(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	_, url := startHEC(t, receiver.SplunkOptions{AckDisabled: true})
+	dest := splunkDest(url)
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(0)}
+	createSplunkStream(t, env.Firehose, "noack", dest)
+	putBatch(t, env.Firehose, "noack", []byte("x"))
+	driveDelivered(t, env, clock)
+	if docs, _ := splunkFailed(t, env, "noack"); len(docs) != 1 || docs[0].ErrorCode != "Splunk.DisabledAck" {
+		t.Fatalf("documents %+v", docs)
+	}
+}
+
+// Nothing listening: Splunk.InvalidEndpoint.
+func TestSplunkUnreachable(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	dest := splunkDest(url)
+	dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(0)}
+	createSplunkStream(t, env.Firehose, "down", dest)
+	putBatch(t, env.Firehose, "down", []byte("x"))
+	driveDelivered(t, env, clock)
+	if docs, _ := splunkFailed(t, env, "down"); len(docs) != 1 || docs[0].ErrorCode != "Splunk.InvalidEndpoint" {
+		t.Fatalf("documents %+v", docs)
+	}
+}
+
+// --endpoint-rewrite sends a real HEC endpoint to the local receiver; the
+// stream still describes the configured endpoint.
+func TestSplunkEndpointRewrite(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: hecToken})
+	const real = "https://http-inputs-firehose-acme.splunkcloud.com:443"
+	env := newEnv(t, emulator.Config{Clock: clock, EndpointRewrites: []emulator.EndpointRewrite{{From: real, To: url}}})
+	createSplunkStream(t, env.Firehose, "cloud", splunkDest(real))
+	putBatch(t, env.Firehose, "cloud", []byte("to the cloud, locally"))
+	driveDelivered(t, env, clock)
+	if acked := hec.Acknowledged(); len(acked) != 1 || acked[0].URI != "/services/collector/raw" {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+	out, err := env.Firehose.DescribeDeliveryStream(context.Background(), &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("cloud")})
+	if err != nil || aws.ToString(out.DeliveryStreamDescription.Destinations[0].SplunkDestinationDescription.HECEndpoint) != real {
+		t.Fatalf("describe: %v", err)
+	}
+}
