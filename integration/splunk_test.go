@@ -484,3 +484,175 @@ func TestSplunkEndpointRewrite(t *testing.T) {
 		t.Fatalf("describe: %v", err)
 	}
 }
+
+func describeSplunk(t *testing.T, fh *firehose.Client, name string) (*types.SplunkDestinationDescription, string) {
+	t.Helper()
+	out, err := fh.DescribeDeliveryStream(context.Background(), &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("describe %s: %v", name, err)
+	}
+	d := out.DeliveryStreamDescription
+	return d.Destinations[0].SplunkDestinationDescription, aws.ToString(d.VersionId)
+}
+
+// Create with the required members only: Describe materialises the
+// defaults. UpdateDestination merges, may turn AllEvents on but not off,
+// and can move a stream from S3 to Splunk only with every required member.
+func TestSplunkCreateDescribeUpdate(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	fh := env.Firehose
+	createSplunkStream(t, fh, "s", &types.SplunkDestinationConfiguration{
+		HECEndpoint: aws.String("https://splunk.example.com:8088"), HECEndpointType: types.HECEndpointTypeRaw, HECToken: aws.String(hecToken),
+		S3Configuration: &types.S3DestinationConfiguration{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+		ProcessingConfiguration: &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeLambda,
+			Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fnARNPrefix + "f")}}}}},
+	})
+	d, version := describeSplunk(t, fh, "s")
+	got, _ := json.Marshal(d)
+	for _, want := range []string{
+		`"BufferingHints":{"IntervalInSeconds":60,"SizeInMBs":5}`,
+		`"CloudWatchLoggingOptions":{"Enabled":false`,
+		`"HECAcknowledgmentTimeoutInSeconds":180`,
+		`"HECEndpoint":"https://splunk.example.com:8088"`,
+		`"HECEndpointType":"Raw"`,
+		`"HECToken":"` + hecToken + `"`,
+		`"RetryOptions":{"DurationInSeconds":300}`,
+		`"S3BackupMode":"FailedEventsOnly"`,
+		`"BucketARN":"` + bucketARN + `"`,
+		`{"ParameterName":"BufferSizeInMBs","ParameterValue":"0.25"}`,
+		`{"ParameterName":"RoleArn","ParameterValue":"` + roleARN + `"}`,
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("description lacks %s:\n%s", want, got)
+		}
+	}
+	if version != "1" {
+		t.Fatalf("version %s", version)
+	}
+	update := func(name, version string, u *types.SplunkDestinationUpdate) error {
+		_, err := fh.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String(name),
+			CurrentDeliveryStreamVersionId: aws.String(version), DestinationId: aws.String(emulator.DestinationID), SplunkDestinationUpdate: u})
+		return err
+	}
+	if err := update("s", "1", &types.SplunkDestinationUpdate{HECEndpointType: types.HECEndpointTypeEvent, S3BackupMode: types.SplunkS3BackupModeAllEvents,
+		HECAcknowledgmentTimeoutInSeconds: aws.Int32(600), S3Update: &types.S3DestinationUpdate{Prefix: aws.String("splunk/")}}); err != nil {
+		t.Fatal(err)
+	}
+	d, version = describeSplunk(t, fh, "s")
+	if version != "2" || d.HECEndpointType != types.HECEndpointTypeEvent || d.S3BackupMode != types.SplunkS3BackupModeAllEvents ||
+		aws.ToInt32(d.HECAcknowledgmentTimeoutInSeconds) != 600 || aws.ToString(d.HECToken) != hecToken ||
+		aws.ToString(d.S3DestinationDescription.Prefix) != "splunk/" || aws.ToString(d.S3DestinationDescription.BucketARN) != bucketARN {
+		t.Fatalf("after update: version %s %+v", version, d)
+	}
+	wantAPIError(t, update("s", "2", &types.SplunkDestinationUpdate{S3BackupMode: types.SplunkS3BackupModeFailedEventsOnly}),
+		"InvalidArgumentException", "S3BackupMode cannot be changed from AllEvents to FailedEventsOnly.")
+	wantAPIError(t, update("s", "2", &types.SplunkDestinationUpdate{HECEndpoint: aws.String("https://splunk.example.com:8088/services/collector")}),
+		"InvalidArgumentException", "Invalid HECEndpoint. Supported endpoint format is https://<domain>:<port>.")
+
+	createStream(t, fh, "plain", s3Dest())
+	wantAPIError(t, update("plain", "1", &types.SplunkDestinationUpdate{HECEndpoint: aws.String("https://splunk.example.com:8088")}),
+		"InvalidArgumentException", "to Splunk requires")
+	if err := update("plain", "1", &types.SplunkDestinationUpdate{HECEndpoint: aws.String("https://splunk.example.com:8088"), HECEndpointType: types.HECEndpointTypeRaw,
+		HECToken: aws.String(hecToken), S3Update: &types.S3DestinationUpdate{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := describeSplunk(t, fh, "plain"); d == nil || aws.ToString(d.HECEndpoint) != "https://splunk.example.com:8088" {
+		t.Fatalf("S3 stream moved to Splunk: %+v", d)
+	}
+	// And back to S3.
+	if _, err := fh.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String("plain"), CurrentDeliveryStreamVersionId: aws.String("2"),
+		DestinationId: aws.String(emulator.DestinationID), ExtendedS3DestinationUpdate: &types.ExtendedS3DestinationUpdate{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// What AWS refuses at create, with its error and message.
+func TestSplunkCreateValidation(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	cases := []struct {
+		name      string
+		edit      func(d *types.SplunkDestinationConfiguration)
+		code, msg string
+	}{
+		{"path", func(d *types.SplunkDestinationConfiguration) {
+			d.HECEndpoint = aws.String("https://splunk.example.com:8088/services/collector/raw")
+		}, "InvalidArgumentException", "Invalid HECEndpoint. Supported endpoint format is https://<domain>:<port>."},
+		{"scheme", func(d *types.SplunkDestinationConfiguration) { d.HECEndpoint = aws.String("splunk.example.com:8088") },
+			"InvalidArgumentException", "Invalid HECEndpoint."},
+		{"public http", func(d *types.SplunkDestinationConfiguration) { d.HECEndpoint = aws.String("http://8.8.8.8:8088") },
+			"InvalidArgumentException", "Invalid HECEndpoint."},
+		{"query", func(d *types.SplunkDestinationConfiguration) {
+			d.HECEndpoint = aws.String("https://splunk.example.com:8088?channel=x")
+		},
+			"InvalidArgumentException", "Invalid HECEndpoint."},
+		{"ack timeout", func(d *types.SplunkDestinationConfiguration) { d.HECAcknowledgmentTimeoutInSeconds = aws.Int32(179) },
+			"ValidationException", "hECAcknowledgmentTimeoutInSeconds"},
+		{"retry", func(d *types.SplunkDestinationConfiguration) {
+			d.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(7201)}
+		}, "ValidationException", "7200"},
+		{"buffer size", func(d *types.SplunkDestinationConfiguration) {
+			d.BufferingHints = &types.SplunkBufferingHints{SizeInMBs: aws.Int32(6)}
+		}, "ValidationException", "5"},
+		{"buffer interval", func(d *types.SplunkDestinationConfiguration) {
+			d.BufferingHints = &types.SplunkBufferingHints{IntervalInSeconds: aws.Int32(61)}
+		}, "ValidationException", "60"},
+		{"backup mode", func(d *types.SplunkDestinationConfiguration) { d.S3BackupMode = "AllData" },
+			"ValidationException", "FailedEventsOnly"},
+		{"no token", func(d *types.SplunkDestinationConfiguration) { d.HECToken = nil },
+			"InvalidArgumentException", "HECToken is required"},
+		{"secret", func(d *types.SplunkDestinationConfiguration) {
+			d.SecretsManagerConfiguration = &types.SecretsManagerConfiguration{Enabled: aws.Bool(true), SecretARN: aws.String("arn:aws:secretsmanager:us-east-1:000000000000:secret:s")}
+		}, "InvalidArgumentException", "firehose-local does not support SecretsManagerConfiguration with Enabled true yet."},
+		{"lambda buffer", func(d *types.SplunkDestinationConfiguration) {
+			d.ProcessingConfiguration = &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{Type: types.ProcessorTypeLambda,
+				Parameters: []types.ProcessorParameter{{ParameterName: types.ProcessorParameterNameLambdaArn, ParameterValue: aws.String(fnARNPrefix + "f")},
+					{ParameterName: types.ProcessorParameterNameBufferSizeInMb, ParameterValue: aws.String("0.1")}}}}}
+		}, "InvalidArgumentException", "BufferSizeInMBs for lambda processor must be between 0.2 and 3."},
+		{"backup compression", func(d *types.SplunkDestinationConfiguration) { d.S3Configuration.CompressionFormat = "LZ4" },
+			"ValidationException", "compressionFormat"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := splunkDest("https://splunk.example.com:8088")
+			c.edit(d)
+			_, err := env.Firehose.CreateDeliveryStream(context.Background(), &firehose.CreateDeliveryStreamInput{
+				DeliveryStreamName: aws.String("bad"), SplunkDestinationConfiguration: d})
+			wantAPIError(t, err, c.code, c.msg)
+		})
+	}
+	// http:// to loopback and .localhost names is accepted.
+	for _, ep := range []string{"http://127.0.0.1:8088", "http://hec.splunk.localhost:8088/", "https://splunk.example.com"} {
+		createSplunkStream(t, env.Firehose, "ok-"+strings.NewReplacer(":", "", "/", "", ".", "").Replace(ep), splunkDest(ep))
+	}
+}
+
+// With a data directory the Splunk stream's definition survives a restart,
+// and the restored stream delivers.
+func TestSplunkStreamSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: hecToken})
+	clock := emulator.NewFakeClock(t0)
+	env := durableEnv(t, dir, emulator.Config{Clock: clock})
+	dest := splunkDest(url)
+	dest.HECEndpointType = types.HECEndpointTypeEvent
+	dest.S3BackupMode = types.SplunkS3BackupModeAllEvents
+	createSplunkStream(t, env.Firehose, "kept", dest)
+	before, _ := describeSplunk(t, env.Firehose, "kept")
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env2 := durableEnv(t, dir, emulator.Config{Clock: clock})
+	after, _ := describeSplunk(t, env2.Firehose, "kept")
+	b1, _ := json.Marshal(before)
+	b2, _ := json.Marshal(after)
+	if string(b1) != string(b2) {
+		t.Fatalf("after restart:\n got %s\nwant %s", b2, b1)
+	}
+	putBatch(t, env2.Firehose, "kept", []byte(`{"event":"after restart"}`))
+	driveDelivered(t, env2, clock)
+	if acked := hec.Acknowledged(); len(acked) != 1 || string(acked[0].Events[0]) != `{"event":"after restart"}` {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+}
