@@ -211,9 +211,9 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	var rewrites rewriteFlags
-	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
+	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint and Splunk HEC requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]\n       firehose-local receiver --splunk [--listen ADDR] [--token TOKEN] [--records] [--status CODE]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
