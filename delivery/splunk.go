@@ -266,7 +266,8 @@ func splunkFail(code, detail string) *splunkFailure {
 // backoff until RetryOptions.DurationInSeconds has passed on the server
 // clock, counted from the first failure and leaving out the time spent
 // waiting for responses and acknowledgements; then the records go to the
-// S3 backup. It reports false if shutdown abandoned the batch.
+// S3 backup. It reports false if shutdown abandoned the batch (not when
+// the stream was deleted: its records are dropped).
 func (p *Pipeline) deliverSplunk(b *Batch) bool {
 	if p.client == nil {
 		p.client = newEndpointClient()
@@ -286,7 +287,9 @@ func (p *Pipeline) deliverSplunk(b *Batch) bool {
 		if ctx.Err() != nil || (fail != nil && fail.abandoned) {
 			p.log.Error("Splunk delivery abandoned (stream deleted or shutdown deadline reached): records not delivered",
 				"endpoint", s.logName, "records", len(b.ends))
-			return false
+			// A deleted stream's records are dropped, as AWS drops them;
+			// at shutdown they stay in the write-ahead log.
+			return p.isDiscarded()
 		}
 		if fail == nil {
 			p.m.DelivSuccess.Add(1)
@@ -313,7 +316,7 @@ func (p *Pipeline) deliverSplunk(b *Batch) bool {
 		wait := min(jitter(backoff), remaining)
 		before := p.d.Clock.Now()
 		if !p.wait(b, wait) {
-			return false
+			return p.isDiscarded()
 		}
 		elapsed += p.d.Clock.Now().Sub(before)
 		backoff = min(backoff*2, httpMaxBackoff)

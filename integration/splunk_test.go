@@ -656,3 +656,65 @@ func TestSplunkStreamSurvivesRestart(t *testing.T) {
 		t.Fatalf("acknowledged %+v", acked)
 	}
 }
+
+// A stream deleted while its batch waits for HEC's acknowledgement drops
+// the batch, as AWS drops a deleted stream's data: no more polls, no
+// splunk-failed documents.
+func TestSplunkDeletedWhileAwaitingAck(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Ack: func(int64, int) bool { return false }})
+	createSplunkStream(t, env.Firehose, "gone", splunkDest(url))
+	putBatch(t, env.Firehose, "gone", []byte("x"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := clock.BlockUntil(ctx, 1); err != nil { // the first poll's wait
+		t.Fatal(err)
+	}
+	if _, err := env.Firehose.DeleteDeliveryStream(ctx, &firehose.DeleteDeliveryStreamInput{DeliveryStreamName: aws.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	clock.Advance(time.Hour)
+	if n := len(hec.Requests()); n != 1 {
+		t.Fatalf("%d requests after the deletion, want the one send", n)
+	}
+	// The server is closed: read its built-in S3 directly.
+	l, err := env.Server.S3().ListObjects(context.Background(), "deliveries", "", "", "", 1000)
+	if err != nil || len(l.Objects) != 0 {
+		t.Fatalf("objects after the deletion: %+v %v", l.Objects, err)
+	}
+}
+
+// With --data-dir, a batch still waiting for its acknowledgement at
+// shutdown is sent again after the restart, and delivered once HEC
+// acknowledges it.
+func TestSplunkAbandonedAtShutdownDeliveredAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	var acking atomic.Bool
+	hec, url := startHEC(t, receiver.SplunkOptions{Ack: func(int64, int) bool { return acking.Load() }})
+	clock := emulator.NewFakeClock(t0)
+	env := durableEnv(t, dir, emulator.Config{Clock: clock})
+	createSplunkStream(t, env.Firehose, "s", splunkDest(url))
+	putBatch(t, env.Firehose, "s", []byte("kept\n"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := hec.WaitRequests(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	abandon(t, env)
+
+	acking.Store(true)
+	clock2 := emulator.NewFakeClock(t0.Add(time.Minute))
+	env2 := durableEnv(t, dir, emulator.Config{Clock: clock2})
+	driveDelivered(t, env2, clock2)
+	acked := hec.Acknowledged()
+	if len(acked) != 1 || string(acked[0].Body) != "kept\n" {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+	if raw := hecRequests(hec.Requests(), receiver.HECRaw); len(raw) != 2 {
+		t.Fatalf("%d sends, want the abandoned one and the one after the restart", len(raw))
+	}
+}
