@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -209,6 +211,25 @@ func TestSplunkRawDeliveryWithAck(t *testing.T) {
 	if _, ok := value(m, "firehose_delivery_to_http_endpoint_records_total", labels); ok {
 		t.Error("a Splunk stream reports DeliveryToHttpEndpoint metrics")
 	}
+	// The console's stream view names the destination and its endpoint.
+	if page := consolePage(t, env, "/_local/ui/streams"); !strings.Contains(page, "<div>Splunk</div>") || !strings.Contains(page, url) {
+		t.Fatalf("streams page without the Splunk destination:\n%s", page)
+	}
+}
+
+// consolePage GETs a console page and returns its HTML.
+func consolePage(t *testing.T, env *emulatortest.Env, path string) string {
+	t.Helper()
+	resp, err := http.Get(env.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s\n%s", path, resp.Status, b)
+	}
+	return string(b)
 }
 
 // Event: the records go as they are (HEC event JSON, here shaped by the
@@ -275,6 +296,12 @@ func TestSplunkTokenRejected(t *testing.T) {
 	}
 	if docs[0].EventID == docs[1].EventID {
 		t.Fatalf("two records share EventId %s", docs[0].EventID)
+	}
+	// The console shows the object as an error document with its code.
+	_, keys := splunkFailed(t, env, "tok")
+	page := consolePage(t, env, "/_local/ui/s3/object?bucket=deliveries&key="+neturl.QueryEscape(keys[0]))
+	if !strings.Contains(page, "Error document: splunk-failed") || !strings.Contains(page, "Splunk.InvalidToken") {
+		t.Fatalf("object page:\n%s", page)
 	}
 	e := waitErrorEvents(t, env, "/aws/kinesisfirehose/tok", "DestinationDelivery", `"Splunk.InvalidToken"`, 1)[0]
 	if e.DeliveryStreamARN != arn || e.Destination != url || e.ErrorCode != "Splunk.InvalidToken" || !strings.Contains(e.Message, "403") {
