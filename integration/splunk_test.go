@@ -745,3 +745,18 @@ func TestSplunkAbandonedAtShutdownDeliveredAfterRestart(t *testing.T) {
 		t.Fatalf("%d sends, want the abandoned one and the one after the restart", len(raw))
 	}
 }
+
+// A HEC endpoint under .localhost reaches the HEC on this machine, whatever
+// the system resolver says of the name.
+func TestSplunkLocalhostName(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	hec, url := startHEC(t, receiver.SplunkOptions{Token: hecToken})
+	u, _ := neturl.Parse(url)
+	createSplunkStream(t, env.Firehose, "named", splunkDest("http://hec.acme.splunkcloud.localhost:"+u.Port()))
+	putBatch(t, env.Firehose, "named", []byte("hello"))
+	driveDelivered(t, env, clock)
+	if acked := hec.Acknowledged(); len(acked) != 1 || string(acked[0].Body) != "hello" {
+		t.Fatalf("acknowledged %+v", acked)
+	}
+}
