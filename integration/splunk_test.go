@@ -760,3 +760,58 @@ func TestSplunkLocalhostName(t *testing.T) {
 		t.Fatalf("acknowledged %+v", acked)
 	}
 }
+
+// Every kind of failed attempt becomes its Splunk.* code; with RetryOptions
+// 0 the records go straight to splunk-failed, where the code is read.
+func TestSplunkErrorCodes(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock, HTTPEndpointTimeout: 300 * time.Millisecond})
+	answers := map[string]*receiver.SplunkResponse{
+		"disabled": {Status: 403, Code: 1, Text: "Token disabled"},
+		"index":    {Status: 400, Code: 7, Text: "Incorrect index"},
+		"channel":  {Status: 400, Code: 11, Text: "Invalid data channel"},
+		"internal": {Status: 500, Code: 8, Text: "Internal server error"},
+		"notfound": {Status: 404, Body: []byte("not here")},
+		"notjson":  {Status: 200, Body: []byte("OK")},
+	}
+	_, url := startHEC(t, receiver.SplunkOptions{Respond: func(ctx context.Context, r *receiver.SplunkRequest) *receiver.SplunkResponse {
+		if string(r.Body) == "slow" {
+			<-ctx.Done() // until the emulator gives up
+			return nil
+		}
+		return answers[string(r.Body)]
+	}})
+	tlsHEC := httptest.NewTLSServer(receiver.NewSplunk(receiver.SplunkOptions{}))
+	t.Cleanup(tlsHEC.Close)
+	closing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(closing.Close)
+	cases := []struct{ name, endpoint, body, code string }{
+		{"disabled", url, "disabled", "Splunk.DisabledToken"},
+		{"index", url, "index", "Splunk.InvalidIndex"},
+		{"channel", url, "channel", "Splunk.ProxyWithoutStickySessions"},
+		{"internal", url, "internal", "Splunk.ServerError"},
+		{"notfound", url, "notfound", "Splunk.InvalidEndpoint"},
+		{"notjson", url, "notjson", "Splunk.InvalidEndpoint"},
+		{"slow", url, "slow", "Splunk.ConnectionTimeout"},
+		{"tls", tlsHEC.URL, "x", "Splunk.SSLUnverified"},
+		{"closed", closing.URL, "x", "Splunk.ConnectionClosed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dest := splunkDest(c.endpoint)
+			dest.RetryOptions = &types.SplunkRetryOptions{DurationInSeconds: aws.Int32(0)}
+			createSplunkStream(t, env.Firehose, c.name, dest)
+			putBatch(t, env.Firehose, c.name, []byte(c.body))
+			driveDelivered(t, env, clock)
+			docs, _ := splunkFailed(t, env, c.name)
+			if len(docs) != 1 || docs[0].ErrorCode != c.code || decodeRaw(t, docs[0].RawData) != c.body {
+				t.Fatalf("documents %+v, want one %s", docs, c.code)
+			}
+		})
+	}
+}
