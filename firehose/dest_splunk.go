@@ -109,14 +109,3 @@ func describeSplunk(h protocol.SplunkDestinationConfiguration) protocol.Destinat
 		},
 	}
 }
-
-// countTrue counts the true values.
-func countTrue(bs ...bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
-		}
-	}
-	return n
-}

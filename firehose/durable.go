@@ -550,7 +550,13 @@ func removeLegacyStreams(path string, log *slog.Logger) {
 // the same name is there already; a KinesisStreamAsSource stream resumes
 // from its checkpoint. The caller holds s.mu.
 func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]storedCheckpoint) error {
-	if n := countTrue(ss.S3 != nil, ss.HTTP != nil, ss.Splunk != nil); n != 1 || ss.Name == "" || ss.Region == "" {
+	n := 0
+	for _, set := range []bool{ss.S3 != nil, ss.HTTP != nil, ss.Splunk != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 || ss.Name == "" || ss.Region == "" {
 		return fmt.Errorf("delivery stream %q in %q has no valid destination", ss.Name, ss.Region)
 	}
 	if s.streams[ss.Region][ss.Name] != nil {
