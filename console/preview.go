@@ -46,7 +46,7 @@ type preview struct {
 	Text        string
 
 	// ErrorType is "processing-failed", "format-conversion-failed" or
-	// "http-endpoint-failed" for
+	// "http-endpoint-failed" or "splunk-failed" for
 	// Firehose's error documents, which ErrorDocs then lists.
 	ErrorType string
 	ErrorDocs []errorDoc
@@ -65,7 +65,7 @@ type errorDoc struct {
 // errorOutputType tells which kind of error document a key holds, from the
 // !{firehose:error-output-type} part of its prefix.
 func errorOutputType(key string) string {
-	for _, t := range []string{"processing-failed", "format-conversion-failed", "http-endpoint-failed"} {
+	for _, t := range []string{"processing-failed", "format-conversion-failed", "http-endpoint-failed", "splunk-failed"} {
 		if strings.Contains(key, t+"/") || strings.HasPrefix(key, t) {
 			return t
 		}

@@ -58,8 +58,8 @@ const (
 	codeHTTPSSL             = "HttpEndpoint.SSLHandshakeFailure"
 )
 
-// EndpointRewrite sends HTTP endpoint deliveries whose configured URL starts
-// with From to To instead, followed by the rest of the URL. From matches
+// EndpointRewrite sends HTTP endpoint (and Splunk HEC) deliveries whose
+// configured URL starts with From to To instead, followed by the rest of the URL. From matches
 // whole URL parts: "https://a.example" matches "https://a.example/v1?x=1"
 // but not "https://a.example.org". A trailing slash on either is ignored.
 type EndpointRewrite struct {

@@ -30,6 +30,9 @@ type Metrics struct {
 	ProcOKRecords, ProcOKBytes atomic.Int64
 	ProcDuration               prometheus.Histogram // labelled with the stream
 
+	// Splunk: the time from a send to its indexer acknowledgement.
+	SplunkAckLatency prometheus.Histogram
+
 	// S3 backup of an S3 destination (S3BackupMode Enabled).
 	S3BackupRecords, S3BackupBytes, S3BackupSuccess, S3BackupAttempts atomic.Int64
 
@@ -54,6 +57,11 @@ func NewMetrics(region, name string) *Metrics {
 		Name:        "firehose_execute_processing_duration_seconds",
 		Help:        "Transform invocation time (CloudWatch ExecuteProcessing.Duration).",
 		Buckets:     DurationBuckets,
+		ConstLabels: labels,
+	}), SplunkAckLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:        "firehose_delivery_to_splunk_data_ack_latency_seconds",
+		Help:        "Time from sending data to Splunk to its indexer acknowledgement (CloudWatch DeliveryToSplunk.DataAckLatency).",
+		Buckets:     []float64{1, 5, 10, 30, 60, 120, 180, 300, 600},
 		ConstLabels: labels,
 	}), JQDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:        "firehose_jq_processing_duration_seconds",

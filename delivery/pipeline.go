@@ -105,8 +105,9 @@ type destConfig struct {
 	// compression (backupSize and backupInterval are its hints).
 	s3backup *destConfig
 
-	dest           Destination // where batches go (s3.go, httpendpoint.go)
-	http           *httpConfig // nil: the destination is S3 itself
+	dest           Destination // where batches go (s3.go, httpendpoint.go, splunk.go)
+	http           *httpConfig // nil: the destination is S3 itself (for Splunk: its log name, retry, AllEvents)
+	splunk         *splunkConfig
 	backupSize     int
 	backupInterval time.Duration
 }
@@ -146,6 +147,9 @@ type Batch struct {
 func (b *Batch) toS3() bool { return b.cfg.http == nil || b.errorType != "" || b.backup }
 
 func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
+	if d.Splunk != nil {
+		return newSplunkDestConfig(*d.Splunk, version, maxInterval, rewrites)
+	}
 	if d.HTTP == nil {
 		return newS3DestConfig(*d.S3, version, maxInterval)
 	}

@@ -11,8 +11,9 @@ import (
 // set. (A new destination adds its configuration here, and a file that
 // implements Destination.)
 type Spec struct {
-	S3   *protocol.ExtendedS3DestinationConfiguration
-	HTTP *protocol.HttpEndpointDestinationConfiguration
+	S3     *protocol.ExtendedS3DestinationConfiguration
+	HTTP   *protocol.HttpEndpointDestinationConfiguration
+	Splunk *protocol.SplunkDestinationConfiguration
 }
 
 // ObjectStore is where delivered objects go: the built-in S3, or an
@@ -106,6 +107,8 @@ func (d Spec) LogsOnly() bool {
 		pc = d.S3.ProcessingConfiguration
 	case d.HTTP != nil:
 		pc = d.HTTP.ProcessingConfiguration
+	case d.Splunk != nil:
+		pc = d.Splunk.ProcessingConfiguration
 	}
 	if pc == nil || (pc.Enabled != nil && !*pc.Enabled) {
 		return false

@@ -12,8 +12,8 @@ type ObjectStore = delivery.ObjectStore
 // ObjectMeta is what Firehose sets on a delivered object.
 type ObjectMeta = delivery.ObjectMeta
 
-// EndpointRewrite sends HTTP endpoint deliveries for URLs starting with
-// From to To instead (Config.EndpointRewrites).
+// EndpointRewrite sends HTTP endpoint and Splunk HEC deliveries for URLs
+// starting with From to To instead (Config.EndpointRewrites).
 type EndpointRewrite = delivery.EndpointRewrite
 
 // ErrFunctionNotFound is what invoking a transform returns (wrapped) for a

@@ -105,8 +105,8 @@ type Config struct {
 	// HTTPEndpointTimeout is how long an HTTP endpoint destination has to
 	// answer each request (AWS: 3 minutes, the default). Tests shorten it.
 	HTTPEndpointTimeout time.Duration
-	// EndpointRewrites redirect HTTP endpoint deliveries: a configured URL
-	// that starts with From is sent to To plus the rest of the URL, so a
+	// EndpointRewrites redirect HTTP endpoint and Splunk HEC deliveries: a
+	// configured URL that starts with From is sent to To plus the rest, so a
 	// stream configured for a real service can deliver to a local receiver.
 	EndpointRewrites []EndpointRewrite
 	// Auth, if set, makes every request (but GET /_local/health) carry a

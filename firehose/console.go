@@ -69,6 +69,13 @@ func consoleStream(st *stream, now time.Time, delay time.Duration) console.Strea
 			}
 		}
 		s3d, hints, pc = h.S3DestinationDescription, h.BufferingHints, h.ProcessingConfiguration
+	case dest.SplunkDestinationDescription != nil:
+		h := dest.SplunkDestinationDescription
+		v.Destination = "Splunk"
+		if u, err := url.Parse(h.HECEndpoint); err == nil {
+			v.EndpointURL = u.Scheme + "://" + u.Host
+		}
+		s3d, hints, pc = h.S3DestinationDescription, h.BufferingHints, h.ProcessingConfiguration
 	case dest.ExtendedS3DestinationDescription != nil:
 		e := dest.ExtendedS3DestinationDescription
 		v.Destination = "Amazon S3"

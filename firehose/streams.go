@@ -125,6 +125,9 @@ func describeDestination(d destination) protocol.DestinationDescription {
 	if d.HTTP != nil {
 		return describeHTTP(*d.HTTP)
 	}
+	if d.Splunk != nil {
+		return describeSplunk(*d.Splunk)
+	}
 	return describeS3(*d.S3)
 }
 

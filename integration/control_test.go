@@ -182,8 +182,9 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{"redshift", firehose.CreateDeliveryStreamInput{RedshiftDestinationConfiguration: &types.RedshiftDestinationConfiguration{
 			RoleARN: aws.String(roleARN), ClusterJDBCURL: aws.String("jdbc:redshift://c.abc.us-east-1.redshift.amazonaws.com:5439/db"),
 			CopyCommand: &types.CopyCommand{DataTableName: aws.String("t")}, S3Configuration: s3cfg}}, "RedshiftDestinationConfiguration"},
-		{"splunk", firehose.CreateDeliveryStreamInput{SplunkDestinationConfiguration: &types.SplunkDestinationConfiguration{
-			HECEndpoint: aws.String("https://splunk"), HECEndpointType: types.HECEndpointTypeRaw, S3Configuration: s3cfg}}, "SplunkDestinationConfiguration"},
+		{"iceberg", firehose.CreateDeliveryStreamInput{IcebergDestinationConfiguration: &types.IcebergDestinationConfiguration{
+			RoleARN: aws.String(roleARN), CatalogConfiguration: &types.CatalogConfiguration{CatalogARN: aws.String("arn:aws:glue:us-east-1:000000000000:catalog")},
+			S3Configuration: s3cfg}}, "IcebergDestinationConfiguration"},
 		{"opensearch", firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: &types.AmazonopensearchserviceDestinationConfiguration{
 			RoleARN: aws.String(roleARN), IndexName: aws.String("i"), S3Configuration: s3cfg}}, "AmazonopensearchserviceDestinationConfiguration"},
 		{"http endpoint secret", firehose.CreateDeliveryStreamInput{HttpEndpointDestinationConfiguration: &types.HttpEndpointDestinationConfiguration{

@@ -15,9 +15,11 @@ import (
 )
 
 // receiverCommand is `firehose-local receiver`: an HTTP endpoint for a
-// stream's HTTP endpoint destination. It checks each request against the
-// Firehose specification, answers it, and prints one JSON line per request
-// on stdout, until a signal arrives.
+// stream's HTTP endpoint destination, or with --splunk a Splunk HTTP Event
+// Collector with indexer acknowledgement for a Splunk destination. It
+// checks each request against the Firehose specification (or HEC's
+// protocol), answers it, and prints one JSON line per request on stdout,
+// until a signal arrives.
 func receiverCommand(args []string, getenv func(string) string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	fs := flag.NewFlagSet("firehose-local receiver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -31,6 +33,8 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 	accessKey := fs.String("access-key", env("ACCESS_KEY", ""), "require this X-Amz-Firehose-Access-Key; others get 401 (env "+EnvPrefix+"RECEIVER_ACCESS_KEY)")
 	records := fs.Bool("records", false, "print each record's data too")
 	status := fs.Int("status", 200, "answer every well-formed request with this status, to try the stream's retries and S3 backup")
+	splunk := fs.Bool("splunk", false, "be a Splunk HTTP Event Collector (raw, event and ack endpoints) for a Splunk destination")
+	token := fs.String("token", env("TOKEN", ""), "with --splunk: require this HEC token; others get 403 (env "+EnvPrefix+"RECEIVER_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -45,19 +49,25 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 		fmt.Fprintf(stderr, "firehose-local receiver: invalid value %d for --status: want an HTTP status from 200 to 599\n", *status)
 		return 2
 	}
-	opts := receiver.Options{AccessKey: *accessKey, Log: stdout, LogRecords: *records, Forget: true}
-	if *status != http.StatusOK {
-		code := *status
-		opts.Respond = func(context.Context, *receiver.Request) *receiver.Response {
-			return &receiver.Response{Status: code, ErrorMessage: fmt.Sprintf("firehose-local receiver answers %d (--status)", code)}
+	var handler http.Handler
+	if *splunk {
+		handler = splunkReceiver(*token, *records, *status, stdout)
+	} else {
+		opts := receiver.Options{AccessKey: *accessKey, Log: stdout, LogRecords: *records, Forget: true}
+		if *status != http.StatusOK {
+			code := *status
+			opts.Respond = func(context.Context, *receiver.Request) *receiver.Response {
+				return &receiver.Response{Status: code, ErrorMessage: fmt.Sprintf("firehose-local receiver answers %d (--status)", code)}
+			}
 		}
+		handler = receiver.New(opts)
 	}
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "firehose-local receiver:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: receiver.New(opts), ReadHeaderTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 	fmt.Fprintf(stdout, "firehose-local receiver listening on http://%s\n", l.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
@@ -74,4 +84,20 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 		return 1
 	}
 	return 0
+}
+
+// splunkReceiver is the --splunk receiver: HEC with indexer
+// acknowledgement, answering data requests with status (and HEC's code 8,
+// internal error, or 6, invalid data format) unless it is 200.
+func splunkReceiver(token string, events bool, status int, stdout io.Writer) http.Handler {
+	opts := receiver.SplunkOptions{Token: token, Log: stdout, LogEvents: events, Forget: true}
+	if status != http.StatusOK {
+		opts.Respond = func(context.Context, *receiver.SplunkRequest) *receiver.SplunkResponse {
+			if status >= 500 {
+				return &receiver.SplunkResponse{Status: status, Code: 8, Text: "Internal server error"}
+			}
+			return &receiver.SplunkResponse{Status: status, Code: 6, Text: "Invalid data format"}
+		}
+	}
+	return receiver.NewSplunk(opts)
 }
