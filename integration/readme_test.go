@@ -70,9 +70,9 @@ func serverArgs(line string) (args string, ok bool) {
 
 // readmeScript turns the README's sh blocks into one bash script: a line that
 // starts the server restarts it (start_server, in the background, on addr),
-// `go run .` elsewhere is the built binary (firehose-local on PATH), and
-// 127.0.0.1:4566 is addr.
-func readmeScript(t *testing.T, blocks []readmeBlock, addr string) string {
+// `go run .` elsewhere is the built binary (firehose-local on PATH),
+// 127.0.0.1:4566 is addr and 127.0.0.1:8088 (the Splunk receiver) hecAddr.
+func readmeScript(t *testing.T, blocks []readmeBlock, addr, hecAddr string) string {
 	var sb strings.Builder
 	sb.WriteString(`set -euo pipefail
 PS4='+ $(date +%T.%N | cut -c1-12) '
@@ -107,7 +107,8 @@ start_server
 			} else {
 				line = strings.ReplaceAll(line, "go run . ", "firehose-local ")
 			}
-			sb.WriteString(strings.ReplaceAll(line, "127.0.0.1:4566", addr) + "\n")
+			line = strings.ReplaceAll(line, "127.0.0.1:4566", addr)
+			sb.WriteString(strings.ReplaceAll(line, "127.0.0.1:8088", hecAddr) + "\n")
 		}
 	}
 	return sb.String()
@@ -160,6 +161,12 @@ func TestREADMECommands(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	// And one for the Splunk receiver the README starts on 127.0.0.1:8088.
+	if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	hecAddr := ln.Addr().String()
+	ln.Close()
 
 	// The commands run where the README's relative paths hold: a directory
 	// with this repository's examples.
@@ -174,7 +181,7 @@ func TestREADMECommands(t *testing.T) {
 		}
 	}
 	script := filepath.Join(t.TempDir(), "readme.sh")
-	if err := os.WriteFile(script, []byte(readmeScript(t, blocks, addr)), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(readmeScript(t, blocks, addr, hecAddr)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	serverLog := filepath.Join(t.TempDir(), "server.log")
@@ -208,7 +215,8 @@ func TestREADMECommands(t *testing.T) {
 		"HELLO\n",
 		`"result": "Dropped"`,
 		"customer=acme/", ".parquet", "from-kinesis/",
-		"sent 50 records to orders", `"errorCode":"S3.NoSuchBucket"`, "REPORT RequestId:",
+		"sent 50 records to orders", `"objects":1`,
+		`"uri":"/services/collector/raw","kind":"raw"`, `"data":["hello\n"]`, `"errorCode":"S3.NoSuchBucket"`, "REPORT RequestId:",
 		"### ## CloudWatch Logs subscriptions",
 	} {
 		if want == " 2026/" {
