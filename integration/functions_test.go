@@ -165,3 +165,54 @@ func TestConfigFileRegistersFunctions(t *testing.T) {
 		t.Fatalf("invoke fromfile: %v %s", err, out)
 	}
 }
+
+// invoke with a Firehose event checks the function's answer as a delivery
+// stream would: a contract error is named with the error code the stream
+// writes, and the exit code is 1; a good answer gets each record's verdict.
+func TestInvokeChecksTheTransformContract(t *testing.T) {
+	dir := copyTransform(t)
+	invoke := func(lines string, extra ...string) (string, int) {
+		t.Helper()
+		records := filepath.Join(t.TempDir(), "records.txt")
+		if err := os.WriteFile(records, []byte(lines), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		eventFile := filepath.Join(t.TempDir(), "event.json")
+		if out, err := exec.Command(firehoseBinary(t), "event", "--records", records, "--out", eventFile).CombinedOutput(); err != nil {
+			t.Fatalf("event: %v %s", err, out)
+		}
+		cmd := exec.Command(firehoseBinary(t), append([]string{"invoke", "--dir", dir, "--runtime", "python3.12", "--handler", "app.handler", "--event", eventFile}, extra...)...)
+		var errOut bytes.Buffer
+		cmd.Stderr = &errOut
+		_ = cmd.Run()
+		return errOut.String(), cmd.ProcessState.ExitCode()
+	}
+	stderr, code := invoke("hello\ndrop this\nfail that\n")
+	for _, want := range []string{
+		"record record1: Ok, 5 bytes\n", "record record2: Dropped\n",
+		"record record3: ProcessingFailed, to the error output with errorCode Lambda.ProcessingFailedStatus\n",
+		"The answer keeps the transform contract: 1 Ok, 1 Dropped, 1 ProcessingFailed.",
+	} {
+		if code != 0 || !strings.Contains(stderr, want) {
+			t.Fatalf("a good answer: exit %d, stderr lacks %q:\n%s", code, want, stderr)
+		}
+	}
+	for mode, want := range map[string]string{
+		"missing":   "Lambda.MissingRecordId",
+		"duplicate": "Lambda.DuplicatedRecordId",
+		"extra":     "Lambda.JsonProcessingException: The Lambda response contains record Id \"not-a-real-id\"",
+		"badb64":    "Lambda.JsonProcessingException: The data of record",
+		"badresult": "Lambda.JsonProcessingException: Record record1 has result \"Maybe\"",
+		"nonjson":   "Lambda.JsonProcessingException: The response from the Lambda function is not valid JSON",
+		"raise":     "Lambda.FunctionError: The Lambda function was successfully invoked but it returned an error result.",
+	} {
+		stderr, code := invoke("mode:" + mode + "\nhello\n")
+		if code != 1 || !strings.Contains(stderr, "a delivery stream would treat this answer as a failed invocation: "+want) {
+			t.Errorf("mode %s: exit %d, want 1 and %q in:\n%s", mode, code, want, stderr)
+		}
+	}
+	// Asked not to check, the same broken answer is only printed.
+	if stderr, code := invoke("mode:missing\nhello\n", "--firehose=false"); code != 0 || strings.Contains(stderr, "failed invocation") {
+		t.Errorf("--firehose=false: exit %d:\n%s", code, stderr)
+	}
+}

@@ -213,7 +213,7 @@ func TestREADMECommands(t *testing.T) {
 	for _, want := range []string{
 		"### ## Use it from the AWS CLI", " 2026/", "/orders-1-",
 		"HELLO\n",
-		`"result": "Dropped"`,
+		`"result": "Dropped"`, "record record2: Dropped\n", "The answer keeps the transform contract: 1 Ok, 1 Dropped, 0 ProcessingFailed.",
 		"customer=acme/", ".parquet", "from-kinesis/",
 		"sent 50 records to orders", `"objects":1`,
 		`"uri":"/services/collector/raw","kind":"raw"`, `"data":["hello\n"]`, `"errorCode":"S3.NoSuchBucket"`, "REPORT RequestId:",

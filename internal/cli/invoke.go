@@ -55,6 +55,7 @@ func invokeCommand(args []string, getenv func(string) string, stdout, stderr io.
 	timeout := fs.Duration("timeout", 3*time.Second, "with --dir: the function timeout")
 	env := envFlags{}
 	fs.Var(env, "env", "with --dir: an environment variable KEY=VALUE (repeatable)")
+	firehose := fs.Bool("firehose", false, "check the answer against the transform contract as a delivery stream would, and exit 1 when the stream would treat it as a failure (default: when the event is a Firehose transform event, as `firehose-local event` writes; --firehose=false turns it off)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n\n")
 		fs.PrintDefaults()
@@ -85,6 +86,21 @@ func invokeCommand(args []string, getenv func(string) string, stdout, stderr io.
 			return 1
 		}
 	}
+	// The transform contract is checked for a Firehose event, or on request.
+	ids, isFirehose := firehoseEventIDs(payload)
+	check := isFirehose
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "firehose" {
+			check = *firehose
+		}
+	})
+	if check && !isFirehose {
+		fmt.Fprintln(stderr, "firehose-local invoke: --firehose needs a Firehose transform event ({\"deliveryStreamArn\":…,\"records\":[{\"recordId\":…,\"data\":…}]}; `firehose-local event` writes one)")
+		return 2
+	}
+	if !check {
+		ids = nil
+	}
 	ctx := context.Background()
 	if *dir != "" {
 		if *runtime == "" || *handler == "" {
@@ -100,16 +116,16 @@ func invokeCommand(args []string, getenv func(string) string, stdout, stderr io.
 			name = filepath.Base(abs)
 		}
 		return invokeLocal(ctx, &lambdarunner.Function{Name: name, Runtime: *runtime, Handler: *handler, CodeDir: abs,
-			Timeout: *timeout, Env: env, Region: *region, Account: emulator.Account}, payload, stdout, stderr)
+			Timeout: *timeout, Env: env, Region: *region, Account: emulator.Account}, payload, ids, stdout, stderr)
 	}
 	if name == "" {
 		fs.Usage()
 		return 2
 	}
-	return invokeRemote(ctx, *endpoint, *region, clientCredentials(getenv), name, payload, stdout, stderr)
+	return invokeRemote(ctx, *endpoint, *region, clientCredentials(getenv), name, payload, ids, stdout, stderr)
 }
 
-func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte, stdout, stderr io.Writer) int {
+func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte, ids []string, stdout, stderr io.Writer) int {
 	if !lambdarunner.SupportedRuntime(fn.Runtime) {
 		fmt.Fprintf(stderr, "firehose-local invoke: unsupported runtime %q\n", fn.Runtime)
 		return 2
@@ -122,14 +138,14 @@ func invokeLocal(ctx context.Context, fn *lambdarunner.Function, payload []byte,
 		return 1
 	}
 	_, _ = stderr.Write(res.Log)
-	return printResult(stdout, res.Payload, res.FunctionError)
+	return printResult(stdout, stderr, res.Payload, res.FunctionError, ids)
 }
 
 // invokeRemote calls the server's Lambda Invoke API with a SigV4-signed
 // request (creds: the AWS environment variables, else a dummy pair; see
 // clientCredentials), plain net/http: the Lambda SDK client would cost every
 // start of the binary a millisecond of package initialisation.
-func invokeRemote(ctx context.Context, endpoint, region string, creds aws.Credentials, name string, payload []byte, stdout, stderr io.Writer) int {
+func invokeRemote(ctx context.Context, endpoint, region string, creds aws.Credentials, name string, payload []byte, ids []string, stdout, stderr io.Writer) int {
 	u := strings.TrimSuffix(endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
 	if err != nil {
@@ -173,13 +189,21 @@ func invokeRemote(ctx context.Context, endpoint, region string, creds aws.Creden
 			_, _ = stderr.Write(log)
 		}
 	}
-	return printResult(stdout, body, resp.Header.Get("X-Amz-Function-Error"))
+	return printResult(stdout, stderr, body, resp.Header.Get("X-Amz-Function-Error"), ids)
 }
 
-func printResult(stdout io.Writer, payload []byte, functionError string) int {
+// printResult prints the function's answer on stdout. With ids (the
+// records of a Firehose event) it also checks the answer against the
+// transform contract and prints the verdicts on stderr. The exit code is 1
+// when the function failed, or the stream would treat the answer as a
+// failure.
+func printResult(stdout, stderr io.Writer, payload []byte, functionError string, ids []string) int {
 	_, _ = stdout.Write(payload)
 	if len(payload) > 0 && payload[len(payload)-1] != '\n' {
 		_, _ = stdout.Write([]byte("\n"))
+	}
+	if ids != nil && !checkContract(stderr, payload, functionError, ids) {
+		return 1
 	}
 	if functionError != "" {
 		return 1
