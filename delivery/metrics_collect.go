@@ -74,7 +74,9 @@ func (p *Pipeline) CollectMetrics(ch chan<- prometheus.Metric, now time.Time, re
 	if !oldest.IsZero() {
 		freshness = max(now.Sub(oldest).Seconds(), 0)
 	}
-	if isHTTP {
+	if kind := p.openSearchKind(); kind != "" {
+		p.collectOpenSearch(ch, kind, freshness, l)
+	} else if isHTTP {
 		counter(descHTTPRecords, &m.DelivRecords)
 		counter(descHTTPBytes, &m.DelivBytes)
 		counter(descHTTPSuccess, &m.DelivSuccess)

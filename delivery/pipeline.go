@@ -102,6 +102,7 @@ type destConfig struct {
 
 	dest           Destination // where batches go (s3.go, httpendpoint.go)
 	http           *httpConfig // nil: the destination is S3 itself
+	os             *osConfig   // an OpenSearch-family destination (opensearch.go); nil: none
 	backupSize     int
 	backupInterval time.Duration
 }
@@ -133,9 +134,14 @@ type Batch struct {
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
 // HTTP endpoint).
-func (b *Batch) toS3() bool { return b.cfg.http == nil || b.errorType != "" || b.backup }
+func (b *Batch) toS3() bool {
+	return (b.cfg.http == nil && b.cfg.os == nil) || b.errorType != "" || b.backup
+}
 
 func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
+	if d.OpenSearch != nil {
+		return newOpenSearchDestConfig(*d.OpenSearch, version, maxInterval, rewrites)
+	}
 	if d.HTTP == nil {
 		return newS3DestConfig(*d.S3, version, maxInterval)
 	}
@@ -342,7 +348,7 @@ func metaAt(meta []KinesisMeta, i int) *KinesisMeta {
 // destination buffer, and to the S3 backup buffer with AllData. m is its
 // Kinesis metadata (nil: none), which only a Lambda processor uses.
 func (p *Pipeline) addLocked(r []byte, m *KinesisMeta, ms int64, now time.Time, h *Hold) {
-	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
+	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil || (p.cfg.os != nil && p.cfg.os.allDocs) {
 		p.backupAppendLocked(r, ms, now, h)
 	}
 	pre := p.cfg.pre

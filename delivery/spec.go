@@ -13,6 +13,9 @@ import (
 type Spec struct {
 	S3   *protocol.ExtendedS3DestinationConfiguration
 	HTTP *protocol.HttpEndpointDestinationConfiguration
+	// OpenSearch is the OpenSearch Service, Elasticsearch or OpenSearch
+	// Serverless destination (opensearch.go).
+	OpenSearch *OpenSearchSpec
 }
 
 // ObjectStore is where delivered objects go: the built-in S3, or an
@@ -106,6 +109,8 @@ func (d Spec) LogsOnly() bool {
 		pc = d.S3.ProcessingConfiguration
 	case d.HTTP != nil:
 		pc = d.HTTP.ProcessingConfiguration
+	case d.OpenSearch != nil:
+		pc = d.OpenSearch.ProcessingConfiguration
 	}
 	if pc == nil || (pc.Enabled != nil && !*pc.Enabled) {
 		return false

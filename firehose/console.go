@@ -69,6 +69,8 @@ func consoleStream(st *stream, now time.Time, delay time.Duration) console.Strea
 			}
 		}
 		s3d, hints, pc = h.S3DestinationDescription, h.BufferingHints, h.ProcessingConfiguration
+	case st.dest.OpenSearch != nil:
+		s3d, hints, pc = consoleOpenSearch(&v, *st.dest.OpenSearch, dest)
 	case dest.ExtendedS3DestinationDescription != nil:
 		e := dest.ExtendedS3DestinationDescription
 		v.Destination = "Amazon S3"

@@ -93,7 +93,13 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 		return nil, protocol.Unsupported("DeliveryStreamType " + typ)
 	}
 	var dest destination
+	search, err := createOpenSearch(&in)
+	if err != nil {
+		return nil, err
+	}
 	switch {
+	case search != nil:
+		dest.OpenSearch = search
 	case in.HttpEndpointDestinationConfiguration != nil:
 		h := *in.HttpEndpointDestinationConfiguration
 		if err := delivery.CheckHTTP(&h); err != nil {
@@ -126,9 +132,9 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 			return nil, err
 		}
 	}
-	sse, err := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
-	if err != nil {
-		return nil, err
+	sse, sseErr := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
+	if sseErr != nil {
+		return nil, sseErr
 	}
 
 	s.mu.Lock()
@@ -290,6 +296,9 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 			return nil, err
 		}
 	}
+	if err := checkOpenSearchUpdateEndpoint(&in); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, in.DeliveryStreamName)
@@ -333,6 +342,9 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 // every required member, as on AWS.
 func (s *Service) mergeUpdate(st *stream, member string, update map[string]any) (destination, *awsjson.Error) {
 	var next destination
+	if next, ok, err := mergeOpenSearchUpdate(st, member, update); ok {
+		return next, err
+	}
 	switch member {
 	case "HttpEndpointDestinationUpdate":
 		cur := protocol.HttpEndpointDestinationConfiguration{}

@@ -307,6 +307,11 @@ type CreateDeliveryStreamInput struct {
 	ExtendedS3DestinationConfiguration         *ExtendedS3DestinationConfiguration         `json:"ExtendedS3DestinationConfiguration,omitempty"`
 	HttpEndpointDestinationConfiguration       *HttpEndpointDestinationConfiguration       `json:"HttpEndpointDestinationConfiguration,omitempty"`
 	Tags                                       []Tag                                       `json:"Tags,omitempty"`
+
+	// OpenSearch destinations: firehose_opensearch.go.
+	AmazonopensearchserviceDestinationConfiguration    *AmazonopensearchserviceDestinationConfiguration    `json:"AmazonopensearchserviceDestinationConfiguration,omitempty"`
+	ElasticsearchDestinationConfiguration              *ElasticsearchDestinationConfiguration              `json:"ElasticsearchDestinationConfiguration,omitempty"`
+	AmazonOpenSearchServerlessDestinationConfiguration *AmazonOpenSearchServerlessDestinationConfiguration `json:"AmazonOpenSearchServerlessDestinationConfiguration,omitempty"`
 }
 
 // CreateDeliveryStreamOutput is CreateDeliveryStream's response.
@@ -359,6 +364,11 @@ type DestinationDescription struct {
 	S3DestinationDescription           *S3DestinationDescription           `json:"S3DestinationDescription,omitempty"`
 	ExtendedS3DestinationDescription   *ExtendedS3DestinationDescription   `json:"ExtendedS3DestinationDescription,omitempty"`
 	HttpEndpointDestinationDescription *HttpEndpointDestinationDescription `json:"HttpEndpointDestinationDescription,omitempty"`
+
+	// OpenSearch destinations: firehose_opensearch.go.
+	AmazonopensearchserviceDestinationDescription    *AmazonopensearchserviceDestinationDescription    `json:"AmazonopensearchserviceDestinationDescription,omitempty"`
+	ElasticsearchDestinationDescription              *ElasticsearchDestinationDescription              `json:"ElasticsearchDestinationDescription,omitempty"`
+	AmazonOpenSearchServerlessDestinationDescription *AmazonOpenSearchServerlessDestinationDescription `json:"AmazonOpenSearchServerlessDestinationDescription,omitempty"`
 }
 
 // KinesisStreamSourceConfiguration is the data stream a
@@ -430,6 +440,11 @@ type UpdateDestinationInput struct {
 	S3DestinationUpdate            *S3DestinationUpdate           `json:"S3DestinationUpdate,omitempty"`
 	ExtendedS3DestinationUpdate    *ExtendedS3DestinationUpdate   `json:"ExtendedS3DestinationUpdate,omitempty"`
 	HttpEndpointDestinationUpdate  *HttpEndpointDestinationUpdate `json:"HttpEndpointDestinationUpdate,omitempty"`
+
+	// OpenSearch destinations: firehose_opensearch.go.
+	AmazonopensearchserviceDestinationUpdate    *AmazonopensearchserviceDestinationUpdate    `json:"AmazonopensearchserviceDestinationUpdate,omitempty"`
+	ElasticsearchDestinationUpdate              *ElasticsearchDestinationUpdate              `json:"ElasticsearchDestinationUpdate,omitempty"`
+	AmazonOpenSearchServerlessDestinationUpdate *AmazonOpenSearchServerlessDestinationUpdate `json:"AmazonOpenSearchServerlessDestinationUpdate,omitempty"`
 }
 
 // TagDeliveryStreamInput is TagDeliveryStream's request.
