@@ -492,7 +492,7 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 	for _, o := range objects(t, env, "deliveries") {
 		keys = append(keys, o.key)
 	}
-	if len(keys) != 1 || !regexp.MustCompile(`^AmazonOpenSearchService-failed/2026/11/25/10/p-1-2026-11-25-10-30-15-` + uuidRE + `$`).MatchString(keys[0]) {
+	if len(keys) != 1 || !regexp.MustCompile(`^AmazonOpenSearchService-failed/2026/11/25/10/p-1-2026-11-25-10-30-15-`+uuidRE+`$`).MatchString(keys[0]) {
 		t.Fatalf("keys %v", keys)
 	}
 	events := waitErrorEvents(t, env, "/aws/kinesisfirehose/p", "DestinationDelivery", "", len(reqs))
