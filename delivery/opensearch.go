@@ -426,7 +426,7 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 		attempts++
 		body := bulkBody(c, docs, pending)
 		items, fail := p.bulkAttempt(ctx, c, body, len(pending))
-		p.m.DelivAttempts.Add(1)
+		p.m.DelivAttempts.Add(int64(len(pending)))
 		if ctx.Err() != nil {
 			p.log.Error("OpenSearch delivery abandoned (stream deleted or shutdown deadline reached): documents not delivered",
 				"destination", c.logName, "documents", len(pending))
@@ -439,13 +439,13 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 			}
 			still = pending
 		} else {
-			p.m.DelivSuccess.Add(1)
 			for k, i := range pending {
 				if f := items[k]; f != nil {
 					docs[i].failure = f
 					still = append(still, i)
 					continue
 				}
+				p.m.DelivSuccess.Add(1)
 				p.m.DelivRecords.Add(1)
 				p.m.DelivBytes.Add(int64(len(record(b, i))))
 			}

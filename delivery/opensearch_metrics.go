@@ -20,8 +20,8 @@ func newOSDescs(metric, cw string) osDescs {
 	return osDescs{
 		records:   streamDesc(name+"_records_total", "Documents indexed (CloudWatch "+cw+".Records)."),
 		bytes:     streamDesc(name+"_bytes_total", "Bytes of the documents indexed (CloudWatch "+cw+".Bytes)."),
-		success:   streamDesc(name+"_success_total", "Bulk requests the cluster answered with per-document results (CloudWatch "+cw+".Success is this over attempts)."),
-		attempts:  streamDesc(name+"_attempts_total", "Bulk requests attempted, successful or not."),
+		success:   streamDesc(name+"_success_total", "Documents indexed successfully (CloudWatch "+cw+".Success is this over attempts)."),
+		attempts:  streamDesc(name+"_attempts_total", "Document index attempts, one per document in each bulk request, successful or not."),
 		freshness: streamDesc(name+"_data_freshness_seconds", "Age of the oldest record not yet indexed (CloudWatch "+cw+".DataFreshness); 0 when none waits."),
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -279,11 +281,23 @@ func TestOpenSearchBulkRequest(t *testing.T) {
 	if v, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_records_total", labels); v != 2 {
 		t.Fatalf("DeliveryToAmazonOpenSearchService.Records = %v", v)
 	}
-	if v, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_success_total", labels); v != 1 {
+	if v, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_success_total", labels); v != 2 {
 		t.Fatalf("DeliveryToAmazonOpenSearchService.Success = %v", v)
 	}
 	if _, ok := value(fams, "firehose_delivery_to_s3_data_freshness_seconds", labels); ok {
 		t.Fatal("an OpenSearch stream reports S3 freshness")
+	}
+	// The console names the destination and its endpoint.
+	resp, err := http.Get(env.URL + "/_local/ui/streams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"Amazon OpenSearch Service", "https://logs.eu-west-1.es.localhost"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the console's streams page lacks %q", want)
+		}
 	}
 }
 
@@ -499,8 +513,15 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 	if e := events[0]; e.ErrorCode != "429" && e.ErrorCode != "400" || e.Destination != url {
 		t.Fatalf("error event %+v", e)
 	}
-	if v, _ := value(scrape(t, env), "firehose_delivery_to_amazon_open_search_service_records_total", map[string]string{"delivery_stream": "p"}); v != 2 {
-		t.Fatalf("DeliveryToAmazonOpenSearchService.Records = %v", v)
+	fams := scrape(t, env)
+	labels := map[string]string{"delivery_stream": "p"}
+	records, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_records_total", labels)
+	success, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_success_total", labels)
+	attempts, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_attempts_total", labels)
+	s3records, _ := value(fams, "firehose_delivery_to_s3_records_total", labels)
+	// 3 documents, then 2, then the mapping error alone until the end.
+	if records != 2 || success != 2 || attempts != float64(3+2+len(reqs)-2) || s3records != 1 {
+		t.Fatalf("Records %v, Success %v, attempts %v (%d requests), DeliveryToS3.Records %v", records, success, attempts, len(reqs), s3records)
 	}
 }
 
