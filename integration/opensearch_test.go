@@ -581,3 +581,37 @@ func TestOpenSearchAllDocumentsWithLambda(t *testing.T) {
 		t.Fatalf("%d objects", len(objs))
 	}
 }
+
+// With a data directory the three kinds' definitions survive a restart and
+// deliver afterwards.
+func TestOpenSearchSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	clock := emulator.NewFakeClock(t0)
+	rc, url := startOpenSearch(t, clock, "aoss", nil)
+	creds := credentials.NewStaticCredentialsProvider(osKeyID, osSecret, "")
+	env := durableEnv(t, dir, emulator.Config{Clock: clock, DestinationCredentials: creds})
+	createOSStream(t, env.Firehose, "aoss", &firehose.CreateDeliveryStreamInput{AmazonOpenSearchServerlessDestinationConfiguration: &types.AmazonOpenSearchServerlessDestinationConfiguration{
+		RoleARN: aws.String(roleARN), CollectionEndpoint: aws.String(url), IndexName: aws.String("vec"),
+		BufferingHints:  &types.AmazonOpenSearchServerlessBufferingHints{SizeInMBs: aws.Int32(1), IntervalInSeconds: aws.Int32(0)},
+		S3Configuration: &types.S3DestinationConfiguration{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+	}})
+	createOSStream(t, env.Firehose, "es", &firehose.CreateDeliveryStreamInput{ElasticsearchDestinationConfiguration: &types.ElasticsearchDestinationConfiguration{
+		RoleARN: aws.String(roleARN), DomainARN: aws.String(domainARN), IndexName: aws.String("app"), TypeName: aws.String("log"),
+		S3Configuration: &types.S3DestinationConfiguration{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+	}})
+	before, _ := describeDest(t, env.Firehose, "es")
+	if err := env.Server.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env2 := emulatortest.New(t, emulator.Config{DataDir: dir, Clock: clock, DestinationCredentials: creds})
+	after, _ := describeDest(t, env2.Firehose, "es")
+	if a, b := after.ElasticsearchDestinationDescription, before.ElasticsearchDestinationDescription; a == nil || aws.ToString(a.DomainARN) != domainARN ||
+		aws.ToString(a.TypeName) != aws.ToString(b.TypeName) || a.IndexRotationPeriod != b.IndexRotationPeriod {
+		t.Fatalf("after the restart: %+v", a)
+	}
+	putBatch(t, env2.Firehose, "aoss", []byte(`{"after":"restart"}`))
+	if r := waitBulk(t, rc, 1)[0]; r.Status != 200 || string(r.Actions[0].Source) != `{"after":"restart"}` || r.Service != "aoss" {
+		t.Fatalf("after the restart: status %d (%s): %q", r.Status, r.Error, r.Body)
+	}
+}
