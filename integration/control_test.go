@@ -184,8 +184,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 			CopyCommand: &types.CopyCommand{DataTableName: aws.String("t")}, S3Configuration: s3cfg}}, "RedshiftDestinationConfiguration"},
 		{"splunk", firehose.CreateDeliveryStreamInput{SplunkDestinationConfiguration: &types.SplunkDestinationConfiguration{
 			HECEndpoint: aws.String("https://splunk"), HECEndpointType: types.HECEndpointTypeRaw, S3Configuration: s3cfg}}, "SplunkDestinationConfiguration"},
-		{"opensearch", firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: &types.AmazonopensearchserviceDestinationConfiguration{
-			RoleARN: aws.String(roleARN), IndexName: aws.String("i"), S3Configuration: s3cfg}}, "AmazonopensearchserviceDestinationConfiguration"},
 		{"http endpoint secret", firehose.CreateDeliveryStreamInput{HttpEndpointDestinationConfiguration: &types.HttpEndpointDestinationConfiguration{
 			EndpointConfiguration: &types.HttpEndpointConfiguration{Url: aws.String("https://example.com")}, S3Configuration: s3cfg,
 			SecretsManagerConfiguration: &types.SecretsManagerConfiguration{Enabled: aws.Bool(true), SecretARN: aws.String("arn:aws:secretsmanager:us-east-1:000000000000:secret:s")}}},
