@@ -336,8 +336,12 @@ func indexName(index, rotation string, arrivalMs int64) string {
 
 // documentLine is a record as one NDJSON line: a JSON record with its line
 // breaks taken out (the same document), or the record itself when it is one
-// line already. A record that is neither cannot be sent in a bulk request.
+// line already. A record that is neither, or is blank, cannot be sent in a
+// bulk request (nil).
 func documentLine(r []byte) []byte {
+	if len(bytes.TrimSpace(r)) == 0 {
+		return nil // an empty line would end the bulk request's pairs
+	}
 	if json.Valid(r) {
 		if bytes.ContainsAny(r, "\r\n") {
 			var out bytes.Buffer
@@ -632,11 +636,15 @@ func (p *Pipeline) writeFailedDocuments(b *Batch, docs []osDoc, lost []int, atte
 			id = &d.id
 		}
 		raw := base64.StdEncoding.EncodeToString(record(b, i))
+		made := attempts
+		if d.line == nil {
+			made = 0 // never sent
+		}
 		if c.kind == OpenSearchServerless {
-			_ = enc.Encode(ossErrorDocument{AttemptsMade: attempts, ArrivalTimestamp: b.arrivals[i], ErrorCode: d.failure.code,
+			_ = enc.Encode(ossErrorDocument{AttemptsMade: made, ArrivalTimestamp: b.arrivals[i], ErrorCode: d.failure.code,
 				ErrorMessage: d.failure.message, AttemptEndingTimestamp: now, OsDocumentID: id, OsIndexName: d.index, RawData: raw})
 		} else {
-			_ = enc.Encode(osErrorDocument{AttemptsMade: attempts, ArrivalTimestamp: b.arrivals[i], ErrorCode: d.failure.code,
+			_ = enc.Encode(osErrorDocument{AttemptsMade: made, ArrivalTimestamp: b.arrivals[i], ErrorCode: d.failure.code,
 				ErrorMessage: d.failure.message, AttemptEndingTimestamp: now, EsDocumentID: id, EsIndexName: d.index, EsTypeName: typeName, RawData: raw})
 		}
 		first = min(first, b.arrivals[i])

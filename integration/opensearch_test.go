@@ -615,3 +615,35 @@ func TestOpenSearchSurvivesRestart(t *testing.T) {
 		t.Fatalf("after the restart: status %d (%s): %q", r.Status, r.Error, r.Body)
 	}
 }
+
+// A record that cannot be one bulk line (blank, or not JSON and spread over
+// lines) is never sent: it is an error document at once, while the others
+// are indexed.
+func TestOpenSearchUnsendableRecords(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	rc, url := startOpenSearch(t, clock, "es", nil)
+	env := newOSEnv(t, clock)
+	dest := osDest(url)
+	dest.RetryOptions = &types.AmazonopensearchserviceRetryOptions{DurationInSeconds: aws.Int32(0)}
+	createOSStream(t, env.Firehose, "u", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
+	putBatch(t, env.Firehose, "u", []byte(`{"ok":1}`), []byte("not\njson"), []byte(""), []byte("plain"))
+	r := waitBulk(t, rc, 1)[0]
+	waitDelivered(t, env)
+	if len(r.Actions) != 2 || string(r.Actions[0].Source) != `{"ok":1}` || string(r.Actions[1].Source) != "plain" || len(r.Failed) != 1 {
+		t.Fatalf("sent %q, failed %v", r.Body, r.Failed)
+	}
+	docs := osFailedDocs(t, env, "AmazonOpenSearchService-failed/")
+	if len(docs) != 3 {
+		t.Fatalf("%d error documents: %v", len(docs), docs)
+	}
+	raws := map[string]float64{}
+	for _, d := range docs {
+		raw, _ := base64.StdEncoding.DecodeString(fmt.Sprint(d["rawData"]))
+		raws[string(raw)] = d["attemptsMade"].(float64)
+	}
+	// "plain" was sent once and refused by the cluster's mapper; the two
+	// never-sent records carry attemptsMade 0.
+	if len(raws) != 3 || raws["not\njson"] != 0 || raws[""] != 0 || raws["plain"] != 1 {
+		t.Fatalf("attempts per record %v", raws)
+	}
+}
