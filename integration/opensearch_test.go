@@ -566,7 +566,7 @@ func TestOpenSearchAllDocumentsWithLambda(t *testing.T) {
 	dest.S3Configuration.BufferingHints = &types.BufferingHints{SizeInMBs: aws.Int32(1), IntervalInSeconds: aws.Int32(60)}
 	dest.ProcessingConfiguration = transformDest(fnARNPrefix+"upper", "0").ProcessingConfiguration
 	createOSStream(t, env.Firehose, "all", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
-	putBatch(t, env.Firehose, "all", []byte(`{"msg":"hi"}`), []byte(`{"msg":"there"}`))
+	putBatch(t, env.Firehose, "all", []byte(`{"msg":"hi"}`), []byte("fail: not for the index"), []byte(`{"msg":"there"}`))
 	clock.Advance(60 * time.Second) // the processor's and the backup's intervals
 	r := waitBulk(t, rc, 1)[0]
 	waitDelivered(t, env)
@@ -574,7 +574,9 @@ func TestOpenSearchAllDocumentsWithLambda(t *testing.T) {
 		t.Fatalf("indexed %q", r.Body)
 	}
 	objs := objects(t, env, "deliveries")
-	if len(objs) != 1 || !strings.HasPrefix(objs[0].key, "all/2026/11/25/10/all-1-") || string(objs[0].body) != `{"msg":"hi"}{"msg":"there"}` {
+	if len(objs) != 2 || !strings.HasPrefix(objs[0].key, "all/2026/11/25/10/all-1-") ||
+		string(objs[0].body) != `{"msg":"hi"}fail: not for the index{"msg":"there"}` ||
+		!strings.HasPrefix(objs[1].key, "all/processing-failed/2026/11/25/10/all-1-") || !strings.Contains(string(objs[1].body), `"errorCode":"Lambda.ProcessingFailedStatus"`) {
 		for _, o := range objs {
 			t.Logf("%s: %q", o.key, o.body)
 		}
