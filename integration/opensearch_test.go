@@ -1,6 +1,7 @@
 package integration_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -8,8 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
@@ -647,5 +652,85 @@ func TestOpenSearchUnsendableRecords(t *testing.T) {
 	// never-sent records carry attemptsMade 0.
 	if len(raws) != 3 || raws["not\njson"] != 0 || raws[""] != 0 || raws["plain"] != 1 {
 		t.Fatalf("attempts per record %v", raws)
+	}
+}
+
+// Both sides from the shell: `firehose-local receiver --opensearch es`
+// verifies the signature the server makes with the environment's
+// credentials, for a stream configured with a DomainARN that
+// --endpoint-rewrite sends to the receiver.
+func TestBinaryOpenSearchReceiverAndDomainRewrite(t *testing.T) {
+	creds := []string{"AWS_ACCESS_KEY_ID=AKIABINARYOPENSEARCH", "AWS_SECRET_ACCESS_KEY=binary-secret"}
+	cmd := exec.Command(firehoseBinary(t), "receiver", "--listen", "127.0.0.1:0", "--opensearch", "es", "--records")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, creds...)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the receiver exited: %s", stderr.String())
+			}
+			return l
+		case <-time.After(20 * time.Second):
+			t.Fatal("no line from the receiver")
+		}
+		return ""
+	}
+	const prefix = "firehose-local receiver listening on "
+	first := next()
+	if !strings.HasPrefix(first, prefix) {
+		t.Fatalf("first line %q", first)
+	}
+	p := startBinary(t, creds, "--endpoint-rewrite", "https://logs.us-east-1.es.localhost="+strings.TrimPrefix(first, prefix))
+	cfg := emulatortest.Config(p.url, "us-east-1")
+	fh := firehose.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
+		t.Fatal(err)
+	}
+	dest := osDest("")
+	dest.ClusterEndpoint, dest.DomainARN = nil, aws.String(domainARN)
+	dest.BufferingHints.IntervalInSeconds = aws.Int32(60)
+	createOSStream(t, fh, "bin", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
+	putBatch(t, fh, "bin", []byte(`{"message":"one"}`), []byte(`{"message":"two"}`))
+	if out, err := exec.Command(firehoseBinary(t), "flush", "--stream", "bin", "--endpoint", p.url).CombinedOutput(); err != nil {
+		t.Fatalf("flush: %v %s", err, out)
+	}
+	var got struct {
+		Method, URI, Service, Region, AccessKeyID, Error string
+		Status, Actions                                  int
+		Documents                                        []struct{ Index, ID, Source string }
+	}
+	line := next()
+	if err := json.Unmarshal([]byte(line), &got); err != nil {
+		t.Fatalf("line %q: %v", line, err)
+	}
+	if got.Method != "POST" || got.URI != "/_bulk" || got.Status != 200 || got.Actions != 2 || got.Service != "es" || got.Region != "us-east-1" ||
+		got.AccessKeyID != "AKIABINARYOPENSEARCH" || len(got.Documents) != 2 || got.Documents[1].Source != `{"message":"two"}` ||
+		!strings.HasPrefix(got.Documents[0].Index, "logs-") || got.Documents[0].ID == "" {
+		t.Fatalf("receiver printed %s", line)
+	}
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("server exit %d: %s", code, p.stderr)
 	}
 }

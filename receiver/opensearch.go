@@ -51,6 +51,14 @@ type OpenSearchOptions struct {
 	// Respond, if set, decides the answer to each well-formed request; nil
 	// (or a nil *BulkAnswer) indexes every document.
 	Respond func(ctx context.Context, r *BulkRequest) *BulkAnswer
+	// Log, if set, receives one JSON line per request.
+	Log io.Writer
+	// LogDocuments adds each action's index, id and document to the log
+	// lines.
+	LogDocuments bool
+	// Forget keeps no requests or documents in memory (Requests and
+	// Documents stay empty), for a long-running receiver that only logs.
+	Forget bool
 }
 
 // BulkAction is one action of a _bulk request and its document.
@@ -106,8 +114,10 @@ type OpenSearch struct {
 	mu       sync.Mutex
 	requests []BulkRequest
 	docs     []Document
-	nextID   int
+	nextID   int // of ids the receiver assigns
+	seq      int // the next _seq_no
 	changed  chan struct{}
+	logMu    sync.Mutex
 }
 
 // NewOpenSearch returns an OpenSearch receiver.
@@ -127,10 +137,15 @@ func (o *OpenSearch) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	status, body := o.serve(hr, &req)
 	req.Status = status
 	o.mu.Lock()
-	o.requests = append(o.requests, req)
+	if !o.opts.Forget {
+		o.requests = append(o.requests, req)
+	}
 	close(o.changed)
 	o.changed = make(chan struct{})
 	o.mu.Unlock()
+	if o.opts.Log != nil {
+		o.log(&req)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
@@ -347,10 +362,13 @@ func (o *OpenSearch) index(req *BulkRequest, answer *BulkAnswer) []byte {
 			o.nextID++
 			r.ID = fmt.Sprintf("auto-%020d", o.nextID)
 		}
-		seq, primary := len(o.docs), 1
+		seq, primary := o.seq, 1
+		o.seq++
 		r.Version, r.Result, r.Status = 1, "created", http.StatusCreated
 		r.Shards, r.SeqNo, r.Primary = &bulkShards{Total: 1, Successful: 1}, &seq, &primary
-		o.docs = append(o.docs, Document{Index: a.Index, Type: a.Type, ID: r.ID, Source: a.Source})
+		if !o.opts.Forget {
+			o.docs = append(o.docs, Document{Index: a.Index, Type: a.Type, ID: r.ID, Source: a.Source})
+		}
 		items[k] = map[string]bulkItemResult{a.Action: r}
 	}
 	b, _ := json.Marshal(struct {
@@ -393,4 +411,39 @@ func (o *OpenSearch) WaitBulk(ctx context.Context, n int) ([]BulkRequest, error)
 			return o.Requests(), ctx.Err()
 		}
 	}
+}
+
+type bulkLogLine struct {
+	Time        string         `json:"time"`
+	Method      string         `json:"method"`
+	URI         string         `json:"uri"`
+	Status      int            `json:"status"`
+	Actions     int            `json:"actions"`
+	Failed      []int          `json:"failed,omitempty"`
+	Service     string         `json:"service,omitempty"`
+	Region      string         `json:"region,omitempty"`
+	AccessKeyID string         `json:"accessKeyId,omitempty"`
+	Error       string         `json:"error,omitempty"`
+	Documents   []bulkLogEntry `json:"documents,omitempty"`
+}
+
+type bulkLogEntry struct {
+	Index  string `json:"index"`
+	Type   string `json:"type,omitempty"`
+	ID     string `json:"id,omitempty"`
+	Source string `json:"source"`
+}
+
+func (o *OpenSearch) log(req *BulkRequest) {
+	l := bulkLogLine{Time: req.ReceivedAt.UTC().Format(time.RFC3339Nano), Method: req.Method, URI: req.URI, Status: req.Status,
+		Actions: len(req.Actions), Failed: req.Failed, Service: req.Service, Region: req.Region, AccessKeyID: req.AccessKeyID, Error: req.Error}
+	if o.opts.LogDocuments {
+		for _, a := range req.Actions {
+			l.Documents = append(l.Documents, bulkLogEntry{Index: a.Index, Type: a.Type, ID: a.ID, Source: string(a.Source)})
+		}
+	}
+	b, _ := json.Marshal(l)
+	o.logMu.Lock()
+	defer o.logMu.Unlock()
+	_, _ = o.opts.Log.Write(append(b, '\n'))
 }

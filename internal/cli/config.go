@@ -213,7 +213,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	var rewrites rewriteFlags
 	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: firehose-local [flags]\n       firehose-local flush [--stream NAME] [--endpoint URL]\n       firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n       firehose-local event --records FILE\n       firehose-local health [--endpoint URL]\n       firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE] [--opensearch es|aoss]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

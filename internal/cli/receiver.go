@@ -31,6 +31,8 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 	accessKey := fs.String("access-key", env("ACCESS_KEY", ""), "require this X-Amz-Firehose-Access-Key; others get 401 (env "+EnvPrefix+"RECEIVER_ACCESS_KEY)")
 	records := fs.Bool("records", false, "print each record's data too")
 	status := fs.Int("status", 200, "answer every well-formed request with this status, to try the stream's retries and S3 backup")
+	search := fs.String("opensearch", env("OPENSEARCH", ""), "play an OpenSearch cluster's _bulk API instead, for requests signed for this service: es or aoss; "+
+		"signatures are verified when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set (env "+EnvPrefix+"RECEIVER_OPENSEARCH)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -52,12 +54,20 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 			return &receiver.Response{Status: code, ErrorMessage: fmt.Sprintf("firehose-local receiver answers %d (--status)", code)}
 		}
 	}
+	var handler http.Handler = receiver.New(opts)
+	if *search != "" {
+		if *search != "es" && *search != "aoss" {
+			fmt.Fprintf(stderr, "firehose-local receiver: invalid value %q for --opensearch: want es or aoss\n", *search)
+			return 2
+		}
+		handler = openSearchReceiver(*search, *status, *records, getenv, stdout)
+	}
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "firehose-local receiver:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: receiver.New(opts), ReadHeaderTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 	fmt.Fprintf(stdout, "firehose-local receiver listening on http://%s\n", l.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
@@ -74,4 +84,20 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 		return 1
 	}
 	return 0
+}
+
+// openSearchReceiver is `firehose-local receiver --opensearch SERVICE`: a
+// strict _bulk receiver that logs each request, verifying signatures with
+// the environment's credentials when they are set.
+func openSearchReceiver(service string, status int, documents bool, getenv func(string) string, stdout io.Writer) http.Handler {
+	opts := receiver.OpenSearchOptions{Service: service, Log: stdout, LogDocuments: documents, Forget: true}
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		opts.Credentials = map[string]string{id: secret}
+	}
+	if status != http.StatusOK {
+		opts.Respond = func(context.Context, *receiver.BulkRequest) *receiver.BulkAnswer {
+			return &receiver.BulkAnswer{Status: status}
+		}
+	}
+	return receiver.NewOpenSearch(opts)
 }
