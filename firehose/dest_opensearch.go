@@ -225,7 +225,7 @@ func consoleOpenSearch(v *console.Stream, s delivery.OpenSearchSpec, d protocol.
 		delivery.OpenSearchService: "Amazon OpenSearch Service", delivery.Elasticsearch: "Elasticsearch",
 		delivery.OpenSearchServerless: "Amazon OpenSearch Serverless",
 	}[s.Kind]
-	v.EndpointName = s.IndexName
+	v.EndpointName = "for index " + s.IndexName + " at" // "endpoint for index logs at https://…"
 	if u, err := url.Parse(s.Endpoint()); err == nil {
 		v.EndpointURL = u.Scheme + "://" + u.Host
 	}

@@ -299,7 +299,7 @@ func TestOpenSearchBulkRequest(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"Amazon OpenSearch Service", "https://logs.eu-west-1.es.localhost"} {
+	for _, want := range []string{"Amazon OpenSearch Service", "endpoint for index logs at <code>https://logs.eu-west-1.es.localhost</code>"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the console's streams page lacks %q", want)
 		}
