@@ -239,6 +239,39 @@ func TestOpenSearchUpdate(t *testing.T) {
 		DestinationId: aws.String("destinationId-000000000001"), AmazonOpenSearchServerlessDestinationUpdate: &types.AmazonOpenSearchServerlessDestinationUpdate{
 			CollectionEndpoint: aws.String("https://a.us-east-1.aoss.amazonaws.com"), IndexName: aws.String("x")}})
 	wantAPIError(t, err, "InvalidArgumentException", "cannot change its destination from Amazon S3 or an HTTP endpoint to AmazonOpenSearchServerless")
+
+	// Serverless and Elasticsearch updates merge too.
+	createOSStream(t, fh, "aoss", &firehose.CreateDeliveryStreamInput{AmazonOpenSearchServerlessDestinationConfiguration: &types.AmazonOpenSearchServerlessDestinationConfiguration{
+		RoleARN: aws.String(roleARN), CollectionEndpoint: aws.String("https://a.us-east-1.aoss.amazonaws.com"), IndexName: aws.String("v1"),
+		S3Configuration: &types.S3DestinationConfiguration{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+	}})
+	_, err = fh.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String("aoss"), CurrentDeliveryStreamVersionId: aws.String("1"),
+		DestinationId: aws.String("destinationId-000000000001"), AmazonOpenSearchServerlessDestinationUpdate: &types.AmazonOpenSearchServerlessDestinationUpdate{
+			IndexName: aws.String("v2"), RetryOptions: &types.AmazonOpenSearchServerlessRetryOptions{DurationInSeconds: aws.Int32(60)}}})
+	if err != nil {
+		t.Fatalf("UpdateDestination aoss: %v", err)
+	}
+	d, version = describeDest(t, fh, "aoss")
+	if a := d.AmazonOpenSearchServerlessDestinationDescription; version != "2" || a == nil || aws.ToString(a.IndexName) != "v2" ||
+		aws.ToString(a.CollectionEndpoint) != "https://a.us-east-1.aoss.amazonaws.com" || aws.ToInt32(a.RetryOptions.DurationInSeconds) != 60 {
+		t.Fatalf("aoss after update (version %s): %+v", version, a)
+	}
+	createOSStream(t, fh, "es", &firehose.CreateDeliveryStreamInput{ElasticsearchDestinationConfiguration: &types.ElasticsearchDestinationConfiguration{
+		RoleARN: aws.String(roleARN), DomainARN: aws.String(domainARN), IndexName: aws.String("app"),
+		S3Configuration: &types.S3DestinationConfiguration{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+	}})
+	_, err = fh.UpdateDestination(ctx, &firehose.UpdateDestinationInput{DeliveryStreamName: aws.String("es"), CurrentDeliveryStreamVersionId: aws.String("1"),
+		DestinationId: aws.String("destinationId-000000000001"), ElasticsearchDestinationUpdate: &types.ElasticsearchDestinationUpdate{
+			TypeName: aws.String("log"), ClusterEndpoint: aws.String("http://127.0.0.1:9200"),
+			DocumentIdOptions: &types.DocumentIdOptions{DefaultDocumentIdFormat: types.DefaultDocumentIdFormatNoDocumentId}}})
+	if err != nil {
+		t.Fatalf("UpdateDestination es: %v", err)
+	}
+	d, _ = describeDest(t, fh, "es")
+	if e := d.ElasticsearchDestinationDescription; e == nil || aws.ToString(e.TypeName) != "log" || e.DomainARN != nil ||
+		aws.ToString(e.ClusterEndpoint) != "http://127.0.0.1:9200" || e.DocumentIdOptions.DefaultDocumentIdFormat != types.DefaultDocumentIdFormatNoDocumentId {
+		t.Fatalf("es after update: %+v", e)
+	}
 }
 
 // The bulk request is exactly what Firehose sends: POST /_bulk, one index
