@@ -322,6 +322,9 @@ func TestOpenSearchBulkRequest(t *testing.T) {
 	if v, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_success_total", labels); v != 2 {
 		t.Fatalf("DeliveryToAmazonOpenSearchService.Success = %v", v)
 	}
+	if v, ok := value(fams, "firehose_delivery_to_amazon_open_search_service_data_freshness_seconds", labels); !ok || v != 0 {
+		t.Fatalf("DeliveryToAmazonOpenSearchService.DataFreshness = %v (reported: %v) with nothing waiting", v, ok)
+	}
 	if _, ok := value(fams, "firehose_delivery_to_s3_data_freshness_seconds", labels); ok {
 		t.Fatal("an OpenSearch stream reports S3 freshness")
 	}
