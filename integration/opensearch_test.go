@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -506,21 +507,7 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 		t.Fatalf("second request resent %q", second.Body)
 	}
 	// The mapping error never goes away: retried until 60 s have passed.
-	for {
-		docs := osFailedDocs(t, env, "AmazonOpenSearchService-failed/")
-		if len(docs) > 0 {
-			break
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		err := clock.BlockUntil(ctx, 1)
-		cancel()
-		if err != nil {
-			waitDelivered(t, env)
-			continue
-		}
-		d, _ := clock.NextTimer()
-		clock.Advance(d)
-	}
+	retryUntil(t, clock, func() bool { return len(osFailedDocs(t, env, "AmazonOpenSearchService-failed/")) > 0 })
 	waitDelivered(t, env)
 	reqs := rc.Requests()
 	for _, r := range reqs[2:] {
@@ -768,5 +755,46 @@ func TestBinaryOpenSearchReceiverAndDomainRewrite(t *testing.T) {
 	}
 	if code := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("server exit %d: %s", code, p.stderr)
+	}
+}
+
+// A cluster that cannot be reached: each attempt fails as a whole with
+// OS.ConnectionFailed, and the documents end as error documents.
+func TestOpenSearchUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	clock := emulator.NewFakeClock(t0)
+	env := newOSEnv(t, clock)
+	dest := osDest(closed)
+	dest.RetryOptions = &types.AmazonopensearchserviceRetryOptions{DurationInSeconds: aws.Int32(3)}
+	createOSStream(t, env.Firehose, "down", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
+	putBatch(t, env.Firehose, "down", []byte(`{"a":1}`))
+	retryUntil(t, clock, func() bool { return len(osFailedDocs(t, env, "AmazonOpenSearchService-failed/")) > 0 })
+	waitDelivered(t, env)
+	if docs := osFailedDocs(t, env, "AmazonOpenSearchService-failed/"); len(docs) != 1 || docs[0]["errorCode"] != "OS.ConnectionFailed" ||
+		docs[0]["attemptsMade"].(float64) < 2 || docs[0]["attemptEndingTimestamp"] != float64(t0.Add(3*time.Second).UnixMilli()) {
+		t.Fatalf("error documents %v", docs)
+	}
+}
+
+// retryUntil moves the clock to each pending timer (the retry backoffs)
+// until done reports true; between timers it waits for the delivery
+// goroutine to act.
+func retryUntil(t *testing.T, clock *emulator.FakeClock, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatal("not done after 20 s")
+		}
+		if d, ok := clock.NextTimer(); ok {
+			clock.Advance(d)
+			continue
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
