@@ -393,7 +393,8 @@ func appendJSONString(buf []byte, s string) []byte {
 // are sent again (only they) with jittered exponential backoff until
 // RetryOptions.DurationInSeconds has passed on the server clock, counted
 // from the first failure; then they go to the S3 configuration as error
-// documents. It reports false if shutdown abandoned the batch.
+// documents. It reports false if shutdown abandoned the batch (a deleted
+// stream's batch is dropped, as AWS drops it).
 func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 	c := b.cfg.os
 	if p.client == nil {
@@ -425,7 +426,6 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 	var elapsed time.Duration
 	backoff := httpInitialBackoff
 	attempts := 0
-	failed := n - len(pending)
 	for len(pending) > 0 {
 		attempts++
 		body := bulkBody(c, docs, pending)
@@ -434,7 +434,7 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 		if ctx.Err() != nil {
 			p.log.Error("OpenSearch delivery abandoned (stream deleted or shutdown deadline reached): documents not delivered",
 				"destination", c.logName, "documents", len(pending))
-			return false
+			return p.isDiscarded()
 		}
 		var still []int
 		if fail != nil {
@@ -472,7 +472,7 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 		wait := min(jitter(backoff), remaining)
 		before := p.d.Clock.Now()
 		if !p.wait(b, wait) {
-			return false
+			return p.isDiscarded()
 		}
 		elapsed += p.d.Clock.Now().Sub(before)
 		backoff = min(backoff*2, httpMaxBackoff)
@@ -487,7 +487,7 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 			lost = append(lost, i)
 		}
 	}
-	if failed == 0 && len(lost) == 0 {
+	if len(lost) == 0 {
 		p.log.Debug("delivered to OpenSearch", "destination", c.logName, "documents", n, "attempts", attempts)
 		return true
 	}

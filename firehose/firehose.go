@@ -93,9 +93,9 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 		return nil, protocol.Unsupported("DeliveryStreamType " + typ)
 	}
 	var dest destination
-	search, err := createOpenSearch(&in)
-	if err != nil {
-		return nil, err
+	search, searchErr := createOpenSearch(&in)
+	if searchErr != nil {
+		return nil, searchErr
 	}
 	switch {
 	case search != nil:
@@ -132,9 +132,9 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 			return nil, err
 		}
 	}
-	sse, sseErr := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
-	if sseErr != nil {
-		return nil, sseErr
+	sse, err := sseInput(in.DeliveryStreamEncryptionConfigurationInput)
+	if err != nil {
+		return nil, err
 	}
 
 	s.mu.Lock()
