@@ -542,10 +542,17 @@ func (p *Pipeline) bulkAttempt(ctx context.Context, c *osConfig, body []byte, co
 	case code < 200 || code > 299:
 		return nil, &osFailure{code: strconv.Itoa(code), message: quoted}
 	}
+	return parseBulkResponse(data, count, prefix)
+}
+
+// parseBulkResponse reads a 2xx _bulk answer: the failure of each of the
+// count documents (nil: indexed), or the failure of the whole request when
+// the answer is not one item per document.
+func parseBulkResponse(data []byte, count int, prefix string) ([]*osFailure, *osFailure) {
 	var res bulkResponse
 	if err := json.Unmarshal(data, &res); err != nil || len(res.Items) != count {
 		return nil, &osFailure{code: prefix + "InvalidResponse", message: fmt.Sprintf(
-			"The bulk response is not a JSON object with one item per document (%d documents sent): %s", count, quoted)}
+			"The bulk response is not a JSON object with one item per document (%d documents sent): %s", count, truncate(data, maxQuotedResponse))}
 	}
 	out := make([]*osFailure, count)
 	for k, item := range res.Items {

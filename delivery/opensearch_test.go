@@ -63,3 +63,29 @@ func TestDomainEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// No bulk answer can crash delivery: each document gets an outcome, or the
+// request a failure.
+func FuzzParseBulkResponse(f *testing.F) {
+	f.Add([]byte(`{"took":1,"errors":false,"items":[{"index":{"_index":"i","_id":"1","status":201}}]}`), 1)
+	f.Add([]byte(`{"errors":true,"items":[{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"x"}}},{"index":null}]}`), 2)
+	f.Add([]byte(`{"items":[{"index":{},"create":{}}]}`), 1)
+	f.Add([]byte(`[]`), 0)
+	f.Fuzz(func(t *testing.T, data []byte, count int) {
+		if count < 0 || count > 1000 {
+			return
+		}
+		items, fail := parseBulkResponse(data, count, "OS.")
+		if (fail == nil) == (items == nil) && count > 0 {
+			t.Fatalf("items %v and failure %v", items, fail)
+		}
+		if fail == nil && len(items) != count {
+			t.Fatalf("%d outcomes for %d documents", len(items), count)
+		}
+		for _, it := range items {
+			if it != nil && (it.code == "" || it.message == "") {
+				t.Fatalf("a failure without code or message: %+v", it)
+			}
+		}
+	})
+}
