@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -578,6 +579,18 @@ func TestElasticsearchRequestFailureErrorDocuments(t *testing.T) {
 	objs := objects(t, env, "deliveries")
 	if len(objs) != 1 || !regexp.MustCompile(`^err/elasticsearch-failed/es-1-2026-11-25-10-30-15-`+uuidRE+`$`).MatchString(objs[0].key) {
 		t.Fatalf("objects %d, first %s", len(objs), objs[0].key)
+	}
+	// The console shows them as error documents, each with its index.
+	resp, err := http.Get(env.URL + "/_local/ui/s3/object?bucket=deliveries&key=" + neturl.QueryEscape(objs[0].key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"Error document: elasticsearch-failed", "never indexed by the cluster", "<code>app-2026-11-25</code>", "503"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the console's object page lacks %q", want)
+		}
 	}
 }
 
