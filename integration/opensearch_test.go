@@ -476,7 +476,8 @@ func osFailedDocs(t *testing.T, env *emulatortest.Env, prefix string) []map[stri
 // A partial bulk failure: only the failed documents are sent again, with
 // the same ids; those still refused when RetryOptions runs out become
 // AmazonOpenSearchService-failed documents, and each failed attempt is a
-// CloudWatch Logs error event.
+// CloudWatch Logs error event. With AllDocuments every record is also in
+// the S3 configuration.
 func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 	clock := emulator.NewFakeClock(t0)
 	rc, url := startOpenSearch(t, clock, "es", func(_ context.Context, r *receiver.BulkRequest) *receiver.BulkAnswer {
@@ -495,21 +496,31 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 	dest := osDest(url)
 	dest.RetryOptions = &types.AmazonopensearchserviceRetryOptions{DurationInSeconds: aws.Int32(60)}
 	dest.CloudWatchLoggingOptions = logging("/aws/kinesisfirehose/p", "DestinationDelivery")
+	dest.S3BackupMode = types.AmazonopensearchserviceS3BackupModeAllDocuments
+	dest.S3Configuration.Prefix = aws.String("all/")
 	createOSStream(t, env.Firehose, "p", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
 	putBatch(t, env.Firehose, "p", []byte(`{"ok":1}`), []byte(`{"busy":2}`), []byte(`{"mapping":3}`))
 	first := waitBulk(t, rc, 1)[0]
 	if len(first.Actions) != 3 || len(first.Failed) != 2 {
 		t.Fatalf("first request: %d actions, failed %v", len(first.Actions), first.Failed)
 	}
-	nextRetry(t, clock)
+	// Two timers: the backup buffer's interval, and the retry's backoff.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := clock.BlockUntil(ctx, 2); err != nil {
+		t.Fatalf("no retry is waiting: %v", err)
+	}
+	backoff, _ := clock.NextTimer()
+	clock.Advance(backoff)
 	second := waitBulk(t, rc, 2)[1]
 	if len(second.Actions) != 2 || second.Actions[0].ID != first.Actions[1].ID || second.Actions[1].ID != first.Actions[2].ID ||
 		!strings.Contains(string(second.Body), `{"busy":2}`) || strings.Contains(string(second.Body), `"ok"`) {
 		t.Fatalf("second request resent %q", second.Body)
 	}
 	// The mapping error never goes away: retried until 60 s have passed.
-	retryUntil(t, clock, func() bool { return len(osFailedDocs(t, env, "AmazonOpenSearchService-failed/")) > 0 })
+	retryUntil(t, clock, 2, func() bool { return len(osFailedDocs(t, env, "all/AmazonOpenSearchService-failed/")) > 0 })
 	waitDelivered(t, env)
+	env.Flush(t, "p") // the AllDocuments backup's buffer (300 s)
 	reqs := rc.Requests()
 	for _, r := range reqs[2:] {
 		if len(r.Actions) != 1 || r.Actions[0].ID != first.Actions[2].ID {
@@ -519,7 +530,7 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 	if docs := rc.Documents(); len(docs) != 2 || string(docs[0].Source) != `{"ok":1}` || string(docs[1].Source) != `{"busy":2}` {
 		t.Fatalf("indexed %+v", docs)
 	}
-	docs := osFailedDocs(t, env, "AmazonOpenSearchService-failed/")
+	docs := osFailedDocs(t, env, "all/AmazonOpenSearchService-failed/")
 	if len(docs) != 1 {
 		t.Fatalf("%d error documents", len(docs))
 	}
@@ -531,12 +542,15 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 		!strings.Contains(fmt.Sprint(d["errorMessage"]), "mapper_parsing_exception") {
 		t.Fatalf("error document %v (after %d requests)", d, len(reqs))
 	}
-	keys := []string{}
-	for _, o := range objects(t, env, "deliveries") {
-		keys = append(keys, o.key)
-	}
-	if len(keys) != 1 || !regexp.MustCompile(`^AmazonOpenSearchService-failed/2026/11/25/10/p-1-2026-11-25-10-30-15-`+uuidRE+`$`).MatchString(keys[0]) {
-		t.Fatalf("keys %v", keys)
+	// The error documents, and (AllDocuments) every record as it arrived.
+	objs := objects(t, env, "deliveries")
+	if len(objs) != 2 || !regexp.MustCompile(`^all/2026/11/25/10/p-1-2026-11-25-10-30-15-`+uuidRE+`$`).MatchString(objs[0].key) ||
+		string(objs[0].body) != `{"ok":1}{"busy":2}{"mapping":3}` ||
+		!regexp.MustCompile(`^all/AmazonOpenSearchService-failed/2026/11/25/10/p-1-2026-11-25-10-30-15-`+uuidRE+`$`).MatchString(objs[1].key) {
+		for _, o := range objs {
+			t.Logf("%s: %q", o.key, o.body)
+		}
+		t.Fatalf("%d objects", len(objs))
 	}
 	events := waitErrorEvents(t, env, "/aws/kinesisfirehose/p", "DestinationDelivery", "", len(reqs))
 	if e := events[0]; e.ErrorCode != "429" && e.ErrorCode != "400" || e.Destination != url {
@@ -549,7 +563,7 @@ func TestOpenSearchPartialFailureRetriedThenErrorDocuments(t *testing.T) {
 	attempts, _ := value(fams, "firehose_delivery_to_amazon_open_search_service_attempts_total", labels)
 	s3records, _ := value(fams, "firehose_delivery_to_s3_records_total", labels)
 	// 3 documents, then 2, then the mapping error alone until the end.
-	if records != 2 || success != 2 || attempts != float64(3+2+len(reqs)-2) || s3records != 1 {
+	if records != 2 || success != 2 || attempts != float64(3+2+len(reqs)-2) || s3records != 1+3 {
 		t.Fatalf("Records %v, Success %v, attempts %v (%d requests), DeliveryToS3.Records %v", records, success, attempts, len(reqs), s3records)
 	}
 }
@@ -786,7 +800,7 @@ func TestOpenSearchUnreachable(t *testing.T) {
 	dest.RetryOptions = &types.AmazonopensearchserviceRetryOptions{DurationInSeconds: aws.Int32(3)}
 	createOSStream(t, env.Firehose, "down", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
 	putBatch(t, env.Firehose, "down", []byte(`{"a":1}`))
-	retryUntil(t, clock, func() bool { return len(osFailedDocs(t, env, "AmazonOpenSearchService-failed/")) > 0 })
+	retryUntil(t, clock, 1, func() bool { return len(osFailedDocs(t, env, "AmazonOpenSearchService-failed/")) > 0 })
 	waitDelivered(t, env)
 	if docs := osFailedDocs(t, env, "AmazonOpenSearchService-failed/"); len(docs) != 1 || docs[0]["errorCode"] != "OS.ConnectionFailed" ||
 		docs[0]["attemptsMade"].(float64) < 2 || docs[0]["attemptEndingTimestamp"] != float64(t0.Add(3*time.Second).UnixMilli()) {
@@ -794,19 +808,22 @@ func TestOpenSearchUnreachable(t *testing.T) {
 	}
 }
 
-// retryUntil moves the clock to each pending timer (the retry backoffs)
-// until done reports true; between timers it waits for the delivery
-// goroutine to act.
-func retryUntil(t *testing.T, clock *emulator.FakeClock, done func() bool) {
+// retryUntil moves the clock to the next timer whenever a retry backoff is
+// waiting (timers are pending: the backoff and any buffer intervals, which
+// must be later) until done reports true; in between it waits for the
+// delivery goroutine to act.
+func retryUntil(t *testing.T, clock *emulator.FakeClock, timers int, done func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !done() {
 		if time.Now().After(deadline) {
 			t.Fatal("not done after 20 s")
 		}
-		if d, ok := clock.NextTimer(); ok {
-			clock.Advance(d)
-			continue
+		if clock.Pending() >= timers {
+			if d, ok := clock.NextTimer(); ok {
+				clock.Advance(d)
+				continue
+			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
