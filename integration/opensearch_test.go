@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -826,5 +827,54 @@ func retryUntil(t *testing.T, clock *emulator.FakeClock, timers int, done func()
 			}
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Records acknowledged for an OpenSearch stream whose cluster refuses them
+// are in the write-ahead log: after a SIGKILL, the next start sends them
+// again, and they are indexed once the cluster accepts.
+func TestBinaryOpenSearchRecordsSurviveKill(t *testing.T) {
+	var accept atomic.Bool
+	rc := receiver.NewOpenSearch(receiver.OpenSearchOptions{Credentials: map[string]string{"AKIABINARYOPENSEARCH": "binary-secret"},
+		Respond: func(context.Context, *receiver.BulkRequest) *receiver.BulkAnswer {
+			if !accept.Load() {
+				return &receiver.BulkAnswer{Status: 503}
+			}
+			return nil
+		}})
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	creds := []string{"AWS_ACCESS_KEY_ID=AKIABINARYOPENSEARCH", "AWS_SECRET_ACCESS_KEY=binary-secret"}
+	dir := t.TempDir()
+	p := startBinary(t, creds, "--data-dir", dir)
+	cfg := emulatortest.Config(p.url, "us-east-1")
+	fh := firehose.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
+		t.Fatal(err)
+	}
+	dest := osDest(srv.URL)
+	dest.RetryOptions = &types.AmazonopensearchserviceRetryOptions{DurationInSeconds: aws.Int32(7200)}
+	createOSStream(t, fh, "kept", &firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: dest})
+	putBatch(t, fh, "kept", []byte(`{"n":1}`), []byte(`{"n":2}`))
+	if r := waitBulk(t, rc, 1)[0]; r.Status != 503 || len(r.Actions) != 2 {
+		t.Fatalf("first attempt answered %d (%s) with %d actions", r.Status, r.Error, len(r.Actions))
+	}
+	p.stop(t, syscall.SIGKILL)
+	accept.Store(true)
+	p2 := startBinary(t, creds, "--data-dir", dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for len(rc.Documents()) < 2 {
+		if _, err := rc.WaitBulk(ctx, len(rc.Requests())+1); err != nil {
+			t.Fatalf("after the restart: %d documents indexed: %v", len(rc.Documents()), err)
+		}
+	}
+	docs := rc.Documents()
+	if len(docs) != 2 || string(docs[0].Source) != `{"n":1}` || string(docs[1].Source) != `{"n":2}` {
+		t.Fatalf("indexed after the restart: %+v", docs)
+	}
+	if code := p2.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("server exit %d: %s", code, p2.stderr)
 	}
 }
