@@ -892,13 +892,12 @@ func TestAWSCLIOpenSearch(t *testing.T) {
 		"--amazonopensearchservice-destination-configuration", `{"RoleARN":"`+roleARN+`","ClusterEndpoint":"`+srv.URL+`","IndexName":"logs",
 		"IndexRotationPeriod":"OneDay","BufferingHints":{"SizeInMBs":1,"IntervalInSeconds":0},
 		"S3Configuration":{"RoleARN":"`+roleARN+`","BucketARN":"`+bucketARN+`"}}`)
-	put := []string{"firehose", "put-record", "--delivery-stream-name", "to-search", "--record", `{"Data":"eyJtc2ciOiJoaSJ9"}`}
-	want := `{"msg":"hi"}`
+	// CLI v2 reads Data as base64 (the README's form); v1 sends it as written.
+	put := []string{"firehose", "put-record", "--delivery-stream-name", "to-search", "--record", `{"Data":"{\"msg\":\"hi\"}"}`}
 	if strings.HasPrefix(run("--version"), "aws-cli/2.") {
-		put = append(put, "--cli-binary-format", "base64")
-	} else {
-		want = "eyJtc2ciOiJoaSJ9" // v1 sends the text itself: not JSON, refused per item
+		put = []string{"firehose", "put-record", "--delivery-stream-name", "to-search", "--record", `{"Data":"eyJtc2ciOiJoaSJ9"}`, "--cli-binary-format", "base64"}
 	}
+	want := `{"msg":"hi"}`
 	run(put...)
 	r := waitBulk(t, rc, 1)[0]
 	if r.Status != 200 || len(r.Actions) != 1 || string(r.Actions[0].Source) != want || !strings.HasPrefix(r.Actions[0].Index, "logs-") {
