@@ -261,7 +261,7 @@ func newOpenSearchConfig(s OpenSearchSpec, rewrites []EndpointRewrite) *osConfig
 		c.typeName = ""
 	}
 	endpoint := s.Endpoint()
-	c.url = strings.TrimRight(rewriteURL(endpoint, rewrites), "/") + "/_bulk"
+	c.url = bulkURL(rewriteURL(endpoint, rewrites))
 	if u, err := url.Parse(endpoint); err == nil {
 		c.logName = u.Scheme + "://" + u.Host
 		c.region = hostRegion(u.Hostname())
@@ -271,6 +271,18 @@ func newOpenSearchConfig(s OpenSearchSpec, rewrites []EndpointRewrite) *osConfig
 		c.region = DomainRegion(arn)
 	}
 	return c
+}
+
+// bulkURL is endpoint's _bulk URL: its path (if any) followed by /_bulk,
+// without the endpoint's query or fragment.
+func bulkURL(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return strings.TrimRight(endpoint, "/") + "/_bulk"
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/_bulk"
+	u.RawPath, u.RawQuery, u.Fragment, u.RawFragment = "", "", "", ""
+	return u.String()
 }
 
 // hostRegion reads the region of an AWS endpoint name such as

@@ -50,6 +50,18 @@ func TestDocumentLine(t *testing.T) {
 	}
 }
 
+func TestBulkURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://search-x.us-east-1.es.amazonaws.com":   "https://search-x.us-east-1.es.amazonaws.com/_bulk",
+		"http://127.0.0.1:9200/":                        "http://127.0.0.1:9200/_bulk",
+		"http://proxy.local:8080/opensearch/?debug=1#x": "http://proxy.local:8080/opensearch/_bulk",
+	} {
+		if got := bulkURL(in); got != want {
+			t.Errorf("bulkURL(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
 func TestDomainEndpoint(t *testing.T) {
 	if got := DomainEndpoint("arn:aws:es:eu-west-1:123456789012:domain/logs"); got != "https://logs.eu-west-1.es.localhost" {
 		t.Fatalf("DomainEndpoint = %s", got)
