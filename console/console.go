@@ -80,7 +80,8 @@ type Stream struct {
 	Version           int
 	Created           time.Time
 
-	// Destination is "Amazon S3", "HTTP endpoint" or "Splunk". Bucket, Prefix,
+	// Destination is "Amazon S3", "HTTP endpoint", "Splunk" or an OpenSearch
+	// kind ("Amazon OpenSearch Service", ...). Bucket, Prefix,
 	// ErrorPrefix and Compression are the S3 destination's, or the
 	// endpoint's S3 backup's.
 	Destination   string

@@ -45,7 +45,8 @@ type preview struct {
 	MoreRecords bool
 	Text        string
 
-	// ErrorType is "processing-failed", "format-conversion-failed" or
+	// ErrorType is "processing-failed", "format-conversion-failed", an
+	// OpenSearch kind's "AmazonOpenSearchService-failed" or "elasticsearch-failed", or
 	// "http-endpoint-failed" or "splunk-failed" for
 	// Firehose's error documents, which ErrorDocs then lists.
 	ErrorType string
@@ -65,7 +66,7 @@ type errorDoc struct {
 // errorOutputType tells which kind of error document a key holds, from the
 // !{firehose:error-output-type} part of its prefix.
 func errorOutputType(key string) string {
-	for _, t := range []string{"processing-failed", "format-conversion-failed", "http-endpoint-failed", "splunk-failed"} {
+	for _, t := range []string{"processing-failed", "format-conversion-failed", "http-endpoint-failed", "splunk-failed", "AmazonOpenSearchService-failed", "elasticsearch-failed"} {
 		if strings.Contains(key, t+"/") || strings.HasPrefix(key, t) {
 			return t
 		}
@@ -181,13 +182,15 @@ func errorDocs(data []byte) []errorDoc {
 			ArrivalTimestamp int64  `json:"arrivalTimestamp"`
 			LambdaARN        string `json:"lambdaARN"`
 			DataID           string `json:"dataId"`
+			ESIndex          string `json:"esIndexName"` // OpenSearch failed documents
+			OSIndex          string `json:"osIndexName"`
 		}
 		if err := dec.Decode(&d); err != nil {
 			break
 		}
 		doc := errorDoc{Code: d.ErrorCode + d.LastErrorCode, Message: d.ErrorMessage + d.LastErrorMessage, Attempts: d.AttemptsMade, Target: d.LambdaARN}
 		if doc.Target == "" {
-			doc.Target = d.DataID
+			doc.Target = d.DataID + d.ESIndex + d.OSIndex
 		}
 		if d.ArrivalTimestamp > 0 {
 			doc.Arrival = time.UnixMilli(d.ArrivalTimestamp).UTC()

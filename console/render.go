@@ -619,6 +619,8 @@ func objectContent(p *page, v objectPageView) {
 			p.raw("These records could not be converted with the Glue table's schema and were written here instead of the destination.")
 		case "splunk-failed":
 			p.raw("These records were never accepted and acknowledged by Splunk within the retry duration.")
+		case "AmazonOpenSearchService-failed", "elasticsearch-failed":
+			p.raw("These documents were never indexed by the cluster within the retry duration.")
 		default:
 			p.raw("These records were never accepted by the HTTP endpoint within the retry duration.")
 		}

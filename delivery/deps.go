@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/lambdarunner"
@@ -46,6 +48,9 @@ type Deps struct {
 	HTTPEndpointTimeout time.Duration     // each HTTP endpoint request's
 	MaxBufferInterval   time.Duration     // caps every buffering interval (0: none)
 	EndpointRewrites    []EndpointRewrite // HTTP endpoint URLs sent elsewhere
+	// Credentials sign OpenSearch destinations' requests; nil:
+	// DefaultSigningCredentials.
+	Credentials aws.CredentialsProvider
 }
 
 func (d *Deps) annotate(requestID, stream string, ok, dropped, failed int, responseError string) {

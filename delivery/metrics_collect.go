@@ -76,6 +76,8 @@ func (p *Pipeline) CollectMetrics(ch chan<- prometheus.Metric, now time.Time, re
 	}
 	if p.isSplunk() {
 		p.collectSplunk(ch, l, freshness)
+	} else if kind := p.openSearchKind(); kind != "" {
+		p.collectOpenSearch(ch, kind, freshness, l)
 	} else if isHTTP {
 		counter(descHTTPRecords, &m.DelivRecords)
 		counter(descHTTPBytes, &m.DelivBytes)

@@ -105,9 +105,10 @@ type destConfig struct {
 	// compression (backupSize and backupInterval are its hints).
 	s3backup *destConfig
 
-	dest           Destination // where batches go (s3.go, httpendpoint.go, splunk.go)
+	dest           Destination // where batches go (s3.go, httpendpoint.go, splunk.go, opensearch.go)
 	http           *httpConfig // nil: the destination is S3 itself (for Splunk: its log name, retry, AllEvents)
 	splunk         *splunkConfig
+	os             *osConfig // an OpenSearch-family destination (opensearch.go); nil: none
 	backupSize     int
 	backupInterval time.Duration
 }
@@ -144,11 +145,16 @@ type Batch struct {
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
 // HTTP endpoint).
-func (b *Batch) toS3() bool { return b.cfg.http == nil || b.errorType != "" || b.backup }
+func (b *Batch) toS3() bool {
+	return (b.cfg.http == nil && b.cfg.os == nil) || b.errorType != "" || b.backup
+}
 
 func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
 	if d.Splunk != nil {
 		return newSplunkDestConfig(*d.Splunk, version, maxInterval, rewrites)
+	}
+	if d.OpenSearch != nil {
+		return newOpenSearchDestConfig(*d.OpenSearch, version, maxInterval, rewrites)
 	}
 	if d.HTTP == nil {
 		return newS3DestConfig(*d.S3, version, maxInterval)
@@ -358,7 +364,7 @@ func metaAt(meta []KinesisMeta, i int) *KinesisMeta {
 // Kinesis metadata (nil: none), for a Lambda processor's event and the
 // sequence numbers of error documents.
 func (p *Pipeline) addLocked(r []byte, m *KinesisMeta, ms int64, now time.Time, h *Hold) {
-	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil {
+	if (p.cfg.http != nil && p.cfg.http.allData) || p.cfg.s3backup != nil || (p.cfg.os != nil && p.cfg.os.allDocs) {
 		p.backupAppendLocked(r, ms, now, h)
 	}
 	pre := p.cfg.pre

@@ -56,7 +56,7 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		p.mu.Lock()
 		b.err = errors.New(code + ": " + msg)
 		p.mu.Unlock()
-		p.logError(b.cfg, b.cfg.http != nil, code, msg, "")
+		p.logError(b.cfg, b.cfg.http != nil || b.cfg.os != nil, code, msg, "")
 		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "errorCode", code, "error", msg)
 		p.log.Debug("S3 delivery error", "bucket", b.cfg.bucket, "error", err)
 		if b.keys != nil && b.errorType == "" && b.cfg.dp != nil && p.d.Clock.Now().Sub(started) >= b.cfg.dp.retry {
@@ -81,7 +81,7 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 func (p *Pipeline) countS3(b *Batch, ok bool) {
 	m := p.m
 	records, bytes, success, attempts := &m.DelivRecords, &m.DelivBytes, &m.DelivSuccess, &m.DelivAttempts
-	if b.cfg.http != nil {
+	if b.cfg.http != nil || b.cfg.os != nil {
 		records, bytes, success, attempts = &m.BackupRecords, &m.BackupBytes, &m.BackupSuccess, &m.BackupAttempts
 	} else if b.backup {
 		records, bytes, success, attempts = &m.S3BackupRecords, &m.S3BackupBytes, &m.S3BackupSuccess, &m.S3BackupAttempts

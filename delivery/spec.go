@@ -14,6 +14,9 @@ type Spec struct {
 	S3     *protocol.ExtendedS3DestinationConfiguration
 	HTTP   *protocol.HttpEndpointDestinationConfiguration
 	Splunk *protocol.SplunkDestinationConfiguration
+	// OpenSearch is the OpenSearch Service, Elasticsearch or OpenSearch
+	// Serverless destination (opensearch.go).
+	OpenSearch *OpenSearchSpec
 }
 
 // ObjectStore is where delivered objects go: the built-in S3, or an
@@ -109,6 +112,8 @@ func (d Spec) LogsOnly() bool {
 		pc = d.HTTP.ProcessingConfiguration
 	case d.Splunk != nil:
 		pc = d.Splunk.ProcessingConfiguration
+	case d.OpenSearch != nil:
+		pc = d.OpenSearch.ProcessingConfiguration
 	}
 	if pc == nil || (pc.Enabled != nil && !*pc.Enabled) {
 		return false

@@ -19,7 +19,7 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	writeLocalJSON(w, http.StatusOK, map[string]any{
-		"status":   "ok",
+		"status": "ok",
 		"services": map[string]string{
 			"firehose": "running", "s3": "running", "lambda": "running",
 			"logs": "running", "kinesis": "running", "glue": "running",

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/firehose-local/firehose-local/console"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/delivery"
@@ -109,6 +111,11 @@ type Config struct {
 	// configured URL that starts with From is sent to To plus the rest, so a
 	// stream configured for a real service can deliver to a local receiver.
 	EndpointRewrites []EndpointRewrite
+	// DestinationCredentials sign the requests of OpenSearch destinations
+	// (Firehose signs with the role it assumes). Nil: AWS_ACCESS_KEY_ID,
+	// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, else a fixed local key
+	// (delivery.DefaultSigningCredentials).
+	DestinationCredentials aws.CredentialsProvider
 	// Auth, if set, makes every request (but GET /_local/health) carry a
 	// valid SigV4 signature made with one of its credentials; failures get
 	// each API's own 4xx error. Nil accepts any request, signed or not.
@@ -274,6 +281,7 @@ func New(cfg Config) (*Server, error) {
 		Annotate: s.invocations.annotate, Pending: s.pending, Logs: s.logs,
 		Abort: s.abortCtx, WG: &s.wg, Schemas: s.glueSchemas,
 		HTTPEndpointTimeout: cfg.HTTPEndpointTimeout, MaxBufferInterval: cfg.MaxBufferInterval, EndpointRewrites: cfg.EndpointRewrites,
+		Credentials: cfg.DestinationCredentials,
 	}
 	fh, err := firehose.Open(firehose.Config{
 		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, State: s.state.Handle("firehose"), Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,

@@ -76,6 +76,8 @@ func consoleStream(st *stream, now time.Time, delay time.Duration) console.Strea
 			v.EndpointURL = u.Scheme + "://" + u.Host
 		}
 		s3d, hints, pc = h.S3DestinationDescription, h.BufferingHints, h.ProcessingConfiguration
+	case st.dest.OpenSearch != nil:
+		s3d, hints, pc = consoleOpenSearch(&v, *st.dest.OpenSearch, dest)
 	case dest.ExtendedS3DestinationDescription != nil:
 		e := dest.ExtendedS3DestinationDescription
 		v.Destination = "Amazon S3"

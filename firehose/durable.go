@@ -356,6 +356,7 @@ type storedStream struct {
 	S3          *protocol.ExtendedS3DestinationConfiguration   `json:"s3,omitempty"`
 	HTTP        *protocol.HttpEndpointDestinationConfiguration `json:"http,omitempty"`
 	Splunk      *protocol.SplunkDestinationConfiguration       `json:"splunk,omitempty"`
+	OpenSearch  *delivery.OpenSearchSpec                       `json:"opensearch,omitempty"`
 	Source      *protocol.DirectPutSourceConfiguration         `json:"source,omitempty"`
 	Kinesis     *kinesisSource                                 `json:"kinesis,omitempty"`
 	Tags        map[string]*string                             `json:"tags,omitempty"`
@@ -398,7 +399,7 @@ func (s *Service) writeStreamsLocked(root *statestore.Bucket) error {
 			ss := storedStream{
 				Region: st.region, Name: st.name, Incarnation: st.incarnation, Type: st.typ,
 				CreatedAt: st.createdAt, UpdatedAt: st.updatedAt, Version: st.version,
-				S3: st.dest.S3, HTTP: st.dest.HTTP, Splunk: st.dest.Splunk, Source: st.source, Tags: st.tags,
+				S3: st.dest.S3, HTTP: st.dest.HTTP, Splunk: st.dest.Splunk, OpenSearch: st.dest.OpenSearch, Source: st.source, Tags: st.tags,
 			}
 			if st.kinesis != nil {
 				ss.Kinesis = &st.kinesis.src
@@ -550,13 +551,7 @@ func removeLegacyStreams(path string, log *slog.Logger) {
 // the same name is there already; a KinesisStreamAsSource stream resumes
 // from its checkpoint. The caller holds s.mu.
 func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]storedCheckpoint) error {
-	n := 0
-	for _, set := range []bool{ss.S3 != nil, ss.HTTP != nil, ss.Splunk != nil} {
-		if set {
-			n++
-		}
-	}
-	if n != 1 || ss.Name == "" || ss.Region == "" {
+	if countDestinations(ss) != 1 || ss.Name == "" || ss.Region == "" {
 		return fmt.Errorf("delivery stream %q in %q has no valid destination", ss.Name, ss.Region)
 	}
 	if s.streams[ss.Region][ss.Name] != nil {
@@ -577,6 +572,8 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 		refused = delivery.CheckHTTP(ss.HTTP)
 	} else if ss.Splunk != nil {
 		refused = delivery.CheckSplunk(ss.Splunk)
+	} else if ss.OpenSearch != nil {
+		refused = delivery.CheckOpenSearch(ss.OpenSearch)
 	}
 	if refused != nil {
 		s.log.Error("a stored delivery stream's configuration breaks a rule of this release: parts of it (its processing) may not run; update or recreate the stream",
@@ -585,7 +582,7 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 	st := &stream{
 		name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
 		createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
-		dest: destination{S3: ss.S3, HTTP: ss.HTTP, Splunk: ss.Splunk}, source: ss.Source, tags: ss.Tags,
+		dest: destination{S3: ss.S3, HTTP: ss.HTTP, Splunk: ss.Splunk, OpenSearch: ss.OpenSearch}, source: ss.Source, tags: ss.Tags,
 	}
 	if st.tags == nil {
 		st.tags = map[string]*string{}

@@ -93,7 +93,13 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 		return nil, protocol.Unsupported("DeliveryStreamType " + typ)
 	}
 	var dest destination
+	search, searchErr := createOpenSearch(&in)
+	if searchErr != nil {
+		return nil, searchErr
+	}
 	switch {
+	case search != nil:
+		dest.OpenSearch = search
 	case in.HttpEndpointDestinationConfiguration != nil:
 		h := *in.HttpEndpointDestinationConfiguration
 		if err := delivery.CheckHTTP(&h); err != nil {
@@ -301,6 +307,9 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 			return nil, err
 		}
 	}
+	if err := checkOpenSearchUpdateEndpoint(&in); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, in.DeliveryStreamName)
@@ -344,6 +353,9 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 // every required member, as on AWS.
 func (s *Service) mergeUpdate(st *stream, member string, update map[string]any) (destination, *awsjson.Error) {
 	var next destination
+	if next, ok, err := mergeOpenSearchUpdate(st, member, update); ok {
+		return next, err
+	}
 	switch member {
 	case "SplunkDestinationUpdate":
 		return mergeSplunkUpdate(st, update)

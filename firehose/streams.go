@@ -122,6 +122,9 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 type destination = delivery.Spec
 
 func describeDestination(d destination) protocol.DestinationDescription {
+	if d.OpenSearch != nil {
+		return describeOpenSearch(*d.OpenSearch)
+	}
 	if d.HTTP != nil {
 		return describeHTTP(*d.HTTP)
 	}

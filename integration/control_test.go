@@ -185,8 +185,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{"iceberg", firehose.CreateDeliveryStreamInput{IcebergDestinationConfiguration: &types.IcebergDestinationConfiguration{
 			RoleARN: aws.String(roleARN), CatalogConfiguration: &types.CatalogConfiguration{CatalogARN: aws.String("arn:aws:glue:us-east-1:000000000000:catalog")},
 			S3Configuration: s3cfg}}, "IcebergDestinationConfiguration"},
-		{"opensearch", firehose.CreateDeliveryStreamInput{AmazonopensearchserviceDestinationConfiguration: &types.AmazonopensearchserviceDestinationConfiguration{
-			RoleARN: aws.String(roleARN), IndexName: aws.String("i"), S3Configuration: s3cfg}}, "AmazonopensearchserviceDestinationConfiguration"},
 		{"http endpoint secret", firehose.CreateDeliveryStreamInput{HttpEndpointDestinationConfiguration: &types.HttpEndpointDestinationConfiguration{
 			EndpointConfiguration: &types.HttpEndpointConfiguration{Url: aws.String("https://example.com")}, S3Configuration: s3cfg,
 			SecretsManagerConfiguration: &types.SecretsManagerConfiguration{Enabled: aws.Bool(true), SecretARN: aws.String("arn:aws:secretsmanager:us-east-1:000000000000:secret:s")}}},

@@ -70,9 +70,10 @@ func serverArgs(line string) (args string, ok bool) {
 
 // readmeScript turns the README's sh blocks into one bash script: a line that
 // starts the server restarts it (start_server, in the background, on addr),
-// `go run .` elsewhere is the built binary (firehose-local on PATH),
-// 127.0.0.1:4566 is addr and 127.0.0.1:8088 (the Splunk receiver) hecAddr.
-func readmeScript(t *testing.T, blocks []readmeBlock, addr, hecAddr string) string {
+// `go run .` elsewhere is the built binary (firehose-local on PATH), and
+// each 127.0.0.1:PORT is the free port ports gives it (127.0.0.1:4566: addr,
+// the server's).
+func readmeScript(t *testing.T, blocks []readmeBlock, addr string, ports map[string]string) string {
 	var sb strings.Builder
 	sb.WriteString(`set -euo pipefail
 PS4='+ $(date +%T.%N | cut -c1-12) '
@@ -107,8 +108,8 @@ start_server
 			} else {
 				line = strings.ReplaceAll(line, "go run . ", "firehose-local ")
 			}
-			line = strings.ReplaceAll(line, "127.0.0.1:4566", addr)
-			sb.WriteString(strings.ReplaceAll(line, "127.0.0.1:8088", hecAddr) + "\n")
+			line = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllStringFunc(line, func(a string) string { return ports[a] })
+			sb.WriteString(line + "\n")
 		}
 	}
 	return sb.String()
@@ -161,12 +162,18 @@ func TestREADMECommands(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	// And one for the Splunk receiver the README starts on 127.0.0.1:8088.
-	if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
+	// And one for each other local port the README uses (the receivers').
+	ports := map[string]string{"127.0.0.1:4566": addr}
+	for _, m := range regexp.MustCompile(`127\.0\.0\.1:\d+`).FindAllString(string(readme), -1) {
+		if ports[m] == "" {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ports[m] = l.Addr().String()
+			l.Close()
+		}
 	}
-	hecAddr := ln.Addr().String()
-	ln.Close()
 
 	// The commands run where the README's relative paths hold: a directory
 	// with this repository's examples.
@@ -181,7 +188,7 @@ func TestREADMECommands(t *testing.T) {
 		}
 	}
 	script := filepath.Join(t.TempDir(), "readme.sh")
-	if err := os.WriteFile(script, []byte(readmeScript(t, blocks, addr, hecAddr)), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(readmeScript(t, blocks, addr, ports)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	serverLog := filepath.Join(t.TempDir(), "server.log")
@@ -216,7 +223,7 @@ func TestREADMECommands(t *testing.T) {
 		`"result": "Dropped"`, "record record2: Dropped\n", "The answer keeps the transform contract: 1 Ok, 1 Dropped, 0 ProcessingFailed.",
 		"customer=acme/", ".parquet", "from-kinesis/",
 		"sent 50 records to orders", `"objects":1`,
-		`"uri":"/services/collector/raw","kind":"raw"`, `"data":["hello\n"]`, `"errorCode":"S3.NoSuchBucket"`, "REPORT RequestId:",
+		`"uri":"/services/collector/raw","kind":"raw"`, "logs-" + time.Now().UTC().Format("2006-01-02"), `"data":["hello\n"]`, `"errorCode":"S3.NoSuchBucket"`, "REPORT RequestId:",
 		"### ## CloudWatch Logs subscriptions",
 	} {
 		if want == " 2026/" {

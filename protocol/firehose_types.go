@@ -308,6 +308,11 @@ type CreateDeliveryStreamInput struct {
 	HttpEndpointDestinationConfiguration       *HttpEndpointDestinationConfiguration       `json:"HttpEndpointDestinationConfiguration,omitempty"`
 	SplunkDestinationConfiguration             *SplunkDestinationConfiguration             `json:"SplunkDestinationConfiguration,omitempty"`
 	Tags                                       []Tag                                       `json:"Tags,omitempty"`
+
+	// OpenSearch destinations: firehose_opensearch.go.
+	AmazonopensearchserviceDestinationConfiguration    *AmazonopensearchserviceDestinationConfiguration    `json:"AmazonopensearchserviceDestinationConfiguration,omitempty"`
+	ElasticsearchDestinationConfiguration              *ElasticsearchDestinationConfiguration              `json:"ElasticsearchDestinationConfiguration,omitempty"`
+	AmazonOpenSearchServerlessDestinationConfiguration *AmazonOpenSearchServerlessDestinationConfiguration `json:"AmazonOpenSearchServerlessDestinationConfiguration,omitempty"`
 }
 
 // CreateDeliveryStreamOutput is CreateDeliveryStream's response.
@@ -361,6 +366,11 @@ type DestinationDescription struct {
 	ExtendedS3DestinationDescription   *ExtendedS3DestinationDescription   `json:"ExtendedS3DestinationDescription,omitempty"`
 	HttpEndpointDestinationDescription *HttpEndpointDestinationDescription `json:"HttpEndpointDestinationDescription,omitempty"`
 	SplunkDestinationDescription       *SplunkDestinationDescription       `json:"SplunkDestinationDescription,omitempty"`
+
+	// OpenSearch destinations: firehose_opensearch.go.
+	AmazonopensearchserviceDestinationDescription    *AmazonopensearchserviceDestinationDescription    `json:"AmazonopensearchserviceDestinationDescription,omitempty"`
+	ElasticsearchDestinationDescription              *ElasticsearchDestinationDescription              `json:"ElasticsearchDestinationDescription,omitempty"`
+	AmazonOpenSearchServerlessDestinationDescription *AmazonOpenSearchServerlessDestinationDescription `json:"AmazonOpenSearchServerlessDestinationDescription,omitempty"`
 }
 
 // KinesisStreamSourceConfiguration is the data stream a
@@ -433,6 +443,11 @@ type UpdateDestinationInput struct {
 	ExtendedS3DestinationUpdate    *ExtendedS3DestinationUpdate   `json:"ExtendedS3DestinationUpdate,omitempty"`
 	HttpEndpointDestinationUpdate  *HttpEndpointDestinationUpdate `json:"HttpEndpointDestinationUpdate,omitempty"`
 	SplunkDestinationUpdate        *SplunkDestinationUpdate       `json:"SplunkDestinationUpdate,omitempty"`
+
+	// OpenSearch destinations: firehose_opensearch.go.
+	AmazonopensearchserviceDestinationUpdate    *AmazonopensearchserviceDestinationUpdate    `json:"AmazonopensearchserviceDestinationUpdate,omitempty"`
+	ElasticsearchDestinationUpdate              *ElasticsearchDestinationUpdate              `json:"ElasticsearchDestinationUpdate,omitempty"`
+	AmazonOpenSearchServerlessDestinationUpdate *AmazonOpenSearchServerlessDestinationUpdate `json:"AmazonOpenSearchServerlessDestinationUpdate,omitempty"`
 }
 
 // TagDeliveryStreamInput is TagDeliveryStream's request.

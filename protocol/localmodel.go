@@ -12,10 +12,10 @@ var (
 	localModel     *awsjson.Model
 )
 
-// LocalFirehoseModel is the Firehose model with the one constraint
-// firehose-local relaxes on purpose: an HttpEndpointUrl may also start with
-// http://, so that an HTTP endpoint destination can point at a receiver on
-// the developer's machine. The caller must restrict such URLs to loopback
+// LocalFirehoseModel is the Firehose model with the constraints
+// firehose-local relaxes on purpose: an HttpEndpointUrl, and an OpenSearch
+// cluster or collection endpoint (OpenSearchEndpointShapes), may also start
+// with http:, so that the destination can point at a local service. The caller must restrict such URLs to loopback
 // and private hosts (and answer the model's own ValidationException for the
 // rest); see docs/differences.md. Messages still quote the model's pattern.
 // Every other shape is the embedded model's, shared with FirehoseModel.
@@ -29,6 +29,11 @@ func LocalFirehoseModel() *awsjson.Model {
 		}
 		if url, ok := base.Shapes[HTTPEndpointURLShape]; ok {
 			m.Shapes[HTTPEndpointURLShape] = url.WithPattern(regexp.MustCompile(`^(?:https?://.*)$`))
+		}
+		for _, name := range OpenSearchEndpointShapes {
+			if e, ok := base.Shapes[name]; ok {
+				m.Shapes[name] = e.WithPattern(regexp.MustCompile(`^(?:https?:.*)$`))
+			}
 		}
 		localModel = &m
 	})

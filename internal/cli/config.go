@@ -181,6 +181,7 @@ const usageText = `Usage: firehose-local [flags]            serve every API (see
        firehose-local demo (--stream NAME | --data-stream NAME) [--rate N] [--duration D]
        firehose-local receiver [--listen ADDR] [--access-key KEY] [--records] [--status CODE]
        firehose-local receiver --splunk [--listen ADDR] [--token TOKEN] [--records] [--status CODE]
+       firehose-local receiver --opensearch es|aoss [--listen ADDR] [--records] [--status CODE]
        firehose-local version | --version
        firehose-local help | --help
 Each command takes --help for its own flags.
@@ -242,7 +243,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	var rewrites rewriteFlags
-	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint and Splunk HEC requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
+	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint, Splunk HEC and OpenSearch requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
 	// Parse errors are reported once, by the caller; --help prints the
 	// usage to out.
 	fs.SetOutput(io.Discard)

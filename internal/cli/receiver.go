@@ -35,6 +35,8 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 	status := fs.Int("status", 200, "answer every well-formed request with this status, to try the stream's retries and S3 backup")
 	splunk := fs.Bool("splunk", false, "be a Splunk HTTP Event Collector (raw, event and ack endpoints) for a Splunk destination")
 	token := fs.String("token", env("TOKEN", ""), "with --splunk: require this HEC token; others get 403 (env "+EnvPrefix+"RECEIVER_TOKEN)")
+	search := fs.String("opensearch", env("OPENSEARCH", ""), "play an OpenSearch cluster's _bulk API instead, for requests signed for this service: es or aoss; "+
+		"signatures are verified when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set (env "+EnvPrefix+"RECEIVER_OPENSEARCH)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -50,9 +52,19 @@ func receiverCommand(args []string, getenv func(string) string, stdout, stderr i
 		return 2
 	}
 	var handler http.Handler
-	if *splunk {
+	switch {
+	case *splunk && *search != "":
+		fmt.Fprintln(stderr, "firehose-local receiver: --splunk and --opensearch exclude each other")
+		return 2
+	case *search != "":
+		if *search != "es" && *search != "aoss" {
+			fmt.Fprintf(stderr, "firehose-local receiver: invalid value %q for --opensearch: want es or aoss\n", *search)
+			return 2
+		}
+		handler = openSearchReceiver(*search, *status, *records, getenv, stdout)
+	case *splunk:
 		handler = splunkReceiver(*token, *records, *status, stdout)
-	} else {
+	default:
 		opts := receiver.Options{AccessKey: *accessKey, Log: stdout, LogRecords: *records, Forget: true}
 		if *status != http.StatusOK {
 			code := *status
@@ -100,4 +112,20 @@ func splunkReceiver(token string, events bool, status int, stdout io.Writer) htt
 		}
 	}
 	return receiver.NewSplunk(opts)
+}
+
+// openSearchReceiver is `firehose-local receiver --opensearch SERVICE`: a
+// strict _bulk receiver that logs each request, verifying signatures with
+// the environment's credentials when they are set.
+func openSearchReceiver(service string, status int, documents bool, getenv func(string) string, stdout io.Writer) http.Handler {
+	opts := receiver.OpenSearchOptions{Service: service, Log: stdout, LogDocuments: documents, Forget: true}
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		opts.Credentials = map[string]string{id: secret}
+	}
+	if status != http.StatusOK {
+		opts.Respond = func(context.Context, *receiver.BulkRequest) *receiver.BulkAnswer {
+			return &receiver.BulkAnswer{Status: status}
+		}
+	}
+	return receiver.NewOpenSearch(opts)
 }
