@@ -76,6 +76,9 @@ func (p *Pipeline) logError(cfg destConfig, backup bool, code, message, processo
 	if cfg.http != nil && !backup {
 		dest = cfg.http.logName
 	}
+	if cfg.redshift != nil && !backup {
+		dest = cfg.redshift.logName
+	}
 	b, _ := marshalNoEscape(errorEvent{
 		DeliveryStreamARN:       p.arn,
 		Destination:             dest,

@@ -56,8 +56,9 @@ type Pipeline struct {
 
 	proc procStage // the Lambda processor's own buffer, in front of buf
 
-	bk     backupStage  // AllData: source records on their way to the S3 backup
-	client *http.Client // HTTP endpoint requests; used by the delivery goroutine only
+	bk     backupStage   // AllData: source records on their way to the S3 backup
+	client *http.Client  // HTTP endpoint requests; used by the delivery goroutine only
+	pg     *redshiftConn // the Redshift cluster; used by the delivery goroutine only
 }
 
 // backupStage buffers an HTTP endpoint destination's source records for its
@@ -100,8 +101,9 @@ type destConfig struct {
 	// compression (backupSize and backupInterval are its hints).
 	s3backup *destConfig
 
-	dest           Destination // where batches go (s3.go, httpendpoint.go)
-	http           *httpConfig // nil: the destination is S3 itself
+	dest           Destination     // where batches go (s3.go, httpendpoint.go)
+	http           *httpConfig     // nil: the destination is S3 itself
+	redshift       *redshiftConfig // nil: not a Redshift destination (redshift.go)
 	backupSize     int
 	backupInterval time.Duration
 }
@@ -129,13 +131,20 @@ type Batch struct {
 	keys      *protocol.PartitionKeys // its keys, for the Prefix
 
 	holds []*Hold // with --data-dir: the logged put calls this batch has records of
+
+	stagedKey string // a Redshift destination's batch: its object in the staging bucket, once written
 }
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
 // HTTP endpoint).
-func (b *Batch) toS3() bool { return b.cfg.http == nil || b.errorType != "" || b.backup }
+func (b *Batch) toS3() bool {
+	return (b.cfg.http == nil && b.cfg.redshift == nil) || b.errorType != "" || b.backup
+}
 
 func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
+	if d.Redshift != nil {
+		return newRedshiftDestConfig(*d.Redshift, version, maxInterval, rewrites)
+	}
 	if d.HTTP == nil {
 		return newS3DestConfig(*d.S3, version, maxInterval)
 	}
@@ -554,6 +563,7 @@ func (p *Pipeline) run() {
 		if p.client != nil {
 			p.client.CloseIdleConnections()
 		}
+		p.closeRedshift()
 	}()
 	for {
 		p.mu.Lock()

@@ -13,6 +13,8 @@ import (
 type Spec struct {
 	S3   *protocol.ExtendedS3DestinationConfiguration
 	HTTP *protocol.HttpEndpointDestinationConfiguration
+	// Redshift: redshift.go
+	Redshift *protocol.RedshiftDestinationConfiguration
 }
 
 // ObjectStore is where delivered objects go: the built-in S3, or an
@@ -106,6 +108,8 @@ func (d Spec) LogsOnly() bool {
 		pc = d.S3.ProcessingConfiguration
 	case d.HTTP != nil:
 		pc = d.HTTP.ProcessingConfiguration
+	case d.Redshift != nil:
+		pc = d.Redshift.ProcessingConfiguration
 	}
 	if pc == nil || (pc.Enabled != nil && !*pc.Enabled) {
 		return false

@@ -355,6 +355,7 @@ type storedStream struct {
 	Version     int                                            `json:"version"`
 	S3          *protocol.ExtendedS3DestinationConfiguration   `json:"s3,omitempty"`
 	HTTP        *protocol.HttpEndpointDestinationConfiguration `json:"http,omitempty"`
+	Redshift    *protocol.RedshiftDestinationConfiguration     `json:"redshift,omitempty"`
 	Source      *protocol.DirectPutSourceConfiguration         `json:"source,omitempty"`
 	Kinesis     *kinesisSource                                 `json:"kinesis,omitempty"`
 	Tags        map[string]*string                             `json:"tags,omitempty"`
@@ -397,7 +398,7 @@ func (s *Service) writeStreamsLocked(root *statestore.Bucket) error {
 			ss := storedStream{
 				Region: st.region, Name: st.name, Incarnation: st.incarnation, Type: st.typ,
 				CreatedAt: st.createdAt, UpdatedAt: st.updatedAt, Version: st.version,
-				S3: st.dest.S3, HTTP: st.dest.HTTP, Source: st.source, Tags: st.tags,
+				S3: st.dest.S3, HTTP: st.dest.HTTP, Redshift: st.dest.Redshift, Source: st.source, Tags: st.tags,
 			}
 			if st.kinesis != nil {
 				ss.Kinesis = &st.kinesis.src
@@ -549,7 +550,7 @@ func removeLegacyStreams(path string, log *slog.Logger) {
 // the same name is there already; a KinesisStreamAsSource stream resumes
 // from its checkpoint. The caller holds s.mu.
 func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]storedCheckpoint) error {
-	if (ss.S3 == nil) == (ss.HTTP == nil) || ss.Name == "" || ss.Region == "" {
+	if n := countSet(ss.S3 != nil, ss.HTTP != nil, ss.Redshift != nil); n != 1 || ss.Name == "" || ss.Region == "" {
 		return fmt.Errorf("delivery stream %q in %q has no valid destination", ss.Name, ss.Region)
 	}
 	if s.streams[ss.Region][ss.Name] != nil {
@@ -567,6 +568,8 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 		refused = delivery.CheckS3(ss.S3)
 	} else if ss.HTTP != nil {
 		refused = delivery.CheckHTTP(ss.HTTP)
+	} else if ss.Redshift != nil {
+		refused = delivery.CheckRedshift(ss.Redshift)
 	}
 	if refused != nil {
 		s.log.Error("a stored delivery stream's configuration breaks a rule of this release: parts of it (its processing) may not run; update or recreate the stream",
@@ -575,7 +578,7 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 	st := &stream{
 		name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
 		createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
-		dest: destination{S3: ss.S3, HTTP: ss.HTTP}, source: ss.Source, tags: ss.Tags,
+		dest: destination{S3: ss.S3, HTTP: ss.HTTP, Redshift: ss.Redshift}, source: ss.Source, tags: ss.Tags,
 	}
 	if st.tags == nil {
 		st.tags = map[string]*string{}

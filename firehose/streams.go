@@ -125,6 +125,9 @@ func describeDestination(d destination) protocol.DestinationDescription {
 	if d.HTTP != nil {
 		return describeHTTP(*d.HTTP)
 	}
+	if d.Redshift != nil {
+		return describeRedshift(*d.Redshift)
+	}
 	return describeS3(*d.S3)
 }
 

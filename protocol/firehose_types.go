@@ -306,6 +306,7 @@ type CreateDeliveryStreamInput struct {
 	S3DestinationConfiguration                 *S3DestinationConfiguration                 `json:"S3DestinationConfiguration,omitempty"`
 	ExtendedS3DestinationConfiguration         *ExtendedS3DestinationConfiguration         `json:"ExtendedS3DestinationConfiguration,omitempty"`
 	HttpEndpointDestinationConfiguration       *HttpEndpointDestinationConfiguration       `json:"HttpEndpointDestinationConfiguration,omitempty"`
+	RedshiftDestinationConfiguration           *RedshiftDestinationConfiguration           `json:"RedshiftDestinationConfiguration,omitempty"`
 	Tags                                       []Tag                                       `json:"Tags,omitempty"`
 }
 
@@ -359,6 +360,7 @@ type DestinationDescription struct {
 	S3DestinationDescription           *S3DestinationDescription           `json:"S3DestinationDescription,omitempty"`
 	ExtendedS3DestinationDescription   *ExtendedS3DestinationDescription   `json:"ExtendedS3DestinationDescription,omitempty"`
 	HttpEndpointDestinationDescription *HttpEndpointDestinationDescription `json:"HttpEndpointDestinationDescription,omitempty"`
+	RedshiftDestinationDescription     *RedshiftDestinationDescription     `json:"RedshiftDestinationDescription,omitempty"`
 }
 
 // KinesisStreamSourceConfiguration is the data stream a
@@ -430,6 +432,7 @@ type UpdateDestinationInput struct {
 	S3DestinationUpdate            *S3DestinationUpdate           `json:"S3DestinationUpdate,omitempty"`
 	ExtendedS3DestinationUpdate    *ExtendedS3DestinationUpdate   `json:"ExtendedS3DestinationUpdate,omitempty"`
 	HttpEndpointDestinationUpdate  *HttpEndpointDestinationUpdate `json:"HttpEndpointDestinationUpdate,omitempty"`
+	RedshiftDestinationUpdate      *RedshiftDestinationUpdate     `json:"RedshiftDestinationUpdate,omitempty"`
 }
 
 // TagDeliveryStreamInput is TagDeliveryStream's request.

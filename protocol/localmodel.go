@@ -30,6 +30,9 @@ func LocalFirehoseModel() *awsjson.Model {
 		if url, ok := base.Shapes[HTTPEndpointURLShape]; ok {
 			m.Shapes[HTTPEndpointURLShape] = url.WithPattern(regexp.MustCompile(`^(?:https?://.*)$`))
 		}
+		if jdbc, ok := base.Shapes[ClusterJDBCURLShape]; ok {
+			m.Shapes[ClusterJDBCURLShape] = jdbc.WithPattern(regexp.MustCompile(`^jdbc:(?:redshift|postgresql)://.*$`))
+		}
 		localModel = &m
 	})
 	return localModel
