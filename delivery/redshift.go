@@ -194,6 +194,8 @@ func CheckJDBCURL(raw, path string) *awsjson.Error {
 	return awsjson.ValidationError([]string{awsjson.Violation(raw, path, "satisfy regular expression pattern: "+shape.Pattern)})
 }
 
+var errEmptyColumn = errors.New("CopyCommand.DataTableColumns has an empty column name")
+
 // splitColumns reads DataTableColumns, a comma list ("" for none).
 func splitColumns(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
@@ -203,7 +205,7 @@ func splitColumns(s string) ([]string, error) {
 	for _, c := range strings.Split(s, ",") {
 		c = strings.TrimSpace(c)
 		if c == "" {
-			return nil, errors.New("CopyCommand.DataTableColumns has an empty column name.")
+			return nil, errEmptyColumn
 		}
 		out = append(out, c)
 	}
@@ -238,7 +240,7 @@ func CheckRedshift(r *protocol.RedshiftDestinationConfiguration) *awsjson.Error 
 		return err
 	}
 	if _, err := splitColumns(deref(r.CopyCommand.DataTableColumns)); err != nil {
-		return awsjson.NewError(awsjson.ErrInvalidArgument, "%s", err.Error())
+		return awsjson.NewError(awsjson.ErrInvalidArgument, "%s.", err.Error())
 	}
 	if _, err := redshiftcopy.Parse(deref(r.CopyCommand.CopyOptions)); err != nil {
 		var oe *redshiftcopy.Error
@@ -481,7 +483,7 @@ func (p *Pipeline) copyRedshift(ctx context.Context, b *Batch, manifestKey strin
 	if fail != nil {
 		return 0, fail
 	}
-	cols, fail := redshiftColumns(ctx, conn, r)
+	table, cols, fail := redshiftColumns(ctx, conn, r)
 	if fail != nil {
 		if conn.IsClosed() {
 			p.closeRedshift()
@@ -516,7 +518,7 @@ func (p *Pipeline) copyRedshift(ctx context.Context, b *Batch, manifestKey strin
 	for i, c := range cols {
 		names[i] = pgx.Identifier{c.Name}.Sanitize()
 	}
-	sql := "COPY " + r.tableIdent() + " (" + strings.Join(names, ", ") + ") FROM STDIN"
+	sql := "COPY " + table + " (" + strings.Join(names, ", ") + ") FROM STDIN"
 	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(tr.Out.Bytes()), sql); err != nil {
 		if conn.IsClosed() {
 			p.closeRedshift()
@@ -526,40 +528,44 @@ func (p *Pipeline) copyRedshift(ctx context.Context, b *Batch, manifestKey strin
 	return tr.Rows, nil
 }
 
-// tableIdent is DataTableName as SQL: Redshift's (and PostgreSQL's) own
-// identifier rules apply, so it is used as written.
-func (r *redshiftConfig) tableIdent() string { return r.table }
-
-// redshiftColumns reads the target columns: DataTableColumns in their
-// order, or every column of the table.
-func redshiftColumns(ctx context.Context, conn *pgx.Conn, r *redshiftConfig) ([]redshiftcopy.Column, *redshiftFailure) {
+// redshiftColumns finds DataTableName (Redshift's and PostgreSQL's
+// identifier rules are the same: unquoted names fold to lower case) and
+// reads the target columns: DataTableColumns in their order, or every
+// column of the table. table is the table's name as SQL, quoted as needed.
+func redshiftColumns(ctx context.Context, conn *pgx.Conn, r *redshiftConfig) (table string, _ []redshiftcopy.Column, _ *redshiftFailure) {
 	var oid *uint32
-	if err := conn.QueryRow(ctx, "SELECT to_regclass($1)::oid", r.table).Scan(&oid); err != nil {
-		return nil, pgFailure(err, r)
+	var name *string
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1)::oid, to_regclass($1)::text", r.table).Scan(&oid, &name); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42602" { // invalid_name
+			return "", nil, &redshiftFailure{codeRedshiftSyntaxError, fmt.Sprintf("CopyCommand.DataTableName '%s' is not a table name: %s", r.table, pe.Message)}
+		}
+		return "", nil, pgFailure(err, r)
 	}
-	if oid == nil {
-		return nil, &redshiftFailure{codeRedshiftTableNotFound, fmt.Sprintf("The table '%s' doesn't exist or is not visible to the user %s in the database %s.", r.table, r.user, r.database)}
+	if oid == nil || name == nil {
+		return "", nil, &redshiftFailure{codeRedshiftTableNotFound, fmt.Sprintf("The table '%s' doesn't exist or is not visible to the user %s in the database %s.", r.table, r.user, r.database)}
 	}
+	table = *name
 	rows, err := conn.Query(ctx, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum", *oid)
 	if err != nil {
-		return nil, pgFailure(err, r)
+		return "", nil, pgFailure(err, r)
 	}
 	var all []redshiftcopy.Column
 	for rows.Next() {
 		var name, typ string
 		if err := rows.Scan(&name, &typ); err != nil {
 			rows.Close()
-			return nil, pgFailure(err, r)
+			return "", nil, pgFailure(err, r)
 		}
 		kind, maxLen := redshiftcopy.KindOf(typ)
 		all = append(all, redshiftcopy.Column{Name: name, Kind: kind, MaxLen: maxLen})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, pgFailure(err, r)
+		return "", nil, pgFailure(err, r)
 	}
 	if len(r.columns) == 0 {
-		return all, nil
+		return table, all, nil
 	}
 	out := make([]redshiftcopy.Column, 0, len(r.columns))
 	for _, want := range r.columns {
@@ -575,10 +581,10 @@ func redshiftColumns(ctx context.Context, conn *pgx.Conn, r *redshiftConfig) ([]
 			}
 		}
 		if !found {
-			return nil, &redshiftFailure{codeRedshiftColumnNotFound, fmt.Sprintf("The column '%s' in CopyCommand.DataTableColumns doesn't exist in the table '%s'.", want, r.table)}
+			return "", nil, &redshiftFailure{codeRedshiftColumnNotFound, fmt.Sprintf("The column '%s' in CopyCommand.DataTableColumns doesn't exist in the table '%s'.", want, r.table)}
 		}
 	}
-	return out, nil
+	return table, out, nil
 }
 
 // pgFailure maps a PostgreSQL or connection error to Redshift's error code.

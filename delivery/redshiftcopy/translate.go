@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -154,10 +155,11 @@ func (t *Translator) emit(object string, line int) error {
 		if !f.null {
 			switch c.Kind {
 			case Char:
+				blank := len(v) > 0 && len(bytes.TrimSpace(v)) == 0
 				if t.o.TrimBlanks {
 					v = bytes.TrimRightFunc(v, unicode.IsSpace)
 				}
-				if (t.o.EmptyAsNull && len(v) == 0) || (t.o.BlanksAsNull && len(v) > 0 && len(bytes.TrimSpace(v)) == 0) {
+				if (t.o.EmptyAsNull && len(v) == 0 && !blank) || (t.o.BlanksAsNull && blank) {
 					f.null = true
 				} else if t.o.TruncateColumns && c.MaxLen > 0 && utf8.RuneCount(v) > c.MaxLen {
 					n, cut := 0, 0
@@ -293,12 +295,16 @@ func (t *Translator) splitLine(fields []field, data []byte, csv bool) ([]field, 
 	var cur []byte
 	quotedField, inQuotes, started := false, false, false
 	extra := 0
-	i := 0
+	i, start := 0, 0
 	flush := func() {
-		if csv || o.RemoveQuotes {
+		// The NULL AS string is matched against the field as written,
+		// before its escapes are undone.
+		if !quotedField && !csv && string(data[start:i]) == o.Null {
+			fields = append(fields, field{null: true})
+		} else if csv || o.RemoveQuotes {
 			fields = append(fields, t.textField(cur, quotedField))
 		} else {
-			fields = append(fields, t.textField(cur, false))
+			fields = append(fields, field{v: cur})
 		}
 		cur, quotedField, started = nil, false, false
 	}
@@ -354,6 +360,7 @@ func (t *Translator) splitLine(fields []field, data []byte, csv bool) ([]field, 
 		case bytes.HasPrefix(data[i:], delim):
 			flush()
 			i += len(delim)
+			start = i
 		default:
 			if c == '\r' && csv && i+1 < len(data) && data[i+1] == '\n' {
 				i++
@@ -365,11 +372,15 @@ func (t *Translator) splitLine(fields []field, data []byte, csv bool) ([]field, 
 		}
 	}
 	if inQuotes {
-		return nil, 0, 0, fmt.Errorf("Unterminated quoted field")
+		return nil, 0, 0, errUnterminated
 	}
 	flush()
 	return fields, len(data), extra, nil
 }
+
+// errUnterminated is Redshift's stl_load_errors reason, capitalised as
+// Redshift writes it.
+var errUnterminated = errors.New("Unterminated quoted field") //lint:ignore ST1005 Redshift's text
 
 // textField is a delimited field: NULL when it is the NULL AS string
 // (and not quoted).
