@@ -145,16 +145,21 @@ func stagedAndManifests(t *testing.T, env *emulatortest.Env, prefix string) (sta
 // retryUntil moves the clock to each pending retry until done reports true.
 func retryUntil(t *testing.T, clock *emulator.FakeClock, done func() bool) (waits []time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	deadline := time.Now().Add(60 * time.Second)
 	for !done() {
-		if err := clock.BlockUntil(ctx, 1); err != nil {
-			t.Fatal("no retry scheduled:", err)
+		if time.Now().After(deadline) {
+			t.Fatalf("not done after retries %v", waits)
+		}
+		// A retry is waiting, or the attempt before it is still running.
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		err := clock.BlockUntil(ctx, 1)
+		cancel()
+		if err != nil {
+			continue
 		}
 		w, _ := clock.NextTimer()
 		clock.Advance(w)
 		waits = append(waits, w)
-		time.Sleep(10 * time.Millisecond)
 	}
 	return waits
 }
@@ -413,6 +418,31 @@ func TestRedshift(t *testing.T) {
 		if !strings.Contains(failed, `"errorCode":"Lambda.ProcessingFailedStatus"`) {
 			t.Fatalf("processing-failed output %q", failed)
 		}
+	})
+
+	t.Run("DefinitionSurvivesRestart", func(t *testing.T) {
+		pgExec(t, conn, `CREATE TABLE kept (v text)`)
+		dir := t.TempDir()
+		env := durableEnv(t, dir, emulator.Config{})
+		d := redshiftDest(pg, "kept", "v", "")
+		d.S3Configuration.BufferingHints = hints(1, 900)
+		createRedshiftStream(t, env.Firehose, "kept", d)
+		putBatch(t, env.Firehose, "kept", []byte("before the restart\n"))
+		if err := env.Server.Close(ctx); err != nil { // delivers what is buffered
+			t.Fatal(err)
+		}
+		env2 := emulatortest.New(t, emulator.Config{DataDir: dir})
+		out, err := env2.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("kept")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := out.DeliveryStreamDescription.Destinations[0].RedshiftDestinationDescription; r == nil || aws.ToString(r.CopyCommand.DataTableName) != "kept" {
+			t.Fatalf("after the restart: %+v", out.DeliveryStreamDescription.Destinations[0])
+		}
+		putBatch(t, env2.Firehose, "kept", []byte("after the restart\n"))
+		env2.Flush(t, "kept")
+		waitDelivered(t, env2)
+		wantRows(t, pgRows(t, conn, `SELECT v FROM kept ORDER BY v DESC`), "before the restart", "after the restart")
 	})
 
 	t.Run("EndpointRewrite", func(t *testing.T) {
