@@ -1,11 +1,11 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -271,7 +271,10 @@ func (redshiftDestination) Deliver(p *Pipeline, b *Batch) bool { return p.delive
 func (redshiftDestination) Name(b *Batch) string               { return b.cfg.redshift.logName }
 
 // redshiftFailure is why one COPY attempt failed.
-type redshiftFailure struct{ code, message string }
+type redshiftFailure struct {
+	code, message string
+	cause         error // a failed write to the COPY (then the COPY's own error says why)
+}
 
 // deliverRedshift stages b, writes its manifest, and issues the COPY,
 // retried every five minutes for RetryOptions.DurationInSeconds (counted
@@ -428,11 +431,11 @@ func (p *Pipeline) redshiftConnect(ctx context.Context, r *redshiftConfig) (*pgx
 	}
 	p.closeRedshift()
 	if r.host == "" {
-		return nil, &redshiftFailure{codeRedshiftConnectionFailed, "The cluster JDBC URL " + r.url + " cannot be used."}
+		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: "The cluster JDBC URL " + r.url + " cannot be used."}
 	}
 	cfg, err := pgx.ParseConfig("")
 	if err != nil {
-		return nil, &redshiftFailure{codeRedshiftConnectionFailed, err.Error()}
+		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: err.Error()}
 	}
 	cfg.Host, cfg.Database, cfg.User, cfg.Password = r.host, r.database, r.user, r.password
 	port, _ := strconv.Atoi(r.port)
@@ -468,16 +471,13 @@ func (p *Pipeline) copyRedshift(ctx context.Context, b *Batch, manifestKey strin
 	}
 	mb, err := get(b.cfg.bucket, manifestKey)
 	if err != nil {
-		return 0, &redshiftFailure{codeRedshiftMissingS3File, fmt.Sprintf("The manifest s3://%s/%s cannot be read: %v", b.cfg.bucket, manifestKey, err)}
+		return 0, &redshiftFailure{code: codeRedshiftMissingS3File, message: fmt.Sprintf("The manifest s3://%s/%s cannot be read: %v", b.cfg.bucket, manifestKey, err)}
 	}
 	var manifest struct {
-		Entries []struct {
-			URL       string `json:"url"`
-			Mandatory bool   `json:"mandatory"`
-		} `json:"entries"`
+		Entries []manifestEntry `json:"entries"`
 	}
 	if err := json.Unmarshal(mb, &manifest); err != nil {
-		return 0, &redshiftFailure{codeRedshiftDataLoadFailed, "The manifest is not valid JSON: " + err.Error()}
+		return 0, &redshiftFailure{code: codeRedshiftDataLoadFailed, message: "The manifest is not valid JSON: " + err.Error()}
 	}
 	conn, fail := p.redshiftConnect(ctx, r)
 	if fail != nil {
@@ -494,38 +494,83 @@ func (p *Pipeline) copyRedshift(ctx context.Context, b *Batch, manifestKey strin
 	if u := r.opts.JSONPaths; u != "" {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(u, "s3://"), "/")
 		if paths, err = get(bucket, key); err != nil {
-			return 0, &redshiftFailure{codeRedshiftIncorrectJSONPaths, fmt.Sprintf("The JSONPaths file %s cannot be read: %v", u, err)}
+			return 0, &redshiftFailure{code: codeRedshiftIncorrectJSONPaths, message: fmt.Sprintf("The JSONPaths file %s cannot be read: %v", u, err)}
 		}
 	}
 	tr, err := r.opts.NewTranslator(cols, paths)
 	if err != nil {
-		return 0, &redshiftFailure{codeRedshiftIncorrectJSONPaths, err.Error()}
-	}
-	for _, e := range manifest.Entries {
-		bucket, key, _ := strings.Cut(strings.TrimPrefix(e.URL, "s3://"), "/")
-		data, err := get(bucket, key)
-		if err != nil {
-			if !e.Mandatory {
-				continue
-			}
-			return 0, &redshiftFailure{codeRedshiftMissingS3File, fmt.Sprintf("The manifest lists %s, which cannot be read: %v", e.URL, err)}
-		}
-		if err := tr.Add(e.URL, data); err != nil {
-			return 0, &redshiftFailure{codeRedshiftDataLoadFailed, fmt.Sprintf("Load into table '%s' failed: %v", r.table, err)}
-		}
+		return 0, &redshiftFailure{code: codeRedshiftIncorrectJSONPaths, message: err.Error()}
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = pgx.Identifier{c.Name}.Sanitize()
 	}
 	sql := "COPY " + table + " (" + strings.Join(names, ", ") + ") FROM STDIN"
-	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(tr.Out.Bytes()), sql); err != nil {
+	// The objects are read and translated while PostgreSQL loads what is
+	// translated already: one COPY statement, so one transaction. A row
+	// that cannot be translated ends the COPY with an error, which rolls
+	// it back.
+	pr, pw := io.Pipe()
+	tr.SetSink(pw)
+	var readFail *redshiftFailure
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		readFail = translateObjects(manifest.Entries, tr, get, r.table)
+		if readFail == nil {
+			if err := tr.Flush(); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			pw.Close()
+			return
+		}
+		pw.CloseWithError(errors.New(readFail.message))
+	}()
+	_, err = conn.PgConn().CopyFrom(ctx, pr, sql)
+	pr.CloseWithError(errCopyEnded) // a writer still translating stops
+	<-done
+	if readFail != nil && !errors.Is(readFail.cause, errCopyEnded) {
+		return 0, readFail
+	}
+	if err != nil {
 		if conn.IsClosed() {
 			p.closeRedshift()
 		}
 		return 0, pgFailure(err, r)
 	}
 	return tr.Rows, nil
+}
+
+// errCopyEnded stops a translation whose COPY has ended (failed).
+var errCopyEnded = errors.New("the COPY ended")
+
+// manifestEntry is one object a COPY manifest lists.
+type manifestEntry struct {
+	URL       string `json:"url"`
+	Mandatory bool   `json:"mandatory"`
+}
+
+// translateObjects reads each object the manifest lists and translates it.
+func translateObjects(entries []manifestEntry, tr *redshiftcopy.Translator, get func(bucket, key string) ([]byte, error), table string) *redshiftFailure {
+	for _, e := range entries {
+		bucket, key, _ := strings.Cut(strings.TrimPrefix(e.URL, "s3://"), "/")
+		data, err := get(bucket, key)
+		if err != nil {
+			if !e.Mandatory {
+				continue
+			}
+			return &redshiftFailure{code: codeRedshiftMissingS3File, message: fmt.Sprintf("The manifest lists %s, which cannot be read: %v", e.URL, err)}
+		}
+		if err := tr.Add(e.URL, data); err != nil {
+			var se *redshiftcopy.SinkError
+			if errors.As(err, &se) {
+				return &redshiftFailure{code: codeRedshiftDataLoadFailed, message: err.Error(), cause: se.Err}
+			}
+			return &redshiftFailure{code: codeRedshiftDataLoadFailed, message: fmt.Sprintf("Load into table '%s' failed: %v", table, err)}
+		}
+	}
+	return nil
 }
 
 // redshiftColumns finds DataTableName (Redshift's and PostgreSQL's
@@ -538,12 +583,12 @@ func redshiftColumns(ctx context.Context, conn *pgx.Conn, r *redshiftConfig) (ta
 	if err := conn.QueryRow(ctx, "SELECT to_regclass($1)::oid, to_regclass($1)::text", r.table).Scan(&oid, &name); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "42602" { // invalid_name
-			return "", nil, &redshiftFailure{codeRedshiftSyntaxError, fmt.Sprintf("CopyCommand.DataTableName '%s' is not a table name: %s", r.table, pe.Message)}
+			return "", nil, &redshiftFailure{code: codeRedshiftSyntaxError, message: fmt.Sprintf("CopyCommand.DataTableName '%s' is not a table name: %s", r.table, pe.Message)}
 		}
 		return "", nil, pgFailure(err, r)
 	}
 	if oid == nil || name == nil {
-		return "", nil, &redshiftFailure{codeRedshiftTableNotFound, fmt.Sprintf("The table '%s' doesn't exist or is not visible to the user %s in the database %s.", r.table, r.user, r.database)}
+		return "", nil, &redshiftFailure{code: codeRedshiftTableNotFound, message: fmt.Sprintf("The table '%s' doesn't exist or is not visible to the user %s in the database %s.", r.table, r.user, r.database)}
 	}
 	table = *name
 	rows, err := conn.Query(ctx, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum", *oid)
@@ -581,7 +626,7 @@ func redshiftColumns(ctx context.Context, conn *pgx.Conn, r *redshiftConfig) (ta
 			}
 		}
 		if !found {
-			return "", nil, &redshiftFailure{codeRedshiftColumnNotFound, fmt.Sprintf("The column '%s' in CopyCommand.DataTableColumns doesn't exist in the table '%s'.", want, r.table)}
+			return "", nil, &redshiftFailure{code: codeRedshiftColumnNotFound, message: fmt.Sprintf("The column '%s' in CopyCommand.DataTableColumns doesn't exist in the table '%s'.", want, r.table)}
 		}
 	}
 	return table, out, nil
@@ -621,10 +666,10 @@ func pgFailure(err error, r *redshiftConfig) *redshiftFailure {
 		case strings.HasPrefix(pe.Code, "08"):
 			code = codeRedshiftConnectionFailed
 		}
-		return &redshiftFailure{code, fmt.Sprintf("%s: %s", pe.Code, msg)}
+		return &redshiftFailure{code: code, message: fmt.Sprintf("%s: %s", pe.Code, msg)}
 	}
 	if pgconn.Timeout(err) {
-		return &redshiftFailure{codeRedshiftConnectionFailed, "The cluster did not answer in time: " + err.Error()}
+		return &redshiftFailure{code: codeRedshiftConnectionFailed, message: "The cluster did not answer in time: " + err.Error()}
 	}
-	return &redshiftFailure{codeRedshiftConnectionFailed, "Firehose could not connect to the cluster " + r.logName + ": " + err.Error()}
+	return &redshiftFailure{code: codeRedshiftConnectionFailed, message: "Firehose could not connect to the cluster " + r.logName + ": " + err.Error()}
 }

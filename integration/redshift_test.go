@@ -330,6 +330,30 @@ func TestRedshift(t *testing.T) {
 		if ev[0].ErrorCode != "Redshift.DataLoadFailed" || !strings.Contains(ev[0].Message, "two") {
 			t.Fatalf("error event %+v", ev[0])
 		}
+		// A bad row after more than the translator's first chunk (256 KiB
+		// already sent to PostgreSQL) still rolls back every row.
+		d = redshiftDest(pg, "strict", "", "")
+		d.RetryOptions = &types.RedshiftRetryOptions{DurationInSeconds: aws.Int32(0)}
+		d.S3Configuration.Prefix = aws.String("big/")
+		d.S3Configuration.BufferingHints = hints(5, 900)
+		createRedshiftStream(t, env.Firehose, "big", d)
+		for b := range 8 {
+			recs := make([][]byte, 500)
+			for i := range recs {
+				recs[i] = fmt.Appendf(nil, "%d|%0100d\n", b*500+i, i)
+			}
+			putBatch(t, env.Firehose, "big", recs...)
+		}
+		putBatch(t, env.Firehose, "big", []byte("1|late row|extra field\n"))
+		env.Flush(t, "big")
+		waitDelivered(t, env)
+		if rows := pgRows(t, conn, `SELECT count(*) FROM strict`); len(rows) != 1 || rows[0] != "0" {
+			t.Fatalf("rows loaded from a failed COPY: %v", rows)
+		}
+		if _, _, errs := stagedAndManifests(t, env, "big/"); len(errs) != 1 {
+			t.Fatalf("%d error manifests for the big batch", len(errs))
+		}
+
 		// A row with too many fields fails in the translation, named.
 		putBatch(t, env.Firehose, "strict", []byte("1|a|b\n"))
 		waitDelivered(t, env)

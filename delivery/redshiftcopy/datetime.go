@@ -100,6 +100,9 @@ func convertTime(v, f string, date, tz bool) (string, bool) {
 		}
 	case "auto":
 		s := strings.TrimSpace(v)
+		if isoLocal(s) {
+			return v, true // PostgreSQL reads it the same way
+		}
 		found := false
 		for _, l := range autoLayouts {
 			if p, err := time.Parse(l, s); err == nil {
@@ -125,4 +128,37 @@ func convertTime(v, f string, date, tz bool) (string, bool) {
 		return t.Format("2006-01-02 15:04:05.999999Z07:00"), true
 	}
 	return t.UTC().Format("2006-01-02 15:04:05.999999"), true
+}
+
+// isoLocal reports whether s is YYYY-MM-DD, optionally followed by a space
+// or T and HH:MI, :SS, .fraction: ISO 8601 without a zone, which every
+// parser reads the same way.
+func isoLocal(s string) bool {
+	digits := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if len(s) < 10 || !digits(s[0:4]) || s[4] != '-' || !digits(s[5:7]) || s[7] != '-' || !digits(s[8:10]) {
+		return false
+	}
+	s = s[10:]
+	if s == "" {
+		return true
+	}
+	if len(s) < 6 || (s[0] != ' ' && s[0] != 'T') || !digits(s[1:3]) || s[3] != ':' || !digits(s[4:6]) {
+		return false
+	}
+	s = s[6:]
+	if s == "" {
+		return true
+	}
+	if len(s) < 3 || s[0] != ':' || !digits(s[1:3]) {
+		return false
+	}
+	s = s[3:]
+	return s == "" || (len(s) > 1 && s[0] == '.' && digits(s[1:]))
 }

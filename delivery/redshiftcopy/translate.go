@@ -84,9 +84,12 @@ type Translator struct {
 	cols  []Column
 	paths []pathSteps
 	lower map[string]int // JSON 'auto ignorecase': lower-case name -> column
-	// Out receives the rows.
+	index map[string]int // JSON 'auto': name -> column
+	// Out receives the rows; with a sink (SetSink) it holds those not
+	// yet written to it.
 	Out  bytes.Buffer
 	Rows int
+	sink io.Writer
 
 	row   []field
 	delim []byte
@@ -110,6 +113,10 @@ func (o *Options) NewTranslator(cols []Column, jsonPaths []byte) (*Translator, e
 			return nil, &JSONPathsError{Reason: fmt.Sprintf("Number of jsonpaths (%d) and the number of columns (%d) should match.", len(paths), len(cols))}
 		}
 		t.paths = paths
+	}
+	t.index = make(map[string]int, len(cols))
+	for i, c := range cols {
+		t.index[c.Name] = i
 	}
 	if o.Format == JSON && o.IgnoreCase {
 		t.lower = make(map[string]int, len(cols))
@@ -135,6 +142,9 @@ func (t *Translator) Add(object string, data []byte) error {
 	}
 	switch t.o.Format {
 	case JSON:
+		if t.paths == nil {
+			return t.addJSONAuto(object, data)
+		}
 		return t.addJSON(object, data)
 	case CSV:
 		return t.addDelimited(object, data, true)
@@ -155,11 +165,11 @@ func (t *Translator) emit(object string, line int) error {
 		if !f.null {
 			switch c.Kind {
 			case Char:
-				blank := len(v) > 0 && len(bytes.TrimSpace(v)) == 0
+				blank := t.o.BlanksAsNull && len(v) > 0 && len(bytes.TrimSpace(v)) == 0
 				if t.o.TrimBlanks {
 					v = bytes.TrimRightFunc(v, unicode.IsSpace)
 				}
-				if (t.o.EmptyAsNull && len(v) == 0 && !blank) || (t.o.BlanksAsNull && blank) {
+				if (t.o.EmptyAsNull && len(v) == 0 && !blank) || blank {
 					f.null = true
 				} else if t.o.TruncateColumns && c.MaxLen > 0 && utf8.RuneCount(v) > c.MaxLen {
 					n, cut := 0, 0
@@ -197,8 +207,38 @@ func (t *Translator) emit(object string, line int) error {
 	}
 	out.WriteByte('\n')
 	t.Rows++
+	if t.sink != nil && out.Len() >= sinkChunk {
+		return t.Flush()
+	}
 	return nil
 }
+
+// sinkChunk is how much output a translator with a sink buffers.
+const sinkChunk = 256 << 10
+
+// SetSink makes the translator write its rows to w as it goes, in chunks
+// (so that the server can load while the rest is translated); Flush writes
+// the rest.
+func (t *Translator) SetSink(w io.Writer) { t.sink = w }
+
+// Flush writes the buffered rows to the sink.
+func (t *Translator) Flush() error {
+	if t.sink == nil || t.Out.Len() == 0 {
+		return nil
+	}
+	_, err := t.sink.Write(t.Out.Bytes())
+	t.Out.Reset()
+	if err != nil {
+		return &SinkError{err}
+	}
+	return nil
+}
+
+// SinkError is a failed write to the sink: not the data's fault.
+type SinkError struct{ Err error }
+
+func (e *SinkError) Error() string { return e.Err.Error() }
+func (e *SinkError) Unwrap() error { return e.Err }
 
 // writeEscaped writes v in PostgreSQL's COPY text format.
 func writeEscaped(out *bytes.Buffer, v []byte) {
