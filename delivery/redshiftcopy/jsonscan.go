@@ -6,133 +6,250 @@ import (
 	"strings"
 )
 
-// The JSON 'auto' fast path: a scanner over one object at a time, which
-// first finds the object's end, has encoding/json validate it (json.Valid
-// allocates nothing), then takes each first-level member's value as a
-// slice of the input, without building a map.
+// The JSON 'auto' fast path: one pass over each object that validates it
+// as encoding/json would (RFC 8259; FuzzScanMatchesValid checks the two
+// agree) and takes each first-level member's value as a slice of the
+// input, without building a map.
 
-// nextValue returns the end of the JSON value that starts at data[i]
-// (after whitespace), or -1 when the input ends first. It only balances
-// brackets and skips strings: the value is validated afterwards.
-func nextValue(data []byte, i int) (start, end int) {
-	for i < len(data) && isSpace(data[i]) {
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && isSpace(d[i]) {
 		i++
 	}
-	if i == len(data) {
-		return i, i
+	return i
+}
+
+// scanValue validates the value at d[i] (no leading space) and returns
+// its end; ok is false if it is not valid JSON.
+func scanValue(d []byte, i, depth int) (int, bool) {
+	if i >= len(d) {
+		return i, false
 	}
-	start = i
-	depth := 0
-	for ; i < len(data); i++ {
-		switch c := data[i]; c {
-		case '"':
+	switch c := d[i]; {
+	case c == '"':
+		end, _, ok := scanString(d, i)
+		return end, ok
+	case c == '{':
+		return scanObject(d, i, depth+1, nil)
+	case c == '[':
+		return scanArray(d, i, depth+1)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return scanNumber(d, i)
+	case c == 't':
+		return literal(d, i, "true")
+	case c == 'f':
+		return literal(d, i, "false")
+	case c == 'n':
+		return literal(d, i, "null")
+	}
+	return i, false
+}
+
+func literal(d []byte, i int, lit string) (int, bool) {
+	if len(d)-i >= len(lit) && string(d[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// scanString validates the string at d[i] == '"'; escaped reports a
+// backslash in it.
+func scanString(d []byte, i int) (end int, escaped, ok bool) {
+	for i++; i < len(d); i++ {
+		switch c := d[i]; {
+		case c == '"':
+			return i + 1, escaped, true
+		case c < 0x20:
+			return i, escaped, false
+		case c == '\\':
+			escaped = true
 			i++
-			for i < len(data) && data[i] != '"' {
-				if data[i] == '\\' {
-					i++
+			if i >= len(d) {
+				return i, escaped, false
+			}
+			switch d[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(d)-i < 5 {
+					return i, escaped, false
 				}
-				i++
-			}
-			if i >= len(data) {
-				return start, -1
-			}
-			if depth == 0 {
-				return start, i + 1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth <= 0 {
-				return start, i + 1
-			}
-		default:
-			if depth == 0 {
-				// A scalar at the top level: up to the next delimiter.
-				j := i
-			scalar:
-				for ; j < len(data); j++ {
-					switch data[j] {
-					case ' ', '\t', '\n', '\r', '{', '}', '[', ']', '"', ',':
-						break scalar
+				for _, h := range d[i+1 : i+5] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return i, escaped, false
 					}
 				}
-				if j == i {
-					return start, i + 1
-				}
-				return start, j
+				i += 4
+			default:
+				return i, escaped, false
 			}
 		}
 	}
-	return start, -1
+	return i, escaped, false
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func digits(d []byte, i int) int {
+	for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func scanNumber(d []byte, i int) (int, bool) {
+	if d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		i = digits(d, i)
+	default:
+		return i, false
+	}
+	if i < len(d) && d[i] == '.' {
+		j := digits(d, i+1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := digits(d, i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+func scanArray(d []byte, i, depth int) (int, bool) {
+	if depth > maxDepth {
+		return i, false
+	}
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		end, ok := scanValue(d, i, depth)
+		if !ok {
+			return end, false
+		}
+		i = skipSpace(d, end)
+		if i >= len(d) {
+			return i, false
+		}
+		switch d[i] {
+		case ']':
+			return i + 1, true
+		case ',':
+			i = skipSpace(d, i+1)
+		default:
+			return i, false
+		}
+	}
+}
+
+// scanObject validates the object at d[i] == '{'. With member not nil it
+// is called with each first-level member's key (quoted) and value.
+func scanObject(d []byte, i, depth int, member func(key []byte, escaped bool, value []byte)) (int, bool) {
+	if depth > maxDepth {
+		return i, false
+	}
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(d) || d[i] != '"' {
+			return i, false
+		}
+		kend, escaped, ok := scanString(d, i)
+		if !ok {
+			return kend, false
+		}
+		key := d[i:kend]
+		i = skipSpace(d, kend)
+		if i >= len(d) || d[i] != ':' {
+			return i, false
+		}
+		vs := skipSpace(d, i+1)
+		ve, ok := scanValue(d, vs, depth)
+		if !ok {
+			return ve, false
+		}
+		if member != nil {
+			member(key, escaped, d[vs:ve])
+		}
+		i = skipSpace(d, ve)
+		if i >= len(d) {
+			return i, false
+		}
+		switch d[i] {
+		case '}':
+			return i + 1, true
+		case ',':
+			i = skipSpace(d, i+1)
+		default:
+			return i, false
+		}
+	}
+}
 
 // addJSONAuto reads objects one after another and matches their
 // first-level members to the columns by name.
 func (t *Translator) addJSONAuto(object string, data []byte) error {
+	member := func(key []byte, escaped bool, value []byte) {
+		var col int
+		if escaped {
+			var k string
+			_ = json.Unmarshal(key, &k)
+			col = t.column(k)
+		} else {
+			col = t.column(string(key[1 : len(key)-1]))
+		}
+		if col >= 0 {
+			t.row[col] = t.jsonValue(value)
+		}
+	}
 	for n, i := 1, 0; ; n++ {
-		start, end := nextValue(data, i)
-		if start == len(data) {
+		i = skipSpace(data, i)
+		if i == len(data) {
 			return nil
-		}
-		if end < 0 || !json.Valid(data[start:end]) {
-			// Let encoding/json say what is wrong.
-			var v any
-			if end < 0 {
-				end = len(data)
-			}
-			err := json.Unmarshal(data[start:end], &v)
-			reason := "unexpected end of JSON input"
-			if err != nil {
-				reason = err.Error()
-			}
-			return &RowError{Object: object, Line: n, Reason: "Invalid JSON object or array: " + reason}
-		}
-		obj := data[start:end]
-		i = end
-		if obj[0] != '{' {
-			return &RowError{Object: object, Line: n, Reason: "Invalid JSONPath format: the record is not a JSON object"}
 		}
 		for c := range t.row {
 			t.row[c] = field{null: true}
 		}
-		t.members(obj)
+		var end int
+		var ok bool
+		if data[i] == '{' {
+			end, ok = scanObject(data, i, 1, member)
+		} else {
+			if end, ok = scanValue(data, i, 0); ok {
+				return &RowError{Object: object, Line: n, Reason: "Invalid JSONPath format: the record is not a JSON object"}
+			}
+		}
+		if !ok {
+			// encoding/json says what is wrong.
+			var v any
+			reason := "unexpected end of JSON input"
+			if err := json.Unmarshal(data[i:min(end+1, len(data))], &v); err != nil && end < len(data) {
+				reason = err.Error()
+			}
+			return &RowError{Object: object, Line: n, Reason: "Invalid JSON object or array: " + reason}
+		}
+		i = end
 		if err := t.emit(object, n); err != nil {
 			return err
-		}
-	}
-}
-
-// members sets the row's fields from the valid JSON object obj.
-func (t *Translator) members(obj []byte) {
-	i := 1
-	for {
-		for i < len(obj) && (isSpace(obj[i]) || obj[i] == ',') {
-			i++
-		}
-		if i >= len(obj) || obj[i] == '}' {
-			return
-		}
-		ks, ke := nextValue(obj, i)
-		key := obj[ks+1 : ke-1]
-		i = ke
-		for obj[i] != ':' {
-			i++
-		}
-		vs, ve := nextValue(obj, i+1)
-		i = ve
-		col := -1
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var k string
-			_ = json.Unmarshal(obj[ks:ke], &k)
-			col = t.column(k)
-		} else {
-			col = t.column(string(key))
-		}
-		if col >= 0 {
-			t.row[col] = t.jsonValue(obj[vs:ve])
 		}
 	}
 }

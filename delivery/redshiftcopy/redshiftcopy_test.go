@@ -3,6 +3,7 @@ package redshiftcopy
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -187,5 +188,33 @@ func FuzzTranslate(f *testing.F) {
 			return
 		}
 		_ = tr.Add("k", []byte(data))
+	})
+}
+
+// validJSON is json.Valid by the JSON 'auto' scanner.
+func validJSON(d []byte) bool {
+	i := skipSpace(d, 0)
+	end, ok := scanValue(d, i, 0)
+	return ok && skipSpace(d, end) == len(d)
+}
+
+func TestScanMatchesValid(t *testing.T) {
+	for _, s := range []string{`{}`, `[]`, `{"a":[1,-0.5e+3,true,false,null,"\u00e9\n"]}`, ` 1 `, `"x"`, `-`, `01`, `1.`, `1e`, `{"a"}`, `{"a":}`,
+		`[1,]`, `{,}`, `"\x"`, "\"\x01\"", `"\u12"`, `tru`, `nul`, `{"a":1,}`, `[`, `{"a":1 "b":2}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001)} {
+		if got, want := validJSON([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Errorf("%.40q: scanner %v, encoding/json %v", s, got, want)
+		}
+	}
+}
+
+// The scanner accepts exactly what encoding/json accepts.
+func FuzzScanMatchesValid(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"\ud83d\ude00"`, `-12.5E-3`, `[true,false]`, `{"a" : "b" }`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		if got, want := validJSON(d), json.Valid(d); got != want {
+			t.Fatalf("%q: scanner %v, encoding/json %v", d, got, want)
+		}
 	})
 }
