@@ -5,7 +5,8 @@ package main
 // the object staged in the built-in S3 and its manifest, the COPY read
 // back, translated (JSON 'auto' and '|'-delimited text) and loaded with
 // COPY … FROM STDIN — against, in the same command, a plain COPY … FROM
-// STDIN of the same rows with pgx (PostgreSQL's own limit). Each round
+// STDIN of the same rows with pgx (PostgreSQL's own limit), and the JSON
+// records through a stream to S3 only (the HTTP path's own limit). Each round
 // puts a fixed number of records and flushes; the time runs from the first
 // put to the flush's return (every COPY done). The PostgreSQL server is
 // started for the bench with initdb and pg_ctl (internal/testtool).
@@ -98,7 +99,7 @@ func runRedshift(o options, bin string) error {
 		batches["text"] = append(batches["text"], txt)
 	}
 	client := firehose.NewFromConfig(cfg)
-	pipe := map[string]map[int][]float64{"json": {}, "text": {}}
+	pipe := map[string]map[int][]float64{"json": {}, "text": {}, "s3": {}}
 	limit := map[int][]float64{}
 	truncate := func() error {
 		_, err := conn.Exec(ctx, "TRUNCATE "+redshiftTable)
@@ -116,13 +117,22 @@ func runRedshift(o options, bin string) error {
 					return err
 				}
 				t0 := time.Now()
-				if err := putAll(ctx, client, "redshift-"+format, batches[format], w); err != nil {
+				stream, recs := "redshift-"+format, batches[format]
+				if format == "s3" {
+					stream, recs = "s3-json", batches["json"]
+				}
+				if err := putAll(ctx, client, stream, recs, w); err != nil {
 					return err
 				}
 				if err := flush(p.url); err != nil {
 					return err
 				}
 				rate := float64(n) / time.Since(t0).Seconds()
+				if format == "s3" {
+					pipe[format][w] = append(pipe[format][w], rate)
+					logf("round %d  s3 only   %d workers: %.0f records/s", round, w, rate)
+					return nil
+				}
 				if c, err := count(); err != nil || c != n {
 					return fmt.Errorf("%s: %d rows in the table after the round, want %d (%v)", format, c, n, err)
 				}
@@ -146,7 +156,8 @@ func runRedshift(o options, bin string) error {
 				logf("round %d  COPY FROM STDIN alone: %.0f records/s", round, rate)
 				return nil
 			}
-			steps := []func() error{func() error { return through("json") }, func() error { return through("text") }, direct}
+			steps := []func() error{func() error { return through("json") }, func() error { return through("text") }, direct,
+				func() error { return through("s3") }}
 			if round%2 == 0 {
 				slices.Reverse(steps)
 			}
@@ -170,6 +181,13 @@ func createRedshiftStreams(ctx context.Context, cfg aws.Config, pg *testtool.Pos
 		return fmt.Errorf("CreateBucket: %w", err)
 	}
 	role := aws.String("arn:aws:iam::000000000000:role/firehose-bench")
+	if _, err := firehose.NewFromConfig(cfg).CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("s3-json"),
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{RoleARN: role, BucketARN: aws.String("arn:aws:s3:::" + benchBucket),
+			Prefix: aws.String("s3-only/"), BufferingHints: &types.BufferingHints{SizeInMBs: aws.Int32(int32(bufferMB)), IntervalInSeconds: aws.Int32(60)}},
+	}); err != nil {
+		return fmt.Errorf("CreateDeliveryStream: %w", err)
+	}
 	for _, f := range redshiftFormats {
 		_, err := firehose.NewFromConfig(cfg).CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
 			DeliveryStreamName: aws.String("redshift-" + f.name),
@@ -209,8 +227,8 @@ func noRedshiftErrors(ctx context.Context, cfg aws.Config) error {
 func printRedshift(w io.Writer, o options, n int, bytesIn map[string]int, pipe map[string]map[int][]float64, limit map[int][]float64) {
 	fmt.Fprintf(w, "\n%d records per round (JSON %d bytes, text %d bytes each on average; 7 columns), %d per PutRecordBatch, staging buffer %d MiB, %d rounds; medians, range of the per-round ratios in brackets.\n\n",
 		n, bytesIn["json"]/max(n, 1), bytesIn["text"]/max(n, 1), o.records, o.redshiftBufferMB, o.rounds)
-	fmt.Fprintln(w, "| workers | COPY FROM STDIN alone, records/s | Redshift path, JSON 'auto' | JSON / COPY alone | Redshift path, '|' text | text / COPY alone |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| workers | COPY FROM STDIN alone, records/s | Redshift path, JSON 'auto' | JSON / COPY alone | Redshift path, '\\|' text | text / COPY alone | JSON to S3 only | S3 only / COPY alone |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, k := range o.workers {
 		ratio := func(rates []float64) string {
 			var rs []float64
@@ -219,7 +237,8 @@ func printRedshift(w io.Writer, o options, n int, bytesIn map[string]int, pipe m
 			}
 			return fmt.Sprintf("%.2f [%.2f–%.2f]", percentile(rs, 50), slices.Min(rs), slices.Max(rs))
 		}
-		fmt.Fprintf(w, "| %d | %.0f | %.0f | %s | %.0f | %s |\n", k, percentile(limit[k], 50),
-			percentile(pipe["json"][k], 50), ratio(pipe["json"][k]), percentile(pipe["text"][k], 50), ratio(pipe["text"][k]))
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %s | %.0f | %s | %.0f | %s |\n", k, percentile(limit[k], 50),
+			percentile(pipe["json"][k], 50), ratio(pipe["json"][k]), percentile(pipe["text"][k], 50), ratio(pipe["text"][k]),
+			percentile(pipe["s3"][k], 50), ratio(pipe["s3"][k]))
 	}
 }
