@@ -10,6 +10,11 @@ package main
 // puts a fixed number of records and flushes; the time runs from the first
 // put to the flush's return (every COPY done). The PostgreSQL server is
 // started for the bench with initdb and pg_ctl (internal/testtool).
+//
+// On a shared machine wall-clock rates swing with the other load, so each
+// run is also measured in records per CPU-second: the CPU time of every
+// process involved (this client, firehose-local, the PostgreSQL server's
+// processes) over the run.
 
 import (
 	"bytes"
@@ -18,6 +23,8 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,6 +108,16 @@ func runRedshift(o options, bin string) error {
 	client := firehose.NewFromConfig(cfg)
 	pipe := map[string]map[int][]float64{"json": {}, "text": {}, "s3": {}}
 	limit := map[int][]float64{}
+	pipeCPU := map[string]map[int][]float64{"json": {}, "text": {}, "s3": {}}
+	limitCPU := map[int][]float64{}
+	postmaster := pg.PostmasterPID()
+	cpu := func(fl bool) time.Duration {
+		d := selfCPU() + treeCPU(postmaster)
+		if fl {
+			d += cpuTime(p.pid())
+		}
+		return d
+	}
 	truncate := func() error {
 		_, err := conn.Exec(ctx, "TRUNCATE "+redshiftTable)
 		return err
@@ -116,6 +133,7 @@ func runRedshift(o options, bin string) error {
 				if err := truncate(); err != nil {
 					return err
 				}
+				c0 := cpu(true)
 				t0 := time.Now()
 				stream, recs := "redshift-"+format, batches[format]
 				if format == "s3" {
@@ -128,6 +146,7 @@ func runRedshift(o options, bin string) error {
 					return err
 				}
 				rate := float64(n) / time.Since(t0).Seconds()
+				pipeCPU[format][w] = append(pipeCPU[format][w], float64(n)/(cpu(true)-c0).Seconds())
 				if format == "s3" {
 					pipe[format][w] = append(pipe[format][w], rate)
 					logf("round %d  s3 only   %d workers: %.0f records/s", round, w, rate)
@@ -144,11 +163,13 @@ func runRedshift(o options, bin string) error {
 				if err := truncate(); err != nil {
 					return err
 				}
+				c0 := cpu(false)
 				t0 := time.Now()
 				if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(pgRows.Bytes()), "COPY "+redshiftTable+" FROM STDIN"); err != nil {
 					return err
 				}
 				rate := float64(n) / time.Since(t0).Seconds()
+				limitCPU[w] = append(limitCPU[w], float64(n)/(cpu(false)-c0).Seconds())
 				if c, err := count(); err != nil || c != n {
 					return fmt.Errorf("COPY FROM STDIN: %d rows, want %d (%v)", c, n, err)
 				}
@@ -171,8 +192,39 @@ func runRedshift(o options, bin string) error {
 	if err := noRedshiftErrors(ctx, cfg); err != nil {
 		return err
 	}
-	printRedshift(os.Stdout, o, n, bytesIn, pipe, limit)
+	printRedshift(os.Stdout, o, n, bytesIn, pipe, limit, "records/s")
+	printRedshift(os.Stdout, o, n, bytesIn, pipeCPU, limitCPU, "records per CPU-second")
 	return nil
+}
+
+// treeCPU is the CPU time of pid and its children (a PostgreSQL server:
+// the postmaster and its backends).
+func treeCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	total := cpuTime(pid)
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			total += cpuTime(child)
+		}
+	}
+	return total
 }
 
 func createRedshiftStreams(ctx context.Context, cfg aws.Config, pg *testtool.Postgres, bufferMB int) error {
@@ -224,10 +276,10 @@ func noRedshiftErrors(ctx context.Context, cfg aws.Config) error {
 	return nil
 }
 
-func printRedshift(w io.Writer, o options, n int, bytesIn map[string]int, pipe map[string]map[int][]float64, limit map[int][]float64) {
-	fmt.Fprintf(w, "\n%d records per round (JSON %d bytes, text %d bytes each on average; 7 columns), %d per PutRecordBatch, staging buffer %d MiB, %d rounds; medians, range of the per-round ratios in brackets.\n\n",
-		n, bytesIn["json"]/max(n, 1), bytesIn["text"]/max(n, 1), o.records, o.redshiftBufferMB, o.rounds)
-	fmt.Fprintln(w, "| workers | COPY FROM STDIN alone, records/s | Redshift path, JSON 'auto' | JSON / COPY alone | Redshift path, '\\|' text | text / COPY alone | JSON to S3 only | S3 only / COPY alone |")
+func printRedshift(w io.Writer, o options, n int, bytesIn map[string]int, pipe map[string]map[int][]float64, limit map[int][]float64, unit string) {
+	fmt.Fprintf(w, "\nIn %s: %d records per round (JSON %d bytes, text %d bytes each on average; 7 columns), %d per PutRecordBatch, staging buffer %d MiB, %d rounds; medians, range of the per-round ratios in brackets.\n\n",
+		unit, n, bytesIn["json"]/max(n, 1), bytesIn["text"]/max(n, 1), o.records, o.redshiftBufferMB, o.rounds)
+	fmt.Fprintln(w, "| workers | COPY FROM STDIN alone | Redshift path, JSON 'auto' | JSON / COPY alone | Redshift path, '\\|' text | text / COPY alone | JSON to S3 only | S3 only / COPY alone |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, k := range o.workers {
 		ratio := func(rates []float64) string {

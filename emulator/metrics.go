@@ -29,6 +29,7 @@ import (
 //	DeliveryToS3.Success          firehose_delivery_to_s3_success_total / firehose_delivery_to_s3_attempts_total
 //	DeliveryToS3.DataFreshness    firehose_delivery_to_s3_data_freshness_seconds
 //	DeliveryToHttpEndpoint.*      firehose_delivery_to_http_endpoint_{records_total,bytes_total,success_total,attempts_total,data_freshness_seconds}
+//	DeliveryToRedshift.*          firehose_delivery_to_redshift_{records_total,bytes_total,success_total,attempts_total}
 //	ExecuteProcessing.Duration    firehose_execute_processing_duration_seconds (histogram)
 //	ExecuteProcessing.Success     firehose_execute_processing_success_total / firehose_execute_processing_attempts_total
 //	SucceedProcessing.Records     firehose_succeed_processing_records_total

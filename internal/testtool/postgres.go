@@ -197,3 +197,15 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// PostmasterPID is the server's main process (its backends are its
+// children), 0 if it is not running.
+func (pg *Postgres) PostmasterPID() int {
+	b, err := os.ReadFile(filepath.Join(pg.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(line))
+	return pid
+}
