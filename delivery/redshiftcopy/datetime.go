@@ -133,8 +133,8 @@ func convertTime(v, f string, date, tz bool) (string, bool) {
 // isoLocal reports whether s is YYYY-MM-DD, optionally followed by a space
 // or T and HH:MI, :SS, .fraction: ISO 8601 without a zone, which every
 // parser reads the same way.
-func isoLocal(s string) bool {
-	digits := func(s string) bool {
+func isoLocal[T string | []byte](s T) bool {
+	digits := func(s T) bool {
 		for i := 0; i < len(s); i++ {
 			if s[i] < '0' || s[i] > '9' {
 				return false
@@ -146,19 +146,19 @@ func isoLocal(s string) bool {
 		return false
 	}
 	s = s[10:]
-	if s == "" {
+	if len(s) == 0 {
 		return true
 	}
 	if len(s) < 6 || (s[0] != ' ' && s[0] != 'T') || !digits(s[1:3]) || s[3] != ':' || !digits(s[4:6]) {
 		return false
 	}
 	s = s[6:]
-	if s == "" {
+	if len(s) == 0 {
 		return true
 	}
 	if len(s) < 3 || s[0] != ':' || !digits(s[1:3]) {
 		return false
 	}
 	s = s[3:]
-	return s == "" || (len(s) > 1 && s[0] == '.' && digits(s[1:]))
+	return len(s) == 0 || (len(s) > 1 && s[0] == '.' && digits(s[1:]))
 }

@@ -215,7 +215,7 @@ func (t *Translator) addJSONAuto(object string, data []byte) error {
 			_ = json.Unmarshal(key, &k)
 			col = t.column(k)
 		} else {
-			col = t.column(string(key[1 : len(key)-1]))
+			col = t.columnBytes(key[1 : len(key)-1])
 		}
 		if col >= 0 {
 			t.row[col] = t.jsonValue(value)
@@ -252,6 +252,27 @@ func (t *Translator) addJSONAuto(object string, data []byte) error {
 			return err
 		}
 	}
+}
+
+// columnBytes is column without converting name to a string: a linear
+// scan for a few columns, the map (which does not allocate for
+// m[string(b)]) for more.
+func (t *Translator) columnBytes(name []byte) int {
+	if t.lower != nil {
+		return t.column(string(name))
+	}
+	if len(t.cols) > 16 {
+		if c, ok := t.index[string(name)]; ok {
+			return c
+		}
+		return -1
+	}
+	for i := range t.cols {
+		if t.cols[i].Name == string(name) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (t *Translator) column(name string) int {

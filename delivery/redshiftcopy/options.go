@@ -219,6 +219,10 @@ func Parse(s string) (*Options, error) {
 			if err := checkDateTimeFormat(name, f); err != nil {
 				return nil, err
 			}
+			switch low := strings.ToLower(f); low {
+			case "auto", "epochsecs", "epochmillisecs":
+				f = low
+			}
 			if name == "TIMEFORMAT" {
 				o.TimeFormat = f
 			} else {

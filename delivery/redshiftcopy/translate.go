@@ -189,7 +189,7 @@ func (t *Translator) emit(object string, line int) error {
 					if c.Kind == Date {
 						format = t.o.DateFormat
 					}
-					if format != "" {
+					if format != "" && !(format == "auto" && isoLocal(v)) {
 						s, ok := convertTime(string(v), format, c.Kind == Date, c.Kind == TimestampTZ)
 						if !ok {
 							return &RowError{Object: object, Line: line, Column: c.Name, Reason: fmt.Sprintf("Invalid timestamp format or value [%s] for the format '%s'.", v, format)}
