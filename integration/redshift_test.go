@@ -567,6 +567,43 @@ func TestRedshiftControlPlane(t *testing.T) {
 	wantAPIError(t, update(&types.RedshiftDestinationUpdate{ClusterJDBCURL: aws.String("jdbc:redshift://db.example.com:5439/dev")}),
 		"ValidationException", "clusterJDBCURL' failed to satisfy constraint: Member must satisfy regular expression pattern")
 
+	// Switching: S3 → Redshift needs every member a Redshift destination
+	// needs; Redshift → S3 needs RoleARN and BucketARN.
+	createStream(t, env.Firehose, "switch", s3Dest())
+	switchTo := func(u *firehose.UpdateDestinationInput) error {
+		out, err := env.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("switch")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.DeliveryStreamName, u.DestinationId = aws.String("switch"), aws.String("destinationId-000000000001")
+		u.CurrentDeliveryStreamVersionId = out.DeliveryStreamDescription.VersionId
+		_, err = env.Firehose.UpdateDestination(ctx, u)
+		return err
+	}
+	full := &types.RedshiftDestinationUpdate{
+		RoleARN: aws.String(roleARN), ClusterJDBCURL: d.ClusterJDBCURL, CopyCommand: &types.CopyCommand{DataTableName: aws.String("t")},
+		Username: aws.String("admin"), S3Update: &types.S3DestinationUpdate{RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)},
+	}
+	wantAPIError(t, switchTo(&firehose.UpdateDestinationInput{RedshiftDestinationUpdate: full}),
+		"InvalidArgumentException", "Changing the destination of Firehose switch to Redshift requires")
+	full.Password = aws.String("Secret123")
+	if err := switchTo(&firehose.UpdateDestinationInput{RedshiftDestinationUpdate: full}); err != nil {
+		t.Fatalf("S3 → Redshift: %v", err)
+	}
+	out, err := env.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("switch")})
+	if err != nil || out.DeliveryStreamDescription.Destinations[0].RedshiftDestinationDescription == nil ||
+		out.DeliveryStreamDescription.Destinations[0].ExtendedS3DestinationDescription != nil {
+		t.Fatalf("after S3 → Redshift: %+v %v", out, err)
+	}
+	if err := switchTo(&firehose.UpdateDestinationInput{ExtendedS3DestinationUpdate: &types.ExtendedS3DestinationUpdate{
+		RoleARN: aws.String(roleARN), BucketARN: aws.String(bucketARN)}}); err != nil {
+		t.Fatalf("Redshift → S3: %v", err)
+	}
+	out, err = env.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("switch")})
+	if err != nil || out.DeliveryStreamDescription.Destinations[0].RedshiftDestinationDescription != nil {
+		t.Fatalf("after Redshift → S3: %+v %v", out, err)
+	}
+
 	// Accepted: a provisioned cluster, a Serverless workgroup, a loopback
 	// PostgreSQL, names under .localhost.
 	for i, u := range []string{
