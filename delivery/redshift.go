@@ -431,20 +431,21 @@ func (p *Pipeline) redshiftConnect(ctx context.Context, r *redshiftConfig) (*pgx
 	}
 	p.closeRedshift()
 	if r.host == "" {
-		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: "The cluster JDBC URL " + r.url + " cannot be used."}
+		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: "The cluster JDBC URL " + r.logName + " cannot be used."}
 	}
-	cfg, err := pgx.ParseConfig("")
+	// TLS when the server offers it (unverified, as libpq's sslmode=prefer),
+	// else a plain connection.
+	dsn := fmt.Sprintf("host=%s port=%s dbname=%s user=%s password=%s sslmode=prefer application_name=firehose-local",
+		pgQuote(r.host), pgQuote(r.port), pgQuote(r.database), pgQuote(r.user), pgQuote(r.password))
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: err.Error()}
+		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: "The cluster JDBC URL " + r.logName + " cannot be used: " + err.Error()}
 	}
-	cfg.Host, cfg.Database, cfg.User, cfg.Password = r.host, r.database, r.user, r.password
-	port, _ := strconv.Atoi(r.port)
-	cfg.Port = uint16(port)
-	cfg.TLSConfig = nil // the local stand-in speaks plain PostgreSQL
-	cfg.Fallbacks = nil
-	cfg.RuntimeParams = map[string]string{"application_name": "firehose-local"}
 	cfg.ConnectTimeout = 30 * time.Second
 	cfg.DialFunc = DialContext
+	for _, f := range cfg.Fallbacks {
+		f.Host, f.Port = r.host, cfg.Port
+	}
 	// Names are resolved by DialContext (which sends .localhost to loopback).
 	cfg.LookupFunc = func(_ context.Context, host string) ([]string, error) { return []string{host}, nil }
 	conn, err := pgx.ConnectConfig(ctx, cfg)
@@ -453,6 +454,11 @@ func (p *Pipeline) redshiftConnect(ctx context.Context, r *redshiftConfig) (*pgx
 	}
 	p.pg = &redshiftConn{conn: conn, key: key}
 	return conn, nil
+}
+
+// pgQuote quotes a value of a libpq keyword/value connection string.
+func pgQuote(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }
 
 // copyRedshift runs one COPY attempt: it reads the manifest and the

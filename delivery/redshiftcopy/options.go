@@ -77,7 +77,6 @@ var refusal = map[string]string{
 	"FIXEDWIDTH":        "not implemented",
 	"SHAPEFILE":         "not implemented",
 	"ENCRYPTED":         "not implemented",
-	"MAXERROR":          "not implemented: every row must load, or the COPY fails",
 	"ACCEPTINVCHARS":    "not implemented",
 	"ACCEPTANYDATE":     "not implemented",
 	"ROUNDEC":           "not implemented",
@@ -256,6 +255,14 @@ func Parse(s string) (*Options, error) {
 			o.IgnoreBlankLines = true
 		case "TRUNCATECOLUMNS":
 			o.TruncateColumns = true
+		case "MAXERROR":
+			n, err := intArg(name)
+			if err != nil {
+				return nil, err
+			}
+			if n != 0 {
+				return nil, &Error{Option: "MAXERROR " + strconv.Itoa(n), Unsupported: true, Message: "not implemented: every row must load, or the COPY fails (MAXERROR 0)"}
+			}
 		case "REGION":
 			r, err := quotedArg(name)
 			if err != nil {

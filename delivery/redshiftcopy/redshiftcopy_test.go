@@ -31,13 +31,17 @@ func TestParse(t *testing.T) {
 	if err != nil || o.FieldDelimiter() != "\t" || !o.Escape || !o.RemoveQuotes {
 		t.Fatalf("%+v %v", o, err)
 	}
+	if _, err := Parse("MAXERROR 0 json 'auto'"); err != nil {
+		t.Errorf("MAXERROR 0: %v", err)
+	}
 	if o, err := Parse(""); err != nil || o.Format != Text || o.FieldDelimiter() != "|" || o.Null != `\N` {
 		t.Fatalf("defaults %+v %v", o, err)
 	}
 	for opts, want := range map[string]string{
 		"LZOP":                    "LZOP",
 		"FORMAT AS AVRO 'auto'":   "FORMAT AS AVRO",
-		"MAXERROR 10":             "MAXERROR",
+		"MAXERROR 10":             "MAXERROR 10",
+		"maxerror as 1":           "MAXERROR 1",
 		"MANIFEST":                "MANIFEST",
 		"iam_role 'arn:x'":        "IAM_ROLE",
 		"json 'noshred'":          "JSON 'noshred'",
