@@ -363,6 +363,27 @@ func TestRedshift(t *testing.T) {
 		}
 	})
 
+	t.Run("TableCreatedWhileRetrying", func(t *testing.T) {
+		clock := emulator.NewFakeClock(t0)
+		env := newEnv(t, emulator.Config{Clock: clock})
+		d := redshiftDest(pg, "late", "", "")
+		d.RetryOptions = &types.RedshiftRetryOptions{DurationInSeconds: aws.Int32(3600)}
+		d.CloudWatchLoggingOptions = logging("late", "")
+		createRedshiftStream(t, env.Firehose, "late", d)
+		putBatch(t, env.Firehose, "late", []byte("loaded on the retry\n"))
+		waitErrorEvents(t, env, "late", "RedshiftDelivery", "", 1)
+		pgExec(t, conn, `CREATE TABLE late (v text)`)
+		waits := retryUntil(t, clock, func() bool { return len(pgRows(t, conn, `SELECT v FROM late`)) > 0 })
+		waitDelivered(t, env)
+		wantRows(t, pgRows(t, conn, `SELECT v FROM late`), "loaded on the retry")
+		if len(waits) != 1 || waits[0] != 5*time.Minute {
+			t.Fatalf("retry waits %v", waits)
+		}
+		if _, manifests, errs := stagedAndManifests(t, env, ""); len(manifests) != 1 || len(errs) != 0 {
+			t.Fatalf("%d manifests, %d error manifests", len(manifests), len(errs))
+		}
+	})
+
 	t.Run("WrongPassword", func(t *testing.T) {
 		clock := emulator.NewFakeClock(t0)
 		env := newEnv(t, emulator.Config{Clock: clock})
