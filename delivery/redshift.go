@@ -441,6 +441,8 @@ func (p *Pipeline) redshiftConnect(ctx context.Context, r *redshiftConfig) (*pgx
 	if err != nil {
 		return nil, &redshiftFailure{code: codeRedshiftConnectionFailed, message: "The cluster JDBC URL " + r.logName + " cannot be used: " + err.Error()}
 	}
+	// Redshift reads a TIMESTAMPTZ value without a zone as UTC.
+	cfg.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnectTimeout = 30 * time.Second
 	cfg.DialFunc = DialContext
 	for _, f := range cfg.Fallbacks {

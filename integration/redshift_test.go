@@ -250,6 +250,16 @@ func TestRedshift(t *testing.T) {
 		zr.Close()
 	})
 
+	t.Run("ZonelessTimestampIsUTC", func(t *testing.T) {
+		pgExec(t, conn, `ALTER DATABASE dev SET timezone TO 'America/New_York'`)
+		pgExec(t, conn, `CREATE TABLE zoned (at timestamptz)`)
+		env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+		createRedshiftStream(t, env.Firehose, "tz", redshiftDest(pg, "zoned", "", "TIMEFORMAT 'auto'"))
+		putBatch(t, env.Firehose, "tz", []byte("2026-01-02 03:04:05\n"), []byte("2026-01-02T03:04:05+01:00\n"))
+		waitDelivered(t, env)
+		wantRows(t, pgRows(t, conn, `SELECT at AT TIME ZONE 'UTC' FROM zoned ORDER BY at`), "2026-01-02 02:04:05", "2026-01-02 03:04:05")
+	})
+
 	t.Run("CSVAndDelimiter", func(t *testing.T) {
 		pgExec(t, conn, `CREATE TABLE people (name text, age int, born date, seen timestamp, tag varchar(3))`)
 		env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
