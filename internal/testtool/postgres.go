@@ -63,12 +63,17 @@ func StartPostgres(t testing.TB) *Postgres {
 		Missing(t, "PostgreSQL", PostgresInstall)
 	}
 	pg, err := StartPostgresIn(bin)
+	if errors.Is(err, errNoPostgresUser) {
+		Missing(t, "a postgres user to run PostgreSQL as (initdb refuses root)", "useradd --system postgres, or install Debian's postgresql package")
+	}
 	if err != nil {
 		t.Fatalf("starting PostgreSQL: %v", err)
 	}
 	t.Cleanup(pg.Stop)
 	return pg
 }
+
+var errNoPostgresUser = errors.New("running as root, PostgreSQL needs a non-root user and there is no postgres user")
 
 // FindPostgres returns the directory of PostgreSQL's programs.
 func FindPostgres() (string, error) { return postgresBin() }
@@ -85,7 +90,7 @@ func StartPostgresIn(bin string) (*Postgres, error) {
 		u, err := user.Lookup("postgres")
 		if err != nil {
 			_ = os.RemoveAll(dir)
-			return nil, fmt.Errorf("running as root, PostgreSQL needs a non-root user and there is no postgres user: %w", err)
+			return nil, fmt.Errorf("%w: %v", errNoPostgresUser, err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
