@@ -80,6 +80,9 @@ type options struct {
 	parquet          bool
 	parquetRecords   int
 	kinesis          bool
+	redshift         bool
+	redshiftRecords  int
+	redshiftBufferMB int
 }
 
 func main() {
@@ -111,6 +114,9 @@ func main() {
 	flag.BoolVar(&o.parquet, "parquet", false, "instead of the throughput bench: records/s of JSON → Parquet (SNAPPY, 10 columns) through the whole pipeline against parquet-go alone writing the same rows in process (see parquet.go)")
 	flag.IntVar(&o.parquetRecords, "parquet-records", 200000, "with -parquet: records per round")
 	flag.BoolVar(&o.kinesis, "kinesis", false, "instead of the throughput bench: Kinesis PutRecords of -records × -size through the Go SDK against the no-op server, firehose-local and moto (see kinesis.go)")
+	flag.BoolVar(&o.redshift, "redshift", false, "instead of the throughput bench: records/s delivered into PostgreSQL through the Redshift destination (JSON 'auto' and '|' text) against a plain COPY FROM STDIN of the same rows with pgx (see redshift.go)")
+	flag.IntVar(&o.redshiftRecords, "redshift-records", 200000, "with -redshift: records per round")
+	flag.IntVar(&o.redshiftBufferMB, "redshift-buffer-mb", 5, "with -redshift: the staging S3Configuration's SizeInMBs")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -218,8 +224,8 @@ func run(o options) (bool, error) {
 		os.Exit(130)
 	}()
 
-	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning || o.parquet || o.kinesis
-	if o.walCompaction || o.partitioning || o.parquet || o.kinesis {
+	needFL := slices.Contains(o.targets, targetFL) || o.walCompaction || o.partitioning || o.parquet || o.kinesis || o.redshift
+	if o.walCompaction || o.partitioning || o.parquet || o.kinesis || o.redshift {
 		o.startupRuns = 0
 	}
 	bin := o.bin
@@ -259,6 +265,9 @@ func run(o options) (bool, error) {
 	}
 	if o.kinesis {
 		return true, runKinesis(o, bin)
+	}
+	if o.redshift {
+		return true, runRedshift(o, bin)
 	}
 	// The durable targets: the same binary with a write-ahead log.
 	var durables []*target

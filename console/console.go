@@ -97,6 +97,9 @@ type Stream struct {
 	// --max-buffer-interval.
 	Interval  time.Duration
 	LambdaARN string // the transform function; "" without processing
+	// Redshift is a Redshift destination's DeliveryToRedshift counters;
+	// nil for other destinations.
+	Redshift *delivery.RedshiftStats
 
 	Buffer Buffer
 }

@@ -238,7 +238,11 @@ func streamsContent(p *page, streams []streamView, externalS3 string) {
 		p.text(s.Destination)
 		p.raw("</div>\n")
 		if s.EndpointURL != "" {
-			p.raw(`    <div class="sub">endpoint `)
+			if s.Destination == "Amazon Redshift" {
+				p.raw(`    <div class="sub">cluster `)
+			} else {
+				p.raw(`    <div class="sub">endpoint `)
+			}
 			if s.EndpointName != "" {
 				p.text(s.EndpointName + " ")
 			}
@@ -248,7 +252,9 @@ func streamsContent(p *page, streams []streamView, externalS3 string) {
 		}
 		if s.Bucket != "" {
 			p.raw(`    <div class="sub">`)
-			if s.EndpointURL != "" {
+			if s.Destination == "Amazon Redshift" {
+				p.raw("staging ")
+			} else if s.EndpointURL != "" {
 				p.raw("backup ")
 			}
 			p.raw("bucket ")
@@ -322,6 +328,12 @@ func streamsContent(p *page, streams []streamView, externalS3 string) {
 		}
 		if len(b.Partitions) > 0 || b.Active > 0 {
 			partitionsView(p, b)
+		}
+		if r := s.Redshift; r != nil {
+			p.raw(`    <div class="sub">DeliveryToRedshift: `)
+			p.text(itoa(int(r.Records)) + " " + plural(int(r.Records), "record", "records") + ", " + humanBytes(r.Bytes) + " in " +
+				itoa(int(r.Success)) + " of " + itoa(int(r.Attempts)) + " COPY " + plural(int(r.Attempts), "attempt", "attempts"))
+			p.raw("</div>\n")
 		}
 		if b.DeliveryError != "" {
 			p.raw(`    <div class="err">retrying: `)

@@ -79,6 +79,9 @@ func (p *Pipeline) logError(cfg destConfig, backup bool, code, message, processo
 	if cfg.os != nil && !backup {
 		dest = cfg.os.logName
 	}
+	if cfg.redshift != nil && !backup {
+		dest = cfg.redshift.logName
+	}
 	b, _ := marshalNoEscape(errorEvent{
 		DeliveryStreamARN:       p.arn,
 		Destination:             dest,

@@ -48,6 +48,10 @@ type Metrics struct {
 	// (SucceedConversion.*) and not (FailedConversion.*).
 	Conversion                                                                             atomic.Bool
 	ConversionOKRecords, ConversionOKBytes, ConversionFailedRecords, ConversionFailedBytes atomic.Int64
+
+	// COPYs into a Redshift destination (DeliveryToRedshift.*); its
+	// staging writes count as DeliveryToS3.
+	RedshiftRecords, RedshiftBytes, RedshiftSuccess, RedshiftAttempts atomic.Int64
 }
 
 // NewMetrics returns the counters of the stream name in region.

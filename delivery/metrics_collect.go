@@ -117,6 +117,9 @@ func (p *Pipeline) CollectMetrics(ch chan<- prometheus.Metric, now time.Time, re
 		counter(descProcOKBytes, &m.ProcOKBytes)
 		m.ProcDuration.Collect(ch)
 	}
+	if p.isRedshift() {
+		collectRedshift(ch, m, l)
+	}
 	if m.Conversion.Load() {
 		counter(descConvOKRecords, &m.ConversionOKRecords)
 		counter(descConvOKBytes, &m.ConversionOKBytes)

@@ -61,8 +61,9 @@ type Pipeline struct {
 
 	proc procStage // the Lambda processor's own buffer, in front of buf
 
-	bk     backupStage  // AllData: source records on their way to the S3 backup
-	client *http.Client // HTTP endpoint requests; used by the delivery goroutine only
+	bk     backupStage   // AllData: source records on their way to the S3 backup
+	client *http.Client  // HTTP endpoint requests; used by the delivery goroutine only
+	pg     *redshiftConn // the Redshift cluster; used by the delivery goroutine only
 }
 
 // backupStage buffers an HTTP endpoint destination's source records for its
@@ -105,10 +106,11 @@ type destConfig struct {
 	// compression (backupSize and backupInterval are its hints).
 	s3backup *destConfig
 
-	dest           Destination // where batches go (s3.go, httpendpoint.go, splunk.go, opensearch.go)
-	http           *httpConfig // nil: the destination is S3 itself (for Splunk: its log name, retry, AllEvents)
-	splunk         *splunkConfig
-	os             *osConfig // an OpenSearch-family destination (opensearch.go); nil: none
+	dest           Destination     // where batches go (s3.go, httpendpoint.go, splunk.go, opensearch.go, redshift.go)
+	http           *httpConfig     // nil: the destination is S3 itself (for Splunk: its log name, retry, AllEvents)
+	splunk         *splunkConfig   // a Splunk destination (splunk.go)
+	os             *osConfig       // an OpenSearch-family destination (opensearch.go); nil: none
+	redshift       *redshiftConfig // nil: not a Redshift destination (redshift.go)
 	backupSize     int
 	backupInterval time.Duration
 }
@@ -140,13 +142,14 @@ type Batch struct {
 	// seqs is each record's sequence numbers, in a destination batch of a
 	// KinesisStreamAsSource stream whose error documents show them
 	// (partition.go); nil for other batches.
-	seqs []sourceSeq
+	seqs      []sourceSeq
+	stagedKey string // a Redshift destination's batch: its object in the staging bucket, once written
 }
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
 // HTTP endpoint).
 func (b *Batch) toS3() bool {
-	return (b.cfg.http == nil && b.cfg.os == nil) || b.errorType != "" || b.backup
+	return (b.cfg.http == nil && b.cfg.os == nil && b.cfg.redshift == nil) || b.errorType != "" || b.backup
 }
 
 func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
@@ -155,6 +158,9 @@ func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []En
 	}
 	if d.OpenSearch != nil {
 		return newOpenSearchDestConfig(*d.OpenSearch, version, maxInterval, rewrites)
+	}
+	if d.Redshift != nil {
+		return newRedshiftDestConfig(*d.Redshift, version, maxInterval, rewrites)
 	}
 	if d.HTTP == nil {
 		return newS3DestConfig(*d.S3, version, maxInterval)
@@ -576,6 +582,7 @@ func (p *Pipeline) run() {
 		if p.client != nil {
 			p.client.CloseIdleConnections()
 		}
+		p.closeRedshift()
 	}()
 	for {
 		p.mu.Lock()

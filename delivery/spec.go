@@ -17,6 +17,8 @@ type Spec struct {
 	// OpenSearch is the OpenSearch Service, Elasticsearch or OpenSearch
 	// Serverless destination (opensearch.go).
 	OpenSearch *OpenSearchSpec
+	// Redshift: redshift.go
+	Redshift *protocol.RedshiftDestinationConfiguration
 }
 
 // ObjectStore is where delivered objects go: the built-in S3, or an
@@ -114,6 +116,8 @@ func (d Spec) LogsOnly() bool {
 		pc = d.Splunk.ProcessingConfiguration
 	case d.OpenSearch != nil:
 		pc = d.OpenSearch.ProcessingConfiguration
+	case d.Redshift != nil:
+		pc = d.Redshift.ProcessingConfiguration
 	}
 	if pc == nil || (pc.Enabled != nil && !*pc.Enabled) {
 		return false

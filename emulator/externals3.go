@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -53,9 +54,25 @@ func (e *ExternalS3) PutObject(ctx context.Context, bucket, key string, body []b
 	return err
 }
 
+// GetObject reads an object back (a Redshift destination's COPY reads its
+// manifest and staged objects).
+func (e *ExternalS3) GetObject(ctx context.Context, bucket, key string) ([]byte, error) {
+	out, err := e.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	return io.ReadAll(out.Body)
+}
+
 // builtinStore writes to the built-in S3 through Go, not over HTTP.
 type builtinStore struct{ s3 *s3fake.S3 }
 
 func (b builtinStore) PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error {
 	return b.s3.PutObject(ctx, bucket, key, body, s3fake.ObjectMeta{ContentType: meta.ContentType, ContentEncoding: meta.ContentEncoding})
+}
+
+func (b builtinStore) GetObject(ctx context.Context, bucket, key string) ([]byte, error) {
+	body, _, err := b.s3.GetObject(ctx, bucket, key)
+	return body, err
 }

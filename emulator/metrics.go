@@ -31,6 +31,7 @@ import (
 //	DeliveryToHttpEndpoint.*      firehose_delivery_to_http_endpoint_{records_total,bytes_total,success_total,attempts_total,data_freshness_seconds}
 //	DeliveryToSplunk.*            firehose_delivery_to_splunk_{records_total,bytes_total,success_total,attempts_total,data_freshness_seconds}
 //	DeliveryToSplunk.DataAckLatency  firehose_delivery_to_splunk_data_ack_latency_seconds (histogram)
+//	DeliveryToRedshift.*          firehose_delivery_to_redshift_{records_total,bytes_total,success_total,attempts_total}
 //	ExecuteProcessing.Duration    firehose_execute_processing_duration_seconds (histogram)
 //	ExecuteProcessing.Success     firehose_execute_processing_success_total / firehose_execute_processing_attempts_total
 //	SucceedProcessing.Records     firehose_succeed_processing_records_total

@@ -35,6 +35,9 @@ func (s *Service) ConsoleStreams() []console.Stream {
 		if it.pipe != nil {
 			b, interval := it.pipe.BufferState(now)
 			out[i].Buffer, out[i].Interval = b, interval
+			if rs, ok := it.pipe.RedshiftStats(); ok {
+				out[i].Redshift = &rs
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -78,6 +81,14 @@ func consoleStream(st *stream, now time.Time, delay time.Duration) console.Strea
 		s3d, hints, pc = h.S3DestinationDescription, h.BufferingHints, h.ProcessingConfiguration
 	case st.dest.OpenSearch != nil:
 		s3d, hints, pc = consoleOpenSearch(&v, *st.dest.OpenSearch, dest)
+	case dest.RedshiftDestinationDescription != nil:
+		r := dest.RedshiftDestinationDescription
+		v.Destination = "Amazon Redshift"
+		v.EndpointURL = jdbcHost(r.ClusterJDBCURL)
+		s3d, pc = r.S3DestinationDescription, r.ProcessingConfiguration
+		if s3d != nil {
+			hints = &s3d.BufferingHints
+		}
 	case dest.ExtendedS3DestinationDescription != nil:
 		e := dest.ExtendedS3DestinationDescription
 		v.Destination = "Amazon S3"

@@ -210,7 +210,7 @@ func describeVpc(v *protocol.VpcConfiguration) *protocol.VpcConfigurationDescrip
 // valid).
 func countDestinations(ss storedStream) int {
 	n := 0
-	for _, set := range []bool{ss.S3 != nil, ss.HTTP != nil, ss.Splunk != nil, ss.OpenSearch != nil} {
+	for _, set := range []bool{ss.S3 != nil, ss.HTTP != nil, ss.Splunk != nil, ss.OpenSearch != nil, ss.Redshift != nil} {
 		if set {
 			n++
 		}

@@ -357,6 +357,7 @@ type storedStream struct {
 	HTTP        *protocol.HttpEndpointDestinationConfiguration `json:"http,omitempty"`
 	Splunk      *protocol.SplunkDestinationConfiguration       `json:"splunk,omitempty"`
 	OpenSearch  *delivery.OpenSearchSpec                       `json:"opensearch,omitempty"`
+	Redshift    *protocol.RedshiftDestinationConfiguration     `json:"redshift,omitempty"`
 	Source      *protocol.DirectPutSourceConfiguration         `json:"source,omitempty"`
 	Kinesis     *kinesisSource                                 `json:"kinesis,omitempty"`
 	Tags        map[string]*string                             `json:"tags,omitempty"`
@@ -399,7 +400,7 @@ func (s *Service) writeStreamsLocked(root *statestore.Bucket) error {
 			ss := storedStream{
 				Region: st.region, Name: st.name, Incarnation: st.incarnation, Type: st.typ,
 				CreatedAt: st.createdAt, UpdatedAt: st.updatedAt, Version: st.version,
-				S3: st.dest.S3, HTTP: st.dest.HTTP, Splunk: st.dest.Splunk, OpenSearch: st.dest.OpenSearch, Source: st.source, Tags: st.tags,
+				S3: st.dest.S3, HTTP: st.dest.HTTP, Splunk: st.dest.Splunk, OpenSearch: st.dest.OpenSearch, Redshift: st.dest.Redshift, Source: st.source, Tags: st.tags,
 			}
 			if st.kinesis != nil {
 				ss.Kinesis = &st.kinesis.src
@@ -574,6 +575,8 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 		refused = delivery.CheckSplunk(ss.Splunk)
 	} else if ss.OpenSearch != nil {
 		refused = delivery.CheckOpenSearch(ss.OpenSearch)
+	} else if ss.Redshift != nil {
+		refused = delivery.CheckRedshift(ss.Redshift)
 	}
 	if refused != nil {
 		s.log.Error("a stored delivery stream's configuration breaks a rule of this release: parts of it (its processing) may not run; update or recreate the stream",
@@ -582,7 +585,7 @@ func (s *Service) addStoredLocked(ss storedStream, checkpoints map[string]stored
 	st := &stream{
 		name: ss.Name, region: ss.Region, arn: s.arn(ss.Region, ss.Name), typ: ss.Type, incarnation: ss.Incarnation,
 		createdAt: ss.CreatedAt, updatedAt: ss.UpdatedAt, readyAt: ss.CreatedAt, version: ss.Version,
-		dest: destination{S3: ss.S3, HTTP: ss.HTTP, Splunk: ss.Splunk, OpenSearch: ss.OpenSearch}, source: ss.Source, tags: ss.Tags,
+		dest: destination{S3: ss.S3, HTTP: ss.HTTP, Splunk: ss.Splunk, OpenSearch: ss.OpenSearch, Redshift: ss.Redshift}, source: ss.Source, tags: ss.Tags,
 	}
 	if st.tags == nil {
 		st.tags = map[string]*string{}

@@ -115,6 +115,12 @@ func (s *Service) createDeliveryStream(region string, body []byte, doc map[strin
 			return nil, err
 		}
 		dest.Splunk = &h
+	case in.RedshiftDestinationConfiguration != nil:
+		r := *in.RedshiftDestinationConfiguration
+		if err := checkRedshiftCreate(&r); err != nil {
+			return nil, err
+		}
+		dest.Redshift = &r
 	case in.ExtendedS3DestinationConfiguration != nil:
 		d := *in.ExtendedS3DestinationConfiguration
 		dest.S3 = &d
@@ -310,6 +316,11 @@ func (s *Service) updateDestination(region string, body []byte, doc map[string]a
 	if err := checkOpenSearchUpdateEndpoint(&in); err != nil {
 		return nil, err
 	}
+	if u := in.RedshiftDestinationUpdate; u != nil && u.ClusterJDBCURL != nil {
+		if err := delivery.CheckJDBCURL(*u.ClusterJDBCURL, "redshiftDestinationUpdate.clusterJDBCURL"); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.lookup(region, in.DeliveryStreamName)
@@ -359,6 +370,8 @@ func (s *Service) mergeUpdate(st *stream, member string, update map[string]any) 
 	switch member {
 	case "SplunkDestinationUpdate":
 		return mergeSplunkUpdate(st, update)
+	case "RedshiftDestinationUpdate":
+		return s.mergeRedshift(st, update)
 	case "HttpEndpointDestinationUpdate":
 		cur := protocol.HttpEndpointDestinationConfiguration{}
 		if st.dest.HTTP != nil {

@@ -131,6 +131,9 @@ func describeDestination(d destination) protocol.DestinationDescription {
 	if d.Splunk != nil {
 		return describeSplunk(*d.Splunk)
 	}
+	if d.Redshift != nil {
+		return describeRedshift(*d.Redshift)
+	}
 	return describeS3(*d.S3)
 }
 

@@ -179,9 +179,11 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		in   firehose.CreateDeliveryStreamInput
 		want string
 	}{
-		{"redshift", firehose.CreateDeliveryStreamInput{RedshiftDestinationConfiguration: &types.RedshiftDestinationConfiguration{
+		{"redshift LZOP", firehose.CreateDeliveryStreamInput{RedshiftDestinationConfiguration: &types.RedshiftDestinationConfiguration{
 			RoleARN: aws.String(roleARN), ClusterJDBCURL: aws.String("jdbc:redshift://c.abc.us-east-1.redshift.amazonaws.com:5439/db"),
-			CopyCommand: &types.CopyCommand{DataTableName: aws.String("t")}, S3Configuration: s3cfg}}, "RedshiftDestinationConfiguration"},
+			Username: aws.String("u"), Password: aws.String("secret1"),
+			CopyCommand: &types.CopyCommand{DataTableName: aws.String("t"), CopyOptions: aws.String("delimiter '\\t' lzop")}, S3Configuration: s3cfg}},
+			"the COPY option LZOP in CopyCommand.CopyOptions"},
 		{"iceberg", firehose.CreateDeliveryStreamInput{IcebergDestinationConfiguration: &types.IcebergDestinationConfiguration{
 			RoleARN: aws.String(roleARN), CatalogConfiguration: &types.CatalogConfiguration{CatalogARN: aws.String("arn:aws:glue:us-east-1:000000000000:catalog")},
 			S3Configuration: s3cfg}}, "IcebergDestinationConfiguration"},

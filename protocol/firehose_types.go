@@ -307,6 +307,7 @@ type CreateDeliveryStreamInput struct {
 	ExtendedS3DestinationConfiguration         *ExtendedS3DestinationConfiguration         `json:"ExtendedS3DestinationConfiguration,omitempty"`
 	HttpEndpointDestinationConfiguration       *HttpEndpointDestinationConfiguration       `json:"HttpEndpointDestinationConfiguration,omitempty"`
 	SplunkDestinationConfiguration             *SplunkDestinationConfiguration             `json:"SplunkDestinationConfiguration,omitempty"`
+	RedshiftDestinationConfiguration           *RedshiftDestinationConfiguration           `json:"RedshiftDestinationConfiguration,omitempty"`
 	Tags                                       []Tag                                       `json:"Tags,omitempty"`
 
 	// OpenSearch destinations: firehose_opensearch.go.
@@ -371,6 +372,7 @@ type DestinationDescription struct {
 	AmazonopensearchserviceDestinationDescription    *AmazonopensearchserviceDestinationDescription    `json:"AmazonopensearchserviceDestinationDescription,omitempty"`
 	ElasticsearchDestinationDescription              *ElasticsearchDestinationDescription              `json:"ElasticsearchDestinationDescription,omitempty"`
 	AmazonOpenSearchServerlessDestinationDescription *AmazonOpenSearchServerlessDestinationDescription `json:"AmazonOpenSearchServerlessDestinationDescription,omitempty"`
+	RedshiftDestinationDescription                   *RedshiftDestinationDescription                   `json:"RedshiftDestinationDescription,omitempty"`
 }
 
 // KinesisStreamSourceConfiguration is the data stream a
@@ -448,6 +450,7 @@ type UpdateDestinationInput struct {
 	AmazonopensearchserviceDestinationUpdate    *AmazonopensearchserviceDestinationUpdate    `json:"AmazonopensearchserviceDestinationUpdate,omitempty"`
 	ElasticsearchDestinationUpdate              *ElasticsearchDestinationUpdate              `json:"ElasticsearchDestinationUpdate,omitempty"`
 	AmazonOpenSearchServerlessDestinationUpdate *AmazonOpenSearchServerlessDestinationUpdate `json:"AmazonOpenSearchServerlessDestinationUpdate,omitempty"`
+	RedshiftDestinationUpdate                   *RedshiftDestinationUpdate                   `json:"RedshiftDestinationUpdate,omitempty"`
 }
 
 // TagDeliveryStreamInput is TagDeliveryStream's request.

@@ -35,6 +35,9 @@ func LocalFirehoseModel() *awsjson.Model {
 				m.Shapes[name] = e.WithPattern(regexp.MustCompile(`^(?:https?:.*)$`))
 			}
 		}
+		if jdbc, ok := base.Shapes[ClusterJDBCURLShape]; ok {
+			m.Shapes[ClusterJDBCURLShape] = jdbc.WithPattern(regexp.MustCompile(`^jdbc:(?:redshift|postgresql)://.*$`))
+		}
 		localModel = &m
 	})
 	return localModel

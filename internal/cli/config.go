@@ -72,20 +72,32 @@ func (f *rewriteFlags) Set(v string) error {
 	return nil
 }
 
-// parseRewrite reads FROM=TO, two http:// or https:// URLs. The first "="
-// followed by a scheme separates them, so FROM may hold a query with "=".
+// parseRewrite reads FROM=TO, two http:// or https:// URLs, or two
+// Redshift JDBC URLs (jdbc:redshift:// or jdbc:postgresql://). The first
+// "=" followed by a scheme separates them, so FROM may hold a query with "=".
 func parseRewrite(v string) (emulator.EndpointRewrite, error) {
-	want := fmt.Errorf("want FROM=TO with two http(s) URLs, e.g. https://aws-kinesis-http-intake.logs.datadoghq.com=http://127.0.0.1:4567")
+	want := fmt.Errorf("want FROM=TO with two http(s) URLs, e.g. https://aws-kinesis-http-intake.logs.datadoghq.com=http://127.0.0.1:4567, or two JDBC URLs, e.g. jdbc:redshift://c.abc.us-east-1.redshift.amazonaws.com:5439=jdbc:postgresql://127.0.0.1:5432")
+	schemes := func(s string) (jdbc bool, ok bool) {
+		rest, jdbc := strings.CutPrefix(s, "jdbc:")
+		u, err := url.Parse(rest)
+		if err != nil || u.Host == "" {
+			return jdbc, false
+		}
+		if jdbc {
+			return true, u.Scheme == "redshift" || u.Scheme == "postgresql"
+		}
+		return false, u.Scheme == "http" || u.Scheme == "https"
+	}
 	for i := 0; i < len(v); i++ {
-		if v[i] != '=' || !(strings.HasPrefix(v[i+1:], "http://") || strings.HasPrefix(v[i+1:], "https://")) {
+		if v[i] != '=' || !(strings.HasPrefix(v[i+1:], "http://") || strings.HasPrefix(v[i+1:], "https://") ||
+			strings.HasPrefix(v[i+1:], "jdbc:redshift://") || strings.HasPrefix(v[i+1:], "jdbc:postgresql://")) {
 			continue
 		}
 		from, to := v[:i], v[i+1:]
-		for _, s := range []string{from, to} {
-			u, err := url.Parse(s)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return emulator.EndpointRewrite{}, want
-			}
+		fromJDBC, okFrom := schemes(from)
+		toJDBC, okTo := schemes(to)
+		if !okFrom || !okTo || fromJDBC != toJDBC {
+			return emulator.EndpointRewrite{}, want
 		}
 		return emulator.EndpointRewrite{From: from, To: to}, nil
 	}
@@ -243,7 +255,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
 	var rewrites rewriteFlags
-	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint, Splunk HEC and OpenSearch requests for URLs starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
+	fs.Var(&rewrites, "endpoint-rewrite", "deliver HTTP endpoint, Splunk HEC and OpenSearch requests (and Redshift COPYs) for URLs (JDBC URLs) starting with FROM to TO instead: FROM=TO (repeatable; env "+envName("endpoint-rewrite")+", separated by ;)")
 	// Parse errors are reported once, by the caller; --help prints the
 	// usage to out.
 	fs.SetOutput(io.Discard)

@@ -60,9 +60,11 @@ func TestLoadConfig(t *testing.T) {
 			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, Functions: []emulator.LocalFunction{
 				{Name: "a", Dir: "/tmp", Runtime: "python3.12", Handler: "app.handler"}, {Name: "b", Dir: "/tmp", Runtime: "nodejs20.x", Handler: "index.handler"}}}},
 		{name: "endpoint rewrites", args: []string{"--endpoint-rewrite", "https://aws-kinesis-http-intake.logs.datadoghq.com=http://127.0.0.1:4567",
-			"--endpoint-rewrite=https://a.example/x?k=v=http://10.0.0.2:80/in"},
+			"--endpoint-rewrite=https://a.example/x?k=v=http://10.0.0.2:80/in",
+			"--endpoint-rewrite", "jdbc:redshift://c.abc.us-east-1.redshift.amazonaws.com:5439=jdbc:postgresql://127.0.0.1:5432"},
 			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, EndpointRewrites: []emulator.EndpointRewrite{
-				{From: "https://aws-kinesis-http-intake.logs.datadoghq.com", To: "http://127.0.0.1:4567"}, {From: "https://a.example/x?k=v", To: "http://10.0.0.2:80/in"}}}},
+				{From: "https://aws-kinesis-http-intake.logs.datadoghq.com", To: "http://127.0.0.1:4567"}, {From: "https://a.example/x?k=v", To: "http://10.0.0.2:80/in"},
+				{From: "jdbc:redshift://c.abc.us-east-1.redshift.amazonaws.com:5439", To: "jdbc:postgresql://127.0.0.1:5432"}}}},
 		{name: "endpoint rewrites from env", env: map[string]string{"FIREHOSE_LOCAL_ENDPOINT_REWRITE": "https://a.example=http://127.0.0.1:1; https://b.example=http://127.0.0.1:2"},
 			want: Config{Listen: "127.0.0.1:4566", Region: "us-east-1", LogLevel: slog.LevelInfo, EndpointRewrites: []emulator.EndpointRewrite{
 				{From: "https://a.example", To: "http://127.0.0.1:1"}, {From: "https://b.example", To: "http://127.0.0.1:2"}}}},
@@ -83,6 +85,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad kinesis limits", env: map[string]string{"FIREHOSE_LOCAL_KINESIS_LIMITS": "sometimes"},
 			wantErr: `invalid value "sometimes" for --kinesis-limits (FIREHOSE_LOCAL_KINESIS_LIMITS): want true or false`},
 		{name: "bad endpoint rewrite", args: []string{"--endpoint-rewrite", "datadog=local"}, wantErr: "want FROM=TO with two http(s) URLs"},
+		{name: "endpoint rewrite from JDBC to HTTP", args: []string{"--endpoint-rewrite", "jdbc:redshift://c.redshift.amazonaws.com:5439=http://127.0.0.1:5432"}, wantErr: "or two JDBC URLs"},
 		{name: "bad endpoint rewrite from env", env: map[string]string{"FIREHOSE_LOCAL_ENDPOINT_REWRITE": "https://a.example=ftp://x"},
 			wantErr: `invalid value "https://a.example=ftp://x" for --endpoint-rewrite (FIREHOSE_LOCAL_ENDPOINT_REWRITE)`},
 	}

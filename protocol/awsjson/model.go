@@ -161,6 +161,10 @@ func (s *Shape) matchPattern(v string) bool {
 	return s.re.MatchString(v)
 }
 
+// Matches reports whether v satisfies the shape's pattern (true when it
+// has none).
+func (s *Shape) Matches(v string) bool { return s.matchPattern(v) }
+
 // WithPattern returns a copy of s whose values must match re instead of the
 // model's pattern (messages still quote the model's).
 func (s *Shape) WithPattern(re *regexp.Regexp) *Shape {
