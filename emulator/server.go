@@ -21,6 +21,7 @@ import (
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/delivery/builtin"
+	"github.com/firehose-local/firehose-local/emulator/setup"
 	"github.com/firehose-local/firehose-local/firehose"
 	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
@@ -126,6 +127,10 @@ type Config struct {
 	AllowedHosts []string
 	// KinesisLimits applies Kinesis Data Streams' per-shard throughput limits (off: nothing throttled).
 	KinesisLimits bool
+	// Init declares resources New creates before it returns (--init), each
+	// through its API; an entry that fails makes New fail, naming it. With
+	// DataDir, what exists already is left alone. Reset applies it again.
+	Init *setup.Spec
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -307,6 +312,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.handler = s.routes()
 	s.handler = s.guardBodies(s.handler)
+	if err := s.applyInit(context.Background(), cfg.DataDir != ""); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
 	s.ready.Store(true)
 	return s, nil
 }

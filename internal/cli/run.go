@@ -73,6 +73,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight,
 		KinesisLimits:        cfg.KinesisLimits,
 		BodyReadTimeout:      cfg.BodyReadTimeout,
+		Init:                 cfg.Init,
 	}
 	if cfg.Credentials != nil {
 		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
