@@ -168,7 +168,8 @@ type Server struct {
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
 
-	mu sync.Mutex // guards closing, listeners and httpSrv
+	mu      sync.Mutex // guards closing, listeners and httpSrv
+	resetMu sync.Mutex // one Reset at a time
 
 	fh      *firehose.Service // the Firehose API, its streams and their durable state
 	pending *delivery.Budget  // record bytes buffered or queued for delivery

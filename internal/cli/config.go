@@ -178,6 +178,7 @@ func loadConfigFile(path string) ([]emulator.LocalFunction, error) {
 const usageText = `Usage: firehose-local [flags]            serve every API (see Flags)
        firehose-local flush [--stream NAME] [--endpoint URL]
        firehose-local health [--endpoint URL]
+       firehose-local reset [--keep functions] [--endpoint URL]
        firehose-local invoke FUNCTION --event FILE [--endpoint URL]
        firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE
        firehose-local event --records FILE [--keep-newlines]
