@@ -127,9 +127,8 @@ type Config struct {
 	AllowedHosts []string
 	// KinesisLimits applies Kinesis Data Streams' per-shard throughput limits (off: nothing throttled).
 	KinesisLimits bool
-	// Init declares resources New creates before it returns (--init), each
-	// through its API; an entry that fails makes New fail, naming it. With
-	// DataDir, what exists already is left alone. Reset applies it again.
+	// Init declares resources New creates through their APIs (--init; see
+	// package setup), and Reset again; with DataDir existing ones stay.
 	Init *setup.Spec
 }
 
@@ -168,8 +167,8 @@ type Server struct {
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
 
-	mu      sync.Mutex // guards closing, listeners and httpSrv
-	resetMu sync.Mutex // one Reset at a time
+	mu    sync.Mutex    // guards closing, listeners and httpSrv
+	setup *setup.Server // --init and POST /_local/reset
 
 	fh      *firehose.Service // the Firehose API, its streams and their durable state
 	pending *delivery.Budget  // record bytes buffered or queued for delivery
@@ -311,9 +310,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Auth != nil {
 		s.auth = newAuthenticator(cfg.Auth, s.fnCreds, s.bodies)
 	}
+	s.setup = s.newSetup()
 	s.handler = s.routes()
 	s.handler = s.guardBodies(s.handler)
-	if err := s.applyInit(context.Background(), cfg.DataDir != ""); err != nil {
+	s.setup.Handler = s.handler
+	if err := s.setup.ApplyInit(context.Background(), cfg.DataDir != ""); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
 	}

@@ -423,3 +423,33 @@ func TestBinaryResetWithDataDir(t *testing.T) {
 		t.Errorf("landing holds %q after a flush: the dropped record came back", got)
 	}
 }
+
+// With --auth sigv4 the init file's calls and the reset's are signed by
+// the server itself; an unsigned reset is refused.
+func TestInitAndResetWithAuth(t *testing.T) {
+	spec, err := setup.Load(resetDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := emulatortest.New(t, emulator.Config{Init: spec, Auth: &emulator.AuthConfig{Credentials: map[string]string{"AKIDEXAMPLE": "secret"}}})
+	ctx := context.Background()
+	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("extra")}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(env.URL+"/_local/reset", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("unsigned reset: HTTP %d", resp.StatusCode)
+	}
+	env.Reset(t)
+	buckets, err := env.S3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil || len(buckets.Buckets) != 1 || aws.ToString(buckets.Buckets[0].Name) != "landing" {
+		t.Errorf("buckets after reset: %+v %v", buckets, err)
+	}
+	if _, err := env.Firehose.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("orders")}); err != nil {
+		t.Errorf("the init file's stream after reset: %v", err)
+	}
+}

@@ -129,7 +129,7 @@ func createBucket(ctx context.Context, c *Client, raw json.RawMessage) error {
 		return fmt.Errorf("invalid CreateBucket input: %v", err)
 	}
 	if in.Bucket == "" {
-		return errors.New(`Missing required parameter in input: "Bucket"`)
+		return errors.New(`missing required parameter in input: "Bucket"`)
 	}
 	h := http.Header{}
 	if in.ACL != "" {

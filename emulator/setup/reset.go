@@ -18,16 +18,16 @@ type Regions struct {
 // them.
 func Clear(ctx context.Context, c *Client, regions Regions, keepFunctions bool) error {
 	if err := clearLogs(ctx, c); err != nil {
-		return fmt.Errorf("CloudWatch Logs: %w", err)
+		return fmt.Errorf("deleting the CloudWatch Logs groups: %w", err)
 	}
 	for _, r := range regions.Kinesis {
 		if err := clearKinesis(ctx, c.In(r)); err != nil {
-			return fmt.Errorf("Kinesis (%s): %w", r, err)
+			return fmt.Errorf("deleting the Kinesis data streams in %s: %w", r, err)
 		}
 	}
 	for _, r := range regions.Glue {
 		if err := clearGlue(ctx, c.In(r)); err != nil {
-			return fmt.Errorf("Glue (%s): %w", r, err)
+			return fmt.Errorf("deleting the Glue databases in %s: %w", r, err)
 		}
 	}
 	if keepFunctions {
@@ -35,7 +35,7 @@ func Clear(ctx context.Context, c *Client, regions Regions, keepFunctions bool) 
 	}
 	for _, r := range regions.Lambda {
 		if err := clearLambda(ctx, c.In(r)); err != nil {
-			return fmt.Errorf("Lambda (%s): %w", r, err)
+			return fmt.Errorf("deleting the Lambda functions in %s: %w", r, err)
 		}
 	}
 	return nil
