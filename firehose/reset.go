@@ -9,10 +9,10 @@ import (
 // Reset deletes every delivery stream in every region, as DeleteDeliveryStream
 // does (buffered records are discarded, a KinesisStreamAsSource stream stops
 // reading), at once whatever the transition delay, and waits until no
-// pipeline of them processes or delivers anything any more: a batch under
-// way when Reset is called finishes first. With a data directory the
-// definitions are gone from the state store, and the records the
-// write-ahead log held for them are released.
+// pipeline of them processes or delivers anything any more: a delivery or
+// Lambda call under way is cancelled, as for a deleted stream, or ends.
+// With a data directory the definitions are gone from the state store, and
+// the records the write-ahead log held for them are released.
 func (s *Service) Reset(ctx context.Context) error {
 	s.mu.Lock()
 	var pipes []*delivery.Pipeline

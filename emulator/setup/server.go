@@ -81,7 +81,7 @@ func (s *Server) ApplyInit(ctx context.Context, skipExisting bool) error {
 }
 
 // Reset clears the server, as moto's reset does: every delivery stream (its
-// buffered records dropped; a delivery under way finishes first), bucket
+// buffered records dropped; a delivery under way cancelled or ended), bucket
 // and object of the built-in S3, Lambda function (its processes stopped)
 // unless keepFunctions, CloudWatch Logs group, Kinesis data stream, Glue
 // database and table, in every region, demo run and recent invocation.

@@ -30,7 +30,11 @@ func resetCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	if *keep != "" {
 		q.Set("keep", *keep)
 	}
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(*endpoint, "/")+"/_local/reset?"+q.Encode(), nil)
+	u := strings.TrimSuffix(*endpoint, "/") + "/_local/reset"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest(http.MethodPost, u, nil)
 	if err == nil {
 		// A server with --auth sigv4 wants it signed (with AWS_* credentials).
 		err = signAdminRequest(req, getenv)
