@@ -15,10 +15,7 @@ func (s *Server) newSetup() *setup.Server {
 			return s.lambda.RegisterLocal(f.Region, f.Name, f.Dir, f.Runtime, f.Handler, f.TimeoutDuration(), f.Environment)
 		},
 		Functions: s.registerLocalFunctions, Streams: s.fh, Runner: s.runner, Logs: s.logs, Console: s.console,
-		Kinesis: s.kinesis, Glue: s.glue, Lambda: s.lambda, Forget: s.invocations.reset}
-	if s.store == (builtinStore{s.s3}) {
-		su.S3 = s.s3
-	}
+		Kinesis: s.kinesis, Glue: s.glue, Lambda: s.lambda, Forget: s.invocations.reset, S3: s.s3}
 	if s.cfg.Auth != nil { // signed with the functions' credentials, which the server accepts
 		su.Credentials = &aws.Credentials{AccessKeyID: s.fnCreds.AccessKeyID, SecretAccessKey: s.fnCreds.SecretAccessKey, SessionToken: s.fnCreds.SessionToken}
 	}

@@ -327,10 +327,22 @@ func TestResetUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	// Reset while the producers are still putting.
+	// Reset while the producers are still putting and a flush is
+	// delivering what they put since the last one.
+	flushed := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(env.URL+"/_local/flush?stream=load", "", nil)
+		if err != nil {
+			flushed <- 0
+			return
+		}
+		resp.Body.Close()
+		flushed <- resp.StatusCode
+	}()
 	env.Reset(t)
 	close(stop)
 	wg.Wait()
+	t.Logf("the flush during the reset answered %d", <-flushed)
 	if procs := childProcesses(t); len(procs) != 0 {
 		t.Errorf("function processes outlived the reset: %v", procs)
 	}

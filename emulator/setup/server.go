@@ -36,7 +36,7 @@ type Server struct {
 	Functions   func() error
 
 	Streams interface{ Reset(context.Context) error } // every delivery stream
-	S3      interface{ Reset() error }                // the built-in S3; nil with an external one
+	S3      interface{ Reset() error }                // the built-in S3 (an external one is left alone)
 	Runner  interface {
 		Drop(keep func(arn string) bool)
 	} // the functions' processes
