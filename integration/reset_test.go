@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -132,9 +133,34 @@ func TestResetClearsEverythingAndReappliesInit(t *testing.T) {
 		Role: aws.String("arn:aws:iam::000000000000:role/lambda"), Code: &ltypes.FunctionCode{ZipFile: zipFiles(t, map[string]string{"app.py": "testdata/pytransform/app.py"})}}); err != nil {
 		t.Fatal(err)
 	}
+	// A demo run from the console, sending until it is stopped.
+	demoForm := func(action string) string {
+		t.Helper()
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		req, err := http.NewRequest(http.MethodPost, env.URL+"/_local/ui/demo/"+action, strings.NewReader(url.Values{"stream": {"us-east-1/orders"}, "rate": {"100"}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", env.URL) // as the console's own page sends it
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Location")
+	}
+	if loc := demoForm("start"); !strings.Contains(loc, "msg=Sending") {
+		t.Fatalf("demo start: %s", loc)
+	}
 
 	env.Reset(t)
 
+	// The demo run was stopped (its stream "orders" is back from the init
+	// file: a run still going would fill it).
+	if loc := demoForm("stop"); !strings.Contains(loc, "No+demo+run") && !strings.Contains(loc, "No%20demo%20run") {
+		t.Errorf("a demo run outlived the reset: stop answered %s", loc)
+	}
 	// What the init file declares is back, empty; nothing else exists.
 	buckets, err := env.S3.ListBuckets(ctx, &s3.ListBucketsInput{})
 	if err != nil || len(buckets.Buckets) != 1 || aws.ToString(buckets.Buckets[0].Name) != "landing" {
