@@ -145,7 +145,8 @@ func (s *Server) ServeReset(w http.ResponseWriter, r *http.Request) {
 			keep = true
 		}
 	}
-	if err := s.Reset(r.Context(), keep); err != nil {
+	// A client that goes away does not leave half a reset behind.
+	if err := s.Reset(context.WithoutCancel(r.Context()), keep); err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
 	}

@@ -50,3 +50,15 @@ func TestParseError(t *testing.T) {
 		t.Error("exists misreads the codes")
 	}
 }
+
+// An empty directory declares nothing; a missing one is an error.
+func TestLoadDirectories(t *testing.T) {
+	dir := t.TempDir()
+	spec, err := Load(dir)
+	if err != nil || !spec.Empty() {
+		t.Errorf("empty directory: %+v %v", spec, err)
+	}
+	if _, err := Load(dir + "/missing"); err == nil {
+		t.Error("a missing directory loads")
+	}
+}
