@@ -170,7 +170,7 @@ func registerDir(ctx context.Context, e Entry, opts Options) error {
 		f.Dir = filepath.Join(e.Dir, f.Dir)
 	}
 	if opts.SkipExisting {
-		err := opts.Client.REST(ctx, "lambda", http.MethodGet, "/2015-03-31/functions/"+url.PathEscape(f.Name), nil, nil, nil)
+		err := opts.Client.In(f.Region).REST(ctx, "lambda", http.MethodGet, "/2015-03-31/functions/"+url.PathEscape(f.Name), nil, nil, nil)
 		if err == nil {
 			return errExists
 		}
