@@ -8,9 +8,10 @@ import (
 	"github.com/firehose-local/firehose-local/emulator/setup"
 )
 
-// newSetup gives the setup package (--init, POST /_local/reset) the services.
+// newSetup gives the setup package (--init, POST /_local/reset) the services;
+// New sets its Handler once the routes exist.
 func (s *Server) newSetup() *setup.Server {
-	su := &setup.Server{Handler: s.handler, Region: s.cfg.Region, Logger: s.log, Init: s.cfg.Init,
+	su := &setup.Server{Region: s.cfg.Region, Logger: s.log, Init: s.cfg.Init,
 		RegisterDir: func(f setup.DirFunction) error {
 			return s.lambda.RegisterLocal(f.Region, f.Name, f.Dir, f.Runtime, f.Handler, f.TimeoutDuration(), f.Environment)
 		},
