@@ -154,6 +154,13 @@ func TestInitFileCreatesEveryKind(t *testing.T) {
 	writeJSON(t, path, initDoc(t, copyTransform(t)))
 	env := emulatortest.New(t, emulator.Config{Init: loadInit(t, path)})
 	checkInitResources(t, env)
+	// A reset brings every kind back, the bucket empty again (with a
+	// KinesisStreamAsSource stream reading its data stream meanwhile).
+	if _, err := env.Kinesis.PutRecord(context.Background(), &kinesis.PutRecordInput{StreamName: aws.String("events"), PartitionKey: aws.String("p"), Data: []byte("k\n")}); err != nil {
+		t.Fatal(err)
+	}
+	env.Reset(t)
+	checkInitResources(t, env)
 }
 
 // The directory form: every *.json file in name order, other files
