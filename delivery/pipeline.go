@@ -53,6 +53,7 @@ type Pipeline struct {
 	wake     chan struct{} // signals the delivery goroutine
 	closed   bool
 	finished chan struct{} // closed when the delivery goroutine exits
+	procDone chan struct{} // closed when the processing goroutine exits
 
 	discarded   context.Context    // ends when the stream is deleted
 	discardDone context.CancelFunc // ends discarded
@@ -274,6 +275,7 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		cfg:      newDestConfig(dest, version, d.MaxBufferInterval, d.EndpointRewrites),
 		wake:     make(chan struct{}, 1),
 		finished: make(chan struct{}),
+		procDone: make(chan struct{}),
 		parts:    map[string]*partition{},
 		active:   map[string]int{},
 		proc:     procStage{wake: make(chan struct{}, 1)},

@@ -174,6 +174,7 @@ func (p *Pipeline) procDiscardLocked() int {
 // the stage is closed and drained it closes the delivery stage.
 func (p *Pipeline) runProcessing() {
 	defer p.d.WG.Done()
+	defer close(p.procDone)
 	defer p.closeDelivery()
 	for {
 		p.mu.Lock()

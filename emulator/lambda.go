@@ -66,6 +66,12 @@ func (s *Server) startLambda() error {
 		return err
 	}
 	s.lambda = svc
+	return s.registerLocalFunctions()
+}
+
+// registerLocalFunctions registers the functions of Config.Functions.
+func (s *Server) registerLocalFunctions() error {
+	svc := s.lambda
 	for _, f := range s.cfg.Functions {
 		region := f.Region
 		if region == "" {

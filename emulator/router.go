@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	// Health checks carry no credentials.
 	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).Handler(g.Handler(browserguard.ModeLocal, denyLocal, http.HandlerFunc(s.health)))
 	r.Path("/_local/flush").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.flushHandler)))
+	r.Path("/_local/reset").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.setup.ServeReset)))
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
 	// The web console; before the /_local/ catch-all. Its forms are read
 	// within the body budget.

@@ -23,6 +23,7 @@ import (
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/delivery"
 	"github.com/firehose-local/firehose-local/delivery/builtin"
+	"github.com/firehose-local/firehose-local/emulator/setup"
 	"github.com/firehose-local/firehose-local/firehose"
 	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
@@ -133,6 +134,9 @@ type Config struct {
 	AllowedHosts []string
 	// KinesisLimits applies Kinesis Data Streams' per-shard throughput limits (off: nothing throttled).
 	KinesisLimits bool
+	// Init declares resources New creates through their APIs (--init; see
+	// package setup), and Reset again; with DataDir existing ones stay.
+	Init *setup.Spec
 }
 
 // Server is a running emulator: Firehose, the built-in S3, and the admin
@@ -170,7 +174,8 @@ type Server struct {
 	browsers browserguard.Policy // what web pages may do
 	auth     *authenticator      // with Config.Auth: checks signatures per route
 
-	mu sync.Mutex // guards closing, listeners and httpSrv
+	mu    sync.Mutex    // guards closing, listeners and httpSrv
+	setup *setup.Server // --init and POST /_local/reset
 
 	fh      *firehose.Service // the Firehose API, its streams and their durable state
 	pending *delivery.Budget  // record bytes buffered or queued for delivery
@@ -313,8 +318,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Auth != nil {
 		s.auth = newAuthenticator(cfg.Auth, s.fnCreds, s.bodies)
 	}
+	s.setup = s.newSetup()
 	s.handler = s.routes()
 	s.handler = s.guardBodies(s.handler)
+	s.setup.Handler = s.handler
+	if err := s.setup.ApplyInit(context.Background(), cfg.DataDir != ""); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
 	s.ready.Store(true)
 	return s, nil
 }

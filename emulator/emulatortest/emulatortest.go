@@ -9,6 +9,7 @@ package emulatortest
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -117,5 +118,34 @@ func (e *Env) Flush(t testing.TB, name string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("flush %q: HTTP %d", name, resp.StatusCode)
+	}
+}
+
+// Reset clears the server (POST /_local/reset): every delivery stream,
+// bucket, object, function, log group, data stream and Glue database, as
+// if it had just started (its --init file applied again). keep may be
+// "functions", to keep the registered functions. It fails the test if the
+// reset does not finish.
+func (e *Env) Reset(t testing.TB, keep ...string) {
+	t.Helper()
+	q := url.Values{}
+	for _, k := range keep {
+		q.Add("keep", k)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/_local/reset?"+q.Encode(), nil)
+	if err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	if err := e.Sign(req); err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reset: HTTP %d: %s", resp.StatusCode, body)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/emulator/setup"
 	"github.com/firehose-local/firehose-local/lambdarunner"
 )
 
@@ -56,6 +57,8 @@ type Config struct {
 	// Credentials (access key ID → secret) are set with --auth sigv4:
 	// every request must then be signed with one of them.
 	Credentials map[string]string
+	// Init declares resources to create at start (--init).
+	Init *setup.Spec
 }
 
 // rewriteFlags collects repeated --endpoint-rewrite FROM=TO values.
@@ -187,6 +190,7 @@ func loadConfigFile(path string) ([]emulator.LocalFunction, error) {
 const usageText = `Usage: firehose-local [flags]            serve every API (see Flags)
        firehose-local flush [--stream NAME] [--endpoint URL]
        firehose-local health [--endpoint URL]
+       firehose-local reset [--keep functions] [--endpoint URL]
        firehose-local invoke FUNCTION --event FILE [--endpoint URL]
        firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE
        firehose-local event --records FILE [--keep-newlines]
@@ -245,8 +249,9 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	var auth, credentialsPath string
 	str(&auth, "auth", "off", "request authentication: off (accept any request) or sigv4 (verify every request's AWS Signature Version 4)")
 	str(&credentialsPath, "credentials", "", "with --auth sigv4: AWS shared credentials file whose profiles may sign requests (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
-	var configPath, concurrency string
+	var configPath, concurrency, initPath string
 	str(&configPath, "config", "", "JSON file of functions to register at start")
+	str(&initPath, "init", "", "resources to create at start, and again at each POST /_local/reset: a JSON file of lists of AWS API inputs (buckets, logGroups, functions, kinesisStreams, glueDatabases, glueTables, deliveryStreams), or a directory of such *.json files applied in name order; the variable may hold the JSON itself")
 	str(&concurrency, "lambda-concurrency", "0", "warm processes per function (0: one per CPU)")
 	var corsOrigins, allowedHosts string
 	str(&corsOrigins, "cors-origins", "", "origins whose web pages may call the APIs (the AWS SDK for JavaScript in a browser app), comma-separated, e.g. http://localhost:3000; * allows any. S3 then answers them from each bucket's CORS configuration")
@@ -361,6 +366,13 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		}
 		cfg.Functions = append(cfg.Functions, fromFile...)
 	}
+	if initPath != "" {
+		spec, err := setup.Load(initPath)
+		if err != nil {
+			return cfg, bad("init", shorten(initPath), err.Error())
+		}
+		cfg.Init = spec
+	}
 	for _, f := range fns {
 		// The variable is FIREHOSE_LOCAL_FUNCTIONS; the flag, --function.
 		bad := func(want string) error {
@@ -419,6 +431,16 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		}
 	}
 	return cfg, nil
+}
+
+// shorten keeps a message about a value that may be a whole JSON document
+// readable.
+func shorten(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 60 {
+		return v[:57] + "..."
+	}
+	return v
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.
