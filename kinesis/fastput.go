@@ -230,11 +230,16 @@ var b64Tables = func() (t [4][256]uint32) {
 const badChar = 0xff000000
 
 // decode64 is base64.StdEncoding.Decode, faster: it decodes two quanta at
-// a time through b64Tables while more than the last quantum (which may
-// hold padding) remain and dst has room for a whole 8-byte store, and
-// leaves the rest, or the whole text if it meets a character outside the
-// alphabet, to the standard decoder.
+// a time through b64Tables while more than the last quantum remain and dst
+// has room for a whole 8-byte store, then the rest a quantum at a time,
+// the last with its padding (as the standard decoder, which is not strict,
+// it ignores the bits a padded quantum leaves over). Anything else (a
+// character outside the alphabet, text that is not whole quanta) it leaves
+// to the standard decoder, from the start, for its result and its error.
 func decode64(dst, src []byte) (int, error) {
+	if len(src)%4 != 0 || len(dst) < len(src)/4*3 {
+		return base64.StdEncoding.Decode(dst, src)
+	}
 	t0, t1, t2, t3 := &b64Tables[0], &b64Tables[1], &b64Tables[2], &b64Tables[3]
 	n, i := 0, 0
 	for len(src)-i > 12 && len(dst)-n >= 8 {
@@ -248,11 +253,32 @@ func decode64(dst, src []byte) (int, error) {
 		n += 6
 		i += 8
 	}
-	m, err := base64.StdEncoding.Decode(dst[n:], src[i:])
-	if err != nil {
-		return base64.StdEncoding.Decode(dst, src) // its error's offset
+	for ; i < len(src); i += 4 {
+		s := src[i : i+4 : i+4]
+		x := t0[s[0]] | t1[s[1]]
+		switch last := i+4 == len(src); {
+		case last && s[2] == '=' && s[3] == '=':
+			if x&badChar != 0 {
+				return base64.StdEncoding.Decode(dst, src)
+			}
+			dst[n] = byte(x >> 16)
+			return n + 1, nil
+		case last && s[3] == '=':
+			x |= t2[s[2]]
+			if x&badChar != 0 {
+				return base64.StdEncoding.Decode(dst, src)
+			}
+			dst[n], dst[n+1] = byte(x>>16), byte(x>>8)
+			return n + 2, nil
+		}
+		x |= t2[s[2]] | t3[s[3]]
+		if x&badChar != 0 {
+			return base64.StdEncoding.Decode(dst, src)
+		}
+		dst[n], dst[n+1], dst[n+2] = byte(x>>16), byte(x>>8), byte(x)
+		n += 3
 	}
-	return n + m, nil
+	return n, nil
 }
 
 // padding counts the = at the end of a base64 text (at most 2 in valid

@@ -185,7 +185,7 @@ func (s *Service) load() error {
 		return b.Bucket(recordBucket).ForEach(func(k, v []byte) error {
 			p := strings.Split(string(k), sep)
 			r := &record{}
-			if len(p) != 4 || json.Unmarshal(v, r) != nil {
+			if len(p) != 4 || json.Unmarshal(v, r) != nil || len(r.Key) > maxPartitionKey || len(r.Data) > maxData {
 				return fmt.Errorf("kinesis: damaged record %q in %s", k, s.opts.State.Path())
 			}
 			st := s.streams[streamKey(p[0], p[1])]
