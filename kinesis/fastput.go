@@ -448,6 +448,9 @@ type putRecordsOut struct {
 	EncryptionType    string `json:",omitempty"`
 }
 
+// release returns the answer's records for reuse once it is written.
+func (o putRecordsOut) release() { releaseResults(o.Records) }
+
 // MarshalJSON is for callers of Call that encode its answer.
 func (o putRecordsOut) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
 
@@ -466,14 +469,14 @@ func (o putRecordsOut) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if r.ErrorCode == "" {
+			if r.err == nil {
 				b = t[uint(r.shard)%uint(len(t))].append(b, r.shard, r.counter)
 				continue
 			}
 			b = append(b, '{')
 			n := len(b)
-			b = appendMember(b, n, "ErrorCode", r.ErrorCode)
-			b = appendMember(b, n, "ErrorMessage", r.ErrorMessage)
+			b = appendMember(b, n, "ErrorCode", r.err.Type)
+			b = appendMember(b, n, "ErrorMessage", r.err.Message)
 			b = append(b, '}')
 		}
 		b = append(b, ']')

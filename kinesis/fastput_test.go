@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // genericPut decodes a body as the generic path does: the model validator,
@@ -233,8 +235,8 @@ func TestPutRecordsAnswerJSON(t *testing.T) {
 			p.Records = []result{}
 		}
 		for _, r := range o.Records {
-			if r.ErrorCode != "" {
-				p.Records = append(p.Records, result{ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage})
+			if r.err != nil {
+				p.Records = append(p.Records, result{ErrorCode: r.err.Type, ErrorMessage: r.err.Message})
 				continue
 			}
 			p.Records = append(p.Records, result{SequenceNumber: sequence(r.shard, r.counter), ShardID: shardID(r.shard)})
@@ -248,9 +250,9 @@ func TestPutRecordsAnswerJSON(t *testing.T) {
 		{FailedRecordCount: 0, Records: []putResult{{shard: 3, counter: 1}, {shard: 999_999_999_999, counter: 1<<64 - 1},
 			{shard: 1e12, counter: 12}, {shard: 12, counter: 1234567890123}}},
 		{FailedRecordCount: 2, Records: []putResult{
-			{ErrorCode: errThroughput, ErrorMessage: "Rate exceeded for shard shardId-000000000001 in stream a.b-c_d under account 000000000000."},
+			{err: rateExceeded("shardId-000000000001", "a.b-c_d", "000000000000")},
 			{shard: 1, counter: 7},
-			{ErrorCode: "X", ErrorMessage: "quote \" backslash \\ <tag> & é \x01 \u2028"},
+			{err: &awsjson.Error{Type: "X", Message: "quote \" backslash \\ <tag> & é \x01 \u2028"}},
 		}},
 	} {
 		want, err := json.Marshal(plainOf(o))

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
@@ -96,11 +97,31 @@ func newEntry(key []byte, explicit any, data []byte) putEntry {
 }
 
 // putResult is where a record went: its shard's index and its counter, or
-// the error of an entry a shard's limit refused (ErrorCode set).
+// the error of an entry a shard's limit refused.
 type putResult struct {
-	shard                   int
-	counter                 uint64
-	ErrorCode, ErrorMessage string
+	shard   int
+	counter uint64
+	err     *awsjson.Error
+}
+
+// putResults are results slices for reuse: PutRecords' answer is written
+// after Call returns, and then released (putRecordsOut.release).
+var putResults sync.Pool
+
+func newResults(n int) []putResult {
+	if p, _ := putResults.Get().(*[]putResult); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]putResult, n, max(n, maxPutRecords))
+}
+
+func releaseResults(r []putResult) {
+	if cap(r) > maxPutRecords {
+		return
+	}
+	clear(r[:cap(r)])
+	r = r[:0]
+	putResults.Put(&r)
 }
 
 // put adds records to a stream, committed before they are visible. Every
@@ -110,7 +131,7 @@ func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Err
 	c := st.clone()
 	now := s.nowMS()
 	rt := newRouter(c)
-	results := make([]putResult, len(entries))
+	results := newResults(len(entries))
 	// The shards written to, in order, with the arrival time of their
 	// records: now, unless the shard's newest record arrived later (the
 	// wall clock went back). Arrival times never go back within a shard:
@@ -218,11 +239,13 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 	}
 	c.putRecordSuccess.Add(1)
 	s.putDone(st, entries)
+	r := res[0]
+	releaseResults(res)
 	return struct {
 		SequenceNumber string
 		ShardID        string `json:"ShardId"`
 		EncryptionType string `json:",omitempty"`
-	}{sequence(res[0].shard, res[0].counter), shardID(res[0].shard), encryptionOf(st)}, nil
+	}{sequence(r.shard, r.counter), shardID(r.shard), encryptionOf(st)}, nil
 }
 
 func encryptionOf(st *stream) string {

@@ -256,7 +256,7 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 		s.putDone(st, entries)
 		return put, 0, nil
 	}
-	res = make([]putResult, len(entries))
+	res = newResults(len(entries))
 	if len(ok) > 0 {
 		put, err := s.put(st, ok)
 		if err != nil {
@@ -269,10 +269,11 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 				res[i], j = put[j], j+1
 			}
 		}
+		releaseResults(put)
 	}
 	for i, e := range refused {
 		if e != nil {
-			res[i] = putResult{ErrorCode: e.Type, ErrorMessage: e.Message}
+			res[i] = putResult{err: e}
 		}
 	}
 	return res, failed, nil
