@@ -96,6 +96,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer answers.Put(buf)
 		b = o.appendJSON((*buf)[:0])
 		*buf = b
+		o.release()
 	} else {
 		b, merr = json.Marshal(out)
 	}

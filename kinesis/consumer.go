@@ -55,15 +55,16 @@ func (s *Service) ReadShard(region, streamARN, shardID, after string, limit int)
 		from = c
 	}
 	all := s.unread(st, sh, from)
-	got := all
-	if limit >= 0 && limit < len(all) {
-		got = all[:limit]
+	n := all.len()
+	if limit >= 0 && limit < n {
+		n = limit
 	}
-	recs = make([]Record, len(got))
-	for i, r := range got {
+	recs = make([]Record, n)
+	for i := range recs {
+		r := all.log.record(all.lo + i)
 		recs[i] = Record{SequenceNumber: sh.seq(r.Counter), PartitionKey: r.Key, Data: bytes.Clone(r.Data), Arrival: time.UnixMilli(r.Arrival)}
 	}
-	return recs, sh.Closed && len(got) == len(all), nil
+	return recs, sh.Closed && n == all.len(), nil
 }
 
 // LastSequence is the shard's newest sequence number ("" when it has

@@ -28,7 +28,8 @@
 //
 // Shards, hash keys, sequence numbers and iterators are described in
 // hashkey.go, sequence.go and iterator.go; resharding in shards.go and
-// scaling.go. By default there are no throughput limits: no call is
+// scaling.go; how a shard keeps its records in memory, out of the garbage
+// collector's way, in recordlog.go; the PutRecords fast path in fastput.go. By default there are no throughput limits: no call is
 // throttled and no PutRecords entry fails on its own (FailedRecordCount is
 // 0); Options.Limits applies AWS's per-shard limits (traffic.go), which
 // also counts each stream's CloudWatch metrics (CollectMetrics). View

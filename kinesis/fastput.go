@@ -3,9 +3,11 @@ package kinesis
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"regexp"
 	"strconv"
+	"sync"
 )
 
 // PutRecord and PutRecords are the data plane: decodePut reads their
@@ -86,6 +88,19 @@ func (d *scanner) expect(c byte) {
 // str reads a string of printable ASCII without escapes and returns its
 // bytes within the body.
 func (d *scanner) str() []byte {
+	v := d.raw()
+	for _, c := range v {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			d.ok = false
+			return nil
+		}
+	}
+	return v
+}
+
+// raw reads a string up to the next quote without looking at its bytes
+// (the caller checks them) and returns them within the body.
+func (d *scanner) raw() []byte {
 	if !d.ok || !d.next('"') {
 		d.ok = false
 		return nil
@@ -96,15 +111,8 @@ func (d *scanner) str() []byte {
 		d.ok = false
 		return nil
 	}
-	v := d.b[start : start+end]
-	for _, c := range v {
-		if c < 0x20 || c > 0x7e || c == '\\' {
-			d.ok = false
-			return nil
-		}
-	}
 	d.i = start + end + 1
-	return v
+	return d.b[start : start+end]
 }
 
 // object reads an object's members, calling member after each name and
@@ -181,20 +189,106 @@ func (d *scanner) number(max int) []byte {
 }
 
 // data reads a Data member, decoding it into the arena.
+//
+// Its text is not checked for escapes and control characters as str
+// checks: the decoder refuses every byte outside the base64 alphabet but
+// CR and LF, which it skips. Valid text without them is whole quanta of 4
+// characters that decode to 3 bytes each, less one per = at the end; text
+// with skipped characters decodes to less (what is left must be whole
+// quanta too, so at least 4 were skipped).
 func (d *scanner) data(arena *[]byte) []byte {
-	v := d.str()
+	v := d.raw()
 	if !d.ok {
 		return nil
 	}
 	a := *arena
-	n, err := base64.StdEncoding.Decode(a[len(a):cap(a)], v)
-	if err != nil || n > maxData {
+	n, err := decode64(a[len(a):cap(a)], v)
+	if err != nil || n > maxData || len(v)%4 != 0 || n != len(v)/4*3-padding(v) {
 		d.ok = false
 		return nil
 	}
 	out := a[len(a) : len(a)+n : len(a)+n]
 	*arena = a[:len(a)+n]
 	return out
+}
+
+// Tables of decode64: the value of a base64 character shifted to its
+// place in a quantum's 24 bits, or badChar.
+var b64Tables = func() (t [4][256]uint32) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range t {
+		for c := range t[i] {
+			t[i][c] = badChar
+		}
+		for v, c := range []byte(alphabet) {
+			t[i][c] = uint32(v) << (18 - 6*i)
+		}
+	}
+	return t
+}()
+
+const badChar = 0xff000000
+
+// decode64 is base64.StdEncoding.Decode, faster: it decodes two quanta at
+// a time through b64Tables while more than the last quantum remain and dst
+// has room for a whole 8-byte store, then the rest a quantum at a time,
+// the last with its padding (as the standard decoder, which is not strict,
+// it ignores the bits a padded quantum leaves over). Anything else (a
+// character outside the alphabet, text that is not whole quanta) it leaves
+// to the standard decoder, from the start, for its result and its error.
+func decode64(dst, src []byte) (int, error) {
+	if len(src)%4 != 0 || len(dst) < len(src)/4*3 {
+		return base64.StdEncoding.Decode(dst, src)
+	}
+	t0, t1, t2, t3 := &b64Tables[0], &b64Tables[1], &b64Tables[2], &b64Tables[3]
+	n, i := 0, 0
+	for len(src)-i > 12 && len(dst)-n >= 8 {
+		s := src[i : i+8 : i+8]
+		x := t0[s[0]] | t1[s[1]] | t2[s[2]] | t3[s[3]]
+		y := t0[s[4]] | t1[s[5]] | t2[s[6]] | t3[s[7]]
+		if (x|y)&badChar != 0 {
+			return base64.StdEncoding.Decode(dst, src)
+		}
+		binary.BigEndian.PutUint64(dst[n:], uint64(x)<<40|uint64(y)<<16)
+		n += 6
+		i += 8
+	}
+	for ; i < len(src); i += 4 {
+		s := src[i : i+4 : i+4]
+		x := t0[s[0]] | t1[s[1]]
+		switch last := i+4 == len(src); {
+		case last && s[2] == '=' && s[3] == '=':
+			if x&badChar != 0 {
+				return base64.StdEncoding.Decode(dst, src)
+			}
+			dst[n] = byte(x >> 16)
+			return n + 1, nil
+		case last && s[3] == '=':
+			x |= t2[s[2]]
+			if x&badChar != 0 {
+				return base64.StdEncoding.Decode(dst, src)
+			}
+			dst[n], dst[n+1] = byte(x>>16), byte(x>>8)
+			return n + 2, nil
+		}
+		x |= t2[s[2]] | t3[s[3]]
+		if x&badChar != 0 {
+			return base64.StdEncoding.Decode(dst, src)
+		}
+		dst[n], dst[n+1], dst[n+2] = byte(x>>16), byte(x>>8), byte(x)
+		n += 3
+	}
+	return n, nil
+}
+
+// padding counts the = at the end of a base64 text (at most 2 in valid
+// text).
+func padding(v []byte) int {
+	n := 0
+	for n < 2 && n < len(v) && v[len(v)-1-n] == '=' {
+		n++
+	}
+	return n
 }
 
 // fields is one record's members as read.
@@ -230,28 +324,45 @@ func (d *scanner) member(name []byte, f *fields, arena *[]byte) bool {
 
 func (f *fields) complete() bool { return f.seen&seenData != 0 && f.seen&seenKey != 0 }
 
-func (f *fields) entry(key string) putEntry {
+func (f *fields) entry() putEntry {
 	var explicit any
 	if f.hasHash {
 		explicit = string(f.hash)
 	}
-	return newEntry(key, explicit, f.data)
+	return newEntry(f.key, explicit, f.data)
+}
+
+// putRequests are requests the fast path decoded, for reuse with their
+// buffers.
+var putRequests = sync.Pool{New: func() any { return new(putRequest) }}
+
+// maxPooledArena bounds the data buffer of a request kept for reuse.
+const maxPooledArena = 1 << 20
+
+// release returns a request decodePut made for reuse, once nothing refers
+// to its entries (put copies what it keeps).
+func (r *putRequest) release() {
+	if cap(r.arena) > maxPooledArena {
+		return
+	}
+	clear(r.entries) // they point into the body
+	*r = putRequest{entries: r.entries[:0], arena: r.arena[:0]}
+	putRequests.Put(r)
 }
 
 // decodePut decodes a PutRecord or PutRecords body, or declines it (false)
-// for the generic path.
+// for the generic path. The entries' keys are parts of the body; the
+// caller releases the request when done.
 func decodePut(op string, body []byte) (*putRequest, bool) {
 	d := scanner{b: body, ok: true}
-	req := &putRequest{}
+	req := putRequests.Get().(*putRequest)
 	seen := 0
 	// Every record's base64 text is part of the body, so the decoded
 	// records fit in DecodedLen(len(body)) bytes.
-	arena := make([]byte, 0, base64.StdEncoding.DecodedLen(len(body)))
-	var recs []fields
-	if op == "PutRecords" {
-		// A body as the SDKs write it names PartitionKey once a record.
-		recs = make([]fields, 0, min(maxPutRecords, bytes.Count(body, []byte(`"PartitionKey"`))))
+	if need := base64.StdEncoding.DecodedLen(len(body)); cap(req.arena) < need {
+		req.arena = make([]byte, 0, need)
 	}
+	arena := req.arena[:0]
 	var one fields
 	top := func(name []byte) {
 		switch string(name) {
@@ -267,7 +378,7 @@ func decodePut(op string, body []byte) (*putRequest, bool) {
 				return
 			}
 			d.once(&seen, seenRecords)
-			recs = d.records(recs[:0], &arena)
+			req.entries = d.records(req.entries[:0], &arena)
 		case "SequenceNumberForOrdering":
 			if op != "PutRecord" {
 				d.ok = false
@@ -283,42 +394,22 @@ func decodePut(op string, body []byte) (*putRequest, bool) {
 	}
 	d.object(top)
 	d.ws()
-	if !d.ok || d.i != len(d.b) {
-		return nil, false
-	}
-	if op == "PutRecord" {
-		if !one.complete() {
-			return nil, false
-		}
-		req.entries = []putEntry{one.entry(string(one.key))}
+	req.arena = arena
+	switch {
+	case !d.ok || d.i != len(d.b):
+	case op == "PutRecord" && one.complete():
+		req.entries = append(req.entries[:0], one.entry())
+		return req, true
+	case op == "PutRecords" && seen&seenRecords != 0:
 		return req, true
 	}
-	if seen&seenRecords == 0 {
-		return nil, false
-	}
-	// The partition keys share one string.
-	size := 0
-	for i := range recs {
-		size += len(recs[i].key)
-	}
-	keys := make([]byte, 0, size)
-	for i := range recs {
-		keys = append(keys, recs[i].key...)
-	}
-	all := string(keys)
-	req.entries = make([]putEntry, len(recs))
-	at := 0
-	for i := range recs {
-		n := len(recs[i].key)
-		req.entries[i] = recs[i].entry(all[at : at+n])
-		at += n
-	}
-	return req, true
+	req.release()
+	return nil, false
 }
 
 // records reads a PutRecords Records list: 1 to 500 entries, each an
 // object with Data and PartitionKey.
-func (d *scanner) records(recs []fields, arena *[]byte) []fields {
+func (d *scanner) records(recs []putEntry, arena *[]byte) []putEntry {
 	d.expect('[')
 	if !d.ok || d.next(']') {
 		d.ok = false // fewer than 1 record
@@ -337,8 +428,9 @@ func (d *scanner) records(recs []fields, arena *[]byte) []fields {
 		})
 		if !f.complete() {
 			d.ok = false
+			return nil
 		}
-		recs = append(recs, f)
+		recs = append(recs, f.entry())
 		if d.next(',') {
 			continue
 		}
@@ -356,6 +448,9 @@ type putRecordsOut struct {
 	EncryptionType    string `json:",omitempty"`
 }
 
+// release returns the answer's records for reuse once it is written.
+func (o putRecordsOut) release() { releaseResults(o.Records) }
+
 // MarshalJSON is for callers of Call that encode its answer.
 func (o putRecordsOut) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
 
@@ -368,16 +463,20 @@ func (o putRecordsOut) appendJSON(b []byte) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
+		// The records of a call go to a few shards, in any order.
+		var t [8]putTemplate
 		for i, r := range o.Records {
 			if i > 0 {
 				b = append(b, ',')
 			}
+			if r.err == nil {
+				b = t[uint(r.shard)%uint(len(t))].append(b, r.shard, r.counter)
+				continue
+			}
 			b = append(b, '{')
 			n := len(b)
-			b = appendMember(b, n, "SequenceNumber", r.SequenceNumber)
-			b = appendMember(b, n, "ShardId", r.ShardID)
-			b = appendMember(b, n, "ErrorCode", r.ErrorCode)
-			b = appendMember(b, n, "ErrorMessage", r.ErrorMessage)
+			b = appendMember(b, n, "ErrorCode", r.err.Type)
+			b = appendMember(b, n, "ErrorMessage", r.err.Message)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -387,6 +486,95 @@ func (o putRecordsOut) appendJSON(b []byte) []byte {
 		b = appendString(b, o.EncryptionType)
 	}
 	return append(b, '}')
+}
+
+// putTemplate appends the answers of records put:
+//
+//	{"SequenceNumber":"<sequence(shard, counter)>","ShardId":"<shardID(shard)>"}
+//
+// from a copy of a shard's answer with counter 0 (the last shard's it
+// appended for), whose counter digits it then writes in place.
+type putTemplate struct {
+	shard int
+	ok    bool // b holds the shard's template
+	b     [putAnswerLen]byte
+}
+
+const (
+	putHead      = `{"SequenceNumber":"` + seqPrefix
+	putMid       = `","ShardId":"shardId-`
+	putTail      = `"}`
+	putAnswerLen = len(putHead) + seqIndexLen + seqCountLen + len(putMid) + seqIndexLen + len(putTail)
+	putCountEnd  = len(putHead) + seqIndexLen + seqCountLen // where the counter's digits end
+)
+
+func (t *putTemplate) append(b []byte, shard int, counter uint64) []byte {
+	if shard < 0 || shard >= 1e12 {
+		b = append(b, `{"SequenceNumber":"`...)
+		b = append(b, sequence(shard, counter)...)
+		b = append(b, `","ShardId":"`...)
+		b = append(b, shardID(shard)...)
+		return append(b, `"}`...)
+	}
+	if !t.ok || t.shard != shard {
+		t.shard, t.ok = shard, true
+		w := append(t.b[:0], putHead...)
+		w = append(w, make([]byte, seqIndexLen+seqCountLen)...)
+		putDigits(w[len(putHead):len(putHead)+seqIndexLen], uint64(shard))
+		putDigits(w[len(putHead)+seqIndexLen:], 0)
+		w = append(w, putMid...)
+		w = append(w, w[len(putHead):len(putHead)+seqIndexLen]...)
+		_ = append(w, putTail...)
+	}
+	n := len(b)
+	b = append(b, t.b[:]...)
+	// The template's counter is all zeros: only the significant digits
+	// are written.
+	w := b[n : n+putCountEnd]
+	i := len(w)
+	for counter >= 100 {
+		q := counter / 100
+		r := counter - q*100
+		i -= 2
+		w[i], w[i+1] = decimalPairs[2*r], decimalPairs[2*r+1]
+		counter = q
+	}
+	if counter >= 10 {
+		i -= 2
+		w[i], w[i+1] = decimalPairs[2*counter], decimalPairs[2*counter+1]
+	} else if counter > 0 {
+		w[i-1] = byte('0' + counter)
+	}
+	return b
+}
+
+// decimalPairs holds "00" to "99".
+const decimalPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// putDigits writes n in decimal, zero-padded, filling b (n must fit).
+func putDigits(b []byte, n uint64) {
+	i := len(b)
+	for n >= 100 && i >= 2 {
+		q := n / 100
+		r := n - q*100
+		i -= 2
+		b[i], b[i+1] = decimalPairs[2*r], decimalPairs[2*r+1]
+		n = q
+	}
+	for i > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
 }
 
 // appendMember appends an omitempty string member of an object begun at

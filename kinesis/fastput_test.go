@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // genericPut decodes a body as the generic path does: the model validator,
@@ -24,14 +26,14 @@ func genericPut(op string, body []byte) (*putRequest, bool) {
 		}
 	}
 	if op == "PutRecord" {
-		e := newEntry(str(in, "PartitionKey"), in["ExplicitHashKey"], decodeData(in["Data"]))
+		e := newEntry([]byte(str(in, "PartitionKey")), in["ExplicitHashKey"], decodeData(in["Data"]))
 		return putRequestOf(in, []putEntry{e}), true
 	}
 	list, _ := in["Records"].([]any)
 	entries := make([]putEntry, len(list))
 	for i, e := range list {
 		m, _ := e.(map[string]any)
-		entries[i] = newEntry(str(m, "PartitionKey"), m["ExplicitHashKey"], decodeData(m["Data"]))
+		entries[i] = newEntry([]byte(str(m, "PartitionKey")), m["ExplicitHashKey"], decodeData(m["Data"]))
 	}
 	return putRequestOf(in, entries), true
 }
@@ -63,7 +65,7 @@ func checkSamePut(t *testing.T, op string, body []byte) (fast bool) {
 			t.Fatalf("%s %q: entry %d %+v, generic %+v", op, body, i, g, w)
 		}
 	}
-	got.entries, want.entries = nil, nil
+	got.entries, want.entries, got.arena = nil, nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s %q: %+v, generic %+v", op, body, got, want)
 	}
@@ -116,6 +118,15 @@ func TestFastPutMatchesGenericPath(t *testing.T) {
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k"}]`, false},
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA=","PartitionKey":"k"}]}`, false},
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"e A==","PartitionKey":"k"}]}`, false},
+		// Data is not checked as other strings are: the decoder refuses
+		// what they would, or skips it (CR, LF) and decodes too little.
+		{"PutRecords", "{\"StreamName\":\"s\",\"Records\":[{\"Data\":\"eA==\n\",\"PartitionKey\":\"k\"}]}", false},
+		{"PutRecords", "{\"StreamName\":\"s\",\"Records\":[{\"Data\":\"eA\r\n==\",\"PartitionKey\":\"k\"}]}", false},
+		{"PutRecords", "{\"StreamName\":\"s\",\"Records\":[{\"Data\":\"eHh4\r\n\r\neA==\",\"PartitionKey\":\"k\"}]}", false},
+		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA\u003d=","PartitionKey":"k"}]}`, false},
+		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA\"==","PartitionKey":"k"}]}`, false},
+		{"PutRecords", "{\"StreamName\":\"s\",\"Records\":[{\"Data\":\"eA=\x00\",\"PartitionKey\":\"k\"}]}", false},
+		{"PutRecords", "{\"StreamName\":\"s\",\"Records\":[{\"Data\":\"eA=\xc3\xa9\",\"PartitionKey\":\"k\"}]}", false},
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":7,"PartitionKey":"k"}]}`, false},
 		{"PutRecords", `{"StreamName":"s","Records":[{"PartitionKey":"k"}]}`, false},
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA=="}]}`, false},
@@ -205,18 +216,46 @@ func FuzzFastPut(f *testing.F) {
 }
 
 func TestPutRecordsAnswerJSON(t *testing.T) {
-	type plain putRecordsOut // without MarshalJSON: encoding/json's own
+	// What encoding/json writes of the answer with its records' sequence
+	// numbers and shard ids as strings.
+	type result struct {
+		SequenceNumber string `json:",omitempty"`
+		ShardID        string `json:"ShardId,omitempty"`
+		ErrorCode      string `json:",omitempty"`
+		ErrorMessage   string `json:",omitempty"`
+	}
+	type plain struct {
+		FailedRecordCount int
+		Records           []result
+		EncryptionType    string `json:",omitempty"`
+	}
+	plainOf := func(o putRecordsOut) plain {
+		p := plain{FailedRecordCount: o.FailedRecordCount, EncryptionType: o.EncryptionType}
+		if o.Records != nil {
+			p.Records = []result{}
+		}
+		for _, r := range o.Records {
+			if r.err != nil {
+				p.Records = append(p.Records, result{ErrorCode: r.err.Type, ErrorMessage: r.err.Message})
+				continue
+			}
+			p.Records = append(p.Records, result{SequenceNumber: sequence(r.shard, r.counter), ShardID: shardID(r.shard)})
+		}
+		return p
+	}
 	for _, o := range []putRecordsOut{
 		{},
 		{Records: []putResult{}},
-		{FailedRecordCount: 0, Records: []putResult{{SequenceNumber: "49000", ShardID: "shardId-000000000000"}}, EncryptionType: "KMS"},
+		{FailedRecordCount: 0, Records: []putResult{{shard: 0, counter: 0}}, EncryptionType: "KMS"},
+		{FailedRecordCount: 0, Records: []putResult{{shard: 3, counter: 1}, {shard: 999_999_999_999, counter: 1<<64 - 1},
+			{shard: 1e12, counter: 12}, {shard: 12, counter: 1234567890123}}},
 		{FailedRecordCount: 2, Records: []putResult{
-			{ErrorCode: errThroughput, ErrorMessage: "Rate exceeded for shard shardId-000000000001 in stream a.b-c_d under account 000000000000."},
-			{SequenceNumber: "1", ShardID: "s"},
-			{ErrorCode: "X", ErrorMessage: "quote \" backslash \\ <tag> & é \x01 \u2028"},
+			{err: rateExceeded("shardId-000000000001", "a.b-c_d", "000000000000")},
+			{shard: 1, counter: 7},
+			{err: &awsjson.Error{Type: "X", Message: "quote \" backslash \\ <tag> & é \x01 \u2028"}},
 		}},
 	} {
-		want, err := json.Marshal(plain(o))
+		want, err := json.Marshal(plainOf(o))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,11 +326,64 @@ func TestPutKeepsNothingOfTheBody(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, sh := range s.streams[streamKey("us-east-1", "s")].Shards {
-		for _, r := range sh.records {
+		for i := range sh.log.len() {
+			r := sh.log.record(i)
 			got[r.Key] = string(r.Data)
 		}
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("records %v, want %v", got, want)
 	}
+}
+
+func TestDecode64(t *testing.T) {
+	for n := range 200 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*37 + n)
+		}
+		text := []byte(base64.StdEncoding.EncodeToString(b))
+		check := func(src []byte, room int) {
+			t.Helper()
+			want := make([]byte, room)
+			wn, werr := base64.StdEncoding.Decode(want, src)
+			got := make([]byte, room)
+			gn, gerr := decode64(got, src)
+			if gn != wn || !bytes.Equal(got[:gn], want[:wn]) || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+				t.Fatalf("%q (room %d): %d %q %v, want %d %q %v", src, room, gn, got[:gn], gerr, wn, want[:wn], werr)
+			}
+		}
+		check(text, base64.StdEncoding.DecodedLen(len(text)))
+		check(text, base64.StdEncoding.DecodedLen(len(text))+8)
+		if n%3 != 0 { // the padded quantum's leftover bits set: ignored
+			odd := bytes.Clone(text)
+			odd[len(odd)-1-(3-n%3)] |= 1
+			if bytes.IndexByte(odd, '=') < 0 || odd[len(odd)-1-(3-n%3)] == '=' {
+				t.Fatal("bad test")
+			}
+			check(odd, len(odd))
+		}
+		for _, bad := range []string{"\n", "\r\n", "!", "=", "==", "A=", "A===", "é", "\\", " "} {
+			for _, at := range []int{0, len(text) / 2, max(0, len(text)-3)} {
+				src := append(append(bytes.Clone(text[:at]), bad...), text[at:]...)
+				check(src, len(src))
+			}
+		}
+	}
+}
+
+func FuzzDecode64(f *testing.F) {
+	for _, s := range []string{"", "eA==", "eHk=", "eHl6", "eHl6eHl6eHl6eA==", "eA\r\n==", "e A==", "eHl6eHl6eHl6eHl6eHl6"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		room := base64.StdEncoding.DecodedLen(len(src)) + 8
+		want := make([]byte, room)
+		wn, werr := base64.StdEncoding.Decode(want, src)
+		got := make([]byte, room)
+		gn, gerr := decode64(got, src)
+		if gn != wn || !bytes.Equal(got[:gn], want[:wn]) || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+			t.Fatalf("%q: %d %q %v, want %d %q %v", src, gn, got[:gn], gerr, wn, want[:wn], werr)
+		}
+	})
 }

@@ -71,8 +71,8 @@ func (a hashKey) big() *big.Int {
 
 // partitionHashKey is the hash key of a partition key: the MD5 of its
 // UTF-8 bytes read as an unsigned 128-bit big-endian integer.
-func partitionHashKey(key string) hashKey {
-	sum := md5.Sum([]byte(key))
+func partitionHashKey(key []byte) hashKey {
+	sum := md5.Sum(key)
 	return hashKeyOf(&sum)
 }
 

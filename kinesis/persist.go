@@ -71,14 +71,33 @@ func putStream(st *stream) change {
 	}
 }
 
-func putRecords(st *stream, sh *shard, recs []*record) change {
+// record is a data record as stored.
+type record struct {
+	Counter    uint64 `json:"n"`
+	Key        string `json:"k"`
+	Data       []byte `json:"d"`
+	Arrival    int64  `json:"t"` // Unix milliseconds
+	Encryption string `json:"e,omitempty"`
+}
+
+// putRecords saves the entries put routes to the shard sh (results[i]
+// says where entry i went).
+func putRecords(st *stream, sh *shard, entries []putEntry, results []putResult, arrival int64, kms bool) change {
 	return func(b *statestore.Bucket) error {
 		rb, err := b.CreateBucketIfNotExists(recordBucket)
 		if err != nil {
 			return err
 		}
 		rb.SetAppending()
-		for _, r := range recs {
+		r := record{Arrival: arrival}
+		if kms {
+			r.Encryption = "KMS"
+		}
+		for i, e := range entries {
+			if results[i].shard != sh.Index {
+				continue
+			}
+			r.Counter, r.Key, r.Data = results[i].counter, string(e.key), e.data
 			raw, err := json.Marshal(r)
 			if err != nil {
 				return err
@@ -91,15 +110,16 @@ func putRecords(st *stream, sh *shard, recs []*record) change {
 	}
 }
 
-// dropRecords deletes records of a shard that retention trimmed.
-func dropRecords(st *stream, sh *shard, recs []*record) change {
+// dropRecords deletes the n oldest records of a shard, which retention
+// trimmed.
+func dropRecords(st *stream, sh *shard, n int) change {
 	return func(b *statestore.Bucket) error {
 		rb := b.Bucket(recordBucket)
 		if rb == nil {
 			return nil
 		}
-		for _, r := range recs {
-			if err := rb.Delete(recordKey(st.Region, st.Name, sh.Index, r.Counter)); err != nil {
+		for i := range n {
+			if err := rb.Delete(recordKey(st.Region, st.Name, sh.Index, sh.log.at(i).counter)); err != nil {
 				return err
 			}
 		}
@@ -150,8 +170,9 @@ func (s *Service) load() error {
 			if json.Unmarshal(v, st) != nil {
 				return fmt.Errorf("kinesis: damaged stream record %q in %s", k, s.opts.State.Path())
 			}
-			for _, sh := range st.Shards {
-				if !sh.parse() {
+			for i, sh := range st.Shards {
+				sh.log = &recordLog{}
+				if sh.Index != i || !sh.parse() {
 					return fmt.Errorf("kinesis: damaged shard in stream record %q in %s", k, s.opts.State.Path())
 				}
 			}
@@ -164,7 +185,7 @@ func (s *Service) load() error {
 		return b.Bucket(recordBucket).ForEach(func(k, v []byte) error {
 			p := strings.Split(string(k), sep)
 			r := &record{}
-			if len(p) != 4 || json.Unmarshal(v, r) != nil {
+			if len(p) != 4 || json.Unmarshal(v, r) != nil || len(r.Key) > maxPartitionKey || len(r.Data) > maxData {
 				return fmt.Errorf("kinesis: damaged record %q in %s", k, s.opts.State.Path())
 			}
 			st := s.streams[streamKey(p[0], p[1])]
@@ -172,7 +193,7 @@ func (s *Service) load() error {
 				return nil // left by an interrupted delete
 			}
 			if sh := st.shard("shardId-" + p[2]); sh != nil {
-				sh.records = append(sh.records, r)
+				sh.log.add(r.Counter, r.Arrival, []byte(r.Key), r.Data, r.Encryption == "KMS")
 			}
 			return nil
 		})

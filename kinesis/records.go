@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"sort"
+	"sync"
 
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
@@ -54,12 +54,23 @@ func (s *Service) cutoff(st *stream) int64 {
 // kept returns the index of the shard's oldest record still within
 // retention.
 func (sh *shard) kept(cutoff int64) int {
-	return sort.Search(len(sh.records), func(i int) bool { return sh.records[i].Arrival >= cutoff })
+	return sh.log.search(func(sl *slot) bool { return sl.arrival >= cutoff })
 }
 
-// putEntry is a record to put, with its hash key computed.
+// atTime is the counter after which an AT_TIMESTAMP reader starts: before
+// the first record that arrived at ts or later, else after the newest.
+func (sh *shard) atTime(ts int64) uint64 {
+	if i := sh.log.search(func(sl *slot) bool { return sl.arrival >= ts }); i < sh.log.len() {
+		return sh.log.at(i).counter - 1
+	}
+	return sh.Last
+}
+
+// putEntry is a record to put, with its hash key computed. Its key and
+// data may be parts of the request body or of a reused buffer: put copies
+// them.
 type putEntry struct {
-	key      string
+	key      []byte
 	explicit string // the ExplicitHashKey, if hasExplicit
 	data     []byte
 	hash     hashKey
@@ -70,7 +81,7 @@ type putEntry struct {
 
 // newEntry returns the entry of a record whose members the model checked
 // (explicit is nil or a string).
-func newEntry(key string, explicit any, data []byte) putEntry {
+func newEntry(key []byte, explicit any, data []byte) putEntry {
 	e := putEntry{key: key, data: data}
 	if x, ok := explicit.(string); ok {
 		e.explicit, e.hasExplicit = x, true
@@ -85,12 +96,32 @@ func newEntry(key string, explicit any, data []byte) putEntry {
 	return e
 }
 
+// putResult is where a record went: its shard's index and its counter, or
+// the error of an entry a shard's limit refused.
 type putResult struct {
-	SequenceNumber string `json:",omitempty"`
-	ShardID        string `json:"ShardId,omitempty"`
-	// A PutRecords entry a shard's limit refused has these instead.
-	ErrorCode    string `json:",omitempty"`
-	ErrorMessage string `json:",omitempty"`
+	shard   int
+	counter uint64
+	err     *awsjson.Error
+}
+
+// putResults are results slices for reuse: PutRecords' answer is written
+// after Call returns, and then released (putRecordsOut.release).
+var putResults sync.Pool
+
+func newResults(n int) []putResult {
+	if p, _ := putResults.Get().(*[]putResult); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]putResult, n, max(n, maxPutRecords))
+}
+
+func releaseResults(r []putResult) {
+	if cap(r) > maxPutRecords {
+		return
+	}
+	clear(r[:cap(r)])
+	r = r[:0]
+	putResults.Put(&r)
 }
 
 // put adds records to a stream, committed before they are visible. Every
@@ -100,62 +131,64 @@ func (s *Service) put(st *stream, entries []putEntry) ([]putResult, *awsjson.Err
 	c := st.clone()
 	now := s.nowMS()
 	rt := newRouter(c)
-	added := make([][]*record, len(c.Shards)) // by shard index
-	ids := make([]string, len(c.Shards))
-	var order []int
-	results := make([]putResult, len(entries))
-	recs := make([]record, len(entries))
-	enc := ""
-	if c.Encryption == "KMS" {
-		enc = "KMS"
+	results := newResults(len(entries))
+	// The shards written to, in order, with the arrival time of their
+	// records: now, unless the shard's newest record arrived later (the
+	// wall clock went back). Arrival times never go back within a shard:
+	// retention and AT_TIMESTAMP search them.
+	type touched struct {
+		shard   int
+		arrival int64
 	}
+	var order []touched
+	at := make([]int, len(c.Shards)) // by shard: 1 + its place in order
 	for i := range entries {
-		e := &entries[i]
-		j, err := rt.route(e)
+		j, err := rt.route(&entries[i])
 		if err != nil {
 			return nil, err
 		}
 		sh := c.Shards[j]
+		if at[j] == 0 {
+			arrival := now
+			if last := sh.log.last(); last != nil {
+				arrival = max(arrival, last.arrival)
+			}
+			order = append(order, touched{j, arrival})
+			at[j] = len(order)
+		}
 		sh.Last++
-		// Arrival times never go back within a shard (retention and
-		// AT_TIMESTAMP search them), even if the wall clock does.
-		arrival := now
-		if n := len(sh.records); n > 0 {
-			arrival = max(arrival, sh.records[n-1].Arrival)
-		}
-		if prev := added[j]; len(prev) > 0 {
-			arrival = max(arrival, prev[len(prev)-1].Arrival)
-		}
-		r := &recs[i]
-		*r = record{Counter: sh.Last, Key: e.key, Data: e.data, Arrival: arrival, Encryption: enc}
-		if added[j] == nil {
-			order = append(order, j)
-			ids[j] = sh.id()
-		}
-		added[j] = append(added[j], r)
-		results[i] = putResult{SequenceNumber: sh.seq(r.Counter), ShardID: ids[j]}
+		results[i] = putResult{shard: j, counter: sh.Last}
 	}
+	kms := c.Encryption == "KMS"
 	cut := s.cutoff(c)
+	trimmed := make([]int, len(order))
 	var chs []change
-	trimmed := make([]int, len(c.Shards))
-	for _, j := range order {
-		sh := c.Shards[j]
-		chs = append(chs, putRecords(c, sh, added[j]))
-		if n := sh.kept(cut); n > 0 {
-			trimmed[j] = n
-			chs = append(chs, dropRecords(c, sh, sh.records[:n]))
+	if s.opts.State != nil {
+		for k, t := range order {
+			sh := c.Shards[t.shard]
+			chs = append(chs, putRecords(c, sh, entries, results, t.arrival, kms))
+			if n := sh.kept(cut); n > 0 {
+				trimmed[k] = n
+				chs = append(chs, dropRecords(c, sh, n))
+			}
+		}
+	} else {
+		for k, t := range order {
+			trimmed[k] = c.Shards[t.shard].kept(cut)
 		}
 	}
 	if err := s.save(c, chs...); err != nil {
 		return nil, err
 	}
-	for _, j := range order {
-		sh := c.Shards[j]
-		// Appending in place is safe: whoever holds the shard's records
-		// from before (a reader, the stream before this copy) holds a
-		// slice that ends where these begin, and only the stream in
-		// place, under the service's lock, appends.
-		sh.records = append(sh.records[trimmed[j]:], added[j]...)
+	// The logs are shared with the stream before this copy: they change
+	// only now that the change is committed, under the service's lock.
+	for k, t := range order {
+		c.Shards[t.shard].log.drop(trimmed[k])
+	}
+	for i := range entries {
+		r := &results[i]
+		e := &entries[i]
+		c.Shards[r.shard].log.add(r.counter, order[at[r.shard]-1].arrival, e.key, e.data, kms)
 	}
 	return results, nil
 }
@@ -172,6 +205,9 @@ type putRequest struct {
 	name, arn string // StreamName, StreamARN ("": none)
 	hasARN    bool
 	entries   []putEntry
+	// arena holds the entries' data as the fast path decodes it; the
+	// request and its buffers are reused (see release).
+	arena []byte
 }
 
 func putRequestOf(in map[string]any, entries []putEntry) *putRequest {
@@ -182,7 +218,7 @@ func putRequestOf(in map[string]any, entries []putEntry) *putRequest {
 func (s *Service) putRecord(region string, in map[string]any) (any, *awsjson.Error) {
 	// SequenceNumberForOrdering is honoured without being read: a
 	// partition key's records always get increasing sequence numbers.
-	e := newEntry(str(in, "PartitionKey"), in["ExplicitHashKey"], decodeData(in["Data"]))
+	e := newEntry([]byte(str(in, "PartitionKey")), in["ExplicitHashKey"], decodeData(in["Data"]))
 	return s.putOne(region, putRequestOf(in, []putEntry{e}))
 }
 
@@ -194,7 +230,7 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 	c := s.counters(st)
 	c.putRecordAttempts.Add(1)
 	entries := req.entries
-	if refused, _ := s.admit(st, entries); refused[0] != nil {
+	if refused, n := s.admit(st, entries); n > 0 {
 		return nil, refused[0]
 	}
 	res, err := s.put(st, entries)
@@ -203,10 +239,13 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 	}
 	c.putRecordSuccess.Add(1)
 	s.putDone(st, entries)
+	r := res[0]
+	releaseResults(res)
 	return struct {
-		putResult
+		SequenceNumber string
+		ShardID        string `json:"ShardId"`
 		EncryptionType string `json:",omitempty"`
-	}{res[0], encryptionOf(st)}, nil
+	}{sequence(r.shard, r.counter), shardID(r.shard), encryptionOf(st)}, nil
 }
 
 func encryptionOf(st *stream) string {
@@ -221,7 +260,7 @@ func (s *Service) putRecords(region string, in map[string]any) (any, *awsjson.Er
 	entries := make([]putEntry, len(list))
 	for i, e := range list {
 		m, _ := e.(map[string]any)
-		entries[i] = newEntry(str(m, "PartitionKey"), m["ExplicitHashKey"], decodeData(m["Data"]))
+		entries[i] = newEntry([]byte(str(m, "PartitionKey")), m["ExplicitHashKey"], decodeData(m["Data"]))
 	}
 	return s.putMany(region, putRequestOf(in, entries))
 }
@@ -290,11 +329,7 @@ func (s *Service) getShardIterator(region string, in map[string]any) (any, *awsj
 	case "LATEST":
 		after = sh.Last
 	case "AT_TIMESTAMP":
-		after = sh.Last
-		i := sort.Search(len(sh.records), func(i int) bool { return sh.records[i].Arrival >= ts })
-		if i < len(sh.records) {
-			after = sh.records[i].Counter - 1
-		}
+		after = sh.atTime(ts)
 	}
 	it := iterator{region: st.Region, stream: st.Name, streamCreated: st.Created, shard: sh.id(), after: after, created: s.nowMS()}
 	return struct{ ShardIterator string }{it.encode()}, nil
@@ -314,26 +349,36 @@ type childShard struct {
 	HashKeyRange hashKeyRange
 }
 
-// unread returns the shard's records after the counter after that
-// retention keeps.
-func (s *Service) unread(st *stream, sh *shard, after uint64) []*record {
-	recs := sh.records[sh.kept(s.cutoff(st)):]
-	i := sort.Search(len(recs), func(i int) bool { return recs[i].Counter > after })
-	return recs[i:]
+// span is a range [lo, hi) of a shard's records.
+type span struct {
+	log    *recordLog
+	lo, hi int
 }
 
-// take returns the first records of recs within limit records and
-// maxGetRecordsSize bytes (at least one).
-func take(recs []*record, limit int) []*record {
-	size := 0
-	for i, r := range recs {
-		if i == limit {
-			return recs[:i]
+func (sp span) len() int { return sp.hi - sp.lo }
+
+// unread returns the shard's records after the counter after that
+// retention keeps.
+func (s *Service) unread(st *stream, sh *shard, after uint64) span {
+	lo := max(sh.kept(s.cutoff(st)), sh.log.search(func(sl *slot) bool { return sl.counter > after }))
+	return span{sh.log, lo, sh.log.len()}
+}
+
+// take returns the first records of sp within limit records and
+// maxGetRecordsSize bytes (at least one); their data is shared with the
+// shard's log.
+func take(sp span, limit int) []record {
+	n, size := 0, 0
+	for ; n < sp.len() && n < limit; n++ {
+		sl := sp.log.at(sp.lo + n)
+		size += int(sl.size) + int(sl.keyLen)
+		if size > maxGetRecordsSize && n > 0 {
+			break
 		}
-		size += len(r.Data) + len(r.Key)
-		if size > maxGetRecordsSize && i > 0 {
-			return recs[:i]
-		}
+	}
+	recs := make([]record, n)
+	for i := range recs {
+		recs[i] = sp.log.record(sp.lo + i)
 	}
 	return recs
 }
@@ -367,7 +412,7 @@ func (s *Service) getRecords(_ string, in map[string]any) (any, *awsjson.Error) 
 		out.Records = append(out.Records, recordOut{sh.seq(r.Counter), epoch(r.Arrival), r.Data, r.Key, r.Encryption})
 		it.after = r.Counter
 	}
-	if len(got) < len(all) {
+	if len(got) < all.len() {
 		out.MillisBehindLatest = max(0, now-got[len(got)-1].Arrival)
 	}
 	if sh.Closed && it.after >= sh.Last {

@@ -30,20 +30,9 @@ func sequence(index int, counter uint64) string {
 	// A uint64 has at most 20 digits: the counter always fits.
 	var b [seqLen]byte
 	copy(b[:], seqPrefix)
-	digits(b[len(seqPrefix):len(seqPrefix)+seqIndexLen], uint64(index))
-	digits(b[len(seqPrefix)+seqIndexLen:], counter)
+	putDigits(b[len(seqPrefix):len(seqPrefix)+seqIndexLen], uint64(index))
+	putDigits(b[len(seqPrefix)+seqIndexLen:], counter)
 	return string(b[:])
-}
-
-// digits writes n in decimal, zero-padded to fill b (n must fit).
-func digits(b []byte, n uint64) {
-	var buf [20]byte
-	d := strconv.AppendUint(buf[:0], n, 10)
-	i := len(b) - len(d)
-	for j := range b[:i] {
-		b[j] = '0'
-	}
-	copy(b[i:], d)
 }
 
 func (sh *shard) seq(counter uint64) string { return sequence(sh.Index, counter) }

@@ -66,8 +66,9 @@ type tag struct {
 	Value string `json:"v"`
 }
 
-// shard is one shard. Its records are in memory, oldest first, and in the
-// state store under its own keys.
+// shard is one shard. Its records are in memory, oldest first, in its log
+// (recordlog.go), and in the state store under their own keys. Index is
+// also the shard's place in its stream's Shards.
 type shard struct {
 	Index    int    `json:"index"` // the number in its id
 	Parent   string `json:"parent,omitempty"`
@@ -80,16 +81,8 @@ type shard struct {
 	Last     uint64 `json:"last"` // counter of the newest record (0: none yet)
 
 	start, end *big.Int
-	records    []*record
-}
-
-// record is one data record.
-type record struct {
-	Counter    uint64 `json:"n"`
-	Key        string `json:"k"`
-	Data       []byte `json:"d"`
-	Arrival    int64  `json:"t"` // Unix milliseconds
-	Encryption string `json:"e,omitempty"`
+	// log is shared by the copies of the shard (see stream.clone).
+	log *recordLog
 }
 
 func (sh *shard) id() string { return shardID(sh.Index) }
@@ -187,6 +180,7 @@ func (s *Service) Call(region, op string, body []byte) (any, *awsjson.Error) {
 	if op == "PutRecord" || op == "PutRecords" {
 		// The data plane's fast path decodes and hashes before the lock.
 		if req, ok := decodePut(op, body); ok {
+			defer req.release() // after the unlock: put copied what it keeps
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if op == "PutRecord" {

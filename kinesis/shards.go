@@ -148,7 +148,7 @@ func (f shardFilter) keeps(sh *shard) bool {
 // changed).
 func (st *stream) newShard(start, end *big.Int, parent, adjacent string, now int64) *shard {
 	sh := &shard{Index: len(st.Shards), Parent: parent, Adjacent: adjacent,
-		Start: start.String(), End: end.String(), Created: now, start: start, end: end}
+		Start: start.String(), End: end.String(), Created: now, start: start, end: end, log: &recordLog{}}
 	st.Shards = append(st.Shards, sh)
 	return sh
 }

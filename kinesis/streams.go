@@ -76,7 +76,7 @@ func (s *Service) createStream(region string, in map[string]any) (any, *awsjson.
 	}
 	starts, ends := tile(zero(), maxHashKey, n)
 	for i := range n {
-		sh := &shard{Index: i, Start: starts[i].String(), End: ends[i].String(), Created: now}
+		sh := &shard{Index: i, Start: starts[i].String(), End: ends[i].String(), Created: now, log: &recordLog{}}
 		sh.parse()
 		st.Shards = append(st.Shards, sh)
 	}

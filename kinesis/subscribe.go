@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
@@ -177,10 +176,7 @@ func (s *Service) startAfter(st *stream, sh *shard, pos map[string]any) (uint64,
 	case "TRIM_HORIZON":
 		return 0, nil
 	case "AT_TIMESTAMP":
-		i := sort.Search(len(sh.records), func(i int) bool { return sh.records[i].Arrival >= ts })
-		if i < len(sh.records) {
-			return sh.records[i].Counter - 1, nil
-		}
+		return sh.atTime(ts), nil
 	}
 	return sh.Last, nil // LATEST, or AT_TIMESTAMP after the newest record
 }
@@ -217,7 +213,7 @@ func (s *Service) next(sub *subscription) (ev shardEvent, more, end bool, gone *
 		ev.Records = append(ev.Records, recordOut{sh.seq(r.Counter), epoch(r.Arrival), r.Data, r.Key, r.Encryption})
 		sub.after = r.Counter
 	}
-	if len(got) < len(all) {
+	if len(got) < all.len() {
 		ev.MillisBehindLatest = max(0, s.nowMS()-got[len(got)-1].Arrival)
 	}
 	if sh.Closed && sub.after >= sh.Last {
@@ -226,7 +222,7 @@ func (s *Service) next(sub *subscription) (ev shardEvent, more, end bool, gone *
 	}
 	cont := sh.seq(sub.after)
 	ev.ContinuationSequenceNumber = &cont
-	return ev, len(got) < len(all), false, nil, s.changes(st.Region, st.Name)
+	return ev, len(got) < all.len(), false, nil, s.changes(st.Region, st.Name)
 }
 
 // children are the shards a split or merge of sh made.

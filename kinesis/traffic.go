@@ -108,13 +108,14 @@ func (s *Service) window(st *stream, sh *shard) *shardWindow {
 
 // admit decides, with Options.Limits, which entries the shards they go to
 // take this second, and counts them in; refused[i] is the error of entry
-// i (nil: admitted). Entries whose routing fails are admitted, for put to
-// refuse.
+// i (nil: admitted; refused itself is nil without limits), n how many
+// are refused.
+// Entries whose routing fails are admitted, for put to refuse.
 func (s *Service) admit(st *stream, entries []putEntry) (refused []*awsjson.Error, n int) {
-	refused = make([]*awsjson.Error, len(entries))
 	if !s.opts.Limits {
-		return refused, 0
+		return nil, 0
 	}
+	refused = make([]*awsjson.Error, len(entries))
 	rt := newRouter(st)
 	for i := range entries {
 		e := &entries[i]
@@ -152,7 +153,7 @@ func (s *Service) admitRead(st *stream, sh *shard) *awsjson.Error {
 }
 
 // readDone counts a GetRecords call's records.
-func (s *Service) readDone(st *stream, sh *shard, recs []*record) {
+func (s *Service) readDone(st *stream, sh *shard, recs []record) {
 	c := s.counters(st)
 	var data, size int64
 	for _, r := range recs {
@@ -255,7 +256,7 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 		s.putDone(st, entries)
 		return put, 0, nil
 	}
-	res = make([]putResult, len(entries))
+	res = newResults(len(entries))
 	if len(ok) > 0 {
 		put, err := s.put(st, ok)
 		if err != nil {
@@ -268,10 +269,11 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 				res[i], j = put[j], j+1
 			}
 		}
+		releaseResults(put)
 	}
 	for i, e := range refused {
 		if e != nil {
-			res[i] = putResult{ErrorCode: e.Type, ErrorMessage: e.Message}
+			res[i] = putResult{err: e}
 		}
 	}
 	return res, failed, nil

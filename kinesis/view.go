@@ -61,17 +61,18 @@ func (s *Service) View(latest, maxData int) []StreamView {
 		var recs []RecordView
 		for _, sh := range st.Shards {
 			o := sh.out()
-			kept := sh.records[sh.kept(cut):]
+			kept := sh.kept(cut)
 			v.Shards = append(v.Shards, ShardView{ID: o.ShardID, ParentID: o.ParentShardID, AdjacentParentID: o.AdjacentParentShardID,
 				StartHashKey: sh.Start, EndHashKey: sh.End, Closed: sh.Closed,
 				StartingSequenceNumber: o.SequenceNumberRange.StartingSequenceNumber,
-				EndingSequenceNumber:   o.SequenceNumberRange.EndingSequenceNumber, Records: len(kept)})
+				EndingSequenceNumber:   o.SequenceNumberRange.EndingSequenceNumber, Records: sh.log.len() - kept})
 			if sh.Closed {
 				v.ClosedShards++
 			} else {
 				v.OpenShards++
 			}
-			for _, r := range kept[max(0, len(kept)-latest):] {
+			for i := max(kept, sh.log.len()-latest); i < sh.log.len(); i++ {
+				r := sh.log.record(i)
 				// Data shared for now: only the records shown are copied.
 				recs = append(recs, RecordView{ShardID: o.ShardID, SequenceNumber: sh.seq(r.Counter), PartitionKey: r.Key,
 					Arrival: time.UnixMilli(r.Arrival), Data: r.Data, Size: len(r.Data)})
