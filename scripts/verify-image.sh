@@ -4,7 +4,10 @@
 # isolation), debootstrap, qemu-user-static (qemu-aarch64-static), curl, file,
 # go and git; it fails at once, naming what is missing, when one is not there.
 #
-#   sudo scripts/verify-image.sh    # KEEP_IMAGE=0 removes the test images after
+#   sudo scripts/verify-image.sh
+#
+# KEEP_IMAGE=0 removes the test images and the build's cached layers after;
+# the stand-in base images stay (REBUILD_BASE=1 makes them again).
 #
 # 1. Stand-ins for the two base images, which cannot be pulled here, stored in
 #    buildah under their real names and reused by later runs (REBUILD_BASE=1
@@ -64,7 +67,11 @@ cleanup() {
     buildah rm "$c" >/dev/null 2>&1 || true
   done
   [ -z "$ctx" ] || rm -rf "$ctx"
-  if [ "${KEEP_IMAGE:-1}" = 0 ]; then buildah rmi "$IMAGE" "$STATIC" "$ARM64" >/dev/null 2>&1 || true; fi
+  if [ "${KEEP_IMAGE:-1}" = 0 ]; then
+    # The test images, and the cached layers of the build (untagged images).
+    buildah rmi "$IMAGE" "$STATIC" "$ARM64" >/dev/null 2>&1 || true
+    buildah rmi --prune >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 ctx=$(mktemp -d)
@@ -72,10 +79,10 @@ chmod 0755 "$ctx"
 
 # newctr VAR IMAGE: a working container of IMAGE in VAR, removed at exit.
 newctr() {
-  local c
-  c=$(buildah from --pull=never -q "$2")
-  ctrs+=("$c")
-  printf -v "$1" %s "$c"
+  local _ctr
+  _ctr=$(buildah from --pull=never -q "$2")
+  ctrs+=("$_ctr")
+  printf -v "$1" %s "$_ctr"
 }
 have_image() { buildah inspect --type image "$1" >/dev/null 2>&1; }
 standin() { buildah inspect --type image --format '{{index .Docker.Config.Labels "org.firehose-local.stand-in"}}' "$1"; }
