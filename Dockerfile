@@ -12,9 +12,8 @@
 # --build-arg VERSION=v1.2.3 --build-arg COMMIT=$(git rev-parse HEAD) are what
 # `firehose-local --version` prints (the build context has no .git).
 #
-# Dockerfile.prebuilt is the final stages below fed a binary built outside;
-# scripts/verify-image.sh checks that the two stay identical, and builds and
-# runs both this file and that one with buildah.
+# scripts/verify-image.sh builds this file with buildah (no Docker engine)
+# and runs the images; docs/docker.md says what that verifies.
 FROM --platform=$BUILDPLATFORM docker.io/library/golang:1.26 AS build
 ARG TARGETOS TARGETARCH VERSION COMMIT
 WORKDIR /src
