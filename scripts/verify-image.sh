@@ -160,7 +160,7 @@ ok "$GOLANG_IMAGE: ${s:-a real image (no stand-in label)}"
 
 # 2. The images, from the Dockerfile as it is.
 version=$(git describe --tags --always --dirty 2>/dev/null || echo devel)
-commit=$(git rev-parse HEAD)
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 # buildah 1.28 does not define BUILDPLATFORM by itself (docker buildx does).
 bud() {
   local t0=$SECONDS
@@ -233,7 +233,9 @@ brun() { buildah run --isolation=chroot "$@"; }
 want_version="firehose-local $version (commit ${commit:0:12}, $gover)"
 expect "$IMAGE firehose-local --version" "$(brun "$dctr" -- firehose-local --version)" "$want_version"
 expect "$IMAGE id" "$(brun "$dctr" -- id)" "uid=10001(firehose) gid=10001(firehose) groups=10001(firehose)"
-ok "$IMAGE python3: $(brun "$dctr" -- python3 --version), node: $(brun "$dctr" -- node --version)"
+pyv=$(brun "$dctr" -- python3 --version 2>&1) || fail "python3 --version in $IMAGE: $pyv"
+nodev=$(brun "$dctr" -- node --version 2>&1) || fail "node --version in $IMAGE: $nodev"
+ok "$IMAGE python3: $pyv, node: $nodev"
 
 # 4. The default image with a Python and a Node function.
 step "default image: functions, data volume, records into S3"
