@@ -42,6 +42,7 @@ func (d *Decompressor) Decompress(dst, record []byte) ([]byte, *Failure) {
 	st := gzipStates.Get().(*gzipState)
 	defer gzipStates.Put(st)
 	start := len(dst)
+	record, copied := withoutReservedFlags(record, 0, false)
 	st.br.Reset(record)
 	limit := d.MaxSize
 	err := st.zr.Reset(&st.br)
@@ -58,10 +59,35 @@ func (d *Decompressor) Decompress(dst, record []byte) ([]byte, *Failure) {
 		if rest < 2 || record[len(record)-rest] != 0x1f || record[len(record)-rest+1] != 0x8b {
 			return dst, nil
 		}
+		if at := len(record) - rest; rest >= 4 && record[at+3]&reservedFlags != 0 {
+			record, copied = withoutReservedFlags(record, at, copied)
+			st.br.Reset(record)
+			_, _ = st.br.Seek(int64(at), io.SeekStart)
+		}
 		if err := st.zr.Reset(&st.br); err != nil {
 			return dst, nil // not a member after all: trailing bytes
 		}
 	}
+}
+
+// reservedFlags are the bits of a gzip header's FLG byte that RFC 1952
+// reserves.
+const reservedFlags = 0xe0
+
+// withoutReservedFlags returns record with the reserved FLG bits of the
+// member header at offset at cleared, copying record the first time
+// (copied says whether it is a copy already). Java's GZIPInputStream, which
+// Firehose runs on, ignores those bits, as Go's compress/gzip does; the
+// klauspost reader refuses them, following RFC 1952's "must".
+func withoutReservedFlags(record []byte, at int, copied bool) ([]byte, bool) {
+	if len(record) < at+4 || record[at+3]&reservedFlags == 0 {
+		return record, copied
+	}
+	if !copied {
+		record, copied = bytes.Clone(record), true
+	}
+	record[at+3] &^= reservedFlags
+	return record, copied
 }
 
 var errTooLarge = errors.New("too large")
