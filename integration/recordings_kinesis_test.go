@@ -371,6 +371,28 @@ func TestRecordedKinesisNextShardIterator(t *testing.T) {
 	}
 }
 
+// Recording: test_get_records_shard_iterator_with_surrounding_quotes
+// (marked validated, no date in the validation file): AWS reads an
+// iterator sent inside double quotes as the iterator.
+func TestRecordedKinesisQuotedShardIterator(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	createDataStream(t, env, "s", 1)
+	if _, err := env.Kinesis.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String("s"),
+		Records: []ktypes.PutRecordsRequestEntry{{Data: []byte("Hello world"), PartitionKey: aws.String("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	it, err := env.Kinesis.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String("shardId-000000000000"),
+		ShardIteratorType: ktypes.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := env.Kinesis.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(`"` + aws.ToString(it.ShardIterator) + `"`)})
+	if err != nil || len(out.Records) != 1 {
+		t.Fatalf("GetRecords with a quoted iterator: %+v, %v; recorded: the record", out, err)
+	}
+}
+
 // Recording: test_cbor_exceptions (validated 2025-09-16): DescribeStream
 // in CBOR by the StreamARN of a missing stream answers 400 with a CBOR body
 // {__type: ResourceNotFoundException, message: "Stream wrong-stream-name

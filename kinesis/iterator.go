@@ -35,6 +35,12 @@ func (it iterator) encode() string {
 }
 
 func decodeIterator(s string) (iterator, bool) {
+	// AWS reads an iterator sent inside double quotes as the iterator
+	// (recorded: LocalStack's
+	// test_get_records_shard_iterator_with_surrounding_quotes).
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return iterator{}, false
