@@ -393,6 +393,76 @@ func TestRecordedKinesisQuotedShardIterator(t *testing.T) {
 	}
 }
 
+// Recording: test_stream_consumers (validated 2022-08-26):
+// ListStreamConsumers answers no consumer, then the registered one with
+// ConsumerName, ConsumerARN, ConsumerStatus ACTIVE and
+// ConsumerCreationTimestamp; DescribeStreamConsumer adds StreamARN.
+func TestRecordedKinesisConsumers(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	arn := createDataStream(t, env, "s", 1)
+	list := func() []map[string]json.RawMessage {
+		t.Helper()
+		code, b := kinesisRaw(t, env, "ListStreamConsumers", mustJSON(map[string]string{"StreamARN": arn}))
+		if code != http.StatusOK {
+			t.Fatalf("ListStreamConsumers: %d %s", code, b)
+		}
+		var out struct{ Consumers []map[string]json.RawMessage }
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Consumers
+	}
+	if c := list(); len(c) != 0 {
+		t.Fatalf("consumers before registering: %v", c)
+	}
+	reg, err := env.Kinesis.RegisterStreamConsumer(context.Background(), &kinesis.RegisterStreamConsumerInput{StreamARN: aws.String(arn), ConsumerName: aws.String("consumer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carn := aws.ToString(reg.Consumer.ConsumerARN)
+	check := func(what string, m map[string]json.RawMessage, members []string) {
+		t.Helper()
+		var keys []string
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, members) {
+			t.Fatalf("%s members %v, recorded %v", what, keys, members)
+		}
+		var name, a, status string
+		var ts float64
+		if json.Unmarshal(m["ConsumerName"], &name) != nil || name != "consumer" || json.Unmarshal(m["ConsumerARN"], &a) != nil || a != carn ||
+			!consumerARNFrm.MatchString(a) || json.Unmarshal(m["ConsumerStatus"], &status) != nil || status != "ACTIVE" ||
+			json.Unmarshal(m["ConsumerCreationTimestamp"], &ts) != nil || ts < 1e9 {
+			t.Fatalf("%s %s", what, mustJSON(m))
+		}
+	}
+	// The recording waited for ACTIVE; firehose-local's consumer is
+	// ACTIVE from the call after its registration.
+	c := list()
+	if len(c) != 1 {
+		t.Fatalf("consumers %v", c)
+	}
+	check("listed consumer", c[0], []string{"ConsumerARN", "ConsumerCreationTimestamp", "ConsumerName", "ConsumerStatus"})
+	code, b := kinesisRaw(t, env, "DescribeStreamConsumer", mustJSON(map[string]string{"StreamARN": arn, "ConsumerARN": carn}))
+	if code != http.StatusOK {
+		t.Fatalf("DescribeStreamConsumer: %d %s", code, b)
+	}
+	var d struct{ ConsumerDescription map[string]json.RawMessage }
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	check("described consumer", d.ConsumerDescription, []string{"ConsumerARN", "ConsumerCreationTimestamp", "ConsumerName", "ConsumerStatus", "StreamARN"})
+	if string(d.ConsumerDescription["StreamARN"]) != mustJSON(arn) || !streamARNForm.MatchString(arn) {
+		t.Fatalf("StreamARN %s, want %s", d.ConsumerDescription["StreamARN"], arn)
+	}
+	// Not recorded: another stream's ARN with the ConsumerARN is refused.
+	createDataStream(t, env, "other", 1)
+	_, err = env.Kinesis.DescribeStreamConsumer(context.Background(), &kinesis.DescribeStreamConsumerInput{StreamARN: aws.String(strings.TrimSuffix(arn, "/s") + "/other"), ConsumerARN: aws.String(carn)})
+	wantExactError(t, err, "InvalidArgumentException", "The ConsumerARN is not a consumer of the given StreamARN.")
+}
+
 // Recording: test_cbor_exceptions (validated 2025-09-16): DescribeStream
 // in CBOR by the StreamARN of a missing stream answers 400 with a CBOR body
 // {__type: ResourceNotFoundException, message: "Stream wrong-stream-name
