@@ -644,3 +644,59 @@ func TestRecordedKinesisSubscribeToShard(t *testing.T) {
 		check(t, events)
 	})
 }
+
+// Recording: localstack/localstack,
+// tests/aws/services/cloudformation/resources/test_kinesis.snapshot.json,
+// test_default_parameters_kinesis (validated 2024-07-02): DescribeStream
+// of a one-shard PROVISIONED stream answers exactly EncryptionType NONE,
+// EnhancedMonitoring [{ShardLevelMetrics: []}], HasMoreShards false,
+// RetentionPeriodHours 24, the shard (hash keys 0 to 2^128-1),
+// StreamARN, StreamCreationTimestamp, StreamModeDetails PROVISIONED,
+// StreamName and StreamStatus ACTIVE.
+func TestRecordedKinesisDescribeStream(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	createDataStream(t, env, "s", 1)
+	code, b := kinesisRaw(t, env, "DescribeStream", `{"StreamName":"s"}`)
+	if code != http.StatusOK {
+		t.Fatalf("DescribeStream: %d %s", code, b)
+	}
+	var out struct{ StreamDescription map[string]json.RawMessage }
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	d := out.StreamDescription
+	var keys []string
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"EncryptionType", "EnhancedMonitoring", "HasMoreShards", "RetentionPeriodHours", "Shards", "StreamARN",
+		"StreamCreationTimestamp", "StreamModeDetails", "StreamName", "StreamStatus"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("members %v, recorded %v", keys, want)
+	}
+	var arn string
+	var ts float64
+	_ = json.Unmarshal(d["StreamARN"], &arn)
+	_ = json.Unmarshal(d["StreamCreationTimestamp"], &ts)
+	for k, v := range map[string]string{"EncryptionType": `"NONE"`, "EnhancedMonitoring": `[{"ShardLevelMetrics":[]}]`, "HasMoreShards": `false`,
+		"RetentionPeriodHours": `24`, "StreamModeDetails": `{"StreamMode":"PROVISIONED"}`, "StreamName": `"s"`, "StreamStatus": `"ACTIVE"`} {
+		var got, exp any
+		_ = json.Unmarshal(d[k], &got)
+		_ = json.Unmarshal([]byte(v), &exp)
+		if mustJSON(got) != mustJSON(exp) {
+			t.Errorf("%s = %s, recorded %s", k, d[k], v)
+		}
+	}
+	var shards []struct {
+		ShardId             string
+		HashKeyRange        struct{ StartingHashKey, EndingHashKey string }
+		SequenceNumberRange map[string]string
+	}
+	_ = json.Unmarshal(d["Shards"], &shards)
+	if !streamARNForm.MatchString(arn) || ts < 1e9 || len(shards) != 1 || !shardIDForm.MatchString(shards[0].ShardId) ||
+		shards[0].HashKeyRange.StartingHashKey != "0" || shards[0].HashKeyRange.EndingHashKey != "340282366920938463463374607431768211455" ||
+		len(shards[0].SequenceNumberRange) != 1 || !sequenceForm.MatchString(shards[0].SequenceNumberRange["StartingSequenceNumber"]) {
+		t.Fatalf("description %s", b)
+	}
+}
