@@ -323,8 +323,10 @@ func TestRegions(t *testing.T) {
 	}
 	_, err = e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("regional")})
 	wantAPIError(t, err, "ResourceNotFoundException", 404, arn("us-east-1", "regional"))
-	// A full ARN names its region.
-	if _, err := e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn("eu-west-1", "regional"))}); err != nil {
+	// A full ARN of another region is refused, as AWS refuses it.
+	_, err = e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn("eu-west-1", "regional"))})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')")
+	if _, err := eu.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn("eu-west-1", "regional"))}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := e.client.ListFunctions(ctx, &lambda.ListFunctionsInput{})

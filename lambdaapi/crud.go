@@ -232,7 +232,7 @@ func (s *Service) getFunction(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) getFunctionConfiguration(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +372,16 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	if r, ok := parseRef(req.name); ok && (r.qualifier == latest || (r.qualifier == "" && qualifier == latest)) {
 		return nil, invalidParam("$LATEST version cannot be deleted without deleting the function.")
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	if r, ok := parseRef(req.name); ok && (r.qualifier != "" || qualifier != "") {
+		q := r.qualifier
+		if q == "" {
+			q = qualifier
+		}
+		if q != latest && (r.qualifier == "" || qualifier == "" || r.qualifier == qualifier) {
+			return s.deleteVersion(req, strings.TrimSuffix(req.name, ":"+r.qualifier))
+		}
+	}
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -398,6 +407,24 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	return &response{status: http.StatusNoContent}, nil
 }
 
+// deleteVersion deletes a version other than $LATEST. Only $LATEST
+// exists, so there is nothing to delete: AWS answers such a delete of an
+// existing function with success (it is idempotent) and that of a missing
+// function with the unqualified "Function not found" (recorded: LocalStack's
+// test_delete_on_nonexisting_version).
+func (s *Service) deleteVersion(req *request, unqualified string) (*response, error) {
+	t, err := s.resolveFrom(req.region, unqualified, "")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.find(t); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
 func (s *Service) updateFunctionCode(req *request) (*response, error) {
 	if _, err := s.nameParam("UpdateFunctionCode", req, false); err != nil {
 		return nil, err
@@ -413,7 +440,7 @@ func (s *Service) updateFunctionCode(req *request) (*response, error) {
 	if in.Publish != nil && *in.Publish {
 		return nil, unsupported("Publish (function versions)")
 	}
-	t, err := s.resolve(req.region, req.name, "")
+	t, err := s.resolveRequest(req, "")
 	if err != nil {
 		return nil, err
 	}
@@ -524,7 +551,7 @@ func (s *Service) updateFunctionConfiguration(req *request) (*response, error) {
 	if err := s.decodeRequest("UpdateFunctionConfiguration", body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.resolve(req.region, req.name, "")
+	t, err := s.resolveRequest(req, "")
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (s *Service) invoke(req *request) (*response, error) {
 	case h.Get("X-Amz-Durable-Execution-Name") != "":
 		return nil, unsupported("DurableExecutionName (X-Amz-Durable-Execution-Name)")
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}

@@ -193,6 +193,22 @@ func (s *Service) resolve(region, ref, qualifier string) (target, error) {
 	return target{region: region, name: r.name, qualified: q != "", arn: arn}, nil
 }
 
+// resolveRequest is resolve for an API request: a full or partial ARN of
+// another region than the request's is refused as AWS refuses it
+// (recorded: LocalStack's test_get_function_wrong_region). Invoke, for the
+// rest of the emulator, still reaches the ARN's region.
+func (s *Service) resolveRequest(req *request, qualifier string) (target, error) {
+	return s.resolveFrom(req.region, req.name, qualifier)
+}
+
+// resolveFrom is resolveRequest for a request in region naming ref.
+func (s *Service) resolveFrom(region, ref, qualifier string) (target, error) {
+	if r, ok := parseRef(ref); ok && r.region != "" && r.region != region {
+		return target{}, newError(errResourceNotFound, "Functions from '%s' are not reachable in this region ('%s')", r.region, region)
+	}
+	return s.resolve(region, ref, qualifier)
+}
+
 // find returns the function t names. Callers hold s.mu.
 func (s *Service) find(t target) (*function, error) {
 	fn := s.lookup(t.region, t.name)

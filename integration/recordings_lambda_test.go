@@ -1,0 +1,203 @@
+package integration_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/firehose-local/firehose-local/emulator"
+	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+)
+
+// Replays of Lambda API answers recorded from AWS, from
+// localstack/localstack's tests/aws/services/lambda_/test_lambda_api.py,
+// its snapshots in test_lambda_api.snapshot.json and its validation dates
+// in test_lambda_api.validation.json. Masked values (names, ARNs, hashes,
+// dates, revision ids) are compared by form.
+
+// lambdaRaw sends one Lambda REST request as botocore does and returns the
+// status and the body.
+func lambdaRaw(t *testing.T, env *emulatortest.Env, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, env.URL+"/2015-03-31/functions"+path, bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// jsonMembers decodes a JSON object into its members.
+func jsonMembers(t *testing.T, b []byte) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return m
+}
+
+func memberNames(m map[string]json.RawMessage) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// echoZip is a deployment package holding handler.py, an echo function.
+func echoZip(t *testing.T, body string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("handler.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write([]byte(body))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
+}
+
+// The members AWS answered for a function's configuration in
+// test_function_lifecycle, without RuntimeVersionConfig (firehose-local has
+// no runtime versions; see docs/differences.md).
+var recordedConfigMembers = []string{"Architectures", "CodeSha256", "CodeSize", "Description", "Environment", "EphemeralStorage",
+	"FunctionArn", "FunctionName", "Handler", "LastModified", "LoggingConfig", "MemorySize", "PackageType", "RevisionId", "Role",
+	"Runtime", "SnapStart", "State", "Timeout", "TracingConfig", "Version"}
+
+var (
+	lastModifiedForm = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$`)
+	uuidForm         = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	sha256Form       = regexp.MustCompile(`^[A-Za-z0-9+/]{43}=$`)
+)
+
+// checkConfig compares a FunctionConfiguration with the recorded one: the
+// members (the recorded set plus extra), then each given value.
+func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra []string, values map[string]string) {
+	t.Helper()
+	want := slices.Sorted(slices.Values(append(slices.Clone(recordedConfigMembers), extra...)))
+	if got := memberNames(m); !slices.Equal(got, want) {
+		t.Fatalf("%s: members %v, recorded %v", what, got, want)
+	}
+	var lm, rev, sum string
+	_ = json.Unmarshal(m["LastModified"], &lm)
+	_ = json.Unmarshal(m["RevisionId"], &rev)
+	_ = json.Unmarshal(m["CodeSha256"], &sum)
+	if !lastModifiedForm.MatchString(lm) || !uuidForm.MatchString(rev) || !sha256Form.MatchString(sum) {
+		t.Fatalf("%s: LastModified %q RevisionId %q CodeSha256 %q", what, lm, rev, sum)
+	}
+	for k, v := range values {
+		var got, exp any
+		_ = json.Unmarshal(m[k], &got)
+		if err := json.Unmarshal([]byte(v), &exp); err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		if mustJSON(got) != mustJSON(exp) {
+			t.Errorf("%s: %s = %s, recorded %s", what, k, m[k], v)
+		}
+	}
+}
+
+func maps(m map[string]string) map[string]string {
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// Recordings: test_ops_on_nonexisting_fn (validated 2025-11-25),
+// test_ops_on_nonexisting_version (2025-11-25),
+// test_ops_with_arn_qualifier_mismatch (2025-11-25),
+// test_delete_on_nonexisting_version (2025-11-25) and
+// test_get_function_wrong_region (2025-11-25), for the operations
+// firehose-local serves: each error's code and message.
+func TestRecordedLambdaErrors(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	createFunction(t, env, "i-exist", "python3.12", "handler.handler", zipFiles(t, map[string]string{"handler.py": "testdata/pyenv/app.py"}), nil)
+	c := env.Lambda
+	const missing = fnARNPrefix + "i-dont-exist"
+
+	// test_ops_on_nonexisting_fn
+	_, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("i-dont-exist")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+missing)
+	_, err = c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("i-dont-exist")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+missing)
+	_, err = c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("i-dont-exist")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+missing)
+
+	// test_ops_on_nonexisting_version
+	_, err = c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("i-exist"), Qualifier: aws.String("1221")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"i-exist:1221")
+	_, err = c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("i-exist"), Qualifier: aws.String("1221")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"i-exist:1221")
+
+	// test_ops_with_arn_qualifier_mismatch
+	some := fnARNPrefix + "some-function"
+	_, err = c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(some + ":1"), Qualifier: aws.String("$LATEST")})
+	wantExactError(t, err, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.")
+	_, err = c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(some + ":1"), Qualifier: aws.String("$LATEST")})
+	wantExactError(t, err, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.")
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(some + ":1"), Qualifier: aws.String("$LATEST")})
+	wantExactError(t, err, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.")
+	_, err = c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(some + ":$LATEST"), Qualifier: aws.String("$LATEST")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+some+":$LATEST")
+	_, err = c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(some + ":$LATEST"), Qualifier: aws.String("$LATEST")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+some+":$LATEST")
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(some + ":$LATEST"), Qualifier: aws.String("$LATEST")})
+	wantExactError(t, err, "InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function.")
+
+	// test_get_function_wrong_region
+	wrong := "arn:aws:lambda:eu-central-1:000000000000:function:i-exist"
+	const unreachable = "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')"
+	_, err = c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(wrong)})
+	wantExactError(t, err, "ResourceNotFoundException", unreachable)
+	_, err = c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(wrong)})
+	wantExactError(t, err, "ResourceNotFoundException", unreachable)
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(wrong)})
+	wantExactError(t, err, "ResourceNotFoundException", unreachable)
+	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(wrong)})
+	wantExactError(t, err, "ResourceNotFoundException", unreachable)
+
+	// test_delete_on_nonexisting_version: deleting a version that does
+	// not exist succeeds, twice; once the function is gone, both forms
+	// answer the unqualified ARN.
+	for range 2 {
+		if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("i-exist"), Qualifier: aws.String("1233")}); err != nil {
+			t.Fatalf("DeleteFunction of version 1233: %v; recorded: success", err)
+		}
+	}
+	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("i-exist")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("i-exist")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"i-exist")
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("i-exist"), Qualifier: aws.String("1233")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"i-exist")
+}
