@@ -123,6 +123,83 @@ func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra 
 	}
 }
 
+// Recording: test_function_lifecycle (validated 2025-11-25): CreateFunction
+// answers 201 with State Pending ("The function is being created.",
+// Creating), no LastUpdateStatus, and the Environment {"Variables": {}} it
+// was given; GetFunction then answers Active and Successful with Code
+// {Location, RepositoryType S3}; UpdateFunctionConfiguration and
+// UpdateFunctionCode answer LastUpdateStatus InProgress with AWS's reason;
+// DeleteFunction 204; a second delete 404 "Function not found: <arn>".
+func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	const arn = fnARNPrefix + "fn"
+	common := map[string]string{"Architectures": `["x86_64"]`, "EphemeralStorage": `{"Size":512}`, "FunctionArn": `"` + arn + `"`,
+		"FunctionName": `"fn"`, "Handler": `"handler.handler"`, "LoggingConfig": `{"LogFormat":"Text","LogGroup":"/aws/lambda/fn"}`,
+		"PackageType": `"Zip"`, "SnapStart": `{"ApplyOn":"None","OptimizationStatus":"Off"}`, "TracingConfig": `{"Mode":"PassThrough"}`,
+		"Version": `"$LATEST"`, "Role": `"arn:aws:iam::000000000000:role/r"`}
+	with := func(kv ...string) map[string]string {
+		m := maps(common)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	code, b := lambdaRaw(t, env, http.MethodPost, "", `{"FunctionName":"fn","Runtime":"python3.12","Handler":"handler.handler",`+
+		`"Role":"arn:aws:iam::000000000000:role/r","MemorySize":256,"Timeout":5,"Environment":{"Variables":{}},"Code":{"ZipFile":"`+
+		echoZip(t, "def handler(event, context):\n    return event\n")+`"}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("CreateFunction: %d %s", code, b)
+	}
+	checkConfig(t, "create", jsonMembers(t, b), []string{"StateReason", "StateReasonCode"}, with("State", `"Pending"`,
+		"StateReason", `"The function is being created."`, "StateReasonCode", `"Creating"`, "Environment", `{"Variables":{}}`,
+		"MemorySize", `256`, "Timeout", `5`, "Runtime", `"python3.12"`, "Description", `""`))
+
+	code, b = lambdaRaw(t, env, http.MethodGet, "/fn", "")
+	if code != http.StatusOK {
+		t.Fatalf("GetFunction: %d %s", code, b)
+	}
+	get := jsonMembers(t, b)
+	if got := memberNames(get); !slices.Equal(got, []string{"Code", "Configuration"}) {
+		t.Fatalf("GetFunction members %v, recorded Code, Configuration", got)
+	}
+	if c := jsonMembers(t, get["Code"]); !slices.Equal(memberNames(c), []string{"Location", "RepositoryType"}) || string(c["RepositoryType"]) != `"S3"` {
+		t.Fatalf("Code %s, recorded {Location, RepositoryType: S3}", get["Code"])
+	}
+	checkConfig(t, "get", jsonMembers(t, get["Configuration"]), []string{"LastUpdateStatus"}, with("State", `"Active"`,
+		"LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{}}`, "MemorySize", `256`, "Timeout", `5`))
+
+	code, b = lambdaRaw(t, env, http.MethodPut, "/fn/configuration", `{"Runtime":"python3.11","Description":"Changed-Description",`+
+		`"MemorySize":512,"Timeout":10,"Environment":{"Variables":{"ENV_A":"a"}}}`)
+	if code != http.StatusOK {
+		t.Fatalf("UpdateFunctionConfiguration: %d %s", code, b)
+	}
+	inProgress := []string{"LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"}
+	updated := with("State", `"Active"`, "LastUpdateStatus", `"InProgress"`, "LastUpdateStatusReason", `"The function is being created."`,
+		"LastUpdateStatusReasonCode", `"Creating"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`, "Timeout", `10`,
+		"Runtime", `"python3.11"`, "Description", `"Changed-Description"`)
+	checkConfig(t, "update configuration", jsonMembers(t, b), inProgress, updated)
+
+	code, b = lambdaRaw(t, env, http.MethodGet, "/fn", "")
+	if code != http.StatusOK {
+		t.Fatalf("GetFunction: %d %s", code, b)
+	}
+	checkConfig(t, "get after the update", jsonMembers(t, jsonMembers(t, b)["Configuration"]), []string{"LastUpdateStatus"},
+		with("State", `"Active"`, "LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`))
+
+	code, b = lambdaRaw(t, env, http.MethodPut, "/fn/code", `{"ZipFile":"`+echoZip(t, "def handler(event, context):\n    return 2\n")+`"}`)
+	if code != http.StatusOK {
+		t.Fatalf("UpdateFunctionCode: %d %s", code, b)
+	}
+	checkConfig(t, "update code", jsonMembers(t, b), inProgress, updated)
+
+	code, b = lambdaRaw(t, env, http.MethodDelete, "/fn", "")
+	if code != http.StatusNoContent || len(b) != 0 {
+		t.Fatalf("DeleteFunction: %d %s, recorded 204", code, b)
+	}
+	_, err := env.Lambda.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("fn")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+arn)
+}
+
 func maps(m map[string]string) map[string]string {
 	c := make(map[string]string, len(m))
 	for k, v := range m {

@@ -104,10 +104,10 @@ func (am *apiModel) applyConfig(st *functionState, c *configMembers) error {
 		if err := checkEnv(c.Environment.Variables); err != nil {
 			return err
 		}
-		st.Env = nil
-		if len(c.Environment.Variables) > 0 {
-			st.Env = maps.Clone(c.Environment.Variables)
-		}
+		// An empty Variables is kept, and described, as given: AWS echoes
+		// Environment {"Variables": {}} (recorded: LocalStack's
+		// test_function_lifecycle).
+		st.Env = maps.Clone(c.Environment.Variables)
 	}
 	if c.KMSKeyArn != nil {
 		st.KMSKeyArn = *c.KMSKeyArn

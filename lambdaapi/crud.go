@@ -224,7 +224,7 @@ func (s *Service) createFunction(req *request) (*response, error) {
 	}
 	s.put(fn)
 	s.log.Info("created function", "region", region, "function", st.Name, "runtime", st.Runtime)
-	return &response{status: http.StatusCreated, json: s.configuration(fn, false)}, nil
+	return &response{status: http.StatusCreated, json: asCreated(s.configuration(fn, false))}, nil
 }
 
 func (s *Service) getFunction(req *request) (*response, error) {
@@ -507,7 +507,7 @@ func (s *Service) updateFunctionCode(req *request) (*response, error) {
 		return nil, err
 	}
 	trash := s.retire(old)
-	out := s.configuration(fn, false)
+	out := asUpdated(s.configuration(fn, false))
 	s.mu.Unlock()
 	s.removeAll(trash)
 	s.cfg.Runner.Reset(s.arn(t.region, t.name))
@@ -585,7 +585,7 @@ func (s *Service) updateFunctionConfiguration(req *request) (*response, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
-	out := s.configuration(fn, false)
+	out := asUpdated(s.configuration(fn, false))
 	s.mu.Unlock()
 	s.cfg.Runner.Reset(s.arn(t.region, t.name))
 	s.log.Info("updated function configuration", "region", t.region, "function", t.name)

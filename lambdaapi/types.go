@@ -119,12 +119,18 @@ type functionConfiguration struct {
 	TracingConfig    tracingConfigResponse `json:"TracingConfig"`
 	RevisionID       string                `json:"RevisionId"`
 	State            string                `json:"State"`
-	LastUpdateStatus string                `json:"LastUpdateStatus"`
-	PackageType      string                `json:"PackageType"`
-	Architectures    []string              `json:"Architectures"`
-	EphemeralStorage ephemeralStorage      `json:"EphemeralStorage"`
-	SnapStart        snapStartResponse     `json:"SnapStart"`
-	LoggingConfig    loggingConfigResponse `json:"LoggingConfig"`
+	StateReason      string                `json:"StateReason,omitempty"`
+	StateReasonCode  string                `json:"StateReasonCode,omitempty"`
+	LastUpdateStatus string                `json:"LastUpdateStatus,omitempty"`
+	// LastUpdateStatusReason and LastUpdateStatusReasonCode, as AWS
+	// answers an update.
+	LastUpdateStatusReason     string                `json:"LastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string                `json:"LastUpdateStatusReasonCode,omitempty"`
+	PackageType                string                `json:"PackageType"`
+	Architectures              []string              `json:"Architectures"`
+	EphemeralStorage           ephemeralStorage      `json:"EphemeralStorage"`
+	SnapStart                  snapStartResponse     `json:"SnapStart"`
+	LoggingConfig              loggingConfigResponse `json:"LoggingConfig"`
 }
 
 type vpcConfigResponse struct {
