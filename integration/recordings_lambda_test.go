@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/firehose-local/firehose-local/emulator"
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
@@ -277,4 +278,64 @@ func TestRecordedLambdaErrors(t *testing.T) {
 	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"i-exist")
 	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("i-exist"), Qualifier: aws.String("1233")})
 	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"i-exist")
+}
+
+// recordedRuntimes is the runtime list of AWS's refusal of an unknown
+// runtime, in AWS's order, as recorded on 2026-01-12.
+const recordedRuntimes = "[nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, " +
+	"python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, " +
+	"nodejs18.x, provided.al2, java8.al2]"
+
+// Recordings: test_create_lambda_exceptions and
+// test_update_lambda_exceptions (validated 2026-01-12), and
+// test_invalid_invoke (validated 2025-11-25): the refusals' codes and
+// messages.
+func TestRecordedLambdaRequestErrors(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	c := env.Lambda
+	zipped := zipFiles(t, map[string]string{"handler.py": "testdata/pyenv/app.py"})
+	const role = "arn:aws:iam::000000000000:role/lambda"
+	create := func(mod func(*lambda.CreateFunctionInput)) error {
+		in := &lambda.CreateFunctionInput{FunctionName: aws.String("invalid-function"), Handler: aws.String("index.handler"),
+			Code: &ltypes.FunctionCode{ZipFile: zipped}, PackageType: ltypes.PackageTypeZip, Role: aws.String(role), Runtime: ltypes.RuntimePython312}
+		mod(in)
+		_, err := c.CreateFunction(ctx, in)
+		return err
+	}
+	err := create(func(in *lambda.CreateFunctionInput) { in.Role = aws.String("r1") })
+	wantExactError(t, err, "ValidationException", `1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)
+	for _, rt := range []string{"non-existent-runtime", "PYTHON3.9"} {
+		err = create(func(in *lambda.CreateFunctionInput) { in.Runtime = ltypes.Runtime(rt) })
+		wantExactError(t, err, "InvalidParameterValueException", "Value "+rt+" at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "+recordedRuntimes+" or be a valid ARN")
+	}
+	err = create(func(in *lambda.CreateFunctionInput) {
+		in.Architectures = []ltypes.Architecture{ltypes.ArchitectureX8664, ltypes.ArchitectureArm64}
+	})
+	wantExactError(t, err, "ValidationException", "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1")
+	// Not replayed: Architectures ["X86_64"], which AWS refuses as "Value
+	// '[X86_64]' at 'architectures' failed to satisfy constraint: Member
+	// must satisfy constraint: [Member must satisfy enum value set: [x86_64,
+	// arm64], Member must not be null]"; firehose-local's shared validator
+	// names the element ('architectures.1.member'), see docs/differences.md.
+	err = create(func(in *lambda.CreateFunctionInput) {
+		in.Code.ZipFile = []byte("this is not a zipfile, just a random string")
+		in.Runtime = ltypes.RuntimePython39
+	})
+	wantExactError(t, err, "InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+	createFunction(t, env, "fn", "python3.12", "handler.handler", zipped, nil)
+	_, err = c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Role: aws.String("r1")})
+	wantExactError(t, err, "ValidationException", `1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)
+	for _, rt := range []string{"non-existent-runtime", "PYTHON3.9"} {
+		_, err = c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Runtime: ltypes.Runtime(rt)})
+		wantExactError(t, err, "InvalidParameterValueException", "Value "+rt+" at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "+recordedRuntimes+" or be a valid ARN")
+	}
+
+	// test_invalid_invoke: the code and the start of the message agree; the
+	// pattern AWS quotes differs from the API model's, which firehose-local
+	// quotes (see docs/differences.md).
+	bad := "arn:aws:lambda:us-east-1:123400000000@function:myfn"
+	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(bad)})
+	wantAPIError(t, err, "ValidationException", "1 validation error detected: Value '"+bad+"' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ")
 }

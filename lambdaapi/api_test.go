@@ -519,7 +519,9 @@ func TestCreateValidation(t *testing.T) {
 			in.Environment = &types.Environment{Variables: map[string]string{"BIG": strings.Repeat("x", 4100)}}
 		}, "InvalidParameterValueException", 400, "exceeded the 4KB limit"},
 		{"unknown runtime", func(in *lambda.CreateFunctionInput) { in.Runtime = "cobol85" },
-			"InvalidParameterValueException", 400, "The runtime parameter of cobol85 is not supported by firehose-local"},
+			"InvalidParameterValueException", 400, "Value cobol85 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs20.x, "},
+		{"runtime firehose-local cannot run", func(in *lambda.CreateFunctionInput) { in.Runtime = "java21" },
+			"InvalidParameterValueException", 400, "The runtime parameter of java21 is not supported by firehose-local"},
 		{"unsupported runtime", func(in *lambda.CreateFunctionInput) { in.Runtime = types.RuntimeJava21 },
 			"InvalidParameterValueException", 400, "The runtime parameter of java21 is not supported by firehose-local"},
 		{"no handler", func(in *lambda.CreateFunctionInput) { in.Handler = nil },
