@@ -339,3 +339,109 @@ func TestRecordedLambdaRequestErrors(t *testing.T) {
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(bad)})
 	wantAPIError(t, err, "ValidationException", "1 validation error detected: Value '"+bad+"' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ")
 }
+
+// Recordings: localstack/localstack,
+// tests/aws/services/lambda_/test_lambda.py, its snapshots in
+// test_lambda.snapshot.json and validation dates in
+// test_lambda.validation.json: Invoke's answers.
+// test_invocation_type_request_response[python3.10] (2025-11-24): 200,
+// ExecutedVersion $LATEST, the payload; test_invocation_type_event
+// (2025-11-24): 202, no ExecutedVersion, an empty payload;
+// test_invocation_type_dry_run (2023-04-26): 204, an empty payload;
+// test_invocation_type_no_return_payload[python-RequestResponse]
+// (2025-11-24): the payload "null"; test_invocation_with_logs[python3.10]
+// (2025-11-24): LogResult holds START, the function's line, END and
+// REPORT in Lambda's format; test_lambda_handler_error (2025-11-24) and
+// test_lambda_runtime_error (2025-11-24): FunctionError Unhandled and the
+// error document {errorMessage, errorType, requestId, stackTrace}, the
+// requestId empty when the module fails at import;
+// test_invoke_exceptions (2025-11-24):
+// "Function not found: <arn>:$LATEST".
+func TestRecordedLambdaInvoke(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	c := env.Lambda
+	code := zipFiles(t, map[string]string{"functions.py": "testdata/recorded_lambda/functions.py", "startup.py": "testdata/recorded_lambda/startup_error.py"})
+	for _, h := range []string{"echo", "none", "fails", "sleeps"} {
+		createFunction(t, env, h, "python3.12", "functions."+h, code, nil)
+	}
+	createFunction(t, env, "startup", "python3.12", "startup.handler", code, nil)
+	if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("sleeps"), Timeout: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		status          int
+		executedVersion string
+		functionError   string
+		payload         string
+		logResult       string
+	}
+	invoke := func(name, invType, logType, payload string) answer {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/2015-03-31/functions/"+name+"/invocations", bytes.NewReader([]byte(payload)))
+		if invType != "" {
+			req.Header.Set("X-Amz-Invocation-Type", invType)
+		}
+		if logType != "" {
+			req.Header.Set("X-Amz-Log-Type", logType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return answer{resp.StatusCode, resp.Header.Get("X-Amz-Executed-Version"), resp.Header.Get("X-Amz-Function-Error"), string(b), resp.Header.Get("X-Amz-Log-Result")}
+	}
+
+	if a := invoke("echo", "RequestResponse", "", "{}"); a.status != 200 || a.executedVersion != "$LATEST" || a.functionError != "" || a.payload != "{}" {
+		t.Errorf("RequestResponse: %+v; recorded 200, $LATEST, {}", a)
+	}
+	if a := invoke("echo", "Event", "", "{}"); a.status != 202 || a.executedVersion != "" || a.payload != "" {
+		t.Errorf("Event: %+v; recorded 202, no ExecutedVersion, empty payload", a)
+	}
+	if a := invoke("echo", "DryRun", "", "{}"); a.status != 204 || a.payload != "" {
+		t.Errorf("DryRun: %+v; recorded 204, empty payload", a)
+	}
+	if a := invoke("none", "RequestResponse", "", "{}"); a.status != 200 || a.executedVersion != "$LATEST" || a.payload != "null" {
+		t.Errorf("no return value: %+v; recorded payload null", a)
+	}
+
+	a := invoke("echo", "", "Tail", "{}")
+	raw, err := base64.StdEncoding.DecodeString(a.logResult)
+	if a.status != 200 || a.executedVersion != "$LATEST" || a.payload != "{}" || err != nil {
+		t.Fatalf("LogType Tail: %+v %v", a, err)
+	}
+	logRE := regexp.MustCompile(`^START RequestId: ([0-9a-f-]{36}) Version: \$LATEST\n` + `\{\}\n` + `END RequestId: ([0-9a-f-]{36})\n` +
+		`REPORT RequestId: ([0-9a-f-]{36})\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d\d ms\t)?\n$`)
+	if m := logRE.FindStringSubmatch(string(raw)); m == nil || m[1] != m[2] || m[2] != m[3] {
+		t.Errorf("log tail %q; recorded START, {}, END, REPORT lines", raw)
+	}
+
+	errorDoc := func(what string, a answer, message string, requestID *regexp.Regexp, lastFrame string) {
+		t.Helper()
+		if a.status != 200 || a.functionError != "Unhandled" || a.executedVersion != "$LATEST" {
+			t.Fatalf("%s: %+v; recorded 200, FunctionError Unhandled, $LATEST", what, a)
+		}
+		m := jsonMembers(t, []byte(a.payload))
+		var msg, typ, id string
+		var stack []string
+		_ = json.Unmarshal(m["errorMessage"], &msg)
+		_ = json.Unmarshal(m["errorType"], &typ)
+		_ = json.Unmarshal(m["requestId"], &id)
+		_ = json.Unmarshal(m["stackTrace"], &stack)
+		if got := memberNames(m); !slices.Equal(got, []string{"errorMessage", "errorType", "requestId", "stackTrace"}) {
+			t.Fatalf("%s: members %v, recorded errorMessage, errorType, requestId, stackTrace", what, got)
+		}
+		if msg != message || typ != "Exception" || !requestID.MatchString(id) || len(stack) == 0 || !regexp.MustCompile(lastFrame).MatchString(stack[len(stack)-1]) {
+			t.Fatalf("%s: %s", what, a.payload)
+		}
+	}
+	errorDoc("handler error", invoke("fails", "", "", "{}"), "Handler fails", uuidForm,
+		`^  File "[^"]*functions\.py", line \d+, in fails\n    raise Exception\("Handler fails"\)\n$`)
+	errorDoc("error at import", invoke("startup", "", "", "{}"), "Runtime startup fails", regexp.MustCompile(`^$`),
+		`^  File "[^"]*startup\.py", line 1, in <module>\n    raise Exception\("Runtime startup fails"\)\n$`)
+
+	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("doesnotexist")})
+	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"doesnotexist:$LATEST")
+}
