@@ -355,7 +355,9 @@ func TestRecordedLambdaRequestErrors(t *testing.T) {
 // test_lambda_runtime_error (2025-11-24): FunctionError Unhandled and the
 // error document {errorMessage, errorType, requestId, stackTrace}, the
 // requestId empty when the module fails at import;
-// test_invoke_exceptions (2025-11-24):
+// test_lambda_invoke_with_timeout (2025-11-25): FunctionError Unhandled,
+// {errorType: Sandbox.Timedout, errorMessage: "RequestId: <id> Error: Task
+// timed out after 1.00 seconds"}; test_invoke_exceptions (2025-11-24):
 // "Function not found: <arn>:$LATEST".
 func TestRecordedLambdaInvoke(t *testing.T) {
 	env := newEnv(t, emulator.Config{})
@@ -441,6 +443,16 @@ func TestRecordedLambdaInvoke(t *testing.T) {
 		`^  File "[^"]*functions\.py", line \d+, in fails\n    raise Exception\("Handler fails"\)\n$`)
 	errorDoc("error at import", invoke("startup", "", "", "{}"), "Runtime startup fails", regexp.MustCompile(`^$`),
 		`^  File "[^"]*startup\.py", line 1, in <module>\n    raise Exception\("Runtime startup fails"\)\n$`)
+
+	a = invoke("sleeps", "", "", `{"wait": 2}`)
+	if a.status != 200 || a.functionError != "Unhandled" || a.executedVersion != "$LATEST" {
+		t.Fatalf("timeout: %+v", a)
+	}
+	m := jsonMembers(t, []byte(a.payload))
+	if got := memberNames(m); !slices.Equal(got, []string{"errorMessage", "errorType"}) || string(m["errorType"]) != `"Sandbox.Timedout"` ||
+		!regexp.MustCompile(`^"RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds"$`).Match(m["errorMessage"]) {
+		t.Fatalf("timeout payload %s; recorded {errorType: Sandbox.Timedout, errorMessage: RequestId: <id> Error: Task timed out after 1.00 seconds}", a.payload)
+	}
 
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("doesnotexist")})
 	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"doesnotexist:$LATEST")
