@@ -119,3 +119,36 @@ func TestRecordedKinesisSourceStreamDescription(t *testing.T) {
 		t.Fatalf("KinesisStreamSourceDescription %s", src["KinesisStreamSourceDescription"])
 	}
 }
+
+// Recording: localstack/localstack,
+// tests/aws/services/firehose/test_firehose.snapshot.json,
+// test_resource_tagging (validated 2026-03-02): the tags given at creation
+// listed with HasMoreTags false; untagging them together with a key the
+// stream does not have succeeds; then Tags [] (an empty list, not absent);
+// a tag added is listed alone.
+func TestRecordedFirehoseTagging(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	_, err := env.Firehose.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{DeliveryStreamName: aws.String("tagged"),
+		ExtendedS3DestinationConfiguration: s3Dest(), Tags: []types.Tag{{Key: aws.String("subject"), Value: aws.String("taboo")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(want string) {
+		t.Helper()
+		code, b := firehoseRaw(t, env, "ListTagsForDeliveryStream", `{"DeliveryStreamName":"tagged"}`)
+		m := jsonMembers(t, b)
+		if code != http.StatusOK || !slices.Equal(memberNames(m), []string{"HasMoreTags", "Tags"}) || string(m["HasMoreTags"]) != "false" || string(m["Tags"]) != want {
+			t.Fatalf("ListTagsForDeliveryStream: %d %s; recorded HasMoreTags false, Tags %s", code, b, want)
+		}
+	}
+	list(`[{"Key":"subject","Value":"taboo"}]`)
+	if code, b := firehoseRaw(t, env, "UntagDeliveryStream", `{"DeliveryStreamName":"tagged","TagKeys":["subject","moment"]}`); code != http.StatusOK {
+		t.Fatalf("UntagDeliveryStream: %d %s", code, b)
+	}
+	list(`[]`)
+	if code, b := firehoseRaw(t, env, "TagDeliveryStream", `{"DeliveryStreamName":"tagged","Tags":[{"Key":"feeling","Value":"uncomfortable"}]}`); code != http.StatusOK {
+		t.Fatalf("TagDeliveryStream: %d %s", code, b)
+	}
+	list(`[{"Key":"feeling","Value":"uncomfortable"}]`)
+}
