@@ -310,3 +310,21 @@ func TestRecordedLogEvents(t *testing.T) {
 	_, err = logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("nope")})
 	wantExactError(t, err, "ResourceNotFoundException", "The specified log stream does not exist.")
 }
+
+// Recordings (test_logs_filter_events.py, validated 2026-02-05):
+// test_filter_log_events_unknown_token and
+// test_filter_log_events_limit_validation.
+func TestRecordedFilterLogEventsErrors(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+	ctx := context.Background()
+	createLogGroup(t, logs, "g")
+	if _, err := logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("g"), LogStreamNames: []string{"s"},
+		Limit: aws.Int32(20), NextToken: aws.String("invalid-token")})
+	wantExactError(t, err, "InvalidParameterException", "The specified nextToken is invalid.")
+	_, err = logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("g"), Limit: aws.Int32(10001)})
+	wantExactError(t, err, "InvalidParameterException", "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000")
+}
