@@ -328,3 +328,32 @@ func TestRecordedFilterLogEventsErrors(t *testing.T) {
 	_, err = logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("g"), Limit: aws.Int32(10001)})
 	wantExactError(t, err, "InvalidParameterException", "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000")
 }
+
+// Recording: test_logs_subscription_filters.py,
+// test_put_subscription_filter_update (validated 2026-02-06): putting a
+// filter again under the same name replaces it; one filter is described,
+// with the new pattern, applyOnTransformedLogs false and distribution
+// ByLogStream. The recording's destination is a Lambda function and its
+// new pattern "[]" (space-delimited syntax), both refused by name by
+// firehose-local for now: a Firehose stream and a quoted term stand in.
+func TestRecordedSubscriptionFilterUpdate(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	arn := createStream(t, env.Firehose, "from-logs", s3Dest())
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+	createLogGroup(t, logs, "g")
+	putSubscription(t, logs, "g", "test", "", arn)
+	putSubscription(t, logs, "g", "test", `"Task timed out"`, arn)
+	l := logsList(t, env, "DescribeSubscriptionFilters", `{"logGroupName":"g"}`, "subscriptionFilters")
+	if len(l) != 1 {
+		t.Fatalf("%d filters, recorded 1", len(l))
+	}
+	f := l[0]
+	want := []string{"applyOnTransformedLogs", "creationTime", "destinationArn", "distribution", "filterName", "filterPattern", "logGroupName", "roleArn"}
+	if got := memberNames(f); !slices.Equal(got, want) {
+		t.Fatalf("members %v, recorded %v (roleArn: the Firehose destination's)", got, want)
+	}
+	if string(f["applyOnTransformedLogs"]) != "false" || string(f["distribution"]) != `"ByLogStream"` || string(f["filterName"]) != `"test"` ||
+		string(f["filterPattern"]) != mustJSON(`"Task timed out"`) || string(f["logGroupName"]) != `"g"` || string(f["destinationArn"]) != mustJSON(arn) {
+		t.Fatalf("filter %s", mustJSON(f))
+	}
+}
