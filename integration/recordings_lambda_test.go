@@ -332,12 +332,11 @@ func TestRecordedLambdaRequestErrors(t *testing.T) {
 		wantExactError(t, err, "InvalidParameterValueException", "Value "+rt+" at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "+recordedRuntimes+" or be a valid ARN")
 	}
 
-	// test_invalid_invoke: the code and the start of the message agree; the
-	// pattern AWS quotes differs from the API model's, which firehose-local
-	// quotes (see docs/differences.md).
+	// test_invalid_invoke.
 	bad := "arn:aws:lambda:us-east-1:123400000000@function:myfn"
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(bad)})
-	wantAPIError(t, err, "ValidationException", "1 validation error detected: Value '"+bad+"' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ")
+	wantExactError(t, err, "ValidationException", "1 validation error detected: Value '"+bad+"' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: "+
+		`(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?`)
 }
 
 // Recordings: localstack/localstack,
@@ -456,4 +455,65 @@ func TestRecordedLambdaInvoke(t *testing.T) {
 
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("doesnotexist")})
 	wantExactError(t, err, "ResourceNotFoundException", "Function not found: "+fnARNPrefix+"doesnotexist:$LATEST")
+}
+
+// Recording: test_function_name_and_qualifier_validation (validated
+// 2025-11-25), for GetFunction, DeleteFunction and Invoke: each refusal's
+// code and its one error (the recording keeps the error of the
+// "1 validation error detected" message, or the whole message).
+func TestRecordedLambdaNameValidation(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	c := env.Lambda
+	const pattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?`
+	badName := func(v string) string {
+		return "1 validation error detected: Value '" + v + "' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + pattern
+	}
+	const arn = "arn:aws:lambda:us-east-1:000000000000:function:my-function"
+	cases := []struct {
+		id, name, qualifier string
+		code                string
+		get, del, inv       string
+	}{
+		{id: "invalid_characters_in_function_name", name: "my-function!", code: "ValidationException"},
+		{id: "function_name_is_single_invalid", name: "*", code: "ValidationException"},
+		{id: "invalid_account_id_in_partial_arn", name: "invalid-account:function:my-function", code: "ValidationException"},
+		{id: "missing_region_in_arn", name: "arn:aws:lambda::000000000000:function:my-function", code: "ValidationException"},
+		{id: "missing_account_id_in_arn", name: "arn:aws:lambda:us-east-1::function:my-function", code: "ValidationException"},
+		{id: "misspelled_latest_in_arn", name: arn + ":$LATES", code: "ValidationException"},
+		{id: "partial_arn_with_extra_qualifier", name: "function:my-function:$LATEST:extra", code: "ValidationException"},
+		{id: "invalid_characters_in_qualifier", name: "my-function", qualifier: "invalid!", code: "ValidationException",
+			get: `1 validation error detected: Value 'invalid!' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: \$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`},
+		{id: "latest_version_with_additional_qualifier", name: arn + ":$LATEST", qualifier: "1", code: "InvalidParameterValueException",
+			get: "The derived qualifier from the function name does not match the specified qualifier."},
+		{id: "lowercase_latest_qualifier", name: arn, qualifier: "$latest", code: "ResourceNotFoundException",
+			get: "Function not found: " + arn + ":$latest", del: "Function not found: " + arn, inv: "Function not found: " + arn + ":$latest"},
+		{id: "incomplete_arn", name: "arn:aws:lambda:us-east-1:000000000000:function", code: "ResourceNotFoundException",
+			get: "Function not found: arn:aws:lambda:us-east-1:000000000000:function:function", inv: "Function not found: arn:aws:lambda:us-east-1:000000000000:function:function:$LATEST"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			get := tc.get
+			if get == "" {
+				get = badName(tc.name)
+			}
+			del, inv := tc.del, tc.inv
+			if del == "" {
+				del = get
+			}
+			if inv == "" {
+				inv = get
+			}
+			var q *string
+			if tc.qualifier != "" {
+				q = aws.String(tc.qualifier)
+			}
+			_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(tc.name), Qualifier: q})
+			wantExactError(t, err, tc.code, get)
+			_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(tc.name), Qualifier: q})
+			wantExactError(t, err, tc.code, del)
+			_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(tc.name), Qualifier: q})
+			wantExactError(t, err, tc.code, inv)
+		})
+	}
 }

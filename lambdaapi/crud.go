@@ -369,6 +369,12 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r, ok := parseRef(req.name); ok && r.qualifier != "" && qualifier != "" && r.qualifier != qualifier {
+		// Checked first, as AWS does (recorded: LocalStack's
+		// test_function_name_and_qualifier_validation,
+		// latest_version_with_additional_qualifier).
+		return nil, errQualifierMismatch
+	}
 	if r, ok := parseRef(req.name); ok && (r.qualifier == latest || (r.qualifier == "" && qualifier == latest)) {
 		return nil, invalidParam("$LATEST version cannot be deleted without deleting the function.")
 	}

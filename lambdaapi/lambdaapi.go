@@ -160,6 +160,8 @@ type target struct {
 	arn          string // as the reference spelled it, for "Function not found" messages
 }
 
+var errQualifierMismatch = invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
+
 // resolve interprets a function reference (any form of the model's
 // FunctionName) and an optional ?Qualifier= in region. A full or partial ARN
 // with a region is looked up in that region. Only $LATEST exists: other
@@ -170,7 +172,7 @@ func (s *Service) resolve(region, ref, qualifier string) (target, error) {
 		return target{}, notFound(s.arn(region, ref))
 	}
 	if r.qualifier != "" && qualifier != "" && r.qualifier != qualifier {
-		return target{}, invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
+		return target{}, errQualifierMismatch
 	}
 	q := r.qualifier
 	if q == "" {
