@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the recordings call the deprecated tagging operations (TagLogGroup, UntagLogGroup, ListTagsLogGroup) as boto3 did
+
 package integration_test
 
 import (
