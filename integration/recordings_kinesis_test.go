@@ -347,7 +347,7 @@ func TestRecordedKinesisGetRecordsJSONAndCBOR(t *testing.T) {
 // NextShardIterator different from the iterators before it, even on an
 // empty shard read from LATEST.
 func TestRecordedKinesisNextShardIterator(t *testing.T) {
-	env := newEnv(t, emulator.Config{})
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)}) // every call in the same millisecond
 	ctx := context.Background()
 	createDataStream(t, env, "s", 1)
 	it, err := env.Kinesis.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String("shardId-000000000000"),
