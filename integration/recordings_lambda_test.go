@@ -517,3 +517,48 @@ func TestRecordedLambdaNameValidation(t *testing.T) {
 		})
 	}
 }
+
+// Recording: test_list_functions (validated 2025-11-25): ListFunctions
+// describes each function without State or LastUpdateStatus (and without
+// the RuntimeVersionConfig firehose-local never answers); with
+// FunctionVersion ALL each version is listed with a qualified FunctionArn
+// (here only $LATEST exists); an unknown FunctionVersion is refused.
+func TestRecordedLambdaListFunctions(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	zipped := zipFiles(t, map[string]string{"handler.py": "testdata/pyenv/app.py"})
+	for _, n := range []string{"fn-1", "fn-2"} {
+		code, b := lambdaRaw(t, env, http.MethodPost, "", `{"FunctionName":"`+n+`","Runtime":"python3.12","Handler":"handler.handler",`+
+			`"Role":"arn:aws:iam::000000000000:role/r","Timeout":30,"Environment":{"Variables":{}},"Code":{"ZipFile":"`+base64.StdEncoding.EncodeToString(zipped)+`"}}`)
+		if code != http.StatusCreated {
+			t.Fatalf("CreateFunction: %d %s", code, b)
+		}
+	}
+	members := []string{"Architectures", "CodeSha256", "CodeSize", "Description", "Environment", "EphemeralStorage", "FunctionArn", "FunctionName",
+		"Handler", "LastModified", "LoggingConfig", "MemorySize", "PackageType", "RevisionId", "Role", "Runtime", "SnapStart", "Timeout",
+		"TracingConfig", "Version"}
+	for _, q := range []string{"", "?FunctionVersion=ALL"} {
+		code, b := lambdaRaw(t, env, http.MethodGet, "/"+q, "")
+		if code != http.StatusOK {
+			t.Fatalf("ListFunctions%s: %d %s", q, code, b)
+		}
+		var l []map[string]json.RawMessage
+		_ = json.Unmarshal(jsonMembers(t, b)["Functions"], &l)
+		if len(l) != 2 {
+			t.Fatalf("ListFunctions%s: %d functions", q, len(l))
+		}
+		for i, f := range l {
+			if got := memberNames(f); !slices.Equal(got, members) {
+				t.Fatalf("ListFunctions%s: members %v, recorded %v", q, got, members)
+			}
+			want := fnARNPrefix + []string{"fn-1", "fn-2"}[i]
+			if q != "" {
+				want += ":$LATEST"
+			}
+			if string(f["FunctionArn"]) != mustJSON(want) || string(f["Version"]) != `"$LATEST"` || string(f["Environment"]) != `{"Variables":{}}` {
+				t.Fatalf("ListFunctions%s: %s", q, mustJSON(f))
+			}
+		}
+	}
+	_, err := env.Lambda.ListFunctions(context.Background(), &lambda.ListFunctionsInput{FunctionVersion: "invalid"})
+	wantExactError(t, err, "ValidationException", "1 validation error detected: Value 'invalid' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]")
+}

@@ -358,8 +358,9 @@ func (s *Service) listFunctions(req *request) (*response, error) {
 		out.NextMarker = &next
 		names = names[:maxItems]
 	}
+	all := q.Get("FunctionVersion") == "ALL" // only $LATEST exists: it, qualified
 	for _, name := range names {
-		out.Functions = append(out.Functions, s.configuration(byName[name], false))
+		out.Functions = append(out.Functions, asListed(s.configuration(byName[name], all)))
 	}
 	return &response{status: http.StatusOK, json: out}, nil
 }

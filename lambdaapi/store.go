@@ -191,6 +191,14 @@ func asUpdated(c functionConfiguration) functionConfiguration {
 	return c
 }
 
+// asListed is a configuration as ListFunctions answers it: without State
+// nor LastUpdateStatus (recorded 2025-11-25: LocalStack's
+// test_list_functions).
+func asListed(c functionConfiguration) functionConfiguration {
+	c.State, c.LastUpdateStatus = "", ""
+	return c
+}
+
 // touch records a change of fn: new RevisionId and LastModified.
 func (s *Service) touch(st *functionState) {
 	st.RevisionID = uuid.NewString()

@@ -118,7 +118,7 @@ type functionConfiguration struct {
 	KMSKeyArn        string                `json:"KMSKeyArn,omitempty"`
 	TracingConfig    tracingConfigResponse `json:"TracingConfig"`
 	RevisionID       string                `json:"RevisionId"`
-	State            string                `json:"State"`
+	State            string                `json:"State,omitempty"`
 	StateReason      string                `json:"StateReason,omitempty"`
 	StateReasonCode  string                `json:"StateReasonCode,omitempty"`
 	LastUpdateStatus string                `json:"LastUpdateStatus,omitempty"`
