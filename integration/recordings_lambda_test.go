@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -561,4 +562,29 @@ func TestRecordedLambdaListFunctions(t *testing.T) {
 	}
 	_, err := env.Lambda.ListFunctions(context.Background(), &lambda.ListFunctionsInput{FunctionVersion: "invalid"})
 	wantExactError(t, err, "ValidationException", "1 validation error detected: Value 'invalid' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]")
+}
+
+// Recordings: test_large_environment_variables_fails (validated
+// 2025-11-25) and test_lambda_envvars_near_limit_succeeds (2025-11-25): an
+// Environment whose JSON is 4,097 bytes is refused, quoting it; one of
+// 4,096 bytes is accepted and echoed.
+func TestRecordedLambdaEnvironmentLimit(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	zipped := zipFiles(t, map[string]string{"handler.py": "testdata/pyenv/app.py"})
+	create := func(name string, vars map[string]string) (*lambda.CreateFunctionOutput, error) {
+		return env.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Runtime: ltypes.RuntimePython312,
+			Handler: aws.String("handler.handler"), Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &ltypes.FunctionCode{ZipFile: zipped},
+			Environment: &ltypes.Environment{Variables: vars}})
+	}
+	big := strings.Repeat("x", 4097-len(`{"LARGE_VAR":""}`))
+	_, err := create("too-large", map[string]string{"LARGE_VAR": big})
+	wantExactError(t, err, "InvalidParameterValueException", `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {"LARGE_VAR":"`+big+`"}`)
+	out, err := create("near-limit", map[string]string{"LARGE_VAR": big[1:]})
+	if err != nil || len(out.Environment.Variables["LARGE_VAR"]) != 4080 {
+		t.Fatalf("4,096 bytes of environment: %v; recorded: accepted", err)
+	}
+	// Not replayed: test_large_environment_fails_multiple_keys, whose
+	// quoted string keeps the variables in the request's order; firehose-
+	// local quotes them sorted by name (see docs/differences.md).
 }
