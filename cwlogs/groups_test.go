@@ -161,12 +161,14 @@ func TestDescribeLogGroupsPaging(t *testing.T) {
 		t.Fatalf("paginator: %d pages, %d groups (%v…)", pages, len(got), got[:min(3, len(got))])
 	}
 
-	// logGroupNamePattern: a substring; only arn, creationTime and name.
+	// logGroupNamePattern: a substring; no storedBytes nor
+	// deletionProtectionEnabled (as recorded from AWS).
 	out, err := e.client.DescribeLogGroups(ctx(t), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePattern: aws.String("b/11")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.LogGroups) != 5 || out.LogGroups[0].LogGroupArn != nil || out.LogGroups[0].Arn == nil || out.LogGroups[0].CreationTime == nil {
+	if len(out.LogGroups) != 5 || out.LogGroups[0].LogGroupArn == nil || out.LogGroups[0].Arn == nil || out.LogGroups[0].CreationTime == nil ||
+		out.LogGroups[0].StoredBytes != nil || out.LogGroups[0].DeletionProtectionEnabled != nil {
 		t.Fatalf("pattern: %+v", out.LogGroups)
 	}
 

@@ -153,10 +153,13 @@ func (a *API) describeLogGroups(c *call) (any, *awsjson.Error) {
 }
 
 // describeGroup renders g; brief (for logGroupNamePattern) keeps only
-// arn, creationTime and logGroupName, as AWS does.
+// arn, creationTime, logGroupArn, logGroupClass, logGroupName and
+// metricFilterCount, as AWS does (recorded 2026-02-03: LocalStack's
+// test_describe_log_groups_with_pattern).
 func (a *API) describeGroup(region string, g *group, brief bool) logGroupOut {
 	arn := a.groupARN(region, g.name)
-	out := logGroupOut{LogGroupName: g.name, CreationTime: g.created, Arn: arn + ":*"}
+	zero := 0
+	out := logGroupOut{LogGroupName: g.name, CreationTime: g.created, Arn: arn + ":*", LogGroupArn: arn, LogGroupClass: g.class, MetricFilterCount: &zero}
 	if brief {
 		return out
 	}
@@ -164,15 +167,11 @@ func (a *API) describeGroup(region string, g *group, brief bool) logGroupOut {
 	for _, st := range g.streams {
 		stored += st.bytes - int64(len(st.events))*eventOverhead
 	}
-	zero := 0
-	out.MetricFilterCount = &zero
 	out.StoredBytes = &stored
 	if g.retention > 0 {
 		out.RetentionInDays = &g.retention
 	}
 	out.KmsKeyID = g.kmsKeyID
-	out.LogGroupClass = g.class
-	out.LogGroupArn = arn
 	out.DeletionProtectionEnabled = &g.protected
 	return out
 }

@@ -108,6 +108,12 @@ func (s *stream) describe(now time.Time, delay time.Duration) protocol.DeliveryS
 			KinesisStreamARN: k.src.StreamARN, RoleARN: k.src.RoleARN, DeliveryStartTimestamp: protocol.Epoch(k.src.StartedAt),
 		}}
 	}
+	if s.kinesis != nil {
+		// No server-side encryption of Firehose's own on a Kinesis
+		// source: AWS describes none (recorded 2022-09-14: LocalStack's
+		// CloudFormation test_firehose_stack_with_kinesis_as_source).
+		return d
+	}
 	enc := &protocol.DeliveryStreamEncryptionConfiguration{Status: s.sse.status(now, delay)}
 	if s.sse.configured {
 		enc.KeyType = s.sse.keyType

@@ -79,12 +79,18 @@ func (s *Service) parseConsumerARN(region, arn string) (streamName, name string,
 func (s *Service) findConsumer(region string, in map[string]any) (*stream, *consumer, *awsjson.Error) {
 	arn, byARN := in["ConsumerARN"].(string)
 	name, byName := in["ConsumerName"].(string)
-	_, hasStream := in["StreamARN"].(string)
+	streamARN, hasStream := in["StreamARN"].(string)
 	switch {
-	case byARN && (byName || hasStream):
+	case byARN && byName:
 		return nil, nil, errConsumerBoth
 	case byARN:
-		return s.consumerByARN(region, arn)
+		// AWS accepts a ConsumerARN together with its StreamARN
+		// (recorded: LocalStack's test_stream_consumers).
+		st, c, err := s.consumerByARN(region, arn)
+		if err == nil && hasStream && streamARN != s.arn(region, st.Name) {
+			return nil, nil, errConsumerStream
+		}
+		return st, c, err
 	case !byName || !hasStream:
 		return nil, nil, errConsumerBoth
 	}
@@ -228,6 +234,8 @@ func (s *Service) deregisterConsumer(region string, in map[string]any) (any, *aw
 const errExpiredToken = "ExpiredNextTokenException"
 
 var errConsumerBoth = invalidArgument("Either ConsumerARN, or StreamARN and ConsumerName, must be given, not both.")
+
+var errConsumerStream = invalidArgument("The ConsumerARN is not a consumer of the given StreamARN.")
 
 func consumerNotFound(consumer, account string) *awsjson.Error {
 	return awsjson.NewError(awsjson.ErrResourceNotFound, "Consumer %s, account %s not found.", consumer, account)

@@ -4,17 +4,18 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
 // A shard iterator is opaque to clients: the URL-safe base64 of
 //
-//	1 NUL region NUL stream NUL stream creation (ms) NUL shard NUL after NUL created (ms)
+//	1 NUL region NUL stream NUL stream creation (ms) NUL shard NUL after NUL created (ms) NUL issue
 //
 // where after is the counter of the last record already read (the next
 // read starts at the record after it) and created is when the iterator
-// was made. An iterator is good for 5 minutes (iteratorTTL) on the
+// was made (issue, see issued, is not read back). An iterator is good for 5 minutes (iteratorTTL) on the
 // service's clock; one of a stream deleted (and maybe created again) since
 // finds no stream.
 
@@ -28,18 +29,33 @@ type iterator struct {
 	created        int64
 }
 
+// issued numbers the iterators this process hands out: the eighth field of
+// an iterator, so that two made in the same millisecond at the same
+// position still differ, as AWS's always do (recorded: LocalStack's
+// test_get_records_next_shard_iterator). Decoding ignores it.
+var issued atomic.Uint64
+
 func (it iterator) encode() string {
 	raw := strings.Join([]string{"1", it.region, it.stream, strconv.FormatInt(it.streamCreated, 10),
-		it.shard, strconv.FormatUint(it.after, 10), strconv.FormatInt(it.created, 10)}, sep)
+		it.shard, strconv.FormatUint(it.after, 10), strconv.FormatInt(it.created, 10), strconv.FormatUint(issued.Add(1), 10)}, sep)
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
 func decodeIterator(s string) (iterator, bool) {
+	// AWS reads an iterator sent inside double quotes as the iterator
+	// (recorded: LocalStack's
+	// test_get_records_shard_iterator_with_surrounding_quotes).
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return iterator{}, false
 	}
 	p := strings.Split(string(raw), sep)
+	if len(p) == 8 { // the issue number
+		p = p[:7]
+	}
 	if len(p) != 7 || p[0] != "1" {
 		return iterator{}, false
 	}

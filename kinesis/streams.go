@@ -50,11 +50,16 @@ func (s *Service) createStream(region string, in map[string]any) (any, *awsjson.
 	if _, exists := s.streams[streamKey(region, name)]; exists {
 		return nil, streamExists(name, s.opts.Account)
 	}
-	mode := "PROVISIONED"
+	n := int(integer(in, "ShardCount", 0))
+	// Neither a mode nor a shard count: AWS makes an ON_DEMAND stream of 4
+	// shards (recorded, LocalStack's test_create_stream_without_shard_count).
+	mode := "ON_DEMAND"
+	if n > 0 {
+		mode = "PROVISIONED"
+	}
 	if md, ok := in["StreamModeDetails"].(map[string]any); ok {
 		mode = str(md, "StreamMode")
 	}
-	n := int(integer(in, "ShardCount", 0))
 	switch {
 	case mode == "ON_DEMAND" && n > 0:
 		return nil, invalidArgument("ShardCount is not allowed for a stream in ON_DEMAND mode.")

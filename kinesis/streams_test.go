@@ -148,7 +148,7 @@ func TestStreamErrorsAndARNAddressing(t *testing.T) {
 	wantErr(t, err, "ValidationException", "1 validation error detected: Value 'bad name' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
 	_, err = e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("x"), ShardCount: aws.Int32(0)})
 	wantErr(t, err, "ValidationException", "1 validation error detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1")
-	_, err = e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("x")})
+	_, err = e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("x"), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeProvisioned}})
 	wantErr(t, err, "InvalidArgumentException", "ShardCount is required for a stream in PROVISIONED mode.")
 	_, err = e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("x"), ShardCount: aws.Int32(10_001)})
 	wantErr(t, err, "LimitExceededException", "firehose-local allows at most 10000 shards per stream; ShardCount was 10001.")

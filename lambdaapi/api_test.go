@@ -63,8 +63,10 @@ func TestCreateGetInvoke(t *testing.T) {
 		{"LogFormat", out.LoggingConfig.LogFormat, types.LogFormatText},
 		{"LogGroup", aws.ToString(out.LoggingConfig.LogGroup), "/aws/lambda/echo"},
 		{"TracingConfig", out.TracingConfig.Mode, types.TracingModePassThrough},
-		{"State", out.State, types.StateActive},
-		{"LastUpdateStatus", out.LastUpdateStatus, types.LastUpdateStatusSuccessful},
+		{"State", out.State, types.StatePending},
+		{"StateReason", aws.ToString(out.StateReason), "The function is being created."},
+		{"StateReasonCode", out.StateReasonCode, types.StateReasonCodeCreating},
+		{"LastUpdateStatus", out.LastUpdateStatus, types.LastUpdateStatus("")},
 		{"Runtime", out.Runtime, types.RuntimePython312},
 		{"Handler", aws.ToString(out.Handler), "app.handler"},
 		{"Role", aws.ToString(out.Role), role},
@@ -323,8 +325,10 @@ func TestRegions(t *testing.T) {
 	}
 	_, err = e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("regional")})
 	wantAPIError(t, err, "ResourceNotFoundException", 404, arn("us-east-1", "regional"))
-	// A full ARN names its region.
-	if _, err := e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn("eu-west-1", "regional"))}); err != nil {
+	// A full ARN of another region is refused, as AWS refuses it.
+	_, err = e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn("eu-west-1", "regional"))})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')")
+	if _, err := eu.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn("eu-west-1", "regional"))}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := e.client.ListFunctions(ctx, &lambda.ListFunctionsInput{})
@@ -515,7 +519,9 @@ func TestCreateValidation(t *testing.T) {
 			in.Environment = &types.Environment{Variables: map[string]string{"BIG": strings.Repeat("x", 4100)}}
 		}, "InvalidParameterValueException", 400, "exceeded the 4KB limit"},
 		{"unknown runtime", func(in *lambda.CreateFunctionInput) { in.Runtime = "cobol85" },
-			"InvalidParameterValueException", 400, "The runtime parameter of cobol85 is not supported by firehose-local"},
+			"InvalidParameterValueException", 400, "Value cobol85 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs20.x, "},
+		{"runtime firehose-local cannot run", func(in *lambda.CreateFunctionInput) { in.Runtime = "java21" },
+			"InvalidParameterValueException", 400, "The runtime parameter of java21 is not supported by firehose-local"},
 		{"unsupported runtime", func(in *lambda.CreateFunctionInput) { in.Runtime = types.RuntimeJava21 },
 			"InvalidParameterValueException", 400, "The runtime parameter of java21 is not supported by firehose-local"},
 		{"no handler", func(in *lambda.CreateFunctionInput) { in.Handler = nil },

@@ -20,11 +20,24 @@ var reservedEnv = map[string]bool{
 	"AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
+// awsCreatableRuntimes is the list AWS's refusal of an unknown runtime
+// gives, as recorded on 2026-01-12.
+const awsCreatableRuntimes = "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, " +
+	"python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, " +
+	"nodejs18.x, provided.al2, java8.al2"
+
 // checkRuntime refuses a runtime lambdarunner cannot start, naming the ones
 // it can.
 func (am *apiModel) checkRuntime(r string) error {
 	if lambdarunner.SupportedRuntime(r) {
 		return nil
+	}
+	if !slices.Contains(am.runtimes, r) {
+		// A runtime Lambda does not know at all: AWS's refusal, with the
+		// runtimes AWS lists there, in its order (recorded 2026-01-12:
+		// LocalStack's test_create_lambda_exceptions).
+		return invalidParam("Value %s at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [%s] or be a valid ARN",
+			r, awsCreatableRuntimes)
 	}
 	var supported []string
 	for _, known := range am.runtimes {
@@ -104,10 +117,10 @@ func (am *apiModel) applyConfig(st *functionState, c *configMembers) error {
 		if err := checkEnv(c.Environment.Variables); err != nil {
 			return err
 		}
-		st.Env = nil
-		if len(c.Environment.Variables) > 0 {
-			st.Env = maps.Clone(c.Environment.Variables)
-		}
+		// An empty Variables is kept, and described, as given: AWS echoes
+		// Environment {"Variables": {}} (recorded: LocalStack's
+		// test_function_lifecycle).
+		st.Env = maps.Clone(c.Environment.Variables)
 	}
 	if c.KMSKeyArn != nil {
 		st.KMSKeyArn = *c.KMSKeyArn

@@ -224,7 +224,7 @@ func (s *Service) createFunction(req *request) (*response, error) {
 	}
 	s.put(fn)
 	s.log.Info("created function", "region", region, "function", st.Name, "runtime", st.Runtime)
-	return &response{status: http.StatusCreated, json: s.configuration(fn, false)}, nil
+	return &response{status: http.StatusCreated, json: asCreated(s.configuration(fn, false))}, nil
 }
 
 func (s *Service) getFunction(req *request) (*response, error) {
@@ -232,7 +232,7 @@ func (s *Service) getFunction(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) getFunctionConfiguration(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -358,8 +358,9 @@ func (s *Service) listFunctions(req *request) (*response, error) {
 		out.NextMarker = &next
 		names = names[:maxItems]
 	}
+	all := q.Get("FunctionVersion") == "ALL" // only $LATEST exists: it, qualified
 	for _, name := range names {
-		out.Functions = append(out.Functions, s.configuration(byName[name], false))
+		out.Functions = append(out.Functions, asListed(s.configuration(byName[name], all)))
 	}
 	return &response{status: http.StatusOK, json: out}, nil
 }
@@ -369,10 +370,25 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r, ok := parseRef(req.name); ok && r.qualifier != "" && qualifier != "" && r.qualifier != qualifier {
+		// Checked first, as AWS does (recorded: LocalStack's
+		// test_function_name_and_qualifier_validation,
+		// latest_version_with_additional_qualifier).
+		return nil, errQualifierMismatch
+	}
 	if r, ok := parseRef(req.name); ok && (r.qualifier == latest || (r.qualifier == "" && qualifier == latest)) {
 		return nil, invalidParam("$LATEST version cannot be deleted without deleting the function.")
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	if r, ok := parseRef(req.name); ok && (r.qualifier != "" || qualifier != "") {
+		q := r.qualifier
+		if q == "" {
+			q = qualifier
+		}
+		if q != latest && (r.qualifier == "" || qualifier == "" || r.qualifier == qualifier) {
+			return s.deleteVersion(req, strings.TrimSuffix(req.name, ":"+r.qualifier))
+		}
+	}
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -398,6 +414,24 @@ func (s *Service) deleteFunction(req *request) (*response, error) {
 	return &response{status: http.StatusNoContent}, nil
 }
 
+// deleteVersion deletes a version other than $LATEST. Only $LATEST
+// exists, so there is nothing to delete: AWS answers such a delete of an
+// existing function with success (it is idempotent) and that of a missing
+// function with the unqualified "Function not found" (recorded: LocalStack's
+// test_delete_on_nonexisting_version).
+func (s *Service) deleteVersion(req *request, unqualified string) (*response, error) {
+	t, err := s.resolveFrom(req.region, unqualified, "")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.find(t); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
 func (s *Service) updateFunctionCode(req *request) (*response, error) {
 	if _, err := s.nameParam("UpdateFunctionCode", req, false); err != nil {
 		return nil, err
@@ -413,7 +447,7 @@ func (s *Service) updateFunctionCode(req *request) (*response, error) {
 	if in.Publish != nil && *in.Publish {
 		return nil, unsupported("Publish (function versions)")
 	}
-	t, err := s.resolve(req.region, req.name, "")
+	t, err := s.resolveRequest(req, "")
 	if err != nil {
 		return nil, err
 	}
@@ -480,7 +514,7 @@ func (s *Service) updateFunctionCode(req *request) (*response, error) {
 		return nil, err
 	}
 	trash := s.retire(old)
-	out := s.configuration(fn, false)
+	out := asUpdated(s.configuration(fn, false))
 	s.mu.Unlock()
 	s.removeAll(trash)
 	s.cfg.Runner.Reset(s.arn(t.region, t.name))
@@ -524,7 +558,7 @@ func (s *Service) updateFunctionConfiguration(req *request) (*response, error) {
 	if err := s.decodeRequest("UpdateFunctionConfiguration", body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.resolve(req.region, req.name, "")
+	t, err := s.resolveRequest(req, "")
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +592,7 @@ func (s *Service) updateFunctionConfiguration(req *request) (*response, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
-	out := s.configuration(fn, false)
+	out := asUpdated(s.configuration(fn, false))
 	s.mu.Unlock()
 	s.cfg.Runner.Reset(s.arn(t.region, t.name))
 	s.log.Info("updated function configuration", "region", t.region, "function", t.name)

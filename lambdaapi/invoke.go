@@ -38,7 +38,7 @@ func (s *Service) invoke(req *request) (*response, error) {
 	case h.Get("X-Amz-Durable-Execution-Name") != "":
 		return nil, unsupported("DurableExecutionName (X-Amz-Durable-Execution-Name)")
 	}
-	t, err := s.resolve(req.region, req.name, qualifier)
+	t, err := s.resolveRequest(req, qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +46,12 @@ func (s *Service) invoke(req *request) (*response, error) {
 	_, err = s.find(t)
 	s.mu.Unlock()
 	if err != nil {
+		if !t.qualified {
+			// Invoke names the version it did not find: AWS answers
+			// "Function not found: <arn>:$LATEST" (recorded 2025-11-24:
+			// LocalStack's test_invoke_exceptions).
+			return nil, notFound(t.arn + ":" + latest)
+		}
 		return nil, err
 	}
 	if !invokeContentType(h.Get("Content-Type")) {

@@ -160,6 +160,8 @@ type target struct {
 	arn          string // as the reference spelled it, for "Function not found" messages
 }
 
+var errQualifierMismatch = invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
+
 // resolve interprets a function reference (any form of the model's
 // FunctionName) and an optional ?Qualifier= in region. A full or partial ARN
 // with a region is looked up in that region. Only $LATEST exists: other
@@ -170,7 +172,7 @@ func (s *Service) resolve(region, ref, qualifier string) (target, error) {
 		return target{}, notFound(s.arn(region, ref))
 	}
 	if r.qualifier != "" && qualifier != "" && r.qualifier != qualifier {
-		return target{}, invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
+		return target{}, errQualifierMismatch
 	}
 	q := r.qualifier
 	if q == "" {
@@ -191,6 +193,22 @@ func (s *Service) resolve(region, ref, qualifier string) (target, error) {
 		return target{}, notFound(arn)
 	}
 	return target{region: region, name: r.name, qualified: q != "", arn: arn}, nil
+}
+
+// resolveRequest is resolve for an API request: a full or partial ARN of
+// another region than the request's is refused as AWS refuses it
+// (recorded: LocalStack's test_get_function_wrong_region). Invoke, for the
+// rest of the emulator, still reaches the ARN's region.
+func (s *Service) resolveRequest(req *request, qualifier string) (target, error) {
+	return s.resolveFrom(req.region, req.name, qualifier)
+}
+
+// resolveFrom is resolveRequest for a request in region naming ref.
+func (s *Service) resolveFrom(region, ref, qualifier string) (target, error) {
+	if r, ok := parseRef(ref); ok && r.region != "" && r.region != region {
+		return target{}, newError(errResourceNotFound, "Functions from '%s' are not reachable in this region ('%s')", r.region, region)
+	}
+	return s.resolve(region, ref, qualifier)
 }
 
 // find returns the function t names. Callers hold s.mu.

@@ -82,6 +82,13 @@ func prepareModel(raw []byte) (*apiModel, error) {
 	if s := doc.Shapes["S3Bucket"]; s != nil {
 		s["pattern"] = `(?:[0-9A-Za-z\.\-_]*[0-9A-Za-z\-_])?`
 	}
+	// Lambda checks a NamespacedFunctionName (GetFunction, DeleteFunction,
+	// Invoke, ...) against a pattern of its own, not the model's, and quotes
+	// that one (recorded 2025-11-25: LocalStack's test_invalid_invoke and
+	// test_function_name_and_qualifier_validation).
+	if s := doc.Shapes["NamespacedFunctionName"]; s != nil {
+		s["pattern"] = `(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?`
+	}
 	// Runtimes are checked against what lambdarunner supports, so that an
 	// unknown one is refused with InvalidParameterValueException naming it.
 	var runtimes []string

@@ -56,7 +56,7 @@ type functionState struct {
 	Description      string             `json:"Description"`
 	Timeout          int                `json:"Timeout"`
 	MemorySize       int                `json:"MemorySize"`
-	Env              map[string]string  `json:"Env,omitempty"`
+	Env              map[string]string  `json:"Env"` // nil: no Environment; empty: Environment {"Variables": {}}
 	KMSKeyArn        string             `json:"KMSKeyArn,omitempty"`
 	Architectures    []string           `json:"Architectures"`
 	EphemeralStorage int                `json:"EphemeralStorage"`
@@ -167,9 +167,35 @@ func (s *Service) configuration(fn *function, qualified bool) functionConfigurat
 		SnapStart:        snapStartResponse{ApplyOn: "None", OptimizationStatus: "Off"},
 		LoggingConfig:    loggingConfigResponse{LogFormat: "Text", LogGroup: "/aws/lambda/" + st.Name},
 	}
-	if len(st.Env) > 0 {
+	if st.Env != nil {
 		c.Environment = &environment{Variables: maps.Clone(st.Env)}
 	}
+	return c
+}
+
+// The state a create or an update answers. A function is ready at once,
+// and described as Active and Successful from the next call; but AWS's
+// answer to the call itself is Pending for CreateFunction and InProgress
+// for UpdateFunctionConfiguration and UpdateFunctionCode, with these
+// reasons (recorded: LocalStack's test_function_lifecycle, 2025-11-25; the
+// reason of an update is "being created" there too). Clients that wait for
+// the function (the SDKs' waiters, Terraform, CDK) then find it ready.
+
+func asCreated(c functionConfiguration) functionConfiguration {
+	c.State, c.StateReason, c.StateReasonCode, c.LastUpdateStatus = "Pending", "The function is being created.", "Creating", ""
+	return c
+}
+
+func asUpdated(c functionConfiguration) functionConfiguration {
+	c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "InProgress", "The function is being created.", "Creating"
+	return c
+}
+
+// asListed is a configuration as ListFunctions answers it: without State
+// nor LastUpdateStatus (recorded 2025-11-25: LocalStack's
+// test_list_functions).
+func asListed(c functionConfiguration) functionConfiguration {
+	c.State, c.LastUpdateStatus = "", ""
 	return c
 }
 

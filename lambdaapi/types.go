@@ -118,13 +118,19 @@ type functionConfiguration struct {
 	KMSKeyArn        string                `json:"KMSKeyArn,omitempty"`
 	TracingConfig    tracingConfigResponse `json:"TracingConfig"`
 	RevisionID       string                `json:"RevisionId"`
-	State            string                `json:"State"`
-	LastUpdateStatus string                `json:"LastUpdateStatus"`
-	PackageType      string                `json:"PackageType"`
-	Architectures    []string              `json:"Architectures"`
-	EphemeralStorage ephemeralStorage      `json:"EphemeralStorage"`
-	SnapStart        snapStartResponse     `json:"SnapStart"`
-	LoggingConfig    loggingConfigResponse `json:"LoggingConfig"`
+	State            string                `json:"State,omitempty"`
+	StateReason      string                `json:"StateReason,omitempty"`
+	StateReasonCode  string                `json:"StateReasonCode,omitempty"`
+	LastUpdateStatus string                `json:"LastUpdateStatus,omitempty"`
+	// LastUpdateStatusReason and LastUpdateStatusReasonCode, as AWS
+	// answers an update.
+	LastUpdateStatusReason     string                `json:"LastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string                `json:"LastUpdateStatusReasonCode,omitempty"`
+	PackageType                string                `json:"PackageType"`
+	Architectures              []string              `json:"Architectures"`
+	EphemeralStorage           ephemeralStorage      `json:"EphemeralStorage"`
+	SnapStart                  snapStartResponse     `json:"SnapStart"`
+	LoggingConfig              loggingConfigResponse `json:"LoggingConfig"`
 }
 
 type vpcConfigResponse struct {

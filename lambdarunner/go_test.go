@@ -242,7 +242,7 @@ func TestGoTimeout(t *testing.T) {
 	if res.FunctionError != "Unhandled" || res.Failure != FailureTimeout {
 		t.Fatalf("FunctionError = %q, Failure = %v", res.FunctionError, res.Failure)
 	}
-	want := regexp.MustCompile(`^\{"errorMessage":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ` + res.RequestID + ` Task timed out after (\d+\.\d\d) seconds"\}$`)
+	want := regexp.MustCompile(`^\{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ` + res.RequestID + ` Error: Task timed out after (\d+\.\d\d) seconds"\}$`)
 	m := want.FindSubmatch(res.Payload)
 	if m == nil {
 		t.Fatalf("timeout payload %s", res.Payload)

@@ -269,11 +269,12 @@ func truncSeconds(d time.Duration) float64 {
 	return float64(d/(10*time.Millisecond)) / 100
 }
 
-// timeoutJSON is Lambda's timeout payload.
-func timeoutJSON(id string, at time.Time, dur time.Duration) []byte {
-	return marshalNoEscape(struct {
-		ErrorMessage string `json:"errorMessage"`
-	}{fmt.Sprintf("%s %s Task timed out after %.2f seconds", lambdaTimestamp(at), id, truncSeconds(dur))})
+// timeoutJSON is Lambda's timeout payload: {"errorType":
+// "Sandbox.Timedout", "errorMessage": "RequestId: <id> Error: Task timed
+// out after N.NN seconds"} (recorded 2025-11-25: LocalStack's
+// test_lambda_invoke_with_timeout; the log line keeps the timestamped form).
+func timeoutJSON(id string, _ time.Time, dur time.Duration) []byte {
+	return errorJSON("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, truncSeconds(dur)))
 }
 
 // errorJSON is the {"errorType","errorMessage"} body platform errors use.
