@@ -2,9 +2,11 @@ package receiver
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"sync"
+	"unicode/utf8"
 )
 
 // journal is what a receiver keeps of the requests it answered: the
@@ -68,4 +70,13 @@ func (j *journal[T]) writeLog(w io.Writer, line any) {
 	j.logMu.Lock()
 	defer j.logMu.Unlock()
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// logText is a record or body as a log line shows it: its text when it is
+// UTF-8, else "base64:" and its bytes in base64.
+func logText(d []byte) string {
+	if utf8.Valid(d) {
+		return string(d)
+	}
+	return "base64:" + base64.StdEncoding.EncodeToString(d)
 }

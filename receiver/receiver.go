@@ -330,11 +330,7 @@ func (rc *Receiver) log(req *Request) {
 	for _, r := range req.Records {
 		l.Bytes += len(r)
 		if rc.opts.LogRecords {
-			if utf8.Valid(r) {
-				l.Data = append(l.Data, string(r))
-			} else {
-				l.Data = append(l.Data, "base64:"+base64.StdEncoding.EncodeToString(r))
-			}
+			l.Data = append(l.Data, logText(r))
 		}
 	}
 	rc.journal.writeLog(rc.opts.Log, l)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Splunk is the other side of a Firehose Splunk destination: a strict
@@ -388,11 +386,7 @@ func (s *Splunk) log(req *SplunkRequest) {
 			data = req.Events
 		}
 		for _, d := range data {
-			if utf8.Valid(d) {
-				l.Data = append(l.Data, string(d))
-			} else {
-				l.Data = append(l.Data, "base64:"+base64.StdEncoding.EncodeToString(d))
-			}
+			l.Data = append(l.Data, logText(d))
 		}
 	}
 	s.journal.writeLog(s.opts.Log, l)
