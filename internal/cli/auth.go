@@ -144,6 +144,12 @@ func postAdmin(name, u string, client *http.Client, getenv func(string) string, 
 		fmt.Fprintln(stderr, name+":", err)
 		return 1
 	}
+	return printAnswer(resp, stdout)
+}
+
+// printAnswer copies the server's answer to stdout and returns the exit
+// code: 0 for 200 OK, 1 otherwise. It closes the body.
+func printAnswer(resp *http.Response, stdout io.Writer) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(stdout, resp.Body)
 	if resp.StatusCode != http.StatusOK {

@@ -181,10 +181,5 @@ func healthCommand(args []string, getenv func(string) string, stdout, stderr io.
 		fmt.Fprintln(stderr, "firehose-local health:", err)
 		return 1
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(stdout, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return 1
-	}
-	return 0
+	return printAnswer(resp, stdout)
 }
