@@ -303,8 +303,7 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 	ctx, stop := p.batchContext(context.Background(), true)
 	defer stop()
 	records := end - start
-	var elapsed time.Duration
-	backoff := httpInitialBackoff
+	retry := newRetryBackoff()
 	attempts := 0
 	var fail *httpFailure
 	for {
@@ -323,34 +322,47 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 			p.log.Debug("delivered to the HTTP endpoint", "endpoint", h.logName, "requestId", id, "records", records, "attempts", attempts)
 			return true
 		}
-		p.mu.Lock()
-		b.err = errors.New(fail.code + ": " + fail.message)
-		p.mu.Unlock()
-		processor := ""
-		if b.cfg.proc != nil {
-			processor = b.cfg.proc.processor.Name()
-		}
-		p.logError(b.cfg, false, fail.code, fail.message, processor)
+		p.noteFailure(b, fail.code, fail.message, processorName(b.cfg))
 		if fail.permanent {
 			p.log.Error("HTTP endpoint answered 413: a permanent failure, so the records are neither retried nor backed up, as on AWS",
 				"endpoint", h.logName, "requestId", id, "records", records, "error", fail.message)
 			return true
 		}
-		remaining := h.retry - elapsed
+		remaining := h.retry - retry.elapsed
 		p.log.Warn("HTTP endpoint delivery failed", "endpoint", h.logName, "requestId", id, "attempt", attempts,
 			"records", records, "errorCode", fail.code, "error", fail.message, "retryTimeLeft", max(remaining, 0))
 		if remaining <= 0 {
 			break
 		}
-		wait := min(jitter(backoff), remaining)
-		before := p.d.Clock.Now()
-		if !p.wait(b, wait) {
+		if !retry.wait(p, b, remaining) {
 			return false
 		}
-		elapsed += p.d.Clock.Now().Sub(before)
-		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	return p.backupFailed(b, start, end, attempts, fail, id)
+}
+
+// retryBackoff is the jittered exponential backoff between the attempts of
+// an HTTP endpoint, Splunk or OpenSearch delivery, and the time spent
+// waiting in it: what counts against RetryOptions.DurationInSeconds.
+type retryBackoff struct {
+	next    time.Duration
+	elapsed time.Duration
+}
+
+func newRetryBackoff() retryBackoff { return retryBackoff{next: httpInitialBackoff} }
+
+// wait waits the next backoff, jittered and at most remaining, adds the
+// time waited to elapsed, and doubles the next backoff up to the maximum.
+// It reports false when p.wait does: the batch was abandoned.
+func (r *retryBackoff) wait(p *Pipeline, b *Batch, remaining time.Duration) bool {
+	wait := min(jitter(r.next), remaining)
+	before := p.d.Clock.Now()
+	if !p.wait(b, wait) {
+		return false
+	}
+	r.elapsed += p.d.Clock.Now().Sub(before)
+	r.next = min(r.next*2, httpMaxBackoff)
+	return true
 }
 
 // jitter spreads d by ±15%, capped at the maximum backoff.
@@ -505,6 +517,14 @@ type httpErrorDocument struct {
 	DataID                 string `json:"dataId"`
 }
 
+// errorBatch is a batch of one object, lines (error documents for b's
+// records, the earliest of which arrived at arrival), for the error output
+// of errorType.
+func errorBatch(b *Batch, lines []byte, arrival int64, errorType string) *Batch {
+	return &Batch{cfg: b.cfg, data: lines, ends: []int{len(lines)}, arrivals: []int64{arrival},
+		first: time.UnixMilli(arrival), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorType}
+}
+
 // backupFailed writes records [start, end) of b, which the endpoint never
 // accepted, to the S3 backup as http-endpoint-failed error documents. It
 // reports false if shutdown abandoned them.
@@ -531,8 +551,7 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 		}
 		_ = enc.Encode(d)
 	}
-	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
-		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}
+	eb := errorBatch(b, lines.Bytes(), b.arrivals[start], errorOutputHTTP)
 	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
 		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
 	return p.deliverS3(eb) && !p.isDiscarded()

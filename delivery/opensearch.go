@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -431,12 +430,8 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 	}
 	ctx, stop := p.batchContext(context.Background(), true)
 	defer stop()
-	processor := ""
-	if b.cfg.proc != nil {
-		processor = b.cfg.proc.processor.Name()
-	}
-	var elapsed time.Duration
-	backoff := httpInitialBackoff
+	processor := processorName(b.cfg)
+	retry := newRetryBackoff()
 	attempts := 0
 	for len(pending) > 0 {
 		attempts++
@@ -471,23 +466,16 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 			break
 		}
 		first := docs[pending[0]].failure
-		p.mu.Lock()
-		b.err = errors.New(first.code + ": " + first.message)
-		p.mu.Unlock()
-		p.logError(b.cfg, false, first.code, first.message, processor)
-		remaining := c.retry - elapsed
+		p.noteFailure(b, first.code, first.message, processor)
+		remaining := c.retry - retry.elapsed
 		p.log.Warn("OpenSearch delivery failed", "destination", c.logName, "attempt", attempts, "failedDocuments", len(pending),
 			"errorCode", first.code, "error", first.message, "retryTimeLeft", max(remaining, 0))
 		if remaining <= 0 {
 			break
 		}
-		wait := min(jitter(backoff), remaining)
-		before := p.d.Clock.Now()
-		if !p.wait(b, wait) {
+		if !retry.wait(p, b, remaining) {
 			return p.isDiscarded()
 		}
-		elapsed += p.d.Clock.Now().Sub(before)
-		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	isLost := make([]bool, n)
 	for _, i := range pending {
@@ -668,8 +656,7 @@ func (p *Pipeline) writeFailedDocuments(b *Batch, docs []osDoc, lost []int, atte
 		}
 		first = min(first, b.arrivals[i])
 	}
-	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{first},
-		first: time.UnixMilli(first), done: make(chan struct{}), retryNow: b.retryNow, errorType: c.kind.ErrorOutputType()}
+	eb := errorBatch(b, lines.Bytes(), first, c.kind.ErrorOutputType())
 	p.log.Error("OpenSearch retry duration exhausted: documents written to S3 as "+c.kind.ErrorOutputType(),
 		"destination", c.logName, "attempts", attempts, "documents", len(lost), "bucket", b.cfg.bucket)
 	return p.deliverS3(eb) && !p.isDiscarded()

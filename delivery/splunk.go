@@ -275,8 +275,7 @@ func (p *Pipeline) deliverSplunk(b *Batch) bool {
 	s := b.cfg.splunk
 	ctx, stop := p.batchContext(context.Background(), true)
 	defer stop()
-	var elapsed time.Duration
-	backoff := httpInitialBackoff
+	retry := newRetryBackoff()
 	attempts := 0
 	var fail *splunkFailure
 	for {
@@ -299,27 +298,16 @@ func (p *Pipeline) deliverSplunk(b *Batch) bool {
 			p.log.Debug("delivered to Splunk", "endpoint", s.logName, "records", len(b.ends), "attempts", attempts)
 			return true
 		}
-		p.mu.Lock()
-		b.err = errors.New(fail.code + ": " + fail.message)
-		p.mu.Unlock()
-		processor := ""
-		if b.cfg.proc != nil {
-			processor = b.cfg.proc.processor.Name()
-		}
-		p.logError(b.cfg, false, fail.code, fail.message, processor)
-		remaining := b.cfg.http.retry - elapsed
+		p.noteFailure(b, fail.code, fail.message, processorName(b.cfg))
+		remaining := b.cfg.http.retry - retry.elapsed
 		p.log.Warn("Splunk delivery failed", "endpoint", s.logName, "attempt", attempts, "records", len(b.ends),
 			"errorCode", fail.code, "error", fail.message, "retryTimeLeft", max(remaining, 0))
 		if remaining <= 0 {
 			break
 		}
-		wait := min(jitter(backoff), remaining)
-		before := p.d.Clock.Now()
-		if !p.wait(b, wait) {
+		if !retry.wait(p, b, remaining) {
 			return p.isDiscarded()
 		}
-		elapsed += p.d.Clock.Now().Sub(before)
-		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	return p.backupSplunkFailed(b, attempts, fail)
 }
@@ -515,8 +503,7 @@ func (p *Pipeline) backupSplunkFailed(b *Batch, attempts int, f *splunkFailure) 
 			EventID:                fmt.Sprintf("%s%020d.0", recordIDPrefix, base+uint64(i)),
 		})
 	}
-	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[0]},
-		first: time.UnixMilli(b.arrivals[0]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputSplunk}
+	eb := errorBatch(b, lines.Bytes(), b.arrivals[0], errorOutputSplunk)
 	p.log.Error("Splunk retry duration exhausted: records written to the S3 backup as splunk-failed",
 		"endpoint", b.cfg.splunk.logName, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
 	return p.deliverS3(eb) && !p.isDiscarded()
