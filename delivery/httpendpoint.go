@@ -198,6 +198,28 @@ func localHost(host string) bool {
 	return true
 }
 
+// useDestinationBuffer makes c, built from a destination's S3
+// configuration by newS3DestConfig, the destination's: the S3 buffering
+// hints stay for the S3 backup, and the destination's (sizeMB, intervalS;
+// the interval at most maxInterval when that is set) cut its batches.
+func (c *destConfig) useDestinationBuffer(sizeMB, intervalS int, maxInterval time.Duration) {
+	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
+	c.sizeLimit, c.interval = sizeMB<<20, time.Duration(intervalS)*time.Second
+	if maxInterval > 0 && c.interval > maxInterval {
+		c.interval = maxInterval
+	}
+}
+
+// setDestinationLogs sets the error log targets of a destination with an S3
+// configuration (HTTP endpoint, Splunk, OpenSearch): the destination's
+// (DestinationDelivery), and the S3 configuration's (BackupDelivery).
+func (c *destConfig) setDestinationLogs(dest *protocol.CloudWatchLoggingOptions, s3 *protocol.S3DestinationConfiguration) {
+	c.logDest = newLogTarget(dest, streamDestinationDelivery)
+	if s3 != nil {
+		c.logBackup = newLogTarget(s3.CloudWatchLoggingOptions, streamBackupDelivery)
+	}
+}
+
 // httpEndpoint sends each batch to an HTTP endpoint in AWS's request
 // contract, its failures to the S3 backup.
 type httpEndpoint struct{}

@@ -668,20 +668,13 @@ func (p *Pipeline) writeFailedDocuments(b *Batch, docs []osDoc, lost []int, atte
 // destination's buffering hints, processing and logging.
 func newOpenSearchDestConfig(s OpenSearchSpec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
 	c := newS3DestConfig(s.S3(), version, maxInterval)
-	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
 	size, interval := BufferingHints(s.BufferingHints)
-	c.sizeLimit, c.interval = size<<20, time.Duration(interval)*time.Second
-	if maxInterval > 0 && c.interval > maxInterval {
-		c.interval = maxInterval
-	}
+	c.useDestinationBuffer(size, interval, maxInterval)
 	// The configuration was checked when it was accepted.
 	pc, _ := parseProcessing(s.ProcessingConfiguration, maxInterval, false)
 	c.setProcessing(pc)
 	c.os = newOpenSearchConfig(s, rewrites)
 	c.dest = openSearch{}
-	c.logDest = newLogTarget(s.CloudWatchLoggingOptions, streamDestinationDelivery)
-	if s.S3Configuration != nil {
-		c.logBackup = newLogTarget(s.S3Configuration.CloudWatchLoggingOptions, streamBackupDelivery)
-	}
+	c.setDestinationLogs(s.CloudWatchLoggingOptions, s.S3Configuration)
 	return c
 }

@@ -199,12 +199,8 @@ type splunkConfig struct {
 
 func newSplunkDestConfig(h protocol.SplunkDestinationConfiguration, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
 	c := newS3DestConfig(SplunkS3Backup(h), version, maxInterval)
-	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
 	size, interval := SplunkBufferingHints(h.BufferingHints)
-	c.sizeLimit, c.interval = size<<20, time.Duration(interval)*time.Second
-	if maxInterval > 0 && c.interval > maxInterval {
-		c.interval = maxInterval
-	}
+	c.useDestinationBuffer(size, interval, maxInterval)
 	// The configuration was checked when it was accepted.
 	pc, _ := parseProcessing(h.ProcessingConfiguration, maxInterval, false)
 	if pc != nil && pc.proc != nil && !LambdaBufferGiven(h.ProcessingConfiguration) {
@@ -230,11 +226,7 @@ func newSplunkDestConfig(h protocol.SplunkDestinationConfiguration, version int,
 	// endpoint: its name in logs, the retry duration, AllEvents backup.
 	c.http = &httpConfig{logName: s.logName, retry: time.Duration(SplunkRetrySeconds(h)) * time.Second, allData: h.S3BackupMode == "AllEvents"}
 	c.dest = splunkDestination{}
-	c.logDest = newLogTarget(h.CloudWatchLoggingOptions, streamDestinationDelivery)
-	c.logBackup = nil
-	if h.S3Configuration != nil {
-		c.logBackup = newLogTarget(h.S3Configuration.CloudWatchLoggingOptions, streamBackupDelivery)
-	}
+	c.setDestinationLogs(h.CloudWatchLoggingOptions, h.S3Configuration)
 	return c
 }
 
