@@ -416,12 +416,7 @@ func (p *Pipeline) attempt(ctx context.Context, h *httpConfig, id string, body [
 	if h.gzip {
 		hd.Set("Content-Encoding", "gzip")
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return transportFailure(err, actx, timeout)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	resp, data, err := p.exchange(req, maxResponseBody)
 	if err != nil {
 		return transportFailure(err, actx, timeout)
 	}
@@ -429,6 +424,22 @@ func (p *Pipeline) attempt(ctx context.Context, h *httpConfig, id string, body [
 		return &httpFailure{code: codeHTTPTooLarge, message: "The response received from the endpoint is larger than 1 MiB."}
 	}
 	return judgeResponse(resp, data, id)
+}
+
+// exchange sends req through p.client and reads the answer's body, at most
+// limit+1 bytes of it (more than limit: too large, for the caller to say).
+// An error is the transport's, for the caller to classify.
+func (p *Pipeline) exchange(req *http.Request, limit int) (*http.Response, []byte, error) {
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, data, nil
 }
 
 // transportFailure classifies an error that left no complete response.

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -521,13 +520,7 @@ func (p *Pipeline) bulkAttempt(ctx context.Context, c *osConfig, body []byte, co
 	if err := v4.NewSigner().SignHTTP(actx, creds, req, hash, c.kind.signingService(), region, p.d.Clock.Now()); err != nil {
 		return nil, &osFailure{code: prefix + "AccessDenied", message: "Signing the request failed: " + err.Error()}
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		f := transportFailure(err, actx, timeout)
-		return nil, &osFailure{code: prefix + strings.TrimPrefix(f.code, "HttpEndpoint."), message: f.message}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBulkResponse+1))
+	resp, data, err := p.exchange(req, maxBulkResponse)
 	if err != nil {
 		f := transportFailure(err, actx, timeout)
 		return nil, &osFailure{code: prefix + strings.TrimPrefix(f.code, "HttpEndpoint."), message: f.message}

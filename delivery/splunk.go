@@ -383,12 +383,7 @@ func (p *Pipeline) hecCall(ctx context.Context, s *splunkConfig, path string, bo
 	if path == SplunkRawPath {
 		req.Header.Set("Content-Type", "text/plain")
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return 0, nil, splunkTransportFailure(err, actx, timeout)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	resp, data, err := p.exchange(req, maxResponseBody)
 	if err != nil {
 		return 0, nil, splunkTransportFailure(err, actx, timeout)
 	}
