@@ -91,15 +91,3 @@ func jdbcHost(raw string) string {
 	}
 	return j.Scheme + "://" + net.JoinHostPort(j.Host, j.Port) + "/" + j.Database
 }
-
-// countSet counts the true values: how many destinations a stored stream
-// names.
-func countSet(set ...bool) int {
-	n := 0
-	for _, b := range set {
-		if b {
-			n++
-		}
-	}
-	return n
-}
