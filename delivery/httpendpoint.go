@@ -442,11 +442,26 @@ func (p *Pipeline) exchange(req *http.Request, limit int) (*http.Response, []byt
 	return resp, data, nil
 }
 
-// transportFailure classifies an error that left no complete response.
-func transportFailure(err error, actx context.Context, timeout time.Duration) *httpFailure {
+// transportKind is what went wrong with a request that left no complete
+// answer.
+type transportKind int
+
+const (
+	transportOther       transportKind = iota
+	transportTimeout                   // no answer within the timeout
+	transportCertificate               // the server's certificate was not accepted
+	transportHandshake                 // another TLS failure
+	transportConnect                   // the name did not resolve, or the dial failed
+	transportReset                     // the connection was reset or closed before a complete answer
+)
+
+// classifyTransport says what kind of failure err, from a request made
+// under actx, is. It returns err without its url.Error wrapping: the URL
+// may hold secrets (it is in the configuration anyway).
+func classifyTransport(err error, actx context.Context) (transportKind, error) {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
-		err = uerr.Err // the URL may hold secrets; it is in the configuration anyway
+		err = uerr.Err
 	}
 	var (
 		recordErr tls.RecordHeaderError
@@ -459,13 +474,28 @@ func transportFailure(err error, actx context.Context, timeout time.Duration) *h
 	)
 	switch {
 	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return &httpFailure{code: codeHTTPTimeout, message: fmt.Sprintf("The endpoint did not respond within %s.", timeout)}
-	case errors.As(err, &recordErr), errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr),
-		errors.As(err, &certErr), strings.Contains(err.Error(), "tls: "):
-		return &httpFailure{code: codeHTTPSSL, message: "The SSL handshake with the endpoint failed: " + err.Error()}
+		return transportTimeout, err
+	case errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr), errors.As(err, &certErr):
+		return transportCertificate, err
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "tls: "):
+		return transportHandshake, err
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		return &httpFailure{code: codeHTTPConnection, message: "Firehose could not connect to the endpoint: " + err.Error()}
+		return transportConnect, err
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return transportReset, err
+	}
+	return transportOther, err
+}
+
+// transportFailure classifies an error that left no complete response.
+func transportFailure(err error, actx context.Context, timeout time.Duration) *httpFailure {
+	kind, err := classifyTransport(err, actx)
+	switch kind {
+	case transportTimeout:
+		return &httpFailure{code: codeHTTPTimeout, message: fmt.Sprintf("The endpoint did not respond within %s.", timeout)}
+	case transportCertificate, transportHandshake:
+		return &httpFailure{code: codeHTTPSSL, message: "The SSL handshake with the endpoint failed: " + err.Error()}
+	case transportReset:
 		return &httpFailure{code: codeHTTPReset, message: "The endpoint reset or closed the connection before a complete response: " + err.Error()}
 	}
 	return &httpFailure{code: codeHTTPConnection, message: "Firehose could not connect to the endpoint: " + err.Error()}

@@ -3,20 +3,14 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -429,29 +423,15 @@ func hecFailure(status int, body []byte) *splunkFailure {
 
 // splunkTransportFailure classifies an error that left no complete answer.
 func splunkTransportFailure(err error, actx context.Context, timeout time.Duration) *splunkFailure {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	var (
-		verifyErr *tls.CertificateVerificationError
-		authErr   x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		certErr   x509.CertificateInvalidError
-		recordErr tls.RecordHeaderError
-		opErr     *net.OpError
-		dnsErr    *net.DNSError
-	)
-	switch {
-	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+	kind, err := classifyTransport(err, actx)
+	switch kind {
+	case transportTimeout:
 		return splunkFail(codeSplunkConnTimeout, fmt.Sprintf("No answer within %s.", timeout))
-	case errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr), errors.As(err, &certErr):
+	case transportCertificate:
 		return splunkFail(codeSplunkSSLUnverified, err.Error())
-	case errors.As(err, &recordErr), strings.Contains(err.Error(), "tls: "):
+	case transportHandshake:
 		return splunkFail(codeSplunkSSLHandshake, err.Error())
-	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		return splunkFail(codeSplunkInvalidEndpoint, err.Error())
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case transportReset:
 		return splunkFail(codeSplunkConnClosed, err.Error())
 	}
 	return splunkFail(codeSplunkInvalidEndpoint, err.Error())
