@@ -60,6 +60,23 @@ type errorEvent struct {
 // logError writes one error event for a batch of cfg, to the backup's
 // target when backup is true, else the destination's. It does nothing when
 // that logging is off.
+// noteFailure records a failed delivery attempt of b: the batch's error,
+// and the destination's error log entry.
+func (p *Pipeline) noteFailure(b *Batch, code, message, processor string) {
+	p.mu.Lock()
+	b.err = errors.New(code + ": " + message)
+	p.mu.Unlock()
+	p.logError(b.cfg, false, code, message, processor)
+}
+
+// processorName is the name of cfg's Lambda processor, or "" without one.
+func processorName(cfg destConfig) string {
+	if cfg.proc != nil {
+		return cfg.proc.processor.Name()
+	}
+	return ""
+}
+
 func (p *Pipeline) logError(cfg destConfig, backup bool, code, message, processor string) {
 	t := cfg.logDest
 	if backup {

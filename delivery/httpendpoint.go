@@ -198,6 +198,28 @@ func localHost(host string) bool {
 	return true
 }
 
+// useDestinationBuffer makes c, built from a destination's S3
+// configuration by newS3DestConfig, the destination's: the S3 buffering
+// hints stay for the S3 backup, and the destination's (sizeMB, intervalS;
+// the interval at most maxInterval when that is set) cut its batches.
+func (c *destConfig) useDestinationBuffer(sizeMB, intervalS int, maxInterval time.Duration) {
+	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
+	c.sizeLimit, c.interval = sizeMB<<20, time.Duration(intervalS)*time.Second
+	if maxInterval > 0 && c.interval > maxInterval {
+		c.interval = maxInterval
+	}
+}
+
+// setDestinationLogs sets the error log targets of a destination with an S3
+// configuration (HTTP endpoint, Splunk, OpenSearch): the destination's
+// (DestinationDelivery), and the S3 configuration's (BackupDelivery).
+func (c *destConfig) setDestinationLogs(dest *protocol.CloudWatchLoggingOptions, s3 *protocol.S3DestinationConfiguration) {
+	c.logDest = newLogTarget(dest, streamDestinationDelivery)
+	if s3 != nil {
+		c.logBackup = newLogTarget(s3.CloudWatchLoggingOptions, streamBackupDelivery)
+	}
+}
+
 // httpEndpoint sends each batch to an HTTP endpoint in AWS's request
 // contract, its failures to the S3 backup.
 type httpEndpoint struct{}
@@ -303,8 +325,7 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 	ctx, stop := p.batchContext(context.Background(), true)
 	defer stop()
 	records := end - start
-	var elapsed time.Duration
-	backoff := httpInitialBackoff
+	retry := newRetryBackoff()
 	attempts := 0
 	var fail *httpFailure
 	for {
@@ -323,34 +344,47 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 			p.log.Debug("delivered to the HTTP endpoint", "endpoint", h.logName, "requestId", id, "records", records, "attempts", attempts)
 			return true
 		}
-		p.mu.Lock()
-		b.err = errors.New(fail.code + ": " + fail.message)
-		p.mu.Unlock()
-		processor := ""
-		if b.cfg.proc != nil {
-			processor = b.cfg.proc.processor.Name()
-		}
-		p.logError(b.cfg, false, fail.code, fail.message, processor)
+		p.noteFailure(b, fail.code, fail.message, processorName(b.cfg))
 		if fail.permanent {
 			p.log.Error("HTTP endpoint answered 413: a permanent failure, so the records are neither retried nor backed up, as on AWS",
 				"endpoint", h.logName, "requestId", id, "records", records, "error", fail.message)
 			return true
 		}
-		remaining := h.retry - elapsed
+		remaining := h.retry - retry.elapsed
 		p.log.Warn("HTTP endpoint delivery failed", "endpoint", h.logName, "requestId", id, "attempt", attempts,
 			"records", records, "errorCode", fail.code, "error", fail.message, "retryTimeLeft", max(remaining, 0))
 		if remaining <= 0 {
 			break
 		}
-		wait := min(jitter(backoff), remaining)
-		before := p.d.Clock.Now()
-		if !p.wait(b, wait) {
+		if !retry.wait(p, b, remaining) {
 			return false
 		}
-		elapsed += p.d.Clock.Now().Sub(before)
-		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	return p.backupFailed(b, start, end, attempts, fail, id)
+}
+
+// retryBackoff is the jittered exponential backoff between the attempts of
+// an HTTP endpoint, Splunk or OpenSearch delivery, and the time spent
+// waiting in it: what counts against RetryOptions.DurationInSeconds.
+type retryBackoff struct {
+	next    time.Duration
+	elapsed time.Duration
+}
+
+func newRetryBackoff() retryBackoff { return retryBackoff{next: httpInitialBackoff} }
+
+// wait waits the next backoff, jittered and at most remaining, adds the
+// time waited to elapsed, and doubles the next backoff up to the maximum.
+// It reports false when p.wait does: the batch was abandoned.
+func (r *retryBackoff) wait(p *Pipeline, b *Batch, remaining time.Duration) bool {
+	wait := min(jitter(r.next), remaining)
+	before := p.d.Clock.Now()
+	if !p.wait(b, wait) {
+		return false
+	}
+	r.elapsed += p.d.Clock.Now().Sub(before)
+	r.next = min(r.next*2, httpMaxBackoff)
+	return true
 }
 
 // jitter spreads d by ±15%, capped at the maximum backoff.
@@ -382,12 +416,7 @@ func (p *Pipeline) attempt(ctx context.Context, h *httpConfig, id string, body [
 	if h.gzip {
 		hd.Set("Content-Encoding", "gzip")
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return transportFailure(err, actx, timeout)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	resp, data, err := p.exchange(req, maxResponseBody)
 	if err != nil {
 		return transportFailure(err, actx, timeout)
 	}
@@ -397,11 +426,42 @@ func (p *Pipeline) attempt(ctx context.Context, h *httpConfig, id string, body [
 	return judgeResponse(resp, data, id)
 }
 
-// transportFailure classifies an error that left no complete response.
-func transportFailure(err error, actx context.Context, timeout time.Duration) *httpFailure {
+// exchange sends req through p.client and reads the answer's body, at most
+// limit+1 bytes of it (more than limit: too large, for the caller to say).
+// An error is the transport's, for the caller to classify.
+func (p *Pipeline) exchange(req *http.Request, limit int) (*http.Response, []byte, error) {
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, data, nil
+}
+
+// transportKind is what went wrong with a request that left no complete
+// answer.
+type transportKind int
+
+const (
+	transportOther       transportKind = iota
+	transportTimeout                   // no answer within the timeout
+	transportCertificate               // the server's certificate was not accepted
+	transportHandshake                 // another TLS failure
+	transportConnect                   // the name did not resolve, or the dial failed
+	transportReset                     // the connection was reset or closed before a complete answer
+)
+
+// classifyTransport says what kind of failure err, from a request made
+// under actx, is. It returns err without its url.Error wrapping: the URL
+// may hold secrets (it is in the configuration anyway).
+func classifyTransport(err error, actx context.Context) (transportKind, error) {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
-		err = uerr.Err // the URL may hold secrets; it is in the configuration anyway
+		err = uerr.Err
 	}
 	var (
 		recordErr tls.RecordHeaderError
@@ -414,13 +474,28 @@ func transportFailure(err error, actx context.Context, timeout time.Duration) *h
 	)
 	switch {
 	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return &httpFailure{code: codeHTTPTimeout, message: fmt.Sprintf("The endpoint did not respond within %s.", timeout)}
-	case errors.As(err, &recordErr), errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr),
-		errors.As(err, &certErr), strings.Contains(err.Error(), "tls: "):
-		return &httpFailure{code: codeHTTPSSL, message: "The SSL handshake with the endpoint failed: " + err.Error()}
+		return transportTimeout, err
+	case errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr), errors.As(err, &certErr):
+		return transportCertificate, err
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "tls: "):
+		return transportHandshake, err
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		return &httpFailure{code: codeHTTPConnection, message: "Firehose could not connect to the endpoint: " + err.Error()}
+		return transportConnect, err
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return transportReset, err
+	}
+	return transportOther, err
+}
+
+// transportFailure classifies an error that left no complete response.
+func transportFailure(err error, actx context.Context, timeout time.Duration) *httpFailure {
+	kind, err := classifyTransport(err, actx)
+	switch kind {
+	case transportTimeout:
+		return &httpFailure{code: codeHTTPTimeout, message: fmt.Sprintf("The endpoint did not respond within %s.", timeout)}
+	case transportCertificate, transportHandshake:
+		return &httpFailure{code: codeHTTPSSL, message: "The SSL handshake with the endpoint failed: " + err.Error()}
+	case transportReset:
 		return &httpFailure{code: codeHTTPReset, message: "The endpoint reset or closed the connection before a complete response: " + err.Error()}
 	}
 	return &httpFailure{code: codeHTTPConnection, message: "Firehose could not connect to the endpoint: " + err.Error()}
@@ -505,6 +580,14 @@ type httpErrorDocument struct {
 	DataID                 string `json:"dataId"`
 }
 
+// errorBatch is a batch of one object, lines (error documents for b's
+// records, the earliest of which arrived at arrival), for the error output
+// of errorType.
+func errorBatch(b *Batch, lines []byte, arrival int64, errorType string) *Batch {
+	return &Batch{cfg: b.cfg, data: lines, ends: []int{len(lines)}, arrivals: []int64{arrival},
+		first: time.UnixMilli(arrival), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorType}
+}
+
 // backupFailed writes records [start, end) of b, which the endpoint never
 // accepted, to the S3 backup as http-endpoint-failed error documents. It
 // reports false if shutdown abandoned them.
@@ -531,8 +614,7 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 		}
 		_ = enc.Encode(d)
 	}
-	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
-		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}
+	eb := errorBatch(b, lines.Bytes(), b.arrivals[start], errorOutputHTTP)
 	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
 		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
 	return p.deliverS3(eb) && !p.isDiscarded()

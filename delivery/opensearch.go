@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -431,12 +429,8 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 	}
 	ctx, stop := p.batchContext(context.Background(), true)
 	defer stop()
-	processor := ""
-	if b.cfg.proc != nil {
-		processor = b.cfg.proc.processor.Name()
-	}
-	var elapsed time.Duration
-	backoff := httpInitialBackoff
+	processor := processorName(b.cfg)
+	retry := newRetryBackoff()
 	attempts := 0
 	for len(pending) > 0 {
 		attempts++
@@ -471,23 +465,16 @@ func (p *Pipeline) deliverOpenSearch(b *Batch) bool {
 			break
 		}
 		first := docs[pending[0]].failure
-		p.mu.Lock()
-		b.err = errors.New(first.code + ": " + first.message)
-		p.mu.Unlock()
-		p.logError(b.cfg, false, first.code, first.message, processor)
-		remaining := c.retry - elapsed
+		p.noteFailure(b, first.code, first.message, processor)
+		remaining := c.retry - retry.elapsed
 		p.log.Warn("OpenSearch delivery failed", "destination", c.logName, "attempt", attempts, "failedDocuments", len(pending),
 			"errorCode", first.code, "error", first.message, "retryTimeLeft", max(remaining, 0))
 		if remaining <= 0 {
 			break
 		}
-		wait := min(jitter(backoff), remaining)
-		before := p.d.Clock.Now()
-		if !p.wait(b, wait) {
+		if !retry.wait(p, b, remaining) {
 			return p.isDiscarded()
 		}
-		elapsed += p.d.Clock.Now().Sub(before)
-		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	isLost := make([]bool, n)
 	for _, i := range pending {
@@ -533,13 +520,7 @@ func (p *Pipeline) bulkAttempt(ctx context.Context, c *osConfig, body []byte, co
 	if err := v4.NewSigner().SignHTTP(actx, creds, req, hash, c.kind.signingService(), region, p.d.Clock.Now()); err != nil {
 		return nil, &osFailure{code: prefix + "AccessDenied", message: "Signing the request failed: " + err.Error()}
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		f := transportFailure(err, actx, timeout)
-		return nil, &osFailure{code: prefix + strings.TrimPrefix(f.code, "HttpEndpoint."), message: f.message}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBulkResponse+1))
+	resp, data, err := p.exchange(req, maxBulkResponse)
 	if err != nil {
 		f := transportFailure(err, actx, timeout)
 		return nil, &osFailure{code: prefix + strings.TrimPrefix(f.code, "HttpEndpoint."), message: f.message}
@@ -668,8 +649,7 @@ func (p *Pipeline) writeFailedDocuments(b *Batch, docs []osDoc, lost []int, atte
 		}
 		first = min(first, b.arrivals[i])
 	}
-	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{first},
-		first: time.UnixMilli(first), done: make(chan struct{}), retryNow: b.retryNow, errorType: c.kind.ErrorOutputType()}
+	eb := errorBatch(b, lines.Bytes(), first, c.kind.ErrorOutputType())
 	p.log.Error("OpenSearch retry duration exhausted: documents written to S3 as "+c.kind.ErrorOutputType(),
 		"destination", c.logName, "attempts", attempts, "documents", len(lost), "bucket", b.cfg.bucket)
 	return p.deliverS3(eb) && !p.isDiscarded()
@@ -681,20 +661,13 @@ func (p *Pipeline) writeFailedDocuments(b *Batch, docs []osDoc, lost []int, atte
 // destination's buffering hints, processing and logging.
 func newOpenSearchDestConfig(s OpenSearchSpec, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
 	c := newS3DestConfig(s.S3(), version, maxInterval)
-	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
 	size, interval := BufferingHints(s.BufferingHints)
-	c.sizeLimit, c.interval = size<<20, time.Duration(interval)*time.Second
-	if maxInterval > 0 && c.interval > maxInterval {
-		c.interval = maxInterval
-	}
+	c.useDestinationBuffer(size, interval, maxInterval)
 	// The configuration was checked when it was accepted.
 	pc, _ := parseProcessing(s.ProcessingConfiguration, maxInterval, false)
 	c.setProcessing(pc)
 	c.os = newOpenSearchConfig(s, rewrites)
 	c.dest = openSearch{}
-	c.logDest = newLogTarget(s.CloudWatchLoggingOptions, streamDestinationDelivery)
-	if s.S3Configuration != nil {
-		c.logBackup = newLogTarget(s.S3Configuration.CloudWatchLoggingOptions, streamBackupDelivery)
-	}
+	c.setDestinationLogs(s.CloudWatchLoggingOptions, s.S3Configuration)
 	return c
 }

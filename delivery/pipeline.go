@@ -168,21 +168,14 @@ func newDestConfig(d Spec, version int, maxInterval time.Duration, rewrites []En
 	}
 	h := *d.HTTP
 	c := newS3DestConfig(S3Backup(h), version, maxInterval)
-	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
 	size, interval := BufferingHints(h.BufferingHints)
-	c.sizeLimit, c.interval = size<<20, time.Duration(interval)*time.Second
-	if maxInterval > 0 && c.interval > maxInterval {
-		c.interval = maxInterval
-	}
+	c.useDestinationBuffer(size, interval, maxInterval)
 	// The configuration was checked when it was accepted.
 	pc, _ := parseProcessing(h.ProcessingConfiguration, maxInterval, false)
 	c.setProcessing(pc)
 	c.http = newHTTPConfig(h, rewrites)
 	c.dest = httpEndpoint{}
-	c.logDest = newLogTarget(h.CloudWatchLoggingOptions, streamDestinationDelivery)
-	if h.S3Configuration != nil {
-		c.logBackup = newLogTarget(h.S3Configuration.CloudWatchLoggingOptions, streamBackupDelivery)
-	}
+	c.setDestinationLogs(h.CloudWatchLoggingOptions, h.S3Configuration)
 	return c
 }
 

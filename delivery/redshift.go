@@ -318,10 +318,7 @@ func (p *Pipeline) deliverRedshift(b *Batch) bool {
 			p.log.Debug("COPY into Redshift done", "cluster", r.logName, "copy", copyText, "rows", rows, "attempts", attempts)
 			return true
 		}
-		p.mu.Lock()
-		b.err = errors.New(fail.code + ": " + fail.message)
-		p.mu.Unlock()
-		p.logError(b.cfg, false, fail.code, fail.message, "")
+		p.noteFailure(b, fail.code, fail.message, "")
 		remaining := r.retry - elapsed
 		p.log.Warn("COPY into Redshift failed", "cluster", r.logName, "copy", copyText, "attempt", attempts,
 			"records", len(b.ends), "errorCode", fail.code, "error", fail.message, "retryTimeLeft", max(remaining, 0))

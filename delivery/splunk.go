@@ -3,20 +3,14 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -199,12 +193,8 @@ type splunkConfig struct {
 
 func newSplunkDestConfig(h protocol.SplunkDestinationConfiguration, version int, maxInterval time.Duration, rewrites []EndpointRewrite) destConfig {
 	c := newS3DestConfig(SplunkS3Backup(h), version, maxInterval)
-	c.backupSize, c.backupInterval = c.sizeLimit, c.interval
 	size, interval := SplunkBufferingHints(h.BufferingHints)
-	c.sizeLimit, c.interval = size<<20, time.Duration(interval)*time.Second
-	if maxInterval > 0 && c.interval > maxInterval {
-		c.interval = maxInterval
-	}
+	c.useDestinationBuffer(size, interval, maxInterval)
 	// The configuration was checked when it was accepted.
 	pc, _ := parseProcessing(h.ProcessingConfiguration, maxInterval, false)
 	if pc != nil && pc.proc != nil && !LambdaBufferGiven(h.ProcessingConfiguration) {
@@ -230,11 +220,7 @@ func newSplunkDestConfig(h protocol.SplunkDestinationConfiguration, version int,
 	// endpoint: its name in logs, the retry duration, AllEvents backup.
 	c.http = &httpConfig{logName: s.logName, retry: time.Duration(SplunkRetrySeconds(h)) * time.Second, allData: h.S3BackupMode == "AllEvents"}
 	c.dest = splunkDestination{}
-	c.logDest = newLogTarget(h.CloudWatchLoggingOptions, streamDestinationDelivery)
-	c.logBackup = nil
-	if h.S3Configuration != nil {
-		c.logBackup = newLogTarget(h.S3Configuration.CloudWatchLoggingOptions, streamBackupDelivery)
-	}
+	c.setDestinationLogs(h.CloudWatchLoggingOptions, h.S3Configuration)
 	return c
 }
 
@@ -275,8 +261,7 @@ func (p *Pipeline) deliverSplunk(b *Batch) bool {
 	s := b.cfg.splunk
 	ctx, stop := p.batchContext(context.Background(), true)
 	defer stop()
-	var elapsed time.Duration
-	backoff := httpInitialBackoff
+	retry := newRetryBackoff()
 	attempts := 0
 	var fail *splunkFailure
 	for {
@@ -299,27 +284,16 @@ func (p *Pipeline) deliverSplunk(b *Batch) bool {
 			p.log.Debug("delivered to Splunk", "endpoint", s.logName, "records", len(b.ends), "attempts", attempts)
 			return true
 		}
-		p.mu.Lock()
-		b.err = errors.New(fail.code + ": " + fail.message)
-		p.mu.Unlock()
-		processor := ""
-		if b.cfg.proc != nil {
-			processor = b.cfg.proc.processor.Name()
-		}
-		p.logError(b.cfg, false, fail.code, fail.message, processor)
-		remaining := b.cfg.http.retry - elapsed
+		p.noteFailure(b, fail.code, fail.message, processorName(b.cfg))
+		remaining := b.cfg.http.retry - retry.elapsed
 		p.log.Warn("Splunk delivery failed", "endpoint", s.logName, "attempt", attempts, "records", len(b.ends),
 			"errorCode", fail.code, "error", fail.message, "retryTimeLeft", max(remaining, 0))
 		if remaining <= 0 {
 			break
 		}
-		wait := min(jitter(backoff), remaining)
-		before := p.d.Clock.Now()
-		if !p.wait(b, wait) {
+		if !retry.wait(p, b, remaining) {
 			return p.isDiscarded()
 		}
-		elapsed += p.d.Clock.Now().Sub(before)
-		backoff = min(backoff*2, httpMaxBackoff)
 	}
 	return p.backupSplunkFailed(b, attempts, fail)
 }
@@ -403,12 +377,7 @@ func (p *Pipeline) hecCall(ctx context.Context, s *splunkConfig, path string, bo
 	if path == SplunkRawPath {
 		req.Header.Set("Content-Type", "text/plain")
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return 0, nil, splunkTransportFailure(err, actx, timeout)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	resp, data, err := p.exchange(req, maxResponseBody)
 	if err != nil {
 		return 0, nil, splunkTransportFailure(err, actx, timeout)
 	}
@@ -454,29 +423,15 @@ func hecFailure(status int, body []byte) *splunkFailure {
 
 // splunkTransportFailure classifies an error that left no complete answer.
 func splunkTransportFailure(err error, actx context.Context, timeout time.Duration) *splunkFailure {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	var (
-		verifyErr *tls.CertificateVerificationError
-		authErr   x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		certErr   x509.CertificateInvalidError
-		recordErr tls.RecordHeaderError
-		opErr     *net.OpError
-		dnsErr    *net.DNSError
-	)
-	switch {
-	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+	kind, err := classifyTransport(err, actx)
+	switch kind {
+	case transportTimeout:
 		return splunkFail(codeSplunkConnTimeout, fmt.Sprintf("No answer within %s.", timeout))
-	case errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr), errors.As(err, &certErr):
+	case transportCertificate:
 		return splunkFail(codeSplunkSSLUnverified, err.Error())
-	case errors.As(err, &recordErr), strings.Contains(err.Error(), "tls: "):
+	case transportHandshake:
 		return splunkFail(codeSplunkSSLHandshake, err.Error())
-	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		return splunkFail(codeSplunkInvalidEndpoint, err.Error())
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case transportReset:
 		return splunkFail(codeSplunkConnClosed, err.Error())
 	}
 	return splunkFail(codeSplunkInvalidEndpoint, err.Error())
@@ -515,8 +470,7 @@ func (p *Pipeline) backupSplunkFailed(b *Batch, attempts int, f *splunkFailure) 
 			EventID:                fmt.Sprintf("%s%020d.0", recordIDPrefix, base+uint64(i)),
 		})
 	}
-	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[0]},
-		first: time.UnixMilli(b.arrivals[0]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputSplunk}
+	eb := errorBatch(b, lines.Bytes(), b.arrivals[0], errorOutputSplunk)
 	p.log.Error("Splunk retry duration exhausted: records written to the S3 backup as splunk-failed",
 		"endpoint", b.cfg.splunk.logName, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
 	return p.deliverS3(eb) && !p.isDiscarded()

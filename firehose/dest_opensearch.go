@@ -3,7 +3,6 @@ package firehose
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -113,42 +112,29 @@ func mergeOpenSearchUpdate(st *stream, member string, update map[string]any) (ne
 		return next, true, awsjson.NewError(awsjson.ErrInvalidArgument,
 			"Firehose %s cannot change its destination from %s to %s: updates to and from the Amazon OpenSearch Service, Elasticsearch and OpenSearch Serverless destinations keep their kind.", st.name, from, to)
 	}
-	var base any = cur.AmazonopensearchserviceDestinationConfiguration
-	if kind == delivery.OpenSearchServerless {
-		base = cur.Serverless()
-	}
-	b, _ := json.Marshal(base)
-	var doc map[string]any
-	_ = json.Unmarshal(b, &doc)
-	renamed := make(map[string]any, len(update))
-	for k, v := range update {
-		if k == "S3Update" {
-			k = "S3Configuration"
-		}
-		renamed[k] = v
-	}
-	// An endpoint given in the update replaces the domain, and the other
-	// way round.
-	if hasMembers(update, "ClusterEndpoint") && !hasMembers(update, "DomainARN") {
-		delete(doc, "DomainARN")
-	}
-	if hasMembers(update, "DomainARN") && !hasMembers(update, "ClusterEndpoint") {
-		delete(doc, "ClusterEndpoint")
-	}
-	deepMerge(doc, renamed)
-	b, _ = json.Marshal(doc)
 	var spec delivery.OpenSearchSpec
 	if kind == delivery.OpenSearchServerless {
-		var c protocol.AmazonOpenSearchServerlessDestinationConfiguration
-		if err := json.Unmarshal(b, &c); err != nil {
-			return next, true, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
+		c, err := mergeUpdate[protocol.AmazonOpenSearchServerlessDestinationConfiguration](cur.Serverless(), update, s3UpdateRenames)
+		if err != nil {
+			return next, true, err
 		}
 		spec = delivery.FromServerless(c)
 	} else {
-		spec.Kind = kind
-		if err := json.Unmarshal(b, &spec.AmazonopensearchserviceDestinationConfiguration); err != nil {
-			return next, true, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
+		// An endpoint given in the update replaces the domain, and the
+		// other way round.
+		base := cur.AmazonopensearchserviceDestinationConfiguration
+		if hasMembers(update, "ClusterEndpoint") && !hasMembers(update, "DomainARN") {
+			base.DomainARN = nil
 		}
+		if hasMembers(update, "DomainARN") && !hasMembers(update, "ClusterEndpoint") {
+			base.ClusterEndpoint = nil
+		}
+		c, err := mergeUpdate[protocol.AmazonopensearchserviceDestinationConfiguration](base, update, s3UpdateRenames)
+		if err != nil {
+			return next, true, err
+		}
+		spec.Kind = kind
+		spec.AmazonopensearchserviceDestinationConfiguration = c
 	}
 	if err := delivery.CheckOpenSearch(&spec); err != nil {
 		return next, true, err

@@ -1,7 +1,6 @@
 package firehose
 
 import (
-	"encoding/json"
 	"net"
 
 	"github.com/firehose-local/firehose-local/delivery"
@@ -38,24 +37,10 @@ func (s *Service) mergeRedshift(st *stream, update map[string]any) (destination,
 			}
 		}
 	}
-	b, _ := json.Marshal(cur)
-	var base map[string]any
-	_ = json.Unmarshal(b, &base)
-	renamed := make(map[string]any, len(update))
-	for k, v := range update {
-		switch k {
-		case "S3Update":
-			k = "S3Configuration"
-		case "S3BackupUpdate":
-			k = "S3BackupConfiguration"
-		}
-		renamed[k] = v
-	}
-	deepMerge(base, renamed)
-	b, _ = json.Marshal(base)
-	var merged protocol.RedshiftDestinationConfiguration
-	if err := json.Unmarshal(b, &merged); err != nil {
-		return next, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
+	merged, err := mergeUpdate[protocol.RedshiftDestinationConfiguration](cur, update,
+		map[string]string{"S3Update": "S3Configuration", "S3BackupUpdate": "S3BackupConfiguration"})
+	if err != nil {
+		return next, err
 	}
 	if err := delivery.CheckRedshift(&merged); err != nil {
 		return next, err

@@ -1,7 +1,6 @@
 package firehose
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/firehose-local/firehose-local/delivery"
@@ -36,21 +35,9 @@ func mergeSplunkUpdate(st *stream, update map[string]any) (destination, *awsjson
 		return next, awsjson.NewError(awsjson.ErrInvalidArgument,
 			"Changing the destination of Firehose %s to Splunk requires SplunkDestinationUpdate.HECEndpoint, HECEndpointType and S3Update with RoleARN and BucketARN.", st.name)
 	}
-	b, _ := json.Marshal(cur)
-	var base map[string]any
-	_ = json.Unmarshal(b, &base)
-	renamed := make(map[string]any, len(update))
-	for k, v := range update {
-		if k == "S3Update" {
-			k = "S3Configuration"
-		}
-		renamed[k] = v
-	}
-	deepMerge(base, renamed)
-	b, _ = json.Marshal(base)
-	var merged protocol.SplunkDestinationConfiguration
-	if err := json.Unmarshal(b, &merged); err != nil {
-		return next, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
+	merged, err := mergeUpdate[protocol.SplunkDestinationConfiguration](cur, update, s3UpdateRenames)
+	if err != nil {
+		return next, err
 	}
 	if err := delivery.CheckSplunk(&merged); err != nil {
 		return next, err

@@ -444,41 +444,43 @@ func hasMembers(doc map[string]any, path ...string) bool {
 // S3Configuration. Members the update omits keep their values, the
 // EndpointConfiguration's AccessKey included.
 func mergeHTTPUpdate(cur protocol.HttpEndpointDestinationConfiguration, update map[string]any) (protocol.HttpEndpointDestinationConfiguration, *awsjson.Error) {
-	b, _ := json.Marshal(cur)
-	var base map[string]any
-	_ = json.Unmarshal(b, &base)
-	renamed := make(map[string]any, len(update))
-	for k, v := range update {
-		if k == "S3Update" {
-			k = "S3Configuration"
-		}
-		renamed[k] = v
-	}
-	deepMerge(base, renamed)
-	b, _ = json.Marshal(base)
-	var out protocol.HttpEndpointDestinationConfiguration
-	if err := json.Unmarshal(b, &out); err != nil {
-		return out, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
-	}
-	return out, nil
+	return mergeUpdate[protocol.HttpEndpointDestinationConfiguration](cur, update, s3UpdateRenames)
 }
 
 // mergeS3Update merges an S3 or ExtendedS3 destination update into the
 // current configuration: members the update omits keep their values, and
 // nested structures merge member by member.
 func mergeS3Update(cur protocol.ExtendedS3DestinationConfiguration, update map[string]any) (protocol.ExtendedS3DestinationConfiguration, *awsjson.Error) {
+	return mergeUpdate[protocol.ExtendedS3DestinationConfiguration](cur, update, map[string]string{"S3BackupUpdate": "S3BackupConfiguration"})
+}
+
+// s3UpdateRenames: a destination update's S3Update merges into the
+// configuration's S3Configuration.
+var s3UpdateRenames = map[string]string{"S3Update": "S3Configuration"}
+
+// mergeUpdate merges a destination update into cur, the current
+// configuration, through their JSON documents: the update's members named
+// in renames first take their names in the configuration (S3Update:
+// S3Configuration), then deepMerge merges it member by member (members the
+// update omits or sets to null keep their values). It returns the merged
+// document read as a T.
+func mergeUpdate[T any](cur any, update map[string]any, renames map[string]string) (T, *awsjson.Error) {
 	b, _ := json.Marshal(cur)
 	var base map[string]any
 	_ = json.Unmarshal(b, &base)
-	if u, ok := update["S3BackupUpdate"]; ok {
+	if len(renames) > 0 {
 		renamed := maps.Clone(update)
-		delete(renamed, "S3BackupUpdate")
-		renamed["S3BackupConfiguration"] = u
+		for from, to := range renames {
+			if v, ok := renamed[from]; ok {
+				delete(renamed, from)
+				renamed[to] = v
+			}
+		}
 		update = renamed
 	}
 	deepMerge(base, update)
 	b, _ = json.Marshal(base)
-	var out protocol.ExtendedS3DestinationConfiguration
+	var out T
 	if err := json.Unmarshal(b, &out); err != nil {
 		return out, awsjson.NewError(awsjson.ErrSerialization, "Could not merge the destination update: %s", err)
 	}

@@ -1,17 +1,10 @@
 package glue
 
-import "sort"
+import "github.com/firehose-local/firehose-local/internal/regions"
 
 // Regions lists the regions that have databases, sorted.
 func (c *Catalog) Regions() []string {
 	c.mu.RLock()
-	out := make([]string, 0, len(c.regions))
-	for r, dbs := range c.regions {
-		if len(dbs) > 0 {
-			out = append(out, r)
-		}
-	}
-	c.mu.RUnlock()
-	sort.Strings(out)
-	return out
+	defer c.mu.RUnlock()
+	return regions.WithResources(c.regions)
 }

@@ -1,17 +1,10 @@
 package lambdaapi
 
-import "sort"
+import "github.com/firehose-local/firehose-local/internal/regions"
 
 // Regions lists the regions that have functions, sorted.
 func (s *Service) Regions() []string {
 	s.mu.Lock()
-	out := make([]string, 0, len(s.funcs))
-	for r, fns := range s.funcs {
-		if len(fns) > 0 {
-			out = append(out, r)
-		}
-	}
-	s.mu.Unlock()
-	sort.Strings(out)
-	return out
+	defer s.mu.Unlock()
+	return regions.WithResources(s.funcs)
 }

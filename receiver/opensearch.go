@@ -111,13 +111,11 @@ type Document struct {
 type OpenSearch struct {
 	opts OpenSearchOptions
 
-	mu       sync.Mutex
-	requests []BulkRequest
-	docs     []Document
-	nextID   int // of ids the receiver assigns
-	seq      int // the next _seq_no
-	changed  chan struct{}
-	logMu    sync.Mutex
+	mu      sync.Mutex // guards docs, nextID and seq
+	docs    []Document
+	nextID  int // of ids the receiver assigns
+	seq     int // the next _seq_no
+	journal journal[BulkRequest]
 }
 
 // NewOpenSearch returns an OpenSearch receiver.
@@ -128,7 +126,7 @@ func NewOpenSearch(opts OpenSearchOptions) *OpenSearch {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &OpenSearch{opts: opts, changed: make(chan struct{})}
+	return &OpenSearch{opts: opts}
 }
 
 // ServeHTTP checks, answers and records one _bulk request.
@@ -136,13 +134,7 @@ func (o *OpenSearch) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	req := BulkRequest{Method: hr.Method, URI: hr.URL.RequestURI(), Header: hr.Header.Clone(), ReceivedAt: o.opts.Now()}
 	status, body := o.serve(hr, &req)
 	req.Status = status
-	o.mu.Lock()
-	if !o.opts.Forget {
-		o.requests = append(o.requests, req)
-	}
-	close(o.changed)
-	o.changed = make(chan struct{})
-	o.mu.Unlock()
+	o.journal.add(req, o.opts.Forget)
 	if o.opts.Log != nil {
 		o.log(&req)
 	}
@@ -381,9 +373,7 @@ func (o *OpenSearch) index(req *BulkRequest, answer *BulkAnswer) []byte {
 
 // Requests returns every request received so far, in arrival order.
 func (o *OpenSearch) Requests() []BulkRequest {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]BulkRequest(nil), o.requests...)
+	return o.journal.all()
 }
 
 // Documents returns every document indexed, in order.
@@ -396,21 +386,7 @@ func (o *OpenSearch) Documents() []Document {
 // WaitBulk waits until at least n requests have been received and returns
 // them all, or returns ctx's error.
 func (o *OpenSearch) WaitBulk(ctx context.Context, n int) ([]BulkRequest, error) {
-	for {
-		o.mu.Lock()
-		if len(o.requests) >= n {
-			out := append([]BulkRequest(nil), o.requests...)
-			o.mu.Unlock()
-			return out, nil
-		}
-		changed := o.changed
-		o.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return o.Requests(), ctx.Err()
-		}
-	}
+	return o.journal.wait(ctx, n)
 }
 
 type bulkLogLine struct {
@@ -442,8 +418,5 @@ func (o *OpenSearch) log(req *BulkRequest) {
 			l.Documents = append(l.Documents, bulkLogEntry{Index: a.Index, Type: a.Type, ID: a.ID, Source: string(a.Source)})
 		}
 	}
-	b, _ := json.Marshal(l)
-	o.logMu.Lock()
-	defer o.logMu.Unlock()
-	_, _ = o.opts.Log.Write(append(b, '\n'))
+	o.journal.writeLog(o.opts.Log, l)
 }

@@ -99,11 +99,9 @@ type Response struct {
 type Receiver struct {
 	opts Options
 
-	mu       sync.Mutex
-	requests []Request
+	mu       sync.Mutex // guards attempts
 	attempts map[string]int
-	changed  chan struct{} // closed and replaced whenever a request is recorded
-	logMu    sync.Mutex
+	journal  journal[Request]
 }
 
 // New returns a Receiver.
@@ -111,7 +109,7 @@ func New(opts Options) *Receiver {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Receiver{opts: opts, attempts: map[string]int{}, changed: make(chan struct{})}
+	return &Receiver{opts: opts, attempts: map[string]int{}}
 }
 
 var sourceARN = regexp.MustCompile(`^arn:[a-z-]+:firehose:[a-z0-9-]+:\d{12}:deliverystream/[a-zA-Z0-9._-]+$`)
@@ -303,13 +301,7 @@ func parseCommonAttributes(vals []string) (map[string]string, string) {
 
 // record keeps req (unless Forget) and logs it.
 func (rc *Receiver) record(req *Request) {
-	rc.mu.Lock()
-	if !rc.opts.Forget {
-		rc.requests = append(rc.requests, *req)
-	}
-	close(rc.changed)
-	rc.changed = make(chan struct{})
-	rc.mu.Unlock()
+	rc.journal.add(*req, rc.opts.Forget)
 	if rc.opts.Log != nil {
 		rc.log(req)
 	}
@@ -338,34 +330,23 @@ func (rc *Receiver) log(req *Request) {
 	for _, r := range req.Records {
 		l.Bytes += len(r)
 		if rc.opts.LogRecords {
-			if utf8.Valid(r) {
-				l.Data = append(l.Data, string(r))
-			} else {
-				l.Data = append(l.Data, "base64:"+base64.StdEncoding.EncodeToString(r))
-			}
+			l.Data = append(l.Data, logText(r))
 		}
 	}
-	b, _ := json.Marshal(l)
-	rc.logMu.Lock()
-	defer rc.logMu.Unlock()
-	_, _ = rc.opts.Log.Write(append(b, '\n'))
+	rc.journal.writeLog(rc.opts.Log, l)
 }
 
 // Requests returns every request received so far, in arrival order.
 func (rc *Receiver) Requests() []Request {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]Request(nil), rc.requests...)
+	return rc.journal.all()
 }
 
 // Records returns the records of every request answered 200, in arrival
 // order, counting each request ID once however often it was retried.
 func (rc *Receiver) Records() [][]byte {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
 	seen := map[string]bool{}
 	var out [][]byte
-	for _, r := range rc.requests {
+	for _, r := range rc.journal.all() {
 		if r.Status != http.StatusOK || seen[r.RequestID] {
 			continue
 		}
@@ -378,19 +359,5 @@ func (rc *Receiver) Records() [][]byte {
 // WaitRequests waits until at least n requests have been received and
 // returns them all, or returns ctx's error.
 func (rc *Receiver) WaitRequests(ctx context.Context, n int) ([]Request, error) {
-	for {
-		rc.mu.Lock()
-		if len(rc.requests) >= n {
-			out := append([]Request(nil), rc.requests...)
-			rc.mu.Unlock()
-			return out, nil
-		}
-		changed := rc.changed
-		rc.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return rc.Requests(), ctx.Err()
-		}
-	}
+	return rc.journal.wait(ctx, n)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Splunk is the other side of a Firehose Splunk destination: a strict
@@ -32,11 +30,9 @@ import (
 type Splunk struct {
 	opts SplunkOptions
 
-	mu       sync.Mutex
-	requests []SplunkRequest
+	mu       sync.Mutex // guards channels
 	channels map[string]*hecChannel
-	changed  chan struct{}
-	logMu    sync.Mutex
+	journal  journal[SplunkRequest]
 }
 
 // SplunkOptions configures a Splunk receiver. The zero value accepts any
@@ -118,7 +114,7 @@ func NewSplunk(opts SplunkOptions) *Splunk {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Splunk{opts: opts, channels: map[string]*hecChannel{}, changed: make(chan struct{})}
+	return &Splunk{opts: opts, channels: map[string]*hecChannel{}}
 }
 
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -353,13 +349,7 @@ func (s *Splunk) ack(req *SplunkRequest) (int, int, string, []byte) {
 
 // record keeps req (unless Forget) and logs it.
 func (s *Splunk) record(req *SplunkRequest) {
-	s.mu.Lock()
-	if !s.opts.Forget {
-		s.requests = append(s.requests, *req)
-	}
-	close(s.changed)
-	s.changed = make(chan struct{})
-	s.mu.Unlock()
+	s.journal.add(*req, s.opts.Forget)
 	if s.opts.Log != nil {
 		s.log(req)
 	}
@@ -396,34 +386,24 @@ func (s *Splunk) log(req *SplunkRequest) {
 			data = req.Events
 		}
 		for _, d := range data {
-			if utf8.Valid(d) {
-				l.Data = append(l.Data, string(d))
-			} else {
-				l.Data = append(l.Data, "base64:"+base64.StdEncoding.EncodeToString(d))
-			}
+			l.Data = append(l.Data, logText(d))
 		}
 	}
-	b, _ := json.Marshal(l)
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	_, _ = s.opts.Log.Write(append(b, '\n'))
+	s.journal.writeLog(s.opts.Log, l)
 }
 
 // Requests returns every request received so far, in arrival order.
 func (s *Splunk) Requests() []SplunkRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]SplunkRequest(nil), s.requests...)
+	return s.journal.all()
 }
 
 // Acknowledged returns the raw and event requests whose ackId was polled
 // and reported true (every accepted one with AckDisabled), in arrival
 // order: what the sender knows was indexed.
 func (s *Splunk) Acknowledged() []SplunkRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	requests := s.journal.all()
 	acked := map[string]bool{}
-	for _, r := range s.requests {
+	for _, r := range requests {
 		for id, ok := range r.Acked {
 			if ok {
 				acked[r.Channel+"/"+strconv.FormatInt(id, 10)] = true
@@ -431,7 +411,7 @@ func (s *Splunk) Acknowledged() []SplunkRequest {
 		}
 	}
 	var out []SplunkRequest
-	for _, r := range s.requests {
+	for _, r := range requests {
 		if r.Kind == HECAck || r.Status != http.StatusOK {
 			continue
 		}
@@ -445,19 +425,5 @@ func (s *Splunk) Acknowledged() []SplunkRequest {
 // WaitRequests waits until at least n requests have been received and
 // returns them all, or returns ctx's error.
 func (s *Splunk) WaitRequests(ctx context.Context, n int) ([]SplunkRequest, error) {
-	for {
-		s.mu.Lock()
-		if len(s.requests) >= n {
-			out := append([]SplunkRequest(nil), s.requests...)
-			s.mu.Unlock()
-			return out, nil
-		}
-		changed := s.changed
-		s.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return s.Requests(), ctx.Err()
-		}
-	}
+	return s.journal.wait(ctx, n)
 }

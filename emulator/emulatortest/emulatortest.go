@@ -103,21 +103,8 @@ func (e *Env) Flush(t testing.TB, name string) {
 	if name != "" {
 		q.Set("stream", name)
 	}
-	req, err := http.NewRequest(http.MethodPost, e.URL+"/_local/flush?"+q.Encode(), nil)
-	if err != nil {
-		t.Fatalf("flush: %v", err)
-	}
-	// Signed like any request, for a server with Config.Auth.
-	if err := e.Sign(req); err != nil {
-		t.Fatalf("flush: %v", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("flush: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("flush %q: HTTP %d", name, resp.StatusCode)
+	if status, _ := e.postLocal(t, "flush", "/_local/flush?"+q.Encode()); status != http.StatusOK {
+		t.Fatalf("flush %q: HTTP %d", name, status)
 	}
 }
 
@@ -132,20 +119,29 @@ func (e *Env) Reset(t testing.TB, keep ...string) {
 	for _, k := range keep {
 		q.Add("keep", k)
 	}
-	req, err := http.NewRequest(http.MethodPost, e.URL+"/_local/reset?"+q.Encode(), nil)
+	if status, body := e.postLocal(t, "reset", "/_local/reset?"+q.Encode()); status != http.StatusOK {
+		t.Fatalf("reset: HTTP %d: %s", status, body)
+	}
+}
+
+// postLocal sends a POST with an empty body to path (a /_local endpoint
+// with its query), signed like any request for a server with Config.Auth,
+// and returns the answer's status and body. It fails the test, naming the
+// request what, if the request cannot be made.
+func (e *Env) postLocal(t testing.TB, what, path string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.URL+path, nil)
 	if err != nil {
-		t.Fatalf("reset: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	if err := e.Sign(req); err != nil {
-		t.Fatalf("reset: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("reset: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reset: HTTP %d: %s", resp.StatusCode, body)
-	}
+	return resp.StatusCode, body
 }

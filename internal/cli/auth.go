@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -122,6 +123,39 @@ func signAdminRequest(req *http.Request, getenv func(string) string) error {
 	}
 	const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 	return v4.NewSigner().SignHTTP(req.Context(), clientCredentials(getenv), req, emptySHA256, "firehose", region, time.Now())
+}
+
+// postAdmin sends a signed POST with an empty body to a /_local endpoint of a
+// running server (u) through client, copies the answer to stdout and returns
+// the exit code: 0 for 200 OK, 1 otherwise. name is the subcommand, for the
+// error messages ("firehose-local flush").
+func postAdmin(name, u string, client *http.Client, getenv func(string) string, stdout, stderr io.Writer) int {
+	req, err := http.NewRequest(http.MethodPost, u, nil)
+	if err == nil {
+		// A server with --auth sigv4 wants it signed (with AWS_* credentials).
+		err = signAdminRequest(req, getenv)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, name+":", err)
+		return 1
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, name+":", err)
+		return 1
+	}
+	return printAnswer(resp, stdout)
+}
+
+// printAnswer copies the server's answer to stdout and returns the exit
+// code: 0 for 200 OK, 1 otherwise. It closes the body.
+func printAnswer(resp *http.Response, stdout io.Writer) int {
+	defer resp.Body.Close()
+	_, _ = io.Copy(stdout, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
 }
 
 // exposureWarning is the line printed when the server listens where other

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,24 +33,5 @@ func resetCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequest(http.MethodPost, u, nil)
-	if err == nil {
-		// A server with --auth sigv4 wants it signed (with AWS_* credentials).
-		err = signAdminRequest(req, getenv)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "firehose-local reset:", err)
-		return 1
-	}
-	resp, err := (&http.Client{Timeout: *timeout}).Do(req)
-	if err != nil {
-		fmt.Fprintln(stderr, "firehose-local reset:", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(stdout, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return 1
-	}
-	return 0
+	return postAdmin("firehose-local reset", u, &http.Client{Timeout: *timeout}, getenv, stdout, stderr)
 }

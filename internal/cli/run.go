@@ -149,26 +149,7 @@ func flushCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	if *stream != "" {
 		q.Set("stream", *stream)
 	}
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(*endpoint, "/")+"/_local/flush?"+q.Encode(), nil)
-	if err == nil {
-		// A server with --auth sigv4 wants it signed (with AWS_* credentials).
-		err = signAdminRequest(req, getenv)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "firehose-local flush:", err)
-		return 1
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintln(stderr, "firehose-local flush:", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(stdout, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return 1
-	}
-	return 0
+	return postAdmin("firehose-local flush", strings.TrimSuffix(*endpoint, "/")+"/_local/flush?"+q.Encode(), http.DefaultClient, getenv, stdout, stderr)
 }
 
 func defaultEndpoint(getenv func(string) string) string {
@@ -200,10 +181,5 @@ func healthCommand(args []string, getenv func(string) string, stdout, stderr io.
 		fmt.Fprintln(stderr, "firehose-local health:", err)
 		return 1
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(stdout, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return 1
-	}
-	return 0
+	return printAnswer(resp, stdout)
 }
