@@ -10,6 +10,7 @@ import (
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/wal"
 )
 
@@ -46,6 +47,9 @@ type Deps struct {
 	HTTPEndpointTimeout time.Duration     // each HTTP endpoint request's
 	MaxBufferInterval   time.Duration     // caps every buffering interval (0: none)
 	EndpointRewrites    []EndpointRewrite // HTTP endpoint URLs sent elsewhere
+
+	// Lineage is the record lineage index (lineage.go); nil: off.
+	Lineage *lineage.Index
 }
 
 func (d *Deps) annotate(requestID, stream string, ok, dropped, failed int, responseError string) {

@@ -326,6 +326,7 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 		p.mu.Lock()
 		b.err = errors.New(fail.code + ": " + fail.message)
 		p.mu.Unlock()
+		p.linError(b, fail.code, fail.message)
 		processor := ""
 		if b.cfg.proc != nil {
 			processor = b.cfg.proc.processor.Name()
@@ -515,6 +516,7 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 	var lines bytes.Buffer
 	enc := json.NewEncoder(&lines)
 	enc.SetEscapeHTML(false)
+	var linEnds []int
 	for i := start; i < end; i++ {
 		d := httpErrorDocument{
 			AttemptsMade:           attempts,
@@ -530,10 +532,21 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 			d.SubsequenceNumber, d.DataID = s.sub, s.seq+"."+strconv.FormatInt(s.sub, 10)
 		}
 		_ = enc.Encode(d)
+		linEnds = append(linEnds, lines.Len())
 	}
 	eb := &Batch{cfg: b.cfg, data: lines.Bytes(), ends: []int{lines.Len()}, arrivals: []int64{b.arrivals[start]},
 		first: time.UnixMilli(b.arrivals[start]), done: make(chan struct{}), retryNow: b.retryNow, errorType: errorOutputHTTP}
+	if b.lin != nil {
+		p.linErrorDocs(eb, b.lin[start:end], linEnds)
+		for _, s := range b.lin[start:end] {
+			p.d.Lineage.SetCode(s, f.code)
+		}
+	}
 	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
 		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
-	return p.deliverS3(eb) && !p.isDiscarded()
+	written := p.deliverS3(eb)
+	if written && !p.isDiscarded() {
+		p.linWritten(eb)
+	}
+	return written && !p.isDiscarded()
 }

@@ -63,6 +63,9 @@ type Pipeline struct {
 
 	bk     backupStage  // AllData: source records on their way to the S3 backup
 	client *http.Client // HTTP endpoint requests; used by the delivery goroutine only
+
+	lin       uint64 // the lineage sequence number of the record at hand (lineage.go); 0: none
+	linStream uint32
 }
 
 // backupStage buffers an HTTP endpoint destination's source records for its
@@ -140,6 +143,15 @@ type Batch struct {
 	// KinesisStreamAsSource stream whose error documents show them
 	// (partition.go); nil for other batches.
 	seqs []sourceSeq
+
+	// Record lineage (lineage.go): each record's sequence number (nil:
+	// none tracked), the batch's fact in the index, the end of each
+	// record's error document when the batch holds them as one record,
+	// and the key it was written under.
+	lin       []uint64
+	linFact   uint32
+	linEnds   []int
+	objectKey string
 }
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
@@ -267,6 +279,7 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		proc:     procStage{wake: make(chan struct{}, 1)},
 		m:        NewMetrics(id.Region, id.Name),
 	}
+	p.linStream = d.Lineage.Stream(id.Region, id.Name)
 	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
 	p.m.Conversion.Store(p.cfg.conv != nil)
 	p.discarded, p.discardDone = context.WithCancel(context.Background())
@@ -302,6 +315,14 @@ func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
 // PutMeta is Put for records with metadata: meta, if not nil, has one
 // entry per record.
 func (p *Pipeline) PutMeta(records [][]byte, meta []KinesisMeta, now time.Time, results []error) {
+	p.PutSeq(records, meta, Seqs{}, now, results)
+}
+
+// PutSeq is PutMeta for records with lineage sequence numbers.
+func (p *Pipeline) PutSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now time.Time, results []error) {
+	if p.d.Lineage == nil {
+		seqs = Seqs{}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.proc.closed {
@@ -316,8 +337,10 @@ func (p *Pipeline) PutMeta(records [][]byte, meta []KinesisMeta, now time.Time, 
 			results[i] = ErrSlowDown
 			continue
 		}
+		p.lin = seqs.at(i)
 		p.addLocked(r, metaAt(meta, i), ms, now, nil)
 	}
+	p.lin = 0
 	p.endPutLocked()
 	p.queueErrorsLocked()
 }
@@ -332,6 +355,14 @@ func (p *Pipeline) PutLogged(records [][]byte, now time.Time, h *Hold) bool {
 // PutLoggedMeta is PutLogged for records with metadata: meta, if not nil,
 // has one entry per record.
 func (p *Pipeline) PutLoggedMeta(records [][]byte, meta []KinesisMeta, now time.Time, h *Hold) bool {
+	return p.PutLoggedSeq(records, meta, Seqs{}, now, h)
+}
+
+// PutLoggedSeq is PutLoggedMeta for records with lineage sequence numbers.
+func (p *Pipeline) PutLoggedSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now time.Time, h *Hold) bool {
+	if p.d.Lineage == nil {
+		seqs = Seqs{}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.proc.closed {
@@ -339,8 +370,10 @@ func (p *Pipeline) PutLoggedMeta(records [][]byte, meta []KinesisMeta, now time.
 	}
 	ms := now.UnixMilli()
 	for i, r := range records {
+		p.lin = seqs.at(i)
 		p.addLocked(r, metaAt(meta, i), ms, now, h)
 	}
+	p.lin = 0
 	p.endPutLocked()
 	p.queueErrorsLocked()
 	return true
@@ -433,6 +466,7 @@ func (p *Pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time, h *
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
+	p.linBackupLocked(b)
 	if len(b.data) >= p.cfg.backupSize {
 		p.backupCutLocked()
 	}
@@ -624,6 +658,7 @@ func (p *Pipeline) deliver(b *Batch) {
 	default:
 	}
 	if destinationOf(b).Deliver(p, b) {
+		p.linWritten(b)
 		p.releaseHolds(b)
 		if b.errorType != "" {
 			p.errorsWritten.Add(1)

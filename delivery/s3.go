@@ -56,6 +56,7 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		p.mu.Lock()
 		b.err = errors.New(code + ": " + msg)
 		p.mu.Unlock()
+		p.linError(b, code, msg)
 		p.logError(b.cfg, b.cfg.http != nil, code, msg, "")
 		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "errorCode", code, "error", msg)
 		p.log.Debug("S3 delivery error", "bucket", b.cfg.bucket, "error", err)
@@ -124,7 +125,11 @@ func (p *Pipeline) writeObject(b *Batch) error {
 	// A forced shutdown does not wait for a store that hangs.
 	ctx, stop := p.batchContext(timeout, false)
 	defer stop()
-	return p.d.Store.PutObject(ctx, c.bucket, key, body, meta)
+	err = p.d.Store.PutObject(ctx, c.bucket, key, body, meta)
+	if err == nil {
+		b.objectKey = key
+	}
+	return err
 }
 
 // objectName is <stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><ext>.

@@ -1,0 +1,86 @@
+package lineage
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// The ring keeps the last Size records: an older sequence number in a slot
+// never overwrites a newer one, and lookups of evicted records fail.
+func TestRingKeepsTheNewest(t *testing.T) {
+	x := New(10) // one page
+	if x.Size() != pageSize {
+		t.Fatalf("size %d, want one page (%d)", x.Size(), pageSize)
+	}
+	s := x.Stream("r", "s")
+	b := x.NewBatch(s, BufDestination, "", "")
+	x.Place(1, s, 100, b, 0)
+	x.Place(1+pageSize, s, 200, b, 1)
+	if _, ok := x.Lookup(1, "old"); ok {
+		t.Fatal("record 1 still found after its slot was reused")
+	}
+	x.Place(1, s, 300, b, 0) // a late update of the evicted record
+	r, ok := x.Lookup(1+pageSize, "new")
+	if !ok || r.Arrival.UnixMilli() != 200 || r.Where.Index != 1 || r.State != StateBuffered {
+		t.Fatalf("newest record = %+v, %v", r, ok)
+	}
+	if _, ok := x.Lookup(0, ""); ok {
+		t.Fatal("sequence number 0 found")
+	}
+	var off *Index
+	off.Place(1, 0, 0, 0, 0)
+	if _, ok := off.Lookup(1, ""); ok || off.Memory() != 0 || New(0) != nil {
+		t.Fatal("a nil index keeps records")
+	}
+}
+
+// Facts are a ring too: an evicted batch leaves its records' state unknown
+// and its object unlisted.
+func TestFactsEvicted(t *testing.T) {
+	x := New(pageSize)
+	s := x.Stream("r", "s")
+	b := x.NewBatch(s, BufDestination, "", "")
+	x.Place(7, s, 1, b, 0)
+	x.Written(b, "s3://k", "k", "obj", 2, []int{3}, []uint64{7}, false)
+	if g, ok := x.Object("k", "obj", func(s uint64) string { return fmt.Sprint(s) }); !ok || len(g.Records) != 1 || g.Records[0] != "7" {
+		t.Fatalf("object = %+v, %v", g, ok)
+	}
+	for range len(x.facts) {
+		x.NewBatch(s, BufDestination, "", "")
+	}
+	if r, _ := x.Lookup(7, ""); r.State != StateUnknown {
+		t.Fatalf("state %q after its batch's fact left, want unknown", r.State)
+	}
+	if _, ok := x.Object("k", "obj", func(uint64) string { return "" }); ok {
+		t.Fatal("evicted object still listed")
+	}
+}
+
+// Writers and readers at once (run with -race).
+func TestConcurrent(t *testing.T) {
+	x := New(2 * pageSize)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			s := x.Stream("r", fmt.Sprint(w))
+			b := x.NewBatch(s, BufProcessor, "", "")
+			for i := range 5000 {
+				seq := uint64(w*5000 + i + 1)
+				x.Place(seq, s, 1, b, uint32(i))
+				x.Processed(seq, 0, ResultOk, "")
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				x.Lookup(uint64(i+1), "")
+			}
+			x.List(20000, "r", "", "", 50, func(uint64) string { return "" })
+			x.Memory()
+		}()
+	}
+	wg.Wait()
+}
