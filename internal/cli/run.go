@@ -27,6 +27,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		switch args[0] {
 		case "flush":
 			return flushCommand(args[1:], getenv, stdout, stderr)
+		case "trace":
+			return traceCommand(args[1:], getenv, stdout, stderr)
 		case "health":
 			return healthCommand(args[1:], getenv, stdout, stderr)
 		case "event":
@@ -73,6 +75,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight,
 		KinesisLimits:        cfg.KinesisLimits,
 		BodyReadTimeout:      cfg.BodyReadTimeout,
+		LineageRecords:       cfg.LineageRecords,
 	}
 	if cfg.Credentials != nil {
 		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
