@@ -80,6 +80,7 @@ type options struct {
 	parquet          bool
 	parquetRecords   int
 	kinesis          bool
+	lineage          bool
 }
 
 func main() {
@@ -111,6 +112,7 @@ func main() {
 	flag.BoolVar(&o.parquet, "parquet", false, "instead of the throughput bench: records/s of JSON → Parquet (SNAPPY, 10 columns) through the whole pipeline against parquet-go alone writing the same rows in process (see parquet.go)")
 	flag.IntVar(&o.parquetRecords, "parquet-records", 200000, "with -parquet: records per round")
 	flag.BoolVar(&o.kinesis, "kinesis", false, "instead of the throughput bench: Kinesis PutRecords of -records × -size through the Go SDK against the no-op server, firehose-local and moto (see kinesis.go)")
+	flag.BoolVar(&o.lineage, "lineage", false, "also load firehose-local with --lineage-records 0 (record lineage off), reported against it with lineage on (see lineage.go)")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -267,6 +269,9 @@ func run(o options) (bool, error) {
 			durables = append(durables, &target{name: durableName(policy), kind: targetFL, bin: bin, peakRSS: map[int]int64{},
 				args: []string{"--data-dir", filepath.Join(tmp, "durable-"+policy), "--fsync", policy}})
 		}
+	}
+	if o.lineage {
+		durables = append(durables, lineageOffTarget(bin))
 	}
 
 	// Start-up: exec to the first 200 on /_local/health, a fresh process
@@ -589,6 +594,9 @@ func (r *report) print(w io.Writer, o options, fls []*target) bool {
 		fmt.Fprintf(w, "\n%s\n", r.motoNote)
 	}
 	if o.durable && !r.printDurable(w, o) {
+		ok = false
+	}
+	if o.lineage && !r.printLineage(w, o) {
 		ok = false
 	}
 
