@@ -1,5 +1,7 @@
 package lineage
 
+import "slices"
+
 // Kinds of batch facts: where a batch of records sits.
 const (
 	BufProcessor   = "processor buffer"
@@ -19,10 +21,10 @@ type fact struct {
 func (f *fact) memory() int64 {
 	n := int64(64)
 	if b := f.batch; b != nil {
-		n += int64(128 + len(b.Key) + len(b.Bucket) + len(b.Destination) + len(b.Partition) + 8*cap(b.ends) + 8*cap(b.seqs))
+		n += int64(128 + len(b.Key) + len(b.Bucket) + len(b.Destination) + len(b.Partition) + 4*cap(b.ends) + 16*cap(b.seqs))
 	}
 	if v := f.inv; v != nil {
-		n += int64(160 + 8*cap(v.seqs))
+		n += int64(160 + 16*cap(v.seqs))
 		for _, a := range v.Attempts {
 			n += int64(64 + len(a.RequestID) + len(a.Error))
 		}
@@ -46,8 +48,8 @@ type Batch struct {
 	// delivery error).
 	Error string `json:"error,omitempty"`
 
-	ends []int    // record end offsets in the object's uncompressed body
-	seqs []uint64 // its records
+	ends []uint32 // record end offsets in the object's uncompressed body
+	seqs runs     // its records
 }
 
 // Attempt is one call of a Lambda function for a batch.
@@ -66,7 +68,47 @@ type Invocation struct {
 	Failure string `json:"failure,omitempty"`
 	At      int64  `json:"at"` // Unix ms
 
-	seqs []uint64
+	seqs runs
+}
+
+// runs are sequence numbers in order, kept as runs of consecutive ones: a
+// batch's records mostly came in a few calls, each numbered consecutively.
+type runs []run
+
+type run struct {
+	first uint64
+	n     uint32
+}
+
+func toRuns(seqs []uint64) runs {
+	var out runs
+	for _, s := range seqs {
+		if k := len(out) - 1; k >= 0 && out[k].n < 1<<32-1 &&
+			(s == 0 && out[k].first == 0 || s != 0 && out[k].first != 0 && out[k].first+uint64(out[k].n) == s) {
+			out[k].n++
+			continue
+		}
+		out = append(out, run{s, 1})
+	}
+	return slices.Clip(out)
+}
+
+// each calls f with each sequence number (0: a record not tracked) and its
+// index, in order, until f returns false.
+func (r runs) each(f func(seq uint64, i int) bool) {
+	i := 0
+	for _, x := range r {
+		for k := range uint64(x.n) {
+			s := uint64(0)
+			if x.first != 0 {
+				s = x.first + k
+			}
+			if !f(s, i) {
+				return
+			}
+			i++
+		}
+	}
 }
 
 // addFact stores f under a new ID, dropping the oldest fact.
@@ -133,7 +175,11 @@ func (x *Index) Written(id uint32, destination, bucket, key string, at int64, en
 	}
 	b := f.batch
 	b.Written, b.Destination, b.Bucket, b.Key, b.At, b.Converted = true, destination, bucket, key, at, converted
-	b.ends, b.seqs = append([]int(nil), ends...), append([]uint64(nil), seqs...)
+	b.ends = make([]uint32, len(ends))
+	for i, e := range ends {
+		b.ends[i] = uint32(e)
+	}
+	b.seqs = toRuns(seqs)
 	b.Error = ""
 	if key != "" {
 		x.byObject[bucket+"/"+key] = id
@@ -158,7 +204,7 @@ func (x *Index) Invoked(stream uint32, inv Invocation, seqs []uint64) uint32 {
 	if x == nil {
 		return 0
 	}
-	inv.seqs = append([]uint64(nil), seqs...)
+	inv.seqs = toRuns(seqs)
 	id := x.addFact(&fact{stream: stream, inv: &inv})
 	x.mu.Lock()
 	for _, a := range inv.Attempts {

@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -83,4 +84,60 @@ func TestConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// The memory of a full index of a million records, as a put path fills it
+// (a batch fact per 500 records, each batch written once), measured on the
+// heap and as Memory reports it.
+func TestMemoryOfAMillionRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a million entries")
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	x := New(1_000_000)
+	s := x.Stream("us-east-1", "s")
+	ends := make([]int, 500)
+	seqs := make([]uint64, 500)
+	for i := range ends {
+		ends[i] = 100 * (i + 1)
+	}
+	for base := uint64(1); base <= 1_000_000; base += 500 {
+		b := x.NewBatch(s, BufDestination, "", "")
+		for i := range uint64(500) {
+			x.Place(base+i, s, 1, b, uint32(i))
+			seqs[i] = base + i
+		}
+		x.Written(b, "s3://b", "b", "2026/12/06/08/s-1-2026-12-06-08-00-00-00000000-0000-0000-0000-000000000000", 1, ends, seqs, false)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("a million records: %.1f MiB on the heap, Memory() says %.1f MiB (%.1f bytes a record)",
+		float64(heap)/(1<<20), float64(x.Memory())/(1<<20), float64(heap)/1e6)
+	if m := x.Memory(); heap > 2*m || m > 2*heap {
+		t.Errorf("Memory() = %d, heap grew by %d", m, heap)
+	}
+	runtime.KeepAlive(x)
+}
+
+// Runs keep sequence numbers, untracked ones (0) included, in order.
+func TestRuns(t *testing.T) {
+	in := []uint64{5, 6, 7, 0, 0, 9, 10, 3}
+	r := toRuns(in)
+	if len(r) != 4 {
+		t.Errorf("%d runs: %v", len(r), r)
+	}
+	var out []uint64
+	r.each(func(s uint64, i int) bool {
+		if i != len(out) {
+			t.Fatalf("index %d, want %d", i, len(out))
+		}
+		out = append(out, s)
+		return true
+	})
+	if fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Fatalf("runs give %v, want %v", out, in)
+	}
 }

@@ -70,13 +70,14 @@ func (x *Index) recordLocked(e entry, id string) Record {
 	r.Backup = batchView(x.factLocked(e.backup), e.idx)
 	if r.Backup != nil {
 		r.Backup.Index, r.Backup.ByteRange = -1, nil
-		if b := x.factLocked(e.backup).batch; b.seqs != nil {
-			for i, s := range b.seqs {
-				if s == e.seq {
-					r.Backup.Index, r.Backup.ByteRange = i, byteRange(b, i)
-				}
+		b := x.factLocked(e.backup).batch
+		b.seqs.each(func(s uint64, i int) bool {
+			if s == e.seq {
+				r.Backup.Index, r.Backup.ByteRange = i, byteRange(b, i)
+				return false
 			}
-		}
+			return true
+		})
 	}
 	switch {
 	case e.result == ResultDropped:
@@ -117,9 +118,9 @@ func byteRange(b *Batch, i int) []int {
 	}
 	start := 0
 	if i > 0 {
-		start = b.ends[i-1]
+		start = int(b.ends[i-1])
 	}
-	return []int{start, b.ends[i]}
+	return []int{start, int(b.ends[i])}
 }
 
 // Failed lists up to limit of the most recent failed records (newest
@@ -200,10 +201,10 @@ func (x *Index) Object(bucket, key string, id func(uint64) string) (Group, bool)
 	g.Stream, g.Region = x.streamOfLocked(f.stream)
 	x.mu.Unlock()
 	seen := map[string]bool{}
-	for _, s := range b.seqs {
+	b.seqs.each(func(s uint64, _ int) bool {
 		e, ok := x.get(s)
 		if !ok {
-			continue
+			return true
 		}
 		g.Records = append(g.Records, id(s))
 		x.mu.Lock()
@@ -216,7 +217,8 @@ func (x *Index) Object(bucket, key string, id func(uint64) string) (Group, bool)
 			}
 		}
 		x.mu.Unlock()
-	}
+		return true
+	})
 	return g, true
 }
 
@@ -237,10 +239,10 @@ func (x *Index) Request(req string, id func(uint64) string) (Group, bool) {
 	g.Stream, g.Region = x.streamOfLocked(f.stream)
 	x.mu.Unlock()
 	seen := map[string]bool{}
-	for _, s := range inv.seqs {
+	inv.seqs.each(func(s uint64, _ int) bool {
 		e, ok := x.get(s)
 		if !ok {
-			continue
+			return true
 		}
 		g.Records = append(g.Records, id(s))
 		x.mu.Lock()
@@ -252,7 +254,8 @@ func (x *Index) Request(req string, id func(uint64) string) (Group, bool) {
 			}
 		}
 		x.mu.Unlock()
-	}
+		return true
+	})
 	return g, true
 }
 

@@ -237,7 +237,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	str(&auth, "auth", "off", "request authentication: off (accept any request) or sigv4 (verify every request's AWS Signature Version 4)")
 	str(&credentialsPath, "credentials", "", "with --auth sigv4: AWS shared credentials file whose profiles may sign requests (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	var lineageRecords string
-	str(&lineageRecords, "lineage-records", "", "how many recent records the lineage index keeps, for GET /_local/records/{RecordId} and firehose-local trace: about 40 bytes each, allocated as records arrive (default 1000000; 0: lineage off)")
+	str(&lineageRecords, "lineage-records", "", "how many recent records the lineage index keeps, for GET /_local/records/{RecordId} and firehose-local trace: about 45 bytes each, allocated as records arrive (default 1000000; 0: lineage off)")
 	var configPath, concurrency string
 	str(&configPath, "config", "", "JSON file of functions to register at start")
 	str(&concurrency, "lambda-concurrency", "0", "warm processes per function (0: one per CPU)")
