@@ -224,8 +224,8 @@ func (p *Pipeline) conversionFailed(b *Batch, table protocol.DataCatalogTable, r
 		}
 		doc, _ := json.Marshal(d)
 		p.lin = b.linAt(f.Index)
-		p.d.Lineage.SetCode(p.lin, f.Code)
 		eb = p.errorDocLocked(errTypeConversion, doc, b.arrivals[f.Index])
+		p.d.Lineage.SetCode(p.lin, f.Code)
 	}
 	p.lin = 0
 	eb.inherit(b.holds)

@@ -45,7 +45,34 @@ func (p *Pipeline) linAddLocked(b *Batch, ms int64, buffer string) {
 	if p.lin == 0 {
 		return
 	}
-	p.d.Lineage.Place(p.lin, p.linStream, ms, p.linFact(b, buffer), uint32(len(b.lin)-1))
+	pl := lineage.Placement{Seq: p.lin, Where: p.linFact(b, buffer), Idx: uint32(len(b.lin) - 1)}
+	if p.linPut != nil && buffer != lineage.BufErrorOutput {
+		// A put call: placed together at its end (linPutEndLocked).
+		*p.linPut = append(*p.linPut, pl)
+		return
+	}
+	p.d.Lineage.Place(pl.Seq, p.linStream, ms, pl.Where, pl.Idx)
+}
+
+// linPutStartLocked starts collecting the placements of a put call's
+// records; linPutEndLocked writes them, the stripe locks taken once per
+// run of records rather than per record.
+func (p *Pipeline) linPutStartLocked(seqs Seqs) {
+	if seqs.Base != 0 || seqs.List != nil {
+		p.linPut = &p.linPutBuf
+		p.linPutBuf = p.linPutBuf[:0]
+	}
+}
+
+func (p *Pipeline) linPutEndLocked(ms int64) {
+	if p.linPut == nil {
+		return
+	}
+	p.d.Lineage.PlaceAll(p.linStream, ms, p.linPutBuf)
+	p.linPut = nil
+	if cap(p.linPutBuf) > 4096 {
+		p.linPutBuf = nil
+	}
 }
 
 // linFact is b's fact in the index, made the first time it is needed.

@@ -322,8 +322,9 @@ func (p *Pipeline) errorRecordLocked(errorType, code, message string, r []byte, 
 		ArrivalTimestamp:       ms,
 		AttemptEndingTimestamp: p.d.Clock.Now().UnixMilli(),
 	})
+	eb := p.errorDocLocked(errorType, doc, ms)
 	p.d.Lineage.SetCode(p.lin, code)
-	return p.errorDocLocked(errorType, doc, ms)
+	return eb
 }
 
 // errorDocLocked adds one error document, of a record that arrived at ms,

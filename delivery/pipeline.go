@@ -13,6 +13,7 @@ import (
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/compression"
 	"github.com/firehose-local/firehose-local/delivery/builtin"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -66,6 +67,8 @@ type Pipeline struct {
 
 	lin       uint64 // the lineage sequence number of the record at hand (lineage.go); 0: none
 	linStream uint32
+	linPut    *[]lineage.Placement // during a put call: where its records' placements collect
+	linPutBuf []lineage.Placement
 }
 
 // backupStage buffers an HTTP endpoint destination's source records for its
@@ -332,6 +335,7 @@ func (p *Pipeline) PutSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now t
 		return
 	}
 	ms := now.UnixMilli()
+	p.linPutStartLocked(seqs)
 	for i, r := range records {
 		if !p.d.Pending.Reserve(len(r)) {
 			results[i] = ErrSlowDown
@@ -341,6 +345,7 @@ func (p *Pipeline) PutSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now t
 		p.addLocked(r, metaAt(meta, i), ms, now, nil)
 	}
 	p.lin = 0
+	p.linPutEndLocked(ms)
 	p.endPutLocked()
 	p.queueErrorsLocked()
 }
@@ -369,11 +374,13 @@ func (p *Pipeline) PutLoggedSeq(records [][]byte, meta []KinesisMeta, seqs Seqs,
 		return false
 	}
 	ms := now.UnixMilli()
+	p.linPutStartLocked(seqs)
 	for i, r := range records {
 		p.lin = seqs.at(i)
 		p.addLocked(r, metaAt(meta, i), ms, now, h)
 	}
 	p.lin = 0
+	p.linPutEndLocked(ms)
 	p.endPutLocked()
 	p.queueErrorsLocked()
 	return true

@@ -50,7 +50,8 @@ type entry struct {
 
 // Index is the lineage index. Its methods are safe for concurrent use.
 type Index struct {
-	size  uint64 // records kept
+	size  uint64 // records kept: a power of two
+	mask  uint64 // size - 1
 	pages []atomic.Pointer[[pageSize]entry]
 	locks [stripes]sync.Mutex
 
@@ -75,11 +76,15 @@ func New(size int) *Index {
 	if size <= 0 {
 		return nil
 	}
-	np := (size + pageSize - 1) / pageSize
+	n := uint64(pageSize)
+	for n < uint64(size) {
+		n <<= 1
+	}
 	nf := max(256, size/64)
 	return &Index{
-		size:     uint64(np * pageSize),
-		pages:    make([]atomic.Pointer[[pageSize]entry], np),
+		size:     n,
+		mask:     n - 1,
+		pages:    make([]atomic.Pointer[[pageSize]entry], n/pageSize),
 		streamID: map[StreamID]uint32{},
 		codes:    []string{""},
 		codeID:   map[string]uint16{"": 0},
@@ -89,7 +94,8 @@ func New(size int) *Index {
 	}
 }
 
-// Size is how many records the index keeps (a whole number of pages).
+// Size is how many records the index keeps: the size asked for, rounded
+// up to a power of two of at least a page.
 func (x *Index) Size() int {
 	if x == nil {
 		return 0
@@ -129,7 +135,15 @@ func (x *Index) code(c string) uint16 {
 
 // slot returns the entry of seq's slot and locks its stripe.
 func (x *Index) slot(seq uint64) (*entry, *sync.Mutex) {
-	i := seq % x.size
+	i := seq & x.mask
+	p := x.page(i)
+	l := &x.locks[(i>>6)%stripes]
+	l.Lock()
+	return &p[i&(pageSize-1)], l
+}
+
+// page returns the page of slot i, allocating it the first time.
+func (x *Index) page(i uint64) *[pageSize]entry {
 	pg := &x.pages[i>>pageBits]
 	p := pg.Load()
 	if p == nil {
@@ -139,9 +153,49 @@ func (x *Index) slot(seq uint64) (*entry, *sync.Mutex) {
 		}
 		p = pg.Load()
 	}
-	l := &x.locks[(i>>6)%stripes]
-	l.Lock()
-	return &p[i&(pageSize-1)], l
+	return p
+}
+
+// Placement is one record's place, for PlaceAll.
+type Placement struct {
+	Seq        uint64
+	Where, Idx uint32
+}
+
+// PlaceAll is Place for records of one stream that arrived together, in
+// increasing order of sequence number: it takes each stripe's lock once
+// per run of records in it.
+func (x *Index) PlaceAll(stream uint32, arrival int64, ps []Placement) {
+	if x == nil {
+		return
+	}
+	var held *sync.Mutex
+	var heldPage *[pageSize]entry
+	var heldBase uint64 = ^uint64(0)
+	for _, pl := range ps {
+		if pl.Seq == 0 {
+			continue
+		}
+		i := pl.Seq & x.mask
+		if base := i &^ 63; base != heldBase {
+			if held != nil {
+				held.Unlock()
+			}
+			heldPage = x.page(i)
+			held, heldBase = &x.locks[(i>>6)%stripes], base
+			held.Lock()
+		}
+		e := &heldPage[i&(pageSize-1)]
+		switch {
+		case e.seq == pl.Seq:
+			e.where, e.idx = pl.Where, pl.Idx
+		case e.seq < pl.Seq:
+			*e = entry{seq: pl.Seq, arrival: arrival, stream: stream, where: pl.Where, idx: pl.Idx}
+		}
+	}
+	if held != nil {
+		held.Unlock()
+	}
 }
 
 // Place records that record seq of stream, which arrived at arrival (Unix
@@ -208,7 +262,7 @@ func (x *Index) get(seq uint64) (entry, bool) {
 	if x == nil || seq == 0 {
 		return entry{}, false
 	}
-	i := seq % x.size
+	i := seq & x.mask
 	p := x.pages[i>>pageBits].Load()
 	if p == nil {
 		return entry{}, false
