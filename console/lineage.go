@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/firehose-local/firehose-local/lineage"
@@ -218,6 +219,9 @@ func batchContent(p *page, title markup, id string, b *lineage.RecordBatch) {
 	}
 	if b.Partition != "" {
 		p.text(" · partition " + b.Partition)
+	}
+	if len(b.Processors) > 0 {
+		p.text(" · processors " + strings.Join(b.Processors, ", "))
 	}
 	if b.Error != "" {
 		p.raw(" <span class=\"err\">last delivery error: ")

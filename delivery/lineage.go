@@ -82,9 +82,36 @@ func (p *Pipeline) linFact(b *Batch, buffer string) uint32 {
 		if b.keys != nil {
 			keys = b.keys.String()
 		}
-		b.linFact = p.d.Lineage.NewBatch(p.linStream, buffer, keys, b.errorType)
+		b.linFact = p.d.Lineage.NewBatch(p.linStream, buffer, keys, b.errorType, processorNames(&b.cfg))
 	}
 	return b.linFact
+}
+
+// processorNames are the data processors of c, in the order records go
+// through them here.
+func processorNames(c *destConfig) []string {
+	var out []string
+	if s := c.pre; s != nil {
+		if s.decompress != nil {
+			out = append(out, "Decompression")
+		}
+		if s.cwl != nil {
+			out = append(out, "CloudWatchLogProcessing")
+		}
+		if s.deagg != nil {
+			out = append(out, "RecordDeAggregation")
+		}
+	}
+	if c.proc != nil {
+		out = append(out, "Lambda")
+	}
+	if c.dp != nil && c.dp.extract != nil {
+		out = append(out, "MetadataExtraction")
+	}
+	if c.delimiter != nil {
+		out = append(out, "AppendDelimiterToRecord")
+	}
+	return out
 }
 
 // linBackupLocked notes that the record at hand's source copy is b's last

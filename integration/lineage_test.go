@@ -300,3 +300,26 @@ func TestLineageWithDataDir(t *testing.T) {
 		}
 	}
 }
+
+// Dynamic partitioning: a record's batch names its partition keys and the
+// processors it went through; a record without a key is in the error
+// output with AWS's code.
+func TestLineagePartitionKeys(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	fn := pythonPartitioner(t, env)
+	createStream(t, env.Firehose, "p", partitionDest(fn, "customer=!{partitionKeyFromLambda:customer}/year=!{partitionKeyFromLambda:year}/"))
+	ids := putIDs(t, env.Firehose, "p", `{"customer":"a","year":2024}`, `{"year":2024}`)
+	waitDelivered(t, env)
+	if r := lineageOf(t, env, ids[0]); r.State != lineage.StateBuffered || r.Where.Buffer != lineage.BufDestination ||
+		r.Where.Partition != "customer=a year=2024" || strings.Join(r.Where.Processors, ",") != "Lambda" || r.Invocation.Result != "Ok" {
+		t.Fatalf("partitioned record = %+v (where %+v)", r, r.Where)
+	}
+	env.Flush(t, "p")
+	if r := lineageOf(t, env, ids[0]); r.State != lineage.StateDelivered || !strings.HasPrefix(r.Where.Key, "customer=a/year=2024/") {
+		t.Fatalf("delivered partitioned record = %+v (where %+v)", r, r.Where)
+	}
+	if r := lineageOf(t, env, ids[1]); r.State != lineage.StateFailed || r.Reason != "DynamicPartitioning.MetadataExtractionFailed" ||
+		r.Where.ErrorType != "metadata-extraction-failed" || !strings.HasPrefix(r.Where.Key, "errors/metadata-extraction-failed/") {
+		t.Fatalf("record without a key = %+v (where %+v)", r, r.Where)
+	}
+}

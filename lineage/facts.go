@@ -21,7 +21,7 @@ type fact struct {
 func (f *fact) memory() int64 {
 	n := int64(64)
 	if b := f.batch; b != nil {
-		n += int64(128 + len(b.Key) + len(b.Bucket) + len(b.Destination) + len(b.Partition) + 4*cap(b.ends) + 16*cap(b.seqs))
+		n += int64(128 + 16*len(b.Processors) + len(b.Key) + len(b.Bucket) + len(b.Destination) + len(b.Partition) + 4*cap(b.ends) + 16*cap(b.seqs))
 	}
 	if v := f.inv; v != nil {
 		n += int64(160 + 16*cap(v.seqs))
@@ -37,6 +37,9 @@ type Batch struct {
 	Buffer    string `json:"buffer"`              // BufProcessor, BufDestination, …
 	Partition string `json:"partition,omitempty"` // its dynamic partitioning keys
 	ErrorType string `json:"errorType,omitempty"` // an error-output object's type, e.g. processing-failed
+	// Processors are the stream's data processors its records go through,
+	// in the order they run.
+	Processors []string `json:"processors,omitempty"`
 	// Once written:
 	Written     bool   `json:"written"`
 	Destination string `json:"destination,omitempty"` // s3://bucket, or the HTTP endpoint
@@ -153,11 +156,11 @@ func (x *Index) factLocked(id uint32) *fact {
 }
 
 // NewBatch returns the fact of a new batch of stream, sitting in buffer.
-func (x *Index) NewBatch(stream uint32, buffer, partition, errorType string) uint32 {
+func (x *Index) NewBatch(stream uint32, buffer, partition, errorType string, processors []string) uint32 {
 	if x == nil {
 		return 0
 	}
-	return x.addFact(&fact{stream: stream, batch: &Batch{Buffer: buffer, Partition: partition, ErrorType: errorType}})
+	return x.addFact(&fact{stream: stream, batch: &Batch{Buffer: buffer, Partition: partition, ErrorType: errorType, Processors: processors}})
 }
 
 // Written records that the batch of fact id was written: to bucket/key

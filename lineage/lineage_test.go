@@ -15,7 +15,7 @@ func TestRingKeepsTheNewest(t *testing.T) {
 		t.Fatalf("size %d, want one page (%d)", x.Size(), pageSize)
 	}
 	s := x.Stream("r", "s")
-	b := x.NewBatch(s, BufDestination, "", "")
+	b := x.NewBatch(s, BufDestination, "", "", nil)
 	x.Place(1, s, 100, b, 0)
 	x.Place(1+pageSize, s, 200, b, 1)
 	if _, ok := x.Lookup(1, "old"); ok {
@@ -41,14 +41,14 @@ func TestRingKeepsTheNewest(t *testing.T) {
 func TestFactsEvicted(t *testing.T) {
 	x := New(pageSize)
 	s := x.Stream("r", "s")
-	b := x.NewBatch(s, BufDestination, "", "")
+	b := x.NewBatch(s, BufDestination, "", "", nil)
 	x.Place(7, s, 1, b, 0)
 	x.Written(b, "s3://k", "k", "obj", 2, []int{3}, []uint64{7}, false)
 	if g, ok := x.Object("k", "obj", func(s uint64) string { return fmt.Sprint(s) }); !ok || len(g.Records) != 1 || g.Records[0] != "7" {
 		t.Fatalf("object = %+v, %v", g, ok)
 	}
 	for range len(x.facts) {
-		x.NewBatch(s, BufDestination, "", "")
+		x.NewBatch(s, BufDestination, "", "", nil)
 	}
 	if r, _ := x.Lookup(7, ""); r.State != StateUnknown {
 		t.Fatalf("state %q after its batch's fact left, want unknown", r.State)
@@ -67,7 +67,7 @@ func TestConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			s := x.Stream("r", fmt.Sprint(w))
-			b := x.NewBatch(s, BufProcessor, "", "")
+			b := x.NewBatch(s, BufProcessor, "", "", nil)
 			for i := range 5000 {
 				seq := uint64(w*5000 + i + 1)
 				x.Place(seq, s, 1, b, uint32(i))
@@ -104,7 +104,7 @@ func TestMemoryOfAMillionRecords(t *testing.T) {
 		ends[i] = 100 * (i + 1)
 	}
 	for base := uint64(1); base <= 1_000_000; base += 500 {
-		b := x.NewBatch(s, BufDestination, "", "")
+		b := x.NewBatch(s, BufDestination, "", "", nil)
 		for i := range uint64(500) {
 			x.Place(base+i, s, 1, b, uint32(i))
 			seqs[i] = base + i

@@ -166,6 +166,9 @@ func printBatch(w io.Writer, what string, b *lineage.RecordBatch, ms func(int64)
 	if b.Partition != "" && b.Written {
 		fmt.Fprintf(w, "         partition %s\n", b.Partition)
 	}
+	if len(b.Processors) > 0 && what == "" {
+		fmt.Fprintf(w, "         processors %s\n", strings.Join(b.Processors, ", "))
+	}
 	if b.Error != "" {
 		fmt.Fprintf(w, "         last delivery error: %s\n", b.Error)
 	}
