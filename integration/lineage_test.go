@@ -136,6 +136,13 @@ func TestLineageS3(t *testing.T) {
 	for _, id := range []string{other, "nope", strings.Repeat("A", 224), "a/b+c==", ids[0][:223]} {
 		wantNotFound(t, env, id, "never issued")
 	}
+	if st := localGet(t, env, "/_local/recordsX", nil); st != http.StatusNotFound {
+		t.Fatalf("GET /_local/recordsX: %d", st)
+	}
+	var e struct{ Type string `json:"__type"` }
+	if st := localGet(t, env, "/_local/records?limit=0", &e); st != 400 || e.Type != "InvalidArgumentException" {
+		t.Fatalf("limit=0: %d %+v", st, e)
+	}
 	// An unencoded RecordId, slashes and all, still finds its record.
 	var raw lineage.Record
 	if st := localGet(t, env, "/_local/records/"+ids[0], &raw); st != 200 || raw.RecordID != ids[0] {

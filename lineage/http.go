@@ -53,6 +53,10 @@ func Handler(x *Index, ids IDs) http.Handler {
 			return
 		}
 		rest := strings.TrimPrefix(r.URL.EscapedPath(), Prefix)
+		if rest != "" && rest[0] != '/' { // /_local/recordsX
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
+			return
+		}
 		if rest != "" && rest != "/" {
 			raw, err := url.PathUnescape(strings.TrimPrefix(rest, "/"))
 			if err != nil {
