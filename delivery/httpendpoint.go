@@ -335,6 +335,7 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 		if fail.permanent {
 			p.log.Error("HTTP endpoint answered 413: a permanent failure, so the records are neither retried nor backed up, as on AWS",
 				"endpoint", h.logName, "requestId", id, "records", records, "error", fail.message)
+			p.linDropped(b, start, end, fail.code+": "+fail.message+" (413: not retried, not backed up)")
 			return true
 		}
 		remaining := h.retry - elapsed

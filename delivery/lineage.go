@@ -180,6 +180,18 @@ func (p *Pipeline) linProcessed(b *Batch, out Outcome, processor string) {
 	}
 }
 
+// linDropped notes that records [start, end) of b were given up for
+// reason, as AWS gives them up.
+func (p *Pipeline) linDropped(b *Batch, start, end int, reason string) {
+	if b.lin == nil || p.d.Lineage == nil {
+		return
+	}
+	f := p.d.Lineage.NewDropped(p.linStream, reason, processorNames(&b.cfg))
+	for i, s := range b.lin[start:end] {
+		p.d.Lineage.Place(s, p.linStream, 0, f, uint32(i))
+	}
+}
+
 // linErrorDocs places the records seqs at the lines (ends) of the error
 // batch eb, which holds them as one record.
 func (p *Pipeline) linErrorDocs(eb *Batch, seqs []uint64, ends []int) {

@@ -67,6 +67,7 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		}
 		if p.d.Clock.Now().Sub(started) >= retryWindow {
 			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "errorCode", code, "error", msg)
+			p.linDropped(b, 0, len(b.ends), code+": "+msg+" (the 24-hour retry window ended)")
 			return true
 		}
 		if !p.wait(b, backoff) {

@@ -139,7 +139,9 @@ func TestLineageS3(t *testing.T) {
 	if st := localGet(t, env, "/_local/recordsX", nil); st != http.StatusNotFound {
 		t.Fatalf("GET /_local/recordsX: %d", st)
 	}
-	var e struct{ Type string `json:"__type"` }
+	var e struct {
+		Type string `json:"__type"`
+	}
 	if st := localGet(t, env, "/_local/records?limit=0", &e); st != 400 || e.Type != "InvalidArgumentException" {
 		t.Fatalf("limit=0: %d %+v", st, e)
 	}
@@ -260,6 +262,21 @@ func TestLineageHTTPEndpoint(t *testing.T) {
 		if raw, _ := base64.StdEncoding.DecodeString(doc.RawData); string(raw) != []string{"x", "y"}[i] {
 			t.Fatalf("record %d's error document holds %q", i, raw)
 		}
+	}
+}
+
+// An HTTP endpoint's 413 gives the records up, as on AWS: they are
+// dropped, with the endpoint's answer as the reason.
+func TestLineageHTTPEndpoint413(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	_, url := startReceiver(t, receiver.Options{Respond: func(context.Context, *receiver.Request) *receiver.Response {
+		return &receiver.Response{Status: 413, ErrorMessage: "Payload too large"}
+	}})
+	createHTTPStream(t, env.Firehose, "s", httpDest(url))
+	id := putIDs(t, env.Firehose, "s", "too big")[0]
+	waitDelivered(t, env)
+	if r := lineageOf(t, env, id); r.State != lineage.StateDropped || !strings.Contains(r.Reason, "413: not retried, not backed up") || r.Where.Written {
+		t.Fatalf("record = %+v (where %+v)", r, r.Where)
 	}
 }
 

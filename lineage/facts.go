@@ -50,6 +50,9 @@ type Batch struct {
 	// Why it was not written, or what failed on the way (the last
 	// delivery error).
 	Error string `json:"error,omitempty"`
+	// Dropped: its records were given up, as AWS gives them up (an HTTP
+	// endpoint's 413, S3's 24-hour retry window); Error says why.
+	Dropped bool `json:"dropped,omitempty"`
 
 	ends []uint32 // record end offsets in the object's uncompressed body
 	seqs runs     // its records
@@ -199,6 +202,14 @@ func (x *Index) DeliveryError(id uint32, reason string) {
 	if f := x.factLocked(id); f != nil {
 		f.batch.Error = reason
 	}
+}
+
+// NewDropped returns the fact of records of stream given up for reason.
+func (x *Index) NewDropped(stream uint32, reason string, processors []string) uint32 {
+	if x == nil {
+		return 0
+	}
+	return x.addFact(&fact{stream: stream, batch: &Batch{Buffer: "none", Dropped: true, Error: reason, Processors: processors}})
 }
 
 // Invoked records one Lambda invocation (its attempts) for the records

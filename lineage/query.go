@@ -82,6 +82,8 @@ func (x *Index) recordLocked(e entry, id string) Record {
 	switch {
 	case e.result == ResultDropped:
 		r.State = StateDropped
+	case r.Where != nil && r.Where.Dropped:
+		r.State, r.Reason = StateDropped, r.Where.Error
 	case r.Where == nil:
 		r.State = StateUnknown
 	case r.Where.ErrorType != "":
