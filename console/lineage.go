@@ -205,6 +205,11 @@ func batchContent(p *page, title markup, id string, b *lineage.RecordBatch) {
 		p.text("error output (" + b.ErrorType + "): ")
 	}
 	switch {
+	case b.Dropped:
+		p.raw("<span class=\"err\">given up: ")
+		p.text(b.Error)
+		p.raw("</span></dd>\n")
+		return
 	case b.Written && b.Key != "":
 		objectLink(p, b.Bucket, b.Key)
 		p.text(", record " + strconv.Itoa(b.Index+1))

@@ -143,6 +143,9 @@ func printBatch(w io.Writer, what string, b *lineage.RecordBatch, ms func(int64)
 		label = "S3 backup"
 	}
 	switch {
+	case b.Dropped:
+		fmt.Fprintf(w, "Dropped  %s\n", b.Error)
+		return
 	case b.Written:
 		where := b.Destination
 		if b.Key != "" {
