@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The ring keeps the last Size records: an older sequence number in a slot
@@ -119,6 +120,11 @@ func TestMemoryOfAMillionRecords(t *testing.T) {
 	if m := x.Memory(); heap > 2*m || m > 2*heap {
 		t.Errorf("Memory() = %d, heap grew by %d", m, heap)
 	}
+	start := time.Now()
+	if failed := x.Failed(1_000_000, "", "s", 100, func(uint64) string { return "" }); len(failed) != 0 {
+		t.Errorf("%d failed records", len(failed))
+	}
+	t.Logf("listing the failed records scanned a million entries in %v", time.Since(start))
 	runtime.KeepAlive(x)
 }
 

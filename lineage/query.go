@@ -39,7 +39,9 @@ type RecordInvocation struct {
 // RecordBatch is a batch, with one record's place in it.
 type RecordBatch struct {
 	Batch
-	Index int `json:"index"` // the record's index in the batch (a Parquet row, converted)
+	// Index is the record's index among the batch's records (with format
+	// conversion, records that did not convert have no row in the object).
+	Index int `json:"index"`
 	// ByteRange is the record's bytes in the object's uncompressed body,
 	// [start, end); nil when converted or not written.
 	ByteRange []int `json:"byteRange,omitempty"`
@@ -79,15 +81,13 @@ func (x *Index) recordLocked(e entry, id string) Record {
 			return true
 		})
 	}
-	switch {
-	case e.result == ResultDropped:
-		r.State = StateDropped
-	case r.Where != nil && r.Where.Dropped:
-		r.State, r.Reason = StateDropped, r.Where.Error
-	case r.Where == nil:
-		r.State = StateUnknown
-	case r.Where.ErrorType != "":
-		r.State = StateFailed
+	r.State = x.stateLocked(e)
+	switch r.State {
+	case StateDropped:
+		if r.Where != nil && r.Where.Dropped {
+			r.Reason = r.Where.Error
+		}
+	case StateFailed:
 		r.Reason = code
 		if r.Reason == "" {
 			r.Reason = r.Where.ErrorType
@@ -95,12 +95,28 @@ func (x *Index) recordLocked(e entry, id string) Record {
 		if r.Invocation != nil && r.Invocation.Failure != "" {
 			r.Reason = r.Invocation.Failure
 		}
-	case r.Where.Written:
-		r.State = StateDelivered
-	default:
-		r.State = StateBuffered
 	}
 	return r
+}
+
+// stateLocked is the state of record e.
+func (x *Index) stateLocked(e entry) string {
+	if e.result == ResultDropped {
+		return StateDropped
+	}
+	f := x.factLocked(e.where)
+	if f == nil || f.batch == nil {
+		return StateUnknown
+	}
+	switch b := f.batch; {
+	case b.Dropped:
+		return StateDropped
+	case b.ErrorType != "":
+		return StateFailed
+	case b.Written:
+		return StateDelivered
+	}
+	return StateBuffered
 }
 
 func batchView(f *fact, idx uint32) *RecordBatch {
@@ -129,16 +145,16 @@ func byteRange(b *Batch, i int) []int {
 // first), of stream if not "", looking back from seq last; id names a
 // sequence number.
 func (x *Index) Failed(last uint64, region, stream string, limit int, id func(uint64) string) []Record {
-	return x.list(last, region, stream, limit, id, func(r *Record) bool { return r.State == StateFailed })
+	return x.list(last, region, stream, limit, id, func(s string) bool { return s == StateFailed })
 }
 
 // List lists up to limit of the most recent records of stream in state
 // ("" any), newest first.
 func (x *Index) List(last uint64, region, stream, state string, limit int, id func(uint64) string) []Record {
-	return x.list(last, region, stream, limit, id, func(r *Record) bool { return state == "" || r.State == state })
+	return x.list(last, region, stream, limit, id, func(s string) bool { return state == "" || s == state })
 }
 
-func (x *Index) list(last uint64, region, stream string, limit int, id func(uint64) string, keep func(*Record) bool) []Record {
+func (x *Index) list(last uint64, region, stream string, limit int, id func(uint64) string, keep func(state string) bool) []Record {
 	out := []Record{}
 	if x == nil {
 		return out
@@ -163,11 +179,10 @@ func (x *Index) list(last uint64, region, stream string, limit int, id func(uint
 			continue
 		}
 		x.mu.Lock()
-		r := x.recordLocked(e, id(seq))
-		x.mu.Unlock()
-		if keep(&r) {
-			out = append(out, r)
+		if keep(x.stateLocked(e)) {
+			out = append(out, x.recordLocked(e, id(seq)))
 		}
+		x.mu.Unlock()
 	}
 	return out
 }
