@@ -9,6 +9,9 @@ import (
 	"github.com/firehose-local/firehose-local/lineage"
 )
 
+// groupLimit is how many records of an object or invocation a page lists.
+const groupLimit = 200
+
 // LineageBackend is a Backend with record lineage: the index and the
 // RecordIds it is keyed by. A Backend without it has no Records pages.
 type LineageBackend interface {
@@ -61,7 +64,7 @@ func (c *Console) recordsPage(w http.ResponseWriter, r *http.Request) {
 			recordContent(p, rec)
 		})
 	case req != "":
-		g, ok := x.Request(req, ids.RecordID)
+		g, ok := x.Request(req, groupLimit, ids.RecordID)
 		status := http.StatusOK
 		if !ok {
 			status = http.StatusNotFound
@@ -271,14 +274,15 @@ func groupContent(p *page, g lineage.Group) {
 		p.raw("</p>\n")
 	}
 	p.raw("<ol class=\"records\" id=\"group-records\">\n")
-	for i, id := range g.Records {
-		if i == 200 {
-			p.raw("<li>… " + "and more</li>\n")
-			break
-		}
+	for _, id := range g.Records {
 		p.raw("<li>")
 		recordLink(p, id)
 		p.raw("</li>\n")
+	}
+	if more := g.Total - len(g.Records); more > 0 {
+		p.raw("<li>… and ")
+		p.text(strconv.Itoa(more))
+		p.raw(" more</li>\n")
 	}
 	p.raw("</ol>\n")
 }
@@ -289,7 +293,7 @@ func (c *Console) objectLineage(bucket, key string) func(*page) {
 	if x == nil {
 		return nil
 	}
-	g, ok := x.Object(bucket, key, ids.RecordID)
+	g, ok := x.Object(bucket, key, groupLimit, ids.RecordID)
 	return func(p *page) {
 		p.raw("<section id=\"object-lineage\">\n<h3>Records</h3>\n")
 		if !ok {
@@ -297,7 +301,7 @@ func (c *Console) objectLineage(bucket, key string) func(*page) {
 			return
 		}
 		p.raw("<p class=\"sub\">")
-		p.text(strconv.Itoa(len(g.Records)) + " record(s) from stream " + g.Stream)
+		p.text(strconv.Itoa(g.Total) + " record(s) from stream " + g.Stream)
 		p.raw("</p>\n")
 		groupContent(p, g)
 		p.raw("</section>\n")

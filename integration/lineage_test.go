@@ -128,8 +128,12 @@ func TestLineageS3(t *testing.T) {
 		}
 	}
 	var g lineage.Group
-	if st := localGet(t, env, "/_local/records?bucket=deliveries&key="+url.QueryEscape(objs[0].key), &g); st != 200 || strings.Join(g.Records, ",") != strings.Join(ids, ",") || g.Stream != "s" {
+	if st := localGet(t, env, "/_local/records?bucket=deliveries&key="+url.QueryEscape(objs[0].key), &g); st != 200 || strings.Join(g.Records, ",") != strings.Join(ids, ",") || g.Stream != "s" || g.Total != 4 {
 		t.Fatalf("object's records: %d %+v", st, g)
+	}
+	g = lineage.Group{}
+	if st := localGet(t, env, "/_local/records?limit=2&bucket=deliveries&key="+url.QueryEscape(objs[0].key), &g); st != 200 || strings.Join(g.Records, ",") != strings.Join(ids[:2], ",") || g.Total != 4 {
+		t.Fatalf("the object's first 2 records: %d %+v", st, g)
 	}
 	// Never issued: another server's shape, garbage, a path with slashes.
 	other := ids[0][:len(ids[0])-12] + "AP////////8="

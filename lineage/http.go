@@ -36,10 +36,12 @@ const Prefix = "/_local/records"
 // Handler serves
 //
 //	GET /_local/records/{RecordId}       one record (the id URL-encoded)
-//	GET /_local/records?stream=NAME&state=failed[&region=R][&limit=N]
+//	GET /_local/records?stream=NAME&state=failed[&region=R]
 //	                                     recent records, newest first
 //	GET /_local/records?bucket=B&key=K   the records of a written object
 //	GET /_local/records?request=ID       the records of a Lambda invocation
+//
+// Lists and groups give at most limit (default 100) RecordIds.
 //
 // Unknown records answer 404 as a ResourceNotFoundException.
 func Handler(x *Index, ids IDs) http.Handler {
@@ -72,31 +74,31 @@ func Handler(x *Index, ids IDs) http.Handler {
 			return
 		}
 		q := r.URL.Query()
+		limit := 100
+		if l := q.Get("limit"); l != "" {
+			n, err := strconv.Atoi(l)
+			if err != nil || n < 1 || n > 100000 {
+				writeError(w, awsjson.NewError(awsjson.ErrInvalidArgument, "limit must be a number from 1 to 100000."))
+				return
+			}
+			limit = n
+		}
 		switch {
 		case q.Get("request") != "":
-			g, ok := x.Request(q.Get("request"), ids.RecordID)
+			g, ok := x.Request(q.Get("request"), limit, ids.RecordID)
 			if !ok {
 				writeError(w, awsjson.NewError(awsjson.ErrResourceNotFound, "No records of Lambda request %s are in the lineage index.", quote(q.Get("request"))))
 				return
 			}
 			writeJSON(w, http.StatusOK, g)
 		case q.Get("key") != "":
-			g, ok := x.Object(q.Get("bucket"), q.Get("key"), ids.RecordID)
+			g, ok := x.Object(q.Get("bucket"), q.Get("key"), limit, ids.RecordID)
 			if !ok {
 				writeError(w, awsjson.NewError(awsjson.ErrResourceNotFound, "No records of object s3://%s/%s are in the lineage index.", q.Get("bucket"), quote(q.Get("key"))))
 				return
 			}
 			writeJSON(w, http.StatusOK, g)
 		default:
-			limit := 100
-			if l := q.Get("limit"); l != "" {
-				n, err := strconv.Atoi(l)
-				if err != nil || n < 1 || n > 10000 {
-					writeError(w, awsjson.NewError(awsjson.ErrInvalidArgument, "limit must be a number from 1 to 10000."))
-					return
-				}
-				limit = n
-			}
 			state := q.Get("state")
 			switch state {
 			case "", StateBuffered, StateDelivered, StateFailed, StateDropped:

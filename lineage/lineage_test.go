@@ -45,7 +45,7 @@ func TestFactsEvicted(t *testing.T) {
 	b := x.NewBatch(s, BufDestination, "", "", nil)
 	x.Place(7, s, 1, b, 0)
 	x.Written(b, "s3://k", "k", "obj", 2, []int{3}, []uint64{7}, false)
-	if g, ok := x.Object("k", "obj", func(s uint64) string { return fmt.Sprint(s) }); !ok || len(g.Records) != 1 || g.Records[0] != "7" {
+	if g, ok := x.Object("k", "obj", 10, func(s uint64) string { return fmt.Sprint(s) }); !ok || len(g.Records) != 1 || g.Records[0] != "7" || g.Total != 1 {
 		t.Fatalf("object = %+v, %v", g, ok)
 	}
 	for range len(x.facts) {
@@ -54,7 +54,7 @@ func TestFactsEvicted(t *testing.T) {
 	if r, _ := x.Lookup(7, ""); r.State != StateUnknown {
 		t.Fatalf("state %q after its batch's fact left, want unknown", r.State)
 	}
-	if _, ok := x.Object("k", "obj", func(uint64) string { return "" }); ok {
+	if _, ok := x.Object("k", "obj", 10, func(uint64) string { return "" }); ok {
 		t.Fatal("evicted object still listed")
 	}
 }

@@ -193,8 +193,10 @@ type Group struct {
 	Invocation *Invocation `json:"invocation,omitempty"`
 	Stream     string      `json:"stream"`
 	Region     string      `json:"region"`
-	// Records are its records' IDs, in order (those still in the index).
+	// Records are its records' IDs, in order (those still in the index),
+	// up to the limit asked for; Total counts them all.
 	Records []string `json:"records"`
+	Total   int      `json:"total"`
 	// Invocations are the request IDs of the invocations that processed
 	// an object's records.
 	Invocations []string `json:"invocations,omitempty"`
@@ -202,8 +204,9 @@ type Group struct {
 	Objects []string `json:"objects,omitempty"`
 }
 
-// Object returns the records written in bucket/key.
-func (x *Index) Object(bucket, key string, id func(uint64) string) (Group, bool) {
+// Object returns the records written in bucket/key (the IDs of the first
+// limit).
+func (x *Index) Object(bucket, key string, limit int, id func(uint64) string) (Group, bool) {
 	if x == nil {
 		return Group{}, false
 	}
@@ -223,7 +226,9 @@ func (x *Index) Object(bucket, key string, id func(uint64) string) (Group, bool)
 		if !ok {
 			return true
 		}
-		g.Records = append(g.Records, id(s))
+		if g.Total++; len(g.Records) < limit {
+			g.Records = append(g.Records, id(s))
+		}
 		x.mu.Lock()
 		if inv := x.factLocked(e.inv); inv != nil {
 			for _, a := range inv.inv.Attempts {
@@ -240,8 +245,8 @@ func (x *Index) Object(bucket, key string, id func(uint64) string) (Group, bool)
 }
 
 // Request returns the records of the invocation with Lambda request ID
-// req, and where they went.
-func (x *Index) Request(req string, id func(uint64) string) (Group, bool) {
+// req (the IDs of the first limit), and where they went.
+func (x *Index) Request(req string, limit int, id func(uint64) string) (Group, bool) {
 	if x == nil {
 		return Group{}, false
 	}
@@ -261,7 +266,9 @@ func (x *Index) Request(req string, id func(uint64) string) (Group, bool) {
 		if !ok {
 			return true
 		}
-		g.Records = append(g.Records, id(s))
+		if g.Total++; len(g.Records) < limit {
+			g.Records = append(g.Records, id(s))
+		}
 		x.mu.Lock()
 		if w := x.factLocked(e.where); w != nil && w.batch.Key != "" {
 			o := "s3://" + w.batch.Bucket + "/" + w.batch.Key
