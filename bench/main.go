@@ -83,6 +83,7 @@ type options struct {
 	redshift         bool
 	redshiftRecords  int
 	redshiftBufferMB int
+	lineage          bool
 }
 
 func main() {
@@ -117,6 +118,7 @@ func main() {
 	flag.BoolVar(&o.redshift, "redshift", false, "instead of the throughput bench: records/s delivered into PostgreSQL through the Redshift destination (JSON 'auto' and '|' text) against a plain COPY FROM STDIN of the same rows with pgx (see redshift.go)")
 	flag.IntVar(&o.redshiftRecords, "redshift-records", 200000, "with -redshift: records per round")
 	flag.IntVar(&o.redshiftBufferMB, "redshift-buffer-mb", 5, "with -redshift: the staging S3Configuration's SizeInMBs")
+	flag.BoolVar(&o.lineage, "lineage", false, "also load firehose-local with --lineage-records 0 (record lineage off), reported against it with lineage on (see lineage.go)")
 	flag.Parse()
 	if *serve != "" {
 		serveNoop(*serve, o.records)
@@ -276,6 +278,9 @@ func run(o options) (bool, error) {
 			durables = append(durables, &target{name: durableName(policy), kind: targetFL, bin: bin, peakRSS: map[int]int64{},
 				args: []string{"--data-dir", filepath.Join(tmp, "durable-"+policy), "--fsync", policy}})
 		}
+	}
+	if o.lineage {
+		durables = append(durables, lineageOffTarget(bin))
 	}
 
 	// Start-up: exec to the first 200 on /_local/health, a fresh process
@@ -598,6 +603,9 @@ func (r *report) print(w io.Writer, o options, fls []*target) bool {
 		fmt.Fprintf(w, "\n%s\n", r.motoNote)
 	}
 	if o.durable && !r.printDurable(w, o) {
+		ok = false
+	}
+	if o.lineage && !r.printLineage(w, o) {
 		ok = false
 	}
 

@@ -166,6 +166,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET "+Prefix+"/s3/object", c.objectPage)
 	m.HandleFunc("GET "+Prefix+"/s3/download", c.download)
 	m.HandleFunc("GET "+Prefix+"/demo", c.demoPage)
+	m.HandleFunc("GET "+Prefix+"/records", c.recordsPage)
 	m.HandleFunc("POST "+Prefix+"/demo/start", c.demoStart)
 	m.HandleFunc("POST "+Prefix+"/demo/stop", c.demoStop)
 	m.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -336,7 +336,8 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 		dir = key[:i+1]
 	}
 	p := buildPreview(key, stored, info)
-	v := objectPageView{Bucket: bucket, Key: key, Crumbs: crumbs(dir), Info: info, Preview: p, Compressed: p.Format != compression.Uncompressed}
+	v := objectPageView{Bucket: bucket, Key: key, Crumbs: crumbs(dir), Info: info, Preview: p, Compressed: p.Format != compression.Uncompressed,
+		Lineage: c.objectLineage(bucket, key)}
 	c.render(w, r, http.StatusOK, layout{title: key, nav: "s3"}, func(p *page) { objectContent(p, v) })
 }
 

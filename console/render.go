@@ -160,6 +160,7 @@ func (p *page) layout(l layout, content func(*page)) {
 		{"lambda", "/lambda", "Lambda"},
 		{"s3", "/s3", "S3"},
 		{"demo", "/demo", "Demo data"},
+		{"records", "/records", "Records"},
 	} {
 		p.raw("    <a")
 		p.attr("href", uiURL(tab.path))
@@ -481,6 +482,9 @@ func lambdaContent(p *page, functions []functionView) {
 					} else {
 						p.text("Ok " + itoa(inv.Ok) + " · Dropped " + itoa(inv.Dropped) + " · ProcessingFailed " + itoa(inv.Failed))
 					}
+					p.raw(" · ")
+					p.open("a", "class", "invocation-records", "href", uiURL("/records", "request", inv.RequestID))
+					p.raw("records and where they went</a>")
 				}
 				p.raw("</td>\n      <td>")
 				if inv.Log != "" {
@@ -596,6 +600,7 @@ type objectPageView struct {
 	Info        s3fake.ObjectInfo
 	Preview     preview
 	Compressed  bool
+	Lineage     func(*page) // the records that produced it (lineage.go); nil: lineage off
 }
 
 func objectContent(p *page, v objectPageView) {
@@ -618,6 +623,9 @@ func objectContent(p *page, v objectPageView) {
 	p.raw("</dd>\n</dl>\n<p>")
 	p.open("a", "class", "button", "href", uiURL("/s3/download", "bucket", v.Bucket, "key", v.Key))
 	p.raw("Download</a></p>\n")
+	if v.Lineage != nil {
+		v.Lineage(p)
+	}
 
 	pv := v.Preview
 	if pv.ErrorType != "" {

@@ -223,8 +223,11 @@ func (p *Pipeline) conversionFailed(b *Batch, table protocol.DataCatalogTable, r
 			d.SequenceNumber, d.SubSequenceNumber = s.seq, &s.sub
 		}
 		doc, _ := json.Marshal(d)
+		p.lin = b.linAt(f.Index)
 		eb = p.errorDocLocked(errTypeConversion, doc, b.arrivals[f.Index])
+		p.d.Lineage.SetCode(p.lin, f.Code)
 	}
+	p.lin = 0
 	eb.inherit(b.holds)
 	p.queueErrorsLocked()
 }

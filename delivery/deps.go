@@ -12,6 +12,7 @@ import (
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/cwlogs"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/wal"
 )
 
@@ -51,6 +52,9 @@ type Deps struct {
 	// Credentials sign OpenSearch destinations' requests; nil:
 	// DefaultSigningCredentials.
 	Credentials aws.CredentialsProvider
+
+	// Lineage is the record lineage index (lineage.go); nil: off.
+	Lineage *lineage.Index
 }
 
 func (d *Deps) annotate(requestID, stream string, ok, dropped, failed int, responseError string) {

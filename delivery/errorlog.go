@@ -66,6 +66,7 @@ func (p *Pipeline) noteFailure(b *Batch, code, message, processor string) {
 	p.mu.Lock()
 	b.err = errors.New(code + ": " + message)
 	p.mu.Unlock()
+	p.linError(b, code, message)
 	p.logError(b.cfg, false, code, message, processor)
 }
 

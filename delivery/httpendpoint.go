@@ -348,6 +348,7 @@ func (p *Pipeline) sendRequest(b *Batch, start, end int) bool {
 		if fail.permanent {
 			p.log.Error("HTTP endpoint answered 413: a permanent failure, so the records are neither retried nor backed up, as on AWS",
 				"endpoint", h.logName, "requestId", id, "records", records, "error", fail.message)
+			p.linDropped(b, start, end, fail.code+": "+fail.message+" (413: not retried, not backed up)")
 			return true
 		}
 		remaining := h.retry - retry.elapsed
@@ -598,6 +599,7 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 	var lines bytes.Buffer
 	enc := json.NewEncoder(&lines)
 	enc.SetEscapeHTML(false)
+	var linEnds []int
 	for i := start; i < end; i++ {
 		d := httpErrorDocument{
 			AttemptsMade:           attempts,
@@ -613,9 +615,20 @@ func (p *Pipeline) backupFailed(b *Batch, start, end, attempts int, f *httpFailu
 			d.SubsequenceNumber, d.DataID = s.sub, s.seq+"."+strconv.FormatInt(s.sub, 10)
 		}
 		_ = enc.Encode(d)
+		linEnds = append(linEnds, lines.Len())
 	}
 	eb := errorBatch(b, lines.Bytes(), b.arrivals[start], errorOutputHTTP)
+	if b.lin != nil {
+		p.linErrorDocs(eb, b.lin[start:end], linEnds)
+		for _, s := range b.lin[start:end] {
+			p.d.Lineage.SetCode(s, f.code)
+		}
+	}
 	p.log.Error("HTTP endpoint retry duration exhausted: records written to the S3 backup as http-endpoint-failed",
 		"endpoint", b.cfg.http.logName, "requestId", id, "attempts", attempts, "records", n, "bucket", b.cfg.bucket, "errorCode", f.code)
-	return p.deliverS3(eb) && !p.isDiscarded()
+	written := p.deliverS3(eb)
+	if written && !p.isDiscarded() {
+		p.linWritten(eb)
+	}
+	return written && !p.isDiscarded()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/delivery/builtin"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/google/uuid"
 )
@@ -106,6 +107,8 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 		region = parts[3]
 	}
 	var fail invocationFailure
+	var calls []lineage.Attempt
+	var spent time.Duration
 	attempts := 0
 	for attempts < 1+l.retries {
 		attempts++
@@ -113,6 +116,12 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 		res, err := p.d.Invoke(ctx, region, l.arn, payload)
 		out, fnErr := res.Payload, res.FunctionError
 		p.m.ProcAttempts.Add(1)
+		took := p.d.Clock.Now().Sub(start)
+		if res.Duration > 0 {
+			took = res.Duration
+		}
+		spent += took
+		calls = append(calls, lineage.Attempt{RequestID: res.RequestID})
 		p.m.ProcDuration.Observe(p.d.Clock.Now().Sub(start).Seconds())
 		if err == nil && fnErr == "" {
 			p.m.ProcSuccess.Add(1)
@@ -136,7 +145,7 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 			if f == nil {
 				ok, dropped, failed := countResults(results)
 				p.d.annotate(res.RequestID, p.arn, ok, dropped, failed, "")
-				return Outcome{Results: results, Attempts: attempts}, true
+				return Outcome{Results: results, Attempts: attempts, Calls: calls, Duration: spent}, true
 			}
 			fail = *f
 			p.d.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
@@ -146,9 +155,10 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 			p.log.Warn("transform function invocation failed", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 			p.log.Debug("transform function invocation error", "function", l.arn, "error", err)
 		}
+		calls[len(calls)-1].Error = fail.code + ": " + fail.message
 		p.logError(b.cfg, false, fail.code, fail.message, l.arn)
 	}
-	return Outcome{Failure: &Failure{Code: fail.code, Message: fail.message}, Attempts: attempts}, true
+	return Outcome{Failure: &Failure{Code: fail.code, Message: fail.message}, Attempts: attempts, Calls: calls, Duration: spent}, true
 }
 
 // recordIDPrefix makes the record IDs of one server look like AWS's long

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/delivery/builtin"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -202,6 +203,7 @@ func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int6
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
+	p.linAddLocked(b, ms, lineage.BufDestination)
 	if b.seqs != nil || (m != nil && m.SequenceNumber != "" && (b.cfg.conv != nil || b.cfg.http != nil)) {
 		if b.seqs == nil {
 			b.seqs = make([]sourceSeq, len(b.ends)-1, cap(b.ends))
@@ -320,7 +322,9 @@ func (p *Pipeline) errorRecordLocked(errorType, code, message string, r []byte, 
 		ArrivalTimestamp:       ms,
 		AttemptEndingTimestamp: p.d.Clock.Now().UnixMilli(),
 	})
-	return p.errorDocLocked(errorType, doc, ms)
+	eb := p.errorDocLocked(errorType, doc, ms)
+	p.d.Lineage.SetCode(p.lin, code)
+	return eb
 }
 
 // errorDocLocked adds one error document, of a record that arrived at ms,
@@ -338,6 +342,7 @@ func (p *Pipeline) errorDocLocked(errorType string, doc []byte, ms int64) *Batch
 	eb.data = append(append(eb.data, doc...), '\n')
 	eb.ends = append(eb.ends, len(eb.data))
 	eb.arrivals = append(eb.arrivals, ms)
+	p.linAddLocked(eb, ms, lineage.BufErrorOutput)
 	return eb
 }
 
@@ -375,8 +380,10 @@ func (p *Pipeline) partitionFailed(b *Batch, code, message string) {
 	defer p.mu.Unlock()
 	var eb *Batch
 	for i := range b.ends {
+		p.lin = b.linAt(i)
 		eb = p.errorRecordLocked(errTypePartitionDelivery, code, message, record(b, i), b.arrivals[i])
 	}
+	p.lin = 0
 	if eb != nil {
 		eb.inherit(b.holds)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/compression"
 	"github.com/firehose-local/firehose-local/delivery/builtin"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -65,6 +66,11 @@ type Pipeline struct {
 	bk     backupStage   // AllData: source records on their way to the S3 backup
 	client *http.Client  // HTTP endpoint requests; used by the delivery goroutine only
 	pg     *redshiftConn // the Redshift cluster; used by the delivery goroutine only
+
+	lin       uint64 // the lineage sequence number of the record at hand (lineage.go); 0: none
+	linStream uint32
+	linPut    *[]lineage.Placement // during a put call: where its records' placements collect
+	linPutBuf []lineage.Placement
 }
 
 // backupStage buffers an HTTP endpoint destination's source records for its
@@ -145,6 +151,15 @@ type Batch struct {
 	// (partition.go); nil for other batches.
 	seqs      []sourceSeq
 	stagedKey string // a Redshift destination's batch: its object in the staging bucket, once written
+
+	// Record lineage (lineage.go): each record's sequence number (nil:
+	// none tracked), the batch's fact in the index, the end of each
+	// record's error document when the batch holds them as one record,
+	// and the key it was written under.
+	lin       []uint64
+	linFact   uint32
+	linEnds   []int
+	objectKey string
 }
 
 // toS3 reports whether the batch is written to S3 (rather than sent to an
@@ -274,6 +289,7 @@ func New(d *Deps, id Stream, dest Spec, version int) *Pipeline {
 		proc:     procStage{wake: make(chan struct{}, 1)},
 		m:        NewMetrics(id.Region, id.Name),
 	}
+	p.linStream = d.Lineage.Stream(id.Region, id.Name)
 	p.m.DynamicPartitioning.Store(p.cfg.dp != nil)
 	p.m.Conversion.Store(p.cfg.conv != nil)
 	p.discarded, p.discardDone = context.WithCancel(context.Background())
@@ -309,6 +325,14 @@ func (p *Pipeline) Put(records [][]byte, now time.Time, results []error) {
 // PutMeta is Put for records with metadata: meta, if not nil, has one
 // entry per record.
 func (p *Pipeline) PutMeta(records [][]byte, meta []KinesisMeta, now time.Time, results []error) {
+	p.PutSeq(records, meta, Seqs{}, now, results)
+}
+
+// PutSeq is PutMeta for records with lineage sequence numbers.
+func (p *Pipeline) PutSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now time.Time, results []error) {
+	if p.d.Lineage == nil {
+		seqs = Seqs{}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.proc.closed {
@@ -318,13 +342,17 @@ func (p *Pipeline) PutMeta(records [][]byte, meta []KinesisMeta, now time.Time, 
 		return
 	}
 	ms := now.UnixMilli()
+	p.linPutStartLocked(seqs)
 	for i, r := range records {
 		if !p.d.Pending.Reserve(len(r)) {
 			results[i] = ErrSlowDown
 			continue
 		}
+		p.lin = seqs.at(i)
 		p.addLocked(r, metaAt(meta, i), ms, now, nil)
 	}
+	p.lin = 0
+	p.linPutEndLocked(ms)
 	p.endPutLocked()
 	p.queueErrorsLocked()
 }
@@ -339,15 +367,27 @@ func (p *Pipeline) PutLogged(records [][]byte, now time.Time, h *Hold) bool {
 // PutLoggedMeta is PutLogged for records with metadata: meta, if not nil,
 // has one entry per record.
 func (p *Pipeline) PutLoggedMeta(records [][]byte, meta []KinesisMeta, now time.Time, h *Hold) bool {
+	return p.PutLoggedSeq(records, meta, Seqs{}, now, h)
+}
+
+// PutLoggedSeq is PutLoggedMeta for records with lineage sequence numbers.
+func (p *Pipeline) PutLoggedSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now time.Time, h *Hold) bool {
+	if p.d.Lineage == nil {
+		seqs = Seqs{}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.proc.closed {
 		return false
 	}
 	ms := now.UnixMilli()
+	p.linPutStartLocked(seqs)
 	for i, r := range records {
+		p.lin = seqs.at(i)
 		p.addLocked(r, metaAt(meta, i), ms, now, h)
 	}
+	p.lin = 0
+	p.linPutEndLocked(ms)
 	p.endPutLocked()
 	p.queueErrorsLocked()
 	return true
@@ -440,6 +480,7 @@ func (p *Pipeline) backupAppendLocked(r []byte, ms int64, arrival time.Time, h *
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
+	p.linBackupLocked(b)
 	if len(b.data) >= p.cfg.backupSize {
 		p.backupCutLocked()
 	}
@@ -632,6 +673,7 @@ func (p *Pipeline) deliver(b *Batch) {
 	default:
 	}
 	if destinationOf(b).Deliver(p, b) {
+		p.linWritten(b)
 		p.releaseHolds(b)
 		if b.errorType != "" {
 			p.errorsWritten.Add(1)

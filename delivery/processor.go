@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firehose-local/firehose-local/clock"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol"
 )
 
@@ -34,6 +35,10 @@ type Outcome struct {
 	Results  []Result
 	Failure  *Failure
 	Attempts int
+	// Calls are the attempts' request IDs and errors, and Duration their
+	// time, for record lineage.
+	Calls    []lineage.Attempt
+	Duration time.Duration
 }
 
 // Result is one record's outcome.
@@ -100,6 +105,7 @@ func (p *Pipeline) procAppendLocked(r []byte, m *KinesisMeta, ms int64, arrival 
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
+	p.linAddLocked(b, ms, lineage.BufProcessor)
 	if m != nil || b.kinesis != nil {
 		if b.kinesis == nil {
 			b.kinesis = make([]KinesisMeta, len(b.ends)-1, cap(b.ends))
@@ -246,6 +252,7 @@ func (p *Pipeline) process(b *Batch) {
 			failed = append(failed, failedRecord{index: i, code: r.Code, message: r.Message})
 		}
 	}
+	p.linProcessed(b, out, proc.Name())
 	p.finishProcessing(b, out.Results, failed, out.Attempts, proc.Name())
 }
 
@@ -269,6 +276,7 @@ func (p *Pipeline) finishProcessing(b *Batch, results []Result, failed []failedR
 	for i, r := range results {
 		if r.Status == "Ok" {
 			p.d.Pending.Add(int64(len(r.Data)))
+			p.lin = b.linAt(i)
 			ob := p.routeLocked(r.Data, r.Data, metaAt(b.kinesis, i), b.arrivals[i], r.PartitionKeys)
 			if ob != last && !inherited[ob] {
 				ob.inherit(b.holds)
@@ -284,12 +292,15 @@ func (p *Pipeline) finishProcessing(b *Batch, results []Result, failed []failedR
 			p.m.ProcOKBytes.Add(int64(len(r.Data)))
 		}
 	}
+	p.lin = 0
 	p.queueErrorsLocked()
 	if len(failed) == 0 {
 		return
 	}
 	var lines bytes.Buffer
 	enc := json.NewEncoder(&lines)
+	var linSeqs []uint64
+	var linEnds []int
 	for _, f := range failed {
 		_ = enc.Encode(protocol.ProcessingErrorDocument{
 			RawData:                base64.StdEncoding.EncodeToString(record(b, f.index)),
@@ -300,12 +311,16 @@ func (p *Pipeline) finishProcessing(b *Batch, results []Result, failed []failedR
 			AttemptEndingTimestamp: now,
 			LambdaARN:              processor,
 		})
+		if b.lin != nil {
+			linSeqs, linEnds = append(linSeqs, b.lin[f.index]), append(linEnds, lines.Len())
+		}
 	}
 	eb := &Batch{cfg: p.cfg, data: lines.Bytes(), first: time.UnixMilli(b.arrivals[failed[0].index]),
 		done: make(chan struct{}), retryNow: make(chan struct{}, 1), errorType: "processing-failed"}
 	eb.ends = []int{len(eb.data)}
 	eb.arrivals = []int64{b.arrivals[failed[0].index]}
 	eb.inherit(b.holds)
+	p.linErrorDocs(eb, linSeqs, linEnds)
 	p.d.Pending.Add(int64(len(eb.data)))
 	// Error output goes ahead of the open destination buffer, in order with
 	// the other cut batches.

@@ -56,6 +56,7 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		p.mu.Lock()
 		b.err = errors.New(code + ": " + msg)
 		p.mu.Unlock()
+		p.linError(b, code, msg)
 		p.logError(b.cfg, b.cfg.http != nil || b.cfg.os != nil || b.cfg.redshift != nil, code, msg, "")
 		p.log.Warn("S3 delivery failed; will retry", "bucket", b.cfg.bucket, "attempt", attempt, "records", len(b.ends), "errorCode", code, "error", msg)
 		p.log.Debug("S3 delivery error", "bucket", b.cfg.bucket, "error", err)
@@ -66,6 +67,7 @@ func (p *Pipeline) deliverS3(b *Batch) bool {
 		}
 		if p.d.Clock.Now().Sub(started) >= retryWindow {
 			p.log.Error("S3 delivery retry window (24 h) exhausted: records dropped, as AWS drops them", "bucket", b.cfg.bucket, "records", len(b.ends), "errorCode", code, "error", msg)
+			p.linDropped(b, 0, len(b.ends), code+": "+msg+" (the 24-hour retry window ended)")
 			return true
 		}
 		if !p.wait(b, backoff) {
@@ -125,6 +127,9 @@ func (p *Pipeline) writeObject(b *Batch) error {
 	ctx, stop := p.batchContext(timeout, false)
 	defer stop()
 	err = p.d.Store.PutObject(ctx, c.bucket, key, body, meta)
+	if err == nil {
+		b.objectKey = key
+	}
 	if err == nil && c.redshift != nil && b.errorType == "" && !b.backup {
 		b.stagedKey = key
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/firehose-local/firehose-local/console"
 	"github.com/firehose-local/firehose-local/internal/demo"
 	"github.com/firehose-local/firehose-local/lambdaapi"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
 
@@ -52,6 +53,7 @@ func (s *Server) setListenAddr(a net.Addr) {
 }
 
 func (b consoleBackend) DefaultRegion() string                  { return b.s.cfg.Region }
+func (b consoleBackend) Lineage() (*lineage.Index, lineage.IDs) { return b.s.deps.Lineage, b.s.fh }
 func (b consoleBackend) Now() time.Time                         { return b.s.clock.Now() }
 func (b consoleBackend) S3() *s3fake.S3                         { return b.s.s3 }
 func (b consoleBackend) Functions() []lambdaapi.FunctionSummary { return b.s.lambda.Functions() }

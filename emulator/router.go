@@ -13,6 +13,7 @@ import (
 	"github.com/firehose-local/firehose-local/glue"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/kinesis"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
 )
@@ -50,6 +51,7 @@ func (s *Server) routes() http.Handler {
 	r.Path("/_local/health").Methods(http.MethodGet, http.MethodHead).Handler(g.Handler(browserguard.ModeLocal, denyLocal, http.HandlerFunc(s.health)))
 	r.Path("/_local/flush").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.flushHandler)))
 	r.Path("/_local/reset").Methods(http.MethodPost).Handler(local(http.HandlerFunc(s.setup.ServeReset)))
+	r.PathPrefix(lineage.Prefix).Handler(local(lineage.Handler(s.deps.Lineage, s.fh)))
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
 	// The web console; before the /_local/ catch-all. Its forms are read
 	// within the body budget.

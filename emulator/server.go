@@ -31,6 +31,7 @@ import (
 	"github.com/firehose-local/firehose-local/kinesis"
 	"github.com/firehose-local/firehose-local/lambdaapi"
 	"github.com/firehose-local/firehose-local/lambdarunner"
+	"github.com/firehose-local/firehose-local/lineage"
 	"github.com/firehose-local/firehose-local/protocol"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/s3fake"
@@ -71,6 +72,9 @@ type Config struct {
 	// MaxBufferInterval caps every stream's buffering interval (0: no cap).
 	// A deliberate difference from AWS, for local development.
 	MaxBufferInterval time.Duration
+	// LineageRecords is how many records the lineage index keeps (0:
+	// lineage.DefaultSize; negative: lineage off).
+	LineageRecords int
 	// MaxPendingBytes bounds the record bytes buffered or waiting for
 	// delivery across all streams. Beyond it puts are refused with
 	// ServiceUnavailableException ("Slow down."). Default 256 MiB.
@@ -287,6 +291,7 @@ func New(cfg Config) (*Server, error) {
 		Abort: s.abortCtx, WG: &s.wg, Schemas: s.glueSchemas,
 		HTTPEndpointTimeout: cfg.HTTPEndpointTimeout, MaxBufferInterval: cfg.MaxBufferInterval, EndpointRewrites: cfg.EndpointRewrites,
 		Credentials: cfg.DestinationCredentials,
+		Lineage:     lineage.FromConfig(cfg.LineageRecords),
 	}
 	fh, err := firehose.Open(firehose.Config{
 		Region: cfg.Region, Account: s.account, DataDir: cfg.DataDir, State: s.state.Handle("firehose"), Fsync: cfg.Fsync, WALSegmentSize: cfg.WALSegmentSize,

@@ -57,8 +57,13 @@ var errNotLogged = errors.New("the record could not be written to the write-ahea
 // per record, or nil (Direct PUT, CloudWatch Logs). results gets each
 // record's error, if any.
 func (s *Service) ingest(st *stream, records [][]byte, meta []delivery.KinesisMeta, now time.Time, results []error) {
+	s.ingestSeq(st, records, meta, delivery.Seqs{}, now, results)
+}
+
+// ingestSeq is ingest for records with lineage sequence numbers.
+func (s *Service) ingestSeq(st *stream, records [][]byte, meta []delivery.KinesisMeta, seqs delivery.Seqs, now time.Time, results []error) {
 	if s.wal == nil {
-		st.pipe.PutMeta(records, meta, now, results)
+		st.pipe.PutSeq(records, meta, seqs, now, results)
 		return
 	}
 	accepted, acceptedMeta := records, meta
@@ -73,6 +78,7 @@ func (s *Service) ingest(st *stream, records [][]byte, meta []delivery.KinesisMe
 		return
 	}
 	if refused > 0 {
+		seqs = acceptedSeqs(seqs, results)
 		accepted = make([][]byte, 0, len(records)-refused)
 		if meta != nil {
 			acceptedMeta = make([]delivery.KinesisMeta, 0, len(records)-refused)
@@ -112,7 +118,7 @@ func (s *Service) ingest(st *stream, records [][]byte, meta []delivery.KinesisMe
 		return
 	}
 	h := delivery.NewHold(pos)
-	if !st.pipe.PutLoggedMeta(accepted, acceptedMeta, now, h) {
+	if !st.pipe.PutLoggedSeq(accepted, acceptedMeta, seqs, now, h) {
 		fail(delivery.ErrSlowDown) // the stream was deleted meanwhile
 	}
 	s.deps.Release(h)

@@ -48,22 +48,29 @@ func (s *Service) putRecord(region string, body []byte) (any, *awsjson.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.putOne(st, data); err != nil {
+	seq := s.ids.reserve(1)
+	if err := s.putOneSeq(st, data, seq); err != nil {
 		return nil, err
 	}
-	return protocol.PutRecordOutput{RecordId: s.ids.next(), Encrypted: encrypted}, nil
+	return protocol.PutRecordOutput{RecordId: s.ids.id(seq), Encrypted: encrypted}, nil
 }
 
-// putOne ingests one record into st and counts it (PutRecord, and records
-// from other sources).
+// putOne ingests one record into st and counts it (records from other
+// sources).
 func (s *Service) putOne(st *stream, data []byte) *awsjson.Error {
+	return s.putOneSeq(st, data, 0)
+}
+
+// putOneSeq is putOne for a record whose RecordId has sequence number seq
+// (0: none), for record lineage.
+func (s *Service) putOneSeq(st *stream, data []byte, seq uint64) *awsjson.Error {
 	m := st.pipe.Metrics()
 	if s.draining() {
 		m.Throttled.Add(1)
 		return drainError()
 	}
 	var res [1]error
-	s.ingest(st, [][]byte{data}, nil, s.clock.Now(), res[:])
+	s.ingestSeq(st, [][]byte{data}, nil, delivery.Seqs{Base: seq}, s.clock.Now(), res[:])
 	if res[0] != nil {
 		if res[0] == delivery.ErrSlowDown || res[0] == errDraining {
 			m.Throttled.Add(1)
@@ -90,7 +97,10 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 		return nil, drainError()
 	}
 	results := make([]error, len(records))
-	s.ingest(st, records, nil, s.clock.Now(), results)
+	// Record i's RecordId has sequence number base+i: the pipeline tracks
+	// it by that number (record lineage).
+	base := s.ids.reserve(len(records))
+	s.ingestSeq(st, records, nil, delivery.Seqs{Base: base}, s.clock.Now(), results)
 	var n, bytes int64
 	for i, r := range results {
 		if r == errDraining {
@@ -103,7 +113,7 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 		}
 	}
 	// Every accepted record's RecordId is a slice of one string.
-	ids := s.ids.batch(int(n))
+	ids := s.ids.batch(base, results, int(n))
 	out := &putRecordBatchOutput{protocol.PutRecordBatchOutput{
 		FailedPutCount:   len(records) - int(n),
 		Encrypted:        encrypted,
@@ -205,22 +215,60 @@ func newRecordIDs() *recordIDs {
 	return &recordIDs{prefix: base64.StdEncoding.EncodeToString(b[:])}
 }
 
-func (r *recordIDs) next() string {
-	return r.batch(1)
+func (r *recordIDs) next() string { return r.id(r.reserve(1)) }
+
+// reserve takes n sequence numbers and returns the first.
+func (r *recordIDs) reserve(n int) uint64 {
+	return r.seq.Add(uint64(n)) - uint64(n) + 1
 }
 
-// batch returns n consecutive RecordIds, concatenated in one string.
-func (r *recordIDs) batch(n int) string {
+// last is the last sequence number reserved.
+func (r *recordIDs) last() uint64 { return r.seq.Load() }
+
+// id is the RecordId of sequence number seq.
+func (r *recordIDs) id(seq uint64) string {
+	var b [9]byte
+	var out [12]byte
+	b[0] = byte(len(r.prefix))
+	binary.BigEndian.PutUint64(b[1:], seq)
+	base64.StdEncoding.Encode(out[:], b[:])
+	return r.prefix + string(out[:])
+}
+
+// seqOf is the sequence number of a RecordId this server issued; false for
+// any other string.
+func (r *recordIDs) seqOf(id string) (uint64, bool) {
+	if len(id) != recordIDLen || id[:len(r.prefix)] != r.prefix {
+		return 0, false
+	}
+	var b [9]byte
+	if n, err := base64.StdEncoding.Decode(b[:], []byte(id[len(r.prefix):])); err != nil || n != 9 || b[0] != byte(len(r.prefix)) {
+		return 0, false
+	}
+	seq := binary.BigEndian.Uint64(b[1:])
+	if seq == 0 || seq > r.seq.Load() {
+		return 0, false
+	}
+	return seq, true
+}
+
+// batch returns the RecordIds of the n accepted records (nil result) of a
+// call whose record i has sequence number base+i, concatenated in one
+// string.
+func (r *recordIDs) batch(base uint64, results []error, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	last := r.seq.Add(uint64(n))
 	var sb strings.Builder
 	sb.Grow(n * recordIDLen)
 	var b [9]byte
 	var out [12]byte
 	b[0] = byte(len(r.prefix))
-	for seq := last - uint64(n) + 1; seq <= last; seq++ {
+	for i, res := range results {
+		if res != nil {
+			continue
+		}
+		seq := base + uint64(i)
 		binary.BigEndian.PutUint64(b[1:], seq)
 		base64.StdEncoding.Encode(out[:], b[:])
 		sb.WriteString(r.prefix)

@@ -36,3 +36,30 @@ func TestPutRecordBatchAppendJSONMatchesEncodingJSON(t *testing.T) {
 		})
 	}
 }
+
+// A RecordId names its sequence number; batch skips refused records; other
+// strings name none.
+func TestRecordIDSequenceNumbers(t *testing.T) {
+	ids := newRecordIDs()
+	base := ids.reserve(3)
+	all := ids.batch(base, []error{nil, errDraining, nil}, 2)
+	if len(all) != 2*recordIDLen {
+		t.Fatalf("batch: %d characters", len(all))
+	}
+	for i, want := range []uint64{base, base + 2} {
+		id := all[i*recordIDLen : (i+1)*recordIDLen]
+		if id != ids.id(want) {
+			t.Errorf("record %d: id %q, want %q", i, id, ids.id(want))
+		}
+		if got, ok := ids.seqOf(id); !ok || got != want {
+			t.Errorf("seqOf(record %d) = %d, %v; want %d", i, got, ok, want)
+		}
+	}
+	other := newRecordIDs()
+	other.reserve(10)
+	for _, id := range []string{"", "x", other.id(1), ids.id(base + 5), ids.id(0), ids.id(base)[:recordIDLen-1] + "!"} {
+		if seq, ok := ids.seqOf(id); ok {
+			t.Errorf("seqOf(%q) = %d, want none", id, seq)
+		}
+	}
+}

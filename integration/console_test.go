@@ -113,6 +113,32 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 }
 
+// TestConsoleLineageBrowser drives the console's record lineage views in
+// headless Chromium (integration/browser/lineage.mjs): records put through
+// a Lambda transform, traced from the search box to their object, from the
+// object and from the Lambda page to their invocation and records.
+func TestConsoleLineageBrowser(t *testing.T) {
+	node, chromium := requireBrowser(t)
+	env := newEnv(t, emulator.Config{})
+	pythonTransform(t, env, "upper", nil)
+	createStream(t, env.Firehose, "s", transformDest(fnARNPrefix+"upper", "0"))
+	ids := putIDs(t, env.Firehose, "s", "a\n", "drop me\n", "fail me\n")
+	env.Flush(t, "s")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{"lineage.mjs", env.URL}, ids...)...)
+	cmd.Dir = "browser"
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	out, err := cmd.CombinedOutput()
+	t.Logf("lineage.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the browser run failed: %v", err)
+	}
+	if !strings.Contains(string(out), "ok: lineage views") {
+		t.Fatal("lineage.mjs did not report success")
+	}
+}
+
 // requireBrowser returns node and Chromium for the tests that drive a
 // browser with integration/browser's playwright-core. Without them the
 // test is skipped, unless FIREHOSE_LOCAL_REQUIRE_TOOLS=1 (as in CI),

@@ -224,6 +224,7 @@ func TestREADMECommands(t *testing.T) {
 		"customer=acme/", ".parquet", "from-kinesis/",
 		"sent 50 records to orders", `"objects":1`,
 		`"uri":"/services/collector/raw","kind":"raw"`, "logs-" + time.Now().UTC().Format("2006-01-02"), `"data":["hello\n"]`, `"errorCode":"S3.NoSuchBucket"`, "REPORT RequestId:",
+		"State    buffered", "State    delivered", "Written  s3://traced/", `"records":[]}`,
 		"### ## CloudWatch Logs subscriptions",
 	} {
 		if want == " 2026/" {

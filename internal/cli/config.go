@@ -54,6 +54,9 @@ type Config struct {
 	// KinesisLimits applies Kinesis Data Streams' per-shard throughput
 	// limits (--kinesis-limits).
 	KinesisLimits bool
+	// LineageRecords is how many records the lineage index keeps
+	// (--lineage-records; negative: off).
+	LineageRecords int
 	// Credentials (access key ID → secret) are set with --auth sigv4:
 	// every request must then be signed with one of them.
 	Credentials map[string]string
@@ -189,6 +192,7 @@ func loadConfigFile(path string) ([]emulator.LocalFunction, error) {
 // usageText is the synopsis of every command.
 const usageText = `Usage: firehose-local [flags]            serve every API (see Flags)
        firehose-local flush [--stream NAME] [--endpoint URL]
+       firehose-local trace RECORD_ID [--endpoint URL] [--json]
        firehose-local health [--endpoint URL]
        firehose-local reset [--keep functions] [--endpoint URL]
        firehose-local invoke FUNCTION --event FILE [--endpoint URL]
@@ -249,6 +253,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	var auth, credentialsPath string
 	str(&auth, "auth", "off", "request authentication: off (accept any request) or sigv4 (verify every request's AWS Signature Version 4)")
 	str(&credentialsPath, "credentials", "", "with --auth sigv4: AWS shared credentials file whose profiles may sign requests (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	var lineageRecords string
+	str(&lineageRecords, "lineage-records", "", "how many recent records the lineage index keeps, for GET /_local/records/{RecordId} and firehose-local trace: about 45 bytes each, allocated as records arrive (default 1000000; 0: lineage off)")
 	var configPath, concurrency, initPath string
 	str(&configPath, "config", "", "JSON file of functions to register at start")
 	str(&initPath, "init", "", "resources to create at start, and again at each POST /_local/reset: a JSON file of lists of AWS API inputs (buckets, logGroups, functions, kinesisStreams, glueDatabases, glueTables, deliveryStreams), or a directory of such *.json files applied in name order; the variable may hold the JSON itself")
@@ -353,6 +359,15 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		if cfg.KinesisLimits, err = strconv.ParseBool(v); err != nil {
 			return cfg, bad("kinesis-limits", v, "want true or false")
 		}
+	}
+	switch n, err := strconv.Atoi(lineageRecords); {
+	case lineageRecords == "":
+	case err != nil || n < 0 || n > 100_000_000:
+		return cfg, bad("lineage-records", lineageRecords, "want a number of records from 0 (off) to 100000000")
+	case n == 0:
+		cfg.LineageRecords = -1
+	default:
+		cfg.LineageRecords = n
 	}
 	if n, err := strconv.Atoi(concurrency); err != nil || n < 0 {
 		return cfg, bad("lambda-concurrency", concurrency, "want a whole number of processes")

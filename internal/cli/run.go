@@ -29,6 +29,8 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			return flushCommand(args[1:], getenv, stdout, stderr)
 		case "reset":
 			return resetCommand(args[1:], getenv, stdout, stderr)
+		case "trace":
+			return traceCommand(args[1:], getenv, stdout, stderr)
 		case "health":
 			return healthCommand(args[1:], getenv, stdout, stderr)
 		case "event":
@@ -76,6 +78,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		KinesisLimits:        cfg.KinesisLimits,
 		BodyReadTimeout:      cfg.BodyReadTimeout,
 		Init:                 cfg.Init,
+		LineageRecords:       cfg.LineageRecords,
 	}
 	if cfg.Credentials != nil {
 		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
