@@ -46,7 +46,7 @@ func TestExamplePytest(t *testing.T) {
 	python := examplePython(t)
 	cmd := exec.Command(python, "-m", "pytest", "-v", "-p", "no:cacheprovider", "examples/pytest")
 	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "FIREHOSE_LOCAL_BIN="+firehoseBinary(t))
+	cmd.Env = append(os.Environ(), "FIREHOSE_LOCAL_BIN="+firehoseBinary(t), "PYTHONDONTWRITEBYTECODE=1") // no __pycache__ in the work tree
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pytest: %v\n%s", err, out)
