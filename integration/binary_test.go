@@ -66,7 +66,14 @@ type proc struct {
 // waits for its "listening on" line.
 func startBinary(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(firehoseBinary(t), append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	return startBinaryArgs(t, env, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+}
+
+// startBinaryArgs runs firehose-local with exactly args (no --listen: env
+// or args must give a free port) and waits for its "listening on" line.
+func startBinaryArgs(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(firehoseBinary(t), args...)
 	// TMPDIR: what a SIGKILLed server leaves (function code dirs) goes with the test.
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir()}, env...)
 	stdout, _ := cmd.StdoutPipe()
