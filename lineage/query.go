@@ -220,26 +220,14 @@ func (x *Index) Object(bucket, key string, limit int, id func(uint64) string) (G
 	g := Group{Batch: &b}
 	g.Stream, g.Region = x.streamOfLocked(f.stream)
 	x.mu.Unlock()
-	seen := map[string]bool{}
-	b.seqs.each(func(s uint64, _ int) bool {
-		e, ok := x.get(s)
-		if !ok {
-			return true
-		}
-		if g.Total++; len(g.Records) < limit {
-			g.Records = append(g.Records, id(s))
-		}
-		x.mu.Lock()
+	g.Invocations = x.collect(&g, b.seqs, limit, id, func(e entry, add func(string)) {
 		if inv := x.factLocked(e.inv); inv != nil {
 			for _, a := range inv.inv.Attempts {
-				if a.RequestID != "" && !seen[a.RequestID] {
-					seen[a.RequestID] = true
-					g.Invocations = append(g.Invocations, a.RequestID)
+				if a.RequestID != "" {
+					add(a.RequestID)
 				}
 			}
 		}
-		x.mu.Unlock()
-		return true
 	})
 	return g, true
 }
@@ -260,8 +248,27 @@ func (x *Index) Request(req string, limit int, id func(uint64) string) (Group, b
 	g := Group{Invocation: &inv}
 	g.Stream, g.Region = x.streamOfLocked(f.stream)
 	x.mu.Unlock()
+	g.Objects = x.collect(&g, inv.seqs, limit, id, func(e entry, add func(string)) {
+		if w := x.factLocked(e.where); w != nil && w.batch.Key != "" {
+			add("s3://" + w.batch.Bucket + "/" + w.batch.Key)
+		}
+	})
+	return g, true
+}
+
+// collect adds the IDs of the records of seqs still in the index to g (the
+// first limit; Total counts them all) and returns what related gives for
+// them, each string once, in order. related runs with x.mu held.
+func (x *Index) collect(g *Group, seqs runs, limit int, id func(uint64) string, related func(e entry, add func(string))) []string {
+	var out []string
 	seen := map[string]bool{}
-	inv.seqs.each(func(s uint64, _ int) bool {
+	add := func(v string) {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	seqs.each(func(s uint64, _ int) bool {
 		e, ok := x.get(s)
 		if !ok {
 			return true
@@ -270,17 +277,11 @@ func (x *Index) Request(req string, limit int, id func(uint64) string) (Group, b
 			g.Records = append(g.Records, id(s))
 		}
 		x.mu.Lock()
-		if w := x.factLocked(e.where); w != nil && w.batch.Key != "" {
-			o := "s3://" + w.batch.Bucket + "/" + w.batch.Key
-			if !seen[o] {
-				seen[o] = true
-				g.Objects = append(g.Objects, o)
-			}
-		}
+		related(e, add)
 		x.mu.Unlock()
 		return true
 	})
-	return g, true
+	return out
 }
 
 func (x *Index) streamOfLocked(n uint32) (name, region string) {
