@@ -473,7 +473,13 @@ func lambdaContent(p *page, functions []functionView) {
 					p.raw(`<span class="sub">—</span>`)
 				default:
 					p.raw(`<div class="sub">`)
-					p.text(inv.Stream)
+					if href := streamHref(inv.Stream); href != "" {
+						p.open("a", "class", "invocation-stream", "href", href, "title", inv.Stream)
+						p.text(inv.Stream)
+						p.raw("</a>")
+					} else {
+						p.text(inv.Stream)
+					}
 					p.raw("</div>")
 					if inv.ResponseError != "" {
 						p.raw(`<span class="err">`)
@@ -500,6 +506,16 @@ func lambdaContent(p *page, functions []functionView) {
 		p.raw("  </div>\n</section>\n")
 	}
 	p.raw("</div>\n")
+}
+
+// streamHref is the streams page's row of the delivery stream arn
+// (arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME), or "".
+func streamHref(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "firehose" || !strings.HasPrefix(parts[5], "deliverystream/") {
+		return ""
+	}
+	return Prefix + "/streams#" + url.PathEscape("stream-"+parts[3]+"-"+strings.TrimPrefix(parts[5], "deliverystream/"))
 }
 
 // pathHeading writes the S3 browser's heading: S3 / bucket / each folder.

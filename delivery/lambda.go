@@ -155,6 +155,10 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 			p.log.Warn("transform function invocation failed", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 			p.log.Debug("transform function invocation error", "function", l.arn, "error", err)
 		}
+		if err != nil || fnErr != "" {
+			// The invocation history links even a failed call to its stream.
+			p.d.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
+		}
 		calls[len(calls)-1].Error = fail.code + ": " + fail.message
 		p.logError(b.cfg, false, fail.code, fail.message, l.arn)
 	}

@@ -439,7 +439,8 @@ func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
 	}
 	e.post("/_local/ui/flush", url.Values{"stream": {"tx-stream"}})
 	page := e.text("/_local/ui/lambda")
-	for _, want := range []string{"tx", "python3.12", "runs from", "Ok 1 · Dropped 0 · ProcessingFailed 1", "START RequestId:", "transforming 2", "REPORT RequestId:"} {
+	for _, want := range []string{"tx", "python3.12", "runs from", "Ok 1 · Dropped 0 · ProcessingFailed 1", "START RequestId:", "transforming 2", "REPORT RequestId:",
+		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-tx-stream"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the Lambda page lacks %q", want)
 		}
@@ -465,6 +466,39 @@ func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
 	}
 	if strings.Contains(raw, "<b>me</b>") {
 		t.Error("the record data is not escaped")
+	}
+}
+
+// A failed transform invocation links to its stream's row on the streams
+// page, as a successful one does.
+func TestConsoleFailedInvocationLinksToStream(t *testing.T) {
+	testtool.LookPath(t, "python3", "apt-get install python3")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte("def handler(event, context):\n    raise ValueError('boom')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newConsoleEnv(t, emulator.Config{Functions: []emulator.LocalFunction{{Name: "bad", Dir: dir, Runtime: "python3.12", Handler: "app.handler"}}})
+	fn := "arn:aws:lambda:us-east-1:000000000000:function:bad"
+	e.createStream("bad-stream", map[string]any{
+		"ProcessingConfiguration": map[string]any{"Enabled": true, "Processors": []any{map[string]any{
+			"Type": "Lambda", "Parameters": []any{
+				map[string]any{"ParameterName": "LambdaArn", "ParameterValue": fn},
+				map[string]any{"ParameterName": "NumberOfRetries", "ParameterValue": "0"},
+			},
+		}}},
+	})
+	e.put("bad-stream", "x\n")
+	e.post("/_local/ui/flush", url.Values{"stream": {"bad-stream"}})
+	page := e.text("/_local/ui/lambda")
+	for _, want := range []string{`<tr class="failed">`, "function error (Unhandled)",
+		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-bad-stream" title="arn:aws:firehose:us-east-1:000000000000:deliverystream/bad-stream">`,
+		"Lambda.FunctionError"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the Lambda page lacks %q:\n%s", want, page)
+		}
+	}
+	if streams := e.text("/_local/ui/streams"); !strings.Contains(streams, `id="stream-us-east-1-bad-stream"`) {
+		t.Error("the streams page has no row the link points at")
 	}
 }
 
