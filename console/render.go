@@ -615,6 +615,7 @@ type objectPageView struct {
 	Crumbs      []crumb
 	Info        s3fake.ObjectInfo
 	Preview     preview
+	View        string // the JSON preview's "compact" or "pretty" (default: compact for NDJSON)
 	Compressed  bool
 	Lineage     func(*page) // the records that produced it (lineage.go); nil: lineage off
 }
@@ -713,14 +714,29 @@ func objectContent(p *page, v objectPageView) {
 		if pv.MoreRecords {
 			n += "+"
 		}
-		p.text(n + " JSON " + plural(len(pv.Records), "record", "records") + ", pretty-printed")
-		p.raw("</p>\n")
-		for i, r := range pv.Records {
-			p.open("pre", "class", "json record", "data-record", itoa(i+1))
-			p.text(r)
-			p.raw("</pre>")
+		compact := v.View == "compact" || (v.View != "pretty" && pv.NDJSON)
+		if compact {
+			p.text(n + " JSON " + plural(len(pv.Records), "record", "records") + ", one per line · ")
+			p.open("a", "class", "view-toggle", "href", uiURL("/s3/object", "bucket", v.Bucket, "key", v.Key, "view", "pretty")+"#preview")
+			p.raw("pretty-print</a></p>\n")
+			p.raw(`<pre class="json compact">`)
+			for i, r := range pv.Compact {
+				p.open("span", "class", "record", "data-record", itoa(i+1))
+				p.text(r)
+				p.raw("</span>\n")
+			}
+			p.raw("</pre>\n")
+		} else {
+			p.text(n + " JSON " + plural(len(pv.Records), "record", "records") + ", pretty-printed · ")
+			p.open("a", "class", "view-toggle", "href", uiURL("/s3/object", "bucket", v.Bucket, "key", v.Key, "view", "compact")+"#preview")
+			p.raw("one per line</a></p>\n")
+			for i, r := range pv.Records {
+				p.open("pre", "class", "json record", "data-record", itoa(i+1))
+				p.text(r)
+				p.raw("</pre>")
+			}
+			p.raw("\n")
 		}
-		p.raw("\n")
 		if pv.MoreRecords {
 			p.raw(`<p class="note">Only the first `)
 			p.num(int64(len(pv.Records)))

@@ -300,12 +300,23 @@ func TestConsolePreviewGzip(t *testing.T) {
 	for _, want := range []string{
 		"GZIP: shown decompressed",
 		"Content-Encoding</dt><dd>gzip",
-		"2 JSON records, pretty-printed",
+		"2 JSON records, one per line · <a class=\"view-toggle\"",
+		"view=pretty#preview\">pretty-print</a>",
+		"<span class=\"record\" data-record=\"1\">{\"ticker_symbol\":\"QXZ\",\"sector\":\"HEALTHCARE\",\"change\":-0.05,\"price\":84.51}</span>\n<span class=\"record\" data-record=\"2\">{\"ticker_symbol\":\"AMZN\"",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the preview lacks %q:\n%s", want, page)
+		}
+	}
+	page = e.text("/_local/ui/s3/object?view=pretty&bucket=out&key=" + url.QueryEscape(keys[0]))
+	for _, want := range []string{
+		"2 JSON records, pretty-printed · <a class=\"view-toggle\"",
+		"view=compact#preview\">one per line</a>",
 		"{\n  \"ticker_symbol\": \"QXZ\",\n  \"sector\": \"HEALTHCARE\",\n  \"change\": -0.05,\n  \"price\": 84.51\n}",
 		"\"ticker_symbol\": \"AMZN\"",
 	} {
 		if !strings.Contains(page, want) {
-			t.Errorf("the preview lacks %q:\n%s", want, page)
+			t.Errorf("the pretty preview lacks %q:\n%s", want, page)
 		}
 	}
 	// The download is the stored (compressed) object, as an attachment.
