@@ -441,13 +441,19 @@ func lambdaContent(p *page, functions []functionView) {
 		if len(f.Invocations) == 0 {
 			p.raw("  <p class=\"sub\">No invocations yet.</p>\n")
 		} else {
-			p.raw("  <table class=\"invocations\">\n    <thead><tr><th>Started</th><th>Request ID</th><th>Duration</th><th>Result</th><th>Transform</th><th>Log</th></tr></thead>\n    <tbody>\n")
+			p.raw("  <table class=\"invocations\">\n    <thead><tr><th>Started</th><th>Request ID</th><th>Duration</th><th>Result</th><th>Transform</th></tr></thead>\n    <tbody>\n")
 			for _, inv := range f.Invocations {
+				class := ""
 				if inv.FunctionError != "" || inv.Error != "" || inv.ResponseError != "" {
-					p.raw("    <tr class=\"failed\">\n")
-				} else {
-					p.raw("    <tr class=\"\">\n")
+					class = "failed"
 				}
+				row := class
+				if inv.Log != "" {
+					row = strings.TrimSpace(class + " has-log")
+				}
+				p.raw("    ")
+				p.open("tr", "class", row)
+				p.raw("\n")
 				p.raw("      <td>")
 				p.text(ts(inv.Start))
 				p.raw("</td>\n      <td><code>")
@@ -492,14 +498,18 @@ func lambdaContent(p *page, functions []functionView) {
 					p.open("a", "class", "invocation-records", "href", uiURL("/records", "request", inv.RequestID))
 					p.raw("records and where they went</a>")
 				}
-				p.raw("</td>\n      <td>")
+				p.raw("</td>\n    </tr>\n")
 				if inv.Log != "" {
+					// The log opens in a row of its own, across the table,
+					// so the columns above keep their widths.
+					p.raw("    ")
+					p.open("tr", "class", strings.TrimSpace(class+" log-row"))
+					p.raw(`<td colspan="5">`)
 					p.open("details", "id", "log-"+inv.RequestID)
 					p.raw(`<summary>log</summary><pre class="log">`)
 					p.text(inv.Log)
-					p.raw("</pre></details>")
+					p.raw("</pre></details></td></tr>\n")
 				}
-				p.raw("</td>\n    </tr>\n")
 			}
 			p.raw("    </tbody>\n  </table>\n")
 		}

@@ -451,7 +451,8 @@ func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
 	e.post("/_local/ui/flush", url.Values{"stream": {"tx-stream"}})
 	page := e.text("/_local/ui/lambda")
 	for _, want := range []string{"tx", "python3.12", "runs from", "Ok 1 · Dropped 0 · ProcessingFailed 1", "START RequestId:", "transforming 2", "REPORT RequestId:",
-		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-tx-stream"`} {
+		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-tx-stream"`,
+		`<tr class="log-row"><td colspan="5"><details id="log-`, "<th>Result</th><th>Transform</th></tr>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the Lambda page lacks %q", want)
 		}
@@ -501,7 +502,7 @@ func TestConsoleFailedInvocationLinksToStream(t *testing.T) {
 	e.put("bad-stream", "x\n")
 	e.post("/_local/ui/flush", url.Values{"stream": {"bad-stream"}})
 	page := e.text("/_local/ui/lambda")
-	for _, want := range []string{`<tr class="failed">`, "function error (Unhandled)",
+	for _, want := range []string{`<tr class="failed has-log">`, `<tr class="failed log-row"><td colspan="5"><details id="log-`, "function error (Unhandled)",
 		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-bad-stream" title="arn:aws:firehose:us-east-1:000000000000:deliverystream/bad-stream">`,
 		"Lambda.FunctionError"} {
 		if !strings.Contains(page, want) {

@@ -117,7 +117,8 @@ func TestConsoleBrowser(t *testing.T) {
 // TestConsoleLineageBrowser drives the console's record lineage views in
 // headless Chromium (integration/browser/lineage.mjs): records put through
 // a Lambda transform, traced from the search box to their object, from the
-// object and from the Lambda page to their invocation and records.
+// object and from the Lambda page to their invocation and records; and the
+// Lambda page's log, opened, spans the table without resizing its columns.
 func TestConsoleLineageBrowser(t *testing.T) {
 	node, chromium := requireBrowser(t)
 	env := newEnv(t, emulator.Config{})
