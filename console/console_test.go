@@ -391,3 +391,24 @@ func TestDataStreamsPage(t *testing.T) {
 		}
 	}
 }
+
+// Attempts of one batch interleaved with other invocations are put
+// together where the batch's latest attempt is, each with the batch's
+// attempt count.
+func TestBatchOrder(t *testing.T) {
+	list := []Invocation{ // newest first
+		{RequestID: "a3", Batch: "A", Attempt: 3},
+		{RequestID: "b1", Batch: "B", Attempt: 1},
+		{RequestID: "x"},
+		{RequestID: "a2", Batch: "A", Attempt: 2},
+		{RequestID: "a1", Batch: "A", Attempt: 1},
+	}
+	out, of := batchOrder(list)
+	var got []string
+	for i, inv := range out {
+		got = append(got, inv.RequestID+"/"+itoa(of[i]))
+	}
+	if want := "a3/3 a2/3 a1/3 b1/1 x/0"; strings.Join(got, " ") != want {
+		t.Errorf("got %q, want %q", strings.Join(got, " "), want)
+	}
+}

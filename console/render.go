@@ -442,10 +442,14 @@ func lambdaContent(p *page, functions []functionView) {
 			p.raw("  <p class=\"sub\">No invocations yet.</p>\n")
 		} else {
 			p.raw("  <table class=\"invocations\">\n    <thead><tr><th>Started</th><th>Request ID</th><th>Duration</th><th>Result</th><th>Transform</th></tr></thead>\n    <tbody>\n")
-			for _, inv := range f.Invocations {
+			list, of := batchOrder(f.Invocations)
+			for i, inv := range list {
 				class := ""
 				if inv.FunctionError != "" || inv.Error != "" || inv.ResponseError != "" {
 					class = "failed"
+				}
+				if of[i] > 1 && i > 0 && list[i-1].Batch == inv.Batch {
+					class = strings.TrimSpace(class + " retry") // an earlier attempt, under the batch's latest
 				}
 				row := class
 				if inv.Log != "" {
@@ -458,7 +462,13 @@ func lambdaContent(p *page, functions []functionView) {
 				p.text(ts(inv.Start))
 				p.raw("</td>\n      <td><code>")
 				p.text(inv.RequestID)
-				p.raw("</code></td>\n      <td>")
+				p.raw("</code>")
+				if of[i] > 1 {
+					p.raw(`<div class="sub attempt">`)
+					p.text("attempt " + itoa(inv.Attempt) + " of " + itoa(of[i]))
+					p.raw("</div>")
+				}
+				p.raw("</td>\n      <td>")
 				p.text(ms(inv.Duration))
 				p.raw("</td>\n      <td>")
 				switch {
@@ -516,6 +526,35 @@ func lambdaContent(p *page, functions []functionView) {
 		p.raw("  </div>\n</section>\n")
 	}
 	p.raw("</div>\n")
+}
+
+// batchOrder puts the attempts of each transform batch together where the
+// batch's latest attempt is (list is newest first), and gives each
+// invocation the number of attempts its batch made (the highest attempt
+// kept; 0 for an invocation of no batch).
+func batchOrder(list []Invocation) ([]Invocation, []int) {
+	attempts := map[string]int{}
+	for _, inv := range list {
+		if inv.Batch != "" {
+			attempts[inv.Batch] = max(attempts[inv.Batch], inv.Attempt)
+		}
+	}
+	out, of := make([]Invocation, 0, len(list)), make([]int, 0, len(list))
+	done := map[string]bool{}
+	for _, inv := range list {
+		switch {
+		case inv.Batch == "":
+			out, of = append(out, inv), append(of, 0)
+		case !done[inv.Batch]:
+			done[inv.Batch] = true
+			for _, a := range list {
+				if a.Batch == inv.Batch {
+					out, of = append(out, a), append(of, attempts[inv.Batch])
+				}
+			}
+		}
+	}
+	return out, of
 }
 
 // streamHref is the streams page's row of the delivery stream arn

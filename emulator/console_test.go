@@ -514,6 +514,41 @@ func TestConsoleFailedInvocationLinksToStream(t *testing.T) {
 	}
 }
 
+// The retries of one transform batch are grouped on the Lambda page, the
+// latest attempt first, each saying "attempt n of m".
+func TestConsoleGroupsRetriesOfABatch(t *testing.T) {
+	testtool.LookPath(t, "python3", "apt-get install python3")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte("def handler(event, context):\n    raise ValueError('boom')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newConsoleEnv(t, emulator.Config{Functions: []emulator.LocalFunction{{Name: "bad", Dir: dir, Runtime: "python3.12", Handler: "app.handler"}}})
+	fn := "arn:aws:lambda:us-east-1:000000000000:function:bad"
+	for _, name := range []string{"one", "two"} {
+		e.createStream(name, map[string]any{
+			"ProcessingConfiguration": map[string]any{"Enabled": true, "Processors": []any{map[string]any{
+				"Type": "Lambda", "Parameters": []any{
+					map[string]any{"ParameterName": "LambdaArn", "ParameterValue": fn},
+					map[string]any{"ParameterName": "NumberOfRetries", "ParameterValue": "2"},
+				},
+			}}},
+		})
+		e.put(name, "x\n")
+		e.post("/_local/ui/flush", url.Values{"stream": {name}})
+	}
+	page := e.text("/_local/ui/lambda")
+	// Newest first: stream two's batch, then stream one's, each latest attempt first.
+	re := regexp.MustCompile(`<tr class="(failed(?: retry)?) has-log">(?s:.*?)attempt (\d) of (\d)(?s:.*?)deliverystream/(\w+)`)
+	var got []string
+	for _, m := range re.FindAllStringSubmatch(page, -1) {
+		got = append(got, m[1]+" "+m[2]+"/"+m[3]+" "+m[4])
+	}
+	want := []string{"failed 3/3 two", "failed retry 2/3 two", "failed retry 1/3 two", "failed 3/3 one", "failed retry 2/3 one", "failed retry 1/3 one"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("rows %q, want %q\n%s", got, want, page)
+	}
+}
+
 // localRequest is a request to the server under localhost, the name a
 // browser on the developer's machine uses (httptest.NewRequest's
 // example.com is a name the browser guard refuses to browsers).
