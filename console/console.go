@@ -124,6 +124,8 @@ type Invocation struct {
 	Error         string
 	Log           string
 	Stream        string // the delivery stream ARN, for a transform
+	Batch         string // a transform's processor batch: its attempts share it
+	Attempt       int    // a transform's attempt at its batch, from 1
 	Ok, Dropped   int
 	Failed        int
 	ResponseError string

@@ -76,12 +76,13 @@ func TestPreview(t *testing.T) {
 		check     func(t *testing.T, p preview)
 	}{
 		{"json lines", "a/b", records(3), info(records(3), ""), func(t *testing.T, p preview) {
-			if p.Kind != "json" || len(p.Records) != 3 || p.Truncated || !strings.Contains(p.Records[2], "\"i\": 2") {
+			if p.Kind != "json" || len(p.Records) != 3 || p.Truncated || !strings.Contains(p.Records[2], "\"i\": 2") ||
+				!p.NDJSON || len(p.Compact) != 3 || strings.Contains(p.Compact[2], "\n") || !strings.Contains(p.Compact[2], `"i":2`) {
 				t.Errorf("%+v", p)
 			}
 		}},
 		{"concatenated without newlines", "a/b", []byte(`{"a":1}{"a":2}[3]`), info(nil, ""), func(t *testing.T, p preview) {
-			if p.Kind != "json" || len(p.Records) != 3 {
+			if p.Kind != "json" || len(p.Records) != 3 || p.NDJSON || p.Compact[1] != `{"a":2}` {
 				t.Errorf("%+v", p)
 			}
 		}},
@@ -241,20 +242,21 @@ func TestEveryPageEscapes(t *testing.T) {
 	}
 	q := url.QueryEscape
 	pages := map[string]string{
-		"streams":  get(Prefix + "/streams?msg=" + q(hostile("flash-msg")) + "&err=" + q(hostile("flash-err"))),
-		"lambda":   get(Prefix + "/lambda"),
-		"kinesis":  get(Prefix + "/kinesis"),
-		"buckets":  get(Prefix + "/s3"),
-		"root":     get(Prefix + "/s3?bucket=bkt"),
-		"folder":   get(Prefix + "/s3?bucket=bkt&prefix=" + q(dir)),
-		"errdocs":  get(Prefix + "/s3?bucket=bkt&prefix=processing-failed/"),
-		"text":     get(Prefix + "/s3/object?bucket=bkt&key=" + q(dir+hostile("text-key"))),
-		"json":     get(Prefix + "/s3/object?bucket=bkt&key=" + q(dir+hostile("json-key"))),
-		"errdoc":   get(Prefix + "/s3/object?bucket=bkt&key=" + q("processing-failed/"+hostile("errdoc-key"))),
-		"nobucket": get(Prefix + "/s3?bucket=" + q(hostile("missing-bucket"))),
-		"noobject": get(Prefix + "/s3/object?bucket=bkt&key=" + q(hostile("missing-key"))),
-		"notfound": get(Prefix + "/" + url.PathEscape(hostile("path"))),
-		"demo":     get(Prefix + "/demo?region=" + q(hostile("region")) + "&stream=" + q(hostile("stream-name"))),
+		"streams":     get(Prefix + "/streams?msg=" + q(hostile("flash-msg")) + "&err=" + q(hostile("flash-err"))),
+		"lambda":      get(Prefix + "/lambda"),
+		"kinesis":     get(Prefix + "/kinesis"),
+		"buckets":     get(Prefix + "/s3"),
+		"root":        get(Prefix + "/s3?bucket=bkt"),
+		"folder":      get(Prefix + "/s3?bucket=bkt&prefix=" + q(dir)),
+		"errdocs":     get(Prefix + "/s3?bucket=bkt&prefix=processing-failed/"),
+		"text":        get(Prefix + "/s3/object?bucket=bkt&key=" + q(dir+hostile("text-key"))),
+		"json":        get(Prefix + "/s3/object?bucket=bkt&key=" + q(dir+hostile("json-key"))),
+		"json pretty": get(Prefix + "/s3/object?view=pretty&bucket=bkt&key=" + q(dir+hostile("json-key"))),
+		"errdoc":      get(Prefix + "/s3/object?bucket=bkt&key=" + q("processing-failed/"+hostile("errdoc-key"))),
+		"nobucket":    get(Prefix + "/s3?bucket=" + q(hostile("missing-bucket"))),
+		"noobject":    get(Prefix + "/s3/object?bucket=bkt&key=" + q(hostile("missing-key"))),
+		"notfound":    get(Prefix + "/" + url.PathEscape(hostile("path"))),
+		"demo":        get(Prefix + "/demo?region=" + q(hostile("region")) + "&stream=" + q(hostile("stream-name"))),
 	}
 	// The create-stream form shows back what was typed.
 	form := url.Values{}
@@ -280,24 +282,29 @@ func TestEveryPageEscapes(t *testing.T) {
 			"invocation-stream", "response-error", "invocation-error", "deleted-fn"},
 		"kinesis": {"ds-region", "ds-name", "ds-arn", "ds-status", "ds-mode", "ds-encryption", "ds-key", "shard-id", "shard-parent",
 			"shard-adjacent", "hash-start", "hash-end", "seq-start", "seq-end", "rec-shard", "rec-seq", "rec-key", "rec-data"},
-		"buckets":   {"external-s3"},
-		"root":      {"folder"},
-		"folder":    {"folder", "text-key", "json-key"},
-		"errdocs":   {"errdoc-key"},
-		"text":      {"folder", "text-key", "text-body", "content-type", "content-encoding"},
-		"json":      {"folder", "json-key"},
-		"errdoc":    {"errdoc-key", "raw-data", "error-code", "error-message", "error-target"},
-		"nobucket":  {"missing-bucket"},
-		"noobject":  {"missing-key"},
-		"notfound":  {"path"},
-		"demo":      {"stream-name", "region"},
-		"form":      {"form-name", "form-region", "form-bucket", "form-prefix", "form-error_prefix", "form-size_mb", "form-interval_s", "fn-name", "fn-region", "fn-summary-arn", "runtime"},
-		"demo runs": {"run-region", "run-error", "run-stream", "run-last-error", "sample"},
+		"buckets":     {"external-s3"},
+		"root":        {"folder"},
+		"folder":      {"folder", "text-key", "json-key"},
+		"errdocs":     {"errdoc-key"},
+		"text":        {"folder", "text-key", "text-body", "content-type", "content-encoding"},
+		"json":        {"folder", "json-key"},
+		"json pretty": {"folder", "json-key"},
+		"errdoc":      {"errdoc-key", "raw-data", "error-code", "error-message", "error-target"},
+		"nobucket":    {"missing-bucket"},
+		"noobject":    {"missing-key"},
+		"notfound":    {"path"},
+		"demo":        {"stream-name", "region"},
+		"form":        {"form-name", "form-region", "form-bucket", "form-prefix", "form-error_prefix", "form-size_mb", "form-interval_s", "fn-name", "fn-region", "fn-summary-arn", "runtime"},
+		"demo runs":   {"run-region", "run-error", "run-stream", "run-last-error", "sample"},
 	}
-	if !strings.Contains(pages["json"], `<pre class="json record" data-record="1">{
+	if !strings.Contains(pages["json pretty"], `<pre class="json record" data-record="1">{
   &#34;v&#34;: &#34;`+html.EscapeString(inJSON)+`&#34;
 }</pre>`) {
-		t.Errorf("json: no escaped json-body:\n%s", pages["json"])
+		t.Errorf("json pretty: no escaped json-body:\n%s", pages["json pretty"])
+	}
+	if !strings.Contains(pages["json"], `<pre class="json compact"><span class="record" data-record="1">{&#34;v&#34;:&#34;`+html.EscapeString(inJSON)+`&#34;}</span>
+</pre>`) || !strings.Contains(pages["json"], `&amp;view=pretty#preview">pretty-print</a>`) {
+		t.Errorf("json: not compact by default, or no escaped json-body:\n%s", pages["json"])
 	}
 	for name, body := range pages {
 		if strings.Contains(body, "<i ") || strings.Contains(body, `">'&`) {
@@ -382,5 +389,26 @@ func TestDataStreamsPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("no %q in\n%s", want, body)
 		}
+	}
+}
+
+// Attempts of one batch interleaved with other invocations are put
+// together where the batch's latest attempt is, each with the batch's
+// attempt count.
+func TestBatchOrder(t *testing.T) {
+	list := []Invocation{ // newest first
+		{RequestID: "a3", Batch: "A", Attempt: 3},
+		{RequestID: "b1", Batch: "B", Attempt: 1},
+		{RequestID: "x"},
+		{RequestID: "a2", Batch: "A", Attempt: 2},
+		{RequestID: "a1", Batch: "A", Attempt: 1},
+	}
+	out, of := batchOrder(list)
+	var got []string
+	for i, inv := range out {
+		got = append(got, inv.RequestID+"/"+itoa(of[i]))
+	}
+	if want := "a3/3 a2/3 a1/3 b1/1 x/0"; strings.Join(got, " ") != want {
+		t.Errorf("got %q, want %q", strings.Join(got, " "), want)
 	}
 }

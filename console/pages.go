@@ -337,7 +337,7 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := buildPreview(key, stored, info)
 	v := objectPageView{Bucket: bucket, Key: key, Crumbs: crumbs(dir), Info: info, Preview: p, Compressed: p.Format != compression.Uncompressed,
-		Lineage: c.objectLineage(bucket, key)}
+		Lineage: c.objectLineage(bucket, key), View: r.URL.Query().Get("view")}
 	c.render(w, r, http.StatusOK, layout{title: key, nav: "s3"}, func(p *page) { objectContent(p, v) })
 }
 

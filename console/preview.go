@@ -36,12 +36,15 @@ type preview struct {
 	Truncated   bool               // there is more than is shown
 	DecodeError string             // the decoding stopped early
 
-	// Kind is "json" (Records holds each JSON value pretty-printed),
+	// Kind is "json" (Records holds each JSON value pretty-printed and
+	// Compact each on one line),
 	// "parquet" (Parquet holds its schema and first rows), "text",
 	// "binary" (Text is a hex dump) or "empty".
 	Kind        string
 	Parquet     parquetView
 	Records     []string
+	Compact     []string // Records, each on one line
+	NDJSON      bool     // the records were separated by newlines
 	MoreRecords bool
 	Text        string
 
@@ -137,7 +140,8 @@ func jsonRecords(p *preview, data []byte) bool {
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var out []string
+	var out, compact []string
+	ndjson, prevEnd := true, int64(0)
 	for {
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
@@ -154,16 +158,22 @@ func jsonRecords(p *preview, data []byte) bool {
 			p.MoreRecords = true
 			break
 		}
-		var buf bytes.Buffer
-		if json.Indent(&buf, raw, "", "  ") != nil {
+		var buf, line bytes.Buffer
+		if json.Indent(&buf, raw, "", "  ") != nil || json.Compact(&line, raw) != nil {
 			return false
 		}
+		end := dec.InputOffset()
+		if len(out) > 0 && !bytes.Contains(data[prevEnd:end-int64(len(raw))], []byte("\n")) {
+			ndjson = false
+		}
+		prevEnd = end
 		out = append(out, buf.String())
+		compact = append(compact, line.String())
 	}
 	if len(out) == 0 {
 		return false
 	}
-	p.Records = out
+	p.Records, p.Compact, p.NDJSON = out, compact, ndjson
 	return true
 }
 

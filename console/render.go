@@ -441,18 +441,34 @@ func lambdaContent(p *page, functions []functionView) {
 		if len(f.Invocations) == 0 {
 			p.raw("  <p class=\"sub\">No invocations yet.</p>\n")
 		} else {
-			p.raw("  <table class=\"invocations\">\n    <thead><tr><th>Started</th><th>Request ID</th><th>Duration</th><th>Result</th><th>Transform</th><th>Log</th></tr></thead>\n    <tbody>\n")
-			for _, inv := range f.Invocations {
+			p.raw("  <table class=\"invocations\">\n    <thead><tr><th>Started</th><th>Request ID</th><th>Duration</th><th>Result</th><th>Transform</th></tr></thead>\n    <tbody>\n")
+			list, of := batchOrder(f.Invocations)
+			for i, inv := range list {
+				class := ""
 				if inv.FunctionError != "" || inv.Error != "" || inv.ResponseError != "" {
-					p.raw("    <tr class=\"failed\">\n")
-				} else {
-					p.raw("    <tr class=\"\">\n")
+					class = "failed"
 				}
+				if of[i] > 1 && i > 0 && list[i-1].Batch == inv.Batch {
+					class = strings.TrimSpace(class + " retry") // an earlier attempt, under the batch's latest
+				}
+				row := class
+				if inv.Log != "" {
+					row = strings.TrimSpace(class + " has-log")
+				}
+				p.raw("    ")
+				p.open("tr", "class", row)
+				p.raw("\n")
 				p.raw("      <td>")
 				p.text(ts(inv.Start))
 				p.raw("</td>\n      <td><code>")
 				p.text(inv.RequestID)
-				p.raw("</code></td>\n      <td>")
+				p.raw("</code>")
+				if of[i] > 1 {
+					p.raw(`<div class="sub attempt">`)
+					p.text("attempt " + itoa(inv.Attempt) + " of " + itoa(of[i]))
+					p.raw("</div>")
+				}
+				p.raw("</td>\n      <td>")
 				p.text(ms(inv.Duration))
 				p.raw("</td>\n      <td>")
 				switch {
@@ -473,7 +489,13 @@ func lambdaContent(p *page, functions []functionView) {
 					p.raw(`<span class="sub">—</span>`)
 				default:
 					p.raw(`<div class="sub">`)
-					p.text(inv.Stream)
+					if href := streamHref(inv.Stream); href != "" {
+						p.open("a", "class", "invocation-stream", "href", href, "title", inv.Stream)
+						p.text(inv.Stream)
+						p.raw("</a>")
+					} else {
+						p.text(inv.Stream)
+					}
 					p.raw("</div>")
 					if inv.ResponseError != "" {
 						p.raw(`<span class="err">`)
@@ -486,20 +508,63 @@ func lambdaContent(p *page, functions []functionView) {
 					p.open("a", "class", "invocation-records", "href", uiURL("/records", "request", inv.RequestID))
 					p.raw("records and where they went</a>")
 				}
-				p.raw("</td>\n      <td>")
+				p.raw("</td>\n    </tr>\n")
 				if inv.Log != "" {
+					// The log opens in a row of its own, across the table,
+					// so the columns above keep their widths.
+					p.raw("    ")
+					p.open("tr", "class", strings.TrimSpace(class+" log-row"))
+					p.raw(`<td colspan="5">`)
 					p.open("details", "id", "log-"+inv.RequestID)
 					p.raw(`<summary>log</summary><pre class="log">`)
 					p.text(inv.Log)
-					p.raw("</pre></details>")
+					p.raw("</pre></details></td></tr>\n")
 				}
-				p.raw("</td>\n    </tr>\n")
 			}
 			p.raw("    </tbody>\n  </table>\n")
 		}
 		p.raw("  </div>\n</section>\n")
 	}
 	p.raw("</div>\n")
+}
+
+// batchOrder puts the attempts of each transform batch together where the
+// batch's latest attempt is (list is newest first), and gives each
+// invocation the number of attempts its batch made (the highest attempt
+// kept; 0 for an invocation of no batch).
+func batchOrder(list []Invocation) ([]Invocation, []int) {
+	attempts := map[string]int{}
+	for _, inv := range list {
+		if inv.Batch != "" {
+			attempts[inv.Batch] = max(attempts[inv.Batch], inv.Attempt)
+		}
+	}
+	out, of := make([]Invocation, 0, len(list)), make([]int, 0, len(list))
+	done := map[string]bool{}
+	for _, inv := range list {
+		switch {
+		case inv.Batch == "":
+			out, of = append(out, inv), append(of, 0)
+		case !done[inv.Batch]:
+			done[inv.Batch] = true
+			for _, a := range list {
+				if a.Batch == inv.Batch {
+					out, of = append(out, a), append(of, attempts[inv.Batch])
+				}
+			}
+		}
+	}
+	return out, of
+}
+
+// streamHref is the streams page's row of the delivery stream arn
+// (arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME), or "".
+func streamHref(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "firehose" || !strings.HasPrefix(parts[5], "deliverystream/") {
+		return ""
+	}
+	return Prefix + "/streams#" + url.PathEscape("stream-"+parts[3]+"-"+strings.TrimPrefix(parts[5], "deliverystream/"))
 }
 
 // pathHeading writes the S3 browser's heading: S3 / bucket / each folder.
@@ -599,6 +664,7 @@ type objectPageView struct {
 	Crumbs      []crumb
 	Info        s3fake.ObjectInfo
 	Preview     preview
+	View        string // the JSON preview's "compact" or "pretty" (default: compact for NDJSON)
 	Compressed  bool
 	Lineage     func(*page) // the records that produced it (lineage.go); nil: lineage off
 }
@@ -697,14 +763,29 @@ func objectContent(p *page, v objectPageView) {
 		if pv.MoreRecords {
 			n += "+"
 		}
-		p.text(n + " JSON " + plural(len(pv.Records), "record", "records") + ", pretty-printed")
-		p.raw("</p>\n")
-		for i, r := range pv.Records {
-			p.open("pre", "class", "json record", "data-record", itoa(i+1))
-			p.text(r)
-			p.raw("</pre>")
+		compact := v.View == "compact" || (v.View != "pretty" && pv.NDJSON)
+		if compact {
+			p.text(n + " JSON " + plural(len(pv.Records), "record", "records") + ", one per line · ")
+			p.open("a", "class", "view-toggle", "href", uiURL("/s3/object", "bucket", v.Bucket, "key", v.Key, "view", "pretty")+"#preview")
+			p.raw("pretty-print</a></p>\n")
+			p.raw(`<pre class="json compact">`)
+			for i, r := range pv.Compact {
+				p.open("span", "class", "record", "data-record", itoa(i+1))
+				p.text(r)
+				p.raw("</span>\n")
+			}
+			p.raw("</pre>\n")
+		} else {
+			p.text(n + " JSON " + plural(len(pv.Records), "record", "records") + ", pretty-printed · ")
+			p.open("a", "class", "view-toggle", "href", uiURL("/s3/object", "bucket", v.Bucket, "key", v.Key, "view", "compact")+"#preview")
+			p.raw("one per line</a></p>\n")
+			for i, r := range pv.Records {
+				p.open("pre", "class", "json record", "data-record", itoa(i+1))
+				p.text(r)
+				p.raw("</pre>")
+			}
+			p.raw("\n")
 		}
-		p.raw("\n")
 		if pv.MoreRecords {
 			p.raw(`<p class="note">Only the first `)
 			p.num(int64(len(pv.Records)))

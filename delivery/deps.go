@@ -28,8 +28,10 @@ type Deps struct {
 	// ErrFunctionNotFound.
 	Invoke func(ctx context.Context, region, ref string, payload []byte) (lambdarunner.Result, error)
 	// Annotate, if set, adds a transform's outcome to the invocation
-	// with that request ID, for the console.
-	Annotate func(requestID, stream string, ok, dropped, failed int, responseError string)
+	// with that request ID, for the console: batch identifies the
+	// processor batch (attempts of one batch share it), attempt counts
+	// from 1.
+	Annotate func(requestID, stream, batch string, attempt, ok, dropped, failed int, responseError string)
 	// Pending bounds the record bytes buffered or waiting for delivery,
 	// across all streams.
 	Pending *Budget
@@ -57,9 +59,9 @@ type Deps struct {
 	Lineage *lineage.Index
 }
 
-func (d *Deps) annotate(requestID, stream string, ok, dropped, failed int, responseError string) {
+func (d *Deps) annotate(requestID, stream, batch string, attempt, ok, dropped, failed int, responseError string) {
 	if d.Annotate != nil {
-		d.Annotate(requestID, stream, ok, dropped, failed, responseError)
+		d.Annotate(requestID, stream, batch, attempt, ok, dropped, failed, responseError)
 	}
 }
 

@@ -144,16 +144,20 @@ func (l *lambdaProcessor) Process(ctx context.Context, p *Pipeline, b *Batch) (O
 			results, f := parseTransformResponse(out, ids)
 			if f == nil {
 				ok, dropped, failed := countResults(results)
-				p.d.annotate(res.RequestID, p.arn, ok, dropped, failed, "")
+				p.d.annotate(res.RequestID, p.arn, ids[0], attempts, ok, dropped, failed, "")
 				return Outcome{Results: results, Attempts: attempts, Calls: calls, Duration: spent}, true
 			}
 			fail = *f
-			p.d.annotate(res.RequestID, p.arn, 0, 0, 0, fail.code+": "+fail.message)
+			p.d.annotate(res.RequestID, p.arn, ids[0], attempts, 0, 0, 0, fail.code+": "+fail.message)
 			p.log.Warn("transform function response rejected", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 		}
 		if err != nil {
 			p.log.Warn("transform function invocation failed", "function", l.arn, "attempt", attempts, "errorCode", fail.code, "error", fail.message)
 			p.log.Debug("transform function invocation error", "function", l.arn, "error", err)
+		}
+		if err != nil || fnErr != "" {
+			// The invocation history links even a failed call to its stream.
+			p.d.annotate(res.RequestID, p.arn, ids[0], attempts, 0, 0, 0, fail.code+": "+fail.message)
 		}
 		calls[len(calls)-1].Error = fail.code + ": " + fail.message
 		p.logError(b.cfg, false, fail.code, fail.message, l.arn)

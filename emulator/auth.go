@@ -6,12 +6,15 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/console"
 	"github.com/firehose-local/firehose-local/internal/browserguard"
 	"github.com/firehose-local/firehose-local/internal/reqbody"
 	"github.com/firehose-local/firehose-local/lambdaapi"
@@ -30,6 +33,9 @@ type AuthConfig struct {
 	// It is deliberately not Config.Clock: a FakeClock driven hours ahead
 	// would make every SDK request look expired.
 	Now func() time.Time
+	// ConsoleOpen serves the console (/_local/ui) unsigned to requests
+	// arriving over loopback.
+	ConsoleOpen bool
 }
 
 // functionCredentials makes the credentials functions get when requests
@@ -88,8 +94,9 @@ const (
 // cover the request line and headers only and are checked whole before any
 // of the body is read.
 type authenticator struct {
-	v      *sigv4.Verifier
-	bodies *reqbody.Budget
+	v           *sigv4.Verifier
+	bodies      *reqbody.Budget
+	consoleOpen bool
 }
 
 // newAuthenticator accepts cfg's credentials and fn, the functions'.
@@ -104,7 +111,8 @@ func newAuthenticator(cfg *AuthConfig, fn lambdarunner.Credentials, bodies *reqb
 			Secret: func(id string) (string, bool) { s, ok := creds[id]; return s, ok },
 			Now:    cfg.Now,
 		},
-		bodies: bodies,
+		bodies:      bodies,
+		consoleOpen: cfg.ConsoleOpen,
 	}
 }
 
@@ -131,16 +139,34 @@ func (a *authenticator) wrap(check func(w http.ResponseWriter, r *http.Request, 
 
 // local checks the admin endpoints', /metrics' and the console's requests:
 // any service in the scope, errors as {"error"} with 403.
-func (a *authenticator) local() middleware {
+func (a *authenticator) local() middleware { return a.localFor(false) }
+
+// localFor(true) is local's check for the console: none with ConsoleOpen
+// for a request over loopback; a browser refused gets console.WriteAuthPage.
+func (a *authenticator) localFor(ui bool) middleware {
 	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if ui && a.consoleOpen && overLoopback(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		a.json(w, r, next, "", maxJSONBody, localThrottle(), true, func(e *awsjson.Error) {
 			status := http.StatusForbidden
 			if e.Type == awsjson.ErrServiceUnavailable || e.Type == awsjson.ErrRequestEntityTooLarge {
 				status = e.Status
+			} else if ui && console.WantsHTML(r) {
+				console.WriteAuthPage(w, e.Type+": "+e.Message)
+				return
 			}
 			writeLocalJSON(w, status, map[string]string{"error": e.Type + ": " + e.Message})
 		})
 	})
+}
+
+// overLoopback reports whether r came to a loopback address from one.
+func overLoopback(r *http.Request) bool {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	remote, err := netip.ParseAddrPort(r.RemoteAddr)
+	return local != nil && local.IP.IsLoopback() && err == nil && remote.Addr().IsLoopback()
 }
 
 // jsonAPI checks a JSON 1.1 API's requests (service "" for any), with its

@@ -446,3 +446,53 @@ func TestAuthConsoleDemo(t *testing.T) {
 		t.Fatalf("stop: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// A browser refused at the console gets an HTML page naming
+// --console-open; other clients keep the JSON error. With ConsoleOpen the
+// console is served unsigned over loopback only, and nothing else is.
+func TestAuthConsolePage(t *testing.T) {
+	get := func(t *testing.T, url, accept string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	a := newAuthEnv(t)
+	code, ct, body := get(t, a.URL+"/_local/ui", "text/html,application/xhtml+xml,*/*;q=0.8")
+	if code != 403 || !strings.HasPrefix(ct, "text/html") || !strings.Contains(body, "--console-open") ||
+		!strings.Contains(body, "MissingAuthenticationTokenException") {
+		t.Fatalf("browser at the console: %d %s %s", code, ct, body)
+	}
+	if code, ct, body = get(t, a.URL+"/_local/ui", ""); code != 403 || !strings.HasPrefix(ct, "application/json") || !strings.Contains(body, `"error":"MissingAuthenticationTokenException`) {
+		t.Fatalf("non-browser at the console: %d %s %s", code, ct, body)
+	}
+	if code, ct, _ = get(t, a.URL+"/metrics", "text/html"); code != 403 || strings.HasPrefix(ct, "text/html") {
+		t.Fatalf("browser at /metrics: %d %s, want the JSON error", code, ct)
+	}
+
+	open := emulatortest.New(t, emulator.Config{Auth: &emulator.AuthConfig{
+		Credentials: map[string]string{"AKIDEXAMPLE": "secret"}, ConsoleOpen: true}})
+	if !strings.HasPrefix(open.URL, "http://127.0.0.1:") {
+		t.Fatalf("test server at %s, want a loopback listener", open.URL)
+	}
+	if code, ct, body = get(t, open.URL+"/_local/ui/streams", "text/html"); code != 200 || !strings.HasPrefix(ct, "text/html") || !strings.Contains(body, "<table") && !strings.Contains(body, "stream") {
+		t.Fatalf("console open over loopback: %d %s %.300s", code, ct, body)
+	}
+	if code, _, _ = get(t, open.URL+"/metrics", ""); code != 403 {
+		t.Fatalf("/metrics with ConsoleOpen: %d, want 403", code)
+	}
+	// Not over loopback (httptest.NewRequest's 192.0.2.1, no local address): checked.
+	w := httptest.NewRecorder()
+	open.Server.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/_local/ui/streams", nil))
+	if w.Code != 403 {
+		t.Fatalf("console from 192.0.2.1 with ConsoleOpen: %d, want 403", w.Code)
+	}
+}

@@ -131,7 +131,7 @@ func (b consoleBackend) Invocations() map[string][]console.Invocation {
 		for i, inv := range list {
 			views[i] = console.Invocation{
 				RequestID: inv.RequestID, Start: inv.Start, Duration: inv.Duration,
-				FunctionError: inv.FunctionError, Error: inv.Error, Log: inv.Log, Stream: inv.Stream,
+				FunctionError: inv.FunctionError, Error: inv.Error, Log: inv.Log, Stream: inv.Stream, Batch: inv.Batch, Attempt: inv.Attempt,
 				Ok: inv.Ok, Dropped: inv.Dropped, Failed: inv.ProcessingFailed, ResponseError: inv.ResponseError,
 			}
 		}

@@ -300,12 +300,23 @@ func TestConsolePreviewGzip(t *testing.T) {
 	for _, want := range []string{
 		"GZIP: shown decompressed",
 		"Content-Encoding</dt><dd>gzip",
-		"2 JSON records, pretty-printed",
+		"2 JSON records, one per line · <a class=\"view-toggle\"",
+		"view=pretty#preview\">pretty-print</a>",
+		"<span class=\"record\" data-record=\"1\">{\"ticker_symbol\":\"QXZ\",\"sector\":\"HEALTHCARE\",\"change\":-0.05,\"price\":84.51}</span>\n<span class=\"record\" data-record=\"2\">{\"ticker_symbol\":\"AMZN\"",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the preview lacks %q:\n%s", want, page)
+		}
+	}
+	page = e.text("/_local/ui/s3/object?view=pretty&bucket=out&key=" + url.QueryEscape(keys[0]))
+	for _, want := range []string{
+		"2 JSON records, pretty-printed · <a class=\"view-toggle\"",
+		"view=compact#preview\">one per line</a>",
 		"{\n  \"ticker_symbol\": \"QXZ\",\n  \"sector\": \"HEALTHCARE\",\n  \"change\": -0.05,\n  \"price\": 84.51\n}",
 		"\"ticker_symbol\": \"AMZN\"",
 	} {
 		if !strings.Contains(page, want) {
-			t.Errorf("the preview lacks %q:\n%s", want, page)
+			t.Errorf("the pretty preview lacks %q:\n%s", want, page)
 		}
 	}
 	// The download is the stored (compressed) object, as an attachment.
@@ -439,7 +450,9 @@ func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
 	}
 	e.post("/_local/ui/flush", url.Values{"stream": {"tx-stream"}})
 	page := e.text("/_local/ui/lambda")
-	for _, want := range []string{"tx", "python3.12", "runs from", "Ok 1 · Dropped 0 · ProcessingFailed 1", "START RequestId:", "transforming 2", "REPORT RequestId:"} {
+	for _, want := range []string{"tx", "python3.12", "runs from", "Ok 1 · Dropped 0 · ProcessingFailed 1", "START RequestId:", "transforming 2", "REPORT RequestId:",
+		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-tx-stream"`,
+		`<tr class="log-row"><td colspan="5"><details id="log-`, "<th>Result</th><th>Transform</th></tr>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the Lambda page lacks %q", want)
 		}
@@ -465,6 +478,74 @@ func TestConsoleLambdaAndErrorDocuments(t *testing.T) {
 	}
 	if strings.Contains(raw, "<b>me</b>") {
 		t.Error("the record data is not escaped")
+	}
+}
+
+// A failed transform invocation links to its stream's row on the streams
+// page, as a successful one does.
+func TestConsoleFailedInvocationLinksToStream(t *testing.T) {
+	testtool.LookPath(t, "python3", "apt-get install python3")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte("def handler(event, context):\n    raise ValueError('boom')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newConsoleEnv(t, emulator.Config{Functions: []emulator.LocalFunction{{Name: "bad", Dir: dir, Runtime: "python3.12", Handler: "app.handler"}}})
+	fn := "arn:aws:lambda:us-east-1:000000000000:function:bad"
+	e.createStream("bad-stream", map[string]any{
+		"ProcessingConfiguration": map[string]any{"Enabled": true, "Processors": []any{map[string]any{
+			"Type": "Lambda", "Parameters": []any{
+				map[string]any{"ParameterName": "LambdaArn", "ParameterValue": fn},
+				map[string]any{"ParameterName": "NumberOfRetries", "ParameterValue": "0"},
+			},
+		}}},
+	})
+	e.put("bad-stream", "x\n")
+	e.post("/_local/ui/flush", url.Values{"stream": {"bad-stream"}})
+	page := e.text("/_local/ui/lambda")
+	for _, want := range []string{`<tr class="failed has-log">`, `<tr class="failed log-row"><td colspan="5"><details id="log-`, "function error (Unhandled)",
+		`<a class="invocation-stream" href="/_local/ui/streams#stream-us-east-1-bad-stream" title="arn:aws:firehose:us-east-1:000000000000:deliverystream/bad-stream">`,
+		"Lambda.FunctionError"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the Lambda page lacks %q:\n%s", want, page)
+		}
+	}
+	if streams := e.text("/_local/ui/streams"); !strings.Contains(streams, `id="stream-us-east-1-bad-stream"`) {
+		t.Error("the streams page has no row the link points at")
+	}
+}
+
+// The retries of one transform batch are grouped on the Lambda page, the
+// latest attempt first, each saying "attempt n of m".
+func TestConsoleGroupsRetriesOfABatch(t *testing.T) {
+	testtool.LookPath(t, "python3", "apt-get install python3")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte("def handler(event, context):\n    raise ValueError('boom')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newConsoleEnv(t, emulator.Config{Functions: []emulator.LocalFunction{{Name: "bad", Dir: dir, Runtime: "python3.12", Handler: "app.handler"}}})
+	fn := "arn:aws:lambda:us-east-1:000000000000:function:bad"
+	for _, name := range []string{"one", "two"} {
+		e.createStream(name, map[string]any{
+			"ProcessingConfiguration": map[string]any{"Enabled": true, "Processors": []any{map[string]any{
+				"Type": "Lambda", "Parameters": []any{
+					map[string]any{"ParameterName": "LambdaArn", "ParameterValue": fn},
+					map[string]any{"ParameterName": "NumberOfRetries", "ParameterValue": "2"},
+				},
+			}}},
+		})
+		e.put(name, "x\n")
+		e.post("/_local/ui/flush", url.Values{"stream": {name}})
+	}
+	page := e.text("/_local/ui/lambda")
+	// Newest first: stream two's batch, then stream one's, each latest attempt first.
+	re := regexp.MustCompile(`<tr class="(failed(?: retry)?) has-log">(?s:.*?)attempt (\d) of (\d)(?s:.*?)deliverystream/(\w+)`)
+	var got []string
+	for _, m := range re.FindAllStringSubmatch(page, -1) {
+		got = append(got, m[1]+" "+m[2]+"/"+m[3]+" "+m[4])
+	}
+	want := []string{"failed 3/3 two", "failed retry 2/3 two", "failed retry 1/3 two", "failed 3/3 one", "failed retry 2/3 one", "failed retry 1/3 one"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("rows %q, want %q\n%s", got, want, page)
 	}
 }
 

@@ -28,6 +28,10 @@ type Invocation struct {
 	Log string
 	// Stream is the delivery stream ARN when the invocation was a transform.
 	Stream string
+	// Batch identifies a transform's processor batch (its first record's
+	// ID): the attempts of one batch share it. Attempt counts from 1.
+	Batch   string
+	Attempt int
 	// Transform results, when Stream is set and the response was valid.
 	Ok, Dropped, ProcessingFailed int
 	// ResponseError is why Firehose rejected a transform response
@@ -75,11 +79,11 @@ func (iv *invocations) record(fn *lambdarunner.Function, res lambdarunner.Result
 }
 
 // annotate adds what the Firehose processor made of a transform's response.
-func (iv *invocations) annotate(requestID, stream string, ok, dropped, failed int, responseError string) {
+func (iv *invocations) annotate(requestID, stream, batch string, attempt, ok, dropped, failed int, responseError string) {
 	iv.mu.Lock()
 	defer iv.mu.Unlock()
 	if inv := iv.byReq[requestID]; inv != nil {
-		inv.Stream = stream
+		inv.Stream, inv.Batch, inv.Attempt = stream, batch, attempt
 		inv.Ok, inv.Dropped, inv.ProcessingFailed = ok, dropped, failed
 		inv.ResponseError = responseError
 	}

@@ -55,9 +55,9 @@ func (s *Server) routes() http.Handler {
 	r.Path("/metrics").Methods(http.MethodGet, http.MethodHead).Handler(local(http.HandlerFunc(s.serveMetrics)))
 	// The web console; before the /_local/ catch-all. Its forms are read
 	// within the body budget.
-	r.PathPrefix(console.Prefix).Handler(local(s.buffered(maxJSONBody, func(w http.ResponseWriter, e *awsjson.Error) {
+	r.PathPrefix(console.Prefix).Handler(g.Handler(browserguard.ModeLocal, denyLocal, a.localFor(true)(s.buffered(maxJSONBody, func(w http.ResponseWriter, e *awsjson.Error) {
 		writeLocalJSON(w, e.Status, map[string]string{"error": e.Type + ": " + e.Message})
-	}, s.console)))
+	}, s.console))))
 	r.PathPrefix("/_local/").Handler(local(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeLocalJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint: " + r.Method + " " + r.URL.Path})
 	})))

@@ -80,7 +80,8 @@ func TestConsoleDemoCommand(t *testing.T) {
 // TestConsoleBrowser drives the console in headless Chromium
 // (integration/browser/console.mjs with playwright-core): create a stream
 // with the form, send demo data, stop it, flush, browse S3 to the object and
-// find a ticker record in its preview. It saves a screenshot in a temporary
+// find a ticker record in its preview, one line per record, and switch to
+// the pretty-printed view and back. It saves a screenshot in a temporary
 // directory; FIREHOSE_LOCAL_UPDATE_SCREENSHOT=1 writes it to
 // docs/console.png instead, to update the documentation's picture on
 // purpose.
@@ -116,7 +117,8 @@ func TestConsoleBrowser(t *testing.T) {
 // TestConsoleLineageBrowser drives the console's record lineage views in
 // headless Chromium (integration/browser/lineage.mjs): records put through
 // a Lambda transform, traced from the search box to their object, from the
-// object and from the Lambda page to their invocation and records.
+// object and from the Lambda page to their invocation and records; and the
+// Lambda page's log, opened, spans the table without resizing its columns.
 func TestConsoleLineageBrowser(t *testing.T) {
 	node, chromium := requireBrowser(t)
 	env := newEnv(t, emulator.Config{})

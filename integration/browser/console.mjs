@@ -124,15 +124,29 @@ try {
 
   step("the preview shows ticker records, decompressed");
   await page.locator("dd", { hasText: "GZIP: shown decompressed" }).waitFor();
-  const first = page.locator("pre.record").first();
+  // Newline-delimited JSON is shown compact by default: one line per record.
+  const first = page.locator("pre.compact .record").first();
   await first.waitFor();
   const text = await first.textContent();
   const rec = JSON.parse(text);
   for (const k of ["ticker_symbol", "sector", "change", "price"]) {
     if (!(k in rec)) throw new Error(`record without ${k}: ${text}`);
   }
-  const count = await page.locator("pre.record").count();
+  const count = await page.locator("pre.compact .record").count();
   if (count !== sent) throw new Error(`the object holds ${count} records, the demo sent ${sent}`);
+  const box = await first.boundingBox();
+  const lineHeight = await first.evaluate((el) => parseFloat(getComputedStyle(el.parentElement).lineHeight) || 20);
+  if (!box || box.height > 1.5 * lineHeight) throw new Error(`a compact record is ${box && box.height}px high, more than one line (${lineHeight}px)`);
+
+  step("toggle to the pretty-printed view and back");
+  await page.locator("a.view-toggle", { hasText: "pretty-print" }).click();
+  await page.locator("pre.record").first().waitFor();
+  const pretty = await page.locator("pre.record").count();
+  if (pretty !== sent) throw new Error(`the pretty view shows ${pretty} records, the demo sent ${sent}`);
+  const prettyText = await page.locator("pre.record").first().textContent();
+  if (prettyText.split("\n").length < 4) throw new Error(`the pretty view is not pretty-printed: ${prettyText}`);
+  await page.locator("a.view-toggle", { hasText: "one per line" }).click();
+  await page.locator("pre.compact .record").first().waitFor();
 
   if (pageErrors.length) throw new Error("errors in the page: " + pageErrors.join("; "));
   console.log(`ok: ${count} ticker records delivered and previewed`);

@@ -68,6 +68,19 @@ try {
 
   step("the Lambda page's invocation links to its records");
   await page.getByRole("link", { name: "Lambda", exact: true }).click();
+
+  step("an expanded log spans the table and leaves the columns' widths alone");
+  const table = page.locator("table.invocations").first();
+  const widths = () => table.locator("thead th").evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)));
+  const before = await widths();
+  await table.locator("tr.log-row summary").first().click();
+  const log = table.locator("tr.log-row pre.log").first();
+  await log.waitFor();
+  const after = await widths();
+  if (JSON.stringify(before) !== JSON.stringify(after)) throw new Error(`opening the log changed the columns' widths: ${before} -> ${after}`);
+  const logWidth = (await log.boundingBox()).width, tableWidth = (await table.boundingBox()).width;
+  if (logWidth < 0.9 * tableWidth) throw new Error(`the log is ${logWidth}px wide in a ${tableWidth}px table`);
+
   await page.locator("a.invocation-records").first().click();
   if ((await page.locator(`#group-records a.record-id[title="${failedID}"]`).count()) !== 1) throw new Error("the Lambda page's invocation link does not list the records");
 

@@ -75,6 +75,8 @@ func TestLoadConfigAuth(t *testing.T) {
 			wantErr: `invalid value "sigv4" for --auth (FIREHOSE_LOCAL_AUTH): no credentials to verify signatures with: give --credentials FILE`},
 		{name: "missing file", args: []string{"--auth", "sigv4", "--credentials", "/nonexistent"}, wantErr: `invalid value "/nonexistent" for --credentials (FIREHOSE_LOCAL_CREDENTIALS)`},
 		{name: "credentials without auth", args: []string{"--credentials", file}, wantErr: "only used with --auth sigv4"},
+		{name: "console-open without auth", args: []string{"--console-open"}, wantErr: "only used with --auth sigv4"},
+		{name: "console-open bad variable", env: map[string]string{"FIREHOSE_LOCAL_CONSOLE_OPEN": "yes"}, wantErr: `invalid value "yes" for --console-open`},
 		{name: "bad auth", args: []string{"--auth", "iam"}, wantErr: `invalid value "iam" for --auth (FIREHOSE_LOCAL_AUTH): want off or sigv4`},
 	}
 	for _, c := range cases {
@@ -198,5 +200,28 @@ func TestClientCommandsSign(t *testing.T) {
 	code := invokeCommand([]string{"nosuchfn", "--endpoint", env.URL}, getenv(creds), &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "ResourceNotFoundException") {
 		t.Fatalf("signed invoke of a missing function: exit %d: %s", code, errOut.String())
+	}
+}
+
+func TestConsoleOpenFlag(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}
+	for _, c := range []struct {
+		args []string
+		env  string
+		want bool
+	}{
+		{[]string{"--auth", "sigv4"}, "", false},
+		{[]string{"--auth", "sigv4", "--console-open"}, "", true},
+		{[]string{"--auth", "sigv4"}, "true", true},
+		{[]string{"--auth", "sigv4", "--console-open=false"}, "true", false},
+	} {
+		e := map[string]string{"FIREHOSE_LOCAL_CONSOLE_OPEN": c.env}
+		for k, v := range env {
+			e[k] = v
+		}
+		got, err := LoadConfig(c.args, func(k string) string { return e[k] }, io.Discard)
+		if err != nil || got.ConsoleOpen != c.want {
+			t.Fatalf("%v with env %q: ConsoleOpen %v, err %v; want %v", c.args, c.env, got.ConsoleOpen, err, c.want)
+		}
 	}
 }

@@ -60,6 +60,8 @@ type Config struct {
 	// Credentials (access key ID → secret) are set with --auth sigv4:
 	// every request must then be signed with one of them.
 	Credentials map[string]string
+	// ConsoleOpen serves the console unsigned over loopback (--console-open).
+	ConsoleOpen bool
 	// Init declares resources to create at start (--init).
 	Init *setup.Spec
 }
@@ -262,6 +264,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	var corsOrigins, allowedHosts string
 	str(&corsOrigins, "cors-origins", "", "origins whose web pages may call the APIs (the AWS SDK for JavaScript in a browser app), comma-separated, e.g. http://localhost:3000; * allows any. S3 then answers them from each bucket's CORS configuration")
 	str(&allowedHosts, "allowed-hosts", "", "further host names by which a browser may reach the server, comma-separated (*.example.test for subdomains, * for any); IP addresses, localhost, *.localhost and single-label names always work, and programs that are not browsers may use any")
+	fs.BoolVar(&cfg.ConsoleOpen, "console-open", false, "with --auth sigv4: serve the web console (/_local/ui) without a signature to requests that arrive over loopback (127.0.0.1, ::1) only, so a browser on this machine can open it; every other request is still checked (env "+envName("console-open")+": true or false)")
 	fs.BoolVar(&cfg.KinesisLimits, "kinesis-limits", false, "apply Kinesis Data Streams' per-shard throughput limits: 1 MiB or 1,000 records per second in, 5 GetRecords calls or 2 MiB per second out (ProvisionedThroughputExceededException past them) (env "+envName("kinesis-limits")+": true or false)")
 	var fns functionFlags
 	fs.Var(&fns, "function", "register a function from a directory: NAME=DIR:RUNTIME:HANDLER (repeatable; env "+envName("functions")+", separated by ;)")
@@ -354,6 +357,13 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		}
 	}
 	kinesisLimitsSet := false
+	consoleOpenSet := false
+	fs.Visit(func(f *flag.Flag) { consoleOpenSet = consoleOpenSet || f.Name == "console-open" })
+	if v := getenv(envName("console-open")); v != "" && !consoleOpenSet {
+		if cfg.ConsoleOpen, err = strconv.ParseBool(v); err != nil {
+			return cfg, bad("console-open", v, "want true or false")
+		}
+	}
 	fs.Visit(func(f *flag.Flag) { kinesisLimitsSet = kinesisLimitsSet || f.Name == "kinesis-limits" })
 	if v := getenv(envName("kinesis-limits")); v != "" && !kinesisLimitsSet {
 		if cfg.KinesisLimits, err = strconv.ParseBool(v); err != nil {
@@ -405,6 +415,9 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	case "off":
 		if credentialsPath != "" {
 			return cfg, bad("credentials", credentialsPath, "it is only used with --auth sigv4")
+		}
+		if cfg.ConsoleOpen {
+			return cfg, bad("console-open", "true", "it is only used with --auth sigv4")
 		}
 	case "sigv4":
 		if credentialsPath != "" {

@@ -81,7 +81,7 @@ func Run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		LineageRecords:       cfg.LineageRecords,
 	}
 	if cfg.Credentials != nil {
-		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials}
+		ecfg.Auth = &emulator.AuthConfig{Credentials: cfg.Credentials, ConsoleOpen: cfg.ConsoleOpen}
 		logger.Info("every request must be signed (SigV4)", "credentials", len(cfg.Credentials))
 	}
 	if cfg.S3Endpoint != "" {
