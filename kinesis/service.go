@@ -31,8 +31,8 @@ type Options struct {
 	// Limits, if set, applies each shard's throughput limits (see
 	// traffic.go); by default no call is throttled.
 	Limits bool
-	// Clock times SubscribeToShard's 5-minute subscriptions. Default
-	// clock.System.
+	// Clock times SubscribeToShard's 5-minute subscriptions and their
+	// events while nothing is put. Default clock.System.
 	Clock clock.Clock
 }
 

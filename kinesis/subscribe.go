@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/google/uuid"
 
+	"github.com/firehose-local/firehose-local/clock"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 	"github.com/firehose-local/firehose-local/protocol/cborjson"
 )
@@ -20,8 +21,12 @@ import (
 // HTTP/1.1 (chunked) or HTTP/2. It opens with an initial-response event
 // ({}), then sends a SubscribeToShardEvent at once (records or none) and
 // another whenever records are put to the shard (PutRecord and PutRecords
-// wake the subscription), each with up to 10,000 records and 10 MiB.
-// There are no heartbeat events while nothing is put.
+// wake the subscription), each with up to 10,000 records and 10 MiB. While
+// nothing is put, an event without records (the ContinuationSequenceNumber
+// and MillisBehindLatest as ever) is sent 5 seconds on Options.Clock after
+// the last event, so a client (KCL 2 gives up on a subscription silent for
+// about 35 seconds) sees the subscription alive. AWS sends such events but
+// documents no interval: the 5 seconds are ours.
 //
 // ContinuationSequenceNumber is the sequence number of the last record
 // sent (or of the starting position), to resume with
@@ -33,11 +38,15 @@ import (
 // A subscription ends after 5 minutes on Options.Clock, when the client
 // goes away, and, with an exception event, when its consumer, stream or
 // shard is gone (ResourceNotFoundException) or another subscription of the
-// same consumer and shard takes over (ResourceInUseException). As AWS
-// documents, a second SubscribeToShard of the same consumer and shard
-// within 5 seconds of the first is refused with ResourceInUseException; a
-// later one takes over. AWS's one call per second per consumer and shard
-// is otherwise not enforced.
+// same consumer and shard takes over (ResourceInUseException).
+//
+// The call rules AWS documents, on Options.Clock: one SubscribeToShard call
+// per second per consumer and shard (a call within a second of the last one
+// not so refused is refused with LimitExceededException, whatever became of
+// that one); a second SubscribeToShard of the same consumer and shard within
+// 5 seconds of a subscription still open is refused with
+// ResourceInUseException, a later one takes over. The rate is checked
+// first, once the consumer and shard are found.
 //
 // A CBOR request (the Java SDK v2's, and so KCL 2's) is answered with the
 // same events, their payloads in CBOR (:content-type
@@ -45,17 +54,50 @@ import (
 // payload: blobs as byte strings, ApproximateArrivalTimestamp as tag 1
 // around epoch milliseconds, exceptions as a map with "message" (the type
 // is in :exception-type); errors before the stream starts are CBOR errors.
+//
+// The texts: "Another active subscription exists for this consumer:
+// <account>:<stream>:<shard>:<consumer name>" is AWS's, as recorded in
+// client logs (awslabs/amazon-kinesis-client#391, daangn/kinesumer#16);
+// the LimitExceededException text and the exception ending a subscription
+// taken over are ours.
 
 const (
 	subscribeOp     = "SubscribeToShard"
 	subscriptionTTL = 5 * time.Minute
 	takeoverAfter   = 5_000 // milliseconds
+	callInterval    = 1_000 // milliseconds: one call a second per consumer and shard
+	heartbeat       = 5 * time.Second
 )
 
 // fanout is the service's enhanced fan-out state, guarded by Service.mu.
 type fanout struct {
 	subs    map[string]*subscription // consumer ARN NUL shard id
 	changed map[string]chan struct{} // streamKey: closed when the stream changes
+	calls   map[string]int64         // consumer ARN NUL shard id: Unix milliseconds of the last call not refused for the rate
+}
+
+// pruneCallsAt is the number of remembered calls past which those older
+// than callInterval are forgotten.
+const pruneCallsAt = 1024
+
+// call counts a SubscribeToShard call of key at now (Unix milliseconds),
+// and reports whether it is within the rate.
+func (f *fanout) call(key string, now int64) bool {
+	if last, ok := f.calls[key]; ok && now-last < callInterval && now >= last {
+		return false
+	}
+	if f.calls == nil {
+		f.calls = map[string]int64{}
+	}
+	if len(f.calls) >= pruneCallsAt {
+		for k, t := range f.calls {
+			if now-t >= callInterval || now < t {
+				delete(f.calls, k)
+			}
+		}
+	}
+	f.calls[key] = now
+	return true
 }
 
 // notify wakes the subscriptions of a stream: it was changed.
@@ -114,17 +156,21 @@ func (s *Service) subscribe(region string, body []byte) (*subscription, *awsjson
 	if err != nil {
 		return nil, err
 	}
+	now := s.nowMS()
+	key := arn + sep + sh.id()
+	if !s.fan.call(key, now) {
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded,
+			"Rate exceeded for consumer %s and shard %s: one SubscribeToShard call per second.", arn, sh.id())
+	}
 	pos, _ := in["StartingPosition"].(map[string]any)
 	after, err := s.startAfter(st, sh, pos)
 	if err != nil {
 		return nil, err
 	}
-	now := s.nowMS()
-	key := arn + sep + sh.id()
 	if old := s.fan.subs[key]; old != nil {
 		if now-old.started < takeoverAfter {
 			return nil, awsjson.NewError(awsjson.ErrResourceInUse,
-				"Consumer %s already has a subscription to shard %s, made less than 5 seconds ago.", arn, sh.id())
+				"Another active subscription exists for this consumer: %s:%s:%s:%s", s.opts.Account, st.Name, sh.id(), c.Name)
 		}
 		close(old.kicked)
 		delete(s.fan.subs, key)
@@ -274,14 +320,35 @@ func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription,
 	if err := out.event("initial-response", "SubscribeToShardOutput", struct{}{}); err != nil {
 		return "writing: " + err.Error()
 	}
+	var (
+		beat    clock.Timer   // the next heartbeat's
+		beating chan struct{} // closed when it is due
+		due     bool
+	)
+	defer func() {
+		if beat != nil {
+			beat.Stop()
+		}
+	}()
 	for first := true; ; first = false {
 		ev, more, end, gone, wake := s.next(sub)
 		if gone != nil {
 			_ = out.exception(gone)
 			return gone.Message
 		}
-		// Woken by a change that brought nothing for this shard: no event.
-		if first || len(ev.Records) > 0 || end {
+		// Woken by a change that brought nothing for this shard: no event,
+		// unless a heartbeat is due.
+		if first || len(ev.Records) > 0 || end || due {
+			// The next heartbeat is set before the event goes out, so a
+			// client holding the event finds it set (and a test advancing
+			// a fake clock fires it).
+			if beat != nil {
+				beat.Stop()
+			}
+			if !end {
+				ch := make(chan struct{})
+				beat, beating, due = s.opts.Clock.AfterFunc(heartbeat, func() { close(ch) }), ch, false
+			}
 			if err := out.event("SubscribeToShardEvent", "SubscribeToShardEvent", ev); err != nil {
 				return "writing: " + err.Error()
 			}
@@ -294,6 +361,8 @@ func (s *Service) pump(ctx context.Context, out *eventWriter, sub *subscription,
 		}
 		select {
 		case <-wake:
+		case <-beating:
+			due = true
 		case <-ctx.Done():
 			return "the client went away"
 		case <-expired:

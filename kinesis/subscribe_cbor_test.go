@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -355,14 +354,30 @@ func TestSubscribeInCBORExceptions(t *testing.T) {
 		t.Fatalf("first event: %+v", ev)
 	}
 
-	// Within 5 seconds, a second subscription is refused: a CBOR error.
-	again := javaSubscribe(t, t.Context(), client, url, body)
-	b, _ := io.ReadAll(again.Body)
-	var fail map[string]any
-	if err := cborDecoder.Unmarshal(b, &fail); err != nil || again.StatusCode != http.StatusBadRequest ||
-		again.Header.Get("Content-Type") != "application/x-amz-cbor-1.1" || fail["__type"] != "ResourceInUseException" ||
-		!strings.HasPrefix(fail["message"].(string), "Consumer "+arn+" already has a subscription") {
-		t.Fatalf("a second subscription: %d %s %x (%v)", again.StatusCode, again.Header.Get("Content-Type"), b, err)
+	// Within a second, a second call is refused for the rate, and within 5
+	// seconds a second subscription is refused as in use: CBOR errors.
+	cborError := func(what, typ, msg string) {
+		t.Helper()
+		again := javaSubscribe(t, t.Context(), client, url, body)
+		b, _ := io.ReadAll(again.Body)
+		var fail map[string]any
+		if err := cborDecoder.Unmarshal(b, &fail); err != nil || again.StatusCode != http.StatusBadRequest ||
+			again.Header.Get("Content-Type") != "application/x-amz-cbor-1.1" || fail["__type"] != typ || fail["message"] != msg {
+			t.Fatalf("%s: %d %s %x %v (%v)", what, again.StatusCode, again.Header.Get("Content-Type"), b, fail, err)
+		}
+	}
+	cborError("a second call within a second", "LimitExceededException",
+		"Rate exceeded for consumer "+arn+" and shard "+sh0+": one SubscribeToShard call per second.")
+	e.clock.Advance(time.Second)
+	cborError("a second subscription within 5 seconds", "ResourceInUseException",
+		"Another active subscription exists for this consumer: "+account+":s:"+sh0+":kcl")
+
+	// While nothing is put, an event without records comes 5 seconds after
+	// the last (the first came a second ago).
+	e.clock.Advance(4 * time.Second)
+	if ev := f.shardEvent(); ev.Records == nil || len(ev.Records) != 0 || aws.ToString(ev.ContinuationSequenceNumber) != aws.ToString(first.SequenceNumber) ||
+		millis(t, ev.MillisBehindLatest) != 0 || ev.ChildShards != nil {
+		t.Fatalf("an event while nothing is put: %+v", ev)
 	}
 
 	// Deregistering the consumer ends the subscription with an exception.
@@ -386,8 +401,8 @@ func TestSubscribeInCBORExceptions(t *testing.T) {
 
 	// A malformed CBOR body is a CBOR SerializationException.
 	bad := javaSubscribe(t, t.Context(), client, url, []byte{0xbf, 0x61})
-	b, _ = io.ReadAll(bad.Body)
-	fail = nil
+	b, _ := io.ReadAll(bad.Body)
+	var fail map[string]any
 	if err := cborDecoder.Unmarshal(b, &fail); err != nil || bad.StatusCode != http.StatusBadRequest || fail["__type"] != "SerializationException" {
 		t.Fatalf("malformed CBOR: %d %x (%v)", bad.StatusCode, b, err)
 	}

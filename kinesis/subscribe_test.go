@@ -171,6 +171,32 @@ func TestSubscribeShardEnd(t *testing.T) {
 	}
 }
 
+// nextRecords waits for the stream's next event with records, past the
+// events without any that a subscription sends while nothing is put.
+func nextRecords(t *testing.T, es *awskinesis.SubscribeToShardEventStream) types.SubscribeToShardEvent {
+	t.Helper()
+	for {
+		if ev := mustNext(t, es); len(ev.Records) > 0 {
+			return ev
+		}
+	}
+}
+
+// mustEndAfterEmpty waits for the stream's end, past events without
+// records.
+func mustEndAfterEmpty(t *testing.T, es *awskinesis.SubscribeToShardEventStream) {
+	t.Helper()
+	for {
+		ev, ok := next(t, es)
+		if !ok {
+			return
+		}
+		if len(ev.Records) > 0 {
+			t.Fatalf("an event with records before the end: %+v", ev)
+		}
+	}
+}
+
 func TestSubscriptionEndsAfterFiveMinutes(t *testing.T) {
 	e := newEnv(t, kinesis.Options{})
 	e.create(t, "s", 1)
@@ -179,29 +205,101 @@ func TestSubscriptionEndsAfterFiveMinutes(t *testing.T) {
 	mustNext(t, es)
 	e.clock.Advance(5*time.Minute - time.Millisecond)
 	e.put(t, "s", "k", "late")
-	if got := datas(mustNext(t, es).Records); len(got) != 1 {
+	if got := datas(nextRecords(t, es).Records); len(got) != 1 {
 		t.Fatalf("before 5 minutes: %v", got)
 	}
 	e.clock.Advance(time.Millisecond)
-	mustEnd(t, es)
+	mustEndAfterEmpty(t, es)
 	if err := es.Err(); err != nil {
 		t.Fatalf("ended with %v", err)
 	}
 }
 
-func TestSubscriptionInUseAndTakeover(t *testing.T) {
+// While nothing is put, a subscription sends an event without records
+// 5 seconds (on the clock) after its last event: the
+// ContinuationSequenceNumber where it stands, MillisBehindLatest 0.
+func TestSubscribeEventsWhileNothingIsPut(t *testing.T) {
 	e := newEnv(t, kinesis.Options{})
 	e.create(t, "s", 1)
+	put := e.put(t, "s", "k", "one")
 	arn := aws.ToString(e.register(t, "app").ConsumerARN)
+	es := e.subscribe(t, t.Context(), arn, sh0, types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon})
+	if got := datas(mustNext(t, es).Records); len(got) != 1 {
+		t.Fatalf("first event: %v", got)
+	}
+	seq := aws.ToString(put.SequenceNumber)
+	idle := func(what string) {
+		t.Helper()
+		// The next one is set before an event goes out: due in 5 seconds.
+		if d, ok := e.clock.NextTimer(); !ok || d != 5*time.Second {
+			t.Fatalf("%s: the next timer is due in %v (%v), want 5s", what, d, ok)
+		}
+		e.clock.Advance(5*time.Second - time.Millisecond)
+		if d, _ := e.clock.NextTimer(); d != time.Millisecond {
+			t.Fatalf("%s: the next timer is due in %v, want 1ms", what, d)
+		}
+		e.clock.Advance(time.Millisecond)
+		ev := mustNext(t, es)
+		if ev.Records == nil || len(ev.Records) != 0 || aws.ToString(ev.ContinuationSequenceNumber) != seq ||
+			ev.MillisBehindLatest == nil || *ev.MillisBehindLatest != 0 || ev.ChildShards != nil {
+			t.Fatalf("%s: %+v", what, ev)
+		}
+	}
+	idle("the first event without records")
+	idle("the second")
+
+	// A put sends its event at once, and the next event without records
+	// comes 5 seconds after it.
+	e.clock.Advance(2 * time.Second)
+	put = e.put(t, "s", "k", "two")
+	ev := mustNext(t, es)
+	if got := datas(ev.Records); len(got) != 1 || got[0] != "two" {
+		t.Fatalf("after a put: %v", got)
+	}
+	seq = aws.ToString(put.SequenceNumber)
+	idle("after a put")
+}
+
+// AWS's call rules, on the clock: one SubscribeToShard per second per
+// consumer and shard (LimitExceededException), then, within 5 seconds of a
+// subscription still open, ResourceInUseException with AWS's text; 5
+// seconds on, a new call takes over and the old subscription ends with
+// ResourceInUseException.
+func TestSubscriptionCallRateInUseAndTakeover(t *testing.T) {
+	e := newEnv(t, kinesis.Options{})
+	e.create(t, "s", 2)
+	arn := aws.ToString(e.register(t, "app").ConsumerARN)
+	other := aws.ToString(e.register(t, "other").ConsumerARN)
+	sub := func(consumer, shard string) error {
+		_, err := e.subscriber().SubscribeToShard(t.Context(), &awskinesis.SubscribeToShardInput{ConsumerARN: aws.String(consumer), ShardId: aws.String(shard),
+			StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+		return err
+	}
+	limited := "Rate exceeded for consumer " + arn + " and shard " + sh0 + ": one SubscribeToShard call per second."
+	inUse := "Another active subscription exists for this consumer: " + account + ":s:" + sh0 + ":app"
+
 	old := e.subscribe(t, t.Context(), arn, sh0, types.StartingPosition{Type: types.ShardIteratorTypeLatest})
 	mustNext(t, old)
-	_, err := e.subscriber().SubscribeToShard(t.Context(), &awskinesis.SubscribeToShardInput{ConsumerARN: aws.String(arn), ShardId: aws.String(sh0), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
-	wantErr(t, err, "ResourceInUseException", "Consumer "+arn+" already has a subscription to shard "+sh0+", made less than 5 seconds ago.")
+	wantErr(t, sub(arn, sh0), "LimitExceededException", limited)
+	// The rate is per consumer and shard.
+	mustNext(t, e.subscribe(t, t.Context(), arn, "shardId-000000000001", types.StartingPosition{Type: types.ShardIteratorTypeLatest}))
+	mustNext(t, e.subscribe(t, t.Context(), other, sh0, types.StartingPosition{Type: types.ShardIteratorTypeLatest}))
 
-	e.clock.Advance(5 * time.Second)
+	// A call refused for the rate does not count: a second after the
+	// subscription, the next call is within the rate, and refused because
+	// the subscription is open and younger than 5 seconds.
+	e.clock.Advance(999 * time.Millisecond)
+	wantErr(t, sub(arn, sh0), "LimitExceededException", limited)
+	e.clock.Advance(time.Millisecond)
+	wantErr(t, sub(arn, sh0), "ResourceInUseException", inUse)
+	// That refusal was a call: the next second is limited again.
+	e.clock.Advance(500 * time.Millisecond)
+	wantErr(t, sub(arn, sh0), "LimitExceededException", limited)
+
+	e.clock.Advance(3500 * time.Millisecond) // 5 seconds after the subscription
 	taker := e.subscribe(t, t.Context(), arn, sh0, types.StartingPosition{Type: types.ShardIteratorTypeLatest})
 	mustNext(t, taker)
-	mustEnd(t, old)
+	mustEndAfterEmpty(t, old)
 	var ae smithy.APIError
 	if err := old.Err(); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceInUseException" {
 		t.Fatalf("the old subscription ended with %v", err)
@@ -211,7 +309,7 @@ func TestSubscriptionInUseAndTakeover(t *testing.T) {
 	if _, err := e.client.DeregisterStreamConsumer(t.Context(), &awskinesis.DeregisterStreamConsumerInput{ConsumerARN: aws.String(arn)}); err != nil {
 		t.Fatal(err)
 	}
-	mustEnd(t, taker)
+	mustEndAfterEmpty(t, taker)
 	if err := taker.Err(); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
 		t.Fatalf("after deregistering: %v", err)
 	}
