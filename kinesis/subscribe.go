@@ -24,9 +24,10 @@ import (
 // wake the subscription), each with up to 10,000 records and 10 MiB. While
 // nothing is put, an event without records (the ContinuationSequenceNumber
 // and MillisBehindLatest as ever) is sent 5 seconds on Options.Clock after
-// the last event, so a client (KCL 2 gives up on a subscription silent for
-// about 35 seconds) sees the subscription alive. AWS sends such events but
-// documents no interval: the 5 seconds are ours.
+// the last event, so a client (KCL 2 cancels a subscription silent for
+// about 35 seconds, as logged in awslabs/amazon-kinesis-client#463) sees
+// the subscription alive. AWS sends such events but documents no
+// interval: the 5 seconds are ours.
 //
 // ContinuationSequenceNumber is the sequence number of the last record
 // sent (or of the starting position), to resume with
