@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
 	"github.com/fxamacker/cbor/v2"
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -275,6 +277,78 @@ func TestKinesisSubscribeToShard(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"fanned"}) {
 		t.Errorf("subscribed and received %q", got)
+	}
+}
+
+// SubscribeToShard's call rules and its events while nothing is put,
+// through the emulator's port on a fake clock: a second call within a
+// second is refused with LimitExceededException, a second later with
+// ResourceInUseException (AWS's text); an event without records comes 5
+// seconds after the last.
+func TestKinesisSubscribeToShardRateAndIdleEvents(t *testing.T) {
+	clock := emulator.NewFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	env := newEnv(t, emulator.Config{Clock: clock})
+	ctx := context.Background()
+	arn := createDataStream(t, env, "fan", 1)
+	reg, err := env.Kinesis.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: aws.String(arn), ConsumerName: aws.String("app")})
+	if err != nil {
+		t.Fatalf("RegisterStreamConsumer: %v", err)
+	}
+	put, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("fan"), Data: []byte("d"), PartitionKey: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	cfg := env.AWS.Copy()
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	cfg.RetryMaxAttempts = 1
+	client := kinesis.NewFromConfig(cfg)
+	in := &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN, ShardId: aws.String("shardId-000000000000"),
+		StartingPosition: &ktypes.StartingPosition{Type: ktypes.ShardIteratorTypeTrimHorizon}}
+	sub, err := client.SubscribeToShard(ctx, in)
+	if err != nil {
+		t.Fatalf("SubscribeToShard: %v", err)
+	}
+	es := sub.GetStream()
+	defer es.Close()
+	next := func() ktypes.SubscribeToShardEvent {
+		t.Helper()
+		select {
+		case ev, ok := <-es.Events():
+			if !ok {
+				t.Fatalf("the event stream ended: %v", es.Err())
+			}
+			e, ok := ev.(*ktypes.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
+			if !ok {
+				t.Fatalf("event %T", ev)
+			}
+			return e.Value
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event within 10 s")
+		}
+		return ktypes.SubscribeToShardEvent{}
+	}
+	if ev := next(); len(ev.Records) != 1 {
+		t.Fatalf("first event: %+v", ev)
+	}
+	refused := func(code, msg string) {
+		t.Helper()
+		_, err := client.SubscribeToShard(ctx, in)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg {
+			t.Fatalf("a second SubscribeToShard: %v, want %s %q", err, code, msg)
+		}
+	}
+	consumerARN := aws.ToString(reg.Consumer.ConsumerARN)
+	refused("LimitExceededException", "Rate exceeded for consumer "+consumerARN+" and shard shardId-000000000000: one SubscribeToShard call per second.")
+	clock.Advance(time.Second)
+	refused("ResourceInUseException", "Another active subscription exists for this consumer: 000000000000:fan:shardId-000000000000:app")
+	clock.Advance(4 * time.Second)
+	if ev := next(); len(ev.Records) != 0 || aws.ToString(ev.ContinuationSequenceNumber) != aws.ToString(put.SequenceNumber) ||
+		aws.ToInt64(ev.MillisBehindLatest) != 0 {
+		t.Fatalf("an event while nothing is put: %+v", ev)
 	}
 }
 
