@@ -314,11 +314,8 @@ func TestRecordedLambdaRequestErrors(t *testing.T) {
 		in.Architectures = []ltypes.Architecture{ltypes.ArchitectureX8664, ltypes.ArchitectureArm64}
 	})
 	wantExactError(t, err, "ValidationException", "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1")
-	// Not replayed: Architectures ["X86_64"], which AWS refuses as "Value
-	// '[X86_64]' at 'architectures' failed to satisfy constraint: Member
-	// must satisfy constraint: [Member must satisfy enum value set: [x86_64,
-	// arm64], Member must not be null]"; firehose-local's shared validator
-	// names the element ('architectures.1.member'), see docs/differences.md.
+	err = create(func(in *lambda.CreateFunctionInput) { in.Architectures = []ltypes.Architecture{"X86_64"} })
+	wantExactError(t, err, "ValidationException", "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
 	err = create(func(in *lambda.CreateFunctionInput) {
 		in.Code.ZipFile = []byte("this is not a zipfile, just a random string")
 		in.Runtime = ltypes.RuntimePython39
