@@ -581,7 +581,19 @@ func TestRecordedLambdaEnvironmentLimit(t *testing.T) {
 	if err != nil || len(out.Environment.Variables["LARGE_VAR"]) != 4080 {
 		t.Fatalf("4,096 bytes of environment: %v; recorded: accepted", err)
 	}
-	// Not replayed: test_large_environment_fails_multiple_keys, whose
-	// quoted string keeps the variables in the request's order; firehose-
-	// local quotes them sorted by name (see docs/differences.md).
+
+	// test_large_environment_fails_multiple_keys (validated 2025-11-25):
+	// the quoted string keeps the variables in the request's order
+	// (SMALL_VAR, then LARGE_VAR, as boto3 sent them). The SDK for Go
+	// sends a map in no set order, so the request is sent as boto3 sends
+	// it.
+	large := strings.Repeat("x", 4064)
+	code, b := lambdaRaw(t, env, http.MethodPost, "", `{"FunctionName":"multi-key","Runtime":"python3.12","Handler":"handler.handler",`+
+		`"Role":"arn:aws:iam::000000000000:role/r","Environment":{"Variables":{"SMALL_VAR":"ok","LARGE_VAR":"`+large+`"}},"Code":{"ZipFile":"`+
+		echoZip(t, "def handler(event, context):\n    return event\n")+`"}}`)
+	var e struct{ Type, Message string }
+	if code != http.StatusBadRequest || json.Unmarshal(b, &e) != nil || e.Message != `Lambda was unable to configure your environment variables because `+
+		`the environment variables you have provided exceeded the 4KB limit. String measured: {"SMALL_VAR":"ok","LARGE_VAR":"`+large+`"}` {
+		t.Fatalf("CreateFunction with 4,097 bytes of environment in two keys: %d %s", code, b)
+	}
 }
