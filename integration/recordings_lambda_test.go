@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -596,4 +598,61 @@ func TestRecordedLambdaEnvironmentLimit(t *testing.T) {
 		`the environment variables you have provided exceeded the 4KB limit. String measured: {"SMALL_VAR":"ok","LARGE_VAR":"`+large+`"}` {
 		t.Fatalf("CreateFunction with 4,097 bytes of environment in two keys: %d %s", code, b)
 	}
+}
+
+// storedZip is a deployment package holding handler.py (an echo function)
+// padded with '#' to size bytes, stored without compression, as Python's
+// zipfile writes by default (LocalStack's create_lambda_archive).
+func storedZip(t *testing.T, size int) []byte {
+	t.Helper()
+	code := []byte("def handler(event, context):\n    return event\n")
+	code = append(code, bytes.Repeat([]byte("#"), size-len(code))...)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "handler.py", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(code)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// wantStatus checks the HTTP status of an SDK error.
+func wantStatus(t *testing.T, err error, status int) {
+	t.Helper()
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != status {
+		t.Fatalf("%v: want HTTP status %d", err, status)
+	}
+}
+
+// Recordings: test_oversized_zipped_create_lambda (validated 2025-11-25):
+// a zip of just over 52,428,800 bytes sent in CreateFunction is refused
+// with 413 RequestEntityTooLargeException "Zipped size must be smaller
+// than 52428800 bytes" (its request, about 69.9 MB of JSON, is within
+// the request limit); test_oversized_request_create_lambda (validated
+// 2025-11-25): a zip 1,024 bytes under that and an environment variable
+// of 18,786,987 bytes make a request over the limit: 413
+// RequestEntityTooLargeException "Request must be smaller than 70167211
+// bytes for the CreateFunction operation".
+func TestRecordedLambdaSizeLimits(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	const zipped, request = 52428800, 70167211
+	create := func(zip []byte, vars map[string]string) error {
+		_, err := env.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("big"), Runtime: ltypes.RuntimePython312,
+			Handler: aws.String("handler.handler"), Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &ltypes.FunctionCode{ZipFile: zip},
+			Timeout: aws.Int32(10), Environment: &ltypes.Environment{Variables: vars}})
+		return err
+	}
+	err := create(storedZip(t, zipped), nil)
+	wantExactError(t, err, "RequestEntityTooLargeException", "Zipped size must be smaller than 52428800 bytes")
+	wantStatus(t, err, http.StatusRequestEntityTooLarge)
+
+	err = create(storedZip(t, zipped-1024), map[string]string{"largeKey": strings.Repeat("#", request-zipped+1024*1024)})
+	wantExactError(t, err, "RequestEntityTooLargeException", "Request must be smaller than 70167211 bytes for the CreateFunction operation")
+	wantStatus(t, err, http.StatusRequestEntityTooLarge)
 }
