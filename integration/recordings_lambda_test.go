@@ -88,11 +88,14 @@ func echoZip(t *testing.T, body string) string {
 }
 
 // The members AWS answered for a function's configuration in
-// test_function_lifecycle, without RuntimeVersionConfig (firehose-local has
-// no runtime versions; see docs/differences.md).
+// test_function_lifecycle.
 var recordedConfigMembers = []string{"Architectures", "CodeSha256", "CodeSize", "Description", "Environment", "EphemeralStorage",
 	"FunctionArn", "FunctionName", "Handler", "LastModified", "LoggingConfig", "MemorySize", "PackageType", "RevisionId", "Role",
-	"Runtime", "SnapStart", "State", "Timeout", "TracingConfig", "Version"}
+	"Runtime", "RuntimeVersionConfig", "SnapStart", "State", "Timeout", "TracingConfig", "Version"}
+
+// runtimeVersionForm is a RuntimeVersionConfig as AWS answers it (the
+// recordings mask the 64 hex digits).
+var runtimeVersionForm = regexp.MustCompile(`^\{"RuntimeVersionArn":"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}"\}$`)
 
 var (
 	lastModifiedForm = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$`)
@@ -102,11 +105,14 @@ var (
 
 // checkConfig compares a FunctionConfiguration with the recorded one: the
 // members (the recorded set plus extra), then each given value.
-func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra []string, values map[string]string) {
+func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra []string, values map[string]string) (runtimeVersion string) {
 	t.Helper()
 	want := slices.Sorted(slices.Values(append(slices.Clone(recordedConfigMembers), extra...)))
 	if got := memberNames(m); !slices.Equal(got, want) {
 		t.Fatalf("%s: members %v, recorded %v", what, got, want)
+	}
+	if !runtimeVersionForm.Match(m["RuntimeVersionConfig"]) {
+		t.Fatalf("%s: RuntimeVersionConfig %s", what, m["RuntimeVersionConfig"])
 	}
 	var lm, rev, sum string
 	_ = json.Unmarshal(m["LastModified"], &lm)
@@ -125,6 +131,7 @@ func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra 
 			t.Errorf("%s: %s = %s, recorded %s", what, k, m[k], v)
 		}
 	}
+	return string(m["RuntimeVersionConfig"])
 }
 
 // Recording: test_function_lifecycle (validated 2025-11-25): CreateFunction
@@ -134,6 +141,8 @@ func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra 
 // {Location, RepositoryType S3}; UpdateFunctionConfiguration and
 // UpdateFunctionCode answer LastUpdateStatus InProgress with AWS's reason;
 // DeleteFunction 204; a second delete 404 "Function not found: <arn>".
+// RuntimeVersionConfig is the same for each answer about python3.12 (the
+// recording's <resource:2>), and another for python3.11 (<resource:3>).
 func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	env := newEnv(t, emulator.Config{})
 	const arn = fnARNPrefix + "fn"
@@ -154,7 +163,7 @@ func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("CreateFunction: %d %s", code, b)
 	}
-	checkConfig(t, "create", jsonMembers(t, b), []string{"StateReason", "StateReasonCode"}, with("State", `"Pending"`,
+	v312 := checkConfig(t, "create", jsonMembers(t, b), []string{"StateReason", "StateReasonCode"}, with("State", `"Pending"`,
 		"StateReason", `"The function is being created."`, "StateReasonCode", `"Creating"`, "Environment", `{"Variables":{}}`,
 		"MemorySize", `256`, "Timeout", `5`, "Runtime", `"python3.12"`, "Description", `""`))
 
@@ -169,8 +178,10 @@ func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	if c := jsonMembers(t, get["Code"]); !slices.Equal(memberNames(c), []string{"Location", "RepositoryType"}) || string(c["RepositoryType"]) != `"S3"` {
 		t.Fatalf("Code %s, recorded {Location, RepositoryType: S3}", get["Code"])
 	}
-	checkConfig(t, "get", jsonMembers(t, get["Configuration"]), []string{"LastUpdateStatus"}, with("State", `"Active"`,
-		"LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{}}`, "MemorySize", `256`, "Timeout", `5`))
+	if v := checkConfig(t, "get", jsonMembers(t, get["Configuration"]), []string{"LastUpdateStatus"}, with("State", `"Active"`,
+		"LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{}}`, "MemorySize", `256`, "Timeout", `5`)); v != v312 {
+		t.Fatalf("RuntimeVersionConfig %s in GetFunction, recorded the same as CreateFunction's (%s)", v, v312)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodPut, "/fn/configuration", `{"Runtime":"python3.11","Description":"Changed-Description",`+
 		`"MemorySize":512,"Timeout":10,"Environment":{"Variables":{"ENV_A":"a"}}}`)
@@ -181,20 +192,27 @@ func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	updated := with("State", `"Active"`, "LastUpdateStatus", `"InProgress"`, "LastUpdateStatusReason", `"The function is being created."`,
 		"LastUpdateStatusReasonCode", `"Creating"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`, "Timeout", `10`,
 		"Runtime", `"python3.11"`, "Description", `"Changed-Description"`)
-	checkConfig(t, "update configuration", jsonMembers(t, b), inProgress, updated)
+	v311 := checkConfig(t, "update configuration", jsonMembers(t, b), inProgress, updated)
+	if v311 == v312 {
+		t.Fatalf("python3.11 and python3.12 have the same RuntimeVersionConfig %s; recorded: two", v311)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodGet, "/fn", "")
 	if code != http.StatusOK {
 		t.Fatalf("GetFunction: %d %s", code, b)
 	}
-	checkConfig(t, "get after the update", jsonMembers(t, jsonMembers(t, b)["Configuration"]), []string{"LastUpdateStatus"},
-		with("State", `"Active"`, "LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`))
+	if v := checkConfig(t, "get after the update", jsonMembers(t, jsonMembers(t, b)["Configuration"]), []string{"LastUpdateStatus"},
+		with("State", `"Active"`, "LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`)); v != v311 {
+		t.Fatalf("RuntimeVersionConfig %s in GetFunction, recorded the same as UpdateFunctionConfiguration's (%s)", v, v311)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodPut, "/fn/code", `{"ZipFile":"`+echoZip(t, "def handler(event, context):\n    return 2\n")+`"}`)
 	if code != http.StatusOK {
 		t.Fatalf("UpdateFunctionCode: %d %s", code, b)
 	}
-	checkConfig(t, "update code", jsonMembers(t, b), inProgress, updated)
+	if v := checkConfig(t, "update code", jsonMembers(t, b), inProgress, updated); v != v311 {
+		t.Fatalf("RuntimeVersionConfig %s after UpdateFunctionCode, recorded the same as before (%s)", v, v311)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodDelete, "/fn", "")
 	if code != http.StatusNoContent || len(b) != 0 {
@@ -519,8 +537,8 @@ func TestRecordedLambdaNameValidation(t *testing.T) {
 }
 
 // Recording: test_list_functions (validated 2025-11-25): ListFunctions
-// describes each function without State or LastUpdateStatus (and without
-// the RuntimeVersionConfig firehose-local never answers); with
+// describes each function without State, LastUpdateStatus or
+// RuntimeVersionConfig; with
 // FunctionVersion ALL each version is listed with a qualified FunctionArn
 // (here only $LATEST exists); an unknown FunctionVersion is refused.
 func TestRecordedLambdaListFunctions(t *testing.T) {

@@ -199,6 +199,11 @@ type functionConfiguration struct {
 	EphemeralStorage           ephemeralStorage      `json:"EphemeralStorage"`
 	SnapStart                  snapStartResponse     `json:"SnapStart"`
 	LoggingConfig              loggingConfigResponse `json:"LoggingConfig"`
+	RuntimeVersionConfig       *runtimeVersionConfig `json:"RuntimeVersionConfig,omitempty"`
+}
+
+type runtimeVersionConfig struct {
+	RuntimeVersionArn string `json:"RuntimeVersionArn"`
 }
 
 type vpcConfigResponse struct {
