@@ -84,7 +84,7 @@
 // cross-account logical destinations pass AWS's roleArn rules and are then
 // refused by name, as are fieldSelectionCriteria and emitSystemFields. The
 // filter pattern is FilterLogEvents' ("" matches everything). A group has
-// at most MaxSubscriptionFilters (5) filters: one more is
+// at most MaxSubscriptionFilters (2) filters: one more is
 // LimitExceededException "Resource limit exceeded.", while putting an
 // existing name updates that filter (keeping its creationTime). Every call
 // first delivers CloudWatch Logs' CONTROL_MESSAGE to the stream through

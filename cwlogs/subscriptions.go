@@ -10,10 +10,12 @@ import (
 )
 
 // MaxSubscriptionFilters is how many subscription filters a log group may
-// have. The model's documentation still says two; the CloudWatch Logs
-// quotas page now says five (aws-cloudformation/cfn-lint#4688, 2026-09),
-// and firehose-local follows the current quota (see docs/differences.md).
-const MaxSubscriptionFilters = 5
+// have: two, as recorded from AWS (LocalStack's
+// test_put_subscription_filter_limit_exceeded, 2026-02-06, refuses a
+// third) and as the model's documentation says. A later third-party
+// source reads the quotas page as five (aws-cloudformation/cfn-lint#4688,
+// 2026-09); see docs/differences.md.
+const MaxSubscriptionFilters = 2
 
 // Destinations is where subscription filters deliver: the emulator's
 // Firehose. Put puts one record into the Firehose stream streamARN as

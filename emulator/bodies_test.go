@@ -196,7 +196,7 @@ func TestAuthRefusesStalledBodiesUnread(t *testing.T) {
 		{"firehose", "POST", "/", "firehose", jsonHeader("Firehose_20150804.PutRecordBatch"), 8 << 20, true},
 		{"firehose, small", "POST", "/", "firehose", jsonHeader("Firehose_20150804.PutRecord"), 100 << 10, true},
 		{"logs", "POST", "/", "logs", jsonHeader("Logs_20140328.PutLogEvents"), 8 << 20, true},
-		{"lambda code", "POST", "/2015-03-31/functions", "lambda", http.Header{"Content-Type": {"application/json"}}, 69905067, true},
+		{"lambda code", "POST", "/2015-03-31/functions", "lambda", http.Header{"Content-Type": {"application/json"}}, 70167211, true},
 		{"lambda invoke, small", "POST", "/2015-03-31/functions/f/invocations", "lambda", http.Header{"Content-Type": {"application/json"}}, 100 << 10, true},
 		{"s3 upload", "PUT", "/bucket/key", "s3", nil, 5 << 30, false},
 		{"s3 upload, small", "PUT", "/bucket/small", "s3", nil, 100 << 10, false},

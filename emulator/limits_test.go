@@ -38,7 +38,7 @@ func TestRequestBodyCaps(t *testing.T) {
 	}{
 		{"firehose 8 MiB", "POST", "/", "Firehose_20150804.PutRecordBatch", jsonCT, 8<<20 + 1, 413, "RequestEntityTooLargeException"},
 		{"logs 8 MiB", "POST", "/", "Logs_20140328.PutLogEvents", jsonCT, 8<<20 + 1, 413, "RequestEntityTooLargeException"},
-		{"lambda code 69905067 bytes", "POST", "/2015-03-31/functions", "", "application/json", 69905067 + 1, 413, "RequestEntityTooLargeException"},
+		{"lambda code 70167211 bytes", "POST", "/2015-03-31/functions", "", "application/json", 70167211 + 1, 413, "RequestEntityTooLargeException"},
 		{"s3 object 5 GiB", "PUT", "/caps/key", "", "application/octet-stream", 5<<30 + 1, 400, "<Code>EntityTooLarge</Code>"},
 		{"s3 other bodies 16 MiB", "POST", "/caps?delete", "", "application/xml", 16<<20 + 1, 400, "<Code>MaxMessageLengthExceeded</Code>"},
 	}

@@ -126,14 +126,14 @@ func sendAll(t *testing.T, host string, uploads []*stalledUpload, first int, wai
 }
 
 // The routes a stalled upload is sent to, announcing about each API's
-// limit: Lambda's code upload (69,905,067 bytes), Firehose and CloudWatch
+// limit: Lambda's code upload (70,167,211 bytes), Firehose and CloudWatch
 // Logs (8 MiB), an S3 object (5 GiB).
 func bigRoutes() []stalledUpload {
 	jsonHeader := func(target string) http.Header {
 		return http.Header{"X-Amz-Target": {target}, "Content-Type": {"application/x-amz-json-1.1"}}
 	}
 	return []stalledUpload{
-		{name: "lambda", method: "POST", path: "/2015-03-31/functions", header: http.Header{"Content-Type": {"application/json"}}, length: 69905067, service: "lambda"},
+		{name: "lambda", method: "POST", path: "/2015-03-31/functions", header: http.Header{"Content-Type": {"application/json"}}, length: 70167211, service: "lambda"},
 		{name: "firehose", method: "POST", path: "/", header: jsonHeader("Firehose_20150804.PutRecordBatch"), length: 8 << 20, service: "firehose"},
 		{name: "logs", method: "POST", path: "/", header: jsonHeader("Logs_20140328.PutLogEvents"), length: 8 << 20, service: "logs"},
 		{name: "s3", method: "PUT", path: "/bucket/key", header: http.Header{"X-Amz-Content-Sha256": {"UNSIGNED-PAYLOAD"}}, length: 5 << 30, service: "s3"},
@@ -368,7 +368,7 @@ func TestBinaryStalledSignedUploadsHoldWhatArrived(t *testing.T) {
 	peak := procKiB(t, pid, "VmHWM")
 	growth := peak - before
 	t.Logf("3 rounds of 15 stalled signed uploads announcing %.0f MB each round: VmRSS %d KiB before, peak %d KiB (+%d KiB)",
-		5*float64(69905067+2*(8<<20))/1e6, before, peak, growth)
+		5*float64(70167211+2*(8<<20))/1e6, before, peak, growth)
 	if growth > 8<<10 {
 		t.Errorf("peak RSS grew by %d KiB, want at most 8 MiB", growth)
 	}

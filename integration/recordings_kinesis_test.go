@@ -210,6 +210,73 @@ func TestRecordedKinesisTags(t *testing.T) {
 	}
 }
 
+// Recording: test_resource_policy_crud (validated 2025-08-05): a stream
+// without a policy answers Policy "{}" (the recording shows it parsed: {});
+// PutResourcePolicy answers 200 with nothing; GetResourcePolicy answers the
+// policy put, and after an update the new one; after DeleteResourcePolicy
+// "{}" again. Deleting it once more, and putting a policy on a stream that
+// does not exist, are errors (their codes and texts are not recorded).
+func TestRecordedKinesisResourcePolicy(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	createDataStream(t, env, "s", 1)
+	d, err := env.Kinesis.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(d.StreamDescription.StreamARN)
+	getPolicy := func(step string) any {
+		t.Helper()
+		code, b := kinesisRaw(t, env, "GetResourcePolicy", mustJSON(map[string]string{"ResourceARN": arn}))
+		var out struct{ Policy *string }
+		if code != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Policy == nil {
+			t.Fatalf("%s: GetResourcePolicy %d %s", step, code, b)
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(*out.Policy), &doc); err != nil {
+			t.Fatalf("%s: Policy %q is not JSON", step, *out.Policy)
+		}
+		return doc
+	}
+	putPolicy := func(step string, policy any) {
+		t.Helper()
+		code, b := kinesisRaw(t, env, "PutResourcePolicy", mustJSON(map[string]string{"ResourceARN": arn, "Policy": mustJSON(policy)}))
+		if code != http.StatusOK || (len(b) != 0 && string(b) != "{}") {
+			t.Fatalf("%s: PutResourcePolicy %d %s, recorded 200 and no members", step, code, b)
+		}
+	}
+	wantPolicy := func(step string, want any) {
+		t.Helper()
+		if got := getPolicy(step); mustJSON(got) != mustJSON(want) {
+			t.Fatalf("%s: Policy %s, recorded %s", step, mustJSON(got), mustJSON(want))
+		}
+	}
+	statement := map[string]any{"Sid": "AllowCrossAccountWrite", "Effect": "Allow",
+		"Principal": map[string]any{"AWS": "arn:aws:iam::000000000000:root"}, "Action": "kinesis:PutRecord", "Resource": arn}
+	policy := map[string]any{"Version": "2012-10-17", "Statement": []any{statement}}
+
+	wantPolicy("default_policy_if_not_set", map[string]any{})
+	putPolicy("put_resource_policy_if_not_set", policy)
+	wantPolicy("get_resource_policy_after_set", policy)
+	updated := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Sid": "AllowCrossAccountReadWrite", "Effect": "Allow",
+		"Principal": statement["Principal"], "Action": []string{"kinesis:PutRecord", "kinesis:GetRecords"}, "Resource": arn}}}
+	putPolicy("update_resource_policy", updated)
+	wantPolicy("get_resource_policy_after_update", updated)
+	if _, err := env.Kinesis.DeleteResourcePolicy(ctx, &kinesis.DeleteResourcePolicyInput{ResourceARN: aws.String(arn)}); err != nil {
+		t.Fatalf("delete_resource_policy: %v", err)
+	}
+	wantPolicy("get_resource_policy_after_delete", map[string]any{})
+
+	if _, err := env.Kinesis.DeleteResourcePolicy(ctx, &kinesis.DeleteResourcePolicyInput{ResourceARN: aws.String(arn)}); err == nil {
+		t.Fatal("deleting a policy that is not there succeeded; recorded: an error")
+	}
+	missing := "arn:aws:kinesis:us-east-1:000000000000:stream/non-existent-xxxxxx"
+	statement["Resource"] = missing
+	if _, err := env.Kinesis.PutResourcePolicy(ctx, &kinesis.PutResourcePolicyInput{ResourceARN: aws.String(missing), Policy: aws.String(mustJSON(policy))}); err == nil {
+		t.Fatal("a policy on a stream that does not exist was accepted; recorded: an error")
+	}
+}
+
 // getRecordsRaw reads a shard through GetRecords in JSON and returns each
 // record's members.
 func getRecordsRaw(t *testing.T, env *emulatortest.Env, iterator string) []map[string]json.RawMessage {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -86,11 +88,14 @@ func echoZip(t *testing.T, body string) string {
 }
 
 // The members AWS answered for a function's configuration in
-// test_function_lifecycle, without RuntimeVersionConfig (firehose-local has
-// no runtime versions; see docs/differences.md).
+// test_function_lifecycle.
 var recordedConfigMembers = []string{"Architectures", "CodeSha256", "CodeSize", "Description", "Environment", "EphemeralStorage",
 	"FunctionArn", "FunctionName", "Handler", "LastModified", "LoggingConfig", "MemorySize", "PackageType", "RevisionId", "Role",
-	"Runtime", "SnapStart", "State", "Timeout", "TracingConfig", "Version"}
+	"Runtime", "RuntimeVersionConfig", "SnapStart", "State", "Timeout", "TracingConfig", "Version"}
+
+// runtimeVersionForm is a RuntimeVersionConfig as AWS answers it (the
+// recordings mask the 64 hex digits).
+var runtimeVersionForm = regexp.MustCompile(`^\{"RuntimeVersionArn":"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}"\}$`)
 
 var (
 	lastModifiedForm = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$`)
@@ -100,11 +105,14 @@ var (
 
 // checkConfig compares a FunctionConfiguration with the recorded one: the
 // members (the recorded set plus extra), then each given value.
-func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra []string, values map[string]string) {
+func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra []string, values map[string]string) (runtimeVersion string) {
 	t.Helper()
 	want := slices.Sorted(slices.Values(append(slices.Clone(recordedConfigMembers), extra...)))
 	if got := memberNames(m); !slices.Equal(got, want) {
 		t.Fatalf("%s: members %v, recorded %v", what, got, want)
+	}
+	if !runtimeVersionForm.Match(m["RuntimeVersionConfig"]) {
+		t.Fatalf("%s: RuntimeVersionConfig %s", what, m["RuntimeVersionConfig"])
 	}
 	var lm, rev, sum string
 	_ = json.Unmarshal(m["LastModified"], &lm)
@@ -123,6 +131,7 @@ func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra 
 			t.Errorf("%s: %s = %s, recorded %s", what, k, m[k], v)
 		}
 	}
+	return string(m["RuntimeVersionConfig"])
 }
 
 // Recording: test_function_lifecycle (validated 2025-11-25): CreateFunction
@@ -132,6 +141,8 @@ func checkConfig(t *testing.T, what string, m map[string]json.RawMessage, extra 
 // {Location, RepositoryType S3}; UpdateFunctionConfiguration and
 // UpdateFunctionCode answer LastUpdateStatus InProgress with AWS's reason;
 // DeleteFunction 204; a second delete 404 "Function not found: <arn>".
+// RuntimeVersionConfig is the same for each answer about python3.12 (the
+// recording's <resource:2>), and another for python3.11 (<resource:3>).
 func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	env := newEnv(t, emulator.Config{})
 	const arn = fnARNPrefix + "fn"
@@ -152,7 +163,7 @@ func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("CreateFunction: %d %s", code, b)
 	}
-	checkConfig(t, "create", jsonMembers(t, b), []string{"StateReason", "StateReasonCode"}, with("State", `"Pending"`,
+	v312 := checkConfig(t, "create", jsonMembers(t, b), []string{"StateReason", "StateReasonCode"}, with("State", `"Pending"`,
 		"StateReason", `"The function is being created."`, "StateReasonCode", `"Creating"`, "Environment", `{"Variables":{}}`,
 		"MemorySize", `256`, "Timeout", `5`, "Runtime", `"python3.12"`, "Description", `""`))
 
@@ -167,8 +178,10 @@ func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	if c := jsonMembers(t, get["Code"]); !slices.Equal(memberNames(c), []string{"Location", "RepositoryType"}) || string(c["RepositoryType"]) != `"S3"` {
 		t.Fatalf("Code %s, recorded {Location, RepositoryType: S3}", get["Code"])
 	}
-	checkConfig(t, "get", jsonMembers(t, get["Configuration"]), []string{"LastUpdateStatus"}, with("State", `"Active"`,
-		"LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{}}`, "MemorySize", `256`, "Timeout", `5`))
+	if v := checkConfig(t, "get", jsonMembers(t, get["Configuration"]), []string{"LastUpdateStatus"}, with("State", `"Active"`,
+		"LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{}}`, "MemorySize", `256`, "Timeout", `5`)); v != v312 {
+		t.Fatalf("RuntimeVersionConfig %s in GetFunction, recorded the same as CreateFunction's (%s)", v, v312)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodPut, "/fn/configuration", `{"Runtime":"python3.11","Description":"Changed-Description",`+
 		`"MemorySize":512,"Timeout":10,"Environment":{"Variables":{"ENV_A":"a"}}}`)
@@ -179,20 +192,27 @@ func TestRecordedLambdaFunctionLifecycle(t *testing.T) {
 	updated := with("State", `"Active"`, "LastUpdateStatus", `"InProgress"`, "LastUpdateStatusReason", `"The function is being created."`,
 		"LastUpdateStatusReasonCode", `"Creating"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`, "Timeout", `10`,
 		"Runtime", `"python3.11"`, "Description", `"Changed-Description"`)
-	checkConfig(t, "update configuration", jsonMembers(t, b), inProgress, updated)
+	v311 := checkConfig(t, "update configuration", jsonMembers(t, b), inProgress, updated)
+	if v311 == v312 {
+		t.Fatalf("python3.11 and python3.12 have the same RuntimeVersionConfig %s; recorded: two", v311)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodGet, "/fn", "")
 	if code != http.StatusOK {
 		t.Fatalf("GetFunction: %d %s", code, b)
 	}
-	checkConfig(t, "get after the update", jsonMembers(t, jsonMembers(t, b)["Configuration"]), []string{"LastUpdateStatus"},
-		with("State", `"Active"`, "LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`))
+	if v := checkConfig(t, "get after the update", jsonMembers(t, jsonMembers(t, b)["Configuration"]), []string{"LastUpdateStatus"},
+		with("State", `"Active"`, "LastUpdateStatus", `"Successful"`, "Environment", `{"Variables":{"ENV_A":"a"}}`, "MemorySize", `512`)); v != v311 {
+		t.Fatalf("RuntimeVersionConfig %s in GetFunction, recorded the same as UpdateFunctionConfiguration's (%s)", v, v311)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodPut, "/fn/code", `{"ZipFile":"`+echoZip(t, "def handler(event, context):\n    return 2\n")+`"}`)
 	if code != http.StatusOK {
 		t.Fatalf("UpdateFunctionCode: %d %s", code, b)
 	}
-	checkConfig(t, "update code", jsonMembers(t, b), inProgress, updated)
+	if v := checkConfig(t, "update code", jsonMembers(t, b), inProgress, updated); v != v311 {
+		t.Fatalf("RuntimeVersionConfig %s after UpdateFunctionCode, recorded the same as before (%s)", v, v311)
+	}
 
 	code, b = lambdaRaw(t, env, http.MethodDelete, "/fn", "")
 	if code != http.StatusNoContent || len(b) != 0 {
@@ -314,11 +334,8 @@ func TestRecordedLambdaRequestErrors(t *testing.T) {
 		in.Architectures = []ltypes.Architecture{ltypes.ArchitectureX8664, ltypes.ArchitectureArm64}
 	})
 	wantExactError(t, err, "ValidationException", "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1")
-	// Not replayed: Architectures ["X86_64"], which AWS refuses as "Value
-	// '[X86_64]' at 'architectures' failed to satisfy constraint: Member
-	// must satisfy constraint: [Member must satisfy enum value set: [x86_64,
-	// arm64], Member must not be null]"; firehose-local's shared validator
-	// names the element ('architectures.1.member'), see docs/differences.md.
+	err = create(func(in *lambda.CreateFunctionInput) { in.Architectures = []ltypes.Architecture{"X86_64"} })
+	wantExactError(t, err, "ValidationException", "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
 	err = create(func(in *lambda.CreateFunctionInput) {
 		in.Code.ZipFile = []byte("this is not a zipfile, just a random string")
 		in.Runtime = ltypes.RuntimePython39
@@ -520,8 +537,8 @@ func TestRecordedLambdaNameValidation(t *testing.T) {
 }
 
 // Recording: test_list_functions (validated 2025-11-25): ListFunctions
-// describes each function without State or LastUpdateStatus (and without
-// the RuntimeVersionConfig firehose-local never answers); with
+// describes each function without State, LastUpdateStatus or
+// RuntimeVersionConfig; with
 // FunctionVersion ALL each version is listed with a qualified FunctionArn
 // (here only $LATEST exists); an unknown FunctionVersion is refused.
 func TestRecordedLambdaListFunctions(t *testing.T) {
@@ -584,7 +601,76 @@ func TestRecordedLambdaEnvironmentLimit(t *testing.T) {
 	if err != nil || len(out.Environment.Variables["LARGE_VAR"]) != 4080 {
 		t.Fatalf("4,096 bytes of environment: %v; recorded: accepted", err)
 	}
-	// Not replayed: test_large_environment_fails_multiple_keys, whose
-	// quoted string keeps the variables in the request's order; firehose-
-	// local quotes them sorted by name (see docs/differences.md).
+
+	// test_large_environment_fails_multiple_keys (validated 2025-11-25):
+	// the quoted string keeps the variables in the request's order
+	// (SMALL_VAR, then LARGE_VAR, as boto3 sent them). The SDK for Go
+	// sends a map in no set order, so the request is sent as boto3 sends
+	// it.
+	large := strings.Repeat("x", 4064)
+	code, b := lambdaRaw(t, env, http.MethodPost, "", `{"FunctionName":"multi-key","Runtime":"python3.12","Handler":"handler.handler",`+
+		`"Role":"arn:aws:iam::000000000000:role/r","Environment":{"Variables":{"SMALL_VAR":"ok","LARGE_VAR":"`+large+`"}},"Code":{"ZipFile":"`+
+		echoZip(t, "def handler(event, context):\n    return event\n")+`"}}`)
+	var e struct{ Type, Message string }
+	if code != http.StatusBadRequest || json.Unmarshal(b, &e) != nil || e.Message != `Lambda was unable to configure your environment variables because `+
+		`the environment variables you have provided exceeded the 4KB limit. String measured: {"SMALL_VAR":"ok","LARGE_VAR":"`+large+`"}` {
+		t.Fatalf("CreateFunction with 4,097 bytes of environment in two keys: %d %s", code, b)
+	}
+}
+
+// storedZip is a deployment package holding handler.py (an echo function)
+// padded with '#' to size bytes, stored without compression, as Python's
+// zipfile writes by default (LocalStack's create_lambda_archive).
+func storedZip(t *testing.T, size int) []byte {
+	t.Helper()
+	code := []byte("def handler(event, context):\n    return event\n")
+	code = append(code, bytes.Repeat([]byte("#"), size-len(code))...)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "handler.py", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(code)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// wantStatus checks the HTTP status of an SDK error.
+func wantStatus(t *testing.T, err error, status int) {
+	t.Helper()
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != status {
+		t.Fatalf("%v: want HTTP status %d", err, status)
+	}
+}
+
+// Recordings: test_oversized_zipped_create_lambda (validated 2025-11-25):
+// a zip of just over 52,428,800 bytes sent in CreateFunction is refused
+// with 413 RequestEntityTooLargeException "Zipped size must be smaller
+// than 52428800 bytes" (its request, about 69.9 MB of JSON, is within
+// the request limit); test_oversized_request_create_lambda (validated
+// 2025-11-25): a zip 1,024 bytes under that and an environment variable
+// of 18,786,987 bytes make a request over the limit: 413
+// RequestEntityTooLargeException "Request must be smaller than 70167211
+// bytes for the CreateFunction operation".
+func TestRecordedLambdaSizeLimits(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	const zipped, request = 52428800, 70167211
+	create := func(zip []byte, vars map[string]string) error {
+		_, err := env.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("big"), Runtime: ltypes.RuntimePython312,
+			Handler: aws.String("handler.handler"), Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &ltypes.FunctionCode{ZipFile: zip},
+			Timeout: aws.Int32(10), Environment: &ltypes.Environment{Variables: vars}})
+		return err
+	}
+	err := create(storedZip(t, zipped), nil)
+	wantExactError(t, err, "RequestEntityTooLargeException", "Zipped size must be smaller than 52428800 bytes")
+	wantStatus(t, err, http.StatusRequestEntityTooLarge)
+
+	err = create(storedZip(t, zipped-1024), map[string]string{"largeKey": strings.Repeat("#", request-zipped+1024*1024)})
+	wantExactError(t, err, "RequestEntityTooLargeException", "Request must be smaller than 70167211 bytes for the CreateFunction operation")
+	wantStatus(t, err, http.StatusRequestEntityTooLarge)
 }

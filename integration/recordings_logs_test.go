@@ -359,3 +359,26 @@ func TestRecordedSubscriptionFilterUpdate(t *testing.T) {
 		t.Fatalf("filter %s", mustJSON(f))
 	}
 }
+
+// Recording: test_logs_subscription_filters.py,
+// test_put_subscription_filter_limit_exceeded (validated 2026-02-06): a
+// log group takes two subscription filters; a third is refused with 400
+// LimitExceededException "Resource limit exceeded.". The recording's
+// destination is a Lambda function and its second pattern "[]", both
+// refused by name by firehose-local for now: a Firehose stream and a term
+// stand in.
+func TestRecordedSubscriptionFilterLimit(t *testing.T) {
+	env := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0)})
+	arn := createStream(t, env.Firehose, "from-logs", s3Dest())
+	logs := cloudwatchlogs.NewFromConfig(env.AWS)
+	createLogGroup(t, logs, "g")
+	putSubscription(t, logs, "g", "test-1", "", arn)
+	putSubscription(t, logs, "g", "test-2", "ERROR", arn)
+	_, err := logs.PutSubscriptionFilter(context.Background(), &cloudwatchlogs.PutSubscriptionFilterInput{LogGroupName: aws.String("g"),
+		FilterName: aws.String("test-3"), FilterPattern: aws.String(""), DestinationArn: aws.String(arn), RoleArn: aws.String(cwlRoleARN)})
+	wantExactError(t, err, "LimitExceededException", "Resource limit exceeded.")
+	wantStatus(t, err, http.StatusBadRequest)
+	if l := logsList(t, env, "DescribeSubscriptionFilters", `{"logGroupName":"g"}`, "subscriptionFilters"); len(l) != 2 {
+		t.Fatalf("%d filters after the refusal, want the 2 accepted", len(l))
+	}
+}

@@ -36,6 +36,8 @@ const (
 type consumer struct {
 	Name    string `json:"name"`
 	Created int64  `json:"created"` // Unix milliseconds
+	// Policy is the consumer's resource policy, "" for none (policies.go).
+	Policy string `json:"policy,omitempty"`
 }
 
 func (s *Service) consumerARN(st *stream, c *consumer) string {

@@ -12,7 +12,8 @@
 // RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
 // DeregisterStreamConsumer (consumers.go) and SubscribeToShard, an event
 // stream served over HTTP/1.1 or HTTP/2 by NewAPI only, in JSON only
-// (subscribe.go). Every other operation of the model is refused by name with
+// (subscribe.go), and Put/Get/DeleteResourcePolicy on a stream or a
+// consumer (stored, not enforced: policies.go). Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),
 // as are request members the service has nothing faithful to do with
 // (StreamId, WarmThroughputMiBps, MaxRecordSizeInKiB, ListShards'

@@ -59,6 +59,8 @@ type stream struct {
 	// Consumers are the registered enhanced fan-out consumers, in
 	// registration order (see consumers.go).
 	Consumers []*consumer `json:"consumers,omitempty"`
+	// Policy is the stream's resource policy, "" for none (policies.go).
+	Policy string `json:"policy,omitempty"`
 }
 
 type tag struct {
@@ -156,6 +158,9 @@ var operations = map[string]opFunc{
 	"DescribeStreamConsumer":        (*Service).describeConsumer,
 	"ListStreamConsumers":           (*Service).listConsumers,
 	"DeregisterStreamConsumer":      (*Service).deregisterConsumer,
+	"PutResourcePolicy":             (*Service).putPolicy,
+	"GetResourcePolicy":             (*Service).getPolicy,
+	"DeleteResourcePolicy":          (*Service).deletePolicy,
 }
 
 // Call runs the operation op (without TargetPrefix) in region ("" for

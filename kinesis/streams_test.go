@@ -224,10 +224,7 @@ func TestRefusedAndUnknownOperations(t *testing.T) {
 	e := newEnv(t, kinesis.Options{})
 	ctx := t.Context()
 	e.create(t, "s", 1)
-	arn := aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/s")
-	_, err := e.client.GetResourcePolicy(ctx, &awskinesis.GetResourcePolicyInput{ResourceARN: arn})
-	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support GetResourcePolicy yet.")
-	_, err = e.client.EnableEnhancedMonitoring(ctx, &awskinesis.EnableEnhancedMonitoringInput{StreamName: aws.String("s"), ShardLevelMetrics: []types.MetricsName{types.MetricsNameAll}})
+	_, err := e.client.EnableEnhancedMonitoring(ctx, &awskinesis.EnableEnhancedMonitoringInput{StreamName: aws.String("s"), ShardLevelMetrics: []types.MetricsName{types.MetricsNameAll}})
 	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support EnableEnhancedMonitoring yet.")
 	for _, op := range []string{"DescribeLimits", "UpdateStreamMode"} {
 		status, body := e.post(t, kinesis.TargetPrefix+op, "application/x-amz-json-1.1", `{}`)

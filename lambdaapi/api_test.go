@@ -690,12 +690,12 @@ func TestS3Code(t *testing.T) {
 func TestOversizedPackages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "")
-	// A request body over 69905067 bytes (50 MiB of base64).
+	// A request body over 70167211 bytes (50 MiB of base64 and 256 KiB).
 	prefix := `{"FunctionName":"big","Role":"` + role + `","Runtime":"python3.12","Handler":"app.handler","Code":{"ZipFile":"`
-	n := int64(69905067+1) - int64(len(prefix)) - 3
+	n := int64(70167211+1) - int64(len(prefix)) - 3
 	body := io.MultiReader(strings.NewReader(prefix), io.LimitReader(repeatReader('A'), n), strings.NewReader(`"}}`))
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/2015-03-31/functions", body)
-	req.ContentLength = 69905067 + 1
+	req.ContentLength = 70167211 + 1
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -703,7 +703,7 @@ func TestOversizedPackages(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 413 || resp.Header.Get("X-Amzn-ErrorType") != "RequestEntityTooLargeException" ||
-		!strings.Contains(string(b), "Request must be smaller than 69905067 bytes for the CreateFunction operation") {
+		!strings.Contains(string(b), "Request must be smaller than 70167211 bytes for the CreateFunction operation") {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
 

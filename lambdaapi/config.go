@@ -53,8 +53,11 @@ func (am *apiModel) checkRuntime(r string) error {
 func providedRuntime(r string) bool { return strings.HasPrefix(r, "provided") }
 
 // checkEnv applies Lambda's checks beyond the model's key pattern: no
-// reserved keys, at most 4 KB in total.
-func checkEnv(vars map[string]string) error {
+// reserved keys, at most 4 KB in total. order is the request's order of
+// the keys, which the 4 KB error quotes them in, as AWS does (recorded:
+// LocalStack's test_large_environment_fails_multiple_keys); keys it lacks
+// (all of them for the Go API's maps) follow, sorted.
+func checkEnv(vars map[string]string, order []string) error {
 	var reserved []string
 	for k := range vars {
 		if reservedEnv[k] {
@@ -66,10 +69,28 @@ func checkEnv(vars map[string]string) error {
 		return invalidParam("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s",
 			strings.Join(reserved, ", "))
 	}
-	if b, _ := json.Marshal(vars); len(b) > maxEnvironmentBytes {
+	if b := envJSON(vars, order); len(b) > maxEnvironmentBytes {
 		return invalidParam("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: %s", b)
 	}
 	return nil
+}
+
+// envJSON renders the variables as a JSON object, as json.Marshal does
+// but with the keys of order first, in that order.
+func envJSON(vars map[string]string, order []string) []byte {
+	keys := slices.DeleteFunc(slices.Clone(order), func(k string) bool { _, ok := vars[k]; return !ok })
+	rest := slices.Sorted(maps.Keys(vars))
+	rest = slices.DeleteFunc(rest, func(k string) bool { return slices.Contains(keys, k) })
+	b := []byte{'{'}
+	for i, k := range append(keys, rest...) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(vars[k])
+		b = append(append(append(b, kb...), ':'), vb...)
+	}
+	return append(b, '}')
 }
 
 // applyConfig validates the configuration members of a CreateFunction or
@@ -114,7 +135,7 @@ func (am *apiModel) applyConfig(st *functionState, c *configMembers) error {
 		return unsupported("DeadLetterConfig")
 	}
 	if c.Environment != nil {
-		if err := checkEnv(c.Environment.Variables); err != nil {
+		if err := checkEnv(c.Environment.Variables, c.Environment.order); err != nil {
 			return err
 		}
 		// An empty Variables is kept, and described, as given: AWS echoes

@@ -105,7 +105,9 @@ func (s *Service) fetchCode(ctx context.Context, c *functionCode) ([]byte, error
 		return nil, invalidParam("Please do not provide other FunctionCode parameters when providing a ZipFile.")
 	case c.ZipFile != nil:
 		if len(c.ZipFile) > maxZippedBytes {
-			return nil, invalidParam("Zipped size must be smaller than %d bytes", maxZippedBytes)
+			// Recorded (LocalStack's test_oversized_zipped_create_lambda,
+			// 2025-11-25): 413 RequestEntityTooLargeException.
+			return nil, newError(errRequestEntityTooLarge, "Zipped size must be smaller than %d bytes", maxZippedBytes)
 		}
 		return c.ZipFile, nil
 	}

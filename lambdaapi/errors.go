@@ -28,7 +28,7 @@ const (
 
 // Lambda's limits and defaults.
 const (
-	maxCodeRequestBytes       = 69905067  // "Request must be smaller than 69905067 bytes" (50 MiB of base64)
+	maxCodeRequestBytes       = 70167211  // "Request must be smaller than 70167211 bytes for the CreateFunction operation" (recorded 2025-11-25: 50 MiB of base64 and 256 KiB)
 	maxInvokeRequestBytes     = 6291456   // 6 MiB, synchronous Invoke
 	maxEventPayloadBytes      = 1048576   // 1 MiB, asynchronous (Event) Invoke
 	maxUnzippedBytes          = 262144000 // 250 MiB

@@ -146,7 +146,7 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 			return fmt.Errorf("lambdaapi: function %s: invalid environment variable name %q", name, k)
 		}
 	}
-	if err := checkEnv(env); err != nil {
+	if err := checkEnv(env, nil); err != nil {
 		return fmt.Errorf("lambdaapi: function %s: %s", name, errMessageOf(err))
 	}
 	abs, err := filepath.Abs(dir)

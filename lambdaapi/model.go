@@ -148,6 +148,9 @@ func prepareModel(raw []byte) (*apiModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambda model: %w", err)
 	}
+	// Lambda reports a list's bad members at the list (recorded:
+	// LocalStack's test_create_lambda_exceptions, Architectures ["X86_64"]).
+	m.ListMembersAtList = true
 	am := &apiModel{m: m, bodyShape: map[string]string{}, runtimes: runtimes}
 	for _, op := range servedOps {
 		am.bodyShape[op] = doc.Operations[op+".Body"]["input"].(map[string]any)["shape"].(string)

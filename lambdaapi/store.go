@@ -1,6 +1,8 @@
 package lambdaapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -170,7 +172,21 @@ func (s *Service) configuration(fn *function, qualified bool) functionConfigurat
 	if st.Env != nil {
 		c.Environment = &environment{Variables: maps.Clone(st.Env)}
 	}
+	if st.Runtime != "" {
+		c.RuntimeVersionConfig = &runtimeVersionConfig{RuntimeVersionArn: runtimeVersionARN(st.Region, st.Runtime)}
+	}
 	return c
+}
+
+// runtimeVersionARN is the runtime version a function is described with:
+// AWS's form, arn:aws:lambda:<region>::runtime:<64 hex digits> (recorded:
+// LocalStack's test_function_lifecycle, 2025-11-25, where one runtime keeps
+// its ARN and another runtime has another). firehose-local has no runtime
+// versions: the digits are the SHA-256 of the runtime's name, the same for
+// every function of that runtime, in every release.
+func runtimeVersionARN(region, runtime string) string {
+	sum := sha256.Sum256([]byte("firehose-local runtime " + runtime))
+	return "arn:aws:lambda:" + region + "::runtime:" + hex.EncodeToString(sum[:])
 }
 
 // The state a create or an update answers. A function is ready at once,
@@ -192,10 +208,10 @@ func asUpdated(c functionConfiguration) functionConfiguration {
 }
 
 // asListed is a configuration as ListFunctions answers it: without State
-// nor LastUpdateStatus (recorded 2025-11-25: LocalStack's
+// nor LastUpdateStatus nor RuntimeVersionConfig (recorded 2025-11-25: LocalStack's
 // test_list_functions).
 func asListed(c functionConfiguration) functionConfiguration {
-	c.State, c.LastUpdateStatus = "", ""
+	c.State, c.LastUpdateStatus, c.RuntimeVersionConfig = "", "", nil
 	return c
 }
 

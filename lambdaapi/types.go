@@ -1,5 +1,12 @@
 package lambdaapi
 
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
 // Request members firehose-local implements. A member the model defines but
 // these types lack is refused by name ("firehose-local does not support X
 // yet."); members that are present here but cannot be honoured with some
@@ -28,6 +35,67 @@ type deadLetterConfig struct {
 
 type environment struct {
 	Variables map[string]string `json:"Variables"`
+	// order is Variables' keys in the request's order (UnmarshalJSON), the
+	// order AWS quotes them in when the environment is too large.
+	order []string
+}
+
+// UnmarshalJSON decodes an Environment and keeps the order of its
+// variables.
+func (e *environment) UnmarshalJSON(b []byte) error {
+	var plain struct {
+		Variables map[string]string `json:"Variables"`
+	}
+	if err := json.Unmarshal(b, &plain); err != nil {
+		return err
+	}
+	e.Variables, e.order = plain.Variables, nil
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if name, _ := k.(string); !strings.EqualFold(name, "Variables") {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil
+			}
+			continue
+		}
+		order, ok := objectKeys(dec)
+		if !ok {
+			return nil
+		}
+		e.order = order
+	}
+	return nil
+}
+
+// objectKeys reads a JSON object from dec and returns its keys in order,
+// each once; false if the value is not an object.
+func objectKeys(dec *json.Decoder) ([]string, bool) {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		if key, _ := k.(string); !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return nil, false
+		}
+	}
+	return keys, true
 }
 
 type tracingConfig struct {
@@ -131,6 +199,11 @@ type functionConfiguration struct {
 	EphemeralStorage           ephemeralStorage      `json:"EphemeralStorage"`
 	SnapStart                  snapStartResponse     `json:"SnapStart"`
 	LoggingConfig              loggingConfigResponse `json:"LoggingConfig"`
+	RuntimeVersionConfig       *runtimeVersionConfig `json:"RuntimeVersionConfig,omitempty"`
+}
+
+type runtimeVersionConfig struct {
+	RuntimeVersionArn string `json:"RuntimeVersionArn"`
 }
 
 type vpcConfigResponse struct {

@@ -23,6 +23,13 @@ type Model struct {
 	Metadata   ModelMetadata             `json:"metadata"`
 	Operations map[string]ModelOperation `json:"operations"`
 	Shapes     map[string]*Shape         `json:"shapes"`
+	// ListMembersAtList reports a list's string members that fail their
+	// constraints as one violation at the list's path, as Lambda does
+	// ("Value '[X86_64]' at 'architectures' failed to satisfy constraint:
+	// Member must satisfy constraint: [Member must satisfy enum value set:
+	// [x86_64, arm64], Member must not be null]"), rather than one per
+	// member at 'path.N.member'.
+	ListMembersAtList bool `json:"-"`
 }
 
 // ModelMetadata is the model's metadata block.

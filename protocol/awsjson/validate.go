@@ -117,6 +117,12 @@ func (v *validator) value(shapeName string, val any, path string, top bool) *Err
 			return typeError(path, "list")
 		}
 		v.length(s, val, len(list), path)
+		if ms := v.m.Shapes[s.Member.Shape]; v.m.ListMembersAtList && ms != nil && ms.Type == "string" {
+			if err := v.stringMembers(ms, list, path); err != nil {
+				return err
+			}
+			break
+		}
 		for i, e := range list {
 			if e == nil {
 				continue
@@ -196,6 +202,43 @@ func (v *validator) value(shapeName string, val any, path string, top bool) *Err
 			return typeError(path, "timestamp (epoch seconds)")
 		}
 	}
+	return nil
+}
+
+// stringMembers checks a list of strings whose failures are reported at
+// the list (Model.ListMembersAtList): one violation naming every
+// constraint of the member shape (maximum and minimum length, pattern,
+// enum, then not null: only the enum case is recorded from AWS)
+// if any member fails one of them or is null.
+func (v *validator) stringMembers(ms *Shape, list []any, path string) *Error {
+	failed := false
+	for i, e := range list {
+		str, ok := e.(string)
+		if !ok && e != nil {
+			return typeError(fmt.Sprintf("%s.%d.member", path, i+1), "string")
+		}
+		n := JavaLength(str)
+		failed = failed || !ok || (ms.Min != nil && float64(n) < *ms.Min) || (ms.Max != nil && float64(n) > *ms.Max) ||
+			(ms.Pattern != "" && !ms.matchPattern(str)) || (len(ms.Enum) > 0 && !contains(ms.Enum, str))
+	}
+	if !failed {
+		return nil
+	}
+	var cs []string
+	if ms.Max != nil {
+		cs = append(cs, "Member must have length less than or equal to "+formatBound(*ms.Max))
+	}
+	if ms.Min != nil {
+		cs = append(cs, "Member must have length greater than or equal to "+formatBound(*ms.Min))
+	}
+	if ms.Pattern != "" {
+		cs = append(cs, "Member must satisfy regular expression pattern: "+ms.Pattern)
+	}
+	if len(ms.Enum) > 0 {
+		cs = append(cs, "Member must satisfy enum value set: ["+strings.Join(ms.Enum, ", ")+"]")
+	}
+	cs = append(cs, "Member must not be null")
+	v.violations = append(v.violations, Violation(JavaString(list, nil), path, "satisfy constraint: ["+strings.Join(cs, ", ")+"]"))
 	return nil
 }
 

@@ -147,3 +147,33 @@ func TestSurrogatePairPattern(t *testing.T) {
 		}
 	}
 }
+
+// With ListMembersAtList (Lambda), a list's bad string members are one
+// violation at the list; without it, one per member.
+func TestListMembersAtList(t *testing.T) {
+	raw := `{"operations":{"Op":{"name":"Op","input":{"shape":"In"}}},"shapes":{
+		"In":{"type":"structure","members":{"Architectures":{"shape":"List"}}},
+		"List":{"type":"list","member":{"shape":"Arch"},"max":1,"min":1},
+		"Arch":{"type":"string","enum":["x86_64","arm64"]}}}`
+	m, err := ParseModel([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const body = `{"Architectures":["X86_64"]}`
+	_, verr := m.DecodeAndValidate("Op", []byte(body))
+	if verr == nil || verr.Message != "1 validation error detected: Value 'X86_64' at 'architectures.1.member' failed to satisfy constraint: Member must satisfy enum value set: [x86_64, arm64]" {
+		t.Fatalf("per member: %v", verr)
+	}
+	m.ListMembersAtList = true
+	// AWS Lambda's text, recorded (LocalStack's test_create_lambda_exceptions).
+	_, verr = m.DecodeAndValidate("Op", []byte(body))
+	if verr == nil || verr.Message != "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]" {
+		t.Fatalf("at the list: %v", verr)
+	}
+	if _, verr := m.DecodeAndValidate("Op", []byte(`{"Architectures":["arm64"]}`)); verr != nil {
+		t.Fatalf("valid: %v", verr)
+	}
+	if _, verr := m.DecodeAndValidate("Op", []byte(`{"Architectures":[1]}`)); verr == nil || verr.Type != ErrSerialization {
+		t.Fatalf("a number: %v", verr)
+	}
+}
