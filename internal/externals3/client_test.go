@@ -82,7 +82,9 @@ func wantS3Error(t *testing.T, err error, code string, status int) {
 }
 
 func TestNewRefusesABadEndpoint(t *testing.T) {
-	env := func(k string) string { return map[string]string{"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}[k] }
+	env := func(k string) string {
+		return map[string]string{"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}[k]
+	}
 	for _, u := range []string{"ftp://x", "localhost:9000", "http://"} {
 		if _, err := externals3.New(u, "us-east-1", env); err == nil {
 			t.Fatalf("New(%q) accepted", u)
