@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // WantsHTML reports whether r's client (a browser) accepts text/html.
@@ -11,7 +12,8 @@ func WantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-var authPage = template.Must(template.New("auth").Parse(`<!doctype html>
+var authPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("auth").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>firehose-local: console needs a signature</title></head>
 <body>
 <h1>The console needs a signed request</h1>
@@ -20,11 +22,12 @@ var authPage = template.Must(template.New("auth").Parse(`<!doctype html>
 <p>To open the console in a browser, restart the server with <code>--console-open</code> (or <code>FIREHOSE_LOCAL_CONSOLE_OPEN=true</code>): the console at <code>/_local/ui</code> is then served without a signature to requests that arrive over loopback (127.0.0.1 or ::1) only; every other request is still checked. Or run the server without <code>--auth</code>.</p>
 </body></html>
 `))
+})
 
 // WriteAuthPage answers a browser refused by the signature check with a
 // page that says how to open the console, with status 403.
 func WriteAuthPage(w http.ResponseWriter, reason string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
-	_ = authPage.Execute(w, reason)
+	_ = authPage().Execute(w, reason)
 }

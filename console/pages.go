@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firehose-local/firehose-local/compression"
@@ -105,7 +106,7 @@ func (c *Console) renderStreamForm(w http.ResponseWriter, r *http.Request, statu
 	})
 }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+var regionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`) })
 
 // createStream creates a stream from the form through CreateDeliveryStream,
 // with the API's own validation and error messages.
@@ -122,7 +123,7 @@ func (c *Console) createStream(w http.ResponseWriter, r *http.Request) {
 		Compression:  r.FormValue("compression"),
 		Function:     r.FormValue("function"),
 	}
-	if !regionRE.MatchString(f.Region) {
+	if !regionRE().MatchString(f.Region) {
 		c.renderStreamForm(w, r, http.StatusBadRequest, f, "The region must be a region name such as us-east-1.")
 		return
 	}

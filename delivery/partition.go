@@ -226,6 +226,11 @@ func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int6
 // woken here, once the processed batch is all in.
 func (p *Pipeline) startLocked(pt *partition, now time.Time) {
 	b := &Batch{cfg: p.cfg, first: now, done: make(chan struct{}), retryNow: make(chan struct{}, 1), partition: pt.id, keys: pt.keys}
+	if pt.id == "" && p.lastCut.records > 0 {
+		b.data = make([]byte, 0, min(p.lastCut.data, p.cfg.sizeLimit))
+		b.ends = make([]int, 0, p.lastCut.records)
+		b.arrivals = make([]int64, 0, p.lastCut.records)
+	}
 	pt.buf = b
 	p.parts[pt.id] = pt // again, after a cut
 	p.active[pt.id]++
@@ -261,6 +266,9 @@ func (p *Pipeline) cutLocked(pt *partition) {
 		pt.timer = nil
 	}
 	p.queue = append(p.queue, pt.buf)
+	if pt.id == "" {
+		p.lastCut.data, p.lastCut.records = len(pt.buf.data), len(pt.buf.ends)
+	}
 	pt.buf = nil
 	delete(p.parts, pt.id)
 	if !p.closed {

@@ -42,14 +42,18 @@ type Pipeline struct {
 	// backups) and the error-output objects written, for flush answers.
 	written, errorsWritten atomic.Int64
 
-	mu       sync.Mutex
-	cfg      destConfig
-	parts    map[string]*partition // open destination buffers (partition.go)
-	active   map[string]int        // undelivered batches per partition
-	errs     map[string]*Batch     // error documents of the put or batch at hand, by type
-	found    []builtin.Key         // the keys of the record at hand (partition.go)
-	partID   []byte                // its partition's ID
-	queue    []*Batch
+	mu     sync.Mutex
+	cfg    destConfig
+	parts  map[string]*partition // open destination buffers (partition.go)
+	active map[string]int        // undelivered batches per partition
+	errs   map[string]*Batch     // error documents of the put or batch at hand, by type
+	found  []builtin.Key         // the keys of the record at hand (partition.go)
+	partID []byte                // its partition's ID
+	queue  []*Batch
+	// lastCut is the size of the last buffer cut without dynamic
+	// partitioning: the next one starts with that much room, so a steady
+	// stream does not copy its buffer as it grows (partition.go).
+	lastCut  struct{ data, records int }
 	inflight *Batch        // the batch being delivered
 	wake     chan struct{} // signals the delivery goroutine
 	closed   bool

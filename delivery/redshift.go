@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -170,13 +171,13 @@ func ParseJDBC(raw string) (JDBCURL, error) {
 		return JDBCURL{}, errors.New("the port is not a port number")
 	}
 	db := strings.TrimPrefix(u.Path, "/")
-	if !jdbcDatabase.MatchString(db) {
+	if !jdbcDatabase().MatchString(db) {
 		return JDBCURL{}, errors.New("it needs a database name")
 	}
 	return JDBCURL{Scheme: "jdbc:" + u.Scheme, Host: u.Hostname(), Port: u.Port(), Database: db}, nil
 }
 
-var jdbcDatabase = regexp.MustCompile(`^[a-zA-Z0-9_$-]+$`)
+var jdbcDatabase = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_$-]+$`) })
 
 // CheckJDBCURL enforces the model's ClusterJDBCURL pattern (hosts under
 // .redshift. or .redshift-serverless.), except that loopback and private

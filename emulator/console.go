@@ -65,8 +65,8 @@ func (b consoleBackend) ExternalS3() string {
 	if _, builtin := b.s.store.(builtinStore); builtin {
 		return ""
 	}
-	if e, ok := b.s.store.(*ExternalS3); ok && e.endpoint != "" {
-		return "the S3-compatible store at " + e.endpoint
+	if e, ok := b.s.store.(*ExternalS3); ok {
+		return "the S3-compatible store at " + e.c.Endpoint()
 	}
 	return "the object store in the server's configuration (Config.Store)"
 }

@@ -187,6 +187,21 @@ func TestBinaryServesAndStopsCleanly(t *testing.T) {
 	}
 }
 
+// A profile that gets its credentials some other way than static keys is
+// refused at start, by name, rather than failing every delivery later.
+func TestBinaryExternalS3RefusesRoleProfile(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(config, []byte("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(firehoseBinary(t), "--listen", "127.0.0.1:0", "--s3-endpoint", "http://127.0.0.1:9")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "AWS_CONFIG_FILE=" + config, "AWS_PROFILE=ci"}
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), `profile "ci"`) || !strings.Contains(string(out), "role_arn") {
+		t.Fatalf("exit %d: %s", cmd.ProcessState.ExitCode(), out)
+	}
+}
+
 func TestBinaryBadFlagExitsTwo(t *testing.T) {
 	cmd := exec.Command(firehoseBinary(t), "--log-level", "chatty")
 	out, _ := cmd.CombinedOutput()
@@ -202,15 +217,20 @@ func TestBinaryBadFlagExitsTwo(t *testing.T) {
 }
 
 // --s3-endpoint sends deliveries to another S3-compatible server (here a
-// second firehose-local process standing in for MinIO or AWS).
+// second firehose-local process standing in for MinIO or AWS, checking
+// every signature), signed with a profile's keys from a credentials file.
 func TestBinaryExternalS3Endpoint(t *testing.T) {
-	store := startBinary(t, nil)
+	store := startBinary(t, []string{"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret"}, "--auth", "sigv4")
 	ctx := context.Background()
 	storeS3 := s3.NewFromConfig(emulatortest.Config(store.url, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
 	if _, err := storeS3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("deliveries")}); err != nil {
 		t.Fatal(err)
 	}
-	p := startBinary(t, []string{"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret"}, "--s3-endpoint", store.url)
+	creds := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(creds, []byte("[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = other\n[store]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startBinary(t, []string{"AWS_SHARED_CREDENTIALS_FILE=" + creds, "AWS_PROFILE=store"}, "--s3-endpoint", store.url)
 	fh := firehose.NewFromConfig(emulatortest.Config(p.url, "us-east-1"))
 	dest := s3Dest()
 	dest.CompressionFormat = types.CompressionFormatGzip

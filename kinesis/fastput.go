@@ -37,7 +37,7 @@ const (
 	maxSeqDigits    = 129 // SequenceNumber: 0|([1-9]\d{0,128})
 )
 
-var streamARNPattern = regexp.MustCompile(`^(?:arn:aws.*:kinesis:.*:\d{12}:stream/\S+)$`)
+var streamARNPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:arn:aws.*:kinesis:.*:\d{12}:stream/\S+)$`) })
 
 // Members seen, to decline duplicates and check required ones.
 const (
@@ -164,7 +164,7 @@ func (d *scanner) name() string {
 // arn reads a StreamARN.
 func (d *scanner) arn() string {
 	v := d.str()
-	if len(v) < 1 || len(v) > maxStreamARN || !streamARNPattern.Match(v) {
+	if len(v) < 1 || len(v) > maxStreamARN || !streamARNPattern().Match(v) {
 		d.ok = false
 		return ""
 	}

@@ -104,7 +104,7 @@ func (l *localSource) refresh(runner *lambdarunner.Runner, arn string, log *slog
 	runner.Reset(arn)
 }
 
-var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
+var functionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`) })
 
 // RegisterLocal registers a function that runs straight from a directory on
 // disk (the --function NAME=DIR:RUNTIME:HANDLER shortcut). The code is not
@@ -119,7 +119,7 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 	if !validRegion(region) {
 		return fmt.Errorf("lambdaapi: invalid region %q", region)
 	}
-	if !functionNameRE.MatchString(name) {
+	if !functionNameRE().MatchString(name) {
 		return fmt.Errorf("lambdaapi: invalid function name %q: use 1 to 64 letters, digits, '-' or '_'", name)
 	}
 	if err := s.apiModel().checkRuntime(runtime); err != nil {
@@ -142,7 +142,7 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 		return fmt.Errorf("lambdaapi: function %s: timeout %s is outside 1s to %ds", name, timeout, maxTimeoutSeconds)
 	}
 	for k := range env {
-		if !envNameRE.MatchString(k) {
+		if !envNameRE().MatchString(k) {
 			return fmt.Errorf("lambdaapi: function %s: invalid environment variable name %q", name, k)
 		}
 	}
@@ -204,7 +204,7 @@ func (s *Service) RegisterLocal(region, name, dir, runtime, handler string, time
 	return nil
 }
 
-var envNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
+var envNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`) })
 
 func errMessageOf(err error) string {
 	if e, ok := err.(*apiError); ok {

@@ -50,6 +50,6 @@ func parseRef(ref string) (funcRef, bool) {
 
 // regionRE limits regions to what can safely name a directory; the model's
 // stricter syntax is not required so that made-up local regions work too.
-var regionRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,49}$`)
+var regionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,49}$`) })
 
-func validRegion(r string) bool { return regionRE.MatchString(r) }
+func validRegion(r string) bool { return regionRE().MatchString(r) }

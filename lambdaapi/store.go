@@ -379,7 +379,7 @@ func (s *Service) loadState() error {
 func (s *Service) restore(st functionState) bool {
 	fdir := s.functionDir(st.Region, st.Name)
 	var err error
-	if !validRegion(st.Region) || !functionNameRE.MatchString(st.Name) || st.CodeRevision == "" ||
+	if !validRegion(st.Region) || !functionNameRE().MatchString(st.Name) || st.CodeRevision == "" ||
 		strings.ContainsAny(st.CodeRevision, `/\.`) {
 		err = errors.New("inconsistent state")
 	}

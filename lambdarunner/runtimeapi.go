@@ -383,14 +383,14 @@ func readBody(r *http.Request) ([]byte, int64, error) {
 	return nil, int64(len(body)) + n, nil
 }
 
-var errorTypePattern = regexp.MustCompile(`^(Runtime|Function)\.[A-Z][a-zA-Z]+$`)
+var errorTypePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(Runtime|Function)\.[A-Z][a-zA-Z]+$`) })
 
 // sanitizeErrorType keeps well-formed Runtime.X / Function.X error types,
 // like the Runtime Interface Emulator; anything else becomes
 // Function.Unknown or Runtime.Unknown.
 func sanitizeErrorType(t string) string {
 	switch {
-	case errorTypePattern.MatchString(t):
+	case errorTypePattern().MatchString(t):
 		return t
 	case strings.HasPrefix(t, "Function."):
 		return "Function.Unknown"

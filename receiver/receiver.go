@@ -112,7 +112,9 @@ func New(opts Options) *Receiver {
 	return &Receiver{opts: opts, attempts: map[string]int{}}
 }
 
-var sourceARN = regexp.MustCompile(`^arn:[a-z-]+:firehose:[a-z0-9-]+:\d{12}:deliverystream/[a-zA-Z0-9._-]+$`)
+var sourceARN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:[a-z-]+:firehose:[a-z0-9-]+:\d{12}:deliverystream/[a-zA-Z0-9._-]+$`)
+})
 
 // problem is a request that does not meet the specification.
 type problem struct {
@@ -196,7 +198,7 @@ func (rc *Receiver) check(hr *http.Request, req *Request) *problem {
 	if req.RequestID == "" {
 		return bad("X-Amz-Firehose-Request-Id is missing.")
 	}
-	if !sourceARN.MatchString(req.SourceARN) {
+	if !sourceARN().MatchString(req.SourceARN) {
 		return bad("X-Amz-Firehose-Source-Arn %q is not a delivery stream ARN.", req.SourceARN)
 	}
 	if mt, _, err := mime.ParseMediaType(hr.Header.Get("Content-Type")); err != nil || mt != "application/json" {

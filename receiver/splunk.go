@@ -117,7 +117,9 @@ func NewSplunk(opts SplunkOptions) *Splunk {
 	return &Splunk{opts: opts, channels: map[string]*hecChannel{}}
 }
 
-var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var guid = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // MaxHECBody bounds a request body, as HEC's max_content_length (default 800 MB) does; smaller here.
 const MaxHECBody = 64 << 20
@@ -190,7 +192,7 @@ func (s *Splunk) handle(hr *http.Request, req *SplunkRequest) (int, int, string,
 	if req.Channel == "" && (!s.opts.AckDisabled || req.Kind == HECRaw) {
 		return fail(http.StatusBadRequest, 10, "Data channel is missing", "No X-Splunk-Request-Channel header or channel query parameter: HEC requires one with indexer acknowledgement, and for raw data.")
 	}
-	if req.Channel != "" && !guid.MatchString(req.Channel) {
+	if req.Channel != "" && !guid().MatchString(req.Channel) {
 		return fail(http.StatusBadRequest, 11, "Invalid data channel", fmt.Sprintf("The channel %q is not a GUID.", req.Channel))
 	}
 	var body io.Reader = io.LimitReader(hr.Body, MaxHECBody+1)

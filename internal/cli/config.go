@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firehose-local/firehose-local/emulator"
@@ -222,7 +223,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 // errUsage marks a configuration error: the process exits with code 2.
 var errUsage = errors.New("usage")
 
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`) })
 
 // LoadConfig parses args, with defaults taken from the environment (the
 // flag wins over its variable), and validates every value.
@@ -311,7 +312,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return cfg, bad("listen", cfg.Listen, "want HOST:PORT, e.g. 127.0.0.1:4566")
 	}
-	if !regionPattern.MatchString(cfg.Region) {
+	if !regionPattern().MatchString(cfg.Region) {
 		return cfg, bad("region", cfg.Region, "want a region name such as us-east-1")
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {

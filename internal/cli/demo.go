@@ -50,7 +50,7 @@ func demoCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return usage(fmt.Sprintf("invalid value %d for --rate: want 1 to %d records per second", *rate, demo.MaxRate))
 	case *duration < 0:
 		return usage(fmt.Sprintf("invalid value %s for --duration: want a positive duration such as 30s", *duration))
-	case !regionPattern.MatchString(*region):
+	case !regionPattern().MatchString(*region):
 		return usage(fmt.Sprintf("invalid value %q for --region: want a region name such as us-east-1", *region))
 	}
 	var client demo.API = demo.NewClient(strings.TrimSuffix(*endpoint, "/"), *region, clientCredentials(getenv), nil)

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -125,12 +126,12 @@ func ParseModel(b []byte) (*Model, error) {
 func (s *Shape) compilePattern() error {
 	p := s.Pattern
 	p = strings.ReplaceAll(p, `((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+`, `([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+`)
-	p = javaSurrogatePair.ReplaceAllStringFunc(p, func(pair string) string {
+	p = javaSurrogatePair().ReplaceAllStringFunc(p, func(pair string) string {
 		hi, _ := strconv.ParseUint(pair[2:6], 16, 16)
 		lo, _ := strconv.ParseUint(pair[8:12], 16, 16)
 		return fmt.Sprintf(`\x{%X}`, utf16.DecodeRune(rune(hi), rune(lo)))
 	})
-	p = javaUnicodeEscape.ReplaceAllString(p, `\x{$1}`)
+	p = javaUnicodeEscape().ReplaceAllString(p, `\x{$1}`)
 	if strings.HasPrefix(p, "^(?!") {
 		end := strings.Index(p, ")")
 		// The lookahead bodies in the model contain no parentheses.
@@ -150,12 +151,14 @@ func (s *Shape) compilePattern() error {
 	return nil
 }
 
-var javaUnicodeEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+var javaUnicodeEscape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`) })
 
 // javaSurrogatePair is a supplementary character written as its UTF-16
 // surrogates, as Java patterns may (Glue's "[\u0020-\uD7FF...\uD800\uDC00-\uDBFF\uDFFF]"
 // means every code point up to U+10FFFF): RE2 needs the code point itself.
-var javaSurrogatePair = regexp.MustCompile(`\\u[dD][89abAB][0-9A-Fa-f]{2}\\u[dD][c-fC-F][0-9A-Fa-f]{2}`)
+var javaSurrogatePair = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\\u[dD][89abAB][0-9A-Fa-f]{2}\\u[dD][c-fC-F][0-9A-Fa-f]{2}`)
+})
 
 // matchPattern reports whether v satisfies the shape's pattern.
 func (s *Shape) matchPattern(v string) bool {
