@@ -2,7 +2,9 @@ package console
 
 import (
 	"html/template"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 )
@@ -30,4 +32,12 @@ func WriteAuthPage(w http.ResponseWriter, reason string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
 	_ = authPage().Execute(w, reason)
+}
+
+// OverLoopback reports whether r came to a loopback address from one: the
+// requests --console-open serves the console to without a signature.
+func OverLoopback(r *http.Request) bool {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	remote, err := netip.ParseAddrPort(r.RemoteAddr)
+	return local != nil && local.IP.IsLoopback() && err == nil && remote.Addr().IsLoopback()
 }

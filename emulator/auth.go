@@ -6,9 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"time"
 
@@ -145,7 +143,7 @@ func (a *authenticator) local() middleware { return a.localFor(false) }
 // for a request over loopback; a browser refused gets console.WriteAuthPage.
 func (a *authenticator) localFor(ui bool) middleware {
 	return a.wrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		if ui && a.consoleOpen && overLoopback(r) {
+		if ui && a.consoleOpen && console.OverLoopback(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -160,13 +158,6 @@ func (a *authenticator) localFor(ui bool) middleware {
 			writeLocalJSON(w, status, map[string]string{"error": e.Type + ": " + e.Message})
 		})
 	})
-}
-
-// overLoopback reports whether r came to a loopback address from one.
-func overLoopback(r *http.Request) bool {
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
-	remote, err := netip.ParseAddrPort(r.RemoteAddr)
-	return local != nil && local.IP.IsLoopback() && err == nil && remote.Addr().IsLoopback()
 }
 
 // jsonAPI checks a JSON 1.1 API's requests (service "" for any), with its
@@ -211,7 +202,7 @@ func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.H
 		fail(jsonAuthError(verr))
 		return
 	}
-	body, err := readLimited(w, r, a.bodies, limit, pooled)
+	body, err := a.bodies.ReadLimited(w, r, limit, pooled)
 	if err != nil {
 		fail(awsjson.BodyError(err, limit, throttle))
 		return
@@ -222,7 +213,7 @@ func (a *authenticator) json(w http.ResponseWriter, r *http.Request, next http.H
 		fail(jsonAuthError(verr))
 		return
 	}
-	next.ServeHTTP(w, withBody(r, body.Bytes))
+	next.ServeHTTP(w, reqbody.WithBody(r, body.Bytes))
 }
 
 // jsonAuthError is the JSON-protocol error for a failed verification:

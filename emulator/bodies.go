@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,36 +49,13 @@ const (
 	errTooManyRequests = "TooManyRequestsException"
 )
 
-// readLimited reads the request body, at most limit bytes (a larger
-// announced Content-Length is refused at once), into a buffer that grows as
-// bytes arrive, counted against the server's body budget until it is
-// released. Past the budget it fails with reqbody.ErrBusy. pooled reuses
-// buffers: for handlers that keep no part of the body once it is released.
-func readLimited(w http.ResponseWriter, r *http.Request, budget *reqbody.Budget, limit int64, pooled bool) (reqbody.Body, error) {
-	if r.ContentLength > limit {
-		return reqbody.Body{}, &http.MaxBytesError{Limit: limit} // refused on its announced length
-	}
-	if pooled {
-		return budget.ReadPooled(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
-	}
-	return budget.Read(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
-}
-
 // readBody reads a Firehose request body, at most maxJSONBody bytes; with
 // --auth sigv4 the authenticator has read it already (and releases it).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (reqbody.Body, error) {
 	if b, ok := reqbody.FromContext(r.Context()); ok {
 		return reqbody.Held(b), nil
 	}
-	return readLimited(w, r, s.bodies, maxJSONBody, true) // nothing decoded refers to the body
-}
-
-// withBody returns r with body in its context (for readBody) and as its
-// Body, for handlers that read it again.
-func withBody(r *http.Request, body []byte) *http.Request {
-	r = r.WithContext(reqbody.NewContext(r.Context(), body))
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return r
+	return s.bodies.ReadLimited(w, r, maxJSONBody, true) // nothing decoded refers to the body
 }
 
 // Each API's throttling error, for a body past the budget.
@@ -111,58 +86,21 @@ func (s *Server) buffered(limit int64, fail func(http.ResponseWriter, *awsjson.E
 			h.ServeHTTP(w, r)
 			return
 		}
-		body, err := readLimited(w, r, s.bodies, limit, true) // forms are parsed into strings
+		body, err := s.bodies.ReadLimited(w, r, limit, true) // forms are parsed into strings
 		if err != nil {
 			fail(w, awsjson.BodyError(err, limit, localThrottle()))
 			return
 		}
 		defer body.Release()
-		h.ServeHTTP(w, withBody(r, body.Bytes))
+		h.ServeHTTP(w, reqbody.WithBody(r, body.Bytes))
 	})
 }
 
-// guardBodies gives every request body a read deadline: the connection's
-// read deadline is set, when a request with a body arrives, to
+// guardBodies gives every request body a read deadline (reqbody.Deadlines):
 // Config.BodyReadTimeout plus the body's announced length (or its API's
-// limit when it announces none) at minBodyRate, and cleared when the body
-// has been read to its end, so that it bounds the upload only: a response
-// may take as long as it needs (a Lambda Invoke, minutes). A client that
-// stalls past the deadline gets its read failing, its API's error, and its
-// connection closed. A body the handler left unread is not waited for:
-// the connection is closed after the response. The next request on a
-// connection kept open starts with the server's own ReadHeaderTimeout.
-//
-// (The server's ReadTimeout would give every body the same time, a 5 GiB
-// S3 upload as much as a 100-byte PutRecord. net/http also clears the read
-// deadline itself when the body has been read, for its background read;
-// the deadline is cleared here all the same, not to depend on that.)
+// limit when it announces none) at minBodyRate.
 func (s *Server) guardBodies(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rc := http.NewResponseController(w)
-		if err := rc.SetReadDeadline(time.Now().Add(s.bodyReadTime(r))); err != nil {
-			next.ServeHTTP(w, r) // not a network connection (httptest, the console's demo)
-			return
-		}
-		// A shallow copy, so that the server's own r (whose *body it
-		// inspects after the handler, to discard what is left of it or
-		// close the connection) keeps its body.
-		r2 := r.WithContext(r.Context())
-		body := &deadlineBody{ReadCloser: r.Body, rc: rc}
-		r2.Body = body
-		next.ServeHTTP(w, r2)
-		if !body.done {
-			// The handler answered without reading the whole body (an
-			// authentication failure, a refusal past the budget, an
-			// error): the rest is not awaited. The server would read up
-			// to 256 KiB of it, before it answers or while it closes the
-			// connection; with the deadline passed it closes at once.
-			_ = rc.SetReadDeadline(time.Now())
-		}
-	})
+	return reqbody.Deadlines(next, s.bodyReadTime)
 }
 
 // bodyReadTime is how long r's body may take to arrive.
@@ -188,21 +126,4 @@ func bodyLimit(r *http.Request) int64 {
 		return n // an aws-chunked upload without Content-Length
 	}
 	return s3fake.MaxRequestBody
-}
-
-// deadlineBody clears the connection's read deadline once the body has
-// been read to its end.
-type deadlineBody struct {
-	io.ReadCloser
-	rc   *http.ResponseController
-	done bool
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF && !b.done {
-		b.done = true
-		_ = b.rc.SetReadDeadline(time.Time{})
-	}
-	return n, err
 }
