@@ -53,18 +53,57 @@ func stripTransportHeaders(next http.Handler) http.Handler {
 // defaultContentType is what S3 returns for objects stored without one.
 const defaultContentType = "binary/octet-stream"
 
-// fixObjectResponses is middleware that corrects the headers of GET and HEAD
-// object responses just before they are sent (see objectResponseWriter.fix).
+// Server-side encryption headers. S3 encrypts every object: one stored
+// without SSE headers is answered with x-amz-server-side-encryption: AES256.
+const (
+	hdrSSE            = "X-Amz-Server-Side-Encryption"
+	hdrSSEKMSKeyID    = "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"
+	hdrSSEBucketKey   = "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled"
+	hdrSSECustomerAlg = "X-Amz-Server-Side-Encryption-Customer-Algorithm"
+	hdrSSECustomerMD5 = "X-Amz-Server-Side-Encryption-Customer-Key-Md5"
+	sseDefault        = "AES256"
+)
+
+// fixObjectResponses is middleware that corrects the headers of GetObject,
+// HeadObject and PutObject responses just before they are sent (see
+// objectResponseWriter.fix).
 func fixObjectResponses(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasObjectKey(r.URL.Path) {
+		if !hasObjectKey(r.URL.Path) || !objectDataRequest(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ow := &objectResponseWriter{ResponseWriter: w}
+		if r.Method == http.MethodPut {
+			ow.put = r.Header
+		}
 		next.ServeHTTP(ow, r)
 		ow.fix(http.StatusOK) // in case the handler wrote nothing
 	})
+}
+
+// objectDataRequest reports whether r is a GetObject, HeadObject or
+// PutObject (not a CopyObject, an upload part or a subresource such as
+// ?tagging or ?acl).
+func objectDataRequest(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodPut:
+		if r.Header.Get(hdrCopySource) != "" {
+			return false
+		}
+	default:
+		return false
+	}
+	for k := range r.URL.Query() {
+		switch {
+		case k == "x-id", k == "versionId", strings.HasPrefix(k, "response-"),
+			k == "partNumber" && r.Method != http.MethodPut:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // hasObjectKey reports whether a path-style path names an object.
@@ -76,6 +115,7 @@ func hasObjectKey(path string) bool {
 // objectResponseWriter applies fix to the headers before they are written.
 type objectResponseWriter struct {
 	http.ResponseWriter
+	put   http.Header // the request headers of a PutObject
 	fixed bool
 }
 
@@ -97,13 +137,20 @@ func (w *objectResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseW
 // fix, on its first call, removes empty metadata values (tombstones, see
 // replacingBackend) and the stored X-Amz-Copy-Source; on partial content it
 // removes the full-object checksums, which SDKs would otherwise validate
-// against the partial body; on success it defaults the Content-Type.
+// against the partial body; on success it defaults the Content-Type, and
+// answers the object's encryption (see encryption).
 func (w *objectResponseWriter) fix(status int) {
 	if w.fixed {
 		return
 	}
 	w.fixed = true
 	h := w.Header()
+	if w.put != nil {
+		if status >= 200 && status < 300 {
+			encryption(h, w.put)
+		}
+		return
+	}
 	for name, values := range h {
 		if len(values) == 0 || (len(values) == 1 && values[0] == "") {
 			delete(h, name)
@@ -115,8 +162,40 @@ func (w *objectResponseWriter) fix(status int) {
 			h.Del(name)
 		}
 	}
-	if status >= 200 && status < 300 && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", defaultContentType)
+	if status >= 200 && status < 300 {
+		if h.Get("Content-Type") == "" {
+			h.Set("Content-Type", defaultContentType)
+		}
+		encryption(h, h)
+	}
+}
+
+// encryption sets the SSE headers of an object response h from those the
+// object was stored with, from: SSE-C answers its algorithm and key MD5
+// and no x-amz-server-side-encryption; SSE-KMS answers aws:kms (or
+// aws:kms:dsse) and its key id and bucket-key setting; anything else is
+// AES256, S3's default encryption.
+func encryption(h, from http.Header) {
+	if alg := from.Get(hdrSSECustomerAlg); alg != "" {
+		h.Set(hdrSSECustomerAlg, alg)
+		if md5 := from.Get(hdrSSECustomerMD5); md5 != "" {
+			h.Set(hdrSSECustomerMD5, md5)
+		}
+		h.Del(hdrSSE)
+		return
+	}
+	sse := from.Get(hdrSSE)
+	if sse == "" {
+		h.Set(hdrSSE, sseDefault)
+		h.Del(hdrSSEKMSKeyID)
+		h.Del(hdrSSEBucketKey)
+		return
+	}
+	h.Set(hdrSSE, sse)
+	for _, name := range []string{hdrSSEKMSKeyID, hdrSSEBucketKey} {
+		if v := from.Get(name); v != "" {
+			h.Set(name, v)
+		}
 	}
 }
 
