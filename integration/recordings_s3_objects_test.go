@@ -39,11 +39,12 @@ func TestRecordedS3HeadObjectFields(t *testing.T) {
 		ctx := context.Background()
 		const b = "deliveries"
 		// Put as boto3 does, with no Content-Type (the SDK for Go sends
-		// application/octet-stream when given none).
+		// application/octet-stream when given none) and a CRC32.
 		req, err := http.NewRequest(http.MethodPut, env.URL+"/"+b+"/my-key", strings.NewReader("abcdefgh"))
 		if err != nil {
 			t.Fatal(err)
 		}
+		req.Header.Set("X-Amz-Checksum-Crc32", "ru8qUA==")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -69,6 +70,9 @@ func TestRecordedS3HeadObjectFields(t *testing.T) {
 		if head.VersionId != nil {
 			t.Fatalf("head-object: VersionId %q, recorded none (the bucket never had versioning)", *head.VersionId)
 		}
+		if head.ChecksumCRC32 != nil || head.ChecksumType != "" {
+			t.Fatalf("head-object: ChecksumCRC32 %q ChecksumType %q, recorded none (not asked for with ChecksumMode)", aws.ToString(head.ChecksumCRC32), head.ChecksumType)
+		}
 
 		_, err = env.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("doesnotexist")})
 		var nf *types.NotFound
@@ -88,9 +92,12 @@ func TestRecordedS3HeadObjectFields(t *testing.T) {
 }
 
 // Recording: test_put_and_get_object_with_utf8_key (validated 2026-02-21):
-// PutObject of "abc123" under the key "Ā0Ä" answers its ETag and
-// ServerSideEncryption AES256; GetObject answers the body, ContentLength 6,
-// the same ETag and ServerSideEncryption AES256. Neither has a VersionId.
+// PutObject of "abc123" under the key "Ā0Ä" with a CRC32 (as boto3 sends
+// one) answers its ETag, ChecksumCRC32, ChecksumType FULL_OBJECT and
+// ServerSideEncryption AES256; GetObject (asking for checksums, as boto3
+// does) answers the body, ContentLength 6, the same ETag and checksum,
+// ChecksumType FULL_OBJECT and ServerSideEncryption AES256. Neither has a
+// VersionId.
 // (The recorded ContentType, binary/octet-stream, is that of an object put
 // without one, as boto3 does; the SDK for Go sends application/octet-stream,
 // which S3 stores.)
@@ -98,8 +105,9 @@ func TestRecordedS3PutGetObjectEncrypted(t *testing.T) {
 	s3Stores(t, func(t *testing.T, cfg emulator.Config) {
 		env := newEnv(t, cfg)
 		ctx := context.Background()
-		const b, key, etag = "deliveries", "Ā0Ä", `"e99a18c428cb38d5f260853678922e03"`
-		put, err := env.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key), Body: strings.NewReader("abc123")})
+		const b, key, etag, crc = "deliveries", "Ā0Ä", `"e99a18c428cb38d5f260853678922e03"`, "zwK7XA=="
+		put, err := env.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key), Body: strings.NewReader("abc123"),
+			ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +115,10 @@ func TestRecordedS3PutGetObjectEncrypted(t *testing.T) {
 			t.Fatalf("put-object: ETag %s ServerSideEncryption %q VersionId %v; recorded %s, AES256, none",
 				aws.ToString(put.ETag), put.ServerSideEncryption, aws.ToString(put.VersionId), etag)
 		}
-		get, err := env.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+		if aws.ToString(put.ChecksumCRC32) != crc || put.ChecksumType != types.ChecksumTypeFullObject {
+			t.Fatalf("put-object: ChecksumCRC32 %q ChecksumType %q; recorded %s FULL_OBJECT", aws.ToString(put.ChecksumCRC32), put.ChecksumType, crc)
+		}
+		get, err := env.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,6 +131,9 @@ func TestRecordedS3PutGetObjectEncrypted(t *testing.T) {
 			aws.ToString(get.ETag) != etag || aws.ToString(get.AcceptRanges) != "bytes" || len(get.Metadata) != 0 {
 			t.Fatalf("get-object: %q ContentLength %d ContentType %q ETag %s AcceptRanges %q Metadata %v", body,
 				aws.ToInt64(get.ContentLength), aws.ToString(get.ContentType), aws.ToString(get.ETag), aws.ToString(get.AcceptRanges), get.Metadata)
+		}
+		if aws.ToString(get.ChecksumCRC32) != crc || get.ChecksumType != types.ChecksumTypeFullObject {
+			t.Fatalf("get-object: ChecksumCRC32 %q ChecksumType %q; recorded %s FULL_OBJECT", aws.ToString(get.ChecksumCRC32), get.ChecksumType, crc)
 		}
 		if get.ServerSideEncryption != types.ServerSideEncryptionAes256 || get.VersionId != nil {
 			t.Fatalf("get-object: ServerSideEncryption %q VersionId %v; recorded AES256 and none", get.ServerSideEncryption, aws.ToString(get.VersionId))

@@ -73,7 +73,8 @@ func fixObjectResponses(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ow := &objectResponseWriter{ResponseWriter: w}
+		ow := &objectResponseWriter{ResponseWriter: w,
+			checksums: strings.EqualFold(r.Header.Get(hdrChecksumMode), "ENABLED")}
 		if r.Method == http.MethodPut {
 			ow.put = r.Header
 		}
@@ -115,8 +116,9 @@ func hasObjectKey(path string) bool {
 // objectResponseWriter applies fix to the headers before they are written.
 type objectResponseWriter struct {
 	http.ResponseWriter
-	put   http.Header // the request headers of a PutObject
-	fixed bool
+	put       http.Header // the request headers of a PutObject
+	checksums bool        // the request asked for checksums (x-amz-checksum-mode)
+	fixed     bool
 }
 
 // WriteHeader implements http.ResponseWriter.
@@ -134,11 +136,14 @@ func (w *objectResponseWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *objectResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// fix, on its first call, removes empty metadata values (tombstones, see
-// replacingBackend) and the stored X-Amz-Copy-Source; on partial content it
-// removes the full-object checksums, which SDKs would otherwise validate
-// against the partial body; on success it defaults the Content-Type, and
-// answers the object's encryption (see encryption).
+// fix, on its first call, answers a PutObject's encryption and checksums
+// (see encryption and checksums). For GET and HEAD it removes empty
+// metadata values (tombstones, see replacingBackend) and the stored
+// X-Amz-Copy-Source; it removes the full-object checksums on partial
+// content, which SDKs would otherwise validate against the partial body,
+// and when the request did not ask for them (x-amz-checksum-mode), as S3
+// does, and otherwise answers their type; on success it defaults the
+// Content-Type, and answers the object's encryption.
 func (w *objectResponseWriter) fix(status int) {
 	if w.fixed {
 		return
@@ -148,6 +153,7 @@ func (w *objectResponseWriter) fix(status int) {
 	if w.put != nil {
 		if status >= 200 && status < 300 {
 			encryption(h, w.put)
+			checksums(h, w.put)
 		}
 		return
 	}
@@ -157,7 +163,7 @@ func (w *objectResponseWriter) fix(status int) {
 		}
 	}
 	h.Del(hdrCopySource)
-	if status == http.StatusPartialContent {
+	if status == http.StatusPartialContent || !w.checksums {
 		for name := range checksumAlgorithms {
 			h.Del(name)
 		}
@@ -167,6 +173,35 @@ func (w *objectResponseWriter) fix(status int) {
 			h.Set("Content-Type", defaultContentType)
 		}
 		encryption(h, h)
+		checksums(h, h)
+	}
+}
+
+// hdrChecksumMode asks GetObject and HeadObject for the object's checksum;
+// S3 answers none without it.
+const (
+	hdrChecksumMode = "X-Amz-Checksum-Mode"
+	hdrChecksumType = "X-Amz-Checksum-Type"
+)
+
+// checksums sets the checksum headers of an object response h from the
+// checksums in from, with their type: FULL_OBJECT, or COMPOSITE for the
+// checksum of checksums of a multipart upload ("...-N").
+func checksums(h, from http.Header) {
+	typ := ""
+	for name := range checksumAlgorithms {
+		v := from.Get(name)
+		if v == "" {
+			continue
+		}
+		h.Set(name, v)
+		typ = "FULL_OBJECT"
+		if strings.Contains(v, "-") {
+			typ = "COMPOSITE"
+		}
+	}
+	if typ != "" {
+		h.Set(hdrChecksumType, typ)
 	}
 }
 
