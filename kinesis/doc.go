@@ -11,7 +11,7 @@
 // PutRecords, GetShardIterator and GetRecords, and enhanced fan-out:
 // RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
 // DeregisterStreamConsumer (consumers.go) and SubscribeToShard, an event
-// stream served over HTTP/1.1 or HTTP/2 by NewAPI only, in JSON only
+// stream served over HTTP/1.1 or HTTP/2 by NewAPI only, in JSON or CBOR
 // (subscribe.go), and Put/Get/DeleteResourcePolicy on a stream or a
 // consumer (stored, not enforced: policies.go). Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),

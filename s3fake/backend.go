@@ -62,3 +62,24 @@ func (b replacingBackend) PutObject(
 func (b replacingBackend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	return gofakes3.CopyObject(b, srcBucket, srcKey, dstBucket, dstKey, meta)
 }
+
+// HeadObject hides the version id of an object in a bucket that never had
+// versioning: s3mem gives every object one and serves it on HEAD (and so
+// as the x-amz-version-id and x-amz-copy-source-version-id of a
+// CopyObject), where S3 sends none. A bucket whose versioning is enabled
+// or suspended keeps it, as S3 does.
+func (b versionedReplacingBackend) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	obj, err := b.replacingBackend.HeadObject(bucket, key)
+	if err != nil || obj == nil || obj.VersionID == "" {
+		return obj, err
+	}
+	v, err := b.VersioningConfiguration(bucket)
+	if err != nil {
+		// The bucket went away since; the object is still answered.
+		v.Status = gofakes3.VersioningNone
+	}
+	if v.Status == gofakes3.VersioningNone {
+		obj.VersionID = ""
+	}
+	return obj, nil
+}

@@ -53,18 +53,58 @@ func stripTransportHeaders(next http.Handler) http.Handler {
 // defaultContentType is what S3 returns for objects stored without one.
 const defaultContentType = "binary/octet-stream"
 
-// fixObjectResponses is middleware that corrects the headers of GET and HEAD
-// object responses just before they are sent (see objectResponseWriter.fix).
+// Server-side encryption headers. S3 encrypts every object: one stored
+// without SSE headers is answered with x-amz-server-side-encryption: AES256.
+const (
+	hdrSSE            = "X-Amz-Server-Side-Encryption"
+	hdrSSEKMSKeyID    = "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"
+	hdrSSEBucketKey   = "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled"
+	hdrSSECustomerAlg = "X-Amz-Server-Side-Encryption-Customer-Algorithm"
+	hdrSSECustomerMD5 = "X-Amz-Server-Side-Encryption-Customer-Key-Md5"
+	sseDefault        = "AES256"
+)
+
+// fixObjectResponses is middleware that corrects the headers of GetObject,
+// HeadObject and PutObject responses just before they are sent (see
+// objectResponseWriter.fix).
 func fixObjectResponses(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasObjectKey(r.URL.Path) {
+		if !hasObjectKey(r.URL.Path) || !objectDataRequest(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ow := &objectResponseWriter{ResponseWriter: w}
+		ow := &objectResponseWriter{ResponseWriter: w,
+			checksums: strings.EqualFold(r.Header.Get(hdrChecksumMode), "ENABLED")}
+		if r.Method == http.MethodPut {
+			ow.put = r.Header
+		}
 		next.ServeHTTP(ow, r)
 		ow.fix(http.StatusOK) // in case the handler wrote nothing
 	})
+}
+
+// objectDataRequest reports whether r is a GetObject, HeadObject or
+// PutObject (not a CopyObject, an upload part or a subresource such as
+// ?tagging or ?acl).
+func objectDataRequest(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodPut:
+		if r.Header.Get(hdrCopySource) != "" {
+			return false
+		}
+	default:
+		return false
+	}
+	for k := range r.URL.Query() {
+		switch {
+		case k == "x-id", k == "versionId", strings.HasPrefix(k, "response-"),
+			k == "partNumber" && r.Method != http.MethodPut:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // hasObjectKey reports whether a path-style path names an object.
@@ -76,7 +116,9 @@ func hasObjectKey(path string) bool {
 // objectResponseWriter applies fix to the headers before they are written.
 type objectResponseWriter struct {
 	http.ResponseWriter
-	fixed bool
+	put       http.Header // the request headers of a PutObject
+	checksums bool        // the request asked for checksums (x-amz-checksum-mode)
+	fixed     bool
 }
 
 // WriteHeader implements http.ResponseWriter.
@@ -94,29 +136,101 @@ func (w *objectResponseWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *objectResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// fix, on its first call, removes empty metadata values (tombstones, see
-// replacingBackend) and the stored X-Amz-Copy-Source; on partial content it
-// removes the full-object checksums, which SDKs would otherwise validate
-// against the partial body; on success it defaults the Content-Type.
+// fix, on its first call, answers a PutObject's encryption and checksums
+// (see encryption and checksums). For GET and HEAD it removes empty
+// metadata values (tombstones, see replacingBackend) and the stored
+// X-Amz-Copy-Source; it removes the full-object checksums on partial
+// content, which SDKs would otherwise validate against the partial body,
+// and when the request did not ask for them (x-amz-checksum-mode), as S3
+// does, and otherwise answers their type; on success it defaults the
+// Content-Type, and answers the object's encryption.
 func (w *objectResponseWriter) fix(status int) {
 	if w.fixed {
 		return
 	}
 	w.fixed = true
 	h := w.Header()
+	if w.put != nil {
+		if status >= 200 && status < 300 {
+			encryption(h, w.put)
+			checksums(h, w.put)
+		}
+		return
+	}
 	for name, values := range h {
 		if len(values) == 0 || (len(values) == 1 && values[0] == "") {
 			delete(h, name)
 		}
 	}
 	h.Del(hdrCopySource)
-	if status == http.StatusPartialContent {
+	if status == http.StatusPartialContent || !w.checksums {
 		for name := range checksumAlgorithms {
 			h.Del(name)
 		}
 	}
-	if status >= 200 && status < 300 && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", defaultContentType)
+	if status >= 200 && status < 300 {
+		if h.Get("Content-Type") == "" {
+			h.Set("Content-Type", defaultContentType)
+		}
+		encryption(h, h)
+		checksums(h, h)
+	}
+}
+
+// hdrChecksumMode asks GetObject and HeadObject for the object's checksum;
+// S3 answers none without it.
+const (
+	hdrChecksumMode = "X-Amz-Checksum-Mode"
+	hdrChecksumType = "X-Amz-Checksum-Type"
+)
+
+// checksums sets the checksum headers of an object response h from the
+// checksums in from, with their type: FULL_OBJECT, or COMPOSITE for the
+// checksum of checksums of a multipart upload ("...-N").
+func checksums(h, from http.Header) {
+	typ := ""
+	for name := range checksumAlgorithms {
+		v := from.Get(name)
+		if v == "" {
+			continue
+		}
+		h.Set(name, v)
+		typ = "FULL_OBJECT"
+		if strings.Contains(v, "-") {
+			typ = "COMPOSITE"
+		}
+	}
+	if typ != "" {
+		h.Set(hdrChecksumType, typ)
+	}
+}
+
+// encryption sets the SSE headers of an object response h from those the
+// object was stored with, from: SSE-C answers its algorithm and key MD5
+// and no x-amz-server-side-encryption; SSE-KMS answers aws:kms (or
+// aws:kms:dsse) and its key id and bucket-key setting; anything else is
+// AES256, S3's default encryption.
+func encryption(h, from http.Header) {
+	if alg := from.Get(hdrSSECustomerAlg); alg != "" {
+		h.Set(hdrSSECustomerAlg, alg)
+		if md5 := from.Get(hdrSSECustomerMD5); md5 != "" {
+			h.Set(hdrSSECustomerMD5, md5)
+		}
+		h.Del(hdrSSE)
+		return
+	}
+	sse := from.Get(hdrSSE)
+	if sse == "" {
+		h.Set(hdrSSE, sseDefault)
+		h.Del(hdrSSEKMSKeyID)
+		h.Del(hdrSSEBucketKey)
+		return
+	}
+	h.Set(hdrSSE, sse)
+	for _, name := range []string{hdrSSEKMSKeyID, hdrSSEBucketKey} {
+		if v := from.Get(name); v != "" {
+			h.Set(name, v)
+		}
 	}
 }
 

@@ -20,6 +20,9 @@
 //   - GET/HEAD object responses never carry a checksum that does not match
 //     the returned bytes (ranged reads), and default to the content type
 //     binary/octet-stream like S3 does;
+//   - PutObject, GetObject and HeadObject answer the object's server-side
+//     encryption, AES256 (S3's default) unless it was stored with SSE-KMS
+//     or SSE-C;
 //   - CORS is answered from each bucket's CORS configuration (see
 //     bucketCORS), and every response is served nosniff under a sandboxing
 //     Content-Security-Policy, so an uploaded HTML page cannot script the

@@ -202,3 +202,37 @@ func do(t *testing.T, req *http.Request) *response {
 	}
 	return &response{resp, string(body)}
 }
+
+// TestEncryptionHeaders: an object stored with SSE-C answers its algorithm
+// and key MD5 and no x-amz-server-side-encryption, on PUT, GET and HEAD,
+// as S3 does; one stored through the Go API answers AES256, S3's default.
+func TestEncryptionHeaders(t *testing.T) {
+	for _, dir := range []string{"", t.TempDir()} {
+		e := newEnv(t, s3fake.Options{DataDir: dir}, false, nil)
+		e.createBucket(t, "enc")
+		req, _ := http.NewRequest(http.MethodPut, e.srv.URL+"/enc/c", strings.NewReader("body"))
+		req.Header.Set("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")
+		req.Header.Set("X-Amz-Server-Side-Encryption-Customer-Key", "a2V5")
+		req.Header.Set("X-Amz-Server-Side-Encryption-Customer-Key-Md5", "bWQ1")
+		resps := []*response{do(t, req)}
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			resps = append(resps, do(t, mustRequest(t, m, e.srv.URL+"/enc/c", "")))
+		}
+		for i, resp := range resps {
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Server-Side-Encryption") != "" ||
+				resp.Header.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm") != "AES256" ||
+				resp.Header.Get("X-Amz-Server-Side-Encryption-Customer-Key-Md5") != "bWQ1" ||
+				resp.Header.Get("X-Amz-Server-Side-Encryption-Customer-Key") != "" {
+				t.Fatalf("data dir %q, response %d: %d %v", dir, i, resp.StatusCode, resp.Header)
+			}
+		}
+
+		if err := e.s.PutObject(context.Background(), "enc", "api", []byte("x"), s3fake.ObjectMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		resp := do(t, mustRequest(t, http.MethodHead, e.srv.URL+"/enc/api", ""))
+		if resp.Header.Get("X-Amz-Server-Side-Encryption") != "AES256" {
+			t.Fatalf("data dir %q, HEAD of an object put through the Go API: %v", dir, resp.Header)
+		}
+	}
+}
