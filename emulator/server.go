@@ -309,11 +309,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.fh = fh
 	s.subscriptions.fh.Store(fh)
-	// The model is parsed on first use; start now, in the background, so the
-	// server answers its health check before those milliseconds.
+	// The model is parsed on first use. Parse it in the background soon
+	// after the start, once the first health checks are answered: the
+	// parse and the collection after it would otherwise compete with them
+	// for the start-up's milliseconds.
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
+		select {
+		case <-time.After(modelParseDelay):
+		case <-s.aborted: // closed first
+			return
+		}
 		s.model()
 		// Parsing leaves megabytes of garbage; hand them back at once
 		// rather than at the next GC, to keep an idle emulator small.
@@ -468,4 +475,8 @@ func (s *Server) removeTempDirs() {
 
 // model is the Firehose model requests are validated against, with http://
 // endpoint URLs allowed for local receivers. It is parsed once, on first use.
+// modelParseDelay is how long after New the Firehose model is parsed, if
+// no request has needed it yet.
+const modelParseDelay = 100 * time.Millisecond
+
 func (s *Server) model() *awsjson.Model { return protocol.LocalFirehoseModel() }
