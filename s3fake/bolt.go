@@ -359,16 +359,20 @@ func (g *boltGuard) ListBuckets() (buckets []gofakes3.BucketInfo, err error) {
 	return buckets, err
 }
 
-// ListBucket lists a bucket's objects; it fails if one of their records
-// cannot be decoded.
+// ListBucket lists a page of a bucket's objects (see paginate); it fails if
+// one of their records under the prefix cannot be decoded.
 func (g *boltGuard) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (list *gofakes3.ObjectList, err error) {
 	err = g.guarded("ListBucket", name, "", func() error {
 		var err error
-		list, err = g.inner.ListBucket(name, prefix, page)
+		list, err = g.inner.ListBucket(name, allUnder(prefix), gofakes3.ListBucketPage{})
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	list = paginate(list, prefix, page)
 	standardClass(list)
-	return list, err
+	return list, nil
 }
 
 // BucketExists reports whether the bucket exists.
