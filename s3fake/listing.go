@@ -223,16 +223,29 @@ func s3URLEncode(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
 }
 
-// listingQueries checks and settles the continuation token of a
-// ListObjectsV2, as S3 does (localstack/localstack's
-// test_s3_list_operations.snapshot.json, validated 2026-02-21): an empty or
+// listingQueries checks the queries of listings as S3 does
+// (localstack/localstack's test_s3_list_operations.snapshot.json, validated
+// 2026-02-21): an encoding-type other than url (or empty) is refused with
+// 400 InvalidArgument "Invalid Encoding Method specified in Request"
+// (ArgumentName encoding-type, ArgumentValue as given); for a
+// ListObjectsV2 with a continuation token, an empty or
 // malformed token is refused with 400 InvalidArgument "The continuation
 // token provided is incorrect" (ArgumentName continuation-token), and with
 // a token, start-after is neither applied nor echoed.
 func listingQueries(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if r.Method != http.MethodGet || hasObjectKey(r.URL.Path) || q.Get("list-type") != "2" || !q.Has("continuation-token") {
+		if r.Method != http.MethodGet || hasObjectKey(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if q.Has("encoding-type") && q.Get("encoding-type") != "url" {
+			writeError(w, r, &s3Error{code: "InvalidArgument", status: http.StatusBadRequest,
+				message: "Invalid Encoding Method specified in Request",
+				extra:   []xmlElem{{"ArgumentName", "encoding-type"}, {"ArgumentValue", q.Get("encoding-type")}}})
+			return
+		}
+		if q.Get("list-type") != "2" || !q.Has("continuation-token") {
 			next.ServeHTTP(w, r)
 			return
 		}
