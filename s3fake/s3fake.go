@@ -173,7 +173,7 @@ func New(opts Options) (*S3, error) {
 	if maxObject <= 0 {
 		maxObject = DefaultMaxObjectSize
 	}
-	s.handler = sandboxResponses(virtualHost(Dechunk(limitBodies(maxObject, opts.Bodies, s.bucketCORS(stripTransportHeaders(encodedListings(listingQueries(fixObjectResponses(awsErrors(fake.Server()))))))))))
+	s.handler = sandboxResponses(virtualHost(Dechunk(limitBodies(maxObject, opts.Bodies, s.bucketCORS(s.copyDirective(stripTransportHeaders(encodedListings(listingQueries(fixObjectResponses(awsErrors(fake.Server())))))))))))
 	return s, nil
 }
 
