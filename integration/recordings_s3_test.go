@@ -171,6 +171,21 @@ func TestRecordedS3BucketNotEmpty(t *testing.T) {
 	}
 }
 
+// Recording: test_s3.py::TestS3::test_s3_uppercase_bucket_name
+// (localstack/localstack tests/aws/services/s3/test_s3.snapshot.json,
+// validated 2026-02-21): creating a bucket whose name has upper-case
+// letters answers 400 InvalidBucketName "The specified bucket is not
+// valid." with the name in <BucketName>. A name too short gets the same.
+func TestRecordedS3InvalidBucketName(t *testing.T) {
+	env := newEnv(t, emulator.Config{})
+	ctx := context.Background()
+	for _, b := range []string{"TESTUPPERCASE-a1b2c3", "ab"} {
+		_, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)})
+		status, got := s3ErrorElements(t, env, http.MethodPut, "/"+b, nil)
+		wantS3Error(t, err, 400, "InvalidBucketName", "The specified bucket is not valid.", got, status, "BucketName", b)
+	}
+}
+
 // Recordings: test_delete_object and test_delete_objects (validated
 // 2026-02-21): deleting an object that is not there answers 204; a
 // DeleteObjects of one object and two missing keys lists all three as

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // gofakes3 writes some errors in its own form: no message, the bucket or
@@ -21,6 +22,9 @@ import (
 //	              (every bucket here belongs to the one account)
 //	BucketNotEmpty 409 "The bucket you tried to delete is not empty",
 //	              <BucketName>
+//	InvalidBucketName 400 "The specified bucket is not valid.", <BucketName>
+//	              (test_s3_uppercase_bucket_name; gofakes3 says which rule
+//	              the name breaks, and names no bucket)
 //
 // Other errors, and every success, pass through untouched; only error
 // bodies (small) are held back to be rewritten.
@@ -34,6 +38,7 @@ var awsErrorForms = map[string]awsErrorForm{
 	"NoSuchKey":           {"NoSuchKey", "The specified key does not exist.", "Key", http.StatusNotFound},
 	"BucketAlreadyExists": {"BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", "BucketName", http.StatusConflict},
 	"BucketNotEmpty":      {"BucketNotEmpty", "The bucket you tried to delete is not empty", "BucketName", http.StatusConflict},
+	"InvalidBucketName":   {"InvalidBucketName", "The specified bucket is not valid.", "BucketName", http.StatusBadRequest},
 }
 
 // maxErrorBody bounds the error body held back to be rewritten; a larger
@@ -44,7 +49,7 @@ func awsErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ew := &errorRewriter{ResponseWriter: w}
 		next.ServeHTTP(ew, r)
-		ew.finish()
+		ew.finish(r)
 	})
 }
 
@@ -95,8 +100,8 @@ func (w *errorRewriter) flushHeld() {
 	w.body.Reset()
 }
 
-// finish sends a held error, rewritten if it is one of awsErrorForms.
-func (w *errorRewriter) finish() {
+// finish sends a held error to r, rewritten if it is one of awsErrorForms.
+func (w *errorRewriter) finish(r *http.Request) {
 	if w.status == 0 {
 		return
 	}
@@ -124,6 +129,11 @@ func (w *errorRewriter) finish() {
 	}
 	elem("Code", form.code)
 	elem("Message", form.message)
+	if e.Resource == "" && form.element == "BucketName" {
+		// The bucket the request addressed (path-style by now: virtual
+		// hosts are rewritten before).
+		e.Resource, _, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	}
 	elem(form.element, e.Resource)
 	if e.RequestID != "" {
 		elem("RequestId", e.RequestID)
