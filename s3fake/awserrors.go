@@ -119,33 +119,26 @@ func (w *errorRewriter) finish(r *http.Request) {
 		w.flushHeld()
 		return
 	}
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	b.WriteString("<Error>")
-	elem := func(name, value string) {
-		b.WriteString("<" + name + ">")
-		_ = xml.EscapeText(&b, []byte(value))
-		b.WriteString("</" + name + ">")
-	}
-	elem("Code", form.code)
-	elem("Message", form.message)
+	doc := errorDocument{}
+	doc.elem("Code", form.code)
+	doc.elem("Message", form.message)
 	if e.Resource == "" && form.element == "BucketName" {
 		// The bucket the request addressed (path-style by now: virtual
 		// hosts are rewritten before).
 		e.Resource, _, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	}
-	elem(form.element, e.Resource)
+	doc.elem(form.element, e.Resource)
 	if e.RequestID != "" {
-		elem("RequestId", e.RequestID)
+		doc.elem("RequestId", e.RequestID)
 	}
 	if e.HostID != "" {
-		elem("HostId", e.HostID)
+		doc.elem("HostId", e.HostID)
 	}
-	b.WriteString("</Error>")
+	body := doc.bytes()
 	h := w.ResponseWriter.Header()
 	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.status, w.started = 0, true
 	w.ResponseWriter.WriteHeader(form.status)
-	_, _ = w.ResponseWriter.Write(b.Bytes())
+	_, _ = w.ResponseWriter.Write(body)
 }

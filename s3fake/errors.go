@@ -64,20 +64,31 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	b.WriteString("<Error>")
-	elem := func(name, value string) {
-		b.WriteString("<" + name + ">")
-		_ = xml.EscapeText(&b, []byte(value))
-		b.WriteString("</" + name + ">")
-	}
-	elem("Code", e.code)
-	elem("Message", e.message)
+	doc := errorDocument{}
+	doc.elem("Code", e.code)
+	doc.elem("Message", e.message)
 	for _, x := range e.extra {
-		elem(x.name, x.value)
+		doc.elem(x.name, x.value)
 	}
-	elem("RequestId", id)
-	b.WriteString("</Error>")
-	_, _ = w.Write(b.Bytes())
+	doc.elem("RequestId", id)
+	_, _ = w.Write(doc.bytes())
+}
+
+// errorDocument builds an S3 error body: an <Error> element holding the
+// elements added, in order.
+type errorDocument struct{ b bytes.Buffer }
+
+func (d *errorDocument) elem(name, value string) {
+	if d.b.Len() == 0 {
+		d.b.WriteString(xml.Header)
+		d.b.WriteString("<Error>")
+	}
+	d.b.WriteString("<" + name + ">")
+	_ = xml.EscapeText(&d.b, []byte(value))
+	d.b.WriteString("</" + name + ">")
+}
+
+func (d *errorDocument) bytes() []byte {
+	d.b.WriteString("</Error>")
+	return d.b.Bytes()
 }
