@@ -3,7 +3,6 @@ package integration_test
 import (
 	"context"
 	stdmaps "maps"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -96,16 +95,7 @@ func TestRecordedS3CopyMetadataDirectiveCopy(t *testing.T) {
 		env := newEnv(t, cfg)
 		const b = "deliveries"
 		// test_s3_copy_metadata_directive_copy: "test", no ContentType.
-		req, err := http.NewRequest(http.MethodPut, env.URL+"/"+b+"/test-object", strings.NewReader("test"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("X-Amz-Meta-Key", "value")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		rawPut(t, env.URL+"/"+b+"/test-object", "test", map[string]string{"X-Amz-Meta-Key": "value"})
 		const testETag = `"098f6bcd4621d373cade4e832627b4f6"`
 		wantHead(t, "head-object", headOf(t, env.S3, b, "test-object"), headFields{"binary/octet-stream", 4, testETag, map[string]string{"key": "value"}})
 		copyObject(t, env.S3, "copy-object", &s3.CopyObjectInput{Bucket: aws.String(b), CopySource: aws.String(b + "/test-object"), Key: aws.String("test-object-copy"),
