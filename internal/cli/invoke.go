@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -60,18 +59,9 @@ func invokeCommand(args []string, getenv func(string) string, stdout, stderr io.
 		fmt.Fprintf(stderr, "Usage: firehose-local invoke FUNCTION --event FILE [--endpoint URL]\n       firehose-local invoke --dir DIR --runtime RUNTIME --handler HANDLER --event FILE\n\n")
 		fs.PrintDefaults()
 	}
-	name := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
+	name, err := parseOperand(fs, args)
+	if err != nil {
+		return operandExit(stderr, "invoke", err)
 	}
 	payload := []byte("{}")
 	if *event != "" {

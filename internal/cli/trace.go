@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,24 +26,12 @@ func traceCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		fmt.Fprintln(stderr, "Prints where a record went: its stream, the Lambda invocation that processed it, and the object, error output or buffer it is in.")
 		fs.PrintDefaults()
 	}
-	// The RecordId may come before the flags or after them.
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
+	// The RecordId may come before the flags, between them or after them.
+	id, err := parseOperand(fs, args)
+	if err != nil {
+		return operandExit(stderr, "trace", err)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if id == "" && fs.NArg() > 0 {
-		id = fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return 2
-		}
-	}
-	if id == "" || fs.NArg() > 0 {
+	if id == "" {
 		fs.Usage()
 		return 2
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,5 +56,32 @@ func TestTraceCommand(t *testing.T) {
 	stderr.Reset()
 	if code := Run([]string{"trace"}, noEnv, &stdout, &stderr, nil); code != 2 || !strings.Contains(stderr.String(), "Usage: firehose-local trace RECORD_ID") {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
+	}
+}
+
+// The operand of invoke and trace may sit between flags; flags after it are
+// not dropped, and a second operand is refused.
+func TestOperandBetweenFlags(t *testing.T) {
+	env := emulatortest.New(t, emulator.Config{})
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	// --endpoint after the name: the server at env.URL answers, not 4566.
+	if code := Run([]string{"invoke", "--event", event, "nosuchfn", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil); code != 1 ||
+		!strings.Contains(stderr.String(), "ResourceNotFoundException") {
+		t.Fatalf("invoke: exit %d\nstderr: %s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := Run([]string{"trace", "--json", "not-an-id", "--endpoint", env.URL}, noEnv, &stdout, &stderr, nil); code != 1 ||
+		!strings.Contains(stderr.String(), `Record "not-an-id" not found`) {
+		t.Fatalf("trace: exit %d\nstderr: %s", code, stderr.String())
+	}
+	for _, args := range [][]string{{"invoke", "one", "--event", event, "two"}, {"trace", "one", "two"}} {
+		stderr.Reset()
+		if code := Run(args, noEnv, &stdout, &stderr, nil); code != 2 || !strings.Contains(stderr.String(), `unexpected argument "two"`) {
+			t.Fatalf("%v: exit %d\nstderr: %s", args, code, stderr.String())
+		}
 	}
 }
