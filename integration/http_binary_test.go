@@ -22,46 +22,8 @@ import (
 // Both sides from the shell: `firehose-local receiver` prints what a
 // stream configured for Datadog delivers, through --endpoint-rewrite.
 func TestBinaryReceiverAndEndpointRewrite(t *testing.T) {
-	cmd := exec.Command(firehoseBinary(t), "receiver", "--listen", "127.0.0.1:0", "--access-key", "dd-key", "--records")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	next := func() string {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("the receiver exited: %s", stderr.String())
-			}
-			return l
-		case <-time.After(20 * time.Second):
-			t.Fatal("no line from the receiver")
-		}
-		return ""
-	}
-	const prefix = "firehose-local receiver listening on "
-	first := next()
-	if !strings.HasPrefix(first, prefix) {
-		t.Fatalf("first line %q", first)
-	}
-	receiverURL := strings.TrimPrefix(first, prefix)
+	rcv := startReceiverBinary(t, nil, "--access-key", "dd-key", "--records")
+	receiverURL, next := rcv.url, rcv.next
 
 	p := startBinary(t, nil, "--endpoint-rewrite", "https://aws-kinesis-http-intake.logs.datadoghq.com="+receiverURL)
 	cfg := emulatortest.Config(p.url, "us-east-1")
@@ -99,13 +61,76 @@ func TestBinaryReceiverAndEndpointRewrite(t *testing.T) {
 	if !strings.Contains(p.stderr.String(), "HTTP endpoint deliveries are rewritten") {
 		t.Fatalf("the rewrite was not logged: %s", p.stderr)
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-		if cmd.ProcessState.ExitCode() != 0 {
-			t.Fatalf("receiver exit %d: %s", cmd.ProcessState.ExitCode(), stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the receiver did not stop on SIGTERM")
+	if code := rcv.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("receiver exit %d: %s", code, rcv.stderr.String())
 	}
+}
+
+// receiverProc is a `firehose-local receiver` process.
+type receiverProc struct {
+	url    string           // where it listens
+	next   func() string    // waits for its next line of output
+	stderr *strings.Builder // what it logged
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// stop sends sig and returns the exit code.
+func (r *receiverProc) stop(t *testing.T, sig os.Signal) int {
+	t.Helper()
+	_ = r.cmd.Process.Signal(sig)
+	select {
+	case <-r.exited:
+		return r.cmd.ProcessState.ExitCode()
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the receiver did not stop on %v", sig)
+	}
+	return -1
+}
+
+// startReceiverBinary runs `firehose-local receiver --listen 127.0.0.1:0`
+// with args and only env (and PATH) in its environment.
+func startReceiverBinary(t *testing.T, env []string, args ...string) *receiverProc {
+	t.Helper()
+	cmd := exec.Command(firehoseBinary(t), append([]string{"receiver", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	stdout, _ := cmd.StdoutPipe()
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() string {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the receiver exited: %s", stderr.String())
+			}
+			return l
+		case <-time.After(20 * time.Second):
+			t.Fatal("no line from the receiver")
+		}
+		return ""
+	}
+	const prefix = "firehose-local receiver listening on "
+	first := next()
+	if !strings.HasPrefix(first, prefix) {
+		t.Fatalf("first line %q", first)
+	}
+	return &receiverProc{url: strings.TrimPrefix(first, prefix), next: next, stderr: stderr, cmd: cmd, exited: exited}
 }

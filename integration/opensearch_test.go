@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -712,46 +710,9 @@ func TestOpenSearchUnsendableRecords(t *testing.T) {
 // --endpoint-rewrite sends to the receiver.
 func TestBinaryOpenSearchReceiverAndDomainRewrite(t *testing.T) {
 	creds := []string{"AWS_ACCESS_KEY_ID=AKIABINARYOPENSEARCH", "AWS_SECRET_ACCESS_KEY=binary-secret"}
-	cmd := exec.Command(firehoseBinary(t), "receiver", "--listen", "127.0.0.1:0", "--opensearch", "es", "--records")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, creds...)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	next := func() string {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("the receiver exited: %s", stderr.String())
-			}
-			return l
-		case <-time.After(20 * time.Second):
-			t.Fatal("no line from the receiver")
-		}
-		return ""
-	}
-	const prefix = "firehose-local receiver listening on "
-	first := next()
-	if !strings.HasPrefix(first, prefix) {
-		t.Fatalf("first line %q", first)
-	}
-	p := startBinary(t, creds, "--endpoint-rewrite", "https://logs.us-east-1.es.localhost="+strings.TrimPrefix(first, prefix))
+	rcv := startReceiverBinary(t, creds, "--opensearch", "es", "--records")
+	receiverURL, next := rcv.url, rcv.next
+	p := startBinary(t, creds, "--endpoint-rewrite", "https://logs.us-east-1.es.localhost="+receiverURL)
 	cfg := emulatortest.Config(p.url, "us-east-1")
 	fh := firehose.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
