@@ -209,19 +209,31 @@ type httpErrorDoc struct {
 // failedDocs reads the http-endpoint-failed documents of stream.
 func failedDocs(t *testing.T, env *emulatortest.Env, stream string) ([]httpErrorDoc, []string) {
 	t.Helper()
-	var docs []httpErrorDoc
+	return errorDocs[httpErrorDoc](t, env, "http-endpoint-failed/", stream, nil)
+}
+
+// errorDocs reads the error documents of stream under the output type
+// prefix (such as "http-endpoint-failed/") in the deliveries bucket, each
+// line decoded strictly into a D (a member D does not have fails the test)
+// and passed to check, when given, as written; and the objects' keys.
+func errorDocs[D any](t *testing.T, env *emulatortest.Env, prefix, stream string, check func(line string)) ([]D, []string) {
+	t.Helper()
+	var docs []D
 	var keys []string
 	for _, o := range objects(t, env, "deliveries") {
-		if !strings.Contains(o.key, "http-endpoint-failed/") || !strings.Contains(o.key, "/"+stream+"-") {
+		if !strings.Contains(o.key, prefix) || !strings.Contains(o.key, "/"+stream+"-") {
 			continue
 		}
 		keys = append(keys, o.key)
 		for _, line := range strings.Split(strings.TrimSuffix(string(o.body), "\n"), "\n") {
-			var d httpErrorDoc
+			var d D
 			dec := json.NewDecoder(strings.NewReader(line))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&d); err != nil {
 				t.Fatalf("error document %q: %v", line, err)
+			}
+			if check != nil {
+				check(line)
 			}
 			docs = append(docs, d)
 		}

@@ -118,27 +118,11 @@ type splunkFailedDoc struct {
 // their objects.
 func splunkFailed(t *testing.T, env *emulatortest.Env, stream string) ([]splunkFailedDoc, []string) {
 	t.Helper()
-	var docs []splunkFailedDoc
-	var keys []string
-	for _, o := range objects(t, env, "deliveries") {
-		if !strings.Contains(o.key, "splunk-failed/") || !strings.Contains(o.key, "/"+stream+"-") {
-			continue
+	return errorDocs[splunkFailedDoc](t, env, "splunk-failed/", stream, func(line string) {
+		if !strings.HasPrefix(line, `{"attemptsMade":`) || !strings.Contains(line, `,"EventId":"`) {
+			t.Fatalf("error document keys: %s", line)
 		}
-		keys = append(keys, o.key)
-		for _, line := range strings.Split(strings.TrimSuffix(string(o.body), "\n"), "\n") {
-			var d splunkFailedDoc
-			dec := json.NewDecoder(strings.NewReader(line))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&d); err != nil {
-				t.Fatalf("error document %q: %v", line, err)
-			}
-			if !strings.HasPrefix(line, `{"attemptsMade":`) || !strings.Contains(line, `,"EventId":"`) {
-				t.Fatalf("error document keys: %s", line)
-			}
-			docs = append(docs, d)
-		}
-	}
-	return docs, keys
+	})
 }
 
 func decodeRaw(t *testing.T, s string) string {
