@@ -346,7 +346,7 @@ func (r *putRequest) release() {
 		return
 	}
 	clear(r.entries) // they point into the body
-	*r = putRequest{entries: r.entries[:0], arena: r.arena[:0]}
+	*r = putRequest{entries: r.entries[:0], arena: r.arena[:0], keys: r.keys[:0], sums: r.sums}
 	putRequests.Put(r)
 }
 

@@ -52,6 +52,8 @@ func checkSamePut(t *testing.T, op string, body []byte) (fast bool) {
 		_, err := Model().DecodeAndValidate(op, body)
 		t.Fatalf("%s %q: the fast path accepts what the generic path refuses (%v)", op, body, err)
 	}
+	got.hashKeys()
+	want.hashKeys()
 	if len(got.entries) != len(want.entries) {
 		t.Fatalf("%s %q: %d entries, generic %d", op, body, len(got.entries), len(want.entries))
 	}
@@ -66,6 +68,7 @@ func checkSamePut(t *testing.T, op string, body []byte) (fast bool) {
 		}
 	}
 	got.entries, want.entries, got.arena = nil, nil, nil
+	got.keys, want.keys, got.sums, want.sums = nil, nil, nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s %q: %+v, generic %+v", op, body, got, want)
 	}

@@ -1,7 +1,6 @@
 package kinesis
 
 import (
-	"crypto/md5"
 	"encoding/binary"
 	"math/big"
 )
@@ -51,6 +50,8 @@ type hashKey [2]uint64
 
 func (a hashKey) less(b hashKey) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }
 
+// hashKeyOf reads a hash key, big-endian: a partition key's is the MD5 of
+// its UTF-8 bytes read so.
 func hashKeyOf(b *[16]byte) hashKey {
 	return hashKey{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
@@ -67,13 +68,6 @@ func (a hashKey) big() *big.Int {
 	binary.BigEndian.PutUint64(b[:8], a[0])
 	binary.BigEndian.PutUint64(b[8:], a[1])
 	return new(big.Int).SetBytes(b[:])
-}
-
-// partitionHashKey is the hash key of a partition key: the MD5 of its
-// UTF-8 bytes read as an unsigned 128-bit big-endian integer.
-func partitionHashKey(key []byte) hashKey {
-	sum := md5.Sum(key)
-	return hashKeyOf(&sum)
 }
 
 func zero() *big.Int { return new(big.Int) }

@@ -1,11 +1,13 @@
 package kinesis
 
 import (
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"sync"
 
+	"github.com/firehose-local/firehose-local/internal/md5x"
 	"github.com/firehose-local/firehose-local/protocol/awsjson"
 )
 
@@ -66,9 +68,10 @@ func (sh *shard) atTime(ts int64) uint64 {
 	return sh.Last
 }
 
-// putEntry is a record to put, with its hash key computed. Its key and
-// data may be parts of the request body or of a reused buffer: put copies
-// them.
+// putEntry is a record to put. Its key and data may be parts of the
+// request body or of a reused buffer: put copies them. Its hash key is
+// computed by newEntry from an ExplicitHashKey, and otherwise by
+// putRequest.hashKeys, all the request's partition keys at once.
 type putEntry struct {
 	key      []byte
 	explicit string // the ExplicitHashKey, if hasExplicit
@@ -80,7 +83,8 @@ type putEntry struct {
 }
 
 // newEntry returns the entry of a record whose members the model checked
-// (explicit is nil or a string).
+// (explicit is nil or a string), the hash key of its partition key not yet
+// computed.
 func newEntry(key []byte, explicit any, data []byte) putEntry {
 	e := putEntry{key: key, data: data}
 	if x, ok := explicit.(string); ok {
@@ -90,9 +94,7 @@ func newEntry(key []byte, explicit any, data []byte) putEntry {
 		} else {
 			e.badHash = true
 		}
-		return e
 	}
-	e.hash = partitionHashKey(key)
 	return e
 }
 
@@ -208,6 +210,35 @@ type putRequest struct {
 	// arena holds the entries' data as the fast path decodes it; the
 	// request and its buffers are reused (see release).
 	arena []byte
+	// keys and sums are hashKeys' scratch, reused with the request.
+	keys [][]byte
+	sums [][md5.Size]byte
+}
+
+// hashKeys sets the hash key of every entry without an ExplicitHashKey:
+// the MD5 of its partition key, the request's keys hashed together
+// (md5x hashes up to sixteen at once).
+func (r *putRequest) hashKeys() {
+	keys := r.keys[:0]
+	for i := range r.entries {
+		if !r.entries[i].hasExplicit {
+			keys = append(keys, r.entries[i].key)
+		}
+	}
+	if cap(r.sums) < len(keys) {
+		r.sums = make([][md5.Size]byte, len(keys), max(len(keys), maxPutRecords))
+	}
+	sums := r.sums[:len(keys)]
+	md5x.Sums(keys, sums)
+	k := 0
+	for i := range r.entries {
+		if !r.entries[i].hasExplicit {
+			r.entries[i].hash = hashKeyOf(&sums[k])
+			k++
+		}
+	}
+	clear(keys) // they point into the body
+	r.keys = keys[:0]
 }
 
 func putRequestOf(in map[string]any, entries []putEntry) *putRequest {
@@ -229,6 +260,7 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 	}
 	c := s.counters(st)
 	c.putRecordAttempts.Add(1)
+	req.hashKeys()
 	entries := req.entries
 	if refused, n := s.admit(st, entries); n > 0 {
 		return nil, refused[0]
@@ -270,6 +302,7 @@ func (s *Service) putMany(region string, req *putRequest) (any, *awsjson.Error) 
 	if err != nil {
 		return nil, err
 	}
+	req.hashKeys()
 	entries := req.entries
 	size := 0
 	for _, e := range entries {

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"fmt"
 	"math/big"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -24,6 +25,40 @@ func shardOfKey(key string, n int64) string {
 	step := new(big.Int).Div(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(n))
 	i := new(big.Int).Div(h, step).Int64()
 	return fmt.Sprintf("shardId-%012d", min(i, n-1))
+}
+
+// TestPutRecordsRoutesEveryKeyByMD5 puts 500 records whose partition keys
+// have every length from 1 to 256 (the vector MD5 takes keys of up to 55
+// bytes, sixteen at a time; longer ones are hashed alone), in both
+// encodings the fast path and the generic path read, and checks each
+// record's shard against crypto/md5.
+func TestPutRecordsRoutesEveryKeyByMD5(t *testing.T) {
+	e := newEnv(t, kinesis.Options{})
+	e.create(t, "s", 7)
+	r := rand.New(rand.NewPCG(7, 7))
+	entries := make([]types.PutRecordsRequestEntry, 500)
+	for i := range entries {
+		key := make([]byte, 1+i%256)
+		for k := range key {
+			key[k] = byte('!' + r.IntN(94)) // printable ASCII, as the fast path takes
+		}
+		entries[i] = types.PutRecordsRequestEntry{PartitionKey: aws.String(string(key)), Data: []byte{byte(i)}}
+	}
+	check := func(out *awskinesis.PutRecordsOutput, err error) {
+		t.Helper()
+		if err != nil || len(out.Records) != len(entries) {
+			t.Fatalf("PutRecords: %v, %v", out, err)
+		}
+		for i, rec := range out.Records {
+			if want := shardOfKey(aws.ToString(entries[i].PartitionKey), 7); aws.ToString(rec.ShardId) != want {
+				t.Fatalf("record %d (key of %d bytes) went to %s, want %s", i, len(aws.ToString(entries[i].PartitionKey)), aws.ToString(rec.ShardId), want)
+			}
+		}
+	}
+	check(e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: entries}))
+	// A key with a JSON escape sends the body down the generic path.
+	entries[0].PartitionKey = aws.String("tab\there")
+	check(e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: entries}))
 }
 
 func TestRoutingByMD5AndExplicitHashKey(t *testing.T) {

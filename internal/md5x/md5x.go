@@ -1,0 +1,95 @@
+// Package md5x computes the MD5 digests of many short messages at once.
+//
+// Kinesis hashes the partition key of every record it is given with MD5,
+// up to 500 keys a call, each a few bytes long: one MD5 block each. MD5 is
+// a chain of dependent steps, so one digest takes as long as its 64 steps
+// whatever the processor; but the steps of different messages are
+// independent, and a vector unit runs sixteen of them side by side. Sums
+// does that where the processor has AVX-512 (amd64), for messages of at
+// most MaxShort bytes, and hashes the others one at a time with
+// crypto/md5. The digests are crypto/md5's either way.
+package md5x
+
+import (
+	"crypto/md5"
+	"encoding/binary"
+)
+
+//go:generate go run gen.go
+
+// MaxShort is the longest message that fits one block: 64 bytes less the
+// padding byte and the 8 bytes of the length.
+const MaxShort = 55
+
+// lanes is how many messages one call of the vector code hashes.
+const lanes = 16
+
+// Sums sets sums[i] to the MD5 digest of msgs[i] for every i; sums must be
+// at least as long as msgs.
+func Sums(msgs [][]byte, sums [][md5.Size]byte) {
+	_ = sums[:len(msgs)]
+	if !vector {
+		for i, m := range msgs {
+			sums[i] = md5.Sum(m)
+		}
+		return
+	}
+	var b batch
+	for i, m := range msgs {
+		if len(m) > MaxShort {
+			sums[i] = md5.Sum(m)
+			continue
+		}
+		b.add(i, m)
+		if b.n == lanes {
+			b.run(sums)
+		}
+	}
+	if b.n > 0 {
+		b.run(sums)
+	}
+}
+
+// batch is up to sixteen messages of one block each, their padded blocks
+// laid out word by word: m[j][l] is word j of lane l's block.
+type batch struct {
+	m   [16][lanes]uint32
+	out [4][lanes]uint32
+	idx [lanes]int // the message of each lane
+	n   int
+}
+
+// add pads message i (at most MaxShort bytes) into the next lane: the
+// message, a 1 bit, zeros, and its length in bits, little-endian (word 14;
+// word 15, the length's high half, is 0).
+func (b *batch) add(i int, m []byte) {
+	l, n := b.n, len(m)
+	full := n / 4 // whole words of the message; at most 13
+	for j := range full {
+		b.m[j][l] = binary.LittleEndian.Uint32(m[4*j:])
+	}
+	last := uint32(0x80) << (8 * (n % 4))
+	for k, c := range m[4*full:] {
+		last |= uint32(c) << (8 * k)
+	}
+	b.m[full][l] = last
+	for j := full + 1; j < 16; j++ {
+		b.m[j][l] = 0
+	}
+	b.m[14][l] = uint32(n) << 3
+	b.idx[l] = i
+	b.n++
+}
+
+// run hashes the lanes added and writes their digests (lanes past n hash
+// whatever they hold and are ignored).
+func (b *batch) run(sums [][md5.Size]byte) {
+	block16(&b.m, &b.out)
+	for l := range b.n {
+		s := sums[b.idx[l]][:]
+		for w := range 4 {
+			binary.LittleEndian.PutUint32(s[4*w:], b.out[w][l])
+		}
+	}
+	b.n = 0
+}

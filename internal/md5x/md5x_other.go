@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package md5x
+
+const vector = false
+
+func block16(*[16][lanes]uint32, *[4][lanes]uint32) { panic("md5x: no vector code here") }
