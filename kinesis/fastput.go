@@ -3,11 +3,12 @@ package kinesis
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"regexp"
 	"strconv"
 	"sync"
+
+	"github.com/firehose-local/firehose-local/internal/base64x"
 )
 
 // PutRecord and PutRecords are the data plane: decodePut reads their
@@ -202,7 +203,7 @@ func (d *scanner) data(arena *[]byte) []byte {
 		return nil
 	}
 	a := *arena
-	n, err := decode64(a[len(a):cap(a)], v)
+	n, err := base64x.Decode(a[len(a):cap(a)], v)
 	if err != nil || n > maxData || len(v)%4 != 0 || n != len(v)/4*3-padding(v) {
 		d.ok = false
 		return nil
@@ -210,75 +211,6 @@ func (d *scanner) data(arena *[]byte) []byte {
 	out := a[len(a) : len(a)+n : len(a)+n]
 	*arena = a[:len(a)+n]
 	return out
-}
-
-// Tables of decode64: the value of a base64 character shifted to its
-// place in a quantum's 24 bits, or badChar.
-var b64Tables = func() (t [4][256]uint32) {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := range t {
-		for c := range t[i] {
-			t[i][c] = badChar
-		}
-		for v, c := range []byte(alphabet) {
-			t[i][c] = uint32(v) << (18 - 6*i)
-		}
-	}
-	return t
-}()
-
-const badChar = 0xff000000
-
-// decode64 is base64.StdEncoding.Decode, faster: it decodes two quanta at
-// a time through b64Tables while more than the last quantum remain and dst
-// has room for a whole 8-byte store, then the rest a quantum at a time,
-// the last with its padding (as the standard decoder, which is not strict,
-// it ignores the bits a padded quantum leaves over). Anything else (a
-// character outside the alphabet, text that is not whole quanta) it leaves
-// to the standard decoder, from the start, for its result and its error.
-func decode64(dst, src []byte) (int, error) {
-	if len(src)%4 != 0 || len(dst) < len(src)/4*3 {
-		return base64.StdEncoding.Decode(dst, src)
-	}
-	t0, t1, t2, t3 := &b64Tables[0], &b64Tables[1], &b64Tables[2], &b64Tables[3]
-	n, i := 0, 0
-	for len(src)-i > 12 && len(dst)-n >= 8 {
-		s := src[i : i+8 : i+8]
-		x := t0[s[0]] | t1[s[1]] | t2[s[2]] | t3[s[3]]
-		y := t0[s[4]] | t1[s[5]] | t2[s[6]] | t3[s[7]]
-		if (x|y)&badChar != 0 {
-			return base64.StdEncoding.Decode(dst, src)
-		}
-		binary.BigEndian.PutUint64(dst[n:], uint64(x)<<40|uint64(y)<<16)
-		n += 6
-		i += 8
-	}
-	for ; i < len(src); i += 4 {
-		s := src[i : i+4 : i+4]
-		x := t0[s[0]] | t1[s[1]]
-		switch last := i+4 == len(src); {
-		case last && s[2] == '=' && s[3] == '=':
-			if x&badChar != 0 {
-				return base64.StdEncoding.Decode(dst, src)
-			}
-			dst[n] = byte(x >> 16)
-			return n + 1, nil
-		case last && s[3] == '=':
-			x |= t2[s[2]]
-			if x&badChar != 0 {
-				return base64.StdEncoding.Decode(dst, src)
-			}
-			dst[n], dst[n+1] = byte(x>>16), byte(x>>8)
-			return n + 2, nil
-		}
-		x |= t2[s[2]] | t3[s[3]]
-		if x&badChar != 0 {
-			return base64.StdEncoding.Decode(dst, src)
-		}
-		dst[n], dst[n+1], dst[n+2] = byte(x>>16), byte(x>>8), byte(x)
-		n += 3
-	}
-	return n, nil
 }
 
 // padding counts the = at the end of a base64 text (at most 2 in valid
