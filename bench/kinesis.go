@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -47,7 +48,7 @@ func createKinesisStream(ctx context.Context, cfg aws.Config) error {
 
 // kinesisLoad drives PutRecords from workers goroutines for warmup plus
 // window and counts what completed inside the window.
-func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers int) loadResult {
+func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers, serverPID int) loadResult {
 	client := kinesis.NewFromConfig(cfg)
 	var c counters
 	ctx, cancel := context.WithCancel(ctx)
@@ -98,11 +99,13 @@ func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers int) lo
 		}()
 	}
 	time.Sleep(o.warmup)
+	s0, k0 := cpuTime(serverPID), selfCPU()
 	close(start)
 	t0 := time.Now()
 	time.Sleep(o.duration)
 	res := loadResult{workers: workers, elapsed: time.Since(t0), requests: c.requests.Load(), records: c.records.Load(),
-		failed: c.failed.Load(), errors: c.errors.Load(), firstErr: c.firstErr}
+		failed: c.failed.Load(), errors: c.errors.Load(), firstErr: c.firstErr,
+		serverCPU: cpuTime(serverPID) - s0, clientCPU: selfCPU() - k0}
 	cancel()
 	wg.Wait()
 	return res
@@ -144,7 +147,7 @@ func runKinesis(o options, bin string) error {
 		}
 		for _, w := range o.workers {
 			for _, t := range order {
-				res := kinesisLoad(ctx, awsConfig(t.p.url, maxW), o, w)
+				res := kinesisLoad(ctx, awsConfig(t.p.url, maxW), o, w, t.p.pid())
 				if res.errors > 0 || res.failed > 0 {
 					return fmt.Errorf("%s, %d workers: %d failed calls, %d failed records (%s)", t.name, w, res.errors, res.failed, res.firstErr)
 				}
@@ -257,13 +260,31 @@ func deliveredBytes(ctx context.Context, cfg aws.Config, prefix string) (int64, 
 func printKinesis(w io.Writer, o options, results map[string]map[int][]loadResult) {
 	fmt.Fprintf(w, "\nPutRecords of %d × %d B through the Go SDK; %d rounds of %v per target and worker count; medians, range of the per-round ratios in brackets.\n\n",
 		o.records, o.size, o.rounds, o.duration)
-	fmt.Fprintln(w, "| workers | no-op records/s | firehose-local records/s | moto records/s | firehose-local / no-op | firehose-local / moto |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "The CPU-cost ratio is the no-op's client+server CPU time per record over firehose-local's, less sensitive to other load on the machine; server CPU is per call of 500 records.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| workers | no-op records/s | firehose-local records/s | moto records/s | firehose-local / no-op | CPU-cost ratio | server CPU µs a call: no-op | firehose-local | firehose-local / moto |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range o.workers {
 		noop, fl, moto := results[targetNoop][n], results[targetFL][n], results[targetMoto][n]
 		rn, rm := ratios(fl, noop), ratios(fl, moto)
-		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.2f [%.2f–%.2f] | %.1f [%.1f–%.1f] |\n", n,
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.2f [%.2f–%.2f] | %.2f | %.0f | %.0f | %.1f [%.1f–%.1f] |\n", n,
 			percentile(rates(noop), 50), percentile(rates(fl), 50), percentile(rates(moto), 50),
-			percentile(rn, 50), slices.Min(rn), slices.Max(rn), percentile(rm, 50), slices.Min(rm), slices.Max(rm))
+			percentile(rn, 50), slices.Min(rn), slices.Max(rn), cpuPerRecord(noop)/cpuPerRecord(fl),
+			serverCPUPerCall(noop), serverCPUPerCall(fl), percentile(rm, 50), slices.Min(rm), slices.Max(rm))
 	}
+}
+
+// serverCPUPerCall is the server's CPU time a call, in microseconds, over
+// rs.
+func serverCPUPerCall(rs []loadResult) float64 {
+	var cpu time.Duration
+	var n int64
+	for _, r := range rs {
+		cpu += r.serverCPU
+		n += r.requests
+	}
+	if n == 0 {
+		return math.Inf(1)
+	}
+	return float64(cpu.Microseconds()) / float64(n)
 }
