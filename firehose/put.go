@@ -227,12 +227,29 @@ func (r *recordIDs) last() uint64 { return r.seq.Load() }
 
 // id is the RecordId of sequence number seq.
 func (r *recordIDs) id(seq uint64) string {
-	var b [9]byte
 	var out [12]byte
-	b[0] = byte(len(r.prefix))
-	binary.BigEndian.PutUint64(b[1:], seq)
-	base64.StdEncoding.Encode(out[:], b[:])
+	r.suffix(&out, seq)
 	return r.prefix + string(out[:])
+}
+
+// b64Alphabet is standard base64's.
+const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// suffix writes the last 12 characters of the RecordId of seq: the base64
+// of 9 bytes, the prefix's length and seq big-endian (base64.StdEncoding
+// writes the same; this is the put path's, without its generic loop).
+func (r *recordIDs) suffix(out *[12]byte, seq uint64) {
+	groups := [3]uint32{
+		uint32(len(r.prefix))<<16 | uint32(seq>>48), // the length byte, then seq's top 2 bytes
+		uint32(seq>>24) & 0xffffff,
+		uint32(seq) & 0xffffff,
+	}
+	for g, v := range groups {
+		out[4*g] = b64Alphabet[v>>18]
+		out[4*g+1] = b64Alphabet[v>>12&63]
+		out[4*g+2] = b64Alphabet[v>>6&63]
+		out[4*g+3] = b64Alphabet[v&63]
+	}
 }
 
 // seqOf is the sequence number of a RecordId this server issued; false for
@@ -261,16 +278,12 @@ func (r *recordIDs) batch(base uint64, results []error, n int) string {
 	}
 	var sb strings.Builder
 	sb.Grow(n * recordIDLen)
-	var b [9]byte
 	var out [12]byte
-	b[0] = byte(len(r.prefix))
 	for i, res := range results {
 		if res != nil {
 			continue
 		}
-		seq := base + uint64(i)
-		binary.BigEndian.PutUint64(b[1:], seq)
-		base64.StdEncoding.Encode(out[:], b[:])
+		r.suffix(&out, base+uint64(i))
 		sb.WriteString(r.prefix)
 		sb.Write(out[:])
 	}

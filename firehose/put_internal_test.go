@@ -1,6 +1,8 @@
 package firehose
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"testing"
 
@@ -60,6 +62,21 @@ func TestRecordIDSequenceNumbers(t *testing.T) {
 	for _, id := range []string{"", "x", other.id(1), ids.id(base + 5), ids.id(0), ids.id(base)[:recordIDLen-1] + "!"} {
 		if seq, ok := ids.seqOf(id); ok {
 			t.Errorf("seqOf(%q) = %d, want none", id, seq)
+		}
+	}
+}
+
+// The put path's RecordId suffix is what encoding/base64 writes.
+func TestRecordIDSuffixMatchesEncodingBase64(t *testing.T) {
+	ids := newRecordIDs()
+	for _, seq := range []uint64{0, 1, 63, 64, 1<<24 - 1, 1 << 24, 1<<48 + 5, 0x0123456789abcdef, ^uint64(0)} {
+		var b [9]byte
+		b[0] = byte(len(ids.prefix))
+		binary.BigEndian.PutUint64(b[1:], seq)
+		var got [12]byte
+		ids.suffix(&got, seq)
+		if want := base64.StdEncoding.EncodeToString(b[:]); string(got[:]) != want {
+			t.Errorf("seq %#x: %s, want %s", seq, got, want)
 		}
 	}
 }
