@@ -347,8 +347,17 @@ func (p *Pipeline) PutSeq(records [][]byte, meta []KinesisMeta, seqs Seqs, now t
 	}
 	ms := now.UnixMilli()
 	p.linPutStartLocked(seqs)
+	// One reservation for the whole call when the budget has room for
+	// it (the delivery goroutines release bytes concurrently: one atomic
+	// add instead of one a record); a record at a time when it has not,
+	// accepting those that fit.
+	total := 0
+	for _, r := range records {
+		total += len(r)
+	}
+	all := p.d.Pending.Reserve(total)
 	for i, r := range records {
-		if !p.d.Pending.Reserve(len(r)) {
+		if !all && !p.d.Pending.Reserve(len(r)) {
 			results[i] = ErrSlowDown
 			continue
 		}
