@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/firehose-local/firehose-local/delivery"
@@ -112,13 +111,12 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 			bytes += int64(len(records[i]))
 		}
 	}
-	// Every accepted record's RecordId is a slice of one string.
-	ids := s.ids.batch(base, results, int(n))
-	out := &putRecordBatchOutput{protocol.PutRecordBatchOutput{
+	// Accepted records' RecordIds are written with the answer (ids, base).
+	out := &putRecordBatchOutput{PutRecordBatchOutput: protocol.PutRecordBatchOutput{
 		FailedPutCount:   len(records) - int(n),
 		Encrypted:        encrypted,
 		RequestResponses: make([]protocol.PutRecordBatchResponseEntry, len(records)),
-	}}
+	}, ids: s.ids, base: base}
 	var throttled int64
 	for i, r := range results {
 		e := &out.RequestResponses[i]
@@ -127,9 +125,7 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 			if r == delivery.ErrSlowDown {
 				throttled++
 			}
-			continue
 		}
-		e.RecordId, ids = ids[:recordIDLen], ids[recordIDLen:]
 	}
 	m := st.pipe.Metrics()
 	m.IncomingRecords.Add(n)
@@ -157,16 +153,25 @@ func putError(err error) *awsjson.Error {
 	return awsjson.NewError(code, "%s", msg)
 }
 
-// putRecordBatchOutput is PutRecordBatch's response. encoding/json encodes
-// it exactly as the embedded protocol.PutRecordBatchOutput; appendJSON
-// writes the same bytes without reflection, for a writer that knows it.
+// putRecordBatchOutput is PutRecordBatch's response: the embedded
+// protocol.PutRecordBatchOutput, where, with ids set, the RecordId of each
+// entry without an ErrorCode is not stored but written with the answer
+// (record i's has sequence number base+i), saving a string of 224
+// characters a record. AppendJSON writes it without reflection, and
+// MarshalJSON makes encoding/json write the same bytes.
 type putRecordBatchOutput struct {
 	protocol.PutRecordBatchOutput
+	ids  *recordIDs
+	base uint64
 }
 
-// AppendJSON appends the response as json.Marshal would encode it. Every
-// string in it is a base64 RecordId or one of the constant error texts,
-// none of which needs escaping.
+// MarshalJSON is AppendJSON, for encoding/json.
+func (o *putRecordBatchOutput) MarshalJSON() ([]byte, error) { return o.AppendJSON(nil), nil }
+
+// AppendJSON appends the response as json.Marshal would encode the
+// protocol.PutRecordBatchOutput with every RecordId in place. Every string
+// in it is a base64 RecordId or one of the constant error texts, none of
+// which needs escaping.
 func (o *putRecordBatchOutput) AppendJSON(b []byte) []byte {
 	b = append(b, `{"FailedPutCount":`...)
 	b = strconv.AppendInt(b, int64(o.FailedPutCount), 10)
@@ -182,6 +187,12 @@ func (o *putRecordBatchOutput) AppendJSON(b []byte) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
+		if o.ids != nil && e.ErrorCode == "" {
+			var suffix [12]byte
+			o.ids.suffix(&suffix, o.base+uint64(i))
+			b = append(append(append(append(b, `"RecordId":"`...), o.ids.prefix...), suffix[:]...), '"', '}')
+			continue
+		}
 		sep := false
 		for _, f := range [...]struct{ name, val string }{{`"RecordId":"`, e.RecordId}, {`"ErrorCode":"`, e.ErrorCode}, {`"ErrorMessage":"`, e.ErrorMessage}} {
 			if f.val == "" {
@@ -267,25 +278,4 @@ func (r *recordIDs) seqOf(id string) (uint64, bool) {
 		return 0, false
 	}
 	return seq, true
-}
-
-// batch returns the RecordIds of the n accepted records (nil result) of a
-// call whose record i has sequence number base+i, concatenated in one
-// string.
-func (r *recordIDs) batch(base uint64, results []error, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	var sb strings.Builder
-	sb.Grow(n * recordIDLen)
-	var out [12]byte
-	for i, res := range results {
-		if res != nil {
-			continue
-		}
-		r.suffix(&out, base+uint64(i))
-		sb.WriteString(r.prefix)
-		sb.Write(out[:])
-	}
-	return sb.String()
 }

@@ -31,7 +31,7 @@ func TestPutRecordBatchAppendJSONMatchesEncodingJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := (&putRecordBatchOutput{o}).AppendJSON(nil)
+			got := (&putRecordBatchOutput{PutRecordBatchOutput: o}).AppendJSON(nil)
 			if string(got) != string(want) {
 				t.Fatalf("appendJSON:\n%s\nencoding/json:\n%s", got, want)
 			}
@@ -39,19 +39,34 @@ func TestPutRecordBatchAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// A RecordId names its sequence number; batch skips refused records; other
-// strings name none.
+// The answer writes the RecordId of sequence number base+i for accepted
+// record i, as encoding/json would with the ids in place; a RecordId names
+// its sequence number; other strings name none.
 func TestRecordIDSequenceNumbers(t *testing.T) {
 	ids := newRecordIDs()
 	base := ids.reserve(3)
-	all := ids.batch(base, []error{nil, errDraining, nil}, 2)
-	if len(all) != 2*recordIDLen {
-		t.Fatalf("batch: %d characters", len(all))
+	refused := protocol.PutRecordBatchResponseEntry{ErrorCode: awsjson.ErrServiceUnavailable, ErrorMessage: "Slow down."}
+	out := &putRecordBatchOutput{PutRecordBatchOutput: protocol.PutRecordBatchOutput{FailedPutCount: 1,
+		RequestResponses: []protocol.PutRecordBatchResponseEntry{{}, refused, {}}}, ids: ids, base: base}
+	want, err := json.Marshal(protocol.PutRecordBatchOutput{FailedPutCount: 1,
+		RequestResponses: []protocol.PutRecordBatchResponseEntry{{RecordId: ids.id(base)}, refused, {RecordId: ids.id(base + 2)}}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, want := range []uint64{base, base + 2} {
-		id := all[i*recordIDLen : (i+1)*recordIDLen]
-		if id != ids.id(want) {
-			t.Errorf("record %d: id %q, want %q", i, id, ids.id(want))
+	if got := out.AppendJSON(nil); string(got) != string(want) {
+		t.Fatalf("AppendJSON:\n%s\nwant:\n%s", got, want)
+	}
+	if got, err := json.Marshal(out); err != nil || string(got) != string(want) {
+		t.Fatalf("encoding/json: %v\n%s\nwant:\n%s", err, got, want)
+	}
+	var parsed protocol.PutRecordBatchOutput
+	if err := json.Unmarshal(out.AppendJSON(nil), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range map[int]uint64{0: base, 2: base + 2} {
+		id := parsed.RequestResponses[i].RecordId
+		if len(id) != recordIDLen {
+			t.Errorf("record %d: %d characters", i, len(id))
 		}
 		if got, ok := ids.seqOf(id); !ok || got != want {
 			t.Errorf("seqOf(record %d) = %d, %v; want %d", i, got, ok, want)
