@@ -2,15 +2,19 @@ package s3fake
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -371,3 +375,107 @@ func randomRange(r *rand.Rand) *gofakes3.ObjectRangeRequest {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestGoAPIComputesNoMD5: an object stored and read back through the Go API
+// (as delivery, the console and a Redshift COPY do) has its body kept as
+// given and no MD5 computed; the first HEAD computes it.
+func TestGoAPIComputesNoMD5(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, "lazy"); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("delivered records")
+	if err := s.PutObject(ctx, "lazy", "k", body, ObjectMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.GetObject(ctx, "lazy", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.ReadObject(ctx, "lazy", "k", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListObjects(ctx, "lazy", "", "/", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	v := s.mem.buckets["lazy"].objects["k"].cur
+	if &v.body[0] != &body[0] {
+		t.Error("the body was copied")
+	}
+	if v.md5 != [md5.Size]byte{} {
+		t.Fatal("the MD5 was computed, though no one asked for it")
+	}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/lazy/k", nil))
+	if want := fmt.Sprintf(`"%x"`, md5.Sum(body)); rec.Code != http.StatusOK || rec.Header().Get("ETag") != want {
+		t.Fatalf("HEAD: %d, ETag %q; want 200, %s", rec.Code, rec.Header().Get("ETag"), want)
+	}
+	if v.md5 != md5.Sum(body) {
+		t.Fatalf("MD5 kept after HEAD %x, want %x", v.md5, md5.Sum(body))
+	}
+}
+
+// TestMemBackendFirstReadsConcurrently reads a new object's ETag in every
+// way at once: each read must see the MD5 of the content, computed once
+// (run with -race).
+func TestMemBackendFirstReadsConcurrently(t *testing.T) {
+	m := newMemBackend(gofakes3.DefaultTimeSource(), 1)
+	b := wrapBackend(m)
+	if err := m.CreateBucket("race"); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		key := fmt.Sprint("k", round)
+		body := bytes.Repeat([]byte{byte(round)}, 1000*round)
+		if _, err := m.PutObject("race", key, map[string]string{}, newOwnedBody(body), int64(len(body)), nil); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf(`"%x"`, md5.Sum(body))
+		reads := []func() (string, error){
+			func() (string, error) {
+				obj, err := b.HeadObject("race", key)
+				if err != nil {
+					return "", err
+				}
+				return gofakes3.FormatETag(obj.Hash), nil
+			},
+			func() (string, error) {
+				obj, err := b.GetObject("race", key, nil)
+				if err != nil {
+					return "", err
+				}
+				return gofakes3.FormatETag(obj.Hash), nil
+			},
+			func() (string, error) {
+				list, err := b.ListBucket("race", &gofakes3.Prefix{Prefix: key, HasPrefix: true}, gofakes3.ListBucketPage{MaxKeys: 1})
+				if err != nil || len(list.Contents) == 0 {
+					return "", fmt.Errorf("listed %v: %w", list, err)
+				}
+				return list.Contents[0].ETag, nil
+			},
+			func() (string, error) {
+				list, err := b.(gofakes3.VersionedBackend).ListBucketVersions("race", &gofakes3.Prefix{Prefix: key, HasPrefix: true}, nil)
+				if err != nil || len(list.Versions) == 0 {
+					return "", fmt.Errorf("listed %v: %w", list, err)
+				}
+				return list.Versions[0].(*gofakes3.Version).ETag, nil
+			},
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range 4 * len(reads) {
+			wg.Go(func() {
+				<-start
+				if got, err := reads[i%len(reads)](); err != nil || got != want {
+					t.Errorf("read %d of %s: ETag %s, %v; want %s", i%len(reads), key, got, err, want)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+	}
+}
