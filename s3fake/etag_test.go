@@ -219,3 +219,27 @@ func TestGoAPIPutKeepsBody(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGoAPIPutObject stores objects of the size a stream with the
+// default buffering hints delivers (5 MiB) in memory, as delivery stores
+// them.
+func BenchmarkGoAPIPutObject(b *testing.B) {
+	s, err := s3fake.New(s3fake.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	body := randomBytes(1, 5<<20)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		// One key over and over, so that memory stays flat.
+		if err := s.PutObject(ctx, "bench", "object", body, s3fake.ObjectMeta{ContentType: "application/octet-stream"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
