@@ -209,19 +209,21 @@ func (m *memBackend) listPage(name string, prefix *gofakes3.Prefix, page gofakes
 		return nil, gofakes3.BucketNotFound(name)
 	}
 	all := gofakes3.NewObjectList()
-	versions := map[string]*memVersion{}
+	versions := map[string]*memVersion{} // with etags
 	for key, o := range b.objects {
 		v := o.cur
 		if v == nil || v.deleteMarker || !strings.HasPrefix(key, under) {
 			continue
 		}
 		all.Add(&gofakes3.Content{Key: key, LastModified: gofakes3.NewContentTime(v.modified), Size: int64(len(v.body))})
-		versions[key] = v
+		if etags {
+			versions[key] = v
+		}
 	}
 	m.mu.RUnlock()
 	list := paginate(all, prefix, page)
-	for _, c := range list.Contents {
-		if etags {
+	if etags {
+		for _, c := range list.Contents {
 			c.ETag = gofakes3.FormatETag(versions[c.Key].hash())
 		}
 	}
