@@ -337,8 +337,8 @@ func (m *memBackend) currentMetadata(bucket, key string) map[string]string {
 }
 
 // PutObject stores a new version of key: the body of an unread ownedBody
-// of the size given as it is (unless its spare capacity is more than a
-// quarter of its length), any other read into a buffer. Metadata of
+// of the size given as it is (unless its spare capacity is more than an
+// eighth of its length), any other read into a buffer. Metadata of
 // the version it replaces that meta lacks is carried over (s3mem's rule;
 // replacingBackend leaves nothing to carry). With conditions, the put
 // happens only if they hold against the current version.
@@ -346,9 +346,11 @@ func (m *memBackend) PutObject(bucket, key string, meta map[string]string, input
 	var body []byte
 	if o, ok := input.(*ownedBody); ok && o.Len() == len(o.b) && int64(len(o.b)) == size {
 		body = o.b
-		if cap(body)-len(body) > len(body)/4 {
+		if cap(body)-len(body) > len(body)/8 {
 			// An object is not to hold on to much more memory than its
-			// size: a buffer that grew by doubling is copied.
+			// size: a buffer that grew by append (a quarter or more for
+			// large ones) or by doubling is copied, which costs a small
+			// part of what an MD5 of it would.
 			body = bytes.Clone(body)
 		}
 	} else if body, err = gofakes3.ReadAll(input, size); err != nil {

@@ -479,3 +479,26 @@ func TestMemBackendFirstReadsConcurrently(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestPutCopiesBodyWithSpareCapacity: a body handed over with much spare
+// capacity (a buffer that grew by doubling) is copied, so that the object
+// holds no more memory than its size; one without is kept.
+func TestPutCopiesBodyWithSpareCapacity(t *testing.T) {
+	m := newMemBackend(gofakes3.DefaultTimeSource(), 1)
+	if err := m.CreateBucket("cap"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		capacity int
+		kept     bool
+	}{{1000, true}, {1125, true}, {1126, false}, {2000, false}} {
+		body := make([]byte, 1000, tc.capacity)
+		if _, err := m.PutObject("cap", "k", nil, newOwnedBody(body), int64(len(body)), nil); err != nil {
+			t.Fatal(err)
+		}
+		stored := m.buckets["cap"].objects["k"].cur.body
+		if kept := &stored[0] == &body[0]; kept != tc.kept || len(stored) != len(body) {
+			t.Errorf("capacity %d: kept %v (%d bytes, capacity %d), want kept %v", tc.capacity, kept, len(stored), cap(stored), tc.kept)
+		}
+	}
+}
