@@ -24,6 +24,13 @@ type Spec struct {
 // ObjectStore is where delivered objects go: the built-in S3, or an
 // external S3-compatible store.
 type ObjectStore interface {
+	// PutObject writes body under bucket/key. body is handed over: the
+	// store may keep it without copying it (the built-in S3 keeps it as the
+	// object's content), so the caller never changes it afterwards, whether
+	// the put succeeded or not; a retry passes the same bytes again. The
+	// pipeline keeps to this: a batch's bytes (its records, or what
+	// compression or format conversion made of them) are not written to
+	// once the batch is cut.
 	PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error
 }
 

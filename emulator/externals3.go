@@ -37,6 +37,8 @@ func (e *ExternalS3) GetObject(ctx context.Context, bucket, key string) ([]byte,
 // builtinStore writes to the built-in S3 through Go, not over HTTP.
 type builtinStore struct{ s3 *s3fake.S3 }
 
+// PutObject stores body as the object's content, without copying it (the
+// ObjectStore contract: the pipeline never changes a body it handed over).
 func (b builtinStore) PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error {
 	return b.s3.PutObject(ctx, bucket, key, body, s3fake.ObjectMeta{ContentType: meta.ContentType, ContentEncoding: meta.ContentEncoding})
 }

@@ -30,13 +30,15 @@
 //   - the on-disk backend is made safe for concurrent reads and writes, and
 //     keeps a checksum of every object that it verifies on every read: a
 //     damaged object answers InternalError (the Go API [ErrCorruptObject])
-//     and is never served (see boltGuard).
+//     and is never served (see boltGuard);
+//   - in memory, an object's MD5 (its ETag) is computed when something
+//     first asks for it, not as the object is stored, and the body given
+//     to [S3.PutObject] is kept, not copied (see memBackend).
 //
 // Objects live in memory, or in a bbolt file when [Options.DataDir] is set.
 package s3fake
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -54,7 +56,6 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3bolt"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
@@ -110,7 +111,8 @@ type ObjectMeta struct {
 // concurrent use.
 type S3 struct {
 	backend gofakes3.Backend
-	db      *bolt.DB // nil when in memory
+	mem     *memBackend // the store when in memory, else nil
+	db      *bolt.DB    // nil when in memory
 	cors    *corsStore
 	handler http.Handler
 	log     *slog.Logger
@@ -128,7 +130,8 @@ func New(opts Options) (*S3, error) {
 
 	s := &S3{log: logger}
 	if opts.DataDir == "" {
-		s.backend = wrapBackend(s3mem.New())
+		s.mem = newMemBackend(gofakes3.DefaultTimeSource(), uint64(time.Now().UnixNano()))
+		s.backend = wrapBackend(s.mem)
 	} else {
 		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("s3fake: create data dir: %w", err)
@@ -209,6 +212,9 @@ func (s *S3) CreateBucket(ctx context.Context, bucket string) error {
 
 // PutObject stores body under bucket/key, replacing any existing object. It
 // returns an error wrapping ErrNoSuchBucket if the bucket does not exist.
+//
+// PutObject may keep body as the object's content, in memory, without
+// copying it: the caller must not change body after the call.
 func (s *S3) PutObject(ctx context.Context, bucket, key string, body []byte, meta ObjectMeta) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -228,7 +234,7 @@ func (s *S3) PutObject(ctx context.Context, bucket, key string, body []byte, met
 	if meta.ContentEncoding != "" {
 		m["Content-Encoding"] = meta.ContentEncoding
 	}
-	_, err := s.backend.PutObject(bucket, key, m, bytes.NewReader(body), int64(len(body)), nil)
+	_, err := s.backend.PutObject(bucket, key, m, newOwnedBody(body), int64(len(body)), nil)
 	if err != nil {
 		return fmt.Errorf("s3fake: put object %q in bucket %q: %w", key, bucket, translateError(err))
 	}
@@ -243,7 +249,7 @@ func (s *S3) GetObject(ctx context.Context, bucket, key string) ([]byte, ObjectM
 	if err := ctx.Err(); err != nil {
 		return nil, ObjectMeta{}, err
 	}
-	obj, err := s.backend.GetObject(bucket, key, nil)
+	obj, err := s.getObject(bucket, key)
 	if err != nil {
 		return nil, ObjectMeta{}, fmt.Errorf("s3fake: get object %q in bucket %q: %w", key, bucket, translateError(err))
 	}
@@ -260,6 +266,15 @@ func (s *S3) GetObject(ctx context.Context, bucket, key string) ([]byte, ObjectM
 		ContentEncoding: obj.Metadata["Content-Encoding"],
 	}
 	return body, meta, nil
+}
+
+// getObject is bucket/key's current object for the Go API, which answers
+// no ETag: in memory its MD5 is not computed.
+func (s *S3) getObject(bucket, key string) (*gofakes3.Object, error) {
+	if s.mem != nil {
+		return s.mem.getObject(bucket, key, nil, false)
+	}
+	return s.backend.GetObject(bucket, key, nil)
 }
 
 // translateError maps gofakes3 "not found" errors to the package sentinels.
