@@ -353,11 +353,13 @@ func (d *scanner) records(recs []putEntry, arena *[]byte) []putEntry {
 			return nil
 		}
 		var f fields
-		d.object(func(name []byte) {
-			if !d.member(name, &f, arena) {
-				d.ok = false
-			}
-		})
+		if !d.compactRecord(&f, arena) {
+			d.object(func(name []byte) {
+				if !d.member(name, &f, arena) {
+					d.ok = false
+				}
+			})
+		}
 		if !f.complete() {
 			d.ok = false
 			return nil
@@ -370,6 +372,37 @@ func (d *scanner) records(recs []putEntry, arena *[]byte) []putEntry {
 		break
 	}
 	return recs
+}
+
+// Member names of a record as the AWS SDKs write it, without white
+// space: Data, then PartitionKey.
+var (
+	dataMember = []byte(`{"Data":`)
+	keyMember  = []byte(`,"PartitionKey":`)
+)
+
+// compactRecord reads a record written as the SDKs write it,
+// {"Data":"…","PartitionKey":"…"}, through member without reading the
+// member names one by one. For any other record (white space, another
+// order, ExplicitHashKey, a value member declines) it reports false and
+// leaves the scanner and the arena as they were, for object.
+func (d *scanner) compactRecord(f *fields, arena *[]byte) bool {
+	i, used := d.i, len(*arena)
+	if bytes.HasPrefix(d.b[d.i:], dataMember) {
+		d.i += len(dataMember)
+		d.member([]byte("Data"), f, arena)
+		if d.ok && bytes.HasPrefix(d.b[d.i:], keyMember) {
+			d.i += len(keyMember)
+			d.member([]byte("PartitionKey"), f, arena)
+			if d.ok && d.i < len(d.b) && d.b[d.i] == '}' {
+				d.i++
+				return true
+			}
+		}
+	}
+	d.i, d.ok, *arena = i, true, (*arena)[:used]
+	*f = fields{}
+	return false
 }
 
 // putRecordsOut is PutRecords' answer. It writes its own JSON, the same

@@ -98,6 +98,9 @@ func TestFastPutMatchesGenericPath(t *testing.T) {
 		{"PutRecord", `{"StreamName":"s","Data":"` + b64("one") + `","PartitionKey":"k"}`, true},
 		{"PutRecord", `{"StreamName":"s","Data":"eA==","PartitionKey":"k","ExplicitHashKey":"12","SequenceNumberForOrdering":"49"}`, true},
 		{"PutRecord", `{"Data":"eA==","PartitionKey":"k"}`, true},
+		// Records in the SDKs' compact form and next to it (compactRecord
+		// reads the first, object the others).
+		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k"},{"Data":"eA==","ExplicitHashKey":"1","PartitionKey":"k"},{"PartitionKey":"k","Data":"eA=="},{"Data":"eA==" ,"PartitionKey":"k"},{"Data":"eA==","PartitionKey":"k" }]}`, true},
 
 		// Valid bodies it leaves to the generic path.
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"\u006b"}]}`, false},
@@ -139,6 +142,9 @@ func TestFastPutMatchesGenericPath(t *testing.T) {
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k","ExplicitHashKey":"-1"}]}`, false},
 		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k","ExplicitHashKey":"` + strings.Repeat("9", 40) + `"}]}`, false},
 		{"PutRecords", `{"StreamName":"s","Records":[null]}`, false},
+		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k","Data":"eA=="}]}`, false},
+		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k","PartitionKey":"k"}]}`, false},
+		{"PutRecords", `{"StreamName":"s","Records":[{"Data":"eA==","PartitionKey":"k"},{"Data":"eA==","PartitionKey":"k"]}`, false},
 		{"PutRecords", `{"StreamName":"s","Records":{}}`, false},
 		{"PutRecords", `{"StreamName":"","Records":[{"Data":"eA==","PartitionKey":"k"}]}`, false},
 		{"PutRecords", `{"StreamName":"a/b","Records":[{"Data":"eA==","PartitionKey":"k"}]}`, false},
