@@ -487,19 +487,12 @@ func (m *memBackend) removeVersion(b *memBucket, key string, id gofakes3.Version
 }
 
 // DeleteMulti deletes each key as DeleteObject does.
-func (m *memBackend) DeleteMulti(bucket string, keys ...string) (result gofakes3.MultiDeleteResult, err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b := m.buckets[bucket]
-	if b == nil {
-		return result, gofakes3.BucketNotFound(bucket)
+func (m *memBackend) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	objects := make([]gofakes3.ObjectID, len(keys))
+	for i, key := range keys {
+		objects[i] = gofakes3.ObjectID{Key: key}
 	}
-	now := m.clock.Now()
-	for _, key := range keys {
-		m.remove(b, key, now)
-		result.Deleted = append(result.Deleted, gofakes3.ObjectID{Key: key})
-	}
-	return result, nil
+	return m.DeleteMultiVersions(bucket, objects...)
 }
 
 // DeleteMultiVersions deletes each object: the version named, or as

@@ -3,10 +3,9 @@ package base64x
 import (
 	"bytes"
 	"encoding/base64"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 func TestDecode(t *testing.T) {
@@ -118,21 +117,7 @@ func TestVectorBlocks(t *testing.T) {
 // TestGeneratedCodeIsCurrent checks that base64x_amd64.s is what gen.go
 // writes.
 func TestGeneratedCodeIsCurrent(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "base64x_amd64.s")
-	if b, err := exec.Command("go", "run", "gen.go", "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("go run gen.go: %v\n%s", err, b)
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("base64x_amd64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("base64x_amd64.s is not what gen.go writes: run go generate ./internal/base64x")
-	}
+	testtool.CheckGenerated(t, "gen.go", "base64x_amd64.s")
 }
 
 // BenchmarkDecode decodes a record of 100 bytes, as the benches put them.

@@ -1,14 +1,12 @@
 package md5x
 
 import (
-	"bytes"
 	"crypto/md5"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // check compares Sums with crypto/md5 over msgs.
@@ -85,23 +83,7 @@ func TestVector(t *testing.T) {
 
 // TestGeneratedCodeIsCurrent checks that md5x_amd64.s is what gen.go
 // writes.
-func TestGeneratedCodeIsCurrent(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "md5x_amd64.s")
-	if b, err := exec.Command("go", "run", "gen.go", "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("go run gen.go: %v\n%s", err, b)
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("md5x_amd64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("md5x_amd64.s is not what gen.go writes: run go generate ./internal/md5x")
-	}
-}
+func TestGeneratedCodeIsCurrent(t *testing.T) { testtool.CheckGenerated(t, "gen.go", "md5x_amd64.s") }
 
 func BenchmarkSums(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 6))
