@@ -140,8 +140,8 @@ func (w *objectResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseW
 // (see encryption and checksums). For GET and HEAD it removes empty
 // metadata values (tombstones, see replacingBackend) and the stored
 // X-Amz-Copy-Source; it removes the full-object checksums on partial
-// content, which SDKs would otherwise validate against the partial body,
-// and when the request did not ask for them (x-amz-checksum-mode), as S3
+// content and on 304 Not Modified, which SDKs would otherwise validate
+// against the partial or empty body, and when the request did not ask for them (x-amz-checksum-mode), as S3
 // does, and otherwise answers their type; on success it defaults the
 // Content-Type, and answers the object's encryption.
 func (w *objectResponseWriter) fix(status int) {
@@ -163,7 +163,7 @@ func (w *objectResponseWriter) fix(status int) {
 		}
 	}
 	h.Del(hdrCopySource)
-	if status == http.StatusPartialContent || !w.checksums {
+	if status == http.StatusPartialContent || status == http.StatusNotModified || !w.checksums {
 		for name := range checksumAlgorithms {
 			h.Del(name)
 		}
