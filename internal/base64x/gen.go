@@ -33,15 +33,7 @@ func main() {
 	for v, c := range []byte(alphabet) {
 		values[c] = byte(v)
 	}
-	for i := 0; i < 128; i += 8 {
-		var q uint64
-		for k := range 8 {
-			q |= uint64(values[i+k]) << (8 * k)
-		}
-		p("DATA values<>+%d(SB)/8, $0x%016x", i, q)
-	}
-	p("GLOBL values<>(SB), RODATA|NOPTR, $128")
-	p("")
+	table(p, "values", values[:])
 	// pack: after the multiply-adds, the dword of each quantum holds its 24
 	// bits, the first output byte in bits 16-23; pack picks the 48 output
 	// bytes, 3 a dword, most significant first.
@@ -49,15 +41,7 @@ func main() {
 	for j := range 48 {
 		pack[j] = byte(4*(j/3) + 2 - j%3)
 	}
-	for i := 0; i < 64; i += 8 {
-		var q uint64
-		for k := range 8 {
-			q |= uint64(pack[i+k]) << (8 * k)
-		}
-		p("DATA pack<>+%d(SB)/8, $0x%016x", i, q)
-	}
-	p("GLOBL pack<>(SB), RODATA|NOPTR, $64")
-	p("")
+	table(p, "pack", pack[:])
 	p("// func blocks(dst, src *byte, n int) bool")
 	p("TEXT ·blocks(SB), NOSPLIT, $0-25")
 	for _, l := range []string{
@@ -110,4 +94,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// table writes the read-only table name holding b (a multiple of 8 bytes),
+// 8 bytes a DATA line.
+func table(p func(string, ...any), name string, b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		var q uint64
+		for k := range 8 {
+			q |= uint64(b[i+k]) << (8 * k)
+		}
+		p("DATA %s<>+%d(SB)/8, $0x%016x", name, i, q)
+	}
+	p("GLOBL %s<>(SB), RODATA|NOPTR, $%d", name, len(b))
+	p("")
 }
