@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/firehose-local/firehose-local/emulator/emulatortest"
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // Both sides from the shell: `firehose-local receiver` prints what a
@@ -106,27 +106,7 @@ func startReceiverBinary(t *testing.T, env []string, args ...string) *receiverPr
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	next := func() string {
-		t.Helper()
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("the receiver exited: %s", stderr.String())
-			}
-			return l
-		case <-time.After(20 * time.Second):
-			t.Fatal("no line from the receiver")
-		}
-		return ""
-	}
+	next := testtool.Lines(t, stdout, "the receiver", stderr, 20*time.Second)
 	const prefix = "firehose-local receiver listening on "
 	first := next()
 	if !strings.HasPrefix(first, prefix) {

@@ -235,36 +235,8 @@ func TestKinesisSubscribeToShard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RegisterStreamConsumer: %v", err)
 	}
-	tr := &http.Transport{Protocols: new(http.Protocols)}
-	tr.Protocols.SetUnencryptedHTTP2(true)
-	defer tr.CloseIdleConnections()
-	cfg := env.AWS.Copy()
-	cfg.HTTPClient = &http.Client{Transport: tr}
-	client := kinesis.NewFromConfig(cfg)
-	sub, err := client.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN, ShardId: aws.String("shardId-000000000000"),
-		StartingPosition: &ktypes.StartingPosition{Type: ktypes.ShardIteratorTypeLatest}})
-	if err != nil {
-		t.Fatalf("SubscribeToShard: %v", err)
-	}
-	es := sub.GetStream()
-	defer es.Close()
-	next := func() *ktypes.SubscribeToShardEvent {
-		t.Helper()
-		select {
-		case ev, ok := <-es.Events():
-			if !ok {
-				t.Fatalf("the event stream ended: %v", es.Err())
-			}
-			e, ok := ev.(*ktypes.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
-			if !ok {
-				t.Fatalf("event %T", ev)
-			}
-			return &e.Value
-		case <-time.After(10 * time.Second):
-			t.Fatal("no event within 10 s")
-		}
-		return nil
-	}
+	next := shardEvents(t, h2KinesisClient(t, env, 0), &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
+		ShardId: aws.String("shardId-000000000000"), StartingPosition: &ktypes.StartingPosition{Type: ktypes.ShardIteratorTypeLatest}})
 	next() // the first event: nothing yet
 	if _, err := env.Kinesis.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("fan"), Data: []byte("fanned"), PartitionKey: aws.String("k")}); err != nil {
 		t.Fatal(err)
@@ -298,38 +270,10 @@ func TestKinesisSubscribeToShardRateAndIdleEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &http.Transport{Protocols: new(http.Protocols)}
-	tr.Protocols.SetUnencryptedHTTP2(true)
-	defer tr.CloseIdleConnections()
-	cfg := env.AWS.Copy()
-	cfg.HTTPClient = &http.Client{Transport: tr}
-	cfg.RetryMaxAttempts = 1
-	client := kinesis.NewFromConfig(cfg)
+	client := h2KinesisClient(t, env, 1)
 	in := &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN, ShardId: aws.String("shardId-000000000000"),
 		StartingPosition: &ktypes.StartingPosition{Type: ktypes.ShardIteratorTypeTrimHorizon}}
-	sub, err := client.SubscribeToShard(ctx, in)
-	if err != nil {
-		t.Fatalf("SubscribeToShard: %v", err)
-	}
-	es := sub.GetStream()
-	defer es.Close()
-	next := func() ktypes.SubscribeToShardEvent {
-		t.Helper()
-		select {
-		case ev, ok := <-es.Events():
-			if !ok {
-				t.Fatalf("the event stream ended: %v", es.Err())
-			}
-			e, ok := ev.(*ktypes.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
-			if !ok {
-				t.Fatalf("event %T", ev)
-			}
-			return e.Value
-		case <-time.After(10 * time.Second):
-			t.Fatal("no event within 10 s")
-		}
-		return ktypes.SubscribeToShardEvent{}
-	}
+	next := shardEvents(t, client, in)
 	if ev := next(); len(ev.Records) != 1 {
 		t.Fatalf("first event: %+v", ev)
 	}
@@ -487,5 +431,50 @@ func TestKinesisSubscribeToShardCBOR(t *testing.T) {
 	if !bytes.Equal(r.Data, []byte{0, 0xfe, 'x'}) || r.PartitionKey != "pk" || r.SequenceNumber != aws.ToString(put.SequenceNumber) ||
 		time.Since(time.UnixMilli(ms)).Abs() > time.Minute {
 		t.Fatalf("record %+v (arrival %d ms)", r, ms)
+	}
+}
+
+// h2KinesisClient is a Kinesis client speaking HTTP/2 without TLS, as
+// SubscribeToShard needs (attempts: its RetryMaxAttempts, 0 for the
+// SDK's default).
+func h2KinesisClient(t *testing.T, env *emulatortest.Env, attempts int) *kinesis.Client {
+	t.Helper()
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	t.Cleanup(tr.CloseIdleConnections)
+	cfg := env.AWS.Copy()
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	if attempts > 0 {
+		cfg.RetryMaxAttempts = attempts
+	}
+	return kinesis.NewFromConfig(cfg)
+}
+
+// shardEvents subscribes to a shard and returns a function that waits up to
+// 10 s for the next event; the subscription ends with the test.
+func shardEvents(t *testing.T, client *kinesis.Client, in *kinesis.SubscribeToShardInput) func() ktypes.SubscribeToShardEvent {
+	t.Helper()
+	sub, err := client.SubscribeToShard(context.Background(), in)
+	if err != nil {
+		t.Fatalf("SubscribeToShard: %v", err)
+	}
+	es := sub.GetStream()
+	t.Cleanup(func() { es.Close() })
+	return func() ktypes.SubscribeToShardEvent {
+		t.Helper()
+		select {
+		case ev, ok := <-es.Events():
+			if !ok {
+				t.Fatalf("the event stream ended: %v", es.Err())
+			}
+			e, ok := ev.(*ktypes.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
+			if !ok {
+				t.Fatalf("event %T", ev)
+			}
+			return e.Value
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event within 10 s")
+		}
+		return ktypes.SubscribeToShardEvent{}
 	}
 }

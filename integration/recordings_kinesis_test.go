@@ -591,12 +591,7 @@ func TestRecordedKinesisCBORTimestamps(t *testing.T) {
 func subscribeRecorded(t *testing.T, env *emulatortest.Env, consumerARN string, pos *ktypes.StartingPosition, put func(), n int) []ktypes.SubscribeToShardEvent {
 	t.Helper()
 	ctx := context.Background()
-	tr := &http.Transport{Protocols: new(http.Protocols)}
-	tr.Protocols.SetUnencryptedHTTP2(true)
-	defer tr.CloseIdleConnections()
-	cfg := env.AWS.Copy()
-	cfg.HTTPClient = &http.Client{Transport: tr}
-	sub, err := kinesis.NewFromConfig(cfg).SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: aws.String(consumerARN),
+	sub, err := h2KinesisClient(t, env, 0).SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: aws.String(consumerARN),
 		ShardId: aws.String("shardId-000000000000"), StartingPosition: pos})
 	if err != nil {
 		t.Fatalf("SubscribeToShard: %v", err)

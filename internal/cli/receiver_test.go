@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firehose-local/firehose-local/internal/testtool"
 )
 
 // `firehose-local receiver --splunk --token T` is a HEC: it refuses other
@@ -24,26 +25,7 @@ func TestReceiverCommandSplunk(t *testing.T) {
 			func(string) string { return "" }, pw, &stderr, sig)
 		pw.Close()
 	}()
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	next := func() string {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("the receiver exited: %s", stderr.String())
-			}
-			return l
-		case <-time.After(20 * time.Second):
-			t.Fatal("no line from the receiver")
-		}
-		return ""
-	}
+	next := testtool.Lines(t, pr, "the receiver", &stderr, 20*time.Second)
 	first := next()
 	url, ok := strings.CutPrefix(first, "firehose-local receiver listening on ")
 	if !ok {

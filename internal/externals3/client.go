@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
+	"github.com/firehose-local/firehose-local/protocol/sigv4"
 )
 
 // Object is what PutObject sends besides the body.
@@ -107,7 +108,7 @@ func (c *Client) request(ctx context.Context, method, bucket, key string, body [
 	u := *c.base
 	prefix := strings.TrimSuffix(u.Path, "/")
 	u.Path = prefix + "/" + bucket + "/" + key
-	u.RawPath = escapePath(prefix) + "/" + escapePath(bucket) + "/" + escapePath(key)
+	u.RawPath = sigv4.EscapePath(prefix) + "/" + sigv4.EscapePath(bucket) + "/" + sigv4.EscapePath(key)
 	u.RawQuery = ""
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
@@ -194,22 +195,4 @@ func (e *Error) ErrorFault() smithy.ErrorFault {
 		return smithy.FaultServer
 	}
 	return smithy.FaultClient
-}
-
-// escapePath percent-encodes every byte of s but the unreserved ones and
-// '/', as S3 expects keys in the path.
-func escapePath(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
 }

@@ -492,7 +492,7 @@ func canonicalURI(escaped string, s3 bool) (string, *Error) {
 	}
 	uri := strings.Join(segs, "/")
 	if !s3 {
-		uri = escapeKeepSlash(uri)
+		uri = EscapePath(uri)
 	}
 	return uri, nil
 }
@@ -568,7 +568,9 @@ func Escape(s string) string {
 	return escape(s, false)
 }
 
-func escapeKeepSlash(s string) string { return escape(s, true) }
+// EscapePath is Escape keeping '/' as it is: an S3 object's path, as the
+// canonical request has it and as a client sends it.
+func EscapePath(s string) string { return escape(s, true) }
 
 func escape(s string, keepSlash bool) string {
 	const hexDigits = "0123456789ABCDEF"
