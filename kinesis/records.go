@@ -226,7 +226,7 @@ func (r *putRequest) hashKeys() {
 		}
 	}
 	if cap(r.sums) < len(keys) {
-		r.sums = make([][md5.Size]byte, len(keys), max(len(keys), maxPutRecords))
+		r.sums = make([][md5.Size]byte, len(keys))
 	}
 	sums := r.sums[:len(keys)]
 	md5x.Sums(keys, sums)
