@@ -88,15 +88,25 @@ func (d *scanner) expect(c byte) {
 
 // str reads a string of printable ASCII without escapes and returns its
 // bytes within the body.
+// It finds the closing quote in the same pass (partition keys are short:
+// a call of bytes.IndexByte costs more than the loop).
 func (d *scanner) str() []byte {
-	v := d.raw()
-	for _, c := range v {
+	if !d.ok || !d.next('"') {
+		d.ok = false
+		return nil
+	}
+	start := d.i
+	for i, c := range d.b[start:] {
+		if c == '"' {
+			d.i = start + i + 1
+			return d.b[start : start+i]
+		}
 		if c < 0x20 || c > 0x7e || c == '\\' {
-			d.ok = false
-			return nil
+			break
 		}
 	}
-	return v
+	d.ok = false
+	return nil
 }
 
 // raw reads a string up to the next quote without looking at its bytes
@@ -364,7 +374,13 @@ func (d *scanner) records(recs []putEntry, arena *[]byte) []putEntry {
 			d.ok = false
 			return nil
 		}
-		recs = append(recs, f.entry())
+		if f.hasHash {
+			recs = append(recs, f.entry())
+		} else {
+			// The common record, built in place (newEntry's result would
+			// be copied twice).
+			recs = append(recs, putEntry{key: f.key, data: f.data})
+		}
 		if d.next(',') {
 			continue
 		}

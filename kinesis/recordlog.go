@@ -1,6 +1,10 @@
 package kinesis
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/firehose-local/firehose-local/internal/prefault"
+)
 
 // A shard keeps its records for the retention period: up to a day of
 // whatever producers put, millions of records. Kept as Go values with
@@ -25,6 +29,14 @@ const (
 	slotBlock = 4096 // slots per block: 128 KiB
 	chunkMin  = 4 << 10
 	chunkMax  = 1 << 20
+)
+
+// Full-size chunks and blocks, the only kind a busy shard allocates, come
+// with their pages mapped (see package prefault): shared by every shard,
+// kept ready two at a time once a shard first needs one.
+var (
+	chunks = prefault.New[byte](chunkMax, 2)
+	blocks = prefault.New[slot](slotBlock, 2)
 )
 
 // slot is one record's place in its shard's log.
@@ -95,11 +107,17 @@ func (l *recordLog) add(counter uint64, arrival int64, key, data []byte, kms boo
 		if nc > 0 {
 			size = min(chunkMax, 2*cap(l.chunks[nc-1]))
 		}
+		var c []byte
+		if size == chunkMax && need <= chunkMax {
+			c = chunks.Get()
+		} else {
+			c = make([]byte, 0, max(size, need))
+		}
 		if nc > 0 && len(l.chunks[nc-1]) == 0 {
 			// An empty chunk too small for this record: replace it.
-			l.chunks[nc-1] = make([]byte, 0, max(size, need))
+			l.chunks[nc-1] = c
 		} else {
-			l.chunks = append(l.chunks, make([]byte, 0, max(size, need)))
+			l.chunks = append(l.chunks, c)
 			nc++
 		}
 	}
@@ -112,7 +130,12 @@ func (l *recordLog) add(counter uint64, arrival int64, key, data []byte, kms boo
 		size: uint32(len(data)), keyLen: uint16(len(key)), kms: kms}
 	nb := len(l.blocks)
 	if nb == 0 || len(l.blocks[nb-1]) == slotBlock {
-		l.blocks = append(l.blocks, make([]slot, 0, 64))
+		// A shard that filled a block starts the next one full-size.
+		if nb == 0 {
+			l.blocks = append(l.blocks, make([]slot, 0, 64))
+		} else {
+			l.blocks = append(l.blocks, blocks.Get())
+		}
 		nb++
 	}
 	b := &l.blocks[nb-1]

@@ -1,0 +1,88 @@
+// Package prefault hands out large pointer-free buffers whose memory is
+// already mapped.
+//
+// A store that keeps what it is given (a Kinesis shard's records, kept for
+// the retention period) grows its heap without end, so each buffer it
+// allocates is fresh memory from the kernel, and the first write to each
+// of its pages is a page fault: on the virtual machines the project runs
+// on, about 1.5 µs a 4 KiB page, a third of a PutRecords call's time in
+// the shard log. A Pantry moves that cost off the request: a short-lived
+// goroutine allocates the next buffers and writes a byte of each page,
+// while the request path takes one that is ready, or allocates as before
+// when none is.
+//
+// The work is the same; it runs on a core the request is not using, so a
+// producer waiting for its answer does not wait for it.
+package prefault
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// pageSize is the smallest page size of the platforms the project builds
+// for: touching one element every pageSize bytes maps every page.
+const pageSize = 4096
+
+// A Pantry keeps up to keep buffers of cap size elements ready. T must not
+// contain pointers (the buffers are written to before they are handed
+// out). Its methods are safe for concurrent use; the zero Pantry is not
+// usable: make one with New.
+type Pantry[T any] struct {
+	size    int
+	ready   chan []T
+	filling atomic.Bool
+}
+
+// New returns a Pantry of buffers of cap size that keeps up to keep of
+// them ready. It makes none until the first Get.
+func New[T any](size, keep int) *Pantry[T] {
+	return &Pantry[T]{size: size, ready: make(chan []T, keep)}
+}
+
+// Get returns a buffer of len 0 and cap the pantry's size: a ready one if
+// there is one, otherwise a new one. Either way it starts making the next
+// ones.
+func (p *Pantry[T]) Get() []T {
+	var b []T
+	select {
+	case b = <-p.ready:
+	default:
+		b = make([]T, 0, p.size)
+	}
+	p.refill()
+	return b
+}
+
+// refill starts one goroutine, unless one is running, that makes buffers
+// until keep are ready.
+func (p *Pantry[T]) refill() {
+	if len(p.ready) == cap(p.ready) || !p.filling.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer p.filling.Store(false)
+		for len(p.ready) < cap(p.ready) {
+			b := make([]T, p.size)
+			touch(b)
+			select {
+			case p.ready <- b[:0]:
+			default:
+				return
+			}
+		}
+	}()
+}
+
+// touch writes an element of every page of b. The writes cannot be left
+// out: b escapes to the channel.
+func touch[T any](b []T) {
+	var zero T
+	step := max(1, pageSize/int(unsafe.Sizeof(zero)))
+	for i := 0; i < len(b); i += step {
+		b[i] = zero
+	}
+	if len(b) > 0 {
+		b[len(b)-1] = zero
+	}
+}
