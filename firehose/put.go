@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/firehose-local/firehose-local/delivery"
@@ -81,8 +82,30 @@ func (s *Service) putOneSeq(st *stream, data []byte, seq uint64) *awsjson.Error 
 	return nil
 }
 
+// batchScratch is PutRecordBatch's working memory, reused: the decoded
+// records are copied where they are kept (the pipeline's buffers, the
+// write-ahead log) before putRecordBatch returns.
+type batchScratch struct {
+	protocol.BatchBuffers
+	results []error
+}
+
+var batchScratches = sync.Pool{New: func() any { return new(batchScratch) }}
+
+// maxPooledBatch bounds the buffers kept for reuse (a batch of 500
+// 100-byte records takes 60 KiB).
+const maxPooledBatch = 1 << 20
+
 func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Error) {
-	name, records, err := protocol.DecodePutRecordBatch(body)
+	sc := batchScratches.Get().(*batchScratch)
+	defer func() {
+		sc.Reset()
+		clear(sc.results)
+		if sc.Size() <= maxPooledBatch {
+			batchScratches.Put(sc)
+		}
+	}()
+	name, records, err := protocol.DecodePutRecordBatchInto(body, &sc.BatchBuffers)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +118,10 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 		st.pipe.Metrics().Throttled.Add(int64(len(records)))
 		return nil, drainError()
 	}
-	results := make([]error, len(records))
+	if cap(sc.results) < len(records) {
+		sc.results = make([]error, protocol.MaxBatchRecords)
+	}
+	results := sc.results[:len(records)]
 	// Record i's RecordId has sequence number base+i: the pipeline tracks
 	// it by that number (record lineage).
 	base := s.ids.reserve(len(records))
@@ -111,19 +137,23 @@ func (s *Service) putRecordBatch(region string, body []byte) (any, *awsjson.Erro
 			bytes += int64(len(records[i]))
 		}
 	}
-	// Accepted records' RecordIds are written with the answer (ids, base).
+	// Accepted records' RecordIds are written with the answer (ids, base);
+	// entries are stored only when a record was refused.
 	out := &putRecordBatchOutput{PutRecordBatchOutput: protocol.PutRecordBatchOutput{
-		FailedPutCount:   len(records) - int(n),
-		Encrypted:        encrypted,
-		RequestResponses: make([]protocol.PutRecordBatchResponseEntry, len(records)),
-	}, ids: s.ids, base: base}
+		FailedPutCount: len(records) - int(n),
+		Encrypted:      encrypted,
+	}, ids: s.ids, base: base, accepted: len(records)}
 	var throttled int64
-	for i, r := range results {
-		e := &out.RequestResponses[i]
-		if r != nil {
-			e.ErrorCode, e.ErrorMessage = putErrorText(r)
-			if r == delivery.ErrSlowDown {
-				throttled++
+	if n < int64(len(records)) {
+		out.accepted = 0
+		out.RequestResponses = make([]protocol.PutRecordBatchResponseEntry, len(records))
+		for i, r := range results {
+			e := &out.RequestResponses[i]
+			if r != nil {
+				e.ErrorCode, e.ErrorMessage = putErrorText(r)
+				if r == delivery.ErrSlowDown {
+					throttled++
+				}
 			}
 		}
 	}
@@ -163,6 +193,9 @@ type putRecordBatchOutput struct {
 	protocol.PutRecordBatchOutput
 	ids  *recordIDs
 	base uint64
+	// accepted, with RequestResponses nil, is the number of records, all
+	// accepted: their entries are written from ids alone.
+	accepted int
 }
 
 // MarshalJSON is AppendJSON, for encoding/json.
@@ -178,6 +211,16 @@ func (o *putRecordBatchOutput) AppendJSON(b []byte) []byte {
 	b = append(b, `,"Encrypted":`...)
 	b = strconv.AppendBool(b, o.Encrypted)
 	b = append(b, `,"RequestResponses":`...)
+	if o.RequestResponses == nil && o.accepted > 0 && o.ids != nil {
+		b = append(b, '[')
+		for i := range o.accepted {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = o.appendID(b, i)
+		}
+		return append(b, "]}"...)
+	}
 	if o.RequestResponses == nil {
 		return append(b, "null}"...)
 	}
@@ -186,13 +229,11 @@ func (o *putRecordBatchOutput) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, '{')
 		if o.ids != nil && e.ErrorCode == "" {
-			var suffix [12]byte
-			o.ids.suffix(&suffix, o.base+uint64(i))
-			b = append(append(append(append(b, `"RecordId":"`...), o.ids.prefix...), suffix[:]...), '"', '}')
+			b = o.appendID(b, i)
 			continue
 		}
+		b = append(b, '{')
 		sep := false
 		for _, f := range [...]struct{ name, val string }{{`"RecordId":"`, e.RecordId}, {`"ErrorCode":"`, e.ErrorCode}, {`"ErrorMessage":"`, e.ErrorMessage}} {
 			if f.val == "" {
@@ -207,6 +248,13 @@ func (o *putRecordBatchOutput) AppendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
+}
+
+// appendID appends entry i of an accepted record: {"RecordId":"…"}.
+func (o *putRecordBatchOutput) appendID(b []byte, i int) []byte {
+	var suffix [12]byte
+	o.ids.suffix(&suffix, o.base+uint64(i))
+	return append(append(append(append(b, `{"RecordId":"`...), o.ids.prefix...), suffix[:]...), '"', '}')
 }
 
 // recordIDLen is the length of a RecordId, as AWS's.

@@ -59,6 +59,20 @@ func TestRecordIDSequenceNumbers(t *testing.T) {
 	if got, err := json.Marshal(out); err != nil || string(got) != string(want) {
 		t.Fatalf("encoding/json: %v\n%s\nwant:\n%s", err, got, want)
 	}
+	// A batch accepted whole stores no entries: they are written from the
+	// ids alone.
+	all := &putRecordBatchOutput{ids: ids, base: base, accepted: 3}
+	wantAll, err := json.Marshal(protocol.PutRecordBatchOutput{
+		RequestResponses: []protocol.PutRecordBatchResponseEntry{{RecordId: ids.id(base)}, {RecordId: ids.id(base + 1)}, {RecordId: ids.id(base + 2)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := all.AppendJSON(nil); string(got) != string(wantAll) {
+		t.Fatalf("AppendJSON, all accepted:\n%s\nwant:\n%s", got, wantAll)
+	}
+	if got, err := json.Marshal(all); err != nil || string(got) != string(wantAll) {
+		t.Fatalf("encoding/json, all accepted: %v\n%s\nwant:\n%s", err, got, wantAll)
+	}
 	var parsed protocol.PutRecordBatchOutput
 	if err := json.Unmarshal(out.AppendJSON(nil), &parsed); err != nil {
 		t.Fatal(err)

@@ -108,6 +108,37 @@ func DecodePutRecord(body []byte) (stream string, data []byte, err *awsjson.Erro
 // DecodePutRecordBatch decodes and validates a PutRecordBatch body,
 // including the 4 MiB limit on the batch. The records share one buffer.
 func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *awsjson.Error) {
+	return DecodePutRecordBatchInto(body, nil)
+}
+
+// BatchBuffers are the buffers a decoded PutRecordBatch's records live in:
+// the records' bytes and the list of them. A caller that keeps nothing of
+// the records once it is done with them reuses the buffers for the next
+// batch (Reset first), instead of allocating and zeroing them each time.
+// The zero value is ready to use.
+type BatchBuffers struct {
+	arena []byte
+	list  [][]byte
+}
+
+// Reset forgets the records of the last batch (the list's references to
+// them), keeping the buffers' memory.
+func (b *BatchBuffers) Reset() {
+	clear(b.list[:cap(b.list)])
+	b.list = b.list[:0]
+	b.arena = b.arena[:0]
+}
+
+// Size is the bytes the buffers hold on to.
+func (b *BatchBuffers) Size() int { return cap(b.arena) + 24*cap(b.list) }
+
+// DecodePutRecordBatchInto is DecodePutRecordBatch with the records in buf
+// (nil: new buffers), which it grows as needed. The records are valid
+// until buf is reused.
+func DecodePutRecordBatchInto(body []byte, buf *BatchBuffers) (stream string, records [][]byte, err *awsjson.Error) {
+	if buf == nil {
+		buf = new(BatchBuffers)
+	}
 	d := decoder{b: body}
 	var name nameMember
 	var recs struct {
@@ -116,8 +147,14 @@ func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *aw
 		err     typeErr
 	}
 	// Every record's base64 text is part of the body, so the decoded
-	// records of the whole batch fit in DecodedLen(len(body)) bytes.
-	arena := make([]byte, 0, base64.StdEncoding.DecodedLen(len(body)))
+	// records of the whole batch fit in DecodedLen(len(body)) bytes: the
+	// arena never moves while records are added.
+	if n := base64.StdEncoding.DecodedLen(len(body)); cap(buf.arena) < n {
+		buf.arena = make([]byte, 0, n)
+	}
+	arena := buf.arena[:0]
+	defer func() { buf.arena, buf.list = arena[:0], recs.list[:0] }()
+	recs.list = buf.list[:0]
 	d.topObject(typePutRecordBatch, func(key []byte, keyPlain bool) {
 		switch {
 		case d.keyIs(key, keyPlain, "DeliveryStreamName"):
@@ -130,7 +167,7 @@ func DecodePutRecordBatch(body []byte) (stream string, records [][]byte, err *aw
 				d.null()
 			case '[':
 				recs.present = true
-				if recs.list == nil {
+				if cap(recs.list) == 0 {
 					recs.list = make([][]byte, 0, min(len(body)/16+1, MaxBatchRecords))
 				}
 				d.array(2, func() {

@@ -291,8 +291,16 @@ func FuzzDecodePutRecordBatch(f *testing.F) {
 	}
 	f.Add([]byte(`{"deliverystreamname":"s","records":[{"data":"YQ=="}]}`))
 	f.Add([]byte(`{"DeliveryStreamName":"s","Records":[null,{"Data":"YQ=="}]}`))
+	// reused holds the buffers of every earlier body: decoding into them
+	// answers as decoding into new ones.
+	var reused BatchBuffers
 	f.Fuzz(func(t *testing.T, body []byte) {
 		stream, recs, err := DecodePutRecordBatch(body)
+		reused.Reset()
+		s2, r2, e2 := DecodePutRecordBatchInto(body, &reused)
+		if s2 != stream || !sameRecords(r2, recs) || !sameErr(e2, err) {
+			t.Fatalf("reused buffers: %q %q %v, new ones %q %q %v", s2, r2, e2, stream, recs, err)
+		}
 		doc, merr := FirehoseModel().DecodeAndValidate("PutRecordBatch", body)
 		checkAgainstModel(t, body, doc, merr, err, func(doc map[string]any) {
 			list := doc["Records"].([]any)
