@@ -45,6 +45,7 @@ type Pipeline struct {
 	mu     sync.Mutex
 	cfg    destConfig
 	parts  map[string]*partition // open destination buffers (partition.go)
+	plain  *partition            // the partition without dynamic partitioning
 	active map[string]int        // undelivered batches per partition
 	errs   map[string]*Batch     // error documents of the put or batch at hand, by type
 	found  []builtin.Key         // the keys of the record at hand (partition.go)
