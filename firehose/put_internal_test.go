@@ -48,31 +48,12 @@ func TestRecordIDSequenceNumbers(t *testing.T) {
 	refused := protocol.PutRecordBatchResponseEntry{ErrorCode: awsjson.ErrServiceUnavailable, ErrorMessage: "Slow down."}
 	out := &putRecordBatchOutput{PutRecordBatchOutput: protocol.PutRecordBatchOutput{FailedPutCount: 1,
 		RequestResponses: []protocol.PutRecordBatchResponseEntry{{}, refused, {}}}, ids: ids, base: base}
-	want, err := json.Marshal(protocol.PutRecordBatchOutput{FailedPutCount: 1,
+	checkWrites(t, "mixed", out, protocol.PutRecordBatchOutput{FailedPutCount: 1,
 		RequestResponses: []protocol.PutRecordBatchResponseEntry{{RecordId: ids.id(base)}, refused, {RecordId: ids.id(base + 2)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := out.AppendJSON(nil); string(got) != string(want) {
-		t.Fatalf("AppendJSON:\n%s\nwant:\n%s", got, want)
-	}
-	if got, err := json.Marshal(out); err != nil || string(got) != string(want) {
-		t.Fatalf("encoding/json: %v\n%s\nwant:\n%s", err, got, want)
-	}
 	// A batch accepted whole stores no entries: they are written from the
 	// ids alone.
-	all := &putRecordBatchOutput{ids: ids, base: base, accepted: 3}
-	wantAll, err := json.Marshal(protocol.PutRecordBatchOutput{
+	checkWrites(t, "all accepted", &putRecordBatchOutput{ids: ids, base: base, accepted: 3}, protocol.PutRecordBatchOutput{
 		RequestResponses: []protocol.PutRecordBatchResponseEntry{{RecordId: ids.id(base)}, {RecordId: ids.id(base + 1)}, {RecordId: ids.id(base + 2)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := all.AppendJSON(nil); string(got) != string(wantAll) {
-		t.Fatalf("AppendJSON, all accepted:\n%s\nwant:\n%s", got, wantAll)
-	}
-	if got, err := json.Marshal(all); err != nil || string(got) != string(wantAll) {
-		t.Fatalf("encoding/json, all accepted: %v\n%s\nwant:\n%s", err, got, wantAll)
-	}
 	var parsed protocol.PutRecordBatchOutput
 	if err := json.Unmarshal(out.AppendJSON(nil), &parsed); err != nil {
 		t.Fatal(err)
@@ -107,5 +88,21 @@ func TestRecordIDSuffixMatchesEncodingBase64(t *testing.T) {
 		if want := base64.StdEncoding.EncodeToString(b[:]); string(got[:]) != want {
 			t.Errorf("seq %#x: %s, want %s", seq, got, want)
 		}
+	}
+}
+
+// checkWrites wants AppendJSON and encoding/json to write out as
+// encoding/json writes want.
+func checkWrites(t *testing.T, name string, out *putRecordBatchOutput, want protocol.PutRecordBatchOutput) {
+	t.Helper()
+	w, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.AppendJSON(nil); string(got) != string(w) {
+		t.Fatalf("%s, AppendJSON:\n%s\nwant:\n%s", name, got, w)
+	}
+	if got, err := json.Marshal(out); err != nil || string(got) != string(w) {
+		t.Fatalf("%s, encoding/json: %v\n%s\nwant:\n%s", name, err, got, w)
 	}
 }
