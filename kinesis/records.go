@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/firehose-local/firehose-local/internal/md5x"
@@ -19,15 +20,32 @@ const (
 
 // router routes records to a stream's open shards by hash key.
 type router struct {
-	st     *stream
-	lo, hi []hashKey // of each shard of st
+	st   *stream
+	open []shardRange // the open shards, by hash key: they tile the key space
+}
+
+// shardRange is an open shard's hash key range and its index.
+type shardRange struct {
+	lo, hi hashKey
+	index  int
 }
 
 func newRouter(st *stream) router {
-	r := router{st: st, lo: make([]hashKey, len(st.Shards)), hi: make([]hashKey, len(st.Shards))}
+	r := router{st: st}
 	for i, sh := range st.Shards {
-		r.lo[i], r.hi[i] = toHashKey(sh.start), toHashKey(sh.end)
+		if !sh.Closed {
+			r.open = append(r.open, shardRange{toHashKey(sh.start), toHashKey(sh.end), i})
+		}
 	}
+	slices.SortFunc(r.open, func(a, b shardRange) int {
+		if a.lo.less(b.lo) {
+			return -1
+		}
+		if b.lo.less(a.lo) {
+			return 1
+		}
+		return 0
+	})
 	return r
 }
 
@@ -37,10 +55,18 @@ func (r router) route(e *putEntry) (int, *awsjson.Error) {
 	if e.badHash {
 		return 0, invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", e.explicit)
 	}
-	for i, sh := range r.st.Shards {
-		if !sh.Closed && !e.hash.less(r.lo[i]) && !r.hi[i].less(e.hash) {
-			return i, nil
+	// The first open shard whose range ends at or after the key.
+	lo, hi := 0, len(r.open)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.open[m].hi.less(e.hash) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
+	}
+	if lo < len(r.open) && !e.hash.less(r.open[lo].lo) {
+		return r.open[lo].index, nil
 	}
 	err := awsjson.NewError(errInternal, "No open shard of stream %s holds hash key %s.", r.st.Name, e.hash.big())
 	err.Status = http.StatusInternalServerError
