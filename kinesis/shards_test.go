@@ -86,6 +86,21 @@ func TestSplitAndMerge(t *testing.T) {
 		t.Fatalf("LATEST on the closed parent: %+v", got)
 	}
 
+	// Each edge of the open shards' ranges goes to the shard that holds it
+	// (the open shards by hash key: 2, 3, 1; after the merge, 2 and 4).
+	last := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(1))
+	routes := func(want map[*big.Int]string) {
+		t.Helper()
+		for key, shard := range want {
+			out, err := e.client.PutRecord(ctx, &awskinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("a"), ExplicitHashKey: aws.String(key.String()), Data: []byte("edge")})
+			if err != nil || aws.ToString(out.ShardId) != shard {
+				t.Fatalf("hash key %s: %v %v, want %s", key, out, err, shard)
+			}
+		}
+	}
+	routes(map[*big.Int]string{new(big.Int).Sub(quarter, big.NewInt(1)): "shardId-000000000002", quarter: "shardId-000000000003",
+		new(big.Int).Sub(half, big.NewInt(1)): "shardId-000000000003", half: "shardId-000000000001", last: "shardId-000000000001"})
+
 	_, err = e.client.SplitShard(ctx, &awskinesis.SplitShardInput{StreamName: name, ShardToSplit: aws.String("shardId-000000000000"), NewStartingHashKey: aws.String("5")})
 	wantErr(t, err, "InvalidArgumentException", "Shard shardId-000000000000 in stream s under account "+account+" has already been merged or split, and thus is not eligible for merging or splitting.")
 	_, err = e.client.SplitShard(ctx, &awskinesis.SplitShardInput{StreamName: name, ShardToSplit: aws.String("shardId-000000000002"), NewStartingHashKey: aws.String("0")})
@@ -109,6 +124,7 @@ func TestSplitAndMerge(t *testing.T) {
 		aws.ToString(m.HashKeyRange.StartingHashKey) != quarter.String() || aws.ToString(m.HashKeyRange.EndingHashKey) != "340282366920938463463374607431768211455" {
 		t.Fatalf("merged %+v %+v", m, m.HashKeyRange)
 	}
+	routes(map[*big.Int]string{new(big.Int).Sub(quarter, big.NewInt(1)): "shardId-000000000002", quarter: "shardId-000000000004", last: "shardId-000000000004"})
 	s, err := e.client.DescribeStreamSummary(ctx, &awskinesis.DescribeStreamSummaryInput{StreamName: name})
 	if err != nil || aws.ToInt32(s.StreamDescriptionSummary.OpenShardCount) != 2 {
 		t.Fatalf("open shards %v %v", s, err)
