@@ -200,12 +200,20 @@ func (b *Batch) seqAt(i int) (sourceSeq, bool) {
 // error document may show them: with format conversion or an HTTP endpoint.
 func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int64, arrival time.Time) *Batch {
 	if pt.buf != nil && len(pt.buf.data)+len(r) > p.cfg.sizeLimit {
-		p.cutLocked(pt)
+		p.cutFullLocked(pt)
 	}
 	if pt.buf == nil {
 		p.startLocked(pt, arrival)
 	}
 	b := pt.buf
+	if need := len(b.data) + len(r); need > cap(b.data) {
+		// Grown as append would, but never past the size hint, which the
+		// buffer never exceeds (it is cut first): the store it is handed
+		// to copies a buffer with much spare room.
+		grown := make([]byte, len(b.data), min(max(2*cap(b.data), need), p.cfg.sizeLimit))
+		copy(grown, b.data)
+		b.data = grown
+	}
 	b.data = append(b.data, r...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
@@ -221,7 +229,7 @@ func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int6
 		b.seqs = append(b.seqs, s)
 	}
 	if len(b.data) >= p.cfg.sizeLimit {
-		p.cutLocked(pt)
+		p.cutFullLocked(pt)
 	}
 	return b
 }
@@ -233,7 +241,11 @@ func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int6
 func (p *Pipeline) startLocked(pt *partition, now time.Time) {
 	b := &Batch{cfg: p.cfg, first: now, done: make(chan struct{}), retryNow: make(chan struct{}, 1), partition: pt.id, keys: pt.keys}
 	if pt.id == "" && p.lastCut.records > 0 {
-		b.data = make([]byte, 0, min(p.lastCut.data, p.cfg.sizeLimit))
+		size := p.lastCut.data
+		if p.lastCut.full {
+			size = p.cfg.sizeLimit
+		}
+		b.data = make([]byte, 0, min(size, p.cfg.sizeLimit))
 		b.ends = make([]int, 0, p.lastCut.records)
 		b.arrivals = make([]int64, 0, p.lastCut.records)
 	}
@@ -273,7 +285,7 @@ func (p *Pipeline) cutLocked(pt *partition) {
 	}
 	p.queue = append(p.queue, pt.buf)
 	if pt.id == "" {
-		p.lastCut.data, p.lastCut.records = len(pt.buf.data), len(pt.buf.ends)
+		p.lastCut.data, p.lastCut.records, p.lastCut.full = len(pt.buf.data), len(pt.buf.ends), false
 	}
 	pt.buf = nil
 	delete(p.parts, pt.id)
@@ -282,6 +294,14 @@ func (p *Pipeline) cutLocked(pt *partition) {
 		case p.wake <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// cutFullLocked is cutLocked for a buffer cut by size.
+func (p *Pipeline) cutFullLocked(pt *partition) {
+	p.cutLocked(pt)
+	if pt.id == "" {
+		p.lastCut.full = true
 	}
 }
 

@@ -52,9 +52,13 @@ type Pipeline struct {
 	partID []byte                // its partition's ID
 	queue  []*Batch
 	// lastCut is the size of the last buffer cut without dynamic
-	// partitioning: the next one starts with that much room, so a steady
+	// partitioning, and whether it was full (cut by size): the next one
+	// starts with that much room, or all the size hint's, so a steady
 	// stream does not copy its buffer as it grows (partition.go).
-	lastCut  struct{ data, records int }
+	lastCut struct {
+		data, records int
+		full          bool
+	}
 	inflight *Batch        // the batch being delivered
 	wake     chan struct{} // signals the delivery goroutine
 	closed   bool

@@ -168,7 +168,8 @@ func (k *fakeKinesis) LastSequence(region, arn, shardID string) (string, *awsjso
 type memStore struct {
 	mu      sync.Mutex
 	objects map[string][]byte
-	down    bool // every put fails
+	down    bool     // every put fails
+	bodies  [][2]int // of every put: the body's length and capacity
 }
 
 func (m *memStore) setDown(down bool) {
@@ -184,6 +185,7 @@ func (m *memStore) PutObject(_ context.Context, bucket, key string, body []byte,
 		return errors.New("store down")
 	}
 	m.objects[bucket+"/"+key] = bytes.Clone(body)
+	m.bodies = append(m.bodies, [2]int{len(body), cap(body)})
 	return nil
 }
 
