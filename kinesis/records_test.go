@@ -44,6 +44,10 @@ func TestPutRecordsRoutesEveryKeyByMD5(t *testing.T) {
 		}
 		entries[i] = types.PutRecordsRequestEntry{PartitionKey: aws.String(string(key)), Data: []byte{byte(i)}}
 	}
+	// Each shard keeps the records routed to it, in put order: the
+	// SequenceNumber of the answer, the key and the data of the entry.
+	type kept struct{ seq, key, data string }
+	want := map[string][]kept{}
 	check := func(out *awskinesis.PutRecordsOutput, err error) {
 		t.Helper()
 		if err != nil || len(out.Records) != len(entries) {
@@ -53,12 +57,26 @@ func TestPutRecordsRoutesEveryKeyByMD5(t *testing.T) {
 			if want := shardOfKey(aws.ToString(entries[i].PartitionKey), 7); aws.ToString(rec.ShardId) != want {
 				t.Fatalf("record %d (key of %d bytes) went to %s, want %s", i, len(aws.ToString(entries[i].PartitionKey)), aws.ToString(rec.ShardId), want)
 			}
+			want[aws.ToString(rec.ShardId)] = append(want[aws.ToString(rec.ShardId)], kept{aws.ToString(rec.SequenceNumber), aws.ToString(entries[i].PartitionKey), string(entries[i].Data)})
 		}
 	}
 	check(e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: entries}))
 	// A key with a JSON escape sends the body down the generic path.
 	entries[0].PartitionKey = aws.String("tab\there")
 	check(e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: entries}))
+	if len(want) != 7 {
+		t.Fatalf("the records reached %d shards of 7", len(want))
+	}
+	for shard, w := range want {
+		out := e.get(t, e.iterator(t, "s", shard, types.ShardIteratorTypeTrimHorizon, ""), 0)
+		var got []kept
+		for _, r := range out.Records {
+			got = append(got, kept{aws.ToString(r.SequenceNumber), aws.ToString(r.PartitionKey), string(r.Data)})
+		}
+		if !slices.Equal(got, w) {
+			t.Fatalf("%s holds %d records, want %d: %v, want %v", shard, len(got), len(w), got, w)
+		}
+	}
 }
 
 func TestRoutingByMD5AndExplicitHashKey(t *testing.T) {
