@@ -30,14 +30,16 @@ func main() {
 	}
 	p("GLOBL sines<>(SB), RODATA|NOPTR, $256")
 	p("")
-	p("// func block16(m *[16][16]uint32, out *[4][16]uint32)")
+	p("// func block16(m *[16][64]byte, out *[4][16]uint32)")
 	p("TEXT ·block16(SB), NOSPLIT, $0-16")
 	p("\tMOVQ m+0(FP), SI")
 	p("\tMOVQ out+8(FP), DI")
-	// Z8..Z23: the sixteen message words, each for the sixteen lanes.
-	for j := range 16 {
-		p("\tVMOVDQU32 %d(SI), Z%d", 64*j, 8+j)
+	// Z8..Z23: the sixteen lanes' blocks, a row each; transposed, Z8+j
+	// holds word j of every lane.
+	for l := range 16 {
+		p("\tVMOVDQU32 %d(SI), Z%d", 64*l, 8+l)
 	}
+	transpose(p)
 	// Z0..Z3: a, b, c, d; Z4..Z7 their initial values.
 	for i, v := range []uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476} {
 		p("\tMOVL $0x%08x, AX", v)
@@ -81,5 +83,48 @@ func main() {
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// transpose writes the transposition of the 16x16 matrix of 32-bit words
+// in Z8..Z23 (row l: lane l's block) in place, so that Z8+j holds word j
+// of every lane, through Z0..Z7 and Z24..Z31. Go's assembler takes the
+// operands in reverse: the second source, the first, the destination.
+func transpose(p func(string, ...any)) {
+	row := func(l int) int { return 8 + l }
+	tmp := func(i int) int { // sixteen registers free before the rounds
+		if i < 8 {
+			return i
+		}
+		return 16 + i
+	}
+	// Rows 2k and 2k+1 interleaved, a 128-bit lane q at a time: T[2k]
+	// holds their words 4q and 4q+1, T[2k+1] their words 4q+2 and 4q+3.
+	for k := range 8 {
+		p("\tVPUNPCKLDQ Z%d, Z%d, Z%d", row(2*k+1), row(2*k), tmp(2*k))
+		p("\tVPUNPCKHDQ Z%d, Z%d, Z%d", row(2*k+1), row(2*k), tmp(2*k+1))
+	}
+	// Rows 4m to 4m+3: U[4m+c] holds, in lane q, their word 4q+c.
+	for m := range 4 {
+		t := 4 * m
+		p("\tVPUNPCKLQDQ Z%d, Z%d, Z%d", tmp(t+2), tmp(t), row(t))
+		p("\tVPUNPCKHQDQ Z%d, Z%d, Z%d", tmp(t+2), tmp(t), row(t+1))
+		p("\tVPUNPCKLQDQ Z%d, Z%d, Z%d", tmp(t+3), tmp(t+1), row(t+2))
+		p("\tVPUNPCKHQDQ Z%d, Z%d, Z%d", tmp(t+3), tmp(t+1), row(t+3))
+	}
+	// Word 4q+c of every lane: lane q of U[c], U[4+c], U[8+c] and U[12+c],
+	// gathered by two rounds of 128-bit shuffles into Z8+4q+c (the four
+	// registers the shuffles read).
+	for c := range 4 {
+		a, b, cc, d := row(c), row(4+c), row(8+c), row(12+c)
+		v := [4]int{tmp(4 * c), tmp(4*c + 1), tmp(4*c + 2), tmp(4*c + 3)}
+		p("\tVSHUFI32X4 $0x44, Z%d, Z%d, Z%d", b, a, v[0])            // A0 A1 B0 B1
+		p("\tVSHUFI32X4 $0xee, Z%d, Z%d, Z%d", b, a, v[1])            // A2 A3 B2 B3
+		p("\tVSHUFI32X4 $0x44, Z%d, Z%d, Z%d", d, cc, v[2])           // C0 C1 D0 D1
+		p("\tVSHUFI32X4 $0xee, Z%d, Z%d, Z%d", d, cc, v[3])           // C2 C3 D2 D3
+		p("\tVSHUFI32X4 $0x88, Z%d, Z%d, Z%d", v[2], v[0], row(c))    // A0 B0 C0 D0
+		p("\tVSHUFI32X4 $0xdd, Z%d, Z%d, Z%d", v[2], v[0], row(4+c))  // A1 B1 C1 D1
+		p("\tVSHUFI32X4 $0x88, Z%d, Z%d, Z%d", v[3], v[1], row(8+c))  // A2 B2 C2 D2
+		p("\tVSHUFI32X4 $0xdd, Z%d, Z%d, Z%d", v[3], v[1], row(12+c)) // A3 B3 C3 D3
 	}
 }

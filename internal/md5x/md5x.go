@@ -50,33 +50,25 @@ func Sums(msgs [][]byte, sums [][md5.Size]byte) {
 	}
 }
 
-// batch is up to sixteen messages of one block each, their padded blocks
-// laid out word by word: m[j][l] is word j of lane l's block.
+// batch is up to sixteen messages of one block each: m[l] is lane l's
+// padded block (the vector code transposes them).
 type batch struct {
-	m   [16][lanes]uint32
+	m   [lanes][64]byte
 	out [4][lanes]uint32
 	idx [lanes]int // the message of each lane
 	n   int
 }
 
 // add pads message i (at most MaxShort bytes) into the next lane: the
-// message, a 1 bit, zeros, and its length in bits, little-endian (word 14;
-// word 15, the length's high half, is 0).
+// message, a 1 bit, zeros, and its length in bits, little-endian, in the
+// last 8 bytes.
 func (b *batch) add(i int, m []byte) {
 	l, n := b.n, len(m)
-	full := n / 4 // whole words of the message; at most 13
-	for j := range full {
-		b.m[j][l] = binary.LittleEndian.Uint32(m[4*j:])
-	}
-	last := uint32(0x80) << (8 * (n % 4))
-	for k, c := range m[4*full:] {
-		last |= uint32(c) << (8 * k)
-	}
-	b.m[full][l] = last
-	for j := full + 1; j < 16; j++ {
-		b.m[j][l] = 0
-	}
-	b.m[14][l] = uint32(n) << 3
+	blk := &b.m[l]
+	copy(blk[:], m)
+	blk[n] = 0x80
+	clear(blk[n+1 : 56])
+	binary.LittleEndian.PutUint64(blk[56:], uint64(n)<<3)
 	b.idx[l] = i
 	b.n++
 }

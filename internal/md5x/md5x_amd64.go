@@ -9,8 +9,8 @@ import "golang.org/x/sys/cpu"
 var vector = cpu.X86.HasAVX512F
 
 // block16 runs the MD5 compression function over sixteen blocks from the
-// initial state: m[j][l] is word j of lane l's block, out[w][l] word w of
-// lane l's state after it (md5x_amd64.s, written by gen.go).
+// initial state: m[l] is lane l's block, out[w][l] word w of lane l's
+// state after it (md5x_amd64.s, written by gen.go).
 //
 //go:noescape
-func block16(m *[16][lanes]uint32, out *[4][lanes]uint32)
+func block16(m *[lanes][64]byte, out *[4][lanes]uint32)

@@ -4,4 +4,4 @@ package md5x
 
 const vector = false
 
-func block16(*[16][lanes]uint32, *[4][lanes]uint32) { panic("md5x: no vector code here") }
+func block16(*[lanes][64]byte, *[4][lanes]uint32) { panic("md5x: no vector code here") }
