@@ -169,11 +169,12 @@ func (p *Pipeline) routeLocked(r, raw []byte, m *KinesisMeta, ms int64, lambdaKe
 			p.parts[""] = pt
 		}
 	}
+	var suffix []byte
 	if d := p.cfg.delimiter; d != nil {
-		r = append(r[:len(r):len(r)], d.Delimiter...)
-		p.d.Pending.Add(int64(len(d.Delimiter)))
+		suffix = d.Delimiter
+		p.d.Pending.Add(int64(len(suffix)))
 	}
-	return p.appendLocked(pt, r, m, ms, time.UnixMilli(ms))
+	return p.appendLocked(pt, r, suffix, m, ms, time.UnixMilli(ms))
 }
 
 // sourceSeq is where in its data stream a record of a KinesisStreamAsSource
@@ -193,20 +194,22 @@ func (b *Batch) seqAt(i int) (sourceSeq, bool) {
 	return b.seqs[i], true
 }
 
-// appendLocked adds one record (m: its Kinesis metadata, or nil) to a
+// appendLocked adds one record followed by suffix (the delimiter of
+// AppendDelimiterToRecord, or nil), m its Kinesis metadata (or nil), to a
 // destination buffer, cutting it first if the record would take it past
 // the size hint, and after if it reaches it. It returns the batch the
 // record went to. The record's sequence numbers are kept only where an
 // error document may show them: with format conversion or an HTTP endpoint.
-func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int64, arrival time.Time) *Batch {
-	if pt.buf != nil && len(pt.buf.data)+len(r) > p.cfg.sizeLimit {
+func (p *Pipeline) appendLocked(pt *partition, r, suffix []byte, m *KinesisMeta, ms int64, arrival time.Time) *Batch {
+	size := len(r) + len(suffix)
+	if pt.buf != nil && len(pt.buf.data)+size > p.cfg.sizeLimit {
 		p.cutFullLocked(pt)
 	}
 	if pt.buf == nil {
 		p.startLocked(pt, arrival)
 	}
 	b := pt.buf
-	if need := len(b.data) + len(r); need > cap(b.data) {
+	if need := len(b.data) + size; need > cap(b.data) {
 		// Grown as append would, but never past the size hint, which the
 		// buffer never exceeds (it is cut first): the store it is handed
 		// to copies a buffer with much spare room.
@@ -214,7 +217,7 @@ func (p *Pipeline) appendLocked(pt *partition, r []byte, m *KinesisMeta, ms int6
 		copy(grown, b.data)
 		b.data = grown
 	}
-	b.data = append(b.data, r...)
+	b.data = append(append(b.data, r...), suffix...)
 	b.ends = append(b.ends, len(b.data))
 	b.arrivals = append(b.arrivals, ms)
 	p.linAddLocked(b, ms, lineage.BufDestination)
