@@ -28,6 +28,11 @@ func TestEmbeddedModel(t *testing.T) {
 	if len(am.runtimes) == 0 {
 		t.Error("no runtimes in the model")
 	}
+	// Patterns compile on first use; the model as prepared (its
+	// lookbehinds rewritten) must hold none that RE2 refuses.
+	if err := am.m.CompilePatterns(); err != nil {
+		t.Error(err)
+	}
 
 	// testdata holds botocore's whole Lambda model, the one gen_model.go
 	// trims into models/.

@@ -43,7 +43,7 @@ func TestEveryModelConstraintIsEnforced(t *testing.T) {
 				long := strings.Repeat("a", int(*s.Max)+1)
 				check(name, s, long, true, "max length")
 			}
-			if s.re != nil && !s.matchPattern("\x00 \n") {
+			if s.Pattern != "" && !s.matchPattern("\x00 \n") {
 				check(name, s, "\x00 \n", true, "pattern")
 			}
 		case "integer", "long":
@@ -137,9 +137,9 @@ func firehoseModel(t testing.TB) *Model {
 // Java patterns may write a supplementary character as its two UTF-16
 // surrogates (Glue's models do): it stands for the code point.
 func TestSurrogatePairPattern(t *testing.T) {
-	s := &Shape{Type: "string", Pattern: `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`}
-	if err := s.compilePattern(); err != nil {
-		t.Fatal(err)
+	s := &Shape{Type: "string", Pattern: `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`, pat: new(pattern)}
+	if p := s.compiled(); p.err != nil {
+		t.Fatal(p.err)
 	}
 	for v, want := range map[string]bool{"plain": true, "emoji 😀": true, "tab\t": true, "nul\x00": false, "newline\n": false} {
 		if got := s.matchPattern(v); got != want {
@@ -175,5 +175,78 @@ func TestListMembersAtList(t *testing.T) {
 	}
 	if _, verr := m.DecodeAndValidate("Op", []byte(`{"Architectures":[1]}`)); verr == nil || verr.Type != ErrSerialization {
 		t.Fatalf("a number: %v", verr)
+	}
+}
+
+// Every pattern of every model the emulator embeds as it is compiles:
+// patterns are compiled lazily, at the first value checked against them, so
+// a pattern RE2 cannot take would otherwise only show up there (and pass
+// every value). Lambda's model is rewritten before it is parsed and is
+// checked in lambdaapi.
+func TestEveryEmbeddedModelPatternCompiles(t *testing.T) {
+	for _, path := range []string{
+		"../models/firehose-2015-08-04.json",
+		"../../kinesis/models/kinesis-2013-12-02.json",
+		"../../cwlogs/models/logs-2014-03-28.json",
+		"../../glue/models/glue-2017-03-31.json",
+	} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseModel(b)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		n := 0
+		for _, s := range m.Shapes {
+			if s.Pattern != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Fatalf("%s: no patterns", path)
+		}
+		if err := m.CompilePatterns(); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	// And one that does not compile is reported, by shape.
+	m, err := ParseModel([]byte(`{"shapes":{"Bad":{"type":"string","pattern":"(?<=x)y"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CompilePatterns(); err == nil || !strings.Contains(err.Error(), "shape Bad") {
+		t.Fatalf("CompilePatterns: %v", err)
+	}
+}
+
+// ParseModel compiles no pattern; a shape's is compiled once, at its first
+// check, and then kept.
+func TestPatternsCompileOnFirstUse(t *testing.T) {
+	m := firehoseModel(t)
+	compiled := func() int {
+		n := 0
+		for _, s := range m.Shapes {
+			if s.pat != nil && s.pat.re != nil {
+				n++
+			}
+		}
+		return n
+	}
+	if n := compiled(); n != 0 {
+		t.Fatalf("%d patterns compiled by ParseModel", n)
+	}
+	s := m.Shapes["DeliveryStreamName"]
+	if !s.matchPattern("my-stream") || s.matchPattern("bad name!") {
+		t.Fatal("DeliveryStreamName's pattern")
+	}
+	re := s.pat.re
+	if n := compiled(); n != 1 || re == nil {
+		t.Fatalf("%d patterns compiled after one check", n)
+	}
+	s.matchPattern("again")
+	if s.pat.re != re {
+		t.Fatal("compiled again")
 	}
 }
