@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,6 +48,9 @@ func init() {
 
 // subreaperChild is TestSubreaper's child process.
 func subreaperChild(dir string) error {
+	if err := checkChildExited(); err != nil {
+		return err
+	}
 	reaper, err := BecomeSubreaper()
 	if err != nil {
 		return err
@@ -91,6 +95,41 @@ func subreaperChild(dir string) error {
 	// Killed and reaped: not even a zombie is left.
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("daemon %d still in /proc: %v", pid, err)
+	}
+	return nil
+}
+
+// checkChildExited runs in the child process, before it has children:
+// childExited is false with none, true once one has exited (without
+// reaping it), and false again after it is reaped.
+func checkChildExited() error {
+	if childExited() {
+		return errors.New("childExited with no child")
+	}
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		return err
+	}
+	pid, err := syscall.ForkExec(truePath, []string{"true"}, nil)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !childExited() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("child %d exited, childExited still false", pid)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !childExited() {
+		return errors.New("childExited reaped the child")
+	}
+	var ws syscall.WaitStatus
+	if wpid, err := syscall.Wait4(pid, &ws, 0, nil); err != nil || wpid != pid {
+		return fmt.Errorf("wait4 %d: %d, %v", pid, wpid, err)
+	}
+	if childExited() {
+		return errors.New("childExited after the child was reaped")
 	}
 	return nil
 }
