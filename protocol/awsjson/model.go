@@ -90,24 +90,67 @@ type Member struct {
 type orderedMembers []Member
 
 // UnmarshalJSON keeps the members in the order the model lists them, so that
-// validation errors come out in a stable, model-like order.
+// validation errors come out in a stable, model-like order. The members are
+// decoded as a map (encoding/json has already checked b) and put in order
+// by a scan of the object's keys: a token-by-token json.Decoder took 40 %
+// of a model's parse.
 func (m *orderedMembers) UnmarshalJSON(b []byte) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	if _, err := dec.Token(); err != nil {
+	var refs map[string]Ref
+	if err := json.Unmarshal(b, &refs); err != nil {
 		return err
 	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		var ref Ref
-		if err := dec.Decode(&ref); err != nil {
-			return err
-		}
-		*m = append(*m, Member{Name: tok.(string), Shape: ref.Shape})
+	names, err := objectKeys(b)
+	if err != nil {
+		return err
+	}
+	*m = make(orderedMembers, 0, len(names))
+	for _, name := range names {
+		*m = append(*m, Member{Name: name, Shape: refs[name].Shape})
 	}
 	return nil
+}
+
+// objectKeys returns the keys of the JSON object b, which must be valid
+// JSON, in the order they appear.
+func objectKeys(b []byte) ([]string, error) {
+	var keys []string
+	depth, key := 0, false
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			depth++
+			key = depth == 1
+		case '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			key = depth == 1
+		case '"':
+			j, escaped := i+1, false
+			for ; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+					escaped = true
+				}
+			}
+			if j >= len(b) {
+				return nil, fmt.Errorf("unterminated string in %.40q", b)
+			}
+			if key {
+				k := string(b[i+1 : j])
+				if escaped {
+					if err := json.Unmarshal(b[i:j+1], &k); err != nil {
+						return nil, err
+					}
+				}
+				keys = append(keys, k)
+				key = false
+			}
+			i = j
+		}
+	}
+	return keys, nil
 }
 
 // ParseModel parses a botocore model. Its patterns are compiled when a

@@ -3,6 +3,7 @@ package awsjson
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -248,5 +249,23 @@ func TestPatternsCompileOnFirstUse(t *testing.T) {
 	s.matchPattern("again")
 	if s.pat.re != re {
 		t.Fatal("compiled again")
+	}
+}
+
+// A structure's members keep the model's order, whatever their names and
+// values hold.
+func TestMembersKeepModelOrder(t *testing.T) {
+	raw := `{"shapes":{"S":{"type":"structure","members":{
+		"Zeta":{"shape":"T","note":"a } , \" [ value"},
+		"Al\u0070ha":{"shape":"T","nested":{"x":[1,{"y":"}"}],"Fake":{"shape":"no"}}},
+		"Mid":{"shape":"U"}}},
+		"T":{"type":"string"},"U":{"type":"integer"}}}`
+	m, err := ParseModel([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := orderedMembers{{"Zeta", "T"}, {"Alpha", "T"}, {"Mid", "U"}}
+	if got := m.Shapes["S"].Members; !slices.Equal(got, want) {
+		t.Fatalf("members %v, want %v", got, want)
 	}
 }
