@@ -23,8 +23,11 @@ const TargetPrefix = "Logs_20140328."
 // PutLogEvents batch, stays well under it even fully \u-escaped.
 const maxBody = 8 << 20
 
-// The botocore model is the authority on shapes and constraints.
+// The botocore model is the authority on shapes and constraints. It is
+// embedded without its documentation (internal/botomodel), every operation
+// and shape kept; a test checks it against the shared model.
 //
+//go:generate go run ../internal/botomodel/cmd/stripdocs ../../shared/aws-models/logs-2014-03-28.json models/logs-2014-03-28.json
 //go:embed models/logs-2014-03-28.json
 var logsModelJSON []byte
 

@@ -12,11 +12,13 @@ import (
 // (JSON 1.1): route those to the API handler.
 const TargetPrefix = "Kinesis_20131202."
 
-// The botocore model, whole: unlike glue's, it is not pruned, because the
+// The botocore model without its documentation (internal/botomodel), every
+// operation and shape kept: unlike glue's, it is not pruned, because the
 // operations it has and firehose-local does not serve are refused by name
 // (InvalidArgumentException) while those it does not have are unknown
-// (UnknownOperationException). A test checks it is the shared model.
+// (UnknownOperationException). A test checks it against the shared model.
 //
+//go:generate go run ../internal/botomodel/cmd/stripdocs ../../shared/aws-models/kinesis-2013-12-02.json models/kinesis-2013-12-02.json
 //go:embed models/kinesis-2013-12-02.json
 var kinesisModelJSON []byte
 

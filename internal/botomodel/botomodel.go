@@ -1,0 +1,102 @@
+// Package botomodel prepares the botocore service models the services
+// embed. StripDocs drops their documentation: three quarters of a model's
+// bytes, which firehose-local never shows, so that an embedded model is
+// smaller in the binary and parses in half the time.
+package botomodel
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// StripDocs returns the JSON document full without its "documentation"
+// members, at any depth, and otherwise unchanged: every other member in its
+// order (validation reports violations in the model's member order), the
+// values as they were written, without white space between tokens, and a
+// final newline.
+func StripDocs(full []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(full))
+	dec.UseNumber()
+	var out bytes.Buffer
+	if err := copyValue(dec, &out); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("botomodel: data after the model")
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// copyValue copies the next value of dec to out, objects without their
+// documentation members.
+func copyValue(dec *json.Decoder, out *bytes.Buffer) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			out.WriteByte('{')
+			first := true
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := k.(string)
+				if key == "documentation" {
+					var skip json.RawMessage
+					if err := dec.Decode(&skip); err != nil {
+						return err
+					}
+					continue
+				}
+				if !first {
+					out.WriteByte(',')
+				}
+				first = false
+				writeJSON(out, key)
+				out.WriteByte(':')
+				if err := copyValue(dec, out); err != nil {
+					return err
+				}
+			}
+			out.WriteByte('}')
+		case '[':
+			out.WriteByte('[')
+			for i := 0; dec.More(); i++ {
+				if i > 0 {
+					out.WriteByte(',')
+				}
+				if err := copyValue(dec, out); err != nil {
+					return err
+				}
+			}
+			out.WriteByte(']')
+		default:
+			return fmt.Errorf("botomodel: unexpected %v", t)
+		}
+		_, err := dec.Token() // the closing delimiter
+		return err
+	case nil:
+		out.WriteString("null")
+	default:
+		writeJSON(out, t)
+	}
+	return nil
+}
+
+// writeJSON writes a string, number or boolean as encoding/json does,
+// without escaping HTML characters.
+func writeJSON(out *bytes.Buffer, v any) {
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)           // cannot fail for these types
+	out.Truncate(out.Len() - 1) // Encode's newline
+}

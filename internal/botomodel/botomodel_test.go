@@ -1,0 +1,85 @@
+package botomodel_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/firehose-local/firehose-local/internal/botomodel"
+	"github.com/firehose-local/firehose-local/protocol/awsjson"
+)
+
+// Documentation goes at every depth; everything else stays, in order, with
+// its value.
+func TestStripDocs(t *testing.T) {
+	in := `{
+  "version": "2.0",
+  "documentation": "<p>The service.</p>",
+  "shapes": {
+    "Z": {"type": "structure", "documentation": "x", "members": {"B": {"shape": "S", "documentation": "b"}, "A": {"shape": "S"}}, "required": ["B"]},
+    "S": {"type": "string", "min": 1, "max": 2.5e3, "pattern": "[\\w<>&]+\\.\\d", "enum": ["é", "\u2028"], "deprecated": true, "box": null},
+    "L": {"type": "list", "member": {"shape": "S", "documentation": ["odd", {"documentation": 1}]}}
+  }
+}`
+	want := `{"version":"2.0","shapes":{"Z":{"type":"structure","members":{"B":{"shape":"S"},"A":{"shape":"S"}},"required":["B"]},"S":{"type":"string","min":1,"max":2.5e3,"pattern":"[\\w<>&]+\\.\\d","enum":["é","\u2028"],"deprecated":true,"box":null},"L":{"type":"list","member":{"shape":"S"}}}}` + "\n"
+	got, err := botomodel.StripDocs([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	for _, bad := range []string{`{"a":`, `{"a":1} {}`, `[1,]`} {
+		if _, err := botomodel.StripDocs([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// The embedded models are the shared botocore models without their
+// documentation (go generate refreshes them), and parse to the same model
+// as the whole ones: shapes, members in order, constraints and operations.
+func TestEmbeddedModelsAreSharedWithoutDocs(t *testing.T) {
+	for _, m := range []struct{ embedded, shared string }{
+		{"../../protocol/models/firehose-2015-08-04.json", "../../../shared/aws-models/firehose-2015-08-04.json"},
+		{"../../kinesis/models/kinesis-2013-12-02.json", "../../../shared/aws-models/kinesis-2013-12-02.json"},
+		{"../../cwlogs/models/logs-2014-03-28.json", "../../../shared/aws-models/logs-2014-03-28.json"},
+	} {
+		full, err := os.ReadFile(m.shared)
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Skipf("the shared models are not at ../../../shared/aws-models (%v)", err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		embedded, err := os.ReadFile(m.embedded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stripped, err := botomodel.StripDocs(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(embedded, stripped) {
+			t.Errorf("%s is not %s without documentation: run go generate", m.embedded, m.shared)
+		}
+		if bytes.Contains(embedded, []byte(`"documentation"`)) {
+			t.Errorf("%s still has documentation", m.embedded)
+		}
+		whole, err := awsjson.ParseModel(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lean, err := awsjson.ParseModel(embedded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(whole, lean) {
+			t.Errorf("%s parses to another model than %s", m.embedded, m.shared)
+		}
+		t.Logf("%s: %d bytes, %d whole", m.embedded, len(embedded), len(full))
+	}
+}
