@@ -27,7 +27,7 @@ const maxBody = 8 << 20
 // embedded without its documentation (internal/botomodel), every operation
 // and shape kept; a test checks it against the shared model.
 //
-//go:generate go run ../internal/botomodel/cmd/stripdocs ../../shared/aws-models/logs-2014-03-28.json models/logs-2014-03-28.json
+//go:generate go run ../internal/botomodel/cmd/botomodel strip ../../shared/aws-models/logs-2014-03-28.json models/logs-2014-03-28.json
 //go:embed models/logs-2014-03-28.json
 var logsModelJSON []byte
 

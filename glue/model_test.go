@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/firehose-local/firehose-local/glue"
-	"github.com/firehose-local/firehose-local/glue/internal/prune"
+	"github.com/firehose-local/firehose-local/internal/botomodel"
 )
 
 // The embedded model is the full botocore model pruned to the operations
@@ -23,7 +23,7 @@ func TestEmbeddedModelIsPrunedFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := prune.Model(full, glue.Operations())
+	want, err := botomodel.Prune(full, glue.Operations())
 	if err != nil {
 		t.Fatal(err)
 	}

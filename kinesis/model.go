@@ -18,7 +18,7 @@ const TargetPrefix = "Kinesis_20131202."
 // (InvalidArgumentException) while those it does not have are unknown
 // (UnknownOperationException). A test checks it against the shared model.
 //
-//go:generate go run ../internal/botomodel/cmd/stripdocs ../../shared/aws-models/kinesis-2013-12-02.json models/kinesis-2013-12-02.json
+//go:generate go run ../internal/botomodel/cmd/botomodel strip ../../shared/aws-models/kinesis-2013-12-02.json models/kinesis-2013-12-02.json
 //go:embed models/kinesis-2013-12-02.json
 var kinesisModelJSON []byte
 

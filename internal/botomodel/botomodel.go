@@ -1,7 +1,13 @@
 // Package botomodel prepares the botocore service models the services
-// embed. StripDocs drops their documentation: three quarters of a model's
-// bytes, which firehose-local never shows, so that an embedded model is
-// smaller in the binary and parses in half the time.
+// embed, from the whole ones in ../shared/aws-models (its command,
+// cmd/botomodel, is what their go:generate lines run):
+//
+//   - StripDocs drops a model's documentation, three quarters of its bytes,
+//     which firehose-local never shows: the embedded model is smaller in the
+//     binary and parses in half the time (Firehose, Kinesis, CloudWatch
+//     Logs).
+//   - Prune cuts a model down to some of its operations and the shapes they
+//     reach, so that a service embeds only what it serves (Glue).
 package botomodel
 
 import (

@@ -1,7 +1,4 @@
-// Package prune cuts a botocore service model down to some of its
-// operations and the shapes they reach, so that a service embeds only what
-// it serves.
-package prune
+package botomodel
 
 import (
 	"bytes"
@@ -10,11 +7,11 @@ import (
 	"slices"
 )
 
-// Model returns full (a botocore model) with only the operations ops and
+// Prune returns full (a botocore model) with only the operations ops and
 // the shapes reachable from their inputs, outputs and errors. Everything
 // kept is copied as it is (documentation included); the output is indented
 // JSON with its keys sorted, so the same input always gives the same bytes.
-func Model(full []byte, ops []string) ([]byte, error) {
+func Prune(full []byte, ops []string) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(full, &m); err != nil {
 		return nil, err
