@@ -4,7 +4,7 @@
 // Lambda model that lambdaapi validates against. It keeps every operation's
 // name and HTTP binding (to name the operations firehose-local refuses) and
 // the shapes reachable from the inputs of the operations it serves, without
-// documentation. Run it from this directory:
+// documentation (internal/botomodel.StripDocs). Run it from this directory:
 //
 //	go run gen_model.go -in testdata/lambda-2015-03-31.json
 //
@@ -17,6 +17,8 @@ import (
 	"flag"
 	"log"
 	"os"
+
+	"github.com/firehose-local/firehose-local/internal/botomodel"
 )
 
 // served are the operations whose inputs lambdaapi validates.
@@ -29,7 +31,11 @@ func main() {
 	in := flag.String("in", "", "botocore lambda-2015-03-31.json")
 	out := flag.String("out", "models/lambda-2015-03-31.json", "output file")
 	flag.Parse()
-	b, err := os.ReadFile(*in)
+	full, err := os.ReadFile(*in)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := botomodel.StripDocs(full)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -56,26 +62,12 @@ func main() {
 		if _, done := shapes[name]; done {
 			return
 		}
-		s := map[string]any{}
-		for k, v := range m.Shapes[name] {
-			if k != "documentation" {
-				s[k] = v
-			}
-		}
+		s := m.Shapes[name]
 		shapes[name] = s
 		if mem, ok := s["members"].(map[string]any); ok {
-			clean := map[string]any{}
-			for k, v := range mem {
-				ref := map[string]any{}
-				for kk, vv := range v.(map[string]any) {
-					if kk != "documentation" {
-						ref[kk] = vv
-					}
-				}
-				clean[k] = ref
-				visit(ref["shape"].(string))
+			for _, ref := range mem {
+				visit(ref.(map[string]any)["shape"].(string))
 			}
-			s["members"] = clean
 		}
 		for _, k := range []string{"member", "key", "value"} {
 			if ref, ok := s[k].(map[string]any); ok {

@@ -5,7 +5,8 @@
 //   - StripDocs drops a model's documentation, three quarters of its bytes,
 //     which firehose-local never shows: the embedded model is smaller in the
 //     binary and parses in half the time (Firehose, Kinesis, CloudWatch
-//     Logs).
+//     Logs; Lambda's gen_model.go strips its model with it before cutting
+//     it down).
 //   - Prune cuts a model down to some of its operations and the shapes they
 //     reach, so that a service embeds only what it serves (Glue).
 package botomodel
