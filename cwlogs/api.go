@@ -25,9 +25,9 @@ const maxBody = 8 << 20
 
 // The botocore model is the authority on shapes and constraints. It is
 // embedded without its documentation (internal/botomodel), every operation
-// and shape kept; a test checks it against the shared model.
+// and shape kept; a test checks it against the whole one.
 //
-//go:generate go run ../internal/botomodel/cmd/botomodel strip ../../shared/aws-models/logs-2014-03-28.json models/logs-2014-03-28.json
+//go:generate go run ../internal/botomodel/cmd/botomodel strip ../internal/botomodel/testdata/logs-2014-03-28.json models/logs-2014-03-28.json
 //go:embed models/logs-2014-03-28.json
 var logsModelJSON []byte
 

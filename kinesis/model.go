@@ -16,9 +16,9 @@ const TargetPrefix = "Kinesis_20131202."
 // operation and shape kept: unlike glue's, it is not pruned, because the
 // operations it has and firehose-local does not serve are refused by name
 // (InvalidArgumentException) while those it does not have are unknown
-// (UnknownOperationException). A test checks it against the shared model.
+// (UnknownOperationException). A test checks it against the whole one.
 //
-//go:generate go run ../internal/botomodel/cmd/botomodel strip ../../shared/aws-models/kinesis-2013-12-02.json models/kinesis-2013-12-02.json
+//go:generate go run ../internal/botomodel/cmd/botomodel strip ../internal/botomodel/testdata/kinesis-2013-12-02.json models/kinesis-2013-12-02.json
 //go:embed models/kinesis-2013-12-02.json
 var kinesisModelJSON []byte
 

@@ -8,9 +8,9 @@ import (
 )
 
 // The botocore model without its documentation (internal/botomodel), every
-// operation and shape kept; a test checks it against the shared model.
+// operation and shape kept; a test checks it against the whole one.
 //
-//go:generate go run ../internal/botomodel/cmd/botomodel strip ../../shared/aws-models/firehose-2015-08-04.json models/firehose-2015-08-04.json
+//go:generate go run ../internal/botomodel/cmd/botomodel strip ../internal/botomodel/testdata/firehose-2015-08-04.json models/firehose-2015-08-04.json
 //go:embed models/firehose-2015-08-04.json
 var firehoseModelJSON []byte
 

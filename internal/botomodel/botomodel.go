@@ -1,6 +1,7 @@
 // Package botomodel prepares the botocore service models the services
-// embed, from the whole ones in ../shared/aws-models (its command,
-// cmd/botomodel, is what their go:generate lines run):
+// embed, from the whole ones (testdata/ keeps those of Firehose, Kinesis
+// and CloudWatch Logs, copies of those in ../shared/aws-models; its command,
+// cmd/botomodel, is what the services' go:generate lines run):
 //
 //   - StripDocs drops a model's documentation, three quarters of its bytes,
 //     which firehose-local never shows: the embedded model is smaller in the

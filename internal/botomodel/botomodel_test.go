@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -39,19 +40,20 @@ func TestStripDocs(t *testing.T) {
 	}
 }
 
-// The embedded models are the shared botocore models without their
-// documentation (go generate refreshes them), and parse to the same model
-// as the whole ones: shapes, members in order, constraints and operations.
-func TestEmbeddedModelsAreSharedWithoutDocs(t *testing.T) {
-	for _, m := range []struct{ embedded, shared string }{
-		{"../../protocol/models/firehose-2015-08-04.json", "../../../shared/aws-models/firehose-2015-08-04.json"},
-		{"../../kinesis/models/kinesis-2013-12-02.json", "../../../shared/aws-models/kinesis-2013-12-02.json"},
-		{"../../cwlogs/models/logs-2014-03-28.json", "../../../shared/aws-models/logs-2014-03-28.json"},
-	} {
-		full, err := os.ReadFile(m.shared)
-		if errors.Is(err, fs.ErrNotExist) {
-			t.Skipf("the shared models are not at ../../../shared/aws-models (%v)", err)
-		}
+// The whole botocore models the embedded ones are written from, kept here
+// so that the check below runs wherever the repository is.
+var wholeModels = []struct{ whole, embedded string }{
+	{"testdata/firehose-2015-08-04.json", "../../protocol/models/firehose-2015-08-04.json"},
+	{"testdata/kinesis-2013-12-02.json", "../../kinesis/models/kinesis-2013-12-02.json"},
+	{"testdata/logs-2014-03-28.json", "../../cwlogs/models/logs-2014-03-28.json"},
+}
+
+// The embedded models are the whole ones without their documentation (go
+// generate refreshes them), and parse to the same model as the whole ones:
+// shapes, members in order, constraints and operations.
+func TestEmbeddedModelsAreWholeWithoutDocs(t *testing.T) {
+	for _, m := range wholeModels {
+		full, err := os.ReadFile(m.whole)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +66,7 @@ func TestEmbeddedModelsAreSharedWithoutDocs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(embedded, stripped) {
-			t.Errorf("%s is not %s without documentation: run go generate", m.embedded, m.shared)
+			t.Errorf("%s is not %s without documentation: run go generate", m.embedded, m.whole)
 		}
 		if bytes.Contains(embedded, []byte(`"documentation"`)) {
 			t.Errorf("%s still has documentation", m.embedded)
@@ -76,8 +78,33 @@ func TestEmbeddedModelsAreSharedWithoutDocs(t *testing.T) {
 			}
 		}
 		if !reflect.DeepEqual(parsed[0], parsed[1]) {
-			t.Errorf("%s parses to another model than %s", m.embedded, m.shared)
+			t.Errorf("%s parses to another model than %s", m.embedded, m.whole)
 		}
 		t.Logf("%s: %d bytes, %d whole", m.embedded, len(embedded), len(full))
+	}
+	if _, err := os.Stat("testdata/LICENSE.txt"); err != nil {
+		t.Fatal("the models' license must be beside them:", err)
+	}
+}
+
+// The whole models here are the ones in ../shared/aws-models, when that
+// directory is beside the repository (copy them again, then go generate,
+// when botocore's are updated there).
+func TestWholeModelsAreShared(t *testing.T) {
+	for _, m := range wholeModels {
+		shared, err := os.ReadFile("../../../shared/aws-models/" + filepath.Base(m.whole))
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Skipf("the shared models are not at ../../../shared/aws-models (%v)", err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		here, err := os.ReadFile(m.whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(here, shared) {
+			t.Errorf("%s is not the shared model", m.whole)
+		}
 	}
 }

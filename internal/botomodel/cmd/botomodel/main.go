@@ -4,7 +4,8 @@
 //	botomodel prune FULL.json OUT.json Op1 Op2 …  # cut down to some operations
 //
 // The go:generate lines of protocol, kinesis, cwlogs (strip) and glue
-// (prune) run it to refresh their embedded models from ../shared/aws-models.
+// (prune) run it to refresh their embedded models from the whole ones
+// (internal/botomodel/testdata, and ../shared/aws-models for Glue).
 package main
 
 import (
