@@ -151,6 +151,49 @@ func TestSizeTrigger(t *testing.T) {
 	}
 }
 
+// A stream that keeps filling buffers starts each one after a full cut with
+// all the size hint's room: every record still lands once, whole, in put
+// order within its object.
+func TestSizeTriggerRepeatedly(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	env := newEnv(t, emulator.Config{Clock: clock})
+	dest := s3Dest()
+	dest.BufferingHints = hints(1, 900)
+	createStream(t, env.Firehose, "big", dest)
+	const n, size = 35, 100000
+	for i := range n {
+		putBatch(t, env.Firehose, "big", bytes.Repeat([]byte{byte('A' + i)}, size))
+	}
+	waitDelivered(t, env)
+	if objs := objects(t, env, "deliveries"); len(objs) != 3 {
+		t.Fatalf("want 3 full objects before the flush, got %d", len(objs))
+	}
+	env.Flush(t, "big")
+	seen := map[byte]int{}
+	for _, o := range objects(t, env, "deliveries") {
+		if len(o.body)%size != 0 {
+			t.Fatalf("object %s of %d bytes: not whole records", o.key, len(o.body))
+		}
+		var prev byte
+		for off := 0; off < len(o.body); off += size {
+			r := o.body[off : off+size]
+			if !bytes.Equal(r, bytes.Repeat(r[:1], size)) {
+				t.Fatalf("object %s: record at %d is not one put", o.key, off)
+			}
+			if r[0] <= prev {
+				t.Fatalf("object %s: record %q after %q", o.key, r[0], prev)
+			}
+			prev = r[0]
+			seen[r[0]]++
+		}
+	}
+	for i := range n {
+		if c := seen[byte('A'+i)]; c != 1 {
+			t.Fatalf("record %q delivered %d times", byte('A'+i), c)
+		}
+	}
+}
+
 func TestZeroIntervalDeliversAtOnce(t *testing.T) {
 	clock := emulator.NewFakeClock(t0)
 	env := newEnv(t, emulator.Config{Clock: clock})
