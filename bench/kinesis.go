@@ -111,15 +111,25 @@ func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers, server
 	return res
 }
 
-// runKinesis loads the no-op server, firehose-local and moto in turn.
-func runKinesis(o options, bin string) error {
+// runKinesis loads the no-op server, firehose-local (fls[0], then each
+// -compare-bin build) and moto in turn.
+func runKinesis(o options, fls []*target) error {
 	ctx := context.Background()
 	maxW := slices.Max(o.workers)
-	fl, err := startFirehoseLocal(bin, "--log-level", "error")
-	if err != nil {
-		return err
+	type kt struct {
+		name string
+		p    *process
 	}
-	defer fl.stop(30 * time.Second)
+	var flsRun []kt
+	for _, t := range fls {
+		p, err := startFirehoseLocal(t.bin, "--log-level", "error")
+		if err != nil {
+			return err
+		}
+		defer p.stop(30 * time.Second)
+		flsRun = append(flsRun, kt{t.name, p})
+	}
+	fl := flsRun[0].p
 	noop, err := startNoop(o.records)
 	if err != nil {
 		return err
@@ -130,10 +140,7 @@ func runKinesis(o options, bin string) error {
 		return err
 	}
 	defer moto.stop(5 * time.Second)
-	targets := []struct {
-		name string
-		p    *process
-	}{{targetNoop, noop}, {targetFL, fl}, {targetMoto, moto}}
+	targets := append(append([]kt{{targetNoop, noop}}, flsRun...), kt{targetMoto, moto})
 	for _, t := range targets[1:] {
 		if err := createKinesisStream(ctx, awsConfig(t.p.url, maxW)); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
@@ -160,6 +167,13 @@ func runKinesis(o options, bin string) error {
 		}
 	}
 	printKinesis(os.Stdout, o, results)
+	if len(flsRun) > 1 {
+		var names []string
+		for _, t := range flsRun {
+			names = append(names, t.name)
+		}
+		printKinesisCompared(os.Stdout, o, results, names)
+	}
 	return kinesisEndToEnd(ctx, o, fl)
 }
 
@@ -271,6 +285,24 @@ func printKinesis(w io.Writer, o options, results map[string]map[int][]loadResul
 			percentile(rates(noop), 50), percentile(rates(fl), 50), percentile(rates(moto), 50),
 			percentile(rn, 50), slices.Min(rn), slices.Max(rn), cpuPerRecord(noop)/cpuPerRecord(fl),
 			serverCPUPerCall(noop), serverCPUPerCall(fl), percentile(rm, 50), slices.Min(rm), slices.Max(rm))
+	}
+}
+
+// printKinesisCompared puts the -compare-bin builds, loaded in the same
+// rounds, beside this one.
+func printKinesisCompared(w io.Writer, o options, results map[string]map[int][]loadResult, names []string) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| workers | build | records/s | / no-op | CPU-cost ratio | server CPU µs a call |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|")
+	for _, n := range o.workers {
+		noop := results[targetNoop][n]
+		for _, name := range names {
+			rs := results[name][n]
+			r := ratios(rs, noop)
+			fmt.Fprintf(w, "| %d | %s | %.0f | %.2f [%.2f–%.2f] | %.2f | %.0f |\n", n, name,
+				percentile(rates(rs), 50), percentile(r, 50), slices.Min(r), slices.Max(r),
+				cpuPerRecord(noop)/cpuPerRecord(rs), serverCPUPerCall(rs))
+		}
 	}
 }
 

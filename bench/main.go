@@ -270,7 +270,7 @@ func run(o options) (bool, error) {
 		return true, runParquet(o, bin)
 	}
 	if o.kinesis {
-		return true, runKinesis(o, bin)
+		return true, runKinesis(o, fls)
 	}
 	if o.redshift {
 		return true, runRedshift(o, bin)
