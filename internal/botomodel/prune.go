@@ -70,6 +70,16 @@ func Prune(full []byte, ops []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// PruneWithoutDocs is Prune, then StripDocs: what a service that serves
+// some of a model's operations embeds.
+func PruneWithoutDocs(full []byte, ops []string) ([]byte, error) {
+	pruned, err := Prune(full, ops)
+	if err != nil {
+		return nil, err
+	}
+	return StripDocs(pruned)
+}
+
 // shapeRefs lists the shapes an operation or a shape refers to: its input,
 // output and errors, or its members, list member, map key and value.
 func shapeRefs(raw json.RawMessage) []string {

@@ -1,7 +1,7 @@
 // Command botomodel writes a botocore model as a service embeds it:
 //
 //	botomodel strip FULL.json OUT.json            # without its documentation
-//	botomodel prune FULL.json OUT.json Op1 Op2 …  # cut down to some operations
+//	botomodel prune FULL.json OUT.json Op1 Op2 …  # cut down to some operations, without documentation
 //
 // The go:generate lines of protocol, kinesis, cwlogs (strip) and glue
 // (prune) run it to refresh their embedded models from the whole ones
@@ -22,7 +22,7 @@ func main() {
 	case len(args) == 3 && args[0] == "strip":
 		transform = botomodel.StripDocs
 	case len(args) >= 4 && args[0] == "prune":
-		transform = func(full []byte) ([]byte, error) { return botomodel.Prune(full, args[3:]) }
+		transform = func(full []byte) ([]byte, error) { return botomodel.PruneWithoutDocs(full, args[3:]) }
 	default:
 		fmt.Fprintln(os.Stderr, "usage: botomodel strip FULL.json OUT.json\n       botomodel prune FULL.json OUT.json Operation...")
 		os.Exit(2)
