@@ -32,4 +32,4 @@
 // APIs here: this package writes its own error bodies.
 package glue
 
-//go:generate go run ../internal/botomodel/cmd/botomodel prune ../../shared/aws-models/glue-2017-03-31.json models/glue-2017-03-31.json CreateDatabase GetDatabase GetDatabases DeleteDatabase CreateTable GetTable GetTables UpdateTable GetTableVersion GetTableVersions DeleteTable
+//go:generate go run ../internal/botomodel/cmd/botomodel prune ../internal/botomodel/testdata/glue-2017-03-31.json models/glue-2017-03-31.json CreateDatabase GetDatabase GetDatabases DeleteDatabase CreateTable GetTable GetTables UpdateTable GetTableVersion GetTableVersions DeleteTable

@@ -2,8 +2,6 @@ package glue_test
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
 	"os"
 	"testing"
 
@@ -11,15 +9,12 @@ import (
 	"github.com/firehose-local/firehose-local/internal/botomodel"
 )
 
-// The embedded model is the full botocore model pruned to the operations
-// served, without its documentation: when the full model is at hand
-// (../shared/aws-models beside the repository), doing that again gives the
-// same bytes (else run go generate ./glue).
+// The embedded model is the whole botocore model (kept in
+// internal/botomodel/testdata) pruned to the operations served, without its
+// documentation: doing that again gives the same bytes (else run go
+// generate ./glue).
 func TestEmbeddedModelIsPrunedFull(t *testing.T) {
-	full, err := os.ReadFile("../../shared/aws-models/glue-2017-03-31.json")
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skip("the full Glue model is not at ../../shared/aws-models")
-	}
+	full, err := os.ReadFile("../internal/botomodel/testdata/glue-2017-03-31.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,16 @@
 // Package botomodel prepares the botocore service models the services
-// embed, from the whole ones (testdata/ keeps those of Firehose, Kinesis
-// and CloudWatch Logs, copies of those in ../shared/aws-models; its command,
-// cmd/botomodel, is what the services' go:generate lines run):
+// embed, from the whole ones (testdata/ keeps those of Firehose, Kinesis,
+// CloudWatch Logs and Glue, copies of those in ../shared/aws-models; its
+// command, cmd/botomodel, is what the services' go:generate lines run):
 //
 //   - StripDocs drops a model's documentation, three quarters of its bytes,
 //     which firehose-local never shows: the embedded model is smaller in the
 //     binary and parses in half the time (Firehose, Kinesis, CloudWatch
 //     Logs; Lambda's gen_model.go strips its model with it before cutting
 //     it down).
-//   - Prune cuts a model down to some of its operations and the shapes they
-//     reach, so that a service embeds only what it serves (Glue).
+//   - PruneWithoutDocs cuts a model down to some of its operations and the
+//     shapes they reach (Prune), then strips it, so that a service embeds
+//     only what it serves (Glue).
 package botomodel
 
 import (

@@ -5,7 +5,7 @@
 //
 // The go:generate lines of protocol, kinesis, cwlogs (strip) and glue
 // (prune) run it to refresh their embedded models from the whole ones
-// (internal/botomodel/testdata, and ../shared/aws-models for Glue).
+// (internal/botomodel/testdata).
 package main
 
 import (
