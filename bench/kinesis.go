@@ -5,6 +5,18 @@ package main
 // no-op server (which answers a valid PutRecords response of the right
 // size), firehose-local's built-in Kinesis and moto's, loaded in turn in the
 // same command, every round and worker count.
+//
+// Each window puts into a stream of its own, created before the window
+// and deleted after it. A data stream keeps what it is given for its
+// retention period, and at this rate firehose-local keeps about 60 MB a
+// second, so one stream for the whole command would hold gigabytes by the
+// last rounds. On this machine's VM, memory past a few gigabytes costs
+// about ten times as much to touch the first time (a page fault takes
+// about 14 µs instead of 1.4 µs: the host backs the guest's memory lazily),
+// so later rounds measured the VM more than the emulator, and the result
+// depended on how many rounds and worker counts came before. With a stream
+// per window every round starts alike. -kinesis-soak measures the other
+// case: one stream filling for many windows.
 
 import (
 	"context"
@@ -24,18 +36,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-const kinesisStream = "bench"
-
-// createKinesisStream creates the bench's data stream (4 shards) and waits
-// until it is ACTIVE.
-func createKinesisStream(ctx context.Context, cfg aws.Config) error {
+// createKinesisStream creates a data stream of 4 shards and waits until it
+// is ACTIVE.
+func createKinesisStream(ctx context.Context, cfg aws.Config, name string) error {
 	k := kinesis.NewFromConfig(cfg)
-	if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(kinesisStream), ShardCount: aws.Int32(4)}); err != nil {
+	if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(4)}); err != nil {
 		return fmt.Errorf("CreateStream: %w", err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		out, err := k.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(kinesisStream)})
+		out, err := k.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
 		if err == nil && out.StreamDescriptionSummary.StreamStatus == ktypes.StreamStatusActive {
 			return nil
 		}
@@ -46,9 +56,18 @@ func createKinesisStream(ctx context.Context, cfg aws.Config) error {
 	}
 }
 
-// kinesisLoad drives PutRecords from workers goroutines for warmup plus
-// window and counts what completed inside the window.
-func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers, serverPID int) loadResult {
+// deleteKinesisStream deletes a stream created by createKinesisStream.
+func deleteKinesisStream(ctx context.Context, cfg aws.Config, name string) error {
+	_, err := kinesis.NewFromConfig(cfg).DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(name), EnforceConsumerDeletion: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("DeleteStream %s: %w", name, err)
+	}
+	return nil
+}
+
+// kinesisLoad drives PutRecords into stream from workers goroutines for
+// warmup plus window and counts what completed inside the window.
+func kinesisLoad(ctx context.Context, cfg aws.Config, o options, stream string, workers, serverPID int) loadResult {
 	client := kinesis.NewFromConfig(cfg)
 	var c counters
 	ctx, cancel := context.WithCancel(ctx)
@@ -61,7 +80,7 @@ func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers, server
 		for i, r := range recs {
 			entries[i] = ktypes.PutRecordsRequestEntry{Data: r.Data, PartitionKey: aws.String(fmt.Sprintf("key-%d-%d", w, i))}
 		}
-		in := &kinesis.PutRecordsInput{StreamName: aws.String(kinesisStream), Records: entries}
+		in := &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: entries}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -106,6 +125,7 @@ func kinesisLoad(ctx context.Context, cfg aws.Config, o options, workers, server
 	res := loadResult{workers: workers, elapsed: time.Since(t0), requests: c.requests.Load(), records: c.records.Load(),
 		failed: c.failed.Load(), errors: c.errors.Load(), firstErr: c.firstErr,
 		serverCPU: cpuTime(serverPID) - s0, clientCPU: selfCPU() - k0}
+	res.rss, _ = procStatus(serverPID, "VmRSS")
 	cancel()
 	wg.Wait()
 	return res
@@ -141,11 +161,6 @@ func runKinesis(o options, fls []*target) error {
 	}
 	defer moto.stop(5 * time.Second)
 	targets := append(append([]kt{{targetNoop, noop}}, flsRun...), kt{targetMoto, moto})
-	for _, t := range targets[1:] {
-		if err := createKinesisStream(ctx, awsConfig(t.p.url, maxW)); err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
-		}
-	}
 	results := map[string]map[int][]loadResult{}
 	for round := 1; round <= o.rounds; round++ {
 		order := slices.Clone(targets)
@@ -153,16 +168,28 @@ func runKinesis(o options, fls []*target) error {
 			slices.Reverse(order)
 		}
 		for _, w := range o.workers {
+			stream := fmt.Sprintf("bench-%d-%d", round, w)
 			for _, t := range order {
-				res := kinesisLoad(ctx, awsConfig(t.p.url, maxW), o, w, t.p.pid())
+				cfg := awsConfig(t.p.url, maxW)
+				if t.name != targetNoop { // the no-op answers any stream
+					if err := createKinesisStream(ctx, cfg, stream); err != nil {
+						return fmt.Errorf("%s: %w", t.name, err)
+					}
+				}
+				res := kinesisLoad(ctx, cfg, o, stream, w, t.p.pid())
 				if res.errors > 0 || res.failed > 0 {
 					return fmt.Errorf("%s, %d workers: %d failed calls, %d failed records (%s)", t.name, w, res.errors, res.failed, res.firstErr)
+				}
+				if t.name != targetNoop {
+					if err := deleteKinesisStream(ctx, cfg, stream); err != nil {
+						return fmt.Errorf("%s: %w", t.name, err)
+					}
 				}
 				if results[t.name] == nil {
 					results[t.name] = map[int][]loadResult{}
 				}
 				results[t.name][w] = append(results[t.name][w], res)
-				logf("round %d  %-15s %d workers: %.0f records/s", round, t.name, w, res.recordsPerSec())
+				logf("round %d  %-15s %d workers: %.0f records/s, RSS %.0f MiB after the window", round, t.name, w, res.recordsPerSec(), float64(res.rss)/(1<<20))
 			}
 		}
 	}
@@ -175,6 +202,63 @@ func runKinesis(o options, fls []*target) error {
 		printKinesisCompared(os.Stdout, o, results, names)
 	}
 	return kinesisEndToEnd(ctx, o, fl)
+}
+
+// runKinesisSoak puts into one stream of firehose-local's for
+// o.kinesisSoak windows in a row, with the most workers, and reports each
+// window: the records the stream holds, the server's RSS, records/s and
+// server CPU a call, and records/s against the no-op's, loaded for one
+// window before the first and one after the last.
+func runKinesisSoak(o options, t *target) error {
+	ctx := context.Background()
+	w := slices.Max(o.workers)
+	fl, err := startFirehoseLocal(t.bin, "--log-level", "error")
+	if err != nil {
+		return err
+	}
+	defer fl.stop(30 * time.Second)
+	noop, err := startNoop(o.records)
+	if err != nil {
+		return err
+	}
+	defer noop.stop(5 * time.Second)
+	const stream = "soak"
+	cfg := awsConfig(fl.url, w)
+	if err := createKinesisStream(ctx, cfg, stream); err != nil {
+		return err
+	}
+	before := kinesisLoad(ctx, awsConfig(noop.url, w), o, stream, w, noop.pid())
+	var windows []loadResult
+	o2 := o
+	for i := range o.kinesisSoak {
+		if i > 0 {
+			o2.warmup = 0 // the load goes on; only the first window warms up
+		}
+		res := kinesisLoad(ctx, cfg, o2, stream, w, fl.pid())
+		if res.errors > 0 || res.failed > 0 {
+			return fmt.Errorf("window %d: %d failed calls, %d failed records (%s)", i+1, res.errors, res.failed, res.firstErr)
+		}
+		windows = append(windows, res)
+		logf("window %d: %.0f records/s, RSS %.0f MiB", i+1, res.recordsPerSec(), float64(res.rss)/(1<<20))
+	}
+	after := kinesisLoad(ctx, awsConfig(noop.url, w), o, stream, w, noop.pid())
+	ref := (before.recordsPerSec() + after.recordsPerSec()) / 2
+	fmt.Fprintf(os.Stdout, "\nOne stream filling: PutRecords of %d × %d B, %d workers, %d windows of %v in a row; no-op %.0f records/s before the first window and %.0f after the last.\n\n",
+		o.records, o.size, w, len(windows), o.duration, before.recordsPerSec(), after.recordsPerSec())
+	fmt.Fprintln(os.Stdout, "| window | records held (millions, at its end, about) | RSS MiB | records/s | / no-op (mean of the two) | server CPU µs a call |")
+	fmt.Fprintln(os.Stdout, "|---:|---:|---:|---:|---:|---:|")
+	var held float64
+	for i, r := range windows {
+		// Warm-up calls are put but not counted: add them at the window's rate.
+		span := r.elapsed
+		if i == 0 {
+			span += o.warmup
+		}
+		held += r.recordsPerSec() * span.Seconds()
+		fmt.Fprintf(os.Stdout, "| %d | %.1f | %.0f | %.0f | %.2f | %.0f |\n", i+1, held/1e6, float64(r.rss)/(1<<20),
+			r.recordsPerSec(), r.recordsPerSec()/ref, serverCPUPerCall([]loadResult{r}))
+	}
+	return nil
 }
 
 // kinesisEndToEnd measures records/s from PutRecords to objects in S3

@@ -138,6 +138,7 @@ type loadResult struct {
 	firstErr  string
 	serverCPU time.Duration
 	clientCPU time.Duration
+	rss       int64 // the server's VmRSS after the window (set by kinesisLoad only)
 }
 
 func (r loadResult) recordsPerSec() float64 {

@@ -80,6 +80,7 @@ type options struct {
 	parquet          bool
 	parquetRecords   int
 	kinesis          bool
+	kinesisSoak      int
 	redshift         bool
 	redshiftRecords  int
 	redshiftBufferMB int
@@ -118,6 +119,7 @@ func main() {
 	flag.StringVar(&o.partitionQuery, "partition-query", DefaultPartitionQuery, "with -partitioning: the MetadataExtraction query, yielding the keys customer and device")
 	flag.BoolVar(&o.parquet, "parquet", false, "instead of the throughput bench: records/s of JSON → Parquet (SNAPPY, 10 columns) through the whole pipeline against parquet-go alone writing the same rows in process (see parquet.go)")
 	flag.IntVar(&o.parquetRecords, "parquet-records", 200000, "with -parquet: records per round")
+	flag.IntVar(&o.kinesisSoak, "kinesis-soak", 0, "with -kinesis, instead of its rounds: this many windows of -duration putting into one stream with the most -workers, firehose-local's records/s, server CPU a call and RSS in each, against the no-op's before and after (see kinesis.go)")
 	flag.BoolVar(&o.kinesis, "kinesis", false, "instead of the throughput bench: Kinesis PutRecords of -records × -size through the Go SDK against the no-op server, firehose-local and moto (see kinesis.go)")
 	flag.BoolVar(&o.redshift, "redshift", false, "instead of the throughput bench: records/s delivered into PostgreSQL through the Redshift destination (JSON 'auto' and '|' text) against a plain COPY FROM STDIN of the same rows with pgx (see redshift.go)")
 	flag.IntVar(&o.redshiftRecords, "redshift-records", 200000, "with -redshift: records per round")
@@ -268,6 +270,9 @@ func run(o options) (bool, error) {
 	}
 	if o.parquet {
 		return true, runParquet(o, bin)
+	}
+	if o.kinesis && o.kinesisSoak > 0 {
+		return true, runKinesisSoak(o, fls[0])
 	}
 	if o.kinesis {
 		return true, runKinesis(o, fls)
