@@ -7,8 +7,10 @@
 // ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod,
 // AddTagsToStream, RemoveTagsFromStream, ListTagsForStream,
 // Start/StopStreamEncryption (state only: nothing is encrypted),
-// SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING), PutRecord,
-// PutRecords, GetShardIterator and GetRecords, and enhanced fan-out:
+// SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING),
+// UpdateMaxRecordSize (the stream's maximum record size, 1 MiB unless set,
+// enforced on PutRecord and PutRecords), PutRecord, PutRecords,
+// GetShardIterator and GetRecords, and enhanced fan-out:
 // RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
 // DeregisterStreamConsumer (consumers.go) and SubscribeToShard, an event
 // stream served over HTTP/1.1 or HTTP/2 by NewAPI only, in JSON or CBOR
@@ -16,8 +18,7 @@
 // consumer (stored, not enforced: policies.go). Every other operation of the model is refused by name with
 // InvalidArgumentException ("firehose-local does not support <Op> yet."),
 // as are request members the service has nothing faithful to do with
-// (StreamId, WarmThroughputMiBps, MaxRecordSizeInKiB, ListShards'
-// StreamCreationTimestamp); an operation the model does not have answers
+// (StreamId, WarmThroughputMiBps, ListShards' StreamCreationTimestamp); an operation the model does not have answers
 // UnknownOperationException. Requests are checked against the embedded
 // botocore model (models/) with AWS's ValidationException messages.
 //

@@ -73,6 +73,9 @@ func TestEverythingSurvivesReopen(t *testing.T) {
 	if _, err := e.client.DeleteStream(ctx, &awskinesis.DeleteStreamInput{StreamName: aws.String("gone")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.client.UpdateMaxRecordSize(ctx, &awskinesis.UpdateMaxRecordSizeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/keep"), MaxRecordSizeInKiB: aws.Int32(3072)}); err != nil {
+		t.Fatal(err)
+	}
 	before, err := e.client.DescribeStream(ctx, &awskinesis.DescribeStreamInput{StreamName: name})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +99,9 @@ func TestEverythingSurvivesReopen(t *testing.T) {
 	}
 	if !reflect.DeepEqual(before.StreamDescription, after.StreamDescription) {
 		t.Fatalf("description before %+v\nafter %+v", before.StreamDescription, after.StreamDescription)
+	}
+	if got := aws.ToInt32(e2.summary(t, "keep").MaxRecordSizeInKiB); got != 3072 {
+		t.Fatalf("MaxRecordSizeInKiB %d after reopen, want 3072", got)
 	}
 	tags, err := e2.client.ListTagsForStream(ctx, &awskinesis.ListTagsForStreamInput{StreamName: name})
 	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "data" {

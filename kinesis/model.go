@@ -53,4 +53,4 @@ func Operations() []string {
 
 // refusedMembers are request members refused by name in every operation
 // that has them: the service has nothing faithful to do with them.
-var refusedMembers = []string{"StreamId", "WarmThroughputMiBps", "MaxRecordSizeInKiB", "StreamCreationTimestamp"}
+var refusedMembers = []string{"StreamId", "WarmThroughputMiBps", "StreamCreationTimestamp"}

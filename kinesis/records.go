@@ -4,8 +4,10 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/firehose-local/firehose-local/internal/md5x"
@@ -284,6 +286,9 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := st.checkSizes(req.entries, false); err != nil {
+		return nil, err
+	}
 	c := s.counters(st)
 	c.putRecordAttempts.Add(1)
 	req.hashKeys()
@@ -306,6 +311,32 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 	}{sequence(r.shard, r.counter), shardID(r.shard), encryptionOf(st)}, nil
 }
 
+// checkSizes refuses records whose data is over the stream's maximum
+// record size (MaxRecordSizeInKiB) as AWS does: a ValidationException
+// naming each, 'data' in PutRecord and 'records.N.member.data' (N from 1)
+// in PutRecords, without the value (as AWS answered the KPL in
+// awslabs/amazon-kinesis-producer#680: "1 validation error detected: Value
+// at 'records.1.member.data' failed to satisfy constraint: Member must have
+// length less than or equal to 1048576").
+func (st *stream) checkSizes(entries []putEntry, many bool) *awsjson.Error {
+	limit := st.maxRecordBytes()
+	var violations []string
+	for i, e := range entries {
+		if len(e.data) <= limit {
+			continue
+		}
+		path := "data"
+		if many {
+			path = "records." + strconv.Itoa(i+1) + ".member.data"
+		}
+		violations = append(violations, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", path, limit))
+	}
+	if violations != nil {
+		return awsjson.ValidationError(violations)
+	}
+	return nil
+}
+
 func encryptionOf(st *stream) string {
 	if st.Encryption == "KMS" {
 		return "KMS"
@@ -326,6 +357,9 @@ func (s *Service) putRecords(region string, in map[string]any) (any, *awsjson.Er
 func (s *Service) putMany(region string, req *putRequest) (any, *awsjson.Error) {
 	st, err := s.lookupBy(region, req.name, req.arn, req.hasARN)
 	if err != nil {
+		return nil, err
+	}
+	if err := st.checkSizes(req.entries, true); err != nil {
 		return nil, err
 	}
 	req.hashKeys()

@@ -145,8 +145,12 @@ func TestPutRecordsAndSequenceNumbers(t *testing.T) {
 	if !slices.Equal(datas(got.Records), want) {
 		t.Fatalf("shard 0 holds %v, want %v", datas(got.Records), want)
 	}
+	// Records of up to 10 MiB need the stream's maximum raised.
+	if _, err := e.client.CreateStream(t.Context(), &awskinesis.CreateStreamInput{StreamName: aws.String("big"), ShardCount: aws.Int32(1), MaxRecordSizeInKiB: aws.Int32(10240)}); err != nil {
+		t.Fatal(err)
+	}
 	huge := make([]byte, 5<<20)
-	_, err = e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{
+	_, err = e.client.PutRecords(t.Context(), &awskinesis.PutRecordsInput{StreamName: aws.String("big"), Records: []types.PutRecordsRequestEntry{
 		{PartitionKey: aws.String("a"), Data: huge}, {PartitionKey: aws.String("b"), Data: huge},
 	}})
 	wantErr(t, err, "InvalidArgumentException", "The records of a PutRecords request may total at most 10485760 bytes, partition keys included; these total 10485762.")
@@ -261,7 +265,12 @@ func TestGetRecordsLimitsAndMillisBehind(t *testing.T) {
 	_, err := e.client.GetRecords(t.Context(), &awskinesis.GetRecordsInput{ShardIterator: got.NextShardIterator, Limit: aws.Int32(10_001)})
 	wantErr(t, err, "ValidationException", "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000")
 
-	// At most 10 MiB of data per call.
+	// At most 10 MiB of data per call (records over 1 MiB need the stream's
+	// maximum record size raised).
+	if _, err := e.client.UpdateMaxRecordSize(t.Context(), &awskinesis.UpdateMaxRecordSizeInput{
+		StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/s"), MaxRecordSizeInKiB: aws.Int32(4096)}); err != nil {
+		t.Fatal(err)
+	}
 	huge := strings.Repeat("x", 4<<20)
 	for range 3 {
 		e.put(t, "s", "b", huge)

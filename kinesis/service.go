@@ -61,6 +61,10 @@ type stream struct {
 	Consumers []*consumer `json:"consumers,omitempty"`
 	// Policy is the stream's resource policy, "" for none (policies.go).
 	Policy string `json:"policy,omitempty"`
+	// MaxRecordKiB is the most data a record may have, in KiB
+	// (MaxRecordSizeInKiB); 0, in a stream saved before it was kept, is
+	// the default (see stream.maxRecordKiB).
+	MaxRecordKiB int `json:"maxRecordKiB,omitempty"`
 }
 
 type tag struct {
@@ -150,6 +154,7 @@ var operations = map[string]opFunc{
 	"SplitShard":                    (*Service).splitShard,
 	"MergeShards":                   (*Service).mergeShards,
 	"UpdateShardCount":              (*Service).updateShardCount,
+	"UpdateMaxRecordSize":           (*Service).updateMaxRecordSize,
 	"PutRecord":                     (*Service).putRecord,
 	"PutRecords":                    (*Service).putRecords,
 	"GetShardIterator":              (*Service).getShardIterator,

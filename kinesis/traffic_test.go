@@ -38,7 +38,10 @@ func (e *env) putErr(t *testing.T, stream string, data []byte) error {
 
 func TestNoLimitsByDefault(t *testing.T) {
 	e := newEnv(t, kinesis.Options{})
-	e.create(t, "s", 1)
+	// Records over 1 MiB need the stream's maximum record size raised.
+	if _, err := e.client.CreateStream(t.Context(), &awskinesis.CreateStreamInput{StreamName: aws.String("s"), ShardCount: aws.Int32(1), MaxRecordSizeInKiB: aws.Int32(2048)}); err != nil {
+		t.Fatal(err)
+	}
 	for range 3 {
 		if out := e.putMany(t, "s", 500, []byte("x")); aws.ToInt32(out.FailedRecordCount) != 0 {
 			t.Fatalf("FailedRecordCount %d", aws.ToInt32(out.FailedRecordCount))
