@@ -3,6 +3,7 @@ package kinesis_test
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -111,4 +112,50 @@ func TestSummaryCountsConsumers(t *testing.T) {
 	if got := aws.ToInt32(e.summary(t, "s").ConsumerCount); got != 1 {
 		t.Fatalf("ConsumerCount %d after a deregistration, want 1", got)
 	}
+}
+
+// UpdateStreamMode switches the mode, keeps the shards, and allows two
+// switches in 24 hours.
+func TestUpdateStreamMode(t *testing.T) {
+	e := newEnv(t, kinesis.Options{})
+	ctx := t.Context()
+	e.create(t, "s", 2)
+	arn := aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/s")
+	setMode := func(m types.StreamMode) error {
+		_, err := e.client.UpdateStreamMode(ctx, &awskinesis.UpdateStreamModeInput{StreamARN: arn, StreamModeDetails: &types.StreamModeDetails{StreamMode: m}})
+		return err
+	}
+	if err := setMode(types.StreamModeOnDemand); err != nil {
+		t.Fatal(err)
+	}
+	sum := e.summary(t, "s")
+	if sum.StreamModeDetails.StreamMode != types.StreamModeOnDemand || aws.ToInt32(sum.OpenShardCount) != 2 {
+		t.Fatalf("after the switch: mode %s, %d open shards; want ON_DEMAND with the 2 shards kept", sum.StreamModeDetails.StreamMode, aws.ToInt32(sum.OpenShardCount))
+	}
+	_, err := e.client.UpdateShardCount(ctx, &awskinesis.UpdateShardCountInput{StreamName: aws.String("s"), TargetShardCount: aws.Int32(4), ScalingType: types.ScalingTypeUniformScaling})
+	wantErr(t, err, "InvalidArgumentException", "UpdateShardCount is not allowed for stream s in ON_DEMAND mode.")
+	// The mode it has: nothing changes, nothing is counted.
+	if err := setMode(types.StreamModeOnDemand); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour)
+	if err := setMode(types.StreamModeProvisioned); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.summary(t, "s").StreamModeDetails.StreamMode; got != types.StreamModeProvisioned {
+		t.Fatalf("mode %s, want PROVISIONED", got)
+	}
+	e.clock.Advance(22 * time.Hour) // 23 hours after the first switch
+	wantErr(t, setMode(types.StreamModeOnDemand), "LimitExceededException",
+		"The capacity mode of stream s under account 000000000000 can be switched at most 2 times in 24 hours.")
+	// 24 hours after the first switch, one more is allowed; the next is not.
+	e.clock.Advance(time.Hour)
+	if err := setMode(types.StreamModeOnDemand); err != nil {
+		t.Fatalf("24 hours after the first switch: %v", err)
+	}
+	wantErr(t, setMode(types.StreamModeProvisioned), "LimitExceededException",
+		"The capacity mode of stream s under account 000000000000 can be switched at most 2 times in 24 hours.")
+	_, err = e.client.UpdateStreamMode(ctx, &awskinesis.UpdateStreamModeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/nope"),
+		StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
+	wantErr(t, err, "ResourceNotFoundException", "Stream nope under account 000000000000 not found.")
 }

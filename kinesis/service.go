@@ -65,6 +65,9 @@ type stream struct {
 	// (MaxRecordSizeInKiB); 0, in a stream saved before it was kept, is
 	// the default (see stream.maxRecordKiB).
 	MaxRecordKiB int `json:"maxRecordKiB,omitempty"`
+	// ModeSwitches are when UpdateStreamMode changed the mode (Unix
+	// milliseconds), the last two at most: see updateStreamMode.
+	ModeSwitches []int64 `json:"modeSwitches,omitempty"`
 }
 
 type tag struct {
@@ -155,6 +158,7 @@ var operations = map[string]opFunc{
 	"MergeShards":                   (*Service).mergeShards,
 	"UpdateShardCount":              (*Service).updateShardCount,
 	"UpdateMaxRecordSize":           (*Service).updateMaxRecordSize,
+	"UpdateStreamMode":              (*Service).updateStreamMode,
 	"PutRecord":                     (*Service).putRecord,
 	"PutRecords":                    (*Service).putRecords,
 	"GetShardIterator":              (*Service).getShardIterator,

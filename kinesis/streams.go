@@ -328,6 +328,44 @@ func (s *Service) updateMaxRecordSize(region string, in map[string]any) (any, *a
 	return struct{}{}, s.save(c)
 }
 
+// A stream's mode may change twice in 24 hours, as AWS documents
+// ("Switching between capacity modes").
+const (
+	modeSwitches     = 2
+	modeSwitchWindow = 24 * 60 * 60 * 1000 // milliseconds
+)
+
+// UpdateStreamMode switches a stream between PROVISIONED and ON_DEMAND. The
+// shards stay as they are (AWS keeps the shard count across a switch; an
+// ON_DEMAND stream here never scales on its own, see CreateStream). A
+// request for the mode the stream has changes nothing and is not counted.
+func (s *Service) updateStreamMode(region string, in map[string]any) (any, *awsjson.Error) {
+	st, err := s.lookup(region, in)
+	if err != nil {
+		return nil, err
+	}
+	md, _ := in["StreamModeDetails"].(map[string]any)
+	mode := str(md, "StreamMode")
+	if mode == st.Mode {
+		return struct{}{}, nil
+	}
+	now := s.nowMS()
+	var recent []int64
+	for _, t := range st.ModeSwitches {
+		if now-t < modeSwitchWindow {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= modeSwitches {
+		return nil, awsjson.NewError(awsjson.ErrLimitExceeded,
+			"The capacity mode of stream %s under account %s can be switched at most %d times in 24 hours.", st.Name, s.opts.Account, modeSwitches)
+	}
+	c := st.clone()
+	c.Mode = mode
+	c.ModeSwitches = append(recent, now)
+	return struct{}{}, s.save(c)
+}
+
 func sortTags(tags []tag) {
 	slices.SortFunc(tags, func(a, b tag) int { return strings.Compare(a.Key, b.Key) })
 }
