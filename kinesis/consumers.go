@@ -38,6 +38,8 @@ type consumer struct {
 	Created int64  `json:"created"` // Unix milliseconds
 	// Policy is the consumer's resource policy, "" for none (policies.go).
 	Policy string `json:"policy,omitempty"`
+	// Tags are the consumer's tags, sorted by key (tags.go).
+	Tags []tag `json:"tags,omitempty"`
 }
 
 func (s *Service) consumerARN(st *stream, c *consumer) string {
@@ -142,9 +144,6 @@ func (s *Service) consumerOut(st *stream, c *consumer, status string, withStream
 }
 
 func (s *Service) registerConsumer(region string, in map[string]any) (any, *awsjson.Error) {
-	if in["Tags"] != nil {
-		return nil, invalidArgument("firehose-local does not support Tags in RegisterStreamConsumer yet.")
-	}
 	st, err := s.lookup(region, in)
 	if err != nil {
 		return nil, err
@@ -157,8 +156,12 @@ func (s *Service) registerConsumer(region string, in map[string]any) (any, *awsj
 		return nil, awsjson.NewError(awsjson.ErrLimitExceeded,
 			"Stream %s under account %s already has %d registered consumers, the most a stream may have.", st.Name, s.opts.Account, maxConsumers)
 	}
+	tags, terr := mergeTags(nil, in["Tags"])
+	if terr != nil {
+		return nil, terr
+	}
 	c := st.clone()
-	cons := &consumer{Name: name, Created: s.nowMS()}
+	cons := &consumer{Name: name, Created: s.nowMS(), Tags: tags}
 	c.Consumers = append(slices.Clone(st.Consumers), cons)
 	if err := s.save(c); err != nil {
 		return nil, err

@@ -5,7 +5,9 @@
 //
 // Served: CreateStream, DeleteStream, DescribeStream, DescribeStreamSummary,
 // ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod,
-// AddTagsToStream, RemoveTagsFromStream, ListTagsForStream,
+// AddTagsToStream, RemoveTagsFromStream, ListTagsForStream, and
+// TagResource, UntagResource and ListTagsForResource on a stream or a
+// consumer (tags.go),
 // Start/StopStreamEncryption (state only: nothing is encrypted),
 // SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING),
 // UpdateMaxRecordSize (the stream's maximum record size, 1 MiB unless set,

@@ -30,9 +30,9 @@ import (
 // noPolicy is GetResourcePolicy's answer for a resource without a policy.
 const noPolicy = "{}"
 
-// policyTarget finds the stream, and the consumer if the ARN names one, of
-// a ResourceARN.
-func (s *Service) policyTarget(region, arn string) (*stream, *consumer, *awsjson.Error) {
+// resourceOf finds the stream, and the consumer if the ARN names one, of a
+// ResourceARN (of a policy, or of tags: tags.go).
+func (s *Service) resourceOf(region, arn string) (*stream, *consumer, *awsjson.Error) {
 	if strings.Contains(arn, "/consumer/") {
 		return s.consumerByARN(region, arn)
 	}
@@ -41,7 +41,7 @@ func (s *Service) policyTarget(region, arn string) (*stream, *consumer, *awsjson
 }
 
 func (s *Service) getPolicy(region string, in map[string]any) (any, *awsjson.Error) {
-	st, c, err := s.policyTarget(region, str(in, "ResourceARN"))
+	st, c, err := s.resourceOf(region, str(in, "ResourceARN"))
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (s *Service) getPolicy(region string, in map[string]any) (any, *awsjson.Err
 
 func (s *Service) putPolicy(region string, in map[string]any) (any, *awsjson.Error) {
 	arn, policy := str(in, "ResourceARN"), str(in, "Policy")
-	st, c, err := s.policyTarget(region, arn)
+	st, c, err := s.resourceOf(region, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (s *Service) putPolicy(region string, in map[string]any) (any, *awsjson.Err
 
 func (s *Service) deletePolicy(region string, in map[string]any) (any, *awsjson.Error) {
 	arn := str(in, "ResourceARN")
-	st, c, err := s.policyTarget(region, arn)
+	st, c, err := s.resourceOf(region, arn)
 	if err != nil {
 		return nil, err
 	}
