@@ -60,7 +60,7 @@ import (
 //
 // Stream metrics (delivery.Pipeline.CollectMetrics; with backup and
 // partitioning metrics not listed here) are labelled region and delivery_stream; Lambda metrics
-// region and function_name; Kinesis metrics (kinesis.Service.CollectMetrics) region and stream_name. The Go runtime and process collectors are
+// region and function_name; Kinesis metrics (kinesis.Service.CollectMetrics) region and stream_name, and shard_id for the shard-level ones enhanced monitoring turns on. The Go runtime and process collectors are
 // included too.
 
 // functionMetrics are one Lambda function's counters.

@@ -76,6 +76,9 @@ func TestEverythingSurvivesReopen(t *testing.T) {
 	if _, err := e.client.UpdateMaxRecordSize(ctx, &awskinesis.UpdateMaxRecordSizeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/keep"), MaxRecordSizeInKiB: aws.Int32(3072)}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.client.EnableEnhancedMonitoring(ctx, &awskinesis.EnableEnhancedMonitoringInput{StreamName: name, ShardLevelMetrics: []types.MetricsName{types.MetricsNameIncomingBytes}}); err != nil {
+		t.Fatal(err)
+	}
 	before, err := e.client.DescribeStream(ctx, &awskinesis.DescribeStreamInput{StreamName: name})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +99,9 @@ func TestEverythingSurvivesReopen(t *testing.T) {
 	after, err := e2.client.DescribeStream(ctx, &awskinesis.DescribeStreamInput{StreamName: name})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m := after.StreamDescription.EnhancedMonitoring; len(m) != 1 || !slices.Equal(m[0].ShardLevelMetrics, []types.MetricsName{types.MetricsNameIncomingBytes}) {
+		t.Fatalf("EnhancedMonitoring after reopen %+v", m)
 	}
 	if !reflect.DeepEqual(before.StreamDescription, after.StreamDescription) {
 		t.Fatalf("description before %+v\nafter %+v", before.StreamDescription, after.StreamDescription)

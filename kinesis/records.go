@@ -301,7 +301,7 @@ func (s *Service) putOne(region string, req *putRequest) (any, *awsjson.Error) {
 		return nil, err
 	}
 	c.putRecordSuccess.Add(1)
-	s.putDone(st, entries)
+	s.putDone(st, entries, res)
 	r := res[0]
 	releaseResults(res)
 	return struct {

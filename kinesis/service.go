@@ -68,6 +68,9 @@ type stream struct {
 	// ModeSwitches are when UpdateStreamMode changed the mode (Unix
 	// milliseconds), the last two at most: see updateStreamMode.
 	ModeSwitches []int64 `json:"modeSwitches,omitempty"`
+	// ShardMetrics are the shard-level metrics enhanced monitoring has
+	// enabled, in the model's order (monitoring.go).
+	ShardMetrics []string `json:"shardMetrics,omitempty"`
 }
 
 type tag struct {
@@ -162,6 +165,8 @@ var operations = map[string]opFunc{
 	"UpdateShardCount":              (*Service).updateShardCount,
 	"UpdateMaxRecordSize":           (*Service).updateMaxRecordSize,
 	"UpdateStreamMode":              (*Service).updateStreamMode,
+	"EnableEnhancedMonitoring":      (*Service).enableMonitoring,
+	"DisableEnhancedMonitoring":     (*Service).disableMonitoring,
 	"PutRecord":                     (*Service).putRecord,
 	"PutRecords":                    (*Service).putRecords,
 	"GetShardIterator":              (*Service).getShardIterator,

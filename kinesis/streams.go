@@ -186,7 +186,7 @@ func (s *Service) describeStream(region string, in map[string]any) (any, *awsjso
 		StreamName: st.Name, StreamARN: s.arn(st.Region, st.Name), StreamStatus: statusActive,
 		StreamModeDetails: modeDetails{st.Mode}, Shards: outs, HasMoreShards: more,
 		RetentionPeriodHours: st.Retention, StreamCreationTimestamp: epoch(st.Created),
-		EnhancedMonitoring: []metrics{{ShardLevelMetrics: []string{}}},
+		EnhancedMonitoring: enhancedMonitoring(st),
 		EncryptionType:     st.Encryption, KeyID: st.KeyID,
 	}}, nil
 }
@@ -213,7 +213,7 @@ func (s *Service) describeStreamSummary(region string, in map[string]any) (any, 
 	return struct{ StreamDescriptionSummary summary }{summary{
 		StreamName: st.Name, StreamARN: s.arn(st.Region, st.Name), StreamStatus: statusActive,
 		StreamModeDetails: modeDetails{st.Mode}, RetentionPeriodHours: st.Retention,
-		StreamCreationTimestamp: epoch(st.Created), EnhancedMonitoring: []metrics{{ShardLevelMetrics: []string{}}},
+		StreamCreationTimestamp: epoch(st.Created), EnhancedMonitoring: enhancedMonitoring(st),
 		EncryptionType: st.Encryption, KeyID: st.KeyID, OpenShardCount: st.openShards(),
 		ConsumerCount: len(st.Consumers), MaxRecordSizeInKiB: st.maxRecordKiB(),
 	}}, nil

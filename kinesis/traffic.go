@@ -69,6 +69,7 @@ type shardWindow struct {
 type traffic struct {
 	counters map[string]*streamCounters // by streamKey
 	windows  map[string]*shardWindow    // by streamKey NUL shard id
+	shards   map[string]*shardCounters  // by streamKey NUL shard id (monitoring.go)
 }
 
 func (s *Service) counters(st *stream) *streamCounters {
@@ -128,6 +129,9 @@ func (s *Service) admit(st *stream, entries []putEntry) (refused []*awsjson.Erro
 		if w.inRecords >= maxInRecords || w.inBytes > 0 && w.inBytes+size > maxInBytes {
 			refused[i] = rateExceeded(sh.id(), st.Name, s.opts.Account)
 			n++
+			if sc := s.shardCounters(st, sh); sc != nil {
+				sc.writeExceeded.Add(1)
+			}
 			continue
 		}
 		w.inRecords++
@@ -146,6 +150,9 @@ func (s *Service) admitRead(st *stream, sh *shard) *awsjson.Error {
 	w := s.window(st, sh)
 	if w.outCalls >= maxOutCalls || w.outBytes >= maxOutBytes {
 		s.counters(st).readsExceeded.Add(1)
+		if sc := s.shardCounters(st, sh); sc != nil {
+			sc.readExceeded.Add(1)
+		}
 		return rateExceeded(sh.id(), st.Name, s.opts.Account)
 	}
 	w.outCalls++
@@ -163,13 +170,22 @@ func (s *Service) readDone(st *stream, sh *shard, recs []record) {
 	c.getSuccess.Add(1)
 	c.getRecords.Add(int64(len(recs)))
 	c.getBytes.Add(data)
+	if sc := s.shardCounters(st, sh); sc != nil {
+		sc.outgoingRecords.Add(int64(len(recs)))
+		sc.outgoingBytes.Add(data)
+		age := int64(0)
+		if len(recs) > 0 {
+			age = max(0, s.nowMS()-recs[len(recs)-1].Arrival)
+		}
+		sc.iteratorAge.Store(age)
+	}
 	if s.opts.Limits {
 		s.window(st, sh).outBytes += size
 	}
 }
 
-// putDone counts records put.
-func (s *Service) putDone(st *stream, entries []putEntry) {
+// putDone counts records put, res being put's results for entries.
+func (s *Service) putDone(st *stream, entries []putEntry, res []putResult) {
 	c := s.counters(st)
 	var data int64
 	for _, e := range entries {
@@ -177,6 +193,14 @@ func (s *Service) putDone(st *stream, entries []putEntry) {
 	}
 	c.incomingRecords.Add(int64(len(entries)))
 	c.incomingBytes.Add(data)
+	if len(st.ShardMetrics) == 0 {
+		return
+	}
+	for i, e := range entries {
+		sc := s.shardCounters(st, st.Shards[res[i].shard])
+		sc.incomingRecords.Add(1)
+		sc.incomingBytes.Add(int64(len(e.data)))
+	}
 }
 
 func streamMetric(name, help string) *prometheus.Desc {
@@ -204,11 +228,16 @@ func (s *Service) CollectMetrics(ch chan<- prometheus.Metric) {
 	type entry struct {
 		region, name string
 		c            *streamCounters
+		shards       []shardSeries
 	}
 	s.mu.Lock()
 	list := make([]entry, 0, len(s.streams))
 	for _, st := range s.streams {
-		list = append(list, entry{st.Region, st.Name, s.counters(st)})
+		e := entry{region: st.Region, name: st.Name, c: s.counters(st)}
+		if len(st.ShardMetrics) > 0 {
+			e.shards = s.shardSeriesOf(st)
+		}
+		list = append(list, e)
 	}
 	s.mu.Unlock()
 	sort.Slice(list, func(i, j int) bool {
@@ -232,6 +261,9 @@ func (s *Service) CollectMetrics(ch chan<- prometheus.Metric) {
 		} {
 			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v.Load()), e.region, e.name)
 		}
+		for _, ss := range e.shards {
+			ss.collect(ch)
+		}
 	}
 }
 
@@ -253,7 +285,7 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 		if err != nil {
 			return nil, 0, err
 		}
-		s.putDone(st, entries)
+		s.putDone(st, entries, put)
 		return put, 0, nil
 	}
 	res = newResults(len(entries))
@@ -262,7 +294,7 @@ func (s *Service) putAdmitted(st *stream, entries []putEntry) (res []putResult, 
 		if err != nil {
 			return nil, 0, err
 		}
-		s.putDone(st, ok)
+		s.putDone(st, ok, put)
 		j := 0
 		for i := range entries {
 			if refused[i] == nil {
