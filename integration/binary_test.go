@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -345,6 +346,24 @@ func TestAWSCLIKinesisAndGlue(t *testing.T) {
 	var got struct{ Records []struct{ Data []byte } }
 	if out := run("kinesis", "get-records", "--shard-iterator", it.ShardIterator); json.Unmarshal([]byte(out), &got) != nil || len(got.Records) != 1 || string(got.Records[0].Data) != want {
 		t.Fatalf("get-records: %s", out)
+	}
+	var mon struct{ CurrentShardLevelMetrics, DesiredShardLevelMetrics []string }
+	if out := run("kinesis", "enable-enhanced-monitoring", "--stream-name", "cli-src", "--shard-level-metrics", "IncomingRecords", "OutgoingBytes"); json.Unmarshal([]byte(out), &mon) != nil ||
+		len(mon.CurrentShardLevelMetrics) != 0 || !slices.Equal(mon.DesiredShardLevelMetrics, []string{"IncomingRecords", "OutgoingBytes"}) {
+		t.Fatalf("enable-enhanced-monitoring: %s", out)
+	}
+	run("kinesis", "update-stream-mode", "--stream-arn", sum.StreamDescriptionSummary.StreamARN, "--stream-mode-details", "StreamMode=ON_DEMAND")
+	var after struct {
+		StreamDescriptionSummary struct {
+			StreamModeDetails  struct{ StreamMode string }
+			EnhancedMonitoring []struct{ ShardLevelMetrics []string }
+			OpenShardCount     int
+		}
+	}
+	if out := run("kinesis", "describe-stream-summary", "--stream-name", "cli-src"); json.Unmarshal([]byte(out), &after) != nil ||
+		after.StreamDescriptionSummary.StreamModeDetails.StreamMode != "ON_DEMAND" || after.StreamDescriptionSummary.OpenShardCount != 2 ||
+		len(after.StreamDescriptionSummary.EnhancedMonitoring) != 1 || len(after.StreamDescriptionSummary.EnhancedMonitoring[0].ShardLevelMetrics) != 2 {
+		t.Fatalf("describe-stream-summary after update-stream-mode and enable-enhanced-monitoring: %s", out)
 	}
 	resp, err := http.Post(p.url+"/_local/flush", "", nil)
 	if err != nil || resp.StatusCode != 200 {
