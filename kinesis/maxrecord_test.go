@@ -77,6 +77,11 @@ func TestMaxRecordSize(t *testing.T) {
 		"1 validation error detected: Value '1023' at 'maxRecordSizeInKiB' failed to satisfy constraint: Member must have value greater than or equal to 1024")
 	_, err = e.client.UpdateMaxRecordSize(ctx, &awskinesis.UpdateMaxRecordSizeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/nope"), MaxRecordSizeInKiB: aws.Int32(2048)})
 	wantErr(t, err, "ResourceNotFoundException", "Stream nope under account 000000000000 not found.")
+	// The stream is named by its ARN only: the input has no StreamName.
+	status, body := e.post(t, kinesis.TargetPrefix+"UpdateMaxRecordSize", "application/x-amz-json-1.1", `{"StreamName":"s","MaxRecordSizeInKiB":4096}`)
+	if status != 400 || body != `{"__type":"InvalidArgumentException","message":"UpdateMaxRecordSize needs a StreamARN."}` {
+		t.Fatalf("UpdateMaxRecordSize by StreamName: %d %s", status, body)
+	}
 
 	// CreateStream sets it too.
 	if _, err := e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("big"), ShardCount: aws.Int32(1), MaxRecordSizeInKiB: aws.Int32(10240)}); err != nil {

@@ -317,9 +317,14 @@ func (st *stream) maxRecordKiB() int {
 func (st *stream) maxRecordBytes() int { return st.maxRecordKiB() << 10 }
 
 // UpdateMaxRecordSize sets the largest record the stream takes from now
-// on; records already put stay.
+// on; records already put stay. Its input names the stream by StreamARN
+// only (the model makes it optional because of StreamId, which is refused).
 func (s *Service) updateMaxRecordSize(region string, in map[string]any) (any, *awsjson.Error) {
-	st, err := s.lookup(region, in)
+	arn, ok := in["StreamARN"].(string)
+	if !ok {
+		return nil, invalidArgument("UpdateMaxRecordSize needs a StreamARN.")
+	}
+	st, err := s.lookupBy(region, "", arn, true)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +345,7 @@ const (
 // ON_DEMAND stream here never scales on its own, see CreateStream). A
 // request for the mode the stream has changes nothing and is not counted.
 func (s *Service) updateStreamMode(region string, in map[string]any) (any, *awsjson.Error) {
-	st, err := s.lookup(region, in)
+	st, err := s.lookupBy(region, "", str(in, "StreamARN"), true) // required by the model
 	if err != nil {
 		return nil, err
 	}
