@@ -13,7 +13,8 @@
 // UpdateMaxRecordSize (the stream's maximum record size, 1 MiB unless set,
 // enforced on PutRecord and PutRecords), UpdateStreamMode (twice in 24
 // hours; the shards stay), Enable/DisableEnhancedMonitoring (shard-level
-// metrics: monitoring.go), PutRecord, PutRecords,
+// metrics: monitoring.go), DescribeLimits (AWS's default account quotas,
+// enforced: limits.go), PutRecord, PutRecords,
 // GetShardIterator and GetRecords, and enhanced fan-out:
 // RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
 // DeregisterStreamConsumer (consumers.go) and SubscribeToShard, an event

@@ -32,6 +32,9 @@ func (s *Service) updateShardCount(region string, in map[string]any) (any, *awsj
 	if target > maxShards {
 		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "firehose-local allows at most %d shards per stream; TargetShardCount was %d.", maxShards, target)
 	}
+	if err := s.checkShardQuota(st.Region, target-current); err != nil {
+		return nil, err
+	}
 	c := st.clone()
 	now := s.nowMS()
 	starts, ends := tile(zero(), maxHashKey, target)

@@ -165,6 +165,7 @@ var operations = map[string]opFunc{
 	"UpdateShardCount":              (*Service).updateShardCount,
 	"UpdateMaxRecordSize":           (*Service).updateMaxRecordSize,
 	"UpdateStreamMode":              (*Service).updateStreamMode,
+	"DescribeLimits":                (*Service).describeLimits,
 	"EnableEnhancedMonitoring":      (*Service).enableMonitoring,
 	"DisableEnhancedMonitoring":     (*Service).disableMonitoring,
 	"PutRecord":                     (*Service).putRecord,

@@ -204,6 +204,9 @@ func (s *Service) splitShard(region string, in map[string]any) (any, *awsjson.Er
 		return nil, invalidArgument("NewStartingHashKey %s used in SplitShard() on shard %s in stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and less than the shard's EndingHashKey %s.",
 			str(in, "NewStartingHashKey"), parent.id(), c.Name, s.opts.Account, parent.Start, parent.End)
 	}
+	if err := s.checkShardQuota(c.Region, 1); err != nil {
+		return nil, err
+	}
 	c.split(parent, key, s.nowMS())
 	return struct{}{}, s.save(c)
 }

@@ -70,6 +70,13 @@ func (s *Service) createStream(region string, in map[string]any) (any, *awsjson.
 	case n > maxShards:
 		return nil, awsjson.NewError(awsjson.ErrLimitExceeded, "firehose-local allows at most %d shards per stream; ShardCount was %d.", maxShards, n)
 	}
+	if mode == "ON_DEMAND" {
+		if err := s.checkOnDemandQuota(region); err != nil {
+			return nil, err
+		}
+	} else if err := s.checkShardQuota(region, n); err != nil {
+		return nil, err
+	}
 	now := s.nowMS()
 	st := &stream{Region: region, Name: name, Mode: mode, Created: now, Retention: defaultRetention, Encryption: "NONE",
 		MaxRecordKiB: int(integer(in, "MaxRecordSizeInKiB", defaultMaxRecordKiB))}
@@ -353,6 +360,11 @@ func (s *Service) updateStreamMode(region string, in map[string]any) (any, *awsj
 	mode := str(md, "StreamMode")
 	if mode == st.Mode {
 		return struct{}{}, nil
+	}
+	if mode == "ON_DEMAND" {
+		if err := s.checkOnDemandQuota(st.Region); err != nil {
+			return nil, err
+		}
 	}
 	now := s.nowMS()
 	var recent []int64

@@ -224,8 +224,8 @@ func TestRefusedAndUnknownOperations(t *testing.T) {
 	e := newEnv(t, kinesis.Options{})
 	ctx := t.Context()
 	e.create(t, "s", 1)
-	_, err := e.client.DescribeLimits(ctx, &awskinesis.DescribeLimitsInput{})
-	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support DescribeLimits yet.")
+	_, err := e.client.DescribeAccountSettings(ctx, &awskinesis.DescribeAccountSettingsInput{})
+	wantErr(t, err, "InvalidArgumentException", "firehose-local does not support DescribeAccountSettings yet.")
 	for _, op := range []string{"UpdateStreamWarmThroughput", "UpdateAccountSettings"} {
 		status, body := e.post(t, kinesis.TargetPrefix+op, "application/x-amz-json-1.1", `{}`)
 		if status != http.StatusBadRequest || body != `{"__type":"InvalidArgumentException","message":"firehose-local does not support `+op+` yet."}` {
