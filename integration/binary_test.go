@@ -353,6 +353,11 @@ func TestAWSCLIKinesisAndGlue(t *testing.T) {
 		t.Fatalf("enable-enhanced-monitoring: %s", out)
 	}
 	run("kinesis", "update-stream-mode", "--stream-arn", sum.StreamDescriptionSummary.StreamARN, "--stream-mode-details", "StreamMode=ON_DEMAND")
+	var limits struct{ ShardLimit, OpenShardCount, OnDemandStreamCount, OnDemandStreamCountLimit int }
+	if out := run("kinesis", "describe-limits"); json.Unmarshal([]byte(out), &limits) != nil ||
+		limits.ShardLimit != 20000 || limits.OpenShardCount != 2 || limits.OnDemandStreamCount != 1 || limits.OnDemandStreamCountLimit != 50 {
+		t.Fatalf("describe-limits: %s", out)
+	}
 	var after struct {
 		StreamDescriptionSummary struct {
 			StreamModeDetails  struct{ StreamMode string }
