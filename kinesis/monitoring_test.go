@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/firehose-local/firehose-local/kinesis"
 )
@@ -18,14 +17,8 @@ import (
 // id to value.
 func (e *env) shardMetrics(t *testing.T) map[string]float64 {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectorFunc(e.svc.CollectMetrics))
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]float64{}
-	for _, f := range fams {
+	for _, f := range e.gather(t) {
 		for _, m := range f.GetMetric() {
 			shard := ""
 			for _, l := range m.GetLabel() {

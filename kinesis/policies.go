@@ -83,15 +83,21 @@ func (s *Service) deletePolicy(region string, in map[string]any) (any, *awsjson.
 // setPolicy saves the policy of a stream (cons nil) or of one of its
 // consumers; "" removes it.
 func (s *Service) setPolicy(st *stream, cons *consumer, policy string) *awsjson.Error {
+	return s.saveResource(st, cons, func(p *string, _ *[]tag) { *p = policy })
+}
+
+// saveResource saves a change to a stream (cons nil) or to one of its
+// consumers: edit changes the policy and tags of a copy of the resource.
+func (s *Service) saveResource(st *stream, cons *consumer, edit func(policy *string, tags *[]tag)) *awsjson.Error {
 	c := st.clone()
 	if cons == nil {
-		c.Policy = policy
+		edit(&c.Policy, &c.Tags)
 		return s.save(c)
 	}
 	c.Consumers = slices.Clone(st.Consumers)
 	i := slices.Index(c.Consumers, cons)
 	changed := *cons
-	changed.Policy = policy
+	edit(&changed.Policy, &changed.Tags)
 	c.Consumers[i] = &changed
 	return s.save(c)
 }

@@ -33,17 +33,7 @@ func mergeTags(tags []tag, m any) ([]tag, *awsjson.Error) {
 
 // setTags saves the tags of a stream (cons nil) or of one of its consumers.
 func (s *Service) setTags(st *stream, cons *consumer, tags []tag) *awsjson.Error {
-	c := st.clone()
-	if cons == nil {
-		c.Tags = tags
-		return s.save(c)
-	}
-	c.Consumers = slices.Clone(st.Consumers)
-	i := slices.Index(c.Consumers, cons)
-	changed := *cons
-	changed.Tags = tags
-	c.Consumers[i] = &changed
-	return s.save(c)
+	return s.saveResource(st, cons, func(_ *string, t *[]tag) { *t = tags })
 }
 
 // tagsOf returns the tags of a stream or, if cons is not nil, of a consumer.

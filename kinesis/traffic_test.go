@@ -11,6 +11,7 @@ import (
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/firehose-local/firehose-local/kinesis"
 )
@@ -148,14 +149,8 @@ func TestCollectMetrics(t *testing.T) {
 	for range 6 {
 		_, _ = e.client.GetRecords(t.Context(), &awskinesis.GetRecordsInput{ShardIterator: aws.String(it)})
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectorFunc(e.svc.CollectMetrics))
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]float64{}
-	for _, f := range fams {
+	for _, f := range e.gather(t) {
 		for _, m := range f.GetMetric() {
 			labels := ""
 			for _, l := range m.GetLabel() {
@@ -182,6 +177,18 @@ func TestCollectMetrics(t *testing.T) {
 	if len(got) != 12 {
 		t.Errorf("%d metrics: %v", len(got), got)
 	}
+}
+
+// gather scrapes the service's metrics.
+func (e *env) gather(t *testing.T) []*dto.MetricFamily {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectorFunc(e.svc.CollectMetrics))
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fams
 }
 
 // collectorFunc is an unchecked collector of one Collect function.
