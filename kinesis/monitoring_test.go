@@ -100,8 +100,14 @@ func TestEnhancedMonitoring(t *testing.T) {
 	e.put(t, "s", keyOf[sh0], "abc")
 	e.put(t, "s", keyOf[sh0], "defg")
 	e.put(t, "s", keyOf[sh1], "h")
+	// One PutRecords call into both shards.
+	if _, err := e.client.PutRecords(ctx, &awskinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{
+		{PartitionKey: aws.String(keyOf[sh0]), Data: []byte("ij")}, {PartitionKey: aws.String(keyOf[sh1]), Data: []byte("klm")},
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Advance(5 * time.Second)
-	// Shard 0 holds three records: the one from before, and the two
+	// Shard 0 holds four records: the one from before, and the three
 	// counted. Its iterator's last record was put 5 s ago.
 	it := e.iterator(t, "s", sh0, types.ShardIteratorTypeTrimHorizon, "")
 	e.get(t, it, 0)
@@ -110,9 +116,9 @@ func TestEnhancedMonitoring(t *testing.T) {
 	}
 	got := e.shardMetrics(t)
 	want := map[string]float64{
-		"kinesis_shard_incoming_records_total " + sh0: 2, "kinesis_shard_incoming_bytes_total " + sh0: 7,
-		"kinesis_shard_incoming_records_total " + sh1: 1, "kinesis_shard_incoming_bytes_total " + sh1: 1,
-		"kinesis_shard_outgoing_records_total " + sh0: 15, "kinesis_shard_outgoing_bytes_total " + sh0: 5 * (11 + 3 + 4),
+		"kinesis_shard_incoming_records_total " + sh0: 3, "kinesis_shard_incoming_bytes_total " + sh0: 9,
+		"kinesis_shard_incoming_records_total " + sh1: 2, "kinesis_shard_incoming_bytes_total " + sh1: 4,
+		"kinesis_shard_outgoing_records_total " + sh0: 20, "kinesis_shard_outgoing_bytes_total " + sh0: 5 * (11 + 3 + 4 + 2),
 		"kinesis_shard_outgoing_records_total " + sh1: 0, "kinesis_shard_outgoing_bytes_total " + sh1: 0,
 		"kinesis_shard_iterator_age_milliseconds " + sh0: 5000, "kinesis_shard_iterator_age_milliseconds " + sh1: 0,
 		"kinesis_shard_read_provisioned_throughput_exceeded_total " + sh0: 1, "kinesis_shard_read_provisioned_throughput_exceeded_total " + sh1: 0,
@@ -137,7 +143,7 @@ func TestEnhancedMonitoring(t *testing.T) {
 		t.Fatalf("DisableEnhancedMonitoring answered %+v", dis)
 	}
 	got = e.shardMetrics(t)
-	if len(got) != 2*len(left) || got["kinesis_shard_incoming_records_total "+sh0] != 2 {
+	if len(got) != 2*len(left) || got["kinesis_shard_incoming_records_total "+sh0] != 3 {
 		t.Fatalf("after disabling two: %v", got)
 	}
 	if _, err := e.client.DisableEnhancedMonitoring(ctx, &awskinesis.DisableEnhancedMonitoringInput{StreamName: aws.String("s"),

@@ -196,10 +196,19 @@ func (s *Service) putDone(st *stream, entries []putEntry, res []putResult) {
 	if len(st.ShardMetrics) == 0 {
 		return
 	}
+	// Tallied by shard first: one counter lookup a shard, not a record.
+	type tally struct{ records, bytes int64 }
+	by := make([]tally, len(st.Shards))
 	for i, e := range entries {
-		sc := s.shardCounters(st, st.Shards[res[i].shard])
-		sc.incomingRecords.Add(1)
-		sc.incomingBytes.Add(int64(len(e.data)))
+		by[res[i].shard].records++
+		by[res[i].shard].bytes += int64(len(e.data))
+	}
+	for j, t := range by {
+		if t.records > 0 {
+			sc := s.shardCounters(st, st.Shards[j])
+			sc.incomingRecords.Add(t.records)
+			sc.incomingBytes.Add(t.bytes)
+		}
 	}
 }
 
