@@ -34,6 +34,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -271,7 +272,13 @@ func run(o options) (bool, error) {
 	if o.parquet {
 		return true, runParquet(o, bin)
 	}
+	if o.kinesisSoak > 0 && !o.kinesis {
+		return false, errors.New("-kinesis-soak is a mode of -kinesis: give both")
+	}
 	if o.kinesis && o.kinesisSoak > 0 {
+		if o.compareBin != "" {
+			return false, errors.New("-kinesis-soak loads one build: -compare-bin is not taken with it")
+		}
 		return true, runKinesisSoak(o, fls[0])
 	}
 	if o.kinesis {
