@@ -410,8 +410,9 @@ func TestBodyBudgetThrottles(t *testing.T) {
 				// Past the budget the server answers without reading the
 				// body and closes the connection (it does not wait for a
 				// body it refused); a client still writing may see the
-				// connection reset before the answer. Only then, again.
-				for i := 0; i < 3 && errors.Is(err, syscall.ECONNRESET); i++ {
+				// connection reset before the answer, or its write fail
+				// with a broken pipe. Only then, again.
+				for i := 0; i < 3 && refusedWhileWriting(err); i++ {
 					err = call()
 				}
 				var ae smithy.APIError
@@ -426,7 +427,7 @@ func TestBodyBudgetThrottles(t *testing.T) {
 				// The same race as above: the refusal may reach the
 				// client as a reset while it is still writing.
 				resp, err := http.Post(env.URL+"/_local/ui/flush", "application/x-www-form-urlencoded", bytes.NewReader(big))
-				for i := 0; i < 3 && errors.Is(err, syscall.ECONNRESET); i++ {
+				for i := 0; i < 3 && refusedWhileWriting(err); i++ {
 					resp, err = http.Post(env.URL+"/_local/ui/flush", "application/x-www-form-urlencoded", bytes.NewReader(big))
 				}
 				if err != nil {
@@ -539,4 +540,11 @@ func TestBodiesKeepConnectionsAlive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedWhileWriting reports whether err is a client's write cut off by
+// a server that answered and closed the connection without reading the
+// body: a reset, or a broken pipe, depending on when the close reached it.
+func refusedWhileWriting(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
