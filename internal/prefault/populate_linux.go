@@ -41,3 +41,38 @@ func populate(p unsafe.Pointer, n uintptr) bool {
 	}
 	return true
 }
+
+// hugeSize is the size of a transparent huge page on the platforms the
+// project builds for (x86-64 and arm64 with 4 KiB base pages).
+const hugeSize = 2 << 20
+
+// hugeRefused is set once the kernel refuses MADV_HUGEPAGE (EINVAL: built
+// without transparent huge pages).
+var hugeRefused atomic.Bool
+
+// adviseHuge marks the memory around the n bytes at p, rounded out to
+// whole huge pages, as wanting transparent huge pages, so that populate
+// maps it 2 MiB at a time where the kernel has a free huge page and its
+// transparent huge pages are in "madvise" or "always" mode. On the VM
+// BENCHMARKS.md names, mapping and first writing memory costs about 0.4
+// µs a 4 KiB page that way, against 5.5 µs in 4 KiB pages.
+//
+// Rounding out marks parts of the neighbouring heap too. That is only
+// advice: a page's contents do not depend on its size, the kernel maps a
+// huge page only where no page of its 2 MiB is mapped yet, and
+// consecutive buffers, which the heap usually places side by side, then
+// share the huge pages at their boundaries. Errors are ignored: the
+// memory is mapped in small pages as before (ENOMEM also covers a range
+// that runs into addresses the Go runtime reserved but has not mapped).
+func adviseHuge(p unsafe.Pointer, n uintptr) {
+	if hugeRefused.Load() || n == 0 {
+		return
+	}
+	start := uintptr(p) &^ (hugeSize - 1)
+	end := (uintptr(p) + n + hugeSize - 1) &^ (hugeSize - 1)
+	// The range is addresses, not a Go pointer: it may start before the
+	// buffer's object, where the collector must not see a pointer.
+	if _, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE); errno == unix.EINVAL {
+		hugeRefused.Store(true)
+	}
+}

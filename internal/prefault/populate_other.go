@@ -6,3 +6,7 @@ import "unsafe"
 
 // populate is Linux's; elsewhere buffers are touched page by page.
 func populate(unsafe.Pointer, uintptr) bool { return false }
+
+// adviseHuge is Linux's; elsewhere buffers are mapped in whatever pages
+// the system gives.
+func adviseHuge(unsafe.Pointer, uintptr) {}

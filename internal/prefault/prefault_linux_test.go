@@ -1,9 +1,16 @@
 package prefault
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,6 +41,10 @@ func TestMapPagesMapsEveryPage(t *testing.T) {
 	const size = 4 << 20
 	pages := int64(size / pageSize)
 	defer populateRefused.Store(false)
+	// Small pages only, so that faults count pages (TestMapPagesMapsHugePages
+	// covers huge ones).
+	hugeRefused.Store(true)
+	defer hugeRefused.Store(false)
 	for _, refused := range []bool{false, true} {
 		populateRefused.Store(refused)
 		mapping, writing := faultsWriting(t, size, func(b []byte) { mapPages(b[100 : len(b)-100]) })
@@ -80,4 +91,60 @@ func faultsWriting(t *testing.T, size int, prepare func([]byte)) (preparing, wri
 		t.Fatal(err)
 	}
 	return r1.Minflt - r0.Minflt, r2.Minflt - r1.Minflt
+}
+
+// TestMapPagesMapsHugePages maps a pantry's buffer of 8 MiB, from the Go
+// heap as the pantry makes them, and counts the huge pages the kernel
+// mapped for it: at least the whole 2 MiB it holds (three or four), where
+// the kernel's transparent huge pages are in "madvise" or "always" mode.
+func TestMapPagesMapsHugePages(t *testing.T) {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || bytes.Contains(mode, []byte("[never]")) {
+		t.Skipf("transparent huge pages are off here (%q, %v): buffers are mapped in small pages, as TestMapPagesMapsEveryPage checks", mode, err)
+	}
+	const size = 8 << 20
+	b := New[byte](size, 1).Get()[:size]
+	// The Get above made b itself; map it as the refill goroutine maps
+	// its buffers.
+	mapPages(b)
+	start := uintptr(unsafe.Pointer(&b[0]))
+	huge := anonHugeBytes(t, start, start+size)
+	t.Logf("buffer at %#x: %d MiB of it in huge pages", start, huge>>20)
+	if huge < 4<<20 {
+		t.Fatalf("%d KiB of an 8 MiB buffer mapped in huge pages, want at least 4 MiB (transparent huge pages: %s)", huge>>10, strings.TrimSpace(string(mode)))
+	}
+	runtime.KeepAlive(b)
+}
+
+// anonHugeBytes adds up the AnonHugePages of this process's mappings that
+// overlap [start, end), from /proc/self/smaps.
+func anonHugeBytes(t *testing.T, start, end uintptr) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var total int64
+	overlaps := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		var lo, hi uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x ", &lo, &hi); n == 2 && strings.Contains(line[:strings.IndexByte(line+" ", ' ')], "-") {
+			overlaps = lo < end && start < hi
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok && overlaps {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("smaps line %q: %v", line, err)
+			}
+			total += kb << 10
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return total
 }
