@@ -55,7 +55,8 @@ var hugeRefused atomic.Bool
 // maps it 2 MiB at a time where the kernel has a free huge page and its
 // transparent huge pages are in "madvise" or "always" mode. On the VM
 // BENCHMARKS.md names, mapping and first writing memory costs about 0.4
-// µs a 4 KiB page that way, against 5.5 µs in 4 KiB pages.
+// µs a 4 KiB page that way, against 5.5 µs in 4 KiB pages. It returns the
+// range it marked, for endHuge.
 //
 // Rounding out marks parts of the neighbouring heap too. That is only
 // advice: a page's contents do not depend on its size, the kernel maps a
@@ -64,15 +65,35 @@ var hugeRefused atomic.Bool
 // share the huge pages at their boundaries. Errors are ignored: the
 // memory is mapped in small pages as before (ENOMEM also covers a range
 // that runs into addresses the Go runtime reserved but has not mapped).
-func adviseHuge(p unsafe.Pointer, n uintptr) {
+func adviseHuge(p unsafe.Pointer, n uintptr) (start, end uintptr) {
 	if hugeRefused.Load() || n == 0 {
-		return
+		return 0, 0
 	}
-	start := uintptr(p) &^ (hugeSize - 1)
-	end := (uintptr(p) + n + hugeSize - 1) &^ (hugeSize - 1)
+	start = uintptr(p) &^ (hugeSize - 1)
+	end = (uintptr(p) + n + hugeSize - 1) &^ (hugeSize - 1)
 	// The range is addresses, not a Go pointer: it may start before the
 	// buffer's object, where the collector must not see a pointer.
-	if _, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE); errno == unix.EINVAL {
-		hugeRefused.Store(true)
+	if _, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE); errno != 0 {
+		if errno == unix.EINVAL {
+			hugeRefused.Store(true)
+		}
+		return 0, 0
 	}
+	return start, end
+}
+
+// endHuge takes back adviseHuge's advice once the buffer is mapped: the
+// huge pages mapped stay, but the kernel's khugepaged no longer gathers
+// small pages of the range into new ones. Without it, once the buffer is
+// freed and the Go runtime hands the unused pages of a 2 MiB back to the
+// kernel, khugepaged could map the whole 2 MiB again for the few pages
+// still in use (the memory growth behind Go's own retreat from
+// MADV_HUGEPAGE, golang/go#63334). MADV_NOHUGEPAGE is the only way back:
+// where transparent huge pages are "always" on, the range then gets small
+// pages from then on.
+func endHuge(start, end uintptr) {
+	if start == end {
+		return
+	}
+	_, _, _ = unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_NOHUGEPAGE)
 }

@@ -9,4 +9,6 @@ func populate(unsafe.Pointer, uintptr) bool { return false }
 
 // adviseHuge is Linux's; elsewhere buffers are mapped in whatever pages
 // the system gives.
-func adviseHuge(unsafe.Pointer, uintptr) {}
+func adviseHuge(unsafe.Pointer, uintptr) (start, end uintptr) { return 0, 0 }
+
+func endHuge(start, end uintptr) {}

@@ -96,9 +96,10 @@ func mapPages[T any](b []T) {
 	}
 	var zero T
 	p, n := unsafe.Pointer(&b[0]), uintptr(len(b))*unsafe.Sizeof(zero)
-	adviseHuge(p, n)
+	start, end := adviseHuge(p, n)
 	populate(p, n)
 	touch(b)
+	endHuge(start, end)
 }
 
 // touch writes an element of every page of b. The writes cannot be left

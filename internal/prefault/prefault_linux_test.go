@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -110,24 +111,28 @@ func TestMapPagesMapsHugePages(t *testing.T) {
 	// its buffers.
 	mapPages(b)
 	start := uintptr(unsafe.Pointer(&b[0]))
-	huge := anonHugeBytes(t, start, start+size)
+	huge, advised := anonHugeBytes(t, start, start+size)
 	t.Logf("buffer at %#x: %d MiB of it in huge pages", start, huge>>20)
 	if huge < 2<<20 {
 		t.Fatalf("%d KiB of an 8 MiB buffer mapped in huge pages, want at least 2 MiB (transparent huge pages: %s)", huge>>10, strings.TrimSpace(string(mode)))
+	}
+	// endHuge took the advice back: khugepaged leaves the range alone.
+	if advised {
+		t.Fatal("the buffer's memory is still advised for huge pages (VmFlags hg) after mapPages")
 	}
 	runtime.KeepAlive(b)
 }
 
 // anonHugeBytes adds up the AnonHugePages of this process's mappings that
-// overlap [start, end), from /proc/self/smaps.
-func anonHugeBytes(t *testing.T, start, end uintptr) int64 {
+// overlap [start, end), from /proc/self/smaps, and reports whether any of
+// them is advised for huge pages (the hg of VmFlags).
+func anonHugeBytes(t *testing.T, start, end uintptr) (total int64, advised bool) {
 	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var total int64
 	overlaps := false
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -144,9 +149,12 @@ func anonHugeBytes(t *testing.T, start, end uintptr) int64 {
 			}
 			total += kb << 10
 		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok && overlaps && slices.Contains(strings.Fields(v), "hg") {
+			advised = true
+		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return total
+	return total, advised
 }
