@@ -73,10 +73,10 @@ func adviseHuge(p unsafe.Pointer, n uintptr) (start, end uintptr) {
 	end = (uintptr(p) + n + hugeSize - 1) &^ (hugeSize - 1)
 	// The range is addresses, not a Go pointer: it may start before the
 	// buffer's object, where the collector must not see a pointer.
-	if _, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE); errno != 0 {
-		if errno == unix.EINVAL {
-			hugeRefused.Store(true)
-		}
+	// On ENOMEM (a hole in the range) the advice still applies to the
+	// rest, so the range is returned for endHuge all the same.
+	if _, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE); errno == unix.EINVAL {
+		hugeRefused.Store(true)
 		return 0, 0
 	}
 	return start, end

@@ -94,33 +94,37 @@ func faultsWriting(t *testing.T, size int, prepare func([]byte)) (preparing, wri
 	return r1.Minflt - r0.Minflt, r2.Minflt - r1.Minflt
 }
 
-// TestMapPagesMapsHugePages maps a pantry's buffer of 8 MiB, from the Go
-// heap as the pantry makes them, and counts the huge pages the kernel
+// TestMapPagesMapsHugePages maps 8 MiB of fresh anonymous memory, as the
+// refill goroutine maps a buffer, and counts the huge pages the kernel
 // mapped for it, where its transparent huge pages are in "madvise" or
-// "always" mode. It holds three or four whole huge pages, and usually
-// all of them are; the test asks for one, so that a kernel short of free
-// 2 MiB blocks at that moment does not fail it.
+// "always" mode. The memory holds three or four whole huge pages, and
+// usually all of them are; the test asks for one, so that a kernel short
+// of free 2 MiB blocks at that moment does not fail it. (A buffer from the
+// Go heap, as the pantry makes them, gets huge pages the same way where no
+// page of a 2 MiB is mapped yet; a test cannot count on that, since the
+// heap reuses what earlier tests touched.)
 func TestMapPagesMapsHugePages(t *testing.T) {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || bytes.Contains(mode, []byte("[never]")) {
 		t.Skipf("transparent huge pages are off here (%q, %v): buffers are mapped in small pages, as TestMapPagesMapsEveryPage checks", mode, err)
 	}
 	const size = 8 << 20
-	b := New[byte](size, 1).Get()[:size]
-	// The Get above made b itself; map it as the refill goroutine maps
-	// its buffers.
+	b, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = unix.Munmap(b) }()
 	mapPages(b)
 	start := uintptr(unsafe.Pointer(&b[0]))
 	huge, advised := anonHugeBytes(t, start, start+size)
-	t.Logf("buffer at %#x: %d MiB of it in huge pages", start, huge>>20)
+	t.Logf("memory at %#x: %d MiB of it in huge pages", start, huge>>20)
 	if huge < 2<<20 {
-		t.Fatalf("%d KiB of an 8 MiB buffer mapped in huge pages, want at least 2 MiB (transparent huge pages: %s)", huge>>10, strings.TrimSpace(string(mode)))
+		t.Fatalf("%d KiB of 8 MiB mapped in huge pages, want at least 2 MiB (transparent huge pages: %s)", huge>>10, strings.TrimSpace(string(mode)))
 	}
 	// endHuge took the advice back: khugepaged leaves the range alone.
 	if advised {
-		t.Fatal("the buffer's memory is still advised for huge pages (VmFlags hg) after mapPages")
+		t.Fatal("the memory is still advised for huge pages (VmFlags hg) after mapPages")
 	}
-	runtime.KeepAlive(b)
 }
 
 // anonHugeBytes adds up the AnonHugePages of this process's mappings that
