@@ -88,7 +88,10 @@ func adviseHuge(p unsafe.Pointer, n uintptr) (start, end uintptr) {
 // freed and the Go runtime hands the unused pages of a 2 MiB back to the
 // kernel, khugepaged could map the whole 2 MiB again for the few pages
 // still in use (the memory growth behind Go's own retreat from
-// MADV_HUGEPAGE, golang/go#63334). MADV_NOHUGEPAGE is the only way back:
+// MADV_HUGEPAGE, golang/go#64332). It also keeps the stalls of
+// golang/go#61718 (a huge page fault that compacts memory first) to the
+// pantry's goroutine, where adviseHuge asked for them. MADV_NOHUGEPAGE is
+// the only way back:
 // where transparent huge pages are "always" on, the range then gets small
 // pages from then on.
 func endHuge(start, end uintptr) {
