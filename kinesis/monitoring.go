@@ -39,16 +39,7 @@ func (s *Service) shardCounters(st *stream, sh *shard) *shardCounters {
 	if len(st.ShardMetrics) == 0 {
 		return nil
 	}
-	k := streamKey(st.Region, st.Name) + sep + sh.id()
-	c := s.traffic.shards[k]
-	if c == nil {
-		if s.traffic.shards == nil {
-			s.traffic.shards = map[string]*shardCounters{}
-		}
-		c = &shardCounters{}
-		s.traffic.shards[k] = c
-	}
-	return c
+	return entry(&s.traffic.shards, streamKey(st.Region, st.Name)+sep+sh.id())
 }
 
 // requestedMetrics reads a ShardLevelMetrics list, "ALL" standing for every

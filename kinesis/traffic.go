@@ -72,29 +72,26 @@ type traffic struct {
 	shards   map[string]*shardCounters  // by streamKey NUL shard id (monitoring.go)
 }
 
-func (s *Service) counters(st *stream) *streamCounters {
-	k := streamKey(st.Region, st.Name)
-	c := s.traffic.counters[k]
-	if c == nil {
-		if s.traffic.counters == nil {
-			s.traffic.counters = map[string]*streamCounters{}
+// entry returns m's value for k, adding a zero one (and the map) first if
+// there is none.
+func entry[T any](m *map[string]*T, k string) *T {
+	v := (*m)[k]
+	if v == nil {
+		if *m == nil {
+			*m = map[string]*T{}
 		}
-		c = &streamCounters{}
-		s.traffic.counters[k] = c
+		v = new(T)
+		(*m)[k] = v
 	}
-	return c
+	return v
+}
+
+func (s *Service) counters(st *stream) *streamCounters {
+	return entry(&s.traffic.counters, streamKey(st.Region, st.Name))
 }
 
 func (s *Service) window(st *stream, sh *shard) *shardWindow {
-	k := streamKey(st.Region, st.Name) + sep + sh.id()
-	w := s.traffic.windows[k]
-	if w == nil {
-		if s.traffic.windows == nil {
-			s.traffic.windows = map[string]*shardWindow{}
-		}
-		w = &shardWindow{}
-		s.traffic.windows[k] = w
-	}
+	w := entry(&s.traffic.windows, streamKey(st.Region, st.Name)+sep+sh.id())
 	sec := s.nowMS() / 1000
 	if sec > w.sec {
 		w.inBytes = max(0, w.inBytes-(sec-w.sec)*maxInBytes)
